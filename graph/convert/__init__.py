@@ -1,0 +1,62 @@
+"""Convert the CSV tables of data/ into one RDF graph per table.
+
+Converters run in dependency order, each registering the ids it defines so that later tables can be
+checked against them. All defects of all tables are collected before anything is returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from rdflib import Graph
+
+from ..errors import DataError
+from .agreements import convert_agreements
+from .certificates import convert_certificate_types
+from .classification import convert_isco, convert_occupations, convert_regions
+from .context import Context
+from .grades import convert_alignments, convert_bridges, convert_credentials, convert_frameworks, convert_grades
+from .issuers import convert_authorisations, convert_organisations, convert_quality_checks, convert_sanctions
+from .sources import convert_documents, convert_sources
+from .standards import convert_standards
+
+CONVERTERS: tuple[Callable[[Context], None], ...] = (
+    convert_sources,
+    convert_documents,
+    convert_regions,
+    convert_occupations,
+    convert_isco,
+    convert_grades,
+    convert_credentials,
+    convert_frameworks,
+    convert_bridges,
+    convert_alignments,
+    convert_standards,
+    convert_organisations,
+    convert_authorisations,
+    convert_sanctions,
+    convert_quality_checks,
+    convert_certificate_types,
+    convert_agreements,
+)
+
+#: Every table the build reads, in the order it reads them.
+TABLES = (
+    "sources", "documents", "regions", "occupations", "isco08_groups", "grade_levels", "credentials",
+    "frameworks", "framework_levels", "grade_bridges", "alignments", "standards", "organisations",
+    "authorisations", "sanctions", "quality_checks", "certificate_types", "agreements",
+)
+
+
+def convert_tables(data_dir: Path) -> dict[str, Graph]:
+    """Read every table under *data_dir*; return one graph per table, or raise DataError listing every defect."""
+    ctx = Context(data_dir)
+    for converter in CONVERTERS:
+        converter(ctx)
+    if ctx.log:
+        raise DataError(ctx.log.errors)
+    return ctx.graphs
+
+
+__all__ = ["TABLES", "convert_tables"]

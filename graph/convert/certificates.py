@@ -1,0 +1,60 @@
+"""certificate_types.csv: what each issuer certifies (issuer x occupation x grade), never who holds it."""
+
+from __future__ import annotations
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
+
+from certbridge.ontology import CB
+
+from .. import iris
+from .context import Context
+
+COLUMNS = ("id", "issuer_id", "occupation_code", "job_type_zh", "grade_id", "standard_id", "illustrative",
+           "source_ids", "note")
+
+
+def convert_certificate_types(ctx: Context) -> None:
+    table = ctx.table("certificate_types", COLUMNS)
+    graph = ctx.graph("certificate_types")
+    for key, row in table.unique_ids().items():
+        if row.pattern("id", r"[A-Za-z0-9][A-Za-z0-9-]*", what="an id of letters, digits and '-'") is None:
+            continue
+        ctx.known["certificate-type"].add(key)
+        subject = iris.record("certificate-type", key)
+        graph.add((subject, RDF.type, CB.CertificateType))
+        issuer = row.ref("issuer_id", ctx.known["issuer"], what="issuer", required=True)
+        occupation = row.ref("occupation_code", ctx.known["occupation"], what="occupation code (2022)", required=True)
+        grade = row.ref("grade_id", ctx.known["grade"], what="grade", required=True)
+        standard = row.ref("standard_id", ctx.known["standard"], what="standard id")
+        job_type = row.text("job_type_zh")
+        if issuer:
+            graph.add((subject, CB.issuedBy, iris.record("organisation", issuer)))
+        if occupation:
+            graph.add((subject, CB.certifiesOccupation, iris.occupation(occupation)))
+        if grade:
+            graph.add((subject, CB.atGrade, iris.grade(grade)))
+        if standard:
+            covered = ctx.facts["standard-occupation"].get(standard)
+            if occupation and covered and covered != occupation:
+                row.error("standard_id", f"standard {standard!r} is for occupation {covered}, not {occupation}")
+            graph.add((subject, CB.followsStandard, iris.record("standard", standard)))
+        if job_type:
+            graph.add((subject, CB.certifiesJobType, Literal(job_type, lang="zh")))
+        marks = ("（示例）", " (illustrative)") if row.boolean("illustrative") else ("", "")
+        parts = [(ctx.graphs["organisations"], issuer and iris.record("organisation", issuer)),
+                 (ctx.graphs["occupations"], occupation and iris.occupation(occupation)),
+                 (ctx.graphs["grade_levels"], grade and iris.grade(grade))]
+        for lang, mark in zip(("zh", "en"), marks, strict=True):
+            names = [label_of(g, iri, lang) or (label_of(g, iri, "zh") if iri else "?") for g, iri in parts]
+            text = " ".join(names) + mark
+            graph.add((subject, RDFS.label, Literal(text, lang=lang)))
+            graph.add((subject, SKOS.prefLabel, Literal(text, lang=lang)))
+        ctx.provenance(graph, subject, row)
+
+
+def label_of(graph: Graph, subject: URIRef | None, lang: str) -> str | None:
+    """The rdfs:label of *subject* in *lang*, if it has one."""
+    if subject is None:
+        return None
+    return next((str(o) for o in graph.objects(subject, RDFS.label) if getattr(o, "language", None) == lang), None)

@@ -1,0 +1,93 @@
+"""Shared state of one conversion run: the tables read so far, the ids they define, the graphs built."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDFS, SKOS
+
+from certbridge.ontology import CB
+
+from .. import iris
+from ..tables import ErrorLog, Row, Table, read_table
+
+TRUST_LEVELS = ("high", "medium-high", "medium", "medium-low", "low")
+
+
+@dataclass
+class Context:
+    data_dir: Path
+    log: ErrorLog = field(default_factory=ErrorLog)
+    graphs: dict[str, Graph] = field(default_factory=dict)
+    #: ids defined so far, by kind ("source", "occupation", "organisation", ...)
+    known: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: extra facts later converters need (e.g. the kind of each organisation)
+    facts: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+
+    def table(self, name: str, columns: Iterable[str]) -> Table:
+        return read_table(self.data_dir / f"{name}.csv", columns, self.log)
+
+    def graph(self, name: str) -> Graph:
+        if name not in self.graphs:
+            self.graphs[name] = Graph(identifier=iris.named_graph(name))
+        return self.graphs[name]
+
+    def known_references(self, *kinds: str) -> set[str]:
+        """Typed references (``region:440000``) valid for the given kinds."""
+        prefix = {"organisation": "org"}
+        return {f"{prefix.get(kind, kind)}:{key}" for kind in kinds for key in self.known[kind]}
+
+    def provenance(self, graph: Graph, subject: URIRef, row: Row, *, sources_column: str = "source_ids") -> None:
+        """Link *subject* to its sources, trust and note; keep illustrative flags and sources consistent."""
+        sources = row.refs(sources_column, self.known["source"] | self.known["document"], what="source",
+                           required=True)
+        for key in sources:
+            kind = "document" if key in self.known["document"] else "source"
+            graph.add((subject, DCTERMS.source, iris.record(kind, key)))
+        cites_illustrative = any(key in self.known["illustrative-source"] for key in sources)
+        if "illustrative" in row.values:
+            illustrative = row.boolean("illustrative")
+            if illustrative and not cites_illustrative:
+                row.error("illustrative", "an illustrative record must cite an illustrative source")
+            if cites_illustrative and not illustrative:
+                row.error("illustrative", "cites an illustrative source, so it must be marked illustrative=yes")
+            if illustrative:
+                graph.add((subject, CB.illustrative, Literal(True)))
+        elif cites_illustrative:
+            row.error(sources_column, "this table holds real facts only; it cannot cite an illustrative source")
+        add_trust_and_notes(graph, subject, row)
+
+
+def add_trust_and_notes(graph: Graph, subject: URIRef, row: Row, *, trust_required: bool = False) -> None:
+    """The row's trust rating (a controlled value), its wording, and the maintainer's note."""
+    trust = row.choice("trust", TRUST_LEVELS, required=trust_required) if "trust" in row.values else None
+    if trust:
+        graph.add((subject, CB.trust, iris.vocab("trust", trust)))
+    for column, prop in (("trust_note", CB.trustNote), ("note", CB.note), ("notes", CB.note)):
+        value = row.text(column) if column in row.values else None
+        if value:
+            graph.add((subject, prop, Literal(value)))
+
+
+def add_labels(graph: Graph, subject: URIRef, zh: str | None, en: str | None) -> None:
+    """Bilingual rdfs:label and skos:prefLabel; a language the source lacks is left out, not invented."""
+    for text, lang in ((zh, "zh"), (en, "en")):
+        if text:
+            graph.add((subject, RDFS.label, Literal(text, lang=lang)))
+            graph.add((subject, SKOS.prefLabel, Literal(text, lang=lang)))
+
+
+def add_date(graph: Graph, subject: URIRef, prop: URIRef, row: Row, column: str) -> None:
+    """A partial date as a typed literal; a date missing its year is kept only as stated."""
+    value = row.date(column)
+    if value is None:
+        return
+    literal = value.to_literal()
+    if literal is not None:
+        graph.add((subject, prop, literal))
+    else:
+        graph.add((subject, CB.dateAsStated, Literal(str(value))))

@@ -1,0 +1,63 @@
+"""Errors raised by the domain core.
+
+* CertbridgeError            base; ``message`` for people, ``hint`` says what to do
+  x DataError                input tables are wrong; carries every TableError found
+  x ShapeViolations          the built graph does not conform to ontology/shapes.ttl
+  x StoreError               the store is missing, locked or unreadable
+  x QueryError               a SPARQL query does not parse or cannot run
+
+The core never knows exit codes or HTTP statuses: the CLI and the API map these classes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class CertbridgeError(Exception):
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True, slots=True)
+class TableError:
+    """One defect in one cell (or row, or file) of an input table."""
+
+    path: Path
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.column}: {self.message}"
+
+
+class DataError(CertbridgeError):
+    """The input tables have defects; ``errors`` lists all of them, not just the first."""
+
+    def __init__(self, errors: list[TableError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (str(e.path), e.line, e.column))
+        super().__init__(
+            f"{len(errors)} error(s) in the input tables:\n" + "\n".join(map(str, self.errors)),
+            hint="fix the rows named above; the previous store was left as it was",
+        )
+
+
+class ShapeViolations(CertbridgeError):
+    """SHACL validation failed; ``report`` is pyshacl's text report."""
+
+    def __init__(self, report: str, count: int) -> None:
+        self.report = report
+        self.count = count
+        super().__init__(f"{count} SHACL violation(s):\n{report}", hint="the previous store was left as it was")
+
+
+class StoreError(CertbridgeError):
+    pass
+
+
+class QueryError(CertbridgeError):
+    pass

@@ -1,0 +1,83 @@
+"""Instance IRIs, minted deterministically from codes and ids (never random).
+
+>>> str(occupation("6-04-02-01"))
+'https://w3id.org/certbridge/id/occupation/6-04-02-01'
+>>> str(reference("region:440000"))
+'https://w3id.org/certbridge/id/region/440000'
+"""
+
+from __future__ import annotations
+
+from rdflib import URIRef
+
+from certbridge.ontology import GRAPH, ID, VOC
+
+
+def _mint(kind: str, key: str) -> URIRef:
+    return ID[f"{kind}/{key}"]
+
+
+def occupation(code: str) -> URIRef:
+    return _mint("occupation", code)
+
+
+def isco(code: str) -> URIRef:
+    return _mint("isco08", code)
+
+
+def region(code: str) -> URIRef:
+    return _mint("region", code)
+
+
+def grade(key: str) -> URIRef:
+    return _mint("grade", key)
+
+
+def credential(key: str) -> URIRef:
+    return _mint("credential", key)
+
+
+def framework(key: str) -> URIRef:
+    return _mint("framework", key)
+
+
+def framework_level(framework_key: str, level: int | str) -> URIRef:
+    return _mint("framework-level", f"{framework_key}-{level}")
+
+
+def scheme(key: str) -> URIRef:
+    return _mint("scheme", key)
+
+
+def vocab(scheme_key: str, code: str) -> URIRef:
+    return VOC[f"{scheme_key}-{code}"]
+
+
+def record(kind: str, key: str) -> URIRef:
+    """IRI of a record of a table whose rows carry their own ``id`` (standards, issuers, agreements ...)."""
+    return _mint(kind, key)
+
+
+def named_graph(table: str) -> URIRef:
+    return GRAPH[f"data/{table}"]
+
+
+#: Prefixes of the typed references used in polymorphic columns (party_refs, from_ref, ...).
+REFERENCE_KINDS = {
+    "region": region,
+    "org": lambda key: record("organisation", key),
+    "grade": grade,
+    "credential": credential,
+    "framework": framework,
+    "occupation": occupation,
+    "isco": isco,
+}
+
+
+def reference(text: str) -> URIRef:
+    """IRI of a typed reference such as ``region:440000`` or ``org:gd-hrss``."""
+    kind, _, key = text.partition(":")
+    if kind == "framework-level":
+        framework_key, _, level = key.rpartition("-")
+        return framework_level(framework_key, level)
+    return REFERENCE_KINDS[kind](key)

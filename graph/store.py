@@ -1,0 +1,119 @@
+"""The embedded on-disk store (Oxigraph), built into a fresh version and swapped in only on success.
+
+Layout of a store location ``STORE/``::
+
+    STORE/current -> v-20261126T201500Z-4242     symlink to the version readers open
+    STORE/v-20261126T201500Z-4242/               an Oxigraph (RocksDB) directory
+    STORE/v-....partial/                         a build in progress (removed if it fails)
+
+A build writes a new version directory; only when it is complete is ``current`` repointed, with an
+atomic ``os.replace`` of the symlink. A failed build removes its partial directory, so the store
+readers see is never half-written. The previous version is kept until the next build, so a reader
+that opened it just before the swap keeps working.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import StoreError
+
+CURRENT = "current"
+VERSION_PREFIX = "v-"
+PARTIAL_SUFFIX = ".partial"
+KEEP_VERSIONS = 2
+
+
+def current_version(location: Path) -> Path | None:
+    """The version directory readers use, or None when nothing was built at *location* yet."""
+    link = location / CURRENT
+    if not link.is_symlink():
+        return None
+    target = location / os.readlink(link)
+    return target if target.is_dir() else None
+
+
+def open_store(location: Path) -> ox.Store:
+    """Open the current version read-only; raise StoreError naming the location when there is none."""
+    version = current_version(location)
+    if version is None:
+        raise StoreError(
+            f"no certbridge store at {location}",
+            hint=f"build one with: certbridge build --store {location}",
+        )
+    try:
+        return ox.Store.read_only(str(version))
+    except OSError as exc:
+        raise StoreError(f"cannot open the store at {location}: {exc}") from exc
+
+
+def _check_location(location: Path) -> None:
+    if location.exists() and not location.is_dir():
+        raise StoreError(f"the store location {location} is a file, not a directory")
+    if location.is_dir() and current_version(location) is None:
+        foreign = [p.name for p in location.iterdir() if not p.name.startswith(VERSION_PREFIX)]
+        if foreign:
+            raise StoreError(
+                f"{location} is not empty and holds no certbridge store (found {', '.join(sorted(foreign)[:3])})",
+                hint="choose an empty or new directory for --store",
+            )
+
+
+@contextlib.contextmanager
+def new_version(location: Path) -> Iterator[ox.Store]:
+    """Yield a writable store in a fresh version directory; make it current only if the block succeeds."""
+    _check_location(location)
+    location.mkdir(parents=True, exist_ok=True)
+    name = f"{VERSION_PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
+    partial = location / (name + PARTIAL_SUFFIX)
+    store = ox.Store(str(partial))
+    try:
+        yield store
+        store.flush()
+    except BaseException:
+        del store
+        gc.collect()
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    del store
+    gc.collect()  # closes RocksDB before the directory is renamed
+    final = location / name
+    partial.rename(final)
+    link = location / f".{CURRENT}.{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    link.symlink_to(final.name)
+    os.replace(link, location / CURRENT)
+    _prune(location, keep=final)
+
+
+def _prune(location: Path, *, keep: Path) -> None:
+    """Remove failed partial builds and all but the newest KEEP_VERSIONS versions."""
+    versions = sorted(p for p in location.iterdir() if p.name.startswith(VERSION_PREFIX) and p.is_dir())
+    complete = [p for p in versions if not p.name.endswith(PARTIAL_SUFFIX)]
+    stale = complete[:-KEEP_VERSIONS] + [p for p in versions if p.name.endswith(PARTIAL_SUFFIX)]
+    for path in stale:
+        if path != keep and not _owned_by_live_build(path):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _owned_by_live_build(path: Path) -> bool:
+    """True for the partial directory of a build still running in another process."""
+    if not path.name.endswith(PARTIAL_SUFFIX):
+        return False
+    pid = path.name.removesuffix(PARTIAL_SUFFIX).rsplit("-", 1)[-1]
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return int(pid) != os.getpid()

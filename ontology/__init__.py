@@ -1,0 +1,66 @@
+"""The certbridge ontology: file locations and namespaces.
+
+The lowest layer: it imports only the standard library and ``rdflib.namespace``. Every IRI the
+code needs is built from the namespaces here, never written out as a string elsewhere.
+"""
+
+from importlib.resources import files
+from pathlib import Path
+
+from rdflib.namespace import Namespace
+
+_HERE = Path(str(files(__name__)))
+
+ONTOLOGY_FILE = _HERE / "certbridge.ttl"
+VOCABULARIES_FILE = _HERE / "vocabularies.ttl"
+SHAPES_FILE = _HERE / "shapes.ttl"
+CHECKS_DIR = _HERE / "checks"
+
+#: Files that make up the ontology named graph (TBox plus controlled vocabularies).
+ONTOLOGY_FILES = (ONTOLOGY_FILE, VOCABULARIES_FILE)
+
+BASE = "https://w3id.org/certbridge/"
+ONTOLOGY_IRI = BASE + "ontology"
+
+CB = Namespace(BASE + "ontology#")
+ID = Namespace(BASE + "id/")
+VOC = Namespace(BASE + "id/vocab/")
+GRAPH = Namespace(BASE + "graph/")
+
+SCHEMA = Namespace("https://schema.org/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+
+#: SPARQL prefixes offered to every query and written into every export.
+PREFIXES: dict[str, str] = {
+    "cb": str(CB),
+    "id": str(ID),
+    "voc": str(VOC),
+    "cbg": str(GRAPH),
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": str(SCHEMA),
+    "org": str(ORG),
+    "foaf": "http://xmlns.com/foaf/0.1/",
+}
+
+__all__ = [
+    "BASE",
+    "CB",
+    "CHECKS_DIR",
+    "GRAPH",
+    "ID",
+    "ONTOLOGY_FILE",
+    "ONTOLOGY_FILES",
+    "ONTOLOGY_IRI",
+    "ORG",
+    "PREFIXES",
+    "SCHEMA",
+    "SHAPES_FILE",
+    "VOC",
+    "VOCABULARIES_FILE",
+]
