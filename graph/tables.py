@@ -17,6 +17,7 @@ from .dates import PartialDate
 from .errors import TableError
 
 LIST_SEPARATOR = ";"
+ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _TRUE = {"yes", "true", "1"}
 _FALSE = {"no", "false", "0", ""}
 
@@ -133,10 +134,13 @@ class Table:
         return iter(self.rows)
 
     def unique_ids(self, column: str = "id") -> dict[str, Row]:
-        """Map each id to its row, reporting empty and duplicate ids."""
+        """Map each id to its row, reporting empty, malformed and duplicate ids.
+
+        Ids become part of IRIs, so they are limited to letters, digits, '.', '_' and '-'.
+        """
         seen: dict[str, Row] = {}
         for row in self.rows:
-            key = row.text(column, required=True)
+            key = row.pattern(column, ID_PATTERN, what="an id of letters, digits, '.', '_' and '-'", required=True)
             if key is None:
                 continue
             if key in seen:

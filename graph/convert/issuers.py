@@ -41,8 +41,6 @@ def convert_organisations(ctx: Context) -> None:
     table = ctx.table("organisations", ORGANISATION_COLUMNS)
     graph = ctx.graph("organisations")
     for key, row in table.unique_ids().items():
-        if row.pattern("id", r"[a-z][a-z0-9-]*", what="a lower-case id") is None:
-            continue
         kind = row.choice("kind", ORGANISATION_KINDS, required=True)
         if kind is None:
             continue

@@ -1,0 +1,182 @@
+"""The `certbridge` command line: build, query, export, info.
+
+Exit codes: 0 ok; 1 ran, but the answer is negative (ASK false, no rows); 2 error (bad input,
+SHACL violations, no store, invalid SPARQL, usage).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import pyoxigraph as ox
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from certbridge.data import DATA_DIR
+from certbridge.graph import build as builder
+from certbridge.graph.errors import CertbridgeError, DataError
+from certbridge.graph.export import EXPORT_FORMATS, export
+from certbridge.graph.info import describe
+from certbridge.graph.query import as_table, run_query, serialize
+from certbridge.graph.store import open_store
+
+from .settings import STORE_ENV, resolve_store
+
+EXIT_OK, EXIT_NEGATIVE, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    name="certbridge",
+    help=__doc__,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help=f"Store directory. Default: ${STORE_ENV}, else ~/.local/share/certbridge/store."),
+]
+
+
+def fail(error: CertbridgeError) -> typer.Exit:
+    """Print a CertbridgeError for people (no traceback) and return the exit to raise."""
+    if isinstance(error, DataError):
+        for item in error.errors:
+            typer.echo(str(item), err=True)
+        typer.echo(f"error: {len(error.errors)} defect(s) in the input tables", err=True)
+    else:
+        typer.echo(f"error: {error.message}", err=True)
+    if error.hint:
+        typer.echo(f"hint: {error.hint}", err=True)
+    return typer.Exit(EXIT_ERROR)
+
+
+def _progress(quiet: bool):
+    @contextlib.contextmanager
+    def step(name: str) -> Iterator[None]:
+        if quiet:
+            yield
+            return
+        started = time.perf_counter()
+        with err.status(f"{name} …"):
+            yield
+        err.print(f"[green]✓[/green] {name} ({time.perf_counter() - started:.1f} s)")
+
+    return step
+
+
+@app.command()
+def build(
+    store: StoreOption = None,
+    data: Annotated[Path, typer.Option("--data", help="Folder of the CSV tables.")] = DATA_DIR,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Convert the tables to RDF, validate with SHACL and write a new store version (swapped in on success)."""
+    location = resolve_store(store)
+    try:
+        result = builder.build(data, location, progress=_progress(quiet))
+    except CertbridgeError as error:
+        raise fail(error) from None
+    if not quiet:
+        out.print(f"built {result.triples:,} triples in {len(result.triples_by_graph)} named graphs at {location}")
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="A SPARQL 1.1 query, or @FILE to read it from a file.")],
+    store: StoreOption = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json, csv, tsv, xml; ttl, nt, jsonld for graphs.")] = "table",
+) -> None:
+    """Run a SPARQL query over the store (default graph = union of all graphs). Exit 1 on no rows or ASK false."""
+    text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
+    try:
+        answer = run_query(open_store(resolve_store(store)), text)
+        if format == "table":
+            negative = _print_table(answer)
+        else:
+            data = serialize(answer, format)
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            negative = _is_negative(answer, data)
+    except CertbridgeError as error:
+        raise fail(error) from None
+    raise typer.Exit(EXIT_NEGATIVE if negative else EXIT_OK)
+
+
+def _is_negative(answer, data: bytes) -> bool:
+    if isinstance(answer, ox.QueryBoolean):
+        return not bool(answer)
+    return data.count(b"\n") <= 1 if isinstance(answer, ox.QuerySolutions) else not data.strip()
+
+
+def _print_table(answer) -> bool:
+    if isinstance(answer, ox.QueryBoolean):
+        out.print("true" if answer else "false")
+        return not bool(answer)
+    if isinstance(answer, ox.QueryTriples):
+        data = answer.serialize(format=ox.RdfFormat.TURTLE) or b""
+        out.print(data.decode(), markup=False, highlight=False)
+        return not data.strip()
+    result = as_table(answer)
+    table = Table(*result.columns, show_lines=False)
+    for row in result.rows:
+        table.add_row(*row)
+    out.print(table)
+    out.print(f"{len(result.rows)} row(s)")
+    return not result.rows
+
+
+@app.command("export")
+def export_command(
+    store: StoreOption = None,
+    format: Annotated[str, typer.Option("--format", "-f", help=", ".join(EXPORT_FORMATS))] = "ttl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; default standard output.")] = None,
+) -> None:
+    """Write the whole graph as Turtle, N-Triples, JSON-LD (union of graphs) or TriG, N-Quads (named graphs kept)."""
+    try:
+        opened = open_store(resolve_store(store))
+        if output is None:
+            export(opened, sys.stdout.buffer, format)
+            sys.stdout.flush()
+        else:
+            with output.open("wb") as handle:
+                export(opened, handle, format)
+    except CertbridgeError as error:
+        raise fail(error) from None
+
+
+@app.command()
+def info(
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Counts per class, per named graph and per source, and the time of the last build."""
+    location = resolve_store(store)
+    try:
+        facts = describe(open_store(location))
+    except CertbridgeError as error:
+        raise fail(error) from None
+    if as_json:
+        import json
+        from dataclasses import asdict
+
+        out.print_json(json.dumps({"store": str(location), **asdict(facts)}, ensure_ascii=False))
+        return
+    out.print(f"store: {location}\nbuilt: {facts.built_at}\nillustrative records: {facts.illustrative}")
+    for title, counts in (("named graph", facts.graphs), ("class", facts.classes), ("source", facts.sources)):
+        table = Table(title, "count")
+        for name, count in counts.items():
+            table.add_row(name, f"{count:,}")
+        out.print(table)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,95 @@
+"""SPARQL 1.1 queries over the store, with the project's prefixes predeclared.
+
+The default graph of a query is the union of all named graphs (ontology, one graph per table, the
+build record), so plain queries see everything; ``GRAPH ?g { ... }`` tells asserted sources apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from certbridge.ontology import PREFIXES
+
+from .errors import QueryError
+
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+QueryAnswer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+def prologue() -> str:
+    """The PREFIX lines every query gets, for display and for researchers' editors."""
+    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+
+
+def run_query(store: ox.Store, text: str) -> QueryAnswer:
+    """Run a SPARQL query; raise QueryError carrying the parser's message when it does not parse."""
+    try:
+        return store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc}") from exc
+    except (OSError, ValueError) as exc:
+        raise QueryError(f"the query failed: {exc}") from exc
+
+
+def compact(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
+    """A short readable form: prefixed names for known IRIs, the lexical form for literals."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for name, iri in PREFIXES.items():
+            if term.value.startswith(iri):
+                return f"{name}:{term.value[len(iri):]}"
+        return term.value
+    if isinstance(term, ox.Literal):
+        return term.value + (f"@{term.language}" if term.language else "")
+    return str(term)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A SELECT answer as plain strings, for terminal tables."""
+
+    columns: list[str]
+    rows: list[list[str]]
+
+
+def as_table(solutions: ox.QuerySolutions) -> Table:
+    columns = [variable.value for variable in solutions.variables]
+    rows = [[compact(solution[name]) for name in columns] for solution in solutions]
+    return Table(columns, rows)
+
+
+def serialize(answer: QueryAnswer, format_name: str) -> bytes:
+    """Serialise an answer in a named format: json/xml/csv/tsv for SELECT and ASK, ttl/nt/jsonld/rdfxml for graphs."""
+    if isinstance(answer, ox.QueryTriples):
+        if format_name not in GRAPH_FORMATS:
+            raise QueryError(f"a graph answer cannot be written as {format_name!r}; use one of {', '.join(GRAPH_FORMATS)}")
+        return answer.serialize(format=GRAPH_FORMATS[format_name])
+    if format_name not in RESULT_FORMATS:
+        raise QueryError(f"a SELECT or ASK answer cannot be written as {format_name!r}; use one of {', '.join(RESULT_FORMATS)}")
+    return answer.serialize(format=RESULT_FORMATS[format_name])
+
+
+def select(store: ox.Store, text: str) -> Iterator[dict[str, str]]:
+    """Rows of a SELECT as dicts of compact strings (for counts and reports)."""
+    answer = run_query(store, text)
+    if not isinstance(answer, ox.QuerySolutions):
+        raise QueryError("expected a SELECT query")
+    columns = [variable.value for variable in answer.variables]
+    for solution in answer:
+        yield {name: compact(solution[name]) for name in columns}

@@ -1,0 +1,75 @@
+"""Broken tables: every defect named by file, line and column; exit code 2; the old store untouched."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, Cli
+
+INVALID = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
+PROBE = "SELECT ?c ?label WHERE { ?c a cb:CertificateType ; rdfs:label ?label } ORDER BY ?c ?label"
+
+
+def apply_defect(defect: Path, data: Path) -> None:
+    for table in defect.glob("*.csv"):
+        shutil.copy(table, data / table.name)
+
+
+@pytest.mark.parametrize("defect", INVALID, ids=lambda p: p.name)
+def test_defect_is_reported_with_file_and_line(defect: Path, mini_data: Path, tmp_path: Path, cli: Cli) -> None:
+    store = tmp_path / "store"
+    assert cli("build", "--quiet", "--data", mini_data, "--store", store).exit_code == 0
+    before = cli("query", "--store", store, "--format", "csv", PROBE).stdout
+    version_before = os.readlink(store / "current")
+
+    apply_defect(defect, mini_data)
+    result = cli("build", "--quiet", "--data", mini_data, "--store", store)
+
+    assert result.exit_code == 2, result.output
+    for expected in (defect / "expected.txt").read_text(encoding="utf-8").splitlines():
+        assert expected in result.stderr, f"{expected!r} not in:\n{result.stderr}"
+    assert os.readlink(store / "current") == version_before
+    assert cli("query", "--store", store, "--format", "csv", PROBE).stdout == before
+    assert not list(store.glob("*.partial")), "a failed build must not leave a partial version behind"
+
+
+def test_every_defect_is_listed_not_just_the_first(mini_data: Path, tmp_path: Path, cli: Cli) -> None:
+    for defect in ("certificate-unknown-grade", "agreement-without-source", "regions-missing-field"):
+        apply_defect(FIXTURES / "invalid" / defect, mini_data)
+    result = cli("build", "--quiet", "--data", mini_data, "--store", tmp_path / "store")
+    assert result.exit_code == 2
+    for table in ("certificate_types.csv", "agreements.csv", "regions.csv"):
+        assert f"{table}:" in result.stderr
+    assert not (tmp_path / "store" / "current").exists()
+
+
+def test_missing_table_is_an_error(mini_data: Path, tmp_path: Path, cli: Cli) -> None:
+    (mini_data / "sanctions.csv").unlink()
+    result = cli("build", "--quiet", "--data", mini_data, "--store", tmp_path / "store")
+    assert result.exit_code == 2
+    assert "sanctions.csv:0: -: cannot read the table" in result.stderr
+
+
+def test_store_location_holding_other_files_is_refused(mini_data: Path, tmp_path: Path, cli: Cli) -> None:
+    foreign = tmp_path / "not-a-store"
+    foreign.mkdir()
+    (foreign / "precious.txt").write_text("keep me")
+    result = cli("build", "--quiet", "--data", mini_data, "--store", foreign)
+    assert result.exit_code == 2
+    assert "holds no certbridge store" in result.stderr
+    assert (foreign / "precious.txt").read_text() == "keep me"
+
+
+def test_rebuild_swaps_version_and_keeps_one_previous(mini_data: Path, tmp_path: Path, cli: Cli) -> None:
+    store = tmp_path / "store"
+    versions = []
+    for _ in range(3):
+        assert cli("build", "--quiet", "--data", mini_data, "--store", store).exit_code == 0
+        versions.append(os.readlink(store / "current"))
+    assert len(set(versions)) == 3
+    kept = sorted(p.name for p in store.iterdir() if p.name.startswith("v-"))
+    assert kept == sorted(versions[-2:])
