@@ -1,0 +1,53 @@
+"""SHACL shapes: the real data conforms; each invalid fixture (one defect per file) is rejected at its focus node."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyshacl import validate
+from rdflib import Graph, URIRef
+from rdflib.namespace import SH
+
+from certbridge.data import DATA_DIR
+from certbridge.graph.build import load_ontology
+from certbridge.graph.convert import convert_tables
+from certbridge.graph.validate import load_shapes, validate_graphs
+from conftest import FIXTURES, MINI_DATA
+
+INVALID = sorted((FIXTURES / "shapes-invalid").glob("*.ttl"))
+
+
+@pytest.fixture(scope="module")
+def mini_union() -> Graph:
+    union = load_ontology()
+    for graph in convert_tables(MINI_DATA).values():
+        union += graph
+    return union
+
+
+def test_mini_data_conforms(mini_union: Graph) -> None:
+    assert validate_graphs([mini_union]).conforms
+
+
+@pytest.mark.slow
+def test_real_data_conforms() -> None:
+    report = validate_graphs([load_ontology(), *convert_tables(DATA_DIR).values()])
+    assert report.conforms, report.text[:3000]
+    assert report.violations == 0
+
+
+def expected_focus(path: Path) -> URIRef:
+    line = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("# focus: "))
+    return URIRef(line.removeprefix("# focus: "))
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_example_is_rejected_at_its_focus_node(mini_union: Graph, path: Path) -> None:
+    data = Graph()
+    data += mini_union
+    data.parse(path, format="turtle")
+    conforms, report, text = validate(data, shacl_graph=load_shapes(), advanced=True, allow_warnings=True)
+    assert not conforms
+    focus_nodes = set(report.objects(None, SH.focusNode))
+    assert expected_focus(path) in focus_nodes, text
