@@ -23,7 +23,7 @@ from certbridge.graph import build as builder
 from certbridge.graph.errors import CertbridgeError, DataError
 from certbridge.graph.export import EXPORT_FORMATS, export
 from certbridge.graph.info import describe
-from certbridge.graph.query import as_table, run_query, serialize
+from certbridge.graph.query import as_table, is_negative, run_query, serialize
 from certbridge.graph.store import open_store
 
 from .settings import STORE_ENV, resolve_store
@@ -105,16 +105,10 @@ def query(
             data = serialize(answer, format)
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
-            negative = _is_negative(answer, data)
+            negative = is_negative(answer, data, format)
     except CertbridgeError as error:
         raise fail(error) from None
     raise typer.Exit(EXIT_NEGATIVE if negative else EXIT_OK)
-
-
-def _is_negative(answer, data: bytes) -> bool:
-    if isinstance(answer, ox.QueryBoolean):
-        return not bool(answer)
-    return data.count(b"\n") <= 1 if isinstance(answer, ox.QuerySolutions) else not data.strip()
 
 
 def _print_table(answer) -> bool:

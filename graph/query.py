@@ -6,6 +6,7 @@ build record), so plain queries see everything; ``GRAPH ?g { ... }`` tells asser
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -27,6 +28,9 @@ GRAPH_FORMATS = {
     "jsonld": ox.RdfFormat.JSON_LD,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
+
+_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
+_LOCAL_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
 
 QueryAnswer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
@@ -51,9 +55,10 @@ def compact(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        for name, iri in PREFIXES.items():
-            if term.value.startswith(iri):
-                return f"{name}:{term.value[len(iri):]}"
+        for name, iri in _LONGEST_FIRST:
+            local = term.value[len(iri):]
+            if term.value.startswith(iri) and _LOCAL_NAME.fullmatch(local):
+                return f"{name}:{local}"
         return term.value
     if isinstance(term, ox.Literal):
         return term.value + (f"@{term.language}" if term.language else "")
@@ -83,6 +88,24 @@ def serialize(answer: QueryAnswer, format_name: str) -> bytes:
     if format_name not in RESULT_FORMATS:
         raise QueryError(f"a SELECT or ASK answer cannot be written as {format_name!r}; use one of {', '.join(RESULT_FORMATS)}")
     return answer.serialize(format=RESULT_FORMATS[format_name])
+
+
+#: How each result format looks when a SELECT has no rows.
+_EMPTY_SELECT = {
+    "json": lambda data: b'"bindings":[]' in data.replace(b" ", b""),
+    "xml": lambda data: b"<result>" not in data,
+    "csv": lambda data: len(data.strip().splitlines()) <= 1,
+    "tsv": lambda data: len(data.strip().splitlines()) <= 1,
+}
+
+
+def is_negative(answer: QueryAnswer, data: bytes, format_name: str) -> bool:
+    """True when a serialised answer says no: ASK false, a SELECT with no rows, or an empty graph."""
+    if isinstance(answer, ox.QueryBoolean):
+        return not bool(answer)
+    if isinstance(answer, ox.QuerySolutions):
+        return _EMPTY_SELECT[format_name](data)
+    return not data.strip()
 
 
 def select(store: ox.Store, text: str) -> Iterator[dict[str, str]]:

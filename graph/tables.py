@@ -8,6 +8,7 @@ lists all the defects a policy officer has to fix, not just the first.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -168,7 +169,7 @@ def read_table(path: Path, columns: Iterable[str], log: ErrorLog) -> Table:
         log.add(path, line, "-", f"not UTF-8 (byte {exc.start} cannot be decoded); save the file as UTF-8")
         return Table(path, [], [])
 
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:

@@ -30,12 +30,37 @@ GRAPH = Namespace(BASE + "graph/")
 SCHEMA = Namespace("https://schema.org/")
 ORG = Namespace("http://www.w3.org/ns/org#")
 
+#: One prefix per kind of instance IRI, so that queries can write ``occ:6-04-02-01`` or ``cert:IL-CT-x``.
+INSTANCE_PREFIXES: dict[str, str] = {
+    "occ": "occupation/",
+    "isco": "isco08/",
+    "region": "region/",
+    "grade": "grade/",
+    "credential": "credential/",
+    "framework": "framework/",
+    "flevel": "framework-level/",
+    "scheme": "scheme/",
+    "std": "standard/",
+    "organisation": "organisation/",
+    "authorisation": "authorisation/",
+    "sanction": "sanction/",
+    "qcheck": "quality-check/",
+    "cert": "certificate-type/",
+    "agreement": "agreement/",
+    "bridge": "bridge/",
+    "alignment": "alignment/",
+    "src": "source/",
+    "doc": "document/",
+}
+
 #: SPARQL prefixes offered to every query and written into every export.
 PREFIXES: dict[str, str] = {
     "cb": str(CB),
     "id": str(ID),
+    **{name: str(ID) + path for name, path in INSTANCE_PREFIXES.items()},
     "voc": str(VOC),
     "cbg": str(GRAPH),
+    "data": str(GRAPH) + "data/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "owl": "http://www.w3.org/2002/07/owl#",
@@ -54,6 +79,7 @@ __all__ = [
     "CHECKS_DIR",
     "GRAPH",
     "ID",
+    "INSTANCE_PREFIXES",
     "ONTOLOGY_FILE",
     "ONTOLOGY_FILES",
     "ONTOLOGY_IRI",
