@@ -93,7 +93,9 @@ def build(
 def query(
     sparql: Annotated[str, typer.Argument(help="A SPARQL 1.1 query, or @FILE to read it from a file.")],
     store: StoreOption = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, json, csv, tsv, xml; ttl, nt, jsonld for graphs.")] = "table",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, csv, tsv, xml; ttl, nt, jsonld for graphs.")
+    ] = "table",
 ) -> None:
     """Run a SPARQL query over the store (default graph = union of all graphs). Exit 1 on no rows or ASK false."""
     text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
@@ -132,7 +134,9 @@ def _print_table(answer) -> bool:
 def export_command(
     store: StoreOption = None,
     format: Annotated[str, typer.Option("--format", "-f", help=", ".join(EXPORT_FORMATS))] = "ttl",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; default standard output.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write; default standard output.")
+    ] = None,
 ) -> None:
     """Write the whole graph as Turtle, N-Triples, JSON-LD (union of graphs) or TriG, N-Quads (named graphs kept)."""
     try:

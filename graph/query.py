@@ -56,7 +56,7 @@ def compact(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -
         return ""
     if isinstance(term, ox.NamedNode):
         for name, iri in _LONGEST_FIRST:
-            local = term.value[len(iri):]
+            local = term.value[len(iri) :]
             if term.value.startswith(iri) and _LOCAL_NAME.fullmatch(local):
                 return f"{name}:{local}"
         return term.value
@@ -83,10 +83,14 @@ def serialize(answer: QueryAnswer, format_name: str) -> bytes:
     """Serialise an answer in a named format: json/xml/csv/tsv for SELECT and ASK, ttl/nt/jsonld/rdfxml for graphs."""
     if isinstance(answer, ox.QueryTriples):
         if format_name not in GRAPH_FORMATS:
-            raise QueryError(f"a graph answer cannot be written as {format_name!r}; use one of {', '.join(GRAPH_FORMATS)}")
+            raise QueryError(
+                f"a graph answer cannot be written as {format_name!r}; use one of {', '.join(GRAPH_FORMATS)}"
+            )
         return answer.serialize(format=GRAPH_FORMATS[format_name])
     if format_name not in RESULT_FORMATS:
-        raise QueryError(f"a SELECT or ASK answer cannot be written as {format_name!r}; use one of {', '.join(RESULT_FORMATS)}")
+        raise QueryError(
+            f"a SELECT or ASK answer cannot be written as {format_name!r}; use one of {', '.join(RESULT_FORMATS)}"
+        )
     return answer.serialize(format=RESULT_FORMATS[format_name])
 
 

@@ -29,8 +29,11 @@ def validate_graphs(graphs: Iterable[Graph], *, shapes: Graph | None = None) -> 
     for graph in graphs:
         union += graph
     conforms, report_graph, text = validate(
-        union, shacl_graph=shapes if shapes is not None else load_shapes(), inference="none",
-        advanced=True, allow_warnings=True,
+        union,
+        shacl_graph=shapes if shapes is not None else load_shapes(),
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
     )
     violations = len(set(report_graph.subjects(SH.resultSeverity, SH.Violation)))
     return ValidationReport(bool(conforms), violations, str(text))

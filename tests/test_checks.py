@@ -18,9 +18,18 @@ CHECKS = sorted(CHECKS_DIR.glob("*-violation.rq"))
 
 #: One seeded defect per check, in Turtle, added to the ontology graph or the data.
 DEFECTS = {
-    "term-without-zh-label": ("ontology", "cb:Orphan a owl:Class ; rdfs:label 'x'@en ; rdfs:comment 'x'@zh, 'x'@en ; rdfs:subClassOf cb:Issuer ."),
-    "term-without-en-label": ("ontology", "cb:p a owl:ObjectProperty ; rdfs:label 'x'@zh ; rdfs:comment 'x'@zh, 'x'@en ."),
-    "term-without-comment": ("ontology", "cb:p a owl:DatatypeProperty ; rdfs:label 'x'@zh, 'x'@en ; rdfs:comment 'x'@zh ."),
+    "term-without-zh-label": (
+        "ontology",
+        "cb:Orphan a owl:Class ; rdfs:label 'x'@en ; rdfs:comment 'x'@zh, 'x'@en ; rdfs:subClassOf cb:Issuer .",
+    ),
+    "term-without-en-label": (
+        "ontology",
+        "cb:p a owl:ObjectProperty ; rdfs:label 'x'@zh ; rdfs:comment 'x'@zh, 'x'@en .",
+    ),
+    "term-without-comment": (
+        "ontology",
+        "cb:p a owl:DatatypeProperty ; rdfs:label 'x'@zh, 'x'@en ; rdfs:comment 'x'@zh .",
+    ),
     "orphan-class": ("ontology", "cb:Lonely a owl:Class ; rdfs:label 'x'@zh, 'x'@en ; rdfs:comment 'x'@zh, 'x'@en ."),
     "undeclared-term": ("data", "<urn:x> cb:madeUp 1 ."),
     "one-way-recognition-strengthened": ("ontology", "cb:recognisesCertificatesOf a owl:TransitiveProperty ."),

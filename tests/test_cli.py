@@ -22,8 +22,14 @@ def test_query_table_format(cli: Cli, mini_store: Path) -> None:
 
 
 def test_query_json_is_sparql_results_json(cli: Cli, mini_store: Path) -> None:
-    result = cli("query", "--store", mini_store, "--format", "json",
-                 "SELECT ?c ?grade WHERE { ?c a cb:CertificateType ; cb:atGrade ?grade } ORDER BY ?c")
+    result = cli(
+        "query",
+        "--store",
+        mini_store,
+        "--format",
+        "json",
+        "SELECT ?c ?grade WHERE { ?c a cb:CertificateType ; cb:atGrade ?grade } ORDER BY ?c",
+    )
     assert result.exit_code == 0
     body = json.loads(result.stdout)
     assert body["head"]["vars"] == ["c", "grade"]
@@ -32,8 +38,14 @@ def test_query_json_is_sparql_results_json(cli: Cli, mini_store: Path) -> None:
 
 
 def test_query_csv(cli: Cli, mini_store: Path) -> None:
-    result = cli("query", "--store", mini_store, "--format", "csv",
-                 "SELECT ?code WHERE { ?r a cb:Region ; skos:notation ?code } ORDER BY ?code")
+    result = cli(
+        "query",
+        "--store",
+        mini_store,
+        "--format",
+        "csv",
+        "SELECT ?code WHERE { ?r a cb:Region ; skos:notation ?code } ORDER BY ?code",
+    )
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == ["code"]
     assert len(rows) == 35 and rows[1] == ["110000"]
@@ -48,7 +60,6 @@ def test_query_from_file(cli: Cli, mini_store: Path, tmp_path: Path) -> None:
 def test_ask_false_and_no_rows_exit_1(cli: Cli, mini_store: Path) -> None:
     assert cli("query", "--store", mini_store, "ASK { ?x a cb:Nothing }").exit_code == 1
     assert cli("query", "--store", mini_store, "ASK { ?x a cb:Occupation }").exit_code == 0
-
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "xml", "csv", "tsv"])
@@ -92,13 +103,23 @@ def test_export_union_formats_parse_back(cli: Cli, mini_store: Path, tmp_path: P
     out = tmp_path / f"export.{fmt}"
     assert cli("export", "--store", mini_store, "--format", fmt, "-o", out).exit_code == 0
     graph = Graph().parse(out, format=parse_as)
-    expected = int(cli("query", "--store", mini_store, "-f", "csv",
-                       "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }").stdout.split()[1])
+    expected = int(
+        cli(
+            "query",
+            "--store",
+            mini_store,
+            "-f",
+            "csv",
+            "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }",
+        ).stdout.split()[1]
+    )
     assert len(graph) == expected
 
 
 @pytest.mark.parametrize(("fmt", "parse_as"), [("trig", "trig"), ("nq", "nquads")])
-def test_export_dataset_formats_keep_named_graphs(cli: Cli, mini_store: Path, tmp_path: Path, fmt: str, parse_as: str) -> None:
+def test_export_dataset_formats_keep_named_graphs(
+    cli: Cli, mini_store: Path, tmp_path: Path, fmt: str, parse_as: str
+) -> None:
     out = tmp_path / f"export.{fmt}"
     assert cli("export", "--store", mini_store, "--format", fmt, "-o", out).exit_code == 0
     dataset = Dataset()

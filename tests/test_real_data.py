@@ -34,7 +34,9 @@ def test_classification_2022_counts(real_store: Path, cls: str, expected: int) -
 
 
 def test_every_occupation_reaches_a_major_group(real_store: Path) -> None:
-    assert count(real_store, "?x a cb:Occupation ; skos:broader/skos:broader/skos:broader ?m . ?m a cb:MajorGroup") == 1639
+    assert (
+        count(real_store, "?x a cb:Occupation ; skos:broader/skos:broader/skos:broader ?m . ?m a cb:MajorGroup") == 1639
+    )
 
 
 def test_occupation_marks_match_official_numbers(real_store: Path) -> None:
@@ -58,10 +60,16 @@ def test_all_705_standard_records(real_store: Path) -> None:
 
 def test_unknown_standard_fields_stay_unknown(real_store: Path) -> None:
     rows = table("standards")
-    assert count(real_store, "?x a cb:SkillStandard FILTER NOT EXISTS { ?x cb:editionYear ?y }") == sum(
-        not r["edition_year"] for r in rows) == 186
-    assert count(real_store, "?x cb:gradesCoveredKnown false FILTER NOT EXISTS { ?x cb:coversGrade ?g }") == sum(
-        not r["grades_covered"] for r in rows) == 339
+    assert (
+        count(real_store, "?x a cb:SkillStandard FILTER NOT EXISTS { ?x cb:editionYear ?y }")
+        == sum(not r["edition_year"] for r in rows)
+        == 186
+    )
+    assert (
+        count(real_store, "?x cb:gradesCoveredKnown false FILTER NOT EXISTS { ?x cb:coversGrade ?g }")
+        == sum(not r["grades_covered"] for r in rows)
+        == 339
+    )
     assert count(real_store, "?x a cb:SkillStandard ; cb:documentNumber ?d") == 20
     assert count(real_store, "?x a cb:SkillStandard ; cb:forOccupation ?o") == 662
 
@@ -69,26 +77,50 @@ def test_unknown_standard_fields_stay_unknown(real_store: Path) -> None:
 def test_both_grade_ladders_with_order_and_labels(real_store: Path) -> None:
     store = open_store(real_store)
     for scheme, size in (("scheme:grade-ladder-five", 5), ("scheme:grade-ladder-eight", 8)):
-        rows = list(select(store, f"""
+        rows = list(
+            select(
+                store,
+                f"""
             SELECT ?g ?rank ?zh ?en WHERE {{
               ?g skos:inScheme {scheme} ; cb:rank ?rank ;
-                 rdfs:label ?zh, ?en FILTER (LANG(?zh) = "zh" && LANG(?en) = "en") }} ORDER BY ?rank"""))
+                 rdfs:label ?zh, ?en FILTER (LANG(?zh) = "zh" && LANG(?en) = "en") }} ORDER BY ?rank""",
+            )
+        )
         assert len(rows) == size
         assert all(row["zh"] and row["en"] for row in rows)
 
 
 def test_eight_level_ladder_is_ordered_apprentice_to_chief(real_store: Path) -> None:
-    rows = list(select(open_store(real_store), """
+    rows = list(
+        select(
+            open_store(real_store),
+            """
         SELECT ?zh WHERE { ?g a cb:GradeLevel ; cb:rank ?r ; skos:notation ?n ; rdfs:label ?zh
-        FILTER (LANG(?zh) = "zh" && !STRSTARTS(?n, "technical")) } ORDER BY ?r"""))
+        FILTER (LANG(?zh) = "zh" && !STRSTARTS(?n, "technical")) } ORDER BY ?r""",
+        )
+    )
     assert [r["zh"].removesuffix("@zh") for r in rows] == [
-        "学徒工", "初级工", "中级工", "高级工", "技师", "高级技师", "特级技师", "首席技师"]
+        "学徒工",
+        "初级工",
+        "中级工",
+        "高级工",
+        "技师",
+        "高级技师",
+        "特级技师",
+        "首席技师",
+    ]
 
 
 def test_every_arrangement_has_its_source_with_url_or_a_stated_reason(real_store: Path) -> None:
-    rows = list(select(open_store(real_store), """
+    rows = list(
+        select(
+            open_store(real_store),
+            """
         SELECT ?a ?url ?note WHERE { ?a a cb:RecognitionAgreement ; dcterms:source ?s .
-          OPTIONAL { ?s schema:url ?url } OPTIONAL { ?s cb:note ?note } FILTER NOT EXISTS { ?a cb:illustrative true } }"""))
+          OPTIONAL { ?s schema:url ?url } OPTIONAL { ?s cb:note ?note }
+          FILTER NOT EXISTS { ?a cb:illustrative true } }""",
+        )
+    )
     real = {r["id"] for r in table("agreements") if r["illustrative"] != "yes"}
     assert {row["a"].removeprefix("agreement:") for row in rows} == real == {f"MR{i:02d}" for i in range(1, 16)}
     without_url = {row["a"] for row in rows if not row["url"]}
@@ -107,7 +139,12 @@ def test_partial_dates_keep_their_precision(real_store: Path) -> None:
     [solution] = list(answer)
     assert solution["d"].value == "2021-07"
     assert solution["d"].datatype.value.endswith("#gYearMonth")
-    stated = list(select(store, "SELECT ?s ?d WHERE { agreement:MR05 cb:dateAsStated ?s OPTIONAL { agreement:MR05 cb:validFrom ?d } }"))
+    stated = list(
+        select(
+            store,
+            "SELECT ?s ?d WHERE { agreement:MR05 cb:dateAsStated ?s OPTIONAL { agreement:MR05 cb:validFrom ?d } }",
+        )
+    )
     assert stated == [{"s": "????-09-01", "d": ""}]
 
 
@@ -123,17 +160,29 @@ def test_illustrative_records_are_marked_and_cite_the_illustrative_source(real_s
 
 
 def test_the_demo_question_is_in_the_data(real_store: Path) -> None:
-    rows = list(select(open_store(real_store), """
+    rows = list(
+        select(
+            open_store(real_store),
+            """
         SELECT ?c ?issuerKind WHERE { ?c cb:certifiesOccupation occ:6-04-02-01 ; cb:atGrade grade:senior-technician ;
-          cb:issuedBy ?i . ?i a ?issuerKind . FILTER (?issuerKind IN (cb:AuthorisedEnterprise, cb:GovernmentHRAuthority)) }"""))
+          cb:issuedBy ?i . ?i a ?issuerKind .
+          FILTER (?issuerKind IN (cb:AuthorisedEnterprise, cb:GovernmentHRAuthority)) }""",
+        )
+    )
     kinds = {row["issuerKind"] for row in rows}
     assert kinds == {"cb:AuthorisedEnterprise", "cb:GovernmentHRAuthority"}
 
 
 def test_every_fact_record_names_a_source(real_store: Path) -> None:
-    assert count(real_store, """?x a ?c FILTER (?c IN (cb:Occupation, cb:OccupationGroup, cb:Region, cb:SkillStandard,
+    assert (
+        count(
+            real_store,
+            """?x a ?c FILTER (?c IN (cb:Occupation, cb:OccupationGroup, cb:Region, cb:SkillStandard,
         cb:Issuer, cb:CertificateType, cb:RecognitionAgreement, cb:GradeLevel, cb:Authorisation, cb:Sanction))
-        FILTER NOT EXISTS { ?x dcterms:source ?s }""") == 0
+        FILTER NOT EXISTS { ?x dcterms:source ?s }""",
+        )
+        == 0
+    )
 
 
 def test_esco_acknowledgement_is_kept(real_store: Path) -> None:

@@ -1,1 +1,1 @@
-"""placeholder"""
+"""Interactive graph views (pyvis). Not built yet: see the visualisation issue."""

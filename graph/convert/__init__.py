@@ -43,9 +43,24 @@ CONVERTERS: tuple[Callable[[Context], None], ...] = (
 
 #: Every table the build reads, in the order it reads them.
 TABLES = (
-    "sources", "documents", "regions", "occupations", "isco08_groups", "grade_levels", "credentials",
-    "frameworks", "framework_levels", "grade_bridges", "alignments", "standards", "organisations",
-    "authorisations", "sanctions", "quality_checks", "certificate_types", "agreements",
+    "sources",
+    "documents",
+    "regions",
+    "occupations",
+    "isco08_groups",
+    "grade_levels",
+    "credentials",
+    "frameworks",
+    "framework_levels",
+    "grade_bridges",
+    "alignments",
+    "standards",
+    "organisations",
+    "authorisations",
+    "sanctions",
+    "quality_checks",
+    "certificate_types",
+    "agreements",
 )
 
 

@@ -12,14 +12,47 @@ from .context import Context, add_date, add_labels
 from .issuers import ISSUER_KINDS, ORGANISATION_KINDS, check_period
 from .sources import DOCUMENT_NUMBER_PATTERN
 
-COLUMNS = ("id", "name_zh", "name_en", "date", "date_precision", "region_group", "party_refs", "parties_as_stated",
-           "direction", "recognising_refs", "recognised_refs", "mechanism", "recognises_certificates",
-           "scope_occupation_codes", "scope_as_stated", "scope_min_grade", "scope_max_grade", "scope_issuer_kinds",
-           "valid_from", "valid_to", "status", "conditions", "document_number", "source_ids", "trust", "trust_note",
-           "illustrative", "notes")
+COLUMNS = (
+    "id",
+    "name_zh",
+    "name_en",
+    "date",
+    "date_precision",
+    "region_group",
+    "party_refs",
+    "parties_as_stated",
+    "direction",
+    "recognising_refs",
+    "recognised_refs",
+    "mechanism",
+    "recognises_certificates",
+    "scope_occupation_codes",
+    "scope_as_stated",
+    "scope_min_grade",
+    "scope_max_grade",
+    "scope_issuer_kinds",
+    "valid_from",
+    "valid_to",
+    "status",
+    "conditions",
+    "document_number",
+    "source_ids",
+    "trust",
+    "trust_note",
+    "illustrative",
+    "notes",
+)
 DIRECTIONS = ("mutual", "one-way", "not-stated")
-MECHANISMS = ("equivalence", "direct-recognition", "joint-evaluation", "framework-agreement",
-              "recognition-by-comparison", "cross-department", "title-recognition", "cooperation-only")
+MECHANISMS = (
+    "equivalence",
+    "direct-recognition",
+    "joint-evaluation",
+    "framework-agreement",
+    "recognition-by-comparison",
+    "cross-department",
+    "title-recognition",
+    "cooperation-only",
+)
 STATUSES = ("issued", "signed", "in-operation", "pilot", "launched", "announced", "planned", "expired")
 
 
@@ -72,8 +105,11 @@ def convert_agreements(ctx: Context) -> None:
         add_date(graph, subject, DCTERMS.date, row, "date")
         add_date(graph, subject, CB.validFrom, row, "valid_from")
         add_date(graph, subject, CB.validTo, row, "valid_to")
-        for column, prop in (("date_precision", CB.datePrecision), ("region_group", DCTERMS.spatial),
-                             ("parties_as_stated", DCTERMS.contributor)):
+        for column, prop in (
+            ("date_precision", CB.datePrecision),
+            ("region_group", DCTERMS.spatial),
+            ("parties_as_stated", DCTERMS.contributor),
+        ):
             value = row.text(column)
             if value:
                 graph.add((subject, prop, Literal(value)))
@@ -83,7 +119,9 @@ def convert_agreements(ctx: Context) -> None:
         conditions = row.text("conditions")
         if conditions:
             graph.add((subject, CB.condition, Literal(conditions, lang="en")))
-        number = row.pattern("document_number", DOCUMENT_NUMBER_PATTERN, what="a document number like 人社函〔2016〕3112号")
+        number = row.pattern(
+            "document_number", DOCUMENT_NUMBER_PATTERN, what="a document number like 人社函〔2016〕3112号"
+        )
         if number:
             graph.add((subject, CB.documentNumber, Literal(number)))
         ctx.provenance(graph, subject, row)

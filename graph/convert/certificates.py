@@ -10,8 +10,17 @@ from certbridge.ontology import CB
 from .. import iris
 from .context import Context
 
-COLUMNS = ("id", "issuer_id", "occupation_code", "job_type_zh", "grade_id", "standard_id", "illustrative",
-           "source_ids", "note")
+COLUMNS = (
+    "id",
+    "issuer_id",
+    "occupation_code",
+    "job_type_zh",
+    "grade_id",
+    "standard_id",
+    "illustrative",
+    "source_ids",
+    "note",
+)
 
 
 def convert_certificate_types(ctx: Context) -> None:
@@ -40,9 +49,11 @@ def convert_certificate_types(ctx: Context) -> None:
         if job_type:
             graph.add((subject, CB.certifiesJobType, Literal(job_type, lang="zh")))
         marks = ("（示例）", " (illustrative)") if row.boolean("illustrative") else ("", "")
-        parts = [(ctx.graphs["organisations"], issuer and iris.record("organisation", issuer)),
-                 (ctx.graphs["occupations"], occupation and iris.occupation(occupation)),
-                 (ctx.graphs["grade_levels"], grade and iris.grade(grade))]
+        parts = [
+            (ctx.graphs["organisations"], issuer and iris.record("organisation", issuer)),
+            (ctx.graphs["occupations"], occupation and iris.occupation(occupation)),
+            (ctx.graphs["grade_levels"], grade and iris.grade(grade)),
+        ]
         for lang, mark in zip(("zh", "en"), marks, strict=True):
             names = [label_of(g, iri, lang) or (label_of(g, iri, "zh") if iri else "?") for g, iri in parts]
             text = " ".join(names) + mark

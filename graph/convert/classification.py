@@ -10,10 +10,30 @@ from certbridge.ontology import CB
 from .. import iris
 from .context import Context, add_labels
 
-REGION_COLUMNS = ("gb2260_code", "name_zh", "name_en", "iso3166_2", "name_romanised_iso", "subdivision_type",
-                  "alpha_code", "source_id", "note")
-OCCUPATION_COLUMNS = ("code", "level", "level_name", "name_zh", "gbm_code", "parent_code", "digital_occupation_S",
-                      "green_occupation_L", "name_source", "sources_agree", "source_id")
+REGION_COLUMNS = (
+    "gb2260_code",
+    "name_zh",
+    "name_en",
+    "iso3166_2",
+    "name_romanised_iso",
+    "subdivision_type",
+    "alpha_code",
+    "source_id",
+    "note",
+)
+OCCUPATION_COLUMNS = (
+    "code",
+    "level",
+    "level_name",
+    "name_zh",
+    "gbm_code",
+    "parent_code",
+    "digital_occupation_S",
+    "green_occupation_L",
+    "name_source",
+    "sources_agree",
+    "source_id",
+)
 ISCO_COLUMNS = ("code", "level", "level_name", "parent_code", "title_en", "esco_uri", "source_id")
 
 #: The code shape of each level of the 2022 classification, and the class of its nodes.
@@ -111,7 +131,9 @@ def convert_isco(ctx: Context) -> None:
     scheme = iris.scheme(ISCO_SCHEME)
     graph.add((scheme, RDF.type, SKOS.ConceptScheme))
     graph.add((scheme, RDFS.label, Literal("国际标准职业分类（ISCO-08）", lang="zh")))
-    graph.add((scheme, RDFS.label, Literal("International Standard Classification of Occupations (ISCO-08)", lang="en")))
+    graph.add(
+        (scheme, RDFS.label, Literal("International Standard Classification of Occupations (ISCO-08)", lang="en"))
+    )
     rows = table.unique_ids("code")
     for code, row in rows.items():
         level = row.integer("level", required=True, minimum=1)

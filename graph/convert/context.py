@@ -43,8 +43,7 @@ class Context:
 
     def provenance(self, graph: Graph, subject: URIRef, row: Row, *, sources_column: str = "source_ids") -> None:
         """Link *subject* to its sources, trust and note; keep illustrative flags and sources consistent."""
-        sources = row.refs(sources_column, self.known["source"] | self.known["document"], what="source",
-                           required=True)
+        sources = row.refs(sources_column, self.known["source"] | self.known["document"], what="source", required=True)
         for key in sources:
             kind = "document" if key in self.known["document"] else "source"
             graph.add((subject, DCTERMS.source, iris.record(kind, key)))

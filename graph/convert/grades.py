@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import pairwise
 
 from rdflib import Literal
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
@@ -12,14 +13,49 @@ from certbridge.ontology import CB
 from .. import iris
 from .context import Context, add_date, add_labels
 
-GRADE_COLUMNS = ("id", "ladder", "rank", "name_zh", "name_en", "numeric_label_zh", "in_five_level_ladder",
-                 "in_eight_level_ladder", "source_ids", "trust", "trust_note", "note")
+GRADE_COLUMNS = (
+    "id",
+    "ladder",
+    "rank",
+    "name_zh",
+    "name_en",
+    "numeric_label_zh",
+    "in_five_level_ladder",
+    "in_eight_level_ladder",
+    "source_ids",
+    "trust",
+    "trust_note",
+    "note",
+)
 CREDENTIAL_COLUMNS = ("id", "kind", "rank", "name_zh", "name_en", "source_ids", "note")
-FRAMEWORK_COLUMNS = ("id", "name_zh", "name_en", "number_of_levels", "descriptor_domains", "governing_body",
-                     "source_ids", "note")
+FRAMEWORK_COLUMNS = (
+    "id",
+    "name_zh",
+    "name_en",
+    "number_of_levels",
+    "descriptor_domains",
+    "governing_body",
+    "source_ids",
+    "note",
+)
 LEVEL_COLUMNS = ("framework", "level", "title_en", "knowledge", "skills", "responsibility_and_autonomy", "source_id")
-BRIDGE_COLUMNS = ("id", "from_ref", "to_refs", "relation", "minimum_years_held", "from_as_stated", "to_as_stated",
-                  "condition", "document_id", "date", "date_as_stated", "source_ids", "trust", "trust_note", "note")
+BRIDGE_COLUMNS = (
+    "id",
+    "from_ref",
+    "to_refs",
+    "relation",
+    "minimum_years_held",
+    "from_as_stated",
+    "to_as_stated",
+    "condition",
+    "document_id",
+    "date",
+    "date_as_stated",
+    "source_ids",
+    "trust",
+    "trust_note",
+    "note",
+)
 ALIGNMENT_COLUMNS = ("id", "from_ref", "to_ref", "relation", "source_ids", "trust", "note")
 
 LADDERS = ("worker", "technical")
@@ -27,8 +63,11 @@ LADDERS = ("worker", "technical")
 LADDER_SCHEMES = {
     "five": ("grade-ladder-five", "五级职业技能等级（2022年前）", "five-level skill grade ladder (before 2022)"),
     "eight": ("grade-ladder-eight", "新八级工职业技能等级", "eight-level skill grade ladder (2022)"),
-    "technical": ("technical-skill-levels", "职业技术技能标准等级（初级、中级、高级）",
-                  "levels of the professional-technical skill standards (junior, intermediate, senior)"),
+    "technical": (
+        "technical-skill-levels",
+        "职业技术技能标准等级（初级、中级、高级）",
+        "levels of the professional-technical skill standards (junior, intermediate, senior)",
+    ),
 }
 CREDENTIAL_KINDS = {
     "professional-title": CB.ProfessionalTitle,
@@ -36,9 +75,13 @@ CREDENTIAL_KINDS = {
     "school-programme": CB.EducationLevel,
     "vocational-qualification": CB.ProfessionalTitle,
 }
-ALIGNMENT_RELATIONS = {"exactMatch": SKOS.exactMatch, "closeMatch": SKOS.closeMatch,
-                       "broadMatch": SKOS.broadMatch, "narrowMatch": SKOS.narrowMatch,
-                       "relatedMatch": SKOS.relatedMatch}
+ALIGNMENT_RELATIONS = {
+    "exactMatch": SKOS.exactMatch,
+    "closeMatch": SKOS.closeMatch,
+    "broadMatch": SKOS.broadMatch,
+    "narrowMatch": SKOS.narrowMatch,
+    "relatedMatch": SKOS.relatedMatch,
+}
 
 
 def _scheme(graph, key: str) -> None:
@@ -76,14 +119,17 @@ def convert_grades(ctx: Context) -> None:
             graph.add((subject, SKOS.altLabel, Literal(f"{numeric}/{row.text('name_zh')}", lang="zh")))
         schemes = ["technical"] if ladder == "technical" else []
         if ladder == "worker":
-            schemes += [name for name, column in (("five", "in_five_level_ladder"), ("eight", "in_eight_level_ladder"))
-                        if row.boolean(column)]
+            schemes += [
+                name
+                for name, column in (("five", "in_five_level_ladder"), ("eight", "in_eight_level_ladder"))
+                if row.boolean(column)
+            ]
         for name in schemes:
             graph.add((subject, SKOS.inScheme, iris.scheme(LADDER_SCHEMES[name][0])))
         ctx.provenance(graph, subject, row)
-    for ladder, ranks in by_ladder.items():
+    for ranks in by_ladder.values():
         ordered = [ranks[r] for r in sorted(ranks)]
-        for lower, higher in zip(ordered, ordered[1:], strict=False):
+        for lower, higher in pairwise(ordered):
             graph.add((iris.grade(higher), CB.nextHigherGrade, iris.grade(lower)))
 
 
@@ -148,8 +194,13 @@ def convert_frameworks(ctx: Context) -> None:
         for column in ("title_en", "knowledge", "skills", "responsibility_and_autonomy"):
             value = row.text(column)
             if value:
-                graph.add((subject, SKOS.definition if column != "title_en" else SKOS.scopeNote,
-                           Literal(f"{column.replace('_', ' ')}: {value}", lang="en")))
+                graph.add(
+                    (
+                        subject,
+                        SKOS.definition if column != "title_en" else SKOS.scopeNote,
+                        Literal(f"{column.replace('_', ' ')}: {value}", lang="en"),
+                    )
+                )
         source = row.ref("source_id", ctx.known["source"], what="source", required=True)
         if source:
             graph.add((subject, DCTERMS.source, iris.record("source", source)))

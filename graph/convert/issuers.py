@@ -11,12 +11,40 @@ from .. import iris
 from ..dates import certainly_after
 from .context import Context, add_date, add_labels
 
-ORGANISATION_COLUMNS = ("id", "kind", "name_zh", "name_en", "region_code", "question_bank", "illustrative",
-                        "source_ids", "note")
-AUTHORISATION_COLUMNS = ("id", "issuer_id", "kind", "granted_by_id", "valid_from", "valid_to", "status",
-                         "illustrative", "source_ids", "note")
-SANCTION_COLUMNS = ("id", "issuer_id", "date", "imposed_by_id", "reason", "resulting_status", "description",
-                    "illustrative", "source_ids")
+ORGANISATION_COLUMNS = (
+    "id",
+    "kind",
+    "name_zh",
+    "name_en",
+    "region_code",
+    "question_bank",
+    "illustrative",
+    "source_ids",
+    "note",
+)
+AUTHORISATION_COLUMNS = (
+    "id",
+    "issuer_id",
+    "kind",
+    "granted_by_id",
+    "valid_from",
+    "valid_to",
+    "status",
+    "illustrative",
+    "source_ids",
+    "note",
+)
+SANCTION_COLUMNS = (
+    "id",
+    "issuer_id",
+    "date",
+    "imposed_by_id",
+    "reason",
+    "resulting_status",
+    "description",
+    "illustrative",
+    "source_ids",
+)
 CHECK_COLUMNS = ("id", "issuer_id", "date", "checked_by_id", "result", "description", "illustrative", "source_ids")
 
 #: Organisation kinds and their classes; every kind but "organisation" is an issuer.

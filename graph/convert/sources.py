@@ -10,10 +10,33 @@ from certbridge.ontology import CB, SCHEMA
 from .. import iris
 from .context import Context, add_date, add_trust_and_notes
 
-SOURCE_COLUMNS = ("id", "kind", "title", "url", "publisher", "date", "date_as_stated", "trust", "trust_note",
-                  "licence", "notes")
-DOCUMENT_COLUMNS = ("id", "title_zh", "document_number", "issuer_zh", "date", "date_as_stated", "date_precision",
-                    "what_it_does", "source_ids", "trust", "trust_note", "notes")
+SOURCE_COLUMNS = (
+    "id",
+    "kind",
+    "title",
+    "url",
+    "publisher",
+    "date",
+    "date_as_stated",
+    "trust",
+    "trust_note",
+    "licence",
+    "notes",
+)
+DOCUMENT_COLUMNS = (
+    "id",
+    "title_zh",
+    "document_number",
+    "issuer_zh",
+    "date",
+    "date_as_stated",
+    "date_precision",
+    "what_it_does",
+    "source_ids",
+    "trust",
+    "trust_note",
+    "notes",
+)
 ILLUSTRATIVE_KIND = "illustrative"
 URL_PATTERN = r"https?://\S+"
 DOCUMENT_NUMBER_PATTERN = r".+〔\d{4}〕\d+号"
@@ -59,11 +82,17 @@ def convert_documents(ctx: Context) -> None:
         title = row.text("title_zh", required=True)
         if title:
             graph.add((subject, DCTERMS.title, Literal(title, lang="zh")))
-        number = row.pattern("document_number", DOCUMENT_NUMBER_PATTERN, what="a document number like 人社部发〔2019〕90号")
+        number = row.pattern(
+            "document_number", DOCUMENT_NUMBER_PATTERN, what="a document number like 人社部发〔2019〕90号"
+        )
         if number:
             graph.add((subject, CB.documentNumber, Literal(number)))
-        for column, prop in (("issuer_zh", DCTERMS.publisher), ("what_it_does", DCTERMS.description),
-                             ("date_precision", CB.datePrecision), ("date_as_stated", CB.dateAsStated)):
+        for column, prop in (
+            ("issuer_zh", DCTERMS.publisher),
+            ("what_it_does", DCTERMS.description),
+            ("date_precision", CB.datePrecision),
+            ("date_as_stated", CB.dateAsStated),
+        ):
             value = row.text(column)
             if value:
                 graph.add((subject, prop, Literal(value)))

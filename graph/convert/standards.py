@@ -11,9 +11,24 @@ from .. import iris
 from .context import Context, add_labels, add_trust_and_notes
 from .sources import DOCUMENT_NUMBER_PATTERN
 
-COLUMNS = ("id", "occupation_code", "code_from", "occupation_name_zh", "standard_title_zh", "kind", "edition_year",
-           "document_number", "issuing_authorities", "grades_covered", "grades_as_stated", "replaces", "source_id",
-           "source_detail", "trust", "notes")
+COLUMNS = (
+    "id",
+    "occupation_code",
+    "code_from",
+    "occupation_name_zh",
+    "standard_title_zh",
+    "kind",
+    "edition_year",
+    "document_number",
+    "issuing_authorities",
+    "grades_covered",
+    "grades_as_stated",
+    "replaces",
+    "source_id",
+    "source_detail",
+    "trust",
+    "notes",
+)
 KINDS = ("national", "industry", "enterprise")
 CODE_ORIGINS = ("source", "name_match")
 
@@ -48,7 +63,9 @@ def convert_standards(ctx: Context) -> None:
         year = row.pattern("edition_year", r"(19|20)\d{2}", what="a four-digit edition year")
         if year:
             graph.add((subject, CB.editionYear, Literal(year, datatype=XSD.gYear)))
-        number = row.pattern("document_number", DOCUMENT_NUMBER_PATTERN, what="a document number like 人社厅发〔2021〕70号")
+        number = row.pattern(
+            "document_number", DOCUMENT_NUMBER_PATTERN, what="a document number like 人社厅发〔2021〕70号"
+        )
         if number:
             graph.add((subject, CB.documentNumber, Literal(number)))
         authorities = row.text("issuing_authorities")

@@ -1,0 +1,61 @@
+"""Layering (import-linter) and lint (ruff) as tests, so the README's test command checks them too."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBPACKAGES = ("ontology", "data", "graph", "api", "visualize")
+
+
+def package_tree(target: Path, *, copy: bool = False) -> Path:
+    """Lay the folders out as the installed ``certbridge`` package, so import-linter can walk it."""
+    package = target / "certbridge"
+    package.mkdir(parents=True)
+    for name in SUBPACKAGES:
+        if copy:
+            shutil.copytree(ROOT / name, package / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (package / name).symlink_to(ROOT / name)
+    return target
+
+
+def lint_imports(path: Path) -> subprocess.CompletedProcess[str]:
+    executable = Path(sys.executable).with_name("lint-imports")
+    return subprocess.run(
+        [str(executable), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_layers_are_kept(tmp_path: Path) -> None:
+    result = lint_imports(package_tree(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [("graph/leak.py", "import fastapi\n"), ("ontology/leak.py", "from certbridge.graph import store\n")],
+)
+def test_a_layer_violation_is_caught(tmp_path: Path, module: str, source: str) -> None:
+    tree = package_tree(tmp_path, copy=True)
+    (tree / "certbridge" / module).write_text(source)
+    result = lint_imports(tree)
+    assert result.returncode != 0
+    assert "BROKEN" in result.stdout
+
+
+def test_ruff_is_clean() -> None:
+    ruff = Path(sys.executable).with_name("ruff")
+    result = subprocess.run([str(ruff), "check", str(ROOT)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout
