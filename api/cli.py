@@ -37,7 +37,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
+# Piped output is read in wide logs and editors, not an 80-column terminal.
+out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 StoreOption = Annotated[

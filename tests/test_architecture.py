@@ -28,7 +28,7 @@ def package_tree(target: Path, *, copy: bool = False) -> Path:
 def lint_imports(path: Path) -> subprocess.CompletedProcess[str]:
     executable = Path(sys.executable).with_name("lint-imports")
     return subprocess.run(
-        [str(executable), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+        [str(executable), str(ROOT / "pyproject.toml"), "--no-cache"],
         cwd=ROOT,
         env={"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin"},
         capture_output=True,

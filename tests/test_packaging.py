@@ -21,8 +21,7 @@ def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_wheel_install_builds_from_another_directory(tmp_path: Path) -> None:
     source = tmp_path / "src"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__"))
-    wheel = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", tmp_path / "dist", ".",
-                cwd=source)
+    wheel = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", tmp_path / "dist", ".", cwd=source)
     assert wheel.returncode == 0, wheel.stderr
     [wheel_file] = (tmp_path / "dist").glob("certbridge-*.whl")
 
@@ -39,14 +38,27 @@ def test_wheel_install_builds_from_another_directory(tmp_path: Path) -> None:
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    where = run(python, "-c", "import certbridge.graph, certbridge.ontology as o; print(certbridge.graph.__file__);"
-                "print(o.SHAPES_FILE.is_file())", cwd=elsewhere)
+    where = run(
+        python,
+        "-c",
+        "import certbridge.graph, certbridge.ontology as o; print(certbridge.graph.__file__);"
+        "print(o.SHAPES_FILE.is_file())",
+        cwd=elsewhere,
+    )
     assert where.stdout.split()[0].startswith(str(venv)), where.stdout + where.stderr
     assert where.stdout.split()[1] == "True"
 
     certbridge = venv / "bin" / "certbridge"
     built = run(certbridge, "build", "--quiet", "--store", elsewhere / "store", cwd=elsewhere)
     assert built.returncode == 0, built.stderr
-    counted = run(certbridge, "query", "--store", "store", "-f", "csv",
-                  "SELECT (COUNT(?o) AS ?n) WHERE { ?o a cb:Occupation }", cwd=elsewhere)
+    counted = run(
+        certbridge,
+        "query",
+        "--store",
+        "store",
+        "-f",
+        "csv",
+        "SELECT (COUNT(?o) AS ?n) WHERE { ?o a cb:Occupation }",
+        cwd=elsewhere,
+    )
     assert counted.stdout.split() == ["n", "1639"], counted.stderr
