@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 from pyshacl import validate
 from rdflib import Graph, URIRef
-from rdflib.namespace import SH
+from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from certbridge.data import DATA_DIR
 from certbridge.graph.build import load_ontology
 from certbridge.graph.convert import convert_tables
 from certbridge.graph.validate import load_shapes, validate_graphs
+from certbridge.ontology import CB
 from conftest import FIXTURES, MINI_DATA
 
 INVALID = sorted((FIXTURES / "shapes-invalid").glob("*.ttl"))
@@ -51,3 +52,18 @@ def test_invalid_example_is_rejected_at_its_focus_node(mini_union: Graph, path: 
     assert not conforms
     focus_nodes = set(report.objects(None, SH.focusNode))
     assert expected_focus(path) in focus_nodes, text
+
+
+def test_every_class_of_the_ontology_is_targeted_by_a_shape() -> None:
+    """Directly, or through a superclass that a shape targets (SHACL targets apply to subclass instances)."""
+    ontology = load_ontology()
+    shapes = load_shapes()
+    targeted = set(shapes.objects(None, SH.targetClass))
+    classes = {c for c in ontology.subjects(RDF.type, OWL.Class) if str(c).startswith(str(CB))}
+    untargeted = {
+        c
+        for c in classes
+        if not any(t in targeted for t in ontology.transitive_objects(c, RDFS.subClassOf))
+        and not set(ontology.transitive_subjects(RDFS.subClassOf, c)) & targeted
+    }
+    assert not untargeted, sorted(untargeted)
