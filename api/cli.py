@@ -87,7 +87,25 @@ def build(
     except CertbridgeError as error:
         raise fail(error) from None
     if not quiet:
-        out.print(f"built {result.triples:,} triples in {len(result.triples_by_graph)} named graphs at {location}")
+        out.print(
+            f"built {result.triples:,} triples ({result.reasoning.total:,} inferred) "
+            f"in {len(result.triples_by_graph)} named graphs at {location}"
+        )
+
+
+@app.command()
+def reason(
+    store: StoreOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Re-run reasoning alone into a new store version (the inferred graph is rebuilt from the asserted ones)."""
+    location = resolve_store(store)
+    try:
+        report = builder.reason(location, progress=_progress(quiet))
+    except CertbridgeError as error:
+        raise fail(error) from None
+    if not quiet:
+        out.print(f"inferred {report.total:,} triples in {report.iterations} passes at {location}")
 
 
 @app.command()

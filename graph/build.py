@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from certbridge.ontology import GRAPH, ONTOLOGY_FILES
+from certbridge.ontology import CB, GRAPH, ONTOLOGY_FILES, PREFIXES
 
 from . import store as stores
 from .convert import TABLES, convert_tables
 from .errors import ShapeViolations
+from .reasoning import INFERRED_GRAPH, ReasoningReport, materialise
 from .validate import validate_graphs
 
 ONTOLOGY_GRAPH = GRAPH["ontology"]
@@ -38,6 +40,7 @@ class BuildResult:
     location: Path
     version: Path
     triples_by_graph: dict[str, int] = field(default_factory=dict)
+    reasoning: ReasoningReport = field(default_factory=ReasoningReport)
 
     @property
     def triples(self) -> int:
@@ -66,18 +69,46 @@ def build(data_dir: Path, location: Path, *, progress: Progress = _silent) -> Bu
     if not report.conforms:
         raise ShapeViolations(report.text, report.violations)
     named = {ONTOLOGY_GRAPH: ontology, **{graph.identifier: graph for graph in graphs.values()}}
-    named[BUILD_GRAPH] = _build_record(data_dir, named)
-    with progress("writing the store"), stores.new_version(location) as ox_store:
-        dataset = Dataset(store=OxigraphStore(store=ox_store))
-        for identifier, graph in named.items():
-            dataset.addN((s, p, o, dataset.graph(identifier)) for s, p, o in graph)
-        del dataset
+    counts = {str(k): len(g) for k, g in named.items()}
+    with stores.new_version(location) as ox_store:
+        with progress("writing the store"):
+            _write(ox_store, named.items())
+        with progress("reasoning"):
+            report = materialise(ox_store)
+        counts[str(INFERRED_GRAPH)] = report.total
+        record = _build_record(data_dir, counts, report)
+        _write(ox_store, [(BUILD_GRAPH, record)])
+        counts[str(BUILD_GRAPH)] = len(record)
     version = stores.current_version(location)
     assert version is not None
-    return BuildResult(location, version, {str(k): len(g) for k, g in named.items()})
+    return BuildResult(location, version, counts, report)
 
 
-def _build_record(data_dir: Path, named: dict[URIRef, Graph]) -> Graph:
+def reason(location: Path, *, progress: Progress = _silent) -> ReasoningReport:
+    """Re-run reasoning alone: copy the current version without its inferred graph, reason, swap it in."""
+    current = stores.open_store(location)
+    inferred = ox.NamedNode(str(INFERRED_GRAPH))
+    with stores.new_version(location) as ox_store:
+        with progress("copying the asserted graphs"):
+            ox_store.bulk_extend(q for q in current.quads_for_pattern(None, None, None) if q.graph_name != inferred)
+        with progress("reasoning"):
+            report = materialise(ox_store)
+        ox_store.update(
+            f"DELETE WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> cb:inferredTriples ?n }} }} ;"
+            f"INSERT DATA {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> cb:inferredTriples {report.total} }} }}",
+            prefixes=PREFIXES,
+        )
+    del current
+    return report
+
+
+def _write(ox_store: ox.Store, graphs: Iterable[tuple[URIRef, Graph]]) -> None:
+    dataset = Dataset(store=OxigraphStore(store=ox_store))
+    for identifier, graph in graphs:
+        dataset.addN((s, p, o, dataset.graph(identifier)) for s, p, o in graph)
+
+
+def _build_record(data_dir: Path, counts: dict[str, int], report: ReasoningReport) -> Graph:
     """PROV description of this build: when, from which files (with their SHA-256), into which graphs."""
     record = Graph(identifier=BUILD_GRAPH)
     record.add((BUILD_ACTIVITY, RDF.type, PROV.Activity))
@@ -91,7 +122,9 @@ def _build_record(data_dir: Path, named: dict[URIRef, Graph]) -> Graph:
         record.add((file_node, DCTERMS.identifier, Literal(f"sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}")))
         record.add((graph_iri, PROV.wasGeneratedBy, BUILD_ACTIVITY))
         record.add((graph_iri, PROV.wasDerivedFrom, file_node))
-    for identifier, graph in named.items():
-        record.add((identifier, RDF.type, PROV.Entity))
-        record.add((identifier, DCTERMS.extent, Literal(len(graph))))
+    for identifier, count in counts.items():
+        record.add((URIRef(identifier), RDF.type, PROV.Entity))
+        record.add((URIRef(identifier), DCTERMS.extent, Literal(count)))
+    record.add((BUILD_ACTIVITY, CB.inferredTriples, Literal(report.total)))
+    record.add((URIRef(str(INFERRED_GRAPH)), PROV.wasGeneratedBy, BUILD_ACTIVITY))
     return record

@@ -36,6 +36,7 @@ DEFECTS = {
     "certificate-sameas": ("data", "<urn:a> a cb:CertificateType ; owl:sameAs <urn:b> ."),
     "agreement-without-source": ("data", "<urn:ag> a cb:RecognitionAgreement ."),
     "illustrative-record-unmarked": ("data", "<urn:r> dcterms:source <urn:s> . <urn:s> cb:illustrative true ."),
+    "inferred-type-without-asserted-kind": ("inferred", "<urn:framework-level> a cb:GradeLevel ."),
 }
 PREFIXES = """@prefix cb: <https://w3id.org/certbridge/ontology#> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix dcterms: <http://purl.org/dc/terms/> .
@@ -63,6 +64,7 @@ def test_check_finds_its_seeded_defect(check: Path) -> None:
     ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
     store.load(load_ontology().serialize(format="nt").encode(), ox.RdfFormat.N_TRIPLES, to_graph=ontology)
     extra = Graph().parse(data=PREFIXES + turtle, format="turtle").serialize(format="nt").encode()
-    target = ontology if where == "ontology" else ox.NamedNode("https://w3id.org/certbridge/graph/data/test")
+    graphs = {"ontology": ontology, "inferred": ox.NamedNode("https://w3id.org/certbridge/graph/inferred")}
+    target = graphs.get(where, ox.NamedNode("https://w3id.org/certbridge/graph/data/test"))
     store.load(extra, ox.RdfFormat.N_TRIPLES, to_graph=target)
     assert rows(store, check), f"{check.name} did not catch: {turtle}"

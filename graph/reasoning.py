@@ -1,0 +1,225 @@
+"""Materialise, inside the store, exactly the entailments the ontology's characteristics require.
+
+owlrl is far too slow for national-scale data (minutes for 100k triples), so the OWL 2 RL rules the
+ontology actually uses are run as SPARQL updates by Oxigraph itself, to a fixpoint:
+
+=================  ==========================================  ============================
+rule (OWL 2 RL)    axiom read from the ontology graph          entailment
+=================  ==========================================  ============================
+cax-sco            ``C rdfs:subClassOf D``                      ``x a C`` ⇒ ``x a D``
+prp-dom            ``p rdfs:domain C``                          ``x p y`` ⇒ ``x a C``
+prp-rng            ``p rdfs:range C`` (object properties)       ``x p y`` ⇒ ``y a C``
+prp-spo1           ``p rdfs:subPropertyOf q``                   ``x p y`` ⇒ ``x q y``
+prp-inv1/2         ``p owl:inverseOf q``                        ``x p y`` ⇔ ``y q x``
+prp-symp           ``p a owl:SymmetricProperty``                ``x p y`` ⇒ ``y p x``
+prp-trp            ``p a owl:TransitiveProperty``               ``x p y, y p z`` ⇒ ``x p z``
+prp-spo2           ``p owl:propertyChainAxiom (p1 … pn)``       ``x p1 … pn y`` ⇒ ``x p y``
+=================  ==========================================  ============================
+
+Two domain rules come first: certificate types that certify the same occupation at the same grade
+under the same national standard share one ``cb:Qualification`` node (O(K) triples for K types,
+not the O(K²) of a symmetric, transitive property), and each agreement in force that recognises
+certificates yields party-level recognition (mutual, or one-way from the recognising to the
+recognised party), recorded with a reified statement saying which rule and which agreement produced it.
+
+Everything derived goes to the named graph ``cbg:inferred``; only ABox entailments are materialised
+(the class and property hierarchy itself stays in the ontology graph). tests/test_reasoning.py checks
+the result against owlrl's closure on random graphs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from certbridge.ontology import GRAPH, ID, PREFIXES
+
+INFERRED_GRAPH = GRAPH["inferred"]
+ONTOLOGY_GRAPH = GRAPH["ontology"]
+RULE = {
+    "same-qualification": ID["rule/same-qualification"],
+    "mutual-agreement": ID["rule/mutual-agreement"],
+    "one-way-agreement": ID["rule/one-way-agreement"],
+}
+#: Agreement statuses that never put an agreement in force.
+NOT_IN_FORCE = ("voc:status-planned", "voc:status-announced")
+
+_PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+_ABOX = f"FILTER (?g != <{ONTOLOGY_GRAPH}>)"
+_NEW = "FILTER NOT EXISTS {{ GRAPH ?any {{ {triple} }} }}"
+
+_RULE_LABELS = f"""
+INSERT DATA {{ GRAPH <{INFERRED_GRAPH}> {{
+  <{RULE["same-qualification"]}> a prov:Plan ; rdfs:label "同一资格"@zh, "same qualification"@en ;
+    rdfs:comment "同一职业、同一等级、同一国家职业技能标准的证书类型共享一个资格节点。"@zh,
+                 "Certificate types of one occupation, grade and national standard share one qualification node."@en .
+  <{RULE["mutual-agreement"]}> a prov:Plan ; rdfs:label "互认协议"@zh, "mutual agreement"@en ;
+    rdfs:comment "互认协议的各方相互认可证书。"@zh,
+                 "The parties of a mutual agreement recognise each other's certificates."@en .
+  <{RULE["one-way-agreement"]}> a prov:Plan ; rdfs:label "单向认可协议"@zh, "one-way agreement"@en ;
+    rdfs:comment "单向协议的认可方认可被认可方的证书。"@zh,
+                 "The recognising party of a one-way agreement recognises the recognised party's certificates."@en .
+}} }}
+"""
+
+_SAME_QUALIFICATION = f"""
+INSERT {{ GRAPH <{INFERRED_GRAPH}> {{
+  ?c cb:qualification ?q .
+  ?q a cb:Qualification ; cb:qualificationOccupation ?o ; cb:qualificationGrade ?grade ;
+     cb:qualificationStandard ?s ; prov:wasGeneratedBy <{RULE["same-qualification"]}> ;
+     rdfs:label ?zh, ?en .
+}} }}
+WHERE {{
+  GRAPH ?g1 {{ ?c a cb:CertificateType ; cb:certifiesOccupation ?o ; cb:atGrade ?grade ; cb:followsStandard ?s . }}
+  GRAPH ?g2 {{ ?s cb:standardKind voc:standard-kind-national . }}
+  GRAPH ?g3 {{ ?o skos:notation ?code ; rdfs:label ?oname . FILTER (LANG(?oname) = "zh") }}
+  GRAPH ?g4 {{ ?grade rdfs:label ?gzh, ?gen . FILTER (LANG(?gzh) = "zh" && LANG(?gen) = "en") }}
+  BIND (STRAFTER(STR(?s), STR(std:)) AS ?sid)
+  BIND (IRI(CONCAT(STR(id:), "qualification/", ?code, "/", STRAFTER(STR(?grade), STR(grade:)), "/", ?sid)) AS ?q)
+  BIND (STRLANG(CONCAT(STR(?oname), " ", STR(?gzh), "（", ?sid, "）"), "zh") AS ?zh)
+  BIND (STRLANG(CONCAT(?code, " ", STR(?gen), " (standard ", ?sid, ")"), "en") AS ?en)
+}}
+"""
+
+_MUTUAL = f"""
+INSERT {{ GRAPH <{INFERRED_GRAPH}> {{
+  ?p1 cb:mutuallyRecognises ?p2 .
+  ?d a rdf:Statement ; rdf:subject ?p1 ; rdf:predicate cb:mutuallyRecognises ; rdf:object ?p2 ;
+     prov:wasDerivedFrom ?a ; prov:wasGeneratedBy <{RULE["mutual-agreement"]}> .
+}} }}
+WHERE {{
+  GRAPH ?g {{ ?a a cb:RecognitionAgreement ; cb:direction voc:direction-mutual ; cb:recognisesCertificates true ;
+              cb:status ?status ; cb:party ?p1, ?p2 . }}
+  FILTER (?p1 != ?p2 && ?status NOT IN ({", ".join(NOT_IN_FORCE)}))
+  BIND (IRI(CONCAT(STR(id:), "derivation/", MD5(CONCAT(STR(?a), " ", STR(?p1), " ", STR(?p2))))) AS ?d)
+}}
+"""
+
+_ONE_WAY = f"""
+INSERT {{ GRAPH <{INFERRED_GRAPH}> {{
+  ?r cb:recognisesCertificatesOf ?o .
+  ?d a rdf:Statement ; rdf:subject ?r ; rdf:predicate cb:recognisesCertificatesOf ; rdf:object ?o ;
+     prov:wasDerivedFrom ?a ; prov:wasGeneratedBy <{RULE["one-way-agreement"]}> .
+}} }}
+WHERE {{
+  GRAPH ?g {{ ?a a cb:RecognitionAgreement ; cb:direction voc:direction-one-way ; cb:recognisesCertificates true ;
+              cb:status ?status ; cb:recognisingParty ?r ; cb:recognisedParty ?o . }}
+  FILTER (?r != ?o && ?status NOT IN ({", ".join(NOT_IN_FORCE)}))
+  BIND (IRI(CONCAT(STR(id:), "derivation/", MD5(CONCAT(STR(?a), " ", STR(?r), " ", STR(?o))))) AS ?d)
+}}
+"""
+
+
+def _owl_rules() -> dict[str, str]:
+    """The generic OWL 2 RL rules, each one SPARQL update joining the data with the ontology graph."""
+    onto = f"GRAPH <{ONTOLOGY_GRAPH}>"
+    into = f"GRAPH <{INFERRED_GRAPH}>"
+    return {
+        "cax-sco": f"""INSERT {{ {into} {{ ?x a ?d }} }} WHERE {{
+            {onto} {{ ?c rdfs:subClassOf ?d . FILTER (isIRI(?d)) }}
+            GRAPH ?g {{ ?x a ?c }} {_ABOX} {_NEW.format(triple="?x a ?d")} }}""",
+        "prp-dom": f"""INSERT {{ {into} {{ ?x a ?c }} }} WHERE {{
+            {onto} {{ ?p rdfs:domain ?c . FILTER (isIRI(?c)) }}
+            GRAPH ?g {{ ?x ?p ?y }} {_ABOX} {_NEW.format(triple="?x a ?c")} }}""",
+        "prp-rng": f"""INSERT {{ {into} {{ ?y a ?c }} }} WHERE {{
+            {onto} {{ ?p rdfs:range ?c ; a owl:ObjectProperty . FILTER (isIRI(?c)) }}
+            GRAPH ?g {{ ?x ?p ?y }} FILTER (!isLiteral(?y)) {_ABOX} {_NEW.format(triple="?y a ?c")} }}""",
+        "prp-spo1": f"""INSERT {{ {into} {{ ?x ?q ?y }} }} WHERE {{
+            {onto} {{ ?p rdfs:subPropertyOf ?q }}
+            GRAPH ?g {{ ?x ?p ?y }} {_ABOX} {_NEW.format(triple="?x ?q ?y")} }}""",
+        "prp-inv1": f"""INSERT {{ {into} {{ ?y ?q ?x }} }} WHERE {{
+            {onto} {{ ?p owl:inverseOf ?q }}
+            GRAPH ?g {{ ?x ?p ?y }} FILTER (!isLiteral(?y)) {_ABOX} {_NEW.format(triple="?y ?q ?x")} }}""",
+        "prp-inv2": f"""INSERT {{ {into} {{ ?y ?p ?x }} }} WHERE {{
+            {onto} {{ ?p owl:inverseOf ?q }}
+            GRAPH ?g {{ ?x ?q ?y }} FILTER (!isLiteral(?y)) {_ABOX} {_NEW.format(triple="?y ?p ?x")} }}""",
+        "prp-symp": f"""INSERT {{ {into} {{ ?y ?p ?x }} }} WHERE {{
+            {onto} {{ ?p a owl:SymmetricProperty }}
+            GRAPH ?g {{ ?x ?p ?y }} {_ABOX} {_NEW.format(triple="?y ?p ?x")} }}""",
+        "prp-trp": f"""INSERT {{ {into} {{ ?x ?p ?z }} }} WHERE {{
+            {onto} {{ ?p a owl:TransitiveProperty }}
+            GRAPH ?g {{ ?x ?p ?y }} GRAPH ?h {{ ?y ?p ?z }}
+            {_ABOX} FILTER (?h != <{ONTOLOGY_GRAPH}>) {_NEW.format(triple="?x ?p ?z")} }}""",
+    }
+
+
+def _chain_rules(store: ox.Store) -> dict[str, str]:
+    """One update per ``owl:propertyChainAxiom`` of the ontology (the chain is an RDF list)."""
+    rules = {}
+    chained = store.query(
+        f"SELECT DISTINCT ?p WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?p owl:propertyChainAxiom ?list }} }}",
+        prefixes=PREFIXES,
+    )
+    for solution in chained:
+        prop = solution["p"].value
+        steps = _ordered_chain(store, prop)
+        variables = [f"?v{i}" for i in range(len(steps) + 1)]
+        patterns = " ".join(
+            f"GRAPH ?g{i} {{ {variables[i]} <{step}> {variables[i + 1]} }} FILTER (?g{i} != <{ONTOLOGY_GRAPH}>)"
+            for i, step in enumerate(steps)
+        )
+        triple = f"{variables[0]} <{prop}> {variables[-1]}"
+        rules[f"prp-spo2 {prop.rsplit('#', 1)[-1]}"] = (
+            f"INSERT {{ GRAPH <{INFERRED_GRAPH}> {{ {triple} }} }} WHERE {{ {patterns} {_NEW.format(triple=triple)} }}"
+        )
+    return rules
+
+
+def _ordered_chain(store: ox.Store, prop: str) -> list[str]:
+    """The steps of a property chain in list order (SPARQL does not promise list order)."""
+    graph = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    rdf = PREFIXES["rdf"]
+
+    def value(subject: ox.NamedNode | ox.BlankNode, predicate: str) -> ox.NamedNode | ox.BlankNode:
+        return next(store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph)).object
+
+    steps: list[str] = []
+    node = value(ox.NamedNode(prop), f"{PREFIXES['owl']}propertyChainAxiom")
+    while not (isinstance(node, ox.NamedNode) and node.value == f"{rdf}nil"):
+        steps.append(value(node, f"{rdf}first").value)
+        node = value(node, f"{rdf}rest")
+    return steps
+
+
+@dataclass
+class ReasoningReport:
+    """How many triples each rule added, and how many passes the OWL rules needed to reach the fixpoint."""
+
+    inferred_by_rule: dict[str, int] = field(default_factory=dict)
+    iterations: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.inferred_by_rule.values())
+
+
+def inferred_size(store: ox.Store) -> int:
+    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(answer))["n"].value)
+
+
+def materialise(store: ox.Store, *, max_iterations: int = 50) -> ReasoningReport:
+    """Replace the inferred graph of *store* with the closure of its asserted graphs under the rules above."""
+    inferred = ox.NamedNode(str(INFERRED_GRAPH))
+    if store.contains_named_graph(inferred):
+        store.remove_graph(inferred)
+    report = ReasoningReport()
+
+    def run(name: str, update: str) -> int:
+        before = inferred_size(store)
+        store.update(_PROLOGUE + update)
+        added = inferred_size(store) - before
+        report.inferred_by_rule[name] = report.inferred_by_rule.get(name, 0) + added
+        return added
+
+    run("rule descriptions", _RULE_LABELS)
+    run("same-qualification", _SAME_QUALIFICATION)
+    run("mutual-agreement", _MUTUAL)
+    run("one-way-agreement", _ONE_WAY)
+    rules = {**_owl_rules(), **_chain_rules(store)}
+    for iteration in range(1, max_iterations + 1):
+        report.iterations = iteration
+        if sum(run(name, update) for name, update in rules.items()) == 0:
+            break
+    return report
