@@ -7,9 +7,12 @@ SHACL violations, no store, invalid SPARQL, usage).
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -24,8 +27,13 @@ from certbridge.graph.errors import CertbridgeError, DataError
 from certbridge.graph.export import EXPORT_FORMATS, export
 from certbridge.graph.info import describe
 from certbridge.graph.query import as_table, is_negative, run_query, serialize
+from certbridge.graph.routing import HOP_KINDS, find_routes
+from certbridge.graph.routing.index import index_for
+from certbridge.graph.routing.resolve import resolve
+from certbridge.graph.routing.rules import QualityBar
 from certbridge.graph.store import open_store
 
+from .route_text import render
 from .settings import STORE_ENV, resolve_store
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_ERROR = 0, 1, 2
@@ -109,6 +117,54 @@ def reason(
 
 
 @app.command()
+def route(
+    source: Annotated[str, typer.Argument(metavar="FROM", help="Certificate type: IRI, id, or search text.")],
+    target: Annotated[str, typer.Argument(metavar="TO", help="Certificate type or credential: IRI, id, or text.")],
+    store: StoreOption = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default today).")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many routes.")] = 3,
+    kinds: Annotated[
+        str | None, typer.Option("--kinds", help=f"Comma-separated hop kinds: {', '.join(HOP_KINDS)}.")
+    ] = None,
+    max_hops: Annotated[int, typer.Option("--max-hops", min=1, max=12)] = 6,
+    include_sanctioned: Annotated[bool, typer.Option("--include-sanctioned", help="Allow sanctioned issuers.")] = False,
+    national_bank: Annotated[bool, typer.Option("--national-question-bank", help="Only issuers using it.")] = False,
+    no_failed_check_years: Annotated[
+        int | None, typer.Option("--no-failed-check-years", help="Only issuers without a failed check in N years.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The documented JSON shape.")] = False,
+) -> None:
+    """Is FROM accepted where TO is required, and by which route? Exit 1 when there is no route."""
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise fail(CertbridgeError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")) from None
+    bar = QualityBar(national_bank, no_failed_check_years) if national_bank or no_failed_check_years else None
+    try:
+        index = index_for(resolve_store(store))
+        answer = find_routes(
+            index,
+            resolve(index, source),
+            resolve(index, target),
+            as_of=day,
+            kinds=kinds.split(",") if kinds else None,
+            max_hops=max_hops,
+            k=k,
+            exclude_sanctioned=not include_sanctioned,
+            quality=bar,
+        )
+    except CertbridgeError as error:
+        raise fail(error) from None
+    except ValueError as error:
+        raise fail(CertbridgeError(str(error))) from None
+    if as_json:
+        typer.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render(answer))
+    raise typer.Exit(EXIT_OK if answer.routes else EXIT_NEGATIVE)
+
+
+@app.command()
 def query(
     sparql: Annotated[str, typer.Argument(help="A SPARQL 1.1 query, or @FILE to read it from a file.")],
     store: StoreOption = None,
@@ -182,9 +238,6 @@ def info(
     except CertbridgeError as error:
         raise fail(error) from None
     if as_json:
-        import json
-        from dataclasses import asdict
-
         out.print_json(json.dumps({"store": str(location), **asdict(facts)}, ensure_ascii=False))
         return
     out.print(f"store: {location}\nbuilt: {facts.built_at}\nillustrative records: {facts.illustrative}")

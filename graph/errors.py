@@ -5,6 +5,8 @@
   x ShapeViolations          the built graph does not conform to ontology/shapes.ttl
   x StoreError               the store is missing, locked or unreadable
   x QueryError               a SPARQL query does not parse or cannot run
+  x NotFound                 no certificate type or credential matches a name
+  x Ambiguous                a name matches several; ``candidates`` lists them
 
 The core never knows exit codes or HTTP statuses: the CLI and the API map these classes.
 """
@@ -61,3 +63,18 @@ class StoreError(CertbridgeError):
 
 class QueryError(CertbridgeError):
     pass
+
+
+class NotFound(CertbridgeError):
+    pass
+
+
+class Ambiguous(CertbridgeError):
+    """A name matched several things; ``candidates`` holds (iri, label) pairs for the user to choose from."""
+
+    def __init__(self, text: str, candidates: list[tuple[str, str]]) -> None:
+        self.candidates = candidates
+        listing = "\n".join(f"  {iri}  {label}" for iri, label in candidates)
+        super().__init__(
+            f"{text!r} matches {len(candidates)} entries:\n{listing}", hint="give an id or IRI from the list"
+        )

@@ -5,6 +5,7 @@ Layout of a store location ``STORE/``::
     STORE/current -> v-20261126T201500Z-4242     symlink to the version readers open
     STORE/v-20261126T201500Z-4242/               an Oxigraph (RocksDB) directory
     STORE/v-....partial/                         a build in progress (removed if it fails)
+    STORE/cache/v-20261126T201500Z-4242.*        data derived from a version (e.g. the routing index)
 
 A build writes a new version directory; only when it is complete is ``current`` repointed, with an
 atomic ``os.replace`` of the symlink. A failed build removes its partial directory, so the store
@@ -27,6 +28,7 @@ import pyoxigraph as ox
 from .errors import StoreError
 
 CURRENT = "current"
+CACHE_DIR = "cache"
 VERSION_PREFIX = "v-"
 PARTIAL_SUFFIX = ".partial"
 KEEP_VERSIONS = 2
@@ -103,6 +105,12 @@ def _prune(location: Path, *, keep: Path) -> None:
     for path in stale:
         if path != keep and not _owned_by_live_build(path):
             shutil.rmtree(path, ignore_errors=True)
+    live = {p.name for p in location.iterdir() if p.name.startswith(VERSION_PREFIX)}
+    cache = location / CACHE_DIR
+    if cache.is_dir():
+        for derived in cache.iterdir():
+            if derived.name.split(".", 1)[0] not in live:
+                derived.unlink(missing_ok=True)
 
 
 def _owned_by_live_build(path: Path) -> bool:

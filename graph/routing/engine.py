@@ -1,0 +1,385 @@
+"""Route search: the k best routes from certificate type A to B ("A accepted where B is required").
+
+Every hop kind except the cross-system bridge keeps the occupation, so a query only ever needs the
+certificate types of one occupation. For that occupation a small directed graph is built (and cached):
+
+* same qualification: ``A -> Q -> B`` through one hub node per qualification (O(K) edges for K types);
+* formal recognition: ``A -> H(agreement, grade, side) -> B`` where A is on a recognised side and B on a
+  recognising side of an agreement in force, with occupation, grade and issuer kind in scope;
+* grade dominance: ``A -> B`` when one issuer certifies the occupation at a higher grade (one way);
+* cross-system bridge: ``A -> T`` to a title or level when a sourced bridge leads from A's grade to T.
+
+Edges into a hub weigh one hop and edges out of it none, so path weight = hop count. Routes are ranked
+by their weakest hop (formal > same qualification > dominance > bridge), then by hop count: for each
+strength level, Yen's k-shortest simple paths run on the edges at least that strong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from itertools import islice, pairwise
+from pathlib import Path
+
+import networkx as nx
+
+from certbridge.ontology import ID
+
+from .index import Certificate, RoutingIndex, index_for
+from .model import (
+    HOP_KINDS,
+    STRENGTH,
+    Endpoint,
+    Evidence,
+    Hop,
+    IssuerQuality,
+    NoRoute,
+    Route,
+    RouteAnswer,
+)
+from .rules import QualityBar, agreement_in_force, issuer_standing, meets_bar
+
+RULES = {"mutual": str(ID["rule/mutual-agreement"]), "one-way": str(ID["rule/one-way-agreement"])}
+SAME_QUALIFICATION_RULE = str(ID["rule/same-qualification"])
+DIRECTION = "source accepted where target is required"
+EXPLAIN_LIMIT = 10
+GRAPH_CACHE_SIZE = 256
+
+
+def find_routes(
+    store: RoutingIndex | Path,
+    source: str,
+    target: str,
+    *,
+    as_of: date | None = None,
+    kinds: Iterable[str] | None = None,
+    max_hops: int = 6,
+    k: int = 3,
+    exclude_sanctioned: bool = True,
+    quality: QualityBar | None = None,
+) -> RouteAnswer:
+    """The *k* best routes by which certificate type *source* is accepted where *target* is required.
+
+    *store* is a routing index or a store location. *target* may also be a title or framework level
+    (reached by a cross-system bridge). Raises KeyError when *source* or *target* is unknown.
+    """
+    index = store if isinstance(store, RoutingIndex) else index_for(store)
+    day = as_of or date.today()
+    allowed = tuple(kind for kind in HOP_KINDS if kinds is None or kind in set(kinds))
+    unknown = set(kinds or ()) - set(HOP_KINDS)
+    if unknown:
+        raise ValueError(f"unknown hop kind(s) {sorted(unknown)}; use {', '.join(HOP_KINDS)}")
+    start = index.certificates[source]
+    goal = _endpoint(index, target)
+    answer = dict(
+        source=_endpoint(index, source), target=goal, as_of=day.isoformat(), kinds=allowed, max_hops=max_hops, k=k
+    )
+    blocked = [
+        f"{which} {reason}"
+        for which, cert in (("source", start), ("target", index.certificates.get(target)))
+        if cert is not None and (reason := _blocked(index, cert, day, exclude_sanctioned, quality))
+    ]
+    if blocked:
+        return RouteAnswer(**answer, no_route=NoRoute("; ".join(blocked)))
+    if target in index.certificates and index.certificates[target].occupation != start.occupation:
+        other = index.certificates[target].occupation
+        return RouteAnswer(
+            **answer,
+            no_route=NoRoute(
+                f"different occupations ({start.occupation} {index.occupation_labels.get(start.occupation, '')} and "
+                f"{other} {index.occupation_labels.get(other, '')}): recognition routes keep the occupation, and no "
+                "source maps one occupation onto another"
+            ),
+        )
+
+    graph = _occupation_graph(
+        index,
+        start.occupation,
+        day,
+        allowed,
+        exclude_sanctioned,
+        quality,
+        target if goal.node_type == "credential" else None,
+    )
+    paths = _best_paths(graph, source, target, allowed, max_hops, k)
+    if not paths:
+        return RouteAnswer(**answer, no_route=_explain(index, graph, start, target, max_hops, day))
+    routes = tuple(Route(tuple(_hops(index, graph, path, day))) for path in paths)
+    notes = tuple(sorted({note for route in routes for hop in route.hops for note in hop.evidence.notes}))
+    return RouteAnswer(**answer, routes=routes, notes=notes)
+
+
+def _blocked(
+    index: RoutingIndex, cert: Certificate, day: date, exclude_sanctioned: bool, quality: QualityBar | None
+) -> str | None:
+    issuer = index.issuers[cert.issuer]
+    standing = issuer_standing(issuer, day)
+    if standing and exclude_sanctioned:
+        return f"is issued by {issuer.label_zh or issuer.iri}, which may not issue valid certificates: {standing}"
+    lacking = meets_bar(issuer, quality, day)
+    return f"is issued by {issuer.label_zh or issuer.iri}, below the quality bar: {lacking}" if lacking else None
+
+
+def _endpoint(index: RoutingIndex, iri: str) -> Endpoint:
+    if iri in index.certificates:
+        cert = index.certificates[iri]
+        return Endpoint(iri, cert.label_zh, cert.label_en, "certificate-type", cert.illustrative)
+    if iri in index.credentials:
+        return Endpoint(iri, *index.credentials[iri], "credential")
+    raise KeyError(iri)
+
+
+def _in_scope(index: RoutingIndex, agreement, cert: Certificate) -> bool:
+    if agreement.scope_codes and not any(
+        cert.occupation == code or cert.occupation.startswith(code + "-") for code in agreement.scope_codes
+    ):
+        return False
+    grade = index.grades[cert.grade]
+    for bound, accept in (
+        (agreement.min_grade, lambda b: grade.rank >= b.rank),
+        (agreement.max_grade, lambda b: grade.rank <= b.rank),
+    ):
+        if bound is not None and (index.grades[bound].ladder != grade.ladder or not accept(index.grades[bound])):
+            return False
+    return True
+
+
+def _matches(index: RoutingIndex, cert: Certificate, parties: frozenset[str]) -> set[str]:
+    issuer = index.issuers[cert.issuer]
+    return {party for party in (issuer.iri, issuer.region) if party in parties}
+
+
+def _occupation_graph(
+    index: RoutingIndex,
+    occupation: str,
+    day: date,
+    allowed: tuple[str, ...],
+    exclude_sanctioned: bool,
+    quality: QualityBar | None,
+    credential: str | None,
+) -> nx.DiGraph:
+    """The routing graph for these options, from the index's small LRU cache when it was built before."""
+    key = (occupation, day, allowed, exclude_sanctioned, quality, credential)
+    if key in index.graphs:
+        index.graphs.move_to_end(key)
+        return index.graphs[key]
+    graph = _build_graph(index, occupation, day, allowed, exclude_sanctioned, quality, credential)
+    index.graphs[key] = graph
+    if len(index.graphs) > GRAPH_CACHE_SIZE:
+        index.graphs.popitem(last=False)
+    return graph
+
+
+def _build_graph(
+    index: RoutingIndex,
+    occupation: str,
+    day: date,
+    allowed: tuple[str, ...],
+    exclude_sanctioned: bool,
+    quality: QualityBar | None,
+    credential: str | None,
+) -> nx.DiGraph:
+    """The routing graph of one occupation on one day: valid certificate types, hubs, and allowed edges."""
+    graph = nx.DiGraph()
+    certs = [
+        index.certificates[iri]
+        for iri in index.by_occupation.get(occupation, ())
+        if not _blocked(index, index.certificates[iri], day, exclude_sanctioned, quality)
+    ]
+    for cert in certs:
+        graph.add_node(cert.iri, hub=False)
+    if "same-qualification" in allowed:
+        for cert in certs:
+            if cert.qualification:
+                hub = ("qualification", cert.qualification)
+                graph.add_edge(cert.iri, hub, kind="same-qualification", hop=1, evidence=cert.qualification)
+                graph.add_edge(hub, cert.iri, kind="same-qualification", hop=0, evidence=cert.qualification)
+    if "formal-recognition" in allowed:
+        for agreement in index.agreements.values():
+            if not agreement_in_force(agreement, day)[0]:
+                continue
+            scoped = [cert for cert in certs if _in_scope(index, agreement, cert)]
+            if agreement.direction == "one-way":
+                sides = [(agreement.recognised, agreement.recognising)]
+            elif agreement.direction == "mutual":
+                sides = [(frozenset({party}), agreement.parties - {party}) for party in agreement.parties]
+            else:
+                continue
+            for recognised, recognising in sides:
+                for cert in scoped:
+                    kind_ok = not agreement.issuer_kinds or index.issuers[cert.issuer].kind in agreement.issuer_kinds
+                    if kind_ok and _matches(index, cert, recognised):
+                        hub = ("agreement", agreement.iri, cert.grade, tuple(sorted(recognised)))
+                        graph.add_edge(cert.iri, hub, kind="formal-recognition", hop=1, evidence=agreement.iri)
+                for cert in scoped:
+                    hub = ("agreement", agreement.iri, cert.grade, tuple(sorted(recognised)))
+                    if hub in graph and _matches(index, cert, recognising) and not _matches(index, cert, recognised):
+                        graph.add_edge(hub, cert.iri, kind="formal-recognition", hop=0, evidence=agreement.iri)
+    if "grade-dominance" in allowed:
+        by_issuer: dict[str, list[Certificate]] = {}
+        for cert in certs:
+            by_issuer.setdefault(cert.issuer, []).append(cert)
+        for same_issuer in by_issuer.values():
+            for higher in same_issuer:
+                for lower in same_issuer:
+                    g_high, g_low = index.grades[higher.grade], index.grades[lower.grade]
+                    if g_high.ladder == g_low.ladder and g_high.rank > g_low.rank:
+                        graph.add_edge(
+                            higher.iri, lower.iri, kind="grade-dominance", hop=1, evidence=(higher.grade, lower.grade)
+                        )
+    if credential and "cross-system-bridge" in allowed:
+        for cert in certs:
+            for bridge in index.bridges.get(cert.grade, ()):
+                if bridge.credential == credential:
+                    graph.add_edge(cert.iri, credential, kind="cross-system-bridge", hop=1, evidence=bridge.iri)
+    return graph
+
+
+def _best_paths(
+    graph: nx.DiGraph, source: str, target: str, allowed: tuple[str, ...], max_hops: int, k: int
+) -> list[list]:
+    if source not in graph or target not in graph or source == target:
+        return []
+    found: list[list] = []
+    for level in sorted({STRENGTH[kind] for kind in allowed}, reverse=True):
+        view = nx.subgraph_view(graph, filter_edge=lambda u, v, level=level: STRENGTH[graph[u][v]["kind"]] >= level)
+        try:
+            candidates = nx.shortest_simple_paths(view, source, target, weight="hop")
+            for path in islice(candidates, k + len(found) + 1):
+                hops = sum(graph[u][v]["hop"] for u, v in pairwise(path))
+                if hops > max_hops:
+                    break
+                if min(STRENGTH[graph[u][v]["kind"]] for u, v in pairwise(path)) == level:
+                    found.append(path)
+                    if len(found) == k:
+                        return found
+        except nx.NetworkXNoPath:
+            continue
+    return found
+
+
+def _hops(index: RoutingIndex, graph: nx.DiGraph, path: list, day: date) -> Iterable[Hop]:
+    real = [i for i, node in enumerate(path) if not isinstance(node, tuple)]
+    for a, b in pairwise(real):
+        edge = graph[path[a]][path[a + 1]]
+        yield Hop(
+            _endpoint(index, path[a]),
+            _endpoint(index, path[b]),
+            edge["kind"],
+            DIRECTION,
+            _evidence(index, edge, day),
+            "asserted" if edge["kind"] == "cross-system-bridge" else "inferred",
+            tuple(_quality(index, node) for node in (path[a], path[b]) if node in index.certificates),
+        )
+
+
+def _evidence(index: RoutingIndex, edge: dict, day: date) -> Evidence:
+    kind = edge["kind"]
+    if kind == "formal-recognition":
+        agreement = index.agreements[edge["evidence"]]
+        start = agreement.valid_from or agreement.date
+        notes = (f"{agreement.iri.rsplit('/', 1)[-1]}: {agreement_in_force(agreement, day)[1]}",)
+        return Evidence(
+            agreement.iri,
+            "recognition-agreement",
+            agreement.label_zh,
+            agreement.label_en,
+            agreement.sources,
+            agreement.document_number,
+            str(start) if start else None,
+            str(agreement.valid_to) if agreement.valid_to else None,
+            agreement.status,
+            agreement.mechanism,
+            agreement.direction,
+            RULES.get(agreement.direction),
+            agreement.illustrative,
+            notes,
+        )
+    if kind == "same-qualification":
+        q = index.qualifications[edge["evidence"]]
+        return Evidence(
+            q.iri,
+            "qualification",
+            q.label_zh,
+            q.label_en,
+            q.sources,
+            q.document_number,
+            rule=SAME_QUALIFICATION_RULE,
+            notes=(f"same national standard: {q.standard_label} ({q.edition or 'edition unknown'})",),
+        )
+    if kind == "grade-dominance":
+        high, low = (index.grades[g] for g in edge["evidence"])
+        return Evidence(
+            high.iri,
+            "grade-order",
+            f"{high.label_zh} 高于 {low.label_zh}",
+            f"{high.label_en} above {low.label_en}",
+            high.sources,
+            notes=("the higher grade of the same issuer and occupation covers the lower one",),
+        )
+    bridge = next(b for bridges in index.bridges.values() for b in bridges if b.iri == edge["evidence"])
+    notes = tuple(filter(None, (bridge.condition, f"held for at least {bridge.years} years" if bridge.years else None)))
+    return Evidence(
+        bridge.iri,
+        "cross-system-bridge",
+        bridge.relation,
+        bridge.relation,
+        bridge.sources,
+        bridge.document_number,
+        notes=notes,
+    )
+
+
+def _quality(index: RoutingIndex, cert_iri: str) -> IssuerQuality:
+    issuer = index.issuers[index.certificates[cert_iri].issuer]
+    checks = tuple((str(when), result) for when, result in sorted(issuer.checks, key=lambda c: str(c[0]), reverse=True))
+    sanctions = tuple((str(when), reason, status) for when, reason, status in issuer.sanctions)
+    return IssuerQuality(
+        issuer.iri,
+        issuer.label_zh,
+        issuer.label_en,
+        issuer.kind,
+        issuer.region,
+        issuer.question_bank,
+        checks,
+        sanctions,
+        issuer.illustrative,
+    )
+
+
+def _explain(
+    index: RoutingIndex, graph: nx.DiGraph, start: Certificate, target: str, max_hops: int, day: date
+) -> NoRoute:
+    reaches = _within(graph, start.iri, max_hops, reverse=False)
+    reached_from = _within(graph, target, max_hops, reverse=True) if target in graph else []
+    missing = None
+    goal = index.certificates.get(target)
+    if goal is not None:
+        grade = index.grades[start.grade]
+        occupation = f"{start.occupation} {index.occupation_labels.get(start.occupation, '')}".strip()
+        missing = (
+            f"an agreement in force on {day} by which {_party_name(index, goal)} (recognising) accepts "
+            f"certificates of {_party_name(index, start)} (recognised) for {occupation} "
+            f"at {grade.label_zh} / {grade.label_en}"
+        )
+    return NoRoute(
+        f"no route of at most {max_hops} hops on {day} with the allowed hop kinds",
+        tuple(_endpoint(index, node) for node in reaches[:EXPLAIN_LIMIT]),
+        tuple(_endpoint(index, node) for node in reached_from[:EXPLAIN_LIMIT]),
+        missing,
+    )
+
+
+def _party_name(index: RoutingIndex, cert: Certificate) -> str:
+    """The region of the certificate's issuer (agreements are mostly regional), else the issuer itself."""
+    issuer = index.issuers[cert.issuer]
+    if issuer.region:
+        zh, en = index.region_labels.get(issuer.region, (None, None))
+        return f"{zh} / {en}" if zh else issuer.region
+    return issuer.label_zh or issuer.iri
+
+
+def _within(graph: nx.DiGraph, node: str, max_hops: int, *, reverse: bool) -> list[str]:
+    view = graph.reverse(copy=False) if reverse else graph
+    lengths = nx.single_source_dijkstra_path_length(view, node, cutoff=max_hops, weight="hop")
+    return sorted(n for n in lengths if not isinstance(n, tuple) and n != node)

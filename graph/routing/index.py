@@ -1,0 +1,353 @@
+"""A compact, in-memory index of what routing needs, read from the store with a few SPARQL queries.
+
+The index holds plain records (certificate types by occupation, issuers with their authorisations,
+sanctions and checks, agreements with parties and scope), not an RDF graph. It is cached on disk per
+store version (``STORE/cache/<version>.routing.pickle``), so it is rebuilt only when the store changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pickle
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from certbridge.ontology import CB, PREFIXES
+
+from .. import store as stores
+from ..convert.issuers import ORGANISATION_KINDS
+from ..dates import PartialDate
+from .model import Source
+
+CACHE_FORMAT = 1
+_KIND_BY_CLASS = {str(cls): kind for kind, cls in ORGANISATION_KINDS.items()}
+
+
+@dataclass(slots=True)
+class Certificate:
+    iri: str
+    label_zh: str | None
+    label_en: str | None
+    issuer: str
+    occupation: str  # 2022 code
+    grade: str
+    qualification: str | None
+    standard: str | None
+    illustrative: bool
+
+
+@dataclass(slots=True)
+class Issuer:
+    iri: str
+    label_zh: str | None
+    label_en: str | None
+    kind: str
+    region: str | None
+    question_bank: str | None
+    illustrative: bool
+    authorisations: list[tuple[PartialDate | None, PartialDate | None, str]] = field(default_factory=list)
+    sanctions: list[tuple[PartialDate, str, str]] = field(default_factory=list)
+    checks: list[tuple[PartialDate, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Agreement:
+    iri: str
+    label_zh: str | None
+    label_en: str | None
+    direction: str
+    mechanism: str | None
+    status: str
+    recognises: bool
+    parties: frozenset[str]
+    recognising: frozenset[str]
+    recognised: frozenset[str]
+    scope_codes: tuple[str, ...]
+    min_grade: str | None
+    max_grade: str | None
+    issuer_kinds: frozenset[str]
+    valid_from: PartialDate | None
+    valid_to: PartialDate | None
+    date: PartialDate | None
+    date_as_stated: str | None
+    document_number: str | None
+    sources: tuple[Source, ...]
+    illustrative: bool
+
+
+@dataclass(slots=True)
+class Grade:
+    iri: str
+    ladder: str
+    rank: int
+    label_zh: str | None
+    label_en: str | None
+    sources: tuple[Source, ...]
+
+
+@dataclass(slots=True)
+class Qualification:
+    iri: str
+    label_zh: str | None
+    label_en: str | None
+    standard: str
+    standard_label: str | None
+    edition: str | None
+    document_number: str | None
+    sources: tuple[Source, ...]
+
+
+@dataclass(slots=True)
+class Bridge:
+    iri: str
+    grade: str
+    credential: str
+    relation: str
+    years: int | None
+    condition: str | None
+    document_number: str | None
+    sources: tuple[Source, ...]
+
+
+@dataclass
+class RoutingIndex:
+    certificates: dict[str, Certificate] = field(default_factory=dict)
+    by_occupation: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    issuers: dict[str, Issuer] = field(default_factory=dict)
+    agreements: dict[str, Agreement] = field(default_factory=dict)
+    grades: dict[str, Grade] = field(default_factory=dict)
+    qualifications: dict[str, Qualification] = field(default_factory=dict)
+    bridges: dict[str, list[Bridge]] = field(default_factory=lambda: defaultdict(list))
+    credentials: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    occupation_labels: dict[str, str] = field(default_factory=dict)
+    region_labels: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    #: routing graphs built from this index, per (occupation, day, options); not pickled
+    graphs: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "graphs": OrderedDict()}
+
+
+def _rows(store: ox.Store, query: str):
+    yield from store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+
+
+def _v(solution: ox.QuerySolution, name: str) -> str | None:
+    term = solution[name]
+    return None if term is None else term.value
+
+
+def _date(value: str | None) -> PartialDate | None:
+    return PartialDate.parse(value) if value else None
+
+
+def _sources(store: ox.Store) -> dict[str, list[Source]]:
+    """Sources of every record, keyed by the record IRI."""
+    found: dict[str, list[Source]] = defaultdict(list)
+    for row in _rows(
+        store,
+        """SELECT ?x ?s ?title ?url ?trust ?number WHERE {
+            ?x dcterms:source ?s . OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s schema:url ?url }
+            OPTIONAL { ?s cb:trust/skos:notation ?trust } OPTIONAL { ?s cb:documentNumber ?number } }""",
+    ):
+        found[_v(row, "x")].append(
+            Source(_v(row, "s"), _v(row, "title"), _v(row, "url"), _v(row, "trust"), _v(row, "number"))
+        )
+    return found
+
+
+def _labels(row: ox.QuerySolution) -> tuple[str | None, str | None]:
+    return _v(row, "zh"), _v(row, "en")
+
+
+_LABELS = """OPTIONAL { ?x rdfs:label ?zh FILTER (LANG(?zh) = "zh") }
+             OPTIONAL { ?x rdfs:label ?en FILTER (LANG(?en) = "en") }"""
+
+
+def load_index(store: ox.Store) -> RoutingIndex:
+    """Read everything routing needs from *store* (a few SPARQL queries; seconds at national scale)."""
+    index = RoutingIndex()
+    sources = _sources(store)
+    cite = lambda iri: tuple(sources.get(iri, ()))  # noqa: E731
+
+    for row in _rows(
+        store,
+        f"""SELECT ?x ?ladder ?rank ?zh ?en WHERE {{ ?x a cb:GradeLevel ; cb:rank ?rank ;
+            skos:inScheme ?ladder . {_LABELS} }}""",
+    ):
+        iri = _v(row, "x")
+        ladder = "technical" if _v(row, "ladder").endswith("technical-skill-levels") else "worker"
+        index.grades[iri] = Grade(iri, ladder, int(_v(row, "rank")), *_labels(row), cite(iri))
+
+    for row in _rows(
+        store,
+        f"""SELECT ?x ?kind ?region ?bank ?ill ?zh ?en WHERE {{ ?x a cb:Issuer ; a ?kind .
+            FILTER (?kind IN ({", ".join(f"<{c}>" for c in _KIND_BY_CLASS if c != str(CB.Organisation))}))
+            OPTIONAL {{ ?x cb:region ?region }} OPTIONAL {{ ?x cb:questionBank/skos:notation ?bank }}
+            OPTIONAL {{ ?x cb:illustrative ?ill }} {_LABELS} }}""",
+    ):
+        iri = _v(row, "x")
+        index.issuers[iri] = Issuer(
+            iri,
+            *_labels(row),
+            _KIND_BY_CLASS[_v(row, "kind")],
+            _v(row, "region"),
+            _v(row, "bank"),
+            _v(row, "ill") == "true",
+        )
+    for row in _rows(
+        store,
+        """SELECT ?i ?from ?to ?status WHERE { ?a a cb:Authorisation ; cb:authorisationOf ?i ;
+            cb:status/skos:notation ?status . OPTIONAL { ?a cb:validFrom ?from } OPTIONAL { ?a cb:validTo ?to } }""",
+    ):
+        if (issuer := index.issuers.get(_v(row, "i"))) is not None:
+            issuer.authorisations.append((_date(_v(row, "from")), _date(_v(row, "to")), _v(row, "status")))
+    for row in _rows(
+        store,
+        """SELECT ?i ?date ?reason ?status WHERE { ?s a cb:Sanction ; cb:sanctionedIssuer ?i ;
+            cb:sanctionDate ?date ; cb:sanctionReason ?reason ; cb:resultingStatus/skos:notation ?status }""",
+    ):
+        if (issuer := index.issuers.get(_v(row, "i"))) is not None:
+            issuer.sanctions.append((PartialDate.parse(_v(row, "date")), _v(row, "reason"), _v(row, "status")))
+    for row in _rows(
+        store,
+        """SELECT ?i ?date ?result WHERE { ?c a cb:QualityCheck ; cb:checkedIssuer ?i ;
+            cb:checkDate ?date ; cb:checkResult ?result }""",
+    ):
+        if (issuer := index.issuers.get(_v(row, "i"))) is not None:
+            issuer.checks.append((PartialDate.parse(_v(row, "date")), _v(row, "result")))
+
+    for row in _rows(
+        store,
+        f"""SELECT ?x ?std ?stdlabel ?edition ?number ?zh ?en WHERE {{ ?x a cb:Qualification ;
+            cb:qualificationStandard ?std . ?std rdfs:label ?stdlabel .
+            OPTIONAL {{ ?std cb:editionYear ?edition }} OPTIONAL {{ ?std cb:documentNumber ?number }} {_LABELS} }}""",
+    ):
+        iri, standard = _v(row, "x"), _v(row, "std")
+        index.qualifications[iri] = Qualification(
+            iri, *_labels(row), standard, _v(row, "stdlabel"), _v(row, "edition"), _v(row, "number"), cite(standard)
+        )
+
+    for row in _rows(
+        store,
+        f"""SELECT ?x ?issuer ?code ?grade ?q ?std ?ill ?zh ?en WHERE {{
+            ?x a cb:CertificateType ; cb:issuedBy ?issuer ; cb:certifiesOccupation/skos:notation ?code ;
+               cb:atGrade ?grade .
+            OPTIONAL {{ ?x cb:qualification ?q }} OPTIONAL {{ ?x cb:followsStandard ?std }}
+            OPTIONAL {{ ?x cb:illustrative ?ill }} {_LABELS} }}""",
+    ):
+        iri, code = _v(row, "x"), _v(row, "code")
+        index.certificates[iri] = Certificate(
+            iri,
+            *_labels(row),
+            _v(row, "issuer"),
+            code,
+            _v(row, "grade"),
+            _v(row, "q"),
+            _v(row, "std"),
+            _v(row, "ill") == "true",
+        )
+        index.by_occupation[code].append(iri)
+
+    multi = defaultdict(lambda: defaultdict(set))
+    for row in _rows(
+        store,
+        """SELECT ?a ?p ?o WHERE { ?a a cb:RecognitionAgreement ; ?p ?o .
+            FILTER (?p IN (cb:party, cb:recognisingParty, cb:recognisedParty, cb:scopeIssuerKind)) }""",
+    ):
+        multi[_v(row, "a")][_v(row, "p")].add(_v(row, "o"))
+    for row in _rows(store, """SELECT ?a ?code WHERE { ?a cb:scopeOccupation/skos:notation ?code }"""):
+        multi[_v(row, "a")]["scope"].add(_v(row, "code"))
+    for row in _rows(
+        store,
+        f"""SELECT ?x ?direction ?mechanism ?status ?recognises ?min ?max ?from ?to ?date ?stated
+            ?number ?ill ?zh ?en WHERE {{ ?x a cb:RecognitionAgreement ; cb:direction/skos:notation ?direction ;
+            cb:status/skos:notation ?status ; cb:recognisesCertificates ?recognises .
+            OPTIONAL {{ ?x cb:mechanism/skos:notation ?mechanism }} OPTIONAL {{ ?x cb:scopeMinGrade ?min }}
+            OPTIONAL {{ ?x cb:scopeMaxGrade ?max }} OPTIONAL {{ ?x cb:validFrom ?from }}
+            OPTIONAL {{ ?x cb:validTo ?to }}
+            OPTIONAL {{ ?x dcterms:date ?date }} OPTIONAL {{ ?x cb:dateAsStated ?stated }}
+            OPTIONAL {{ ?x cb:documentNumber ?number }} OPTIONAL {{ ?x cb:illustrative ?ill }} {_LABELS} }}""",
+    ):
+        iri = _v(row, "x")
+        values = multi[iri]
+        kinds = frozenset(_KIND_BY_CLASS[k] for k in values[str(CB.scopeIssuerKind)] if k in _KIND_BY_CLASS)
+        index.agreements[iri] = Agreement(
+            iri,
+            *_labels(row),
+            _v(row, "direction"),
+            _v(row, "mechanism"),
+            _v(row, "status"),
+            _v(row, "recognises") == "true",
+            frozenset(values[str(CB.party)]),
+            frozenset(values[str(CB.recognisingParty)]),
+            frozenset(values[str(CB.recognisedParty)]),
+            tuple(sorted(values["scope"])),
+            _v(row, "min"),
+            _v(row, "max"),
+            kinds,
+            _date(_v(row, "from")),
+            _date(_v(row, "to")),
+            _date(_v(row, "date")),
+            _v(row, "stated"),
+            _v(row, "number"),
+            cite(iri),
+            _v(row, "ill") == "true",
+        )
+
+    for row in _rows(
+        store,
+        """SELECT ?x ?grade ?cred ?relation ?years ?condition ?number WHERE {
+            ?x a cb:CrossSystemBridge ; cb:bridgeFrom ?grade ; cb:bridgeTo ?cred ; cb:bridgeRelation ?relation .
+            ?grade a cb:GradeLevel . OPTIONAL { ?x cb:minimumYearsHeld ?years }
+            OPTIONAL { ?x cb:condition ?condition } OPTIONAL { ?x dcterms:source/cb:documentNumber ?number } }""",
+    ):
+        iri = _v(row, "x")
+        years = _v(row, "years")
+        index.bridges[_v(row, "grade")].append(
+            Bridge(
+                iri,
+                _v(row, "grade"),
+                _v(row, "cred"),
+                _v(row, "relation"),
+                int(years) if years else None,
+                _v(row, "condition"),
+                _v(row, "number"),
+                cite(iri),
+            )
+        )
+    for row in _rows(
+        store,
+        f"""SELECT ?x ?zh ?en WHERE {{ {{ ?x a cb:ProfessionalTitle }} UNION {{ ?x a cb:EducationLevel }}
+            UNION {{ ?x a cb:FrameworkLevel }} {_LABELS} }}""",
+    ):
+        index.credentials[_v(row, "x")] = _labels(row)
+    for row in _rows(store, """SELECT ?code ?zh WHERE { ?x a cb:Occupation ; skos:notation ?code ; rdfs:label ?zh }"""):
+        index.occupation_labels[_v(row, "code")] = _v(row, "zh")
+    for row in _rows(store, f"""SELECT ?x ?zh ?en WHERE {{ ?x a cb:Region . {_LABELS} }}"""):
+        index.region_labels[_v(row, "x")] = _labels(row)
+    return index
+
+
+def index_for(location: Path) -> RoutingIndex:
+    """The index of the store's current version, from the on-disk cache when it is there."""
+    version = stores.current_version(location)
+    store = stores.open_store(location)
+    assert version is not None
+    cache = location / stores.CACHE_DIR / f"{version.name}.routing.pickle"
+    if cache.is_file():
+        with contextlib.suppress(Exception), cache.open("rb") as handle:
+            cached_format, index = pickle.load(handle)
+            if cached_format == CACHE_FORMAT:
+                return index
+    index = load_index(store)
+    with contextlib.suppress(OSError):
+        cache.parent.mkdir(exist_ok=True)
+        partial = cache.with_suffix(".partial")
+        with partial.open("wb") as handle:
+            pickle.dump((CACHE_FORMAT, index), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(cache)
+    return index

@@ -1,0 +1,125 @@
+"""The answer of a route query: routes of hops, each hop with its evidence. ``to_json`` is the stable shape."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: Hop kinds from strongest to weakest; a route is as strong as its weakest hop.
+HOP_KINDS = ("formal-recognition", "same-qualification", "grade-dominance", "cross-system-bridge")
+STRENGTH = {kind: len(HOP_KINDS) - i for i, kind in enumerate(HOP_KINDS)}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    iri: str
+    title: str | None
+    url: str | None
+    trust: str | None
+    document_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What justifies a hop: the agreement, qualification (standard), grade order or bridge, and its sources."""
+
+    iri: str
+    kind: str
+    label_zh: str | None
+    label_en: str | None
+    sources: tuple[Source, ...] = ()
+    document_number: str | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    status: str | None = None
+    mechanism: str | None = None
+    direction: str | None = None
+    rule: str | None = None
+    illustrative: bool = False
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerQuality:
+    """The evaluation-quality facts of an issuer that decide whether others trust its certificates."""
+
+    issuer: str
+    label_zh: str | None
+    label_en: str | None
+    kind: str
+    region: str | None
+    question_bank: str | None
+    checks: tuple[tuple[str, str], ...] = ()  # (date, result), newest first
+    sanctions: tuple[tuple[str, str, str], ...] = ()  # (date, reason, resulting status)
+    illustrative: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    iri: str
+    label_zh: str | None
+    label_en: str | None
+    node_type: str  # "certificate-type" or "credential"
+    illustrative: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    source: Endpoint
+    target: Endpoint
+    kind: str
+    direction: str  # "source accepted where target is required"
+    evidence: Evidence
+    derivation: str  # "asserted" or "inferred"
+    quality: tuple[IssuerQuality, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    hops: tuple[Hop, ...]
+
+    @property
+    def strength(self) -> str:
+        return min((hop.kind for hop in self.hops), key=STRENGTH.__getitem__)
+
+    @property
+    def illustrative(self) -> bool:
+        return any(hop.evidence.illustrative or hop.source.illustrative or hop.target.illustrative for hop in self.hops)
+
+
+@dataclass(frozen=True, slots=True)
+class NoRoute:
+    """Why there is no route, and what would connect the two."""
+
+    reason: str
+    source_reaches: tuple[Endpoint, ...] = ()
+    target_reached_from: tuple[Endpoint, ...] = ()
+    missing_agreement: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RouteAnswer:
+    source: Endpoint
+    target: Endpoint
+    as_of: str
+    kinds: tuple[str, ...]
+    max_hops: int
+    k: int
+    routes: tuple[Route, ...] = ()
+    no_route: NoRoute | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented, stable JSON shape (also returned by the REST API)."""
+        body = asdict(self)
+        body["routes"] = [
+            {
+                "strength": route.strength,
+                "hops": len(route.hops),
+                "illustrative": route.illustrative,
+                "steps": [asdict(hop) for hop in route.hops],
+            }
+            for route in self.routes
+        ]
+        body["found"] = bool(self.routes)
+        return body
