@@ -8,9 +8,10 @@ store version (``STORE/cache/<version>.routing.pickle``), so it is rebuilt only 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import pickle
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -22,7 +23,6 @@ from ..convert.issuers import ORGANISATION_KINDS
 from ..dates import PartialDate
 from .model import Source
 
-CACHE_FORMAT = 1
 _KIND_BY_CLASS = {str(cls): kind for kind, cls in ORGANISATION_KINDS.items()}
 
 
@@ -332,6 +332,13 @@ def load_index(store: ox.Store) -> RoutingIndex:
     return index
 
 
+def _layout() -> str:
+    """A fingerprint of the record layouts: a cache written by other code is never loaded."""
+    records = (Certificate, Issuer, Agreement, Grade, Qualification, Bridge, RoutingIndex, Source)
+    text = repr([(cls.__name__, [f.name for f in fields(cls)]) for cls in records])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def index_for(location: Path) -> RoutingIndex:
     """The index of the store's current version, from the on-disk cache when it is there."""
     version = stores.current_version(location)
@@ -340,14 +347,14 @@ def index_for(location: Path) -> RoutingIndex:
     cache = location / stores.CACHE_DIR / f"{version.name}.routing.pickle"
     if cache.is_file():
         with contextlib.suppress(Exception), cache.open("rb") as handle:
-            cached_format, index = pickle.load(handle)
-            if cached_format == CACHE_FORMAT:
+            layout, index = pickle.load(handle)
+            if layout == _layout():
                 return index
     index = load_index(store)
     with contextlib.suppress(OSError):
         cache.parent.mkdir(exist_ok=True)
         partial = cache.with_suffix(".partial")
         with partial.open("wb") as handle:
-            pickle.dump((CACHE_FORMAT, index), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((_layout(), index), handle, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(cache)
     return index
