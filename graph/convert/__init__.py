@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from rdflib import Graph
-
 from ..errors import DataError
 from .agreements import convert_agreements
 from .certificates import convert_certificate_types
@@ -18,6 +16,7 @@ from .classification import convert_isco, convert_occupations, convert_regions
 from .context import Context
 from .grades import convert_alignments, convert_bridges, convert_credentials, convert_frameworks, convert_grades
 from .issuers import convert_authorisations, convert_organisations, convert_quality_checks, convert_sanctions
+from .sink import TripleSink
 from .sources import convert_documents, convert_sources
 from .standards import convert_standards
 
@@ -64,14 +63,27 @@ TABLES = (
 )
 
 
-def convert_tables(data_dir: Path) -> dict[str, Graph]:
-    """Read every table under *data_dir*; return one graph per table, or raise DataError listing every defect."""
+def convert_tables(data_dir: Path) -> dict[str, TripleSink]:
+    """Read every table under *data_dir*; return one triple sink per table, or raise DataError listing every defect.
+
+    The caller owns the sinks and must ``close()`` them (their N-Triples files are temporary).
+    """
     ctx = Context(data_dir)
-    for converter in CONVERTERS:
-        converter(ctx)
+    try:
+        for converter in CONVERTERS:
+            converter(ctx)
+    except BaseException:
+        _close(ctx.graphs.values())
+        raise
     if ctx.log:
+        _close(ctx.graphs.values())
         raise DataError(ctx.log.errors)
     return ctx.graphs
+
+
+def _close(sinks) -> None:
+    for sink in sinks:
+        sink.close()
 
 
 __all__ = ["TABLES", "convert_tables"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from certbridge.ontology import CB
@@ -49,21 +49,15 @@ def convert_certificate_types(ctx: Context) -> None:
         if job_type:
             graph.add((subject, CB.certifiesJobType, Literal(job_type, lang="zh")))
         marks = ("（示例）", " (illustrative)") if row.boolean("illustrative") else ("", "")
-        parts = [
-            (ctx.graphs["organisations"], issuer and iris.record("organisation", issuer)),
-            (ctx.graphs["occupations"], occupation and iris.occupation(occupation)),
-            (ctx.graphs["grade_levels"], grade and iris.grade(grade)),
-        ]
-        for lang, mark in zip(("zh", "en"), marks, strict=True):
-            names = [label_of(g, iri, lang) or (label_of(g, iri, "zh") if iri else "?") for g, iri in parts]
-            text = " ".join(names) + mark
+        named = (
+            issuer and iris.record("organisation", issuer),
+            occupation and iris.occupation(occupation),
+            grade and iris.grade(grade),
+        )
+        parts = [ctx.labels.get(iri, (None, None)) if iri else (None, None) for iri in named]
+        for position, (lang, mark) in enumerate(zip(("zh", "en"), marks, strict=True)):
+            # a name missing in English (occupations have none) falls back to Chinese, never to a guess
+            text = " ".join(labels[position] or labels[0] or "?" for labels in parts) + mark
             graph.add((subject, RDFS.label, Literal(text, lang=lang)))
             graph.add((subject, SKOS.prefLabel, Literal(text, lang=lang)))
         ctx.provenance(graph, subject, row)
-
-
-def label_of(graph: Graph, subject: URIRef | None, lang: str) -> str | None:
-    """The rdfs:label of *subject* in *lang*, if it has one."""
-    if subject is None:
-        return None
-    return next((str(o) for o in graph.objects(subject, RDFS.label) if getattr(o, "language", None) == lang), None)

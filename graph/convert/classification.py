@@ -103,7 +103,7 @@ def convert_occupations(ctx: Context) -> None:
         graph.add((subject, SKOS.inScheme, scheme))
         graph.add((subject, SKOS.notation, Literal(code)))
         graph.add((subject, CB.classificationLevel, Literal(level)))
-        add_labels(graph, subject, row.text("name_zh", required=True), None)
+        ctx.label(graph, subject, row.text("name_zh", required=True), None)
         parent = row.text("parent_code", required=level > 1)
         if level == 1:
             graph.add((subject, SKOS.topConceptOf, scheme))

@@ -7,13 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
 from certbridge.ontology import CB
 
 from .. import iris
 from ..tables import ErrorLog, Row, Table, read_table
+from .sink import TripleSink
 
 TRUST_LEVELS = ("high", "medium-high", "medium", "medium-low", "low")
 
@@ -22,7 +23,9 @@ TRUST_LEVELS = ("high", "medium-high", "medium", "medium-low", "low")
 class Context:
     data_dir: Path
     log: ErrorLog = field(default_factory=ErrorLog)
-    graphs: dict[str, Graph] = field(default_factory=dict)
+    graphs: dict[str, TripleSink] = field(default_factory=dict)
+    #: labels of organisations, occupations and grades, by IRI: (zh, en)
+    labels: dict[URIRef, tuple[str | None, str | None]] = field(default_factory=dict)
     #: ids defined so far, by kind ("source", "occupation", "organisation", ...)
     known: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: extra facts later converters need (e.g. the kind of each organisation)
@@ -31,17 +34,22 @@ class Context:
     def table(self, name: str, columns: Iterable[str]) -> Table:
         return read_table(self.data_dir / f"{name}.csv", columns, self.log)
 
-    def graph(self, name: str) -> Graph:
+    def graph(self, name: str) -> TripleSink:
         if name not in self.graphs:
-            self.graphs[name] = Graph(identifier=iris.named_graph(name))
+            self.graphs[name] = TripleSink(iris.named_graph(name))
         return self.graphs[name]
+
+    def label(self, graph: TripleSink, subject: URIRef, zh: str | None, en: str | None) -> None:
+        """Add bilingual labels and remember them, for records whose labels others are named after."""
+        add_labels(graph, subject, zh, en)
+        self.labels[subject] = (zh, en)
 
     def known_references(self, *kinds: str) -> set[str]:
         """Typed references (``region:440000``) valid for the given kinds."""
         prefix = {"organisation": "org"}
         return {f"{prefix.get(kind, kind)}:{key}" for kind in kinds for key in self.known[kind]}
 
-    def provenance(self, graph: Graph, subject: URIRef, row: Row, *, sources_column: str = "source_ids") -> None:
+    def provenance(self, graph: TripleSink, subject: URIRef, row: Row, *, sources_column: str = "source_ids") -> None:
         """Link *subject* to its sources, trust and note; keep illustrative flags and sources consistent."""
         sources = row.refs(sources_column, self.known["source"] | self.known["document"], what="source", required=True)
         for key in sources:
@@ -61,7 +69,7 @@ class Context:
         add_trust_and_notes(graph, subject, row)
 
 
-def add_trust_and_notes(graph: Graph, subject: URIRef, row: Row, *, trust_required: bool = False) -> None:
+def add_trust_and_notes(graph: TripleSink, subject: URIRef, row: Row, *, trust_required: bool = False) -> None:
     """The row's trust rating (a controlled value), its wording, and the maintainer's note."""
     trust = row.choice("trust", TRUST_LEVELS, required=trust_required) if "trust" in row.values else None
     if trust:
@@ -72,7 +80,7 @@ def add_trust_and_notes(graph: Graph, subject: URIRef, row: Row, *, trust_requir
             graph.add((subject, prop, Literal(value)))
 
 
-def add_labels(graph: Graph, subject: URIRef, zh: str | None, en: str | None) -> None:
+def add_labels(graph: TripleSink, subject: URIRef, zh: str | None, en: str | None) -> None:
     """Bilingual rdfs:label and skos:prefLabel; a language the source lacks is left out, not invented."""
     for text, lang in ((zh, "zh"), (en, "en")):
         if text:
@@ -80,7 +88,7 @@ def add_labels(graph: Graph, subject: URIRef, zh: str | None, en: str | None) ->
             graph.add((subject, SKOS.prefLabel, Literal(text, lang=lang)))
 
 
-def add_date(graph: Graph, subject: URIRef, prop: URIRef, row: Row, column: str) -> None:
+def add_date(graph: TripleSink, subject: URIRef, prop: URIRef, row: Row, column: str) -> None:
     """A partial date as a typed literal; a date missing its year is kept only as stated."""
     value = row.date(column)
     if value is None:

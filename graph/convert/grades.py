@@ -112,7 +112,7 @@ def convert_grades(ctx: Context) -> None:
         graph.add((subject, RDF.type, CB.GradeLevel))
         graph.add((subject, CB.rank, Literal(rank)))
         graph.add((subject, SKOS.notation, Literal(key)))
-        add_labels(graph, subject, row.text("name_zh", required=True), row.text("name_en", required=True))
+        ctx.label(graph, subject, row.text("name_zh", required=True), row.text("name_en", required=True))
         numeric = row.text("numeric_label_zh")
         if numeric:
             graph.add((subject, SKOS.altLabel, Literal(numeric, lang="zh")))

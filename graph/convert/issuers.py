@@ -78,7 +78,7 @@ def convert_organisations(ctx: Context) -> None:
         ctx.facts["organisation-kind"][key] = kind
         subject = iris.record("organisation", key)
         graph.add((subject, RDF.type, ORGANISATION_KINDS[kind]))
-        add_labels(graph, subject, row.text("name_zh", required=True), row.text("name_en", required=True))
+        ctx.label(graph, subject, row.text("name_zh", required=True), row.text("name_en", required=True))
         region = row.ref("region_code", ctx.known["region"], what="region code (GB/T 2260)")
         if region:
             graph.add((subject, CB.region, iris.region(region)))

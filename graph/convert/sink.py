@@ -1,0 +1,56 @@
+"""Where converted triples go: streamed to an N-Triples file for the store, with a sample kept for SHACL.
+
+A national-scale build converts millions of triples; holding them in rdflib graphs would take gigabytes
+and minutes. A sink writes each triple as an N-Triples line to a temporary file that Oxigraph bulk-loads,
+and keeps in an rdflib graph only the triples of the first ``sample_subjects`` subjects, which SHACL
+validates. Tables smaller than that are validated whole.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.term import Node
+
+#: Subjects per table whose triples are kept for SHACL validation.
+SAMPLE_SUBJECTS = 20_000
+
+
+class TripleSink:
+    def __init__(self, identifier: URIRef, *, folder: Path | None = None, sample_subjects: int = SAMPLE_SUBJECTS):
+        self.identifier = identifier
+        self.sample = Graph(identifier=identifier)
+        self.sample_subjects = sample_subjects
+        self._sampled: set[Node] = set()
+        self.complete = True  # False once a subject was left out of the sample
+        self.count = 0
+        self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in path()/close()
+            "w", encoding="utf-8", suffix=".nt", dir=folder, delete=False
+        )
+
+    def add(self, triple: tuple[Node, Node, Node]) -> None:
+        s, p, o = triple
+        self._file.write(f"{s.n3()} {p.n3()} {o.n3()} .\n")
+        self.count += 1
+        if s in self._sampled:
+            self.sample.add(triple)
+        elif len(self._sampled) < self.sample_subjects:
+            self._sampled.add(s)
+            self.sample.add(triple)
+        else:
+            self.complete = False
+
+    def __len__(self) -> int:
+        return self.count
+
+    def path(self) -> Path:
+        """The finished N-Triples file (closes the sink for writing)."""
+        if not self._file.closed:
+            self._file.close()
+        return Path(self._file.name)
+
+    def close(self) -> None:
+        """Delete the temporary file."""
+        self.path().unlink(missing_ok=True)
