@@ -32,6 +32,7 @@ from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.resolve import resolve
 from certbridge.graph.routing.rules import QualityBar
 from certbridge.graph.store import open_store
+from certbridge.graph.synth import synthesise
 
 from .route_text import render
 from .settings import STORE_ENV, resolve_store
@@ -162,6 +163,21 @@ def route(
     else:
         typer.echo(render(answer))
     raise typer.Exit(EXIT_OK if answer.routes else EXIT_NEGATIVE)
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the tables to.")],
+    issuers: Annotated[int, typer.Option("--issuers", min=1, help="How many synthetic issuers.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same tables).")] = 1,
+    data: Annotated[Path, typer.Option("--data", help="Real tables to start from.")] = DATA_DIR,
+) -> None:
+    """Write a synthetic national-scale data set (real tables plus N synthetic issuers), then build it with --data."""
+    summary = synthesise(data, out, issuers=issuers, seed=seed)
+    typer.echo(
+        f"{summary.issuers:,} issuers, {summary.certificate_types:,} certificate types, {summary.agreements:,} "
+        f"agreements, {summary.sanctions:,} sanctions written to {out}"
+    )
 
 
 @app.command()

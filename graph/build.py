@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +42,7 @@ class BuildResult:
     version: Path
     triples_by_graph: dict[str, int] = field(default_factory=dict)
     reasoning: ReasoningReport = field(default_factory=ReasoningReport)
-    #: tables too large to validate whole: SHACL checked their first subjects (every row was checked as read)
+    #: tables too large to validate whole: SHACL checked a sample of their subjects (every row was checked as read)
     sampled_tables: list[str] = field(default_factory=list)
 
     @property
@@ -69,23 +70,26 @@ def build(data_dir: Path, location: Path, *, progress: Progress = _silent) -> Bu
             ontology = load_ontology()
         sampled = sorted(name for name, sink in sinks.items() if not sink.complete)
         with progress("validating with SHACL" + (f" (a sample of {', '.join(sampled)})" if sampled else "")):
-            report = validate_graphs([ontology, *(sink.sample for sink in sinks.values())])
+            report = validate_graphs([ontology, *(sink.validation_graph() for sink in sinks.values())])
         if not report.conforms:
             raise ShapeViolations(report.text, report.violations)
         counts = {str(ONTOLOGY_GRAPH): len(ontology), **{str(sink.identifier): len(sink) for sink in sinks.values()}}
-        with stores.new_version(location) as ox_store:
-            with progress("writing the store"):
-                _write(ox_store, [(ONTOLOGY_GRAPH, ontology)])
-                for sink in sinks.values():
-                    ox_store.bulk_load(
-                        path=sink.path(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(sink.identifier))
-                    )
-            with progress("reasoning"):
-                reasoning = materialise(ox_store)
-            counts[str(INFERRED_GRAPH)] = reasoning.total
-            record = _build_record(data_dir, counts, reasoning, sampled)
-            _write(ox_store, [(BUILD_GRAPH, record)])
-            counts[str(BUILD_GRAPH)] = len(record)
+        memory = ox.Store()  # reasoning runs in memory (about 4x faster than on RocksDB), then one bulk load
+        with progress("loading the graphs"):
+            _write(memory, [(ONTOLOGY_GRAPH, ontology)])
+            for sink in sinks.values():
+                memory.bulk_load(
+                    path=sink.path(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(sink.identifier))
+                )
+        with progress("reasoning"):
+            reasoning = materialise(memory)
+        counts[str(INFERRED_GRAPH)] = reasoning.total
+        record = _build_record(data_dir, counts, reasoning, sampled)
+        _write(memory, [(BUILD_GRAPH, record)])
+        counts[str(BUILD_GRAPH)] = len(record)
+        with progress("writing the store"), stores.new_version(location) as ox_store:
+            _copy(memory, ox_store)
+        del memory
     finally:
         for sink in sinks.values():
             sink.close()
@@ -98,18 +102,28 @@ def reason(location: Path, *, progress: Progress = _silent) -> ReasoningReport:
     """Re-run reasoning alone: copy the current version without its inferred graph, reason, swap it in."""
     current = stores.open_store(location)
     inferred = ox.NamedNode(str(INFERRED_GRAPH))
-    with stores.new_version(location) as ox_store:
-        with progress("copying the asserted graphs"):
-            ox_store.bulk_extend(q for q in current.quads_for_pattern(None, None, None) if q.graph_name != inferred)
-        with progress("reasoning"):
-            report = materialise(ox_store)
-        ox_store.update(
-            f"DELETE WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> cb:inferredTriples ?n }} }} ;"
-            f"INSERT DATA {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> cb:inferredTriples {report.total} }} }}",
-            prefixes=PREFIXES,
-        )
+    memory = ox.Store()
+    with progress("copying the asserted graphs"):
+        memory.bulk_extend(q for q in current.quads_for_pattern(None, None, None) if q.graph_name != inferred)
     del current
+    with progress("reasoning"):
+        report = materialise(memory)
+    memory.update(
+        f"DELETE WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> cb:inferredTriples ?n }} }} ;"
+        f"INSERT DATA {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> cb:inferredTriples {report.total} }} }}",
+        prefixes=PREFIXES,
+    )
+    with progress("writing the store"), stores.new_version(location) as ox_store:
+        _copy(memory, ox_store)
     return report
+
+
+def _copy(source: ox.Store, target: ox.Store) -> None:
+    """Every quad of *source* into *target*, through an N-Quads file that Oxigraph bulk-loads."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "all.nq"
+        source.dump(str(path), ox.RdfFormat.N_QUADS)
+        target.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
 
 
 def _write(ox_store: ox.Store, graphs: Iterable[tuple[URIRef, Graph]]) -> None:

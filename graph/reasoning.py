@@ -32,10 +32,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+from rdflib import URIRef
 
 from certbridge.ontology import GRAPH, ID, PREFIXES
 
 INFERRED_GRAPH = GRAPH["inferred"]
+#: working graphs of the semi-naive passes (the triples added by the previous and the current pass)
+DELTA_GRAPH = GRAPH["reasoning-delta"]
+NEXT_GRAPH = GRAPH["reasoning-next"]
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 RULE = {
     "same-qualification": ID["rule/same-qualification"],
@@ -46,7 +50,6 @@ RULE = {
 NOT_IN_FORCE = ("voc:status-planned", "voc:status-announced")
 
 _PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
-_ABOX = f"FILTER (?g != <{ONTOLOGY_GRAPH}>)"
 _NEW = "FILTER NOT EXISTS {{ GRAPH ?any {{ {triple} }} }}"
 
 _RULE_LABELS = f"""
@@ -111,42 +114,56 @@ WHERE {{
 """
 
 
-def _owl_rules() -> dict[str, str]:
-    """The generic OWL 2 RL rules, each one SPARQL update joining the data with the ontology graph."""
-    onto = f"GRAPH <{ONTOLOGY_GRAPH}>"
-    into = f"GRAPH <{INFERRED_GRAPH}>"
-    return {
-        "cax-sco": f"""INSERT {{ {into} {{ ?x a ?d }} }} WHERE {{
-            {onto} {{ ?c rdfs:subClassOf ?d . FILTER (isIRI(?d)) }}
-            GRAPH ?g {{ ?x a ?c }} {_ABOX} {_NEW.format(triple="?x a ?d")} }}""",
-        "prp-dom": f"""INSERT {{ {into} {{ ?x a ?c }} }} WHERE {{
-            {onto} {{ ?p rdfs:domain ?c . FILTER (isIRI(?c)) }}
-            GRAPH ?g {{ ?x ?p ?y }} {_ABOX} {_NEW.format(triple="?x a ?c")} }}""",
-        "prp-rng": f"""INSERT {{ {into} {{ ?y a ?c }} }} WHERE {{
-            {onto} {{ ?p rdfs:range ?c ; a owl:ObjectProperty . FILTER (isIRI(?c)) }}
-            GRAPH ?g {{ ?x ?p ?y }} FILTER (!isLiteral(?y)) {_ABOX} {_NEW.format(triple="?y a ?c")} }}""",
-        "prp-spo1": f"""INSERT {{ {into} {{ ?x ?q ?y }} }} WHERE {{
-            {onto} {{ ?p rdfs:subPropertyOf ?q }}
-            GRAPH ?g {{ ?x ?p ?y }} {_ABOX} {_NEW.format(triple="?x ?q ?y")} }}""",
-        "prp-inv1": f"""INSERT {{ {into} {{ ?y ?q ?x }} }} WHERE {{
-            {onto} {{ ?p owl:inverseOf ?q }}
-            GRAPH ?g {{ ?x ?p ?y }} FILTER (!isLiteral(?y)) {_ABOX} {_NEW.format(triple="?y ?q ?x")} }}""",
-        "prp-inv2": f"""INSERT {{ {into} {{ ?y ?p ?x }} }} WHERE {{
-            {onto} {{ ?p owl:inverseOf ?q }}
-            GRAPH ?g {{ ?x ?q ?y }} FILTER (!isLiteral(?y)) {_ABOX} {_NEW.format(triple="?y ?p ?x")} }}""",
-        "prp-symp": f"""INSERT {{ {into} {{ ?y ?p ?x }} }} WHERE {{
-            {onto} {{ ?p a owl:SymmetricProperty }}
-            GRAPH ?g {{ ?x ?p ?y }} {_ABOX} {_NEW.format(triple="?y ?p ?x")} }}""",
-        "prp-trp": f"""INSERT {{ {into} {{ ?x ?p ?z }} }} WHERE {{
-            {onto} {{ ?p a owl:TransitiveProperty }}
-            GRAPH ?g {{ ?x ?p ?y }} GRAPH ?h {{ ?y ?p ?z }}
-            {_ABOX} FILTER (?h != <{ONTOLOGY_GRAPH}>) {_NEW.format(triple="?x ?p ?z")} }}""",
-    }
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """An OWL 2 RL rule: axioms matched in the ontology graph, premises matched in the data, one conclusion."""
+
+    name: str
+    axioms: str
+    premises: tuple[str, ...]
+    conclusion: str
+    filters: str = ""
+
+    def update(self, delta_premise: int | None) -> str:
+        """The SPARQL update applying the rule; with *delta_premise*, that premise must be a new triple."""
+        patterns = []
+        working = f"<{ONTOLOGY_GRAPH}>, <{DELTA_GRAPH}>, <{NEXT_GRAPH}>"
+        for i, premise in enumerate(self.premises):
+            if i == delta_premise:
+                patterns.append(f"GRAPH <{DELTA_GRAPH}> {{ {premise} }}")
+            else:
+                patterns.append(f"GRAPH ?g{i} {{ {premise} }} FILTER (?g{i} NOT IN ({working}))")
+        axioms = f"GRAPH <{ONTOLOGY_GRAPH}> {{ {self.axioms} }}" if self.axioms else ""
+        return (
+            f"INSERT {{ GRAPH <{INFERRED_GRAPH}> {{ {self.conclusion} }}"
+            f" GRAPH <{NEXT_GRAPH}> {{ {self.conclusion} }} }}"
+            f" WHERE {{ {axioms} {' '.join(patterns)} {self.filters} {_NEW.format(triple=self.conclusion)} }}"
+        )
 
 
-def _chain_rules(store: ox.Store) -> dict[str, str]:
-    """One update per ``owl:propertyChainAxiom`` of the ontology (the chain is an RDF list)."""
-    rules = {}
+def _owl_rules() -> list[Rule]:
+    """The generic OWL 2 RL rules, each joining the data with the axioms of the ontology graph."""
+    return [
+        Rule("cax-sco", "?c rdfs:subClassOf ?d . FILTER (isIRI(?d))", ("?x a ?c",), "?x a ?d"),
+        Rule("prp-dom", "?p rdfs:domain ?c . FILTER (isIRI(?c))", ("?x ?p ?y",), "?x a ?c"),
+        Rule(
+            "prp-rng",
+            "?p rdfs:range ?c ; a owl:ObjectProperty . FILTER (isIRI(?c))",
+            ("?x ?p ?y",),
+            "?y a ?c",
+            "FILTER (!isLiteral(?y))",
+        ),
+        Rule("prp-spo1", "?p rdfs:subPropertyOf ?q", ("?x ?p ?y",), "?x ?q ?y"),
+        Rule("prp-inv1", "?p owl:inverseOf ?q", ("?x ?p ?y",), "?y ?q ?x", "FILTER (!isLiteral(?y))"),
+        Rule("prp-inv2", "?p owl:inverseOf ?q", ("?x ?q ?y",), "?y ?p ?x", "FILTER (!isLiteral(?y))"),
+        Rule("prp-symp", "?p a owl:SymmetricProperty", ("?x ?p ?y",), "?y ?p ?x"),
+        Rule("prp-trp", "?p a owl:TransitiveProperty", ("?x ?p ?y", "?y ?p ?z"), "?x ?p ?z"),
+    ]
+
+
+def _chain_rules(store: ox.Store) -> list[Rule]:
+    """One rule per ``owl:propertyChainAxiom`` of the ontology (the chain is an RDF list)."""
+    rules = []
     chained = store.query(
         f"SELECT DISTINCT ?p WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?p owl:propertyChainAxiom ?list }} }}",
         prefixes=PREFIXES,
@@ -154,15 +171,8 @@ def _chain_rules(store: ox.Store) -> dict[str, str]:
     for solution in chained:
         prop = solution["p"].value
         steps = _ordered_chain(store, prop)
-        variables = [f"?v{i}" for i in range(len(steps) + 1)]
-        patterns = " ".join(
-            f"GRAPH ?g{i} {{ {variables[i]} <{step}> {variables[i + 1]} }} FILTER (?g{i} != <{ONTOLOGY_GRAPH}>)"
-            for i, step in enumerate(steps)
-        )
-        triple = f"{variables[0]} <{prop}> {variables[-1]}"
-        rules[f"prp-spo2 {prop.rsplit('#', 1)[-1]}"] = (
-            f"INSERT {{ GRAPH <{INFERRED_GRAPH}> {{ {triple} }} }} WHERE {{ {patterns} {_NEW.format(triple=triple)} }}"
-        )
+        premises = tuple(f"?v{i} <{step}> ?v{i + 1}" for i, step in enumerate(steps))
+        rules.append(Rule(f"prp-spo2 {prop.rsplit('#', 1)[-1]}", "", premises, f"?v0 <{prop}> ?v{len(steps)}"))
     return rules
 
 
@@ -194,32 +204,46 @@ class ReasoningReport:
         return sum(self.inferred_by_rule.values())
 
 
-def inferred_size(store: ox.Store) -> int:
-    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}")
+def _size(store: ox.Store, graph: URIRef) -> int:
+    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     return int(next(iter(answer))["n"].value)
 
 
 def materialise(store: ox.Store, *, max_iterations: int = 50) -> ReasoningReport:
-    """Replace the inferred graph of *store* with the closure of its asserted graphs under the rules above."""
-    inferred = ox.NamedNode(str(INFERRED_GRAPH))
-    if store.contains_named_graph(inferred):
-        store.remove_graph(inferred)
+    """Replace the inferred graph of *store* with the closure of its asserted graphs under the rules above.
+
+    Semi-naive: the first pass joins everything; each later pass joins at least one premise with the
+    triples the previous pass added (graph ``DELTA_GRAPH``), until a pass adds nothing.
+    """
+    for graph in (INFERRED_GRAPH, DELTA_GRAPH, NEXT_GRAPH):
+        if store.contains_named_graph(ox.NamedNode(str(graph))):
+            store.remove_graph(ox.NamedNode(str(graph)))
     report = ReasoningReport()
 
-    def run(name: str, update: str) -> int:
-        before = inferred_size(store)
+    def run(name: str, update: str) -> None:
+        before = _size(store, NEXT_GRAPH)
         store.update(_PROLOGUE + update)
-        added = inferred_size(store) - before
-        report.inferred_by_rule[name] = report.inferred_by_rule.get(name, 0) + added
-        return added
+        report.inferred_by_rule[name] = report.inferred_by_rule.get(name, 0) + _size(store, NEXT_GRAPH) - before
 
-    run("rule descriptions", _RULE_LABELS)
-    run("same-qualification", _SAME_QUALIFICATION)
-    run("mutual-agreement", _MUTUAL)
-    run("one-way-agreement", _ONE_WAY)
-    rules = {**_owl_rules(), **_chain_rules(store)}
-    for iteration in range(1, max_iterations + 1):
-        report.iterations = iteration
-        if sum(run(name, update) for name, update in rules.items()) == 0:
-            break
+    store.update(_PROLOGUE + _RULE_LABELS)
+    for name, update in (
+        ("same-qualification", _SAME_QUALIFICATION),
+        ("mutual-agreement", _MUTUAL),
+        ("one-way-agreement", _ONE_WAY),
+    ):
+        before = _size(store, INFERRED_GRAPH)
+        store.update(_PROLOGUE + update)
+        report.inferred_by_rule[name] = _size(store, INFERRED_GRAPH) - before
+    rules = [*_owl_rules(), *_chain_rules(store)]
+    for rule in rules:
+        run(rule.name, rule.update(None))
+    report.iterations = 1
+    while _size(store, NEXT_GRAPH) and report.iterations < max_iterations:
+        store.update(f"DROP SILENT GRAPH <{DELTA_GRAPH}> ; MOVE SILENT GRAPH <{NEXT_GRAPH}> TO GRAPH <{DELTA_GRAPH}>")
+        report.iterations += 1
+        for rule in rules:
+            for position in range(len(rule.premises)):
+                run(rule.name, rule.update(position))
+    store.update(f"DROP SILENT GRAPH <{DELTA_GRAPH}> ; DROP SILENT GRAPH <{NEXT_GRAPH}>")
+    report.inferred_by_rule["rule descriptions"] = _size(store, INFERRED_GRAPH) - report.total
     return report

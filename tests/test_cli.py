@@ -156,3 +156,15 @@ def test_build_reports_progress_unless_quiet(cli: Cli, mini_data: Path, tmp_path
     assert "validating with SHACL" in loud.stderr and "built" in loud.stdout
     quiet = cli("build", "--quiet", "--data", mini_data, "--store", tmp_path / "b")
     assert quiet.stdout == "" and quiet.stderr == ""
+
+
+def test_reason_rebuilds_the_inferred_graph_in_a_new_version(cli: Cli, mini_data: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    assert cli("build", "--quiet", "--data", mini_data, "--store", store).exit_code == 0
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH cbg:inferred { ?s ?p ?o } }"
+    before = cli("query", "--store", store, "-f", "csv", count).stdout
+    version = (store / "current").readlink()
+    result = cli("reason", "--store", store)
+    assert result.exit_code == 0 and "inferred" in result.stdout
+    assert (store / "current").readlink() != version
+    assert cli("query", "--store", store, "-f", "csv", count).stdout == before

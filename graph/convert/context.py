@@ -55,6 +55,8 @@ class Context:
         for key in sources:
             kind = "document" if key in self.known["document"] else "source"
             graph.add((subject, DCTERMS.source, iris.record(kind, key)))
+        if any(key in self.known["synthetic-source"] for key in sources):
+            graph.add((subject, CB.synthetic, Literal(True)))
         cites_illustrative = any(key in self.known["illustrative-source"] for key in sources)
         if "illustrative" in row.values:
             illustrative = row.boolean("illustrative")

@@ -38,6 +38,7 @@ DOCUMENT_COLUMNS = (
     "notes",
 )
 ILLUSTRATIVE_KIND = "illustrative"
+SYNTHETIC_KIND = "synthetic"
 URL_PATTERN = r"https?://\S+"
 DOCUMENT_NUMBER_PATTERN = r".+〔\d{4}〕\d+号"
 
@@ -55,6 +56,9 @@ def convert_sources(ctx: Context) -> None:
         if kind == ILLUSTRATIVE_KIND:
             ctx.known["illustrative-source"].add(key)
             graph.add((subject, CB.illustrative, Literal(True)))
+        if kind == SYNTHETIC_KIND:
+            ctx.known["synthetic-source"].add(key)
+            graph.add((subject, CB.synthetic, Literal(True)))
         title = row.text("title", required=True)
         if title:
             graph.add((subject, DCTERMS.title, Literal(title)))

@@ -1,0 +1,73 @@
+"""The synthetic generator: deterministic, marked synthetic in the data and the graph, and buildable."""
+
+from __future__ import annotations
+
+import csv
+import filecmp
+from pathlib import Path
+
+import pytest
+
+from certbridge.data import DATA_DIR
+from certbridge.graph.build import build
+from certbridge.graph.query import select
+from certbridge.graph.store import open_store
+from certbridge.graph.synth import GENERATED, SYNTHETIC_SOURCE, synthesise
+from conftest import Cli
+
+
+def rows(folder: Path, table: str) -> list[dict[str, str]]:
+    with (folder / f"{table}.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_same_seed_same_tables_other_seed_other_tables(tmp_path: Path) -> None:
+    a, b, c = (tmp_path / name for name in "abc")
+    synthesise(DATA_DIR, a, issuers=300, seed=7)
+    synthesise(DATA_DIR, b, issuers=300, seed=7)
+    synthesise(DATA_DIR, c, issuers=300, seed=8)
+    for table in GENERATED:
+        assert filecmp.cmp(a / f"{table}.csv", b / f"{table}.csv", shallow=False), table
+    assert not filecmp.cmp(a / "certificate_types.csv", c / "certificate_types.csv", shallow=False)
+
+
+def test_shape_of_the_synthetic_data(tmp_path: Path) -> None:
+    summary = synthesise(DATA_DIR, tmp_path, issuers=1000, seed=1)
+    organisations = [r for r in rows(tmp_path, "organisations") if r["source_ids"] == SYNTHETIC_SOURCE]
+    assert len(organisations) == summary.issuers == 1000
+    assert {r["kind"] for r in organisations} == {
+        "government-hr-authority",
+        "authorised-enterprise",
+        "social-training-evaluation-organisation",
+        "industry-association",
+        "vocational-school",
+    }
+    assert 10 <= summary.certificate_types / summary.issuers <= 20
+    agreements = [r for r in rows(tmp_path, "agreements") if r["source_ids"] == SYNTHETIC_SOURCE]
+    assert len(agreements) == 1000 // 200
+    real = rows(DATA_DIR, "certificate_types")
+    assert rows(tmp_path, "certificate_types")[: len(real)] == real, "real and illustrative rows are kept"
+    assert all(r["source_ids"] == SYNTHETIC_SOURCE for r in rows(tmp_path, "certificate_types")[len(real) :])
+
+
+@pytest.mark.slow
+def test_synthetic_records_are_marked_in_the_graph(tmp_path: Path, cli: Cli) -> None:
+    result = cli("synth", "--issuers", "40", "--seed", "3", "--out", tmp_path / "data")
+    assert result.exit_code == 0 and "40 issuers" in result.stdout
+    build(tmp_path / "data", tmp_path / "store")
+    store = open_store(tmp_path / "store")
+    unmarked = list(
+        select(
+            store, "SELECT ?c WHERE { ?c dcterms:source src:SRC-SYNTHETIC FILTER NOT EXISTS { ?c cb:synthetic true } }"
+        )
+    )
+    assert unmarked == []
+    labels = [
+        r["l"]
+        for r in select(
+            store,
+            """SELECT ?l WHERE { ?c a cb:CertificateType ; cb:synthetic true ;
+        rdfs:label ?l FILTER (LANG(?l) = "en") }""",
+        )
+    ]
+    assert labels and all("SYNTHETIC" in label for label in labels)
