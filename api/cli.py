@@ -28,6 +28,8 @@ from certbridge.graph.export import EXPORT_FORMATS, export
 from certbridge.graph.info import describe
 from certbridge.graph.query import as_table, is_negative, run_query, serialize
 from certbridge.graph.routing import HOP_KINDS, find_routes
+from certbridge.graph.routing.coverage import Coverage, read_hypothetical, what_if
+from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.resolve import resolve
 from certbridge.graph.routing.rules import QualityBar
@@ -137,9 +139,9 @@ def route(
 ) -> None:
     """Is FROM accepted where TO is required, and by which route? Exit 1 when there is no route."""
     try:
-        day = date.fromisoformat(as_of) if as_of else None
-    except ValueError:
-        raise fail(CertbridgeError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")) from None
+        day = _day(as_of)
+    except CertbridgeError as error:
+        raise fail(error) from None
     bar = QualityBar(national_bank, no_failed_check_years) if national_bank or no_failed_check_years else None
     try:
         index = index_for(resolve_store(store))
@@ -163,6 +165,69 @@ def route(
     else:
         typer.echo(render(answer))
     raise typer.Exit(EXIT_OK if answer.routes else EXIT_NEGATIVE)
+
+
+def _print_coverage(table: Coverage, title: str) -> None:
+    total = table.total
+    sample = f", a sample of {table.sampled_occupations} occupations" if table.sampled_occupations else ""
+    out.print(
+        f"{title}: {total.covered:,} of {total.pairs:,} ordered pairs covered ({total.share:.1%}), "
+        f"as of {table.as_of}{sample}"
+    )
+    grid = Table("from", "to", "pairs", "covered", "share")
+    for (a, b), cell in sorted(table.cells.items()):
+        grid.add_row(a, b, f"{cell.pairs:,}", f"{cell.covered:,}", f"{cell.share:.1%}")
+    out.print(grid)
+
+
+@app.command()
+def coverage(
+    store: StoreOption = None,
+    by: Annotated[str, typer.Option("--by", help="region, occupation-group or issuer-kind")] = "region",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default today).")] = None,
+    sample: Annotated[int | None, typer.Option("--sample", help="Count a random sample of N occupations.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Share of ordered pairs (same occupation, same or higher grade) with a formal-recognition route."""
+    try:
+        table = coverage_of(index_for(resolve_store(store)), by=by, as_of=_day(as_of), max_occupations=sample)
+    except (CertbridgeError, ValueError) as error:
+        raise fail(error if isinstance(error, CertbridgeError) else CertbridgeError(str(error))) from None
+    if as_json:
+        typer.echo(json.dumps(table.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_coverage(table, "coverage")
+
+
+@app.command("what-if")
+def what_if_command(
+    agreements: Annotated[Path, typer.Argument(help="CSV of hypothetical agreements (columns as agreements.csv).")],
+    store: StoreOption = None,
+    by: Annotated[str, typer.Option("--by", help="region, occupation-group or issuer-kind")] = "region",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default today).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Coverage after adding hypothetical agreements (never written to the store), and the pairs they connect."""
+    try:
+        index = index_for(resolve_store(store))
+        before, after = what_if(index, read_hypothetical(agreements, index), by=by, as_of=_day(as_of))
+    except (CertbridgeError, ValueError) as error:
+        raise fail(error if isinstance(error, CertbridgeError) else CertbridgeError(str(error))) from None
+    if as_json:
+        typer.echo(json.dumps({"before": before.to_json(), "after": after.to_json()}, ensure_ascii=False, indent=2))
+        return
+    _print_coverage(before, "before")
+    _print_coverage(after, "with the hypothetical agreements")
+    out.print(f"{len(after.newly_connected)} newly connected pair(s):")
+    for a, b in after.newly_connected:
+        out.print(f"  {index.certificates[a].label_zh}  →  {index.certificates[b].label_zh}", markup=False)
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise CertbridgeError(f"--as-of {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 @app.command()

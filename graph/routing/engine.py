@@ -92,7 +92,7 @@ def find_routes(
             ),
         )
 
-    graph = _occupation_graph(
+    graph = occupation_graph(
         index,
         start.occupation,
         day,
@@ -149,7 +149,7 @@ def _matches(index: RoutingIndex, cert: Certificate, parties: frozenset[str]) ->
     return {party for party in (issuer.iri, issuer.region) if party in parties}
 
 
-def _occupation_graph(
+def occupation_graph(
     index: RoutingIndex,
     occupation: str,
     day: date,

@@ -1,0 +1,228 @@
+"""Coverage: how far are we from mutual recognition? And what would hypothetical agreements change?
+
+For certificate types grouped as asked (by the regions, the occupation major groups or the issuer kinds
+of the pair), coverage is the share of ordered pairs (A, B) of one occupation, A's grade at least B's,
+A and B from different issuers, such that A is accepted where B is required through formal recognition
+(formal-recognition hops, with grade dominance inside one issuer). Per occupation, reachability in that
+sub-graph is computed once per certificate type, so the count is exact; national-scale runs may sample
+occupations (``max_pairs``) and say so.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import networkx as nx
+
+from certbridge.ontology import ID
+
+from ..errors import DataError
+from ..tables import ErrorLog, read_table
+from .engine import occupation_graph
+from .index import Agreement, RoutingIndex
+
+GROUPINGS = ("region", "occupation-group", "issuer-kind")
+FORMAL_KINDS = ("formal-recognition", "grade-dominance")
+
+
+@dataclass
+class Cell:
+    pairs: int = 0
+    covered: int = 0
+
+    @property
+    def share(self) -> float:
+        return self.covered / self.pairs if self.pairs else 0.0
+
+
+@dataclass
+class Coverage:
+    by: str
+    as_of: str
+    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
+    sampled_occupations: int | None = None  # None: every occupation was counted
+    newly_connected: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> Cell:
+        return Cell(sum(c.pairs for c in self.cells.values()), sum(c.covered for c in self.cells.values()))
+
+    def to_json(self) -> dict:
+        return {
+            "by": self.by,
+            "as_of": self.as_of,
+            "sampled_occupations": self.sampled_occupations,
+            "total": {"pairs": self.total.pairs, "covered": self.total.covered, "share": round(self.total.share, 4)},
+            "cells": [
+                {"from": a, "to": b, "pairs": c.pairs, "covered": c.covered, "share": round(c.share, 4)}
+                for (a, b), c in sorted(self.cells.items())
+            ],
+            "newly_connected": [{"from": a, "to": b} for a, b in self.newly_connected],
+        }
+
+
+def _group(index: RoutingIndex, iri: str, by: str) -> str:
+    cert = index.certificates[iri]
+    issuer = index.issuers[cert.issuer]
+    if by == "region":
+        return index.region_labels.get(issuer.region or "", (None, None))[1] or issuer.region or "national"
+    if by == "occupation-group":
+        return cert.occupation.split("-", 1)[0]
+    return issuer.kind
+
+
+def covered_pairs(
+    index: RoutingIndex, occupation: str, day: date
+) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
+    """All eligible ordered pairs of one occupation, and those connected by formal recognition."""
+    graph = occupation_graph(index, occupation, day, FORMAL_KINDS, True, None, None)
+    certs = [iri for iri in index.by_occupation.get(occupation, ()) if iri in graph]
+    eligible, covered = [], set()
+    for a in certs:
+        reach = nx.descendants(graph, a)
+        ca = index.certificates[a]
+        for b in certs:
+            cb = index.certificates[b]
+            ga, gb = index.grades[ca.grade], index.grades[cb.grade]
+            if a == b or ca.issuer == cb.issuer or ga.ladder != gb.ladder or ga.rank < gb.rank:
+                continue
+            eligible.append((a, b))
+            if b in reach:
+                covered.add((a, b))
+    return eligible, covered
+
+
+def coverage(
+    index: RoutingIndex,
+    *,
+    by: str = "region",
+    as_of: date | None = None,
+    max_occupations: int | None = None,
+    seed: int = 1,
+) -> Coverage:
+    """The coverage table; with *max_occupations*, a random sample of occupations (stated in the result)."""
+    if by not in GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r}; use {', '.join(GROUPINGS)}")
+    day = as_of or date.today()
+    occupations = sorted(index.by_occupation)
+    sampled = None
+    if max_occupations is not None and len(occupations) > max_occupations:
+        occupations = sorted(random.Random(seed).sample(occupations, max_occupations))
+        sampled = max_occupations
+    result = Coverage(by, day.isoformat(), sampled_occupations=sampled)
+    cells: dict[tuple[str, str], Cell] = defaultdict(Cell)
+    for occupation in occupations:
+        eligible, covered = covered_pairs(index, occupation, day)
+        for a, b in eligible:
+            cell = cells[(_group(index, a, by), _group(index, b, by))]
+            cell.pairs += 1
+            cell.covered += (a, b) in covered
+    result.cells = dict(cells)
+    return result
+
+
+def what_if(
+    index: RoutingIndex,
+    agreements: list[Agreement],
+    *,
+    by: str = "region",
+    as_of: date | None = None,
+    max_occupations: int | None = None,
+    list_limit: int = 100,
+) -> tuple[Coverage, Coverage]:
+    """Coverage before and after adding hypothetical *agreements* (the store is never written)."""
+    day = as_of or date.today()
+    before = coverage(index, by=by, as_of=day, max_occupations=max_occupations)
+    hypothetical = replace(
+        index, agreements={**index.agreements, **{a.iri: a for a in agreements}}, graphs=OrderedDict()
+    )
+    after = coverage(hypothetical, by=by, as_of=day, max_occupations=max_occupations)
+    touched = {code for code in hypothetical.by_occupation if _affected(hypothetical, agreements, code)}
+    for occupation in sorted(touched):
+        _, old = covered_pairs(index, occupation, day)
+        _, new = covered_pairs(hypothetical, occupation, day)
+        after.newly_connected.extend(sorted(new - old)[: max(0, list_limit - len(after.newly_connected))])
+    return before, after
+
+
+def _affected(index: RoutingIndex, agreements: list[Agreement], occupation: str) -> bool:
+    return any(
+        not a.scope_codes or any(occupation == s or occupation.startswith(s + "-") for s in a.scope_codes)
+        for a in agreements
+    )
+
+
+WHAT_IF_COLUMNS = (
+    "id",
+    "direction",
+    "party_refs",
+    "recognising_refs",
+    "recognised_refs",
+    "scope_occupation_codes",
+    "scope_min_grade",
+    "scope_max_grade",
+    "scope_issuer_kinds",
+    "valid_from",
+    "valid_to",
+)
+
+
+def read_hypothetical(path: Path, index: RoutingIndex) -> list[Agreement]:
+    """Hypothetical agreements from a CSV with the columns of agreements.csv that routing uses."""
+    log = ErrorLog()
+    table = read_table(path, WHAT_IF_COLUMNS, log)
+    parties = {f"region:{iri.rsplit('/', 1)[-1]}": iri for iri in index.region_labels}
+    parties |= {f"org:{iri.rsplit('/', 1)[-1]}": iri for iri in index.issuers}
+    grades = {iri.rsplit("/", 1)[-1]: iri for iri in index.grades}
+    kinds = {issuer.kind for issuer in index.issuers.values()}
+    found = []
+    for key, row in table.unique_ids().items():
+        direction = row.choice("direction", ("mutual", "one-way"), required=True)
+        refs = {
+            column: [parties[r] for r in row.refs(column, parties, what="party")]
+            for column in ("party_refs", "recognising_refs", "recognised_refs")
+        }
+        if direction == "one-way" and not (refs["recognising_refs"] and refs["recognised_refs"]):
+            row.error("direction", "a one-way agreement needs recognising_refs and recognised_refs")
+        low = row.ref("scope_min_grade", grades, what="grade")
+        high = row.ref("scope_max_grade", grades, what="grade")
+        start, end = row.date("valid_from", required=True), row.date("valid_to")
+        if direction is None or start is None:
+            continue
+        found.append(
+            Agreement(
+                f"{ID}hypothetical/{key}",
+                f"假设：{key}",
+                f"HYPOTHETICAL: {key}",
+                direction,
+                "equivalence",
+                "signed",
+                True,
+                frozenset(refs["party_refs"])
+                | frozenset(refs["recognising_refs"])
+                | frozenset(refs["recognised_refs"]),
+                frozenset(refs["recognising_refs"]),
+                frozenset(refs["recognised_refs"]),
+                tuple(row.text("scope_occupation_codes").split(";")) if row.text("scope_occupation_codes") else (),
+                grades.get(low) if low else None,
+                grades.get(high) if high else None,
+                frozenset(row.refs("scope_issuer_kinds", kinds, what="issuer kind")),
+                start,
+                end,
+                None,
+                None,
+                None,
+                (),
+                True,
+            )
+        )
+    if log:
+        raise DataError(log.errors)
+    return found
+
+
+__all__ = ["GROUPINGS", "Coverage", "coverage", "read_hypothetical", "what_if"]

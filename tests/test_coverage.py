@@ -1,0 +1,83 @@
+"""Coverage and what-if: counts of ordered pairs connected by formal recognition, before and after hypotheses."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from certbridge.graph.errors import DataError
+from certbridge.graph.routing.coverage import coverage, read_hypothetical, what_if
+from conftest import Cli
+from routing_world import ID, World, region
+
+DAY = date(2024, 1, 1)
+HEADER = (
+    "id,direction,party_refs,recognising_refs,recognised_refs,scope_occupation_codes,scope_min_grade,"
+    "scope_max_grade,scope_issuer_kinds,valid_from,valid_to\n"
+)
+
+
+@pytest.fixture
+def world() -> World:
+    w = World()
+    w.index.region_labels.update({region("370000"): ("山东省", "Shandong"), region("320000"): ("江苏省", "Jiangsu")})
+    w.issuer("ent", kind="authorised-enterprise", region_code="370000")
+    w.issuer("gov", region_code="320000")
+    w.cert("a", "ent", "senior-technician")
+    w.cert("b", "gov", "senior-technician")
+    w.cert("c", "gov", "technician")
+    return w
+
+
+def test_coverage_counts_ordered_pairs_of_different_issuers_same_or_higher_grade(world: World) -> None:
+    table = coverage(world.index, by="region", as_of=DAY)
+    # (a,b), (b,a), (a,c): c is lower than a; (c,a) is excluded (lower grade), (b,c) and (c,b) share an issuer
+    assert table.total.pairs == 3 and table.total.covered == 0
+
+
+def test_one_way_agreement_covers_one_direction(world: World) -> None:
+    world.agreement("g", direction="one-way", recognising=(region("320000"),), recognised=(region("370000"),))
+    table = coverage(world.index, by="region", as_of=DAY)
+    assert table.cells[("Shandong", "Jiangsu")].covered == 2  # a→b, and a→b→c by dominance inside gov
+    assert table.cells[("Jiangsu", "Shandong")].covered == 0
+    assert coverage(world.index, by="issuer-kind", as_of=DAY).total.covered == 2
+
+
+def test_what_if_lists_the_pairs_it_would_connect_and_writes_nothing(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text(HEADER + "H1,mutual,region:370000;region:320000,,,6-04,,,,2023-01-01,\n", encoding="utf-8")
+    hypotheses = read_hypothetical(path, world.index)
+    before, after = what_if(world.index, hypotheses, as_of=DAY)
+    assert before.total.covered == 0 and after.total.covered == 3
+    assert set(after.newly_connected) == {
+        (f"{ID}certificate-type/{a}", f"{ID}certificate-type/{b}") for a, b in (("a", "b"), ("b", "a"), ("a", "c"))
+    }
+    assert not any("hypothetical" in iri for iri in world.index.agreements)
+    assert coverage(world.index, as_of=DAY).total.covered == 0
+
+
+def test_bad_hypothesis_names_file_and_line(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text(HEADER + "H1,mutual,region:999999,,,,,,,2023-01-01,\nH2,sideways,,,,,,,,,\n", encoding="utf-8")
+    with pytest.raises(DataError) as error:
+        read_hypothetical(path, world.index)
+    text = str(error.value)
+    assert "h.csv:2: party_refs: unknown party 'region:999999'" in text
+    assert "h.csv:3: direction:" in text and "h.csv:3: valid_from: is required but empty" in text
+
+
+def test_unknown_grouping(world: World) -> None:
+    with pytest.raises(ValueError, match="unknown grouping"):
+        coverage(world.index, by="planet")
+
+
+@pytest.mark.slow
+def test_coverage_and_what_if_cli(real_store: Path, cli: Cli, tmp_path: Path) -> None:
+    result = cli("coverage", "--store", real_store, "--as-of", "2024-01-01", "--json")
+    assert result.exit_code == 0
+    path = tmp_path / "h.csv"
+    path.write_text(HEADER + "H1,mutual,region:130000;region:320000,,,6-04,,,,2023-01-01,\n", encoding="utf-8")
+    result = cli("what-if", path, "--store", real_store, "--as-of", "2024-01-01")
+    assert result.exit_code == 0 and "newly connected" in result.stdout
