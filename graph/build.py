@@ -19,6 +19,7 @@ from certbridge.ontology import CB, GRAPH, ONTOLOGY_FILES, PREFIXES
 
 from . import store as stores
 from .convert import TABLES, convert_tables
+from .convert.sink import validation_data
 from .errors import ShapeViolations
 from .reasoning import INFERRED_GRAPH, ReasoningReport, materialise
 from .validate import validate_graphs
@@ -70,7 +71,8 @@ def build(data_dir: Path, location: Path, *, progress: Progress = _silent) -> Bu
             ontology = load_ontology()
         sampled = sorted(name for name, sink in sinks.items() if not sink.complete)
         with progress("validating with SHACL" + (f" (a sample of {', '.join(sampled)})" if sampled else "")):
-            report = validate_graphs([ontology, *(sink.validation_graph() for sink in sinks.values())])
+            graphs, focus = validation_data(list(sinks.values()))
+            report = validate_graphs([ontology, *graphs], focus_nodes=focus)
         if not report.conforms:
             raise ShapeViolations(report.text, report.violations)
         counts = {str(ONTOLOGY_GRAPH): len(ontology), **{str(sink.identifier): len(sink) for sink in sinks.values()}}

@@ -71,3 +71,29 @@ def test_synthetic_records_are_marked_in_the_graph(tmp_path: Path, cli: Cli) -> 
         )
     ]
     assert labels and all("SYNTHETIC" in label for label in labels)
+
+
+@pytest.mark.slow
+def test_large_tables_are_validated_on_a_sample_whose_references_are_typed(tmp_path: Path) -> None:
+    from rdflib import URIRef
+
+    from certbridge.graph.build import load_ontology
+    from certbridge.graph.convert import convert_tables
+    from certbridge.graph.convert.sink import validation_data
+    from certbridge.graph.validate import validate_graphs
+    from certbridge.ontology import CB
+
+    synthesise(DATA_DIR, tmp_path / "data", issuers=200, seed=2)
+    sinks = convert_tables(tmp_path / "data")
+    try:
+        assert not sinks["certificate_types"].complete and sinks["occupations"].complete
+        graphs, focus = validation_data(list(sinks.values()))
+        assert focus is not None and len(focus) < sum(len(s.types) for s in sinks.values())
+        assert validate_graphs([load_ontology(), *graphs], focus_nodes=focus).conforms
+        sampled = next(s for s in focus if "/certificate-type/SYN-" in str(s))
+        graphs[0].add((sampled, CB.issuedBy, URIRef("https://w3id.org/certbridge/id/organisation/SYN-O000001")))
+        graphs[0].add((sampled, CB.issuedBy, URIRef("https://w3id.org/certbridge/id/organisation/SYN-O000002")))
+        assert not validate_graphs([load_ontology(), *graphs], focus_nodes=focus).conforms
+    finally:
+        for sink in sinks.values():
+            sink.close()

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 from rdflib.term import Node
 
 #: Subjects per table whose triples are kept for SHACL validation: above the largest real table
@@ -30,6 +31,8 @@ class TripleSink:
         self._sampled: dict[Node, None] = {}  # insertion-ordered
         self.complete = True  # False once a subject was left out of the sample
         self.count = 0
+        #: the rdf:type triples of every subject, sampled or not, so that a sample's references can be typed
+        self.types: dict[Node, list[Node]] = {}
         self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in path()/close()
             "w", encoding="utf-8", suffix=".nt", dir=folder, delete=False
         )
@@ -38,6 +41,8 @@ class TripleSink:
         s, p, o = triple
         self._file.write(f"{s.n3()} {p.n3()} {o.n3()} .\n")
         self.count += 1
+        if p == RDF.type:
+            self.types.setdefault(s, []).append(o)
         if s in self._sampled:
             self.sample.add(triple)
         elif len(self._sampled) < self.sample_subjects:
@@ -69,3 +74,24 @@ class TripleSink:
     def close(self) -> None:
         """Delete the temporary file."""
         self.path().unlink(missing_ok=True)
+
+
+def validation_data(sinks: list[TripleSink]) -> tuple[list[Graph], list[Node] | None]:
+    """The graphs SHACL validates, and the focus nodes when some table was sampled (None: validate all).
+
+    A sampled record may point at records left out of the sample; their rdf:type triples are added so
+    that ``sh:class`` constraints see them, and only the sampled subjects are validated.
+    """
+    graphs = [sink.validation_graph() for sink in sinks]
+    if all(sink.complete for sink in sinks):
+        return graphs, None
+    focus = sorted({s for graph in graphs for s in graph.subjects()}, key=str)
+    referenced = Graph()
+    subjects = set(focus)
+    for graph in graphs:
+        for o in set(graph.objects()):
+            if isinstance(o, URIRef) and o not in subjects:
+                for sink in sinks:
+                    for kind in sink.types.get(o, ()):
+                        referenced.add((o, RDF.type, kind))
+    return [*graphs, referenced], focus
