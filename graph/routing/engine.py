@@ -17,6 +17,7 @@ strength level, Yen's k-shortest simple paths run on the edges at least that str
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from itertools import islice, pairwise
 from pathlib import Path
@@ -92,14 +93,9 @@ def find_routes(
             ),
         )
 
+    credential = target if goal.node_type == "credential" else None
     graph = occupation_graph(
-        index,
-        start.occupation,
-        day,
-        allowed,
-        exclude_sanctioned,
-        quality,
-        target if goal.node_type == "credential" else None,
+        index, GraphOptions(start.occupation, day, allowed, exclude_sanctioned, quality, credential)
     )
     paths = _best_paths(graph, source, target, allowed, max_hops, k)
     if not paths:
@@ -149,37 +145,34 @@ def _matches(index: RoutingIndex, cert: Certificate, parties: frozenset[str]) ->
     return {party for party in (issuer.iri, issuer.region) if party in parties}
 
 
-def occupation_graph(
-    index: RoutingIndex,
-    occupation: str,
-    day: date,
-    allowed: tuple[str, ...],
-    exclude_sanctioned: bool,
-    quality: QualityBar | None,
-    credential: str | None,
-) -> nx.DiGraph:
-    """The routing graph for these options, from the index's small LRU cache when it was built before."""
-    key = (occupation, day, allowed, exclude_sanctioned, quality, credential)
-    if key in index.graphs:
-        index.graphs.move_to_end(key)
-        return index.graphs[key]
-    graph = _build_graph(index, occupation, day, allowed, exclude_sanctioned, quality, credential)
-    index.graphs[key] = graph
+@dataclass(frozen=True, slots=True)
+class GraphOptions:
+    """Everything a per-occupation routing graph depends on (and the key of its cache)."""
+
+    occupation: str
+    day: date
+    allowed: tuple[str, ...]
+    exclude_sanctioned: bool = True
+    quality: QualityBar | None = None
+    credential: str | None = None
+
+
+def occupation_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
+    """The routing graph for *options*, from the index's small LRU cache when it was built before."""
+    if options in index.graphs:
+        index.graphs.move_to_end(options)
+        return index.graphs[options]
+    graph = _build_graph(index, options)
+    index.graphs[options] = graph
     if len(index.graphs) > GRAPH_CACHE_SIZE:
         index.graphs.popitem(last=False)
     return graph
 
 
-def _build_graph(
-    index: RoutingIndex,
-    occupation: str,
-    day: date,
-    allowed: tuple[str, ...],
-    exclude_sanctioned: bool,
-    quality: QualityBar | None,
-    credential: str | None,
-) -> nx.DiGraph:
+def _build_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
     """The routing graph of one occupation on one day: valid certificate types, hubs, and allowed edges."""
+    occupation, day, allowed = options.occupation, options.day, options.allowed
+    exclude_sanctioned, quality, credential = options.exclude_sanctioned, options.quality, options.credential
     graph = nx.DiGraph()
     certs = [
         index.certificates[iri]
