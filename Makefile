@@ -31,5 +31,5 @@ arch: ## import-linter layering contracts
 
 check: lint test ## lint and every test
 
-bench: ## build benchmark (figures in bench/README.md)
-	$(BIN)/python bench/bench_build.py
+bench: ## scale benchmark: build, reasoning vs owlrl, route latency (figures in bench/README.md)
+	$(BIN)/python bench/bench_scale.py

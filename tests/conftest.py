@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 from certbridge.api.cli import app
 from certbridge.data import DATA_DIR
 from certbridge.graph.build import build
+
+# CI runs the same examples every time (a failure there must be reproducible); locally they vary.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_DATA = FIXTURES / "mini"

@@ -140,11 +140,6 @@ def _in_scope(index: RoutingIndex, agreement, cert: Certificate) -> bool:
     return True
 
 
-def _matches(index: RoutingIndex, cert: Certificate, parties: frozenset[str]) -> set[str]:
-    issuer = index.issuers[cert.issuer]
-    return {party for party in (issuer.iri, issuer.region) if party in parties}
-
-
 @dataclass(frozen=True, slots=True)
 class GraphOptions:
     """Everything a per-occupation routing graph depends on (and the key of its cache)."""
@@ -169,6 +164,47 @@ def occupation_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
     return graph
 
 
+def _add_formal_edges(
+    index: RoutingIndex, graph: nx.DiGraph, certs: list[Certificate], occupation: str, day: date
+) -> None:
+    """``A -> H(agreement, grade, recognised side) -> B`` for every agreement in force covering the occupation.
+
+    Certificates are looked up by party (issuer and region), so an agreement costs only the certificate
+    types of its parties, not of the whole occupation.
+    """
+    by_party: dict[str, list[Certificate]] = {}
+    for cert in certs:
+        issuer = index.issuers[cert.issuer]
+        for party in (issuer.iri, issuer.region):
+            if party:
+                by_party.setdefault(party, []).append(cert)
+    for agreement in index.agreements.values():
+        if agreement.scope_codes and not any(
+            occupation == code or occupation.startswith(code + "-") for code in agreement.scope_codes
+        ):
+            continue
+        if not agreement_in_force(agreement, day)[0]:
+            continue
+        if agreement.direction == "one-way":
+            sides = [(agreement.recognised, agreement.recognising)]
+        elif agreement.direction == "mutual":
+            sides = [(frozenset({party}), agreement.parties - {party}) for party in agreement.parties]
+        else:
+            continue
+        for recognised, recognising in sides:
+            sources = {c.iri: c for party in recognised for c in by_party.get(party, ())}
+            for cert in sources.values():
+                kind_ok = not agreement.issuer_kinds or index.issuers[cert.issuer].kind in agreement.issuer_kinds
+                if kind_ok and _in_scope(index, agreement, cert):
+                    hub = ("agreement", agreement.iri, cert.grade, tuple(sorted(recognised)))
+                    graph.add_edge(cert.iri, hub, kind="formal-recognition", hop=1, evidence=agreement.iri)
+            targets = {c.iri: c for party in recognising for c in by_party.get(party, ())}
+            for iri, cert in targets.items():
+                hub = ("agreement", agreement.iri, cert.grade, tuple(sorted(recognised)))
+                if iri not in sources and hub in graph and _in_scope(index, agreement, cert):
+                    graph.add_edge(hub, iri, kind="formal-recognition", hop=0, evidence=agreement.iri)
+
+
 def _build_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
     """The routing graph of one occupation on one day: valid certificate types, hubs, and allowed edges."""
     occupation, day, allowed = options.occupation, options.day, options.allowed
@@ -188,26 +224,7 @@ def _build_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
                 graph.add_edge(cert.iri, hub, kind="same-qualification", hop=1, evidence=cert.qualification)
                 graph.add_edge(hub, cert.iri, kind="same-qualification", hop=0, evidence=cert.qualification)
     if "formal-recognition" in allowed:
-        for agreement in index.agreements.values():
-            if not agreement_in_force(agreement, day)[0]:
-                continue
-            scoped = [cert for cert in certs if _in_scope(index, agreement, cert)]
-            if agreement.direction == "one-way":
-                sides = [(agreement.recognised, agreement.recognising)]
-            elif agreement.direction == "mutual":
-                sides = [(frozenset({party}), agreement.parties - {party}) for party in agreement.parties]
-            else:
-                continue
-            for recognised, recognising in sides:
-                for cert in scoped:
-                    kind_ok = not agreement.issuer_kinds or index.issuers[cert.issuer].kind in agreement.issuer_kinds
-                    if kind_ok and _matches(index, cert, recognised):
-                        hub = ("agreement", agreement.iri, cert.grade, tuple(sorted(recognised)))
-                        graph.add_edge(cert.iri, hub, kind="formal-recognition", hop=1, evidence=agreement.iri)
-                for cert in scoped:
-                    hub = ("agreement", agreement.iri, cert.grade, tuple(sorted(recognised)))
-                    if hub in graph and _matches(index, cert, recognising) and not _matches(index, cert, recognised):
-                        graph.add_edge(hub, cert.iri, kind="formal-recognition", hop=0, evidence=agreement.iri)
+        _add_formal_edges(index, graph, certs, occupation, day)
     if "grade-dominance" in allowed:
         by_issuer: dict[str, list[Certificate]] = {}
         for cert in certs:
