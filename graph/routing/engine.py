@@ -250,9 +250,14 @@ def _best_paths(
 ) -> list[list]:
     if source not in graph or target not in graph or source == target:
         return []
+    components = _weak_components(graph)
+    if components[source] != components[target]:
+        return []  # not even connected ignoring direction: no level can have a path
     found: list[list] = []
     for level in sorted({STRENGTH[kind] for kind in allowed}, reverse=True):
-        view = nx.subgraph_view(graph, filter_edge=lambda u, v, level=level: STRENGTH[graph[u][v]["kind"]] >= level)
+        view = _at_least(graph, level)
+        if source not in view or target not in view:
+            continue
         try:
             candidates = nx.shortest_simple_paths(view, source, target, weight="hop")
             for path in islice(candidates, k + len(found) + 1):
@@ -266,6 +271,25 @@ def _best_paths(
         except nx.NetworkXNoPath:
             continue
     return found
+
+
+def _weak_components(graph: nx.DiGraph) -> dict:
+    """Node -> weakly connected component number, computed once per routing graph."""
+    if "components" not in graph.graph:
+        graph.graph["components"] = {
+            node: number for number, nodes in enumerate(nx.weakly_connected_components(graph)) for node in nodes
+        }
+    return graph.graph["components"]
+
+
+def _at_least(graph: nx.DiGraph, level: int) -> nx.DiGraph:
+    """The sub-graph of edges at least *level* strong, built once per routing graph (cheaper than a view)."""
+    levels = graph.graph.setdefault("levels", {})
+    if level not in levels:
+        levels[level] = nx.DiGraph(
+            (u, v, data) for u, v, data in graph.edges(data=True) if STRENGTH[data["kind"]] >= level
+        )
+    return levels[level]
 
 
 def _hops(index: RoutingIndex, graph: nx.DiGraph, path: list, day: date) -> Iterable[Hop]:
