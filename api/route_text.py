@@ -28,6 +28,7 @@ def _hop_lines(number: int, hop: Hop) -> list[str]:
         f"mechanism {e.mechanism}" if e.mechanism else None,
         f"rule <{e.rule}>" if e.rule else None,
         "ILLUSTRATIVE (not a real fact)" if e.illustrative else None,
+        "SYNTHETIC (generated for scale tests)" if e.synthetic else None,
     ]
     if any(details):
         lines.append("     " + "; ".join(d for d in details if d))
@@ -73,6 +74,7 @@ def render(answer: RouteAnswer) -> str:
     for number, route in enumerate(answer.routes, 1):
         zh, en = KIND_NAMES[route.strength]
         flag = "  [contains ILLUSTRATIVE data / 含示例数据]" if route.illustrative else ""
+        flag += "  [contains SYNTHETIC data / 含合成数据]" if route.synthetic else ""
         lines += ["", f"Route {number}: {en} / {zh}, {len(route.hops)} hop(s){flag}"]
         for index, hop in enumerate(route.hops, 1):
             lines += _hop_lines(index, hop)

@@ -11,6 +11,8 @@ import pytest
 from certbridge.data import DATA_DIR
 from certbridge.graph.build import build
 from certbridge.graph.query import select
+from certbridge.graph.routing import find_routes
+from certbridge.graph.routing.index import index_for
 from certbridge.graph.store import open_store
 from certbridge.graph.synth import GENERATED, SYNTHETIC_SOURCE, synthesise
 from conftest import Cli
@@ -71,6 +73,14 @@ def test_synthetic_records_are_marked_in_the_graph(tmp_path: Path, cli: Cli) -> 
         )
     ]
     assert labels and all("SYNTHETIC" in label for label in labels)
+    index = index_for(tmp_path / "store")
+    occupation = next(
+        code for code, certs in index.by_occupation.items() if sum(index.certificates[c].synthetic for c in certs) >= 2
+    )
+    a, b = [c for c in index.by_occupation[occupation] if index.certificates[c].synthetic][:2]
+    answer = find_routes(index, a, b, exclude_sanctioned=False)
+    assert answer.source.synthetic and answer.target.synthetic
+    assert all(route.synthetic for route in answer.routes)
 
 
 @pytest.mark.slow

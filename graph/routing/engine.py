@@ -119,7 +119,7 @@ def _blocked(
 def _endpoint(index: RoutingIndex, iri: str) -> Endpoint:
     if iri in index.certificates:
         cert = index.certificates[iri]
-        return Endpoint(iri, cert.label_zh, cert.label_en, "certificate-type", cert.illustrative)
+        return Endpoint(iri, cert.label_zh, cert.label_en, "certificate-type", cert.illustrative, cert.synthetic)
     if iri in index.credentials:
         return Endpoint(iri, *index.credentials[iri], "credential")
     raise KeyError(iri)
@@ -328,6 +328,7 @@ def _evidence(index: RoutingIndex, edge: dict, day: date) -> Evidence:
             RULES.get(agreement.direction),
             agreement.illustrative,
             notes,
+            synthetic=agreement.synthetic,
         )
     if kind == "same-qualification":
         q = index.qualifications[edge["evidence"]]
@@ -378,6 +379,7 @@ def _quality(index: RoutingIndex, cert_iri: str) -> IssuerQuality:
         checks,
         sanctions,
         issuer.illustrative,
+        issuer.synthetic,
     )
 
 

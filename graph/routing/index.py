@@ -37,6 +37,7 @@ class Certificate:
     qualification: str | None
     standard: str | None
     illustrative: bool
+    synthetic: bool = False
 
 
 @dataclass(slots=True)
@@ -51,6 +52,7 @@ class Issuer:
     authorisations: list[tuple[PartialDate | None, PartialDate | None, str]] = field(default_factory=list)
     sanctions: list[tuple[PartialDate, str, str]] = field(default_factory=list)
     checks: list[tuple[PartialDate, str]] = field(default_factory=list)
+    synthetic: bool = False
 
 
 @dataclass(slots=True)
@@ -76,6 +78,7 @@ class Agreement:
     document_number: str | None
     sources: tuple[Source, ...]
     illustrative: bool
+    synthetic: bool = False
 
 
 @dataclass(slots=True)
@@ -184,10 +187,10 @@ def load_index(store: ox.Store) -> RoutingIndex:
 
     for row in _rows(
         store,
-        f"""SELECT ?x ?kind ?region ?bank ?ill ?zh ?en WHERE {{ ?x a cb:Issuer ; a ?kind .
+        f"""SELECT ?x ?kind ?region ?bank ?ill ?syn ?zh ?en WHERE {{ ?x a cb:Issuer ; a ?kind .
             FILTER (?kind IN ({", ".join(f"<{c}>" for c in _KIND_BY_CLASS if c != str(CB.Organisation))}))
             OPTIONAL {{ ?x cb:region ?region }} OPTIONAL {{ ?x cb:questionBank/skos:notation ?bank }}
-            OPTIONAL {{ ?x cb:illustrative ?ill }} {_LABELS} }}""",
+            OPTIONAL {{ ?x cb:illustrative ?ill }} OPTIONAL {{ ?x cb:synthetic ?syn }} {_LABELS} }}""",
     ):
         iri = _v(row, "x")
         index.issuers[iri] = Issuer(
@@ -197,6 +200,7 @@ def load_index(store: ox.Store) -> RoutingIndex:
             _v(row, "region"),
             _v(row, "bank"),
             _v(row, "ill") == "true",
+            synthetic=_v(row, "syn") == "true",
         )
     for row in _rows(
         store,
@@ -233,11 +237,11 @@ def load_index(store: ox.Store) -> RoutingIndex:
 
     for row in _rows(
         store,
-        f"""SELECT ?x ?issuer ?code ?grade ?q ?std ?ill ?zh ?en WHERE {{
+        f"""SELECT ?x ?issuer ?code ?grade ?q ?std ?ill ?syn ?zh ?en WHERE {{
             ?x a cb:CertificateType ; cb:issuedBy ?issuer ; cb:certifiesOccupation/skos:notation ?code ;
                cb:atGrade ?grade .
             OPTIONAL {{ ?x cb:qualification ?q }} OPTIONAL {{ ?x cb:followsStandard ?std }}
-            OPTIONAL {{ ?x cb:illustrative ?ill }} {_LABELS} }}""",
+            OPTIONAL {{ ?x cb:illustrative ?ill }} OPTIONAL {{ ?x cb:synthetic ?syn }} {_LABELS} }}""",
     ):
         iri, code = _v(row, "x"), _v(row, "code")
         index.certificates[iri] = Certificate(
@@ -249,6 +253,7 @@ def load_index(store: ox.Store) -> RoutingIndex:
             _v(row, "q"),
             _v(row, "std"),
             _v(row, "ill") == "true",
+            synthetic=_v(row, "syn") == "true",
         )
         index.by_occupation[code].append(iri)
 
@@ -264,13 +269,14 @@ def load_index(store: ox.Store) -> RoutingIndex:
     for row in _rows(
         store,
         f"""SELECT ?x ?direction ?mechanism ?status ?recognises ?min ?max ?from ?to ?date ?stated
-            ?number ?ill ?zh ?en WHERE {{ ?x a cb:RecognitionAgreement ; cb:direction/skos:notation ?direction ;
+            ?number ?ill ?syn ?zh ?en WHERE {{ ?x a cb:RecognitionAgreement ; cb:direction/skos:notation ?direction ;
             cb:status/skos:notation ?status ; cb:recognisesCertificates ?recognises .
             OPTIONAL {{ ?x cb:mechanism/skos:notation ?mechanism }} OPTIONAL {{ ?x cb:scopeMinGrade ?min }}
             OPTIONAL {{ ?x cb:scopeMaxGrade ?max }} OPTIONAL {{ ?x cb:validFrom ?from }}
             OPTIONAL {{ ?x cb:validTo ?to }}
             OPTIONAL {{ ?x dcterms:date ?date }} OPTIONAL {{ ?x cb:dateAsStated ?stated }}
-            OPTIONAL {{ ?x cb:documentNumber ?number }} OPTIONAL {{ ?x cb:illustrative ?ill }} {_LABELS} }}""",
+            OPTIONAL {{ ?x cb:documentNumber ?number }} OPTIONAL {{ ?x cb:illustrative ?ill }}
+            OPTIONAL {{ ?x cb:synthetic ?syn }} {_LABELS} }}""",
     ):
         iri = _v(row, "x")
         values = multi[iri]
@@ -296,6 +302,7 @@ def load_index(store: ox.Store) -> RoutingIndex:
             _v(row, "number"),
             cite(iri),
             _v(row, "ill") == "true",
+            synthetic=_v(row, "syn") == "true",
         )
 
     for row in _rows(

@@ -37,6 +37,7 @@ class Evidence:
     rule: str | None = None
     illustrative: bool = False
     notes: tuple[str, ...] = ()
+    synthetic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class IssuerQuality:
     checks: tuple[tuple[str, str], ...] = ()  # (date, result), newest first
     sanctions: tuple[tuple[str, str, str], ...] = ()  # (date, reason, resulting status)
     illustrative: bool = False
+    synthetic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class Endpoint:
     label_en: str | None
     node_type: str  # "certificate-type" or "credential"
     illustrative: bool = False
+    synthetic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,10 @@ class Route:
     @property
     def illustrative(self) -> bool:
         return any(hop.evidence.illustrative or hop.source.illustrative or hop.target.illustrative for hop in self.hops)
+
+    @property
+    def synthetic(self) -> bool:
+        return any(hop.evidence.synthetic or hop.source.synthetic or hop.target.synthetic for hop in self.hops)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +124,7 @@ class RouteAnswer:
                 "strength": route.strength,
                 "hops": len(route.hops),
                 "illustrative": route.illustrative,
+                "synthetic": route.synthetic,
                 "steps": [asdict(hop) for hop in route.hops],
             }
             for route in self.routes
