@@ -21,10 +21,9 @@ from . import store as stores
 from .convert import TABLES, convert_tables
 from .convert.sink import validation_data
 from .errors import ShapeViolations
-from .reasoning import INFERRED_GRAPH, ReasoningReport, materialise
+from .reasoning import INFERRED_GRAPH, ONTOLOGY_GRAPH, ReasoningReport, materialise
 from .validate import validate_graphs
 
-ONTOLOGY_GRAPH = GRAPH["ontology"]
 BUILD_GRAPH = GRAPH["build"]
 BUILD_ACTIVITY = GRAPH["build#activity"]
 

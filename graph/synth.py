@@ -29,7 +29,8 @@ ISSUER_KINDS = (
     ("vocational-school", 0.10),
 )
 WORKER_GRADES = ("junior", "intermediate", "senior", "technician", "senior-technician")
-MAINLAND = lambda code: not code.startswith(("71", "81", "82"))  # noqa: E731
+#: GB/T 2260 prefixes of Taiwan, Hong Kong and Macao: synthetic issuers are placed on the mainland only
+OUTSIDE_MAINLAND = ("71", "81", "82")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,7 @@ def synthesise(data_dir: Path, out_dir: Path, *, issuers: int, seed: int = 1) ->
             if best is None or row["edition_year"] > best[1]:
                 standard_of[row["occupation_code"]] = (row["id"], row["edition_year"])
     _, regions = _read(data_dir / "regions.csv")
-    region_codes = [row["gb2260_code"] for row in regions if MAINLAND(row["gb2260_code"])]
+    region_codes = [row["gb2260_code"] for row in regions if not row["gb2260_code"].startswith(OUTSIDE_MAINLAND)]
     kinds, weights = zip(*ISSUER_KINDS, strict=True)
 
     organisations, certificates, authorisations, checks, sanctions, members = [], [], [], [], [], []

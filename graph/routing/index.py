@@ -174,7 +174,9 @@ def load_index(store: ox.Store) -> RoutingIndex:
     """Read everything routing needs from *store* (a few SPARQL queries; seconds at national scale)."""
     index = RoutingIndex()
     sources = _sources(store)
-    cite = lambda iri: tuple(sources.get(iri, ()))  # noqa: E731
+
+    def cite(iri: str) -> tuple[Source, ...]:
+        return tuple(sources.get(iri, ()))
 
     for row in _rows(
         store,
