@@ -37,7 +37,7 @@ from certbridge.graph.store import open_store
 from certbridge.graph.synth import synthesise
 
 from .route_text import render
-from .settings import STORE_ENV, resolve_store
+from .settings import STORE_ENV, Settings, resolve_store
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_ERROR = 0, 1, 2
 
@@ -228,6 +228,28 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         raise CertbridgeError(f"--as-of {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+@app.command()
+def serve(
+    store: StoreOption = None,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Serve the store over HTTP: SPARQL at /sparql, REST under /api/v1, OpenAPI at /docs."""
+    import uvicorn
+
+    from .app import create_app
+
+    try:
+        settings = Settings.from_environment(store)
+        open_store(settings.store)  # fail now, with a hint, rather than on the first request
+    except CertbridgeError as error:
+        raise fail(error) from None
+    except ValueError as error:
+        raise fail(CertbridgeError(str(error))) from None
+    typer.echo(f"serving {settings.store} at http://{host}:{port}/  (SPARQL: /sparql, API docs: /docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 @app.command()

@@ -1,0 +1,27 @@
+"""The web service: a SPARQL 1.1 endpoint for researchers and REST lookups, built by a factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from certbridge.graph.routing.model import HOP_KINDS
+
+from . import problems, rest, sparql
+from .settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """A FastAPI app over the store of *settings*; the store and routing index are opened on first use."""
+    app = FastAPI(
+        title="certbridge",
+        summary="Vocational skill certificates and the routes by which one is recognised as another.",
+        description=f"SPARQL 1.1 at /sparql; routes and search under /api/v1. Hop kinds: {', '.join(HOP_KINDS)}.",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
+    problems.install(app)
+    app.include_router(sparql.router)
+    app.include_router(rest.router)
+    return app

@@ -1,0 +1,189 @@
+"""The web service over a real uvicorn server on loopback: SPARQL 1.1 Protocol and REST routes."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from rdflib import Graph
+
+from certbridge.api.app import create_app
+from certbridge.api.settings import Settings
+from conftest import Cli
+
+MAX_ROWS = 40
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?o a cb:Occupation }"
+
+
+@pytest.fixture(scope="module")
+def base_url(mini_store: Path) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(Settings(mini_store, sparql_max_rows=MAX_ROWS)), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def http(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        yield client
+
+
+def is_problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    return body
+
+
+def test_get_query_defaults_to_sparql_json(http: httpx.Client) -> None:
+    response = http.get("/sparql", params={"query": COUNT})
+    assert response.headers["content-type"].startswith("application/sparql-results+json")
+    assert response.json()["results"]["bindings"][0]["n"]["value"] == "5"
+
+
+def test_post_form_and_post_body(http: httpx.Client) -> None:
+    form = http.post("/sparql", data={"query": COUNT}, headers={"Accept": "text/csv"})
+    body = http.post(
+        "/sparql",
+        content=COUNT,
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/tab-separated-values"},
+    )
+    assert form.text.split() == ["n", "5"]
+    assert body.text.split()[1] == "5" and body.headers["content-type"].startswith("text/tab-separated-values")
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv;q=0.5, application/sparql-results+json", "application/sparql-results+json"),
+        ("*/*", "application/sparql-results+json"),
+        ("text/*", "text/csv"),
+    ],
+)
+def test_select_content_negotiation(http: httpx.Client, accept: str, media: str) -> None:
+    response = http.get("/sparql", params={"query": COUNT}, headers={"Accept": accept})
+    assert response.status_code == 200 and response.headers["content-type"].startswith(media)
+
+
+@pytest.mark.parametrize(
+    ("accept", "rdflib_format"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+        (None, "turtle"),
+    ],
+)
+def test_construct_content_negotiation(http: httpx.Client, accept: str | None, rdflib_format: str) -> None:
+    headers = {"Accept": accept} if accept else {}
+    response = http.get(
+        "/sparql", params={"query": "CONSTRUCT { ?r a cb:Region } WHERE { ?r a cb:Region }"}, headers=headers
+    )
+    assert response.status_code == 200
+    assert len(Graph().parse(data=response.text, format=rdflib_format)) == 34
+
+
+def test_406_only_when_nothing_fits(http: httpx.Client) -> None:
+    is_problem(http.get("/sparql", params={"query": COUNT}, headers={"Accept": "image/png"}), 406)
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"query": "SELEC ?x WHERE {}"}, "syntax error"),
+        ({}, "exactly one 'query'"),
+        ({"query": [COUNT, COUNT]}, "exactly one 'query'"),
+        ({"query": COUNT, "update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}, "read-only"),
+        ({"query": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}, "syntax error"),
+        ({"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"}, "SERVICE"),
+    ],
+)
+def test_bad_requests_are_400_with_the_reason(http: httpx.Client, params: dict, fragment: str) -> None:
+    assert fragment in is_problem(http.get("/sparql", params=params), 400)["detail"]
+
+
+def test_update_content_type_is_refused(http: httpx.Client) -> None:
+    response = http.post("/sparql", content="DROP ALL", headers={"Content-Type": "application/sparql-update"})
+    assert "read-only" in is_problem(response, 400)["detail"]
+    assert http.get("/sparql", params={"query": COUNT}).json()["results"]["bindings"][0]["n"]["value"] == "5"
+
+
+def test_the_word_service_inside_a_string_is_not_refused(http: httpx.Client) -> None:
+    response = http.get("/sparql", params={"query": 'SELECT ("SERVICE" AS ?x) WHERE {}'})
+    assert response.status_code == 200
+
+
+def test_row_cap_names_the_setting(http: httpx.Client) -> None:
+    body = is_problem(http.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p ?o }"}), 400)
+    assert "CERTBRIDGE_SPARQL_MAX_ROWS" in body["detail"] and f"{MAX_ROWS}" in body["detail"]
+    assert http.get("/sparql", params={"query": f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {MAX_ROWS}"}).status_code == 200
+
+
+def test_default_and_named_graph_uris_are_honoured(http: httpx.Client) -> None:
+    ontology = "https://w3id.org/certbridge/graph/ontology"
+    only_ontology = http.get("/sparql", params={"query": COUNT, "default-graph-uri": ontology})
+    assert only_ontology.json()["results"]["bindings"][0]["n"]["value"] == "0"
+    named = http.get(
+        "/sparql", params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": ontology}
+    )
+    assert [b["g"]["value"] for b in named.json()["results"]["bindings"]] == [ontology]
+
+
+def test_cors(http: httpx.Client) -> None:
+    response = http.get("/sparql", params={"query": COUNT}, headers={"Origin": "https://yasgui.example"})
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_routes_rest_equals_cli_json(http: httpx.Client, mini_store: Path, cli: Cli) -> None:
+    params = {
+        "from": "IL-CT-hengfeng-spinner-senior-technician",
+        "to": "IL-CT-js-hrss-spinner-senior-technician",
+        "as_of": "2024-01-01",
+    }
+    response = http.get("/api/v1/routes", params=params)
+    assert response.status_code == 200
+    expected = cli("route", "--store", mini_store, "--as-of", "2024-01-01", "--json", params["from"], params["to"])
+    assert response.json() == json.loads(expected.stdout)
+    assert response.json()["routes"][0]["strength"] == "formal-recognition"
+
+
+def test_route_errors_share_one_shape(http: httpx.Client) -> None:
+    is_problem(http.get("/api/v1/routes", params={"from": "nothing at all", "to": "x"}), 404)
+    ambiguous = is_problem(http.get("/api/v1/routes", params={"from": "纺纱工", "to": "x"}), 409)
+    assert len(ambiguous["candidates"]) > 1
+    invalid = is_problem(http.get("/api/v1/routes", params={"from": "a", "to": "b", "k": 0}), 422)
+    assert invalid["errors"][0]["field"] == "query.k"
+
+
+def test_search(http: httpx.Client) -> None:
+    results = http.get("/api/v1/search", params={"q": "恒丰 高级技师"}).json()["results"]
+    assert [r["iri"].rsplit("/", 1)[-1] for r in results] == ["IL-CT-hengfeng-spinner-senior-technician"]
+
+
+def test_openapi_documents_the_endpoints(http: httpx.Client) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    assert {"/sparql", "/api/v1/routes", "/api/v1/search"} <= set(paths)
