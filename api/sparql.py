@@ -72,9 +72,11 @@ def _check(text: str) -> None:
         raise Problem(400, "federated queries (SERVICE) are refused: this public endpoint does not fetch other URLs")
 
 
-@router.get("/sparql", summary="SPARQL 1.1 query (GET ?query=)")
+@router.get("/sparql", summary="SPARQL 1.1 query (GET ?query=); without a query, the service description")
 def sparql_get(request: Request) -> Response:
     params = request.query_params
+    if not any(name in params for name in ("query", "update")):
+        return _description(request)
     return _answer(
         request,
         params.getlist("query"),
@@ -161,3 +163,34 @@ def _serialise(
             )
         answer = store.query(text, **options)  # the first run was consumed by counting
     return media, answer.serialize(format=RESULT_FORMATS[RESULT_TYPES[media]])
+
+
+def _description(request: Request) -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint, with a VoID description of its dataset."""
+    store = store_of(request)
+    endpoint = str(request.url.replace(query=""))
+    counts = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    graphs = "".join(
+        f"  sd:namedGraph [ sd:name <{row['g'].value}> ; sd:graph [ a sd:Graph ; void:triples {row['n'].value} ] ] ;\n"
+        for row in counts
+    )
+    turtle = f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix void: <http://rdfs.org/ns/void#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+<{endpoint}> a sd:Service ;
+  sd:endpoint <{endpoint}> ;
+  sd:supportedLanguage sd:SPARQL11Query ;
+  sd:resultFormat <http://www.w3.org/ns/formats/SPARQL_Results_JSON>, <http://www.w3.org/ns/formats/SPARQL_Results_XML>,
+    <http://www.w3.org/ns/formats/SPARQL_Results_CSV>, <http://www.w3.org/ns/formats/SPARQL_Results_TSV>,
+    <http://www.w3.org/ns/formats/Turtle>, <http://www.w3.org/ns/formats/N-Triples>,
+    <http://www.w3.org/ns/formats/RDF_XML>, <http://www.w3.org/ns/formats/JSON-LD> ;
+  sd:feature sd:UnionDefaultGraph ;
+  sd:defaultDataset <{endpoint}#dataset> .
+<{endpoint}#dataset> a sd:Dataset, void:Dataset ;
+  dcterms:title "certbridge: vocational skill certificates and their recognition"@en ;
+  void:sparqlEndpoint <{endpoint}> ;
+  void:vocabulary <https://w3id.org/certbridge/ontology#> ;
+  void:uriSpace "https://w3id.org/certbridge/id/" ;
+{graphs}  sd:defaultGraph [ a sd:Graph ; dcterms:description "the union of all named graphs"@en ] .
+"""
+    return Response(turtle.encode(), media_type="text/turtle")

@@ -115,7 +115,6 @@ def test_406_only_when_nothing_fits(http: httpx.Client) -> None:
     ("params", "fragment"),
     [
         ({"query": "SELEC ?x WHERE {}"}, "syntax error"),
-        ({}, "exactly one 'query'"),
         ({"query": [COUNT, COUNT]}, "exactly one 'query'"),
         ({"query": COUNT, "update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}, "read-only"),
         ({"query": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}, "syntax error"),
@@ -187,3 +186,18 @@ def test_search(http: httpx.Client) -> None:
 def test_openapi_documents_the_endpoints(http: httpx.Client) -> None:
     paths = http.get("/openapi.json").json()["paths"]
     assert {"/sparql", "/api/v1/routes", "/api/v1/search"} <= set(paths)
+
+
+def test_missing_query_is_400_on_post(http: httpx.Client) -> None:
+    assert "exactly one 'query'" in is_problem(http.post("/sparql", data={"default-graph-uri": "urn:g"}), 400)["detail"]
+
+
+def test_service_description_with_void(http: httpx.Client) -> None:
+    response = http.get("/sparql")
+    assert response.headers["content-type"].startswith("text/turtle")
+    description = Graph().parse(data=response.text, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    rows = description.query(f"""SELECT ?name ?n WHERE {{ ?s a <{sd}Service> ; <{sd}defaultDataset> ?d .
+        ?d <{sd}namedGraph> [ <{sd}name> ?name ; <{sd}graph> [ <http://rdfs.org/ns/void#triples> ?n ] ] }}""")
+    names = {str(row.name): int(row.n) for row in rows}
+    assert names["https://w3id.org/certbridge/graph/data/occupations"] > 0
