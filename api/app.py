@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -13,7 +16,16 @@ from .settings import Settings
 
 def create_app(settings: Settings) -> FastAPI:
     """A FastAPI app over the store of *settings*; the store and routing index are opened on first use."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        pool = getattr(app.state, "pool", None)
+        if pool is not None:
+            pool.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="certbridge",
         summary="Vocational skill certificates and the routes by which one is recognised as another.",
         description=f"SPARQL 1.1 at /sparql; routes and search under /api/v1. Hop kinds: {', '.join(HOP_KINDS)}.",

@@ -27,6 +27,8 @@ def resolve_store(option: Path | None) -> Path:
 
 
 SPARQL_MAX_ROWS_ENV = "CERTBRIDGE_SPARQL_MAX_ROWS"
+SPARQL_TIMEOUT_ENV = "CERTBRIDGE_SPARQL_TIMEOUT_S"
+SPARQL_WORKERS_ENV = "CERTBRIDGE_SPARQL_WORKERS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +37,25 @@ class Settings:
 
     store: Path
     sparql_max_rows: int = 10_000
+    sparql_timeout_s: float = 10.0
+    sparql_workers: int = 2
 
     @classmethod
     def from_environment(cls, store: Path | None = None) -> Settings:
-        rows = os.environ.get(SPARQL_MAX_ROWS_ENV, "10000")
-        try:
-            max_rows = int(rows)
-        except ValueError:
-            raise ValueError(f"{SPARQL_MAX_ROWS_ENV}={rows!r} is not a whole number") from None
-        return cls(resolve_store(store), max_rows)
+        return cls(
+            resolve_store(store),
+            _number(SPARQL_MAX_ROWS_ENV, "10000", int),
+            _number(SPARQL_TIMEOUT_ENV, "10", float),
+            _number(SPARQL_WORKERS_ENV, "2", int),
+        )
+
+
+def _number(name: str, default: str, cast: type) -> int | float:
+    text = os.environ.get(name, default)
+    try:
+        value = cast(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r} is not a number") from None
+    if value <= 0:
+        raise ValueError(f"{name}={text!r} must be positive")
+    return value

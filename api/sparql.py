@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from certbridge.graph.query import GRAPH_FORMATS, RESULT_FORMATS
-from certbridge.ontology import PREFIXES
-
 from .problems import Problem
-from .settings import SPARQL_MAX_ROWS_ENV
-from .state import settings_of, store_of
+from .query_worker import Job
+from .settings import SPARQL_MAX_ROWS_ENV, SPARQL_TIMEOUT_ENV
+from .state import pool_of, settings_of, store_of
 
 router = APIRouter(tags=["sparql"])
 
@@ -117,52 +114,40 @@ def _answer(
         raise Problem(400, "SPARQL Update is refused: this endpoint is read-only")
     text = _one(queries, "query")
     _check(text)
-    store = store_of(request)
-    options: dict = {"prefixes": PREFIXES}
-    if defaults:
-        options["default_graph"] = [ox.NamedNode(iri) for iri in defaults]
-    else:
-        options["use_default_graph_as_union"] = True
-    if named:
-        options["named_graphs"] = [ox.NamedNode(iri) for iri in named]
-    outcome = _serialise(store, text, options, request.headers.get("accept"), settings_of(request).sparql_max_rows)
-    if isinstance(outcome, Problem):
-        raise outcome
-    media, body = outcome
-    return Response(body, media_type=media)
-
-
-def _serialise(
-    store: ox.Store, text: str, options: dict, accept: str | None, limit: int
-) -> tuple[str, bytes] | Problem:
-    """Run the query and serialise its answer, or return (not raise) the Problem.
-
-    pyoxigraph's result objects must be dropped on the thread that made them: returning instead of
-    raising keeps them out of a traceback that the event loop's thread would drop.
-    """
+    accept = request.headers.get("accept")
+    result_media, graph_media = negotiate(accept, RESULT_TYPES), negotiate(accept, GRAPH_TYPES)
+    settings = settings_of(request)
+    job = Job(
+        text,
+        tuple(defaults),
+        tuple(named),
+        result_media and RESULT_TYPES[result_media],
+        graph_media and GRAPH_TYPES[graph_media],
+        settings.sparql_max_rows,
+    )
     try:
-        answer = store.query(text, **options)
-    except SyntaxError as exc:
-        return Problem(400, f"SPARQL syntax error: {exc}")
-    except (OSError, ValueError) as exc:
-        return Problem(400, f"the query failed: {exc}")
-    if isinstance(answer, ox.QueryTriples):
-        media = negotiate(accept, GRAPH_TYPES)
-        if media is None:
-            return Problem(406, f"cannot answer a graph query as {accept!r}; offered: {', '.join(GRAPH_TYPES)}")
-        return media, answer.serialize(format=GRAPH_FORMATS[GRAPH_TYPES[media]])
-    media = negotiate(accept, RESULT_TYPES)
-    if media is None:
-        return Problem(406, f"cannot answer a SELECT or ASK query as {accept!r}; offered: {', '.join(RESULT_TYPES)}")
-    if isinstance(answer, ox.QuerySolutions):
-        if sum(1 for _ in zip(range(limit + 1), answer, strict=False)) > limit:
-            return Problem(
-                400,
-                f"the query returns more than {limit:,} rows; the limit is the setting "
-                f"{SPARQL_MAX_ROWS_ENV} (add LIMIT to the query)",
-            )
-        answer = store.query(text, **options)  # the first run was consumed by counting
-    return media, answer.serialize(format=RESULT_FORMATS[RESULT_TYPES[media]])
+        outcome = pool_of(request).run(job, timeout=settings.sparql_timeout_s)
+    except (EOFError, OSError):
+        raise Problem(503, "the query worker stopped unexpectedly; try again") from None
+    if outcome is None:
+        raise Problem(
+            400,
+            f"the query took longer than {settings.sparql_timeout_s:g} s and was stopped; the limit is "
+            f"the setting {SPARQL_TIMEOUT_ENV}",
+        )
+    offered = GRAPH_TYPES if outcome.kind == "graph" else RESULT_TYPES
+    if outcome.status == 406:
+        raise Problem(406, f"cannot answer this query as {accept!r}; offered: {', '.join(offered)}")
+    if outcome.status == 413:
+        raise Problem(
+            400,
+            f"the query returns more than {settings.sparql_max_rows:,} rows; the limit is the setting "
+            f"{SPARQL_MAX_ROWS_ENV} (add LIMIT to the query)",
+        )
+    if outcome.status is not None:
+        raise Problem(outcome.status, outcome.detail or "the query failed")
+    media, body = (graph_media if outcome.kind == "graph" else result_media), outcome.body
+    return Response(body, media_type=media)
 
 
 def _description(request: Request) -> Response:

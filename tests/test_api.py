@@ -201,3 +201,51 @@ def test_service_description_with_void(http: httpx.Client) -> None:
         ?d <{sd}namedGraph> [ <{sd}name> ?name ; <{sd}graph> [ <http://rdfs.org/ns/void#triples> ?n ] ] }}""")
     names = {str(row.name): int(row.n) for row in rows}
     assert names["https://w3id.org/certbridge/graph/data/occupations"] > 0
+
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@pytest.fixture(scope="module")
+def slow_server(mini_store: Path) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = Settings(mini_store, sparql_max_rows=MAX_ROWS, sparql_timeout_s=2.0, sparql_workers=1)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_time_limit_stops_a_slow_query_without_stalling_other_requests(slow_server: str) -> None:
+    with httpx.Client(base_url=slow_server, timeout=60) as client:
+        assert client.get("/sparql", params={"query": COUNT}).status_code == 200  # the worker is up
+        finished: dict[str, float] = {}
+
+        def slow() -> None:
+            finished["response"] = client.get("/sparql", params={"query": SLOW})
+            finished["slow"] = time.monotonic()
+
+        runner = threading.Thread(target=slow)
+        runner.start()
+        time.sleep(0.3)
+        route = client.get(
+            "/api/v1/routes",
+            params={
+                "from": "IL-CT-hengfeng-spinner-senior-technician",
+                "to": "IL-CT-js-hrss-spinner-senior-technician",
+            },
+        )
+        answered = time.monotonic()
+        runner.join()
+        assert route.status_code == 200
+        assert answered < finished["slow"], "a route lookup waited for the slow query"
+        body = is_problem(finished["response"], 400)
+        assert "CERTBRIDGE_SPARQL_TIMEOUT_S" in body["detail"]
+        assert client.get("/sparql", params={"query": COUNT}).status_code == 200  # a fresh worker answers
