@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from certbridge.graph.routing.model import HOP_KINDS
 
-from . import problems, rest, sparql
+from . import problems, query_page, rest, sparql
 from .settings import Settings
 
 
@@ -36,4 +36,5 @@ def create_app(settings: Settings) -> FastAPI:
     problems.install(app)
     app.include_router(sparql.router)
     app.include_router(rest.router)
+    app.include_router(query_page.router)
     return app

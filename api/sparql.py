@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from .problems import Problem
+from .query_page import page
 from .query_worker import Job
 from .settings import SPARQL_MAX_ROWS_ENV, SPARQL_TIMEOUT_ENV
 from .state import pool_of, settings_of, store_of
@@ -31,6 +32,17 @@ _STRINGS_AND_IRIS = re.compile(
     r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*'
 )
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
+#: ``?accept=csv`` and the like, for download links that cannot set an Accept header
+_FORMAT_PARAMETER = {
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+}
 
 
 def negotiate(accept: str | None, offered: dict[str, str]) -> str | None:
@@ -73,6 +85,8 @@ def _check(text: str) -> None:
 def sparql_get(request: Request) -> Response:
     params = request.query_params
     if not any(name in params for name in ("query", "update")):
+        if "text/html" in request.headers.get("accept", ""):
+            return HTMLResponse(page())
         return _description(request)
     return _answer(
         request,
@@ -114,7 +128,7 @@ def _answer(
         raise Problem(400, "SPARQL Update is refused: this endpoint is read-only")
     text = _one(queries, "query")
     _check(text)
-    accept = request.headers.get("accept")
+    accept = _FORMAT_PARAMETER.get(request.query_params.get("accept", ""), request.headers.get("accept"))
     result_media, graph_media = negotiate(accept, RESULT_TYPES), negotiate(accept, GRAPH_TYPES)
     settings = settings_of(request)
     job = Job(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -249,3 +250,26 @@ def test_time_limit_stops_a_slow_query_without_stalling_other_requests(slow_serv
         body = is_problem(finished["response"], 400)
         assert "CERTBRIDGE_SPARQL_TIMEOUT_S" in body["detail"]
         assert client.get("/sparql", params={"query": COUNT}).status_code == 200  # a fresh worker answers
+
+
+def test_query_page_works_offline_and_lists_the_examples(http: httpx.Client) -> None:
+    page = http.get("/query")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "PREFIX cb:" in page.text and "certificates-of-the-demo" in page.text
+    assert not re.search(r'(src|href)="https?://', page.text), "the page must load nothing from the internet"
+    assert http.get("/sparql", headers={"Accept": "text/html"}).text == page.text
+
+
+def test_every_example_query_answers_through_the_endpoint(http: httpx.Client) -> None:
+    examples = http.get("/api/v1/examples").json()["examples"]
+    assert len(examples) >= 12
+    for example in examples:
+        response = http.post("/sparql", data={"query": example["query"]}, headers={"Accept": "text/csv"})
+        assert response.status_code in (200, 400), example["name"]
+        if response.status_code == 400:  # only the row cap of this test server may refuse an example
+            assert "CERTBRIDGE_SPARQL_MAX_ROWS" in response.json()["detail"], example["name"]
+
+
+def test_download_links_choose_the_format(http: httpx.Client) -> None:
+    response = http.get("/sparql", params={"query": COUNT, "accept": "csv"})
+    assert response.headers["content-type"].startswith("text/csv") and response.text.split() == ["n", "5"]
