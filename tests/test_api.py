@@ -273,3 +273,25 @@ def test_every_example_query_answers_through_the_endpoint(http: httpx.Client) ->
 def test_download_links_choose_the_format(http: httpx.Client) -> None:
     response = http.get("/sparql", params={"query": COUNT, "accept": "csv"})
     assert response.headers["content-type"].startswith("text/csv") and response.text.split() == ["n", "5"]
+
+
+def test_entity_details_with_provenance(http: httpx.Client) -> None:
+    body = http.get("/api/v1/certificates/IL-CT-hengfeng-spinner-senior-technician").json()
+    predicates = {s["predicate"] for s in body["statements"]}
+    assert {"cb:issuedBy", "cb:atGrade", "dcterms:source", "cb:illustrative", "cb:qualification"} <= predicates
+    graphs = {s["graph"] for s in body["statements"]}
+    assert {"data:certificate_types", "cbg:inferred"} <= graphs  # asserted and inferred told apart
+    occupation = http.get("/api/v1/occupations/6-04-02-01").json()
+    assert any(s["label_zh"] == "纺纱人员" for s in occupation["statements"])
+    assert http.get("/api/v1/agreements/IL-AG01").json()["incoming_links"] > 0
+    is_problem(http.get("/api/v1/issuers/nobody"), 404)
+    is_problem(http.get("/api/v1/planets/mars"), 404)
+
+
+def test_dereferencing_answers_html_or_rdf(http: httpx.Client) -> None:
+    page = http.get("/id/occupation/6-04-02-01", headers={"Accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html") and "纺纱工" in page.text
+    turtle = http.get("/id/occupation/6-04-02-01", headers={"Accept": "text/turtle"})
+    graph = Graph().parse(data=turtle.text, format="turtle")
+    assert len(graph) > 5
+    is_problem(http.get("/id/occupation/0-00-00-00", headers={"Accept": "text/turtle"}), 404)

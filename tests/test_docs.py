@@ -32,15 +32,14 @@ def shell_blocks(text: str) -> list[str]:
 def test_readme_first_screen_has_the_two_commands_and_ci_runs_the_test_one() -> None:
     first_screen = README[: README.index("## Example queries")]
     run_command, test_command = shell_blocks(first_screen)[:2]
-    assert "certbridge build" in run_command and "pip install ." in run_command
+    assert "certbridge build" in run_command and "pip install ." in run_command and "certbridge serve" in run_command
     assert "pytest" in test_command
     assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
 
 
-def test_readme_sample_query_file_exists() -> None:
-    run_command = shell_blocks(README)[0]
-    query_file = re.search(r"@(\S+\.rq)", run_command)
-    assert query_file and (ROOT / query_file.group(1)).is_file()
+def test_readme_query_files_exist() -> None:
+    named = re.findall(r"@(examples/\S+\.rq)", README)
+    assert named and all((ROOT / name).is_file() for name in named)
 
 
 def test_every_command_is_in_the_readme() -> None:

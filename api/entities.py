@@ -1,0 +1,66 @@
+"""Details of any entity with its links and provenance, and linked-data dereferencing of instance IRIs."""
+
+from __future__ import annotations
+
+import html
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from certbridge.graph.describe import describe
+from certbridge.graph.query import GRAPH_FORMATS
+from certbridge.ontology import ID
+
+from .problems import Problem
+from .sparql import GRAPH_TYPES, negotiate
+from .state import store_of
+
+router = APIRouter(tags=["entities"])
+
+KINDS = {
+    "certificates": "certificate-type",
+    "occupations": "occupation",
+    "issuers": "organisation",
+    "agreements": "agreement",
+}
+
+
+def _described(request: Request, iri: str) -> dict:
+    found = describe(store_of(request), iri)
+    if found is None:
+        raise Problem(404, f"nothing is known about <{iri}>")
+    return found.to_json()
+
+
+@router.get("/api/v1/{kind}/{key}", summary="An entity with its statements, labels and source graphs")
+def entity(request: Request, kind: str, key: str) -> dict:
+    """kind: certificates, occupations (by code), issuers or agreements."""
+    if kind not in KINDS:
+        raise Problem(404, f"unknown kind {kind!r}; use {', '.join(KINDS)}")
+    return _described(request, f"{ID}{KINDS[kind]}/{key}")
+
+
+@router.get("/id/{path:path}", summary="Linked-data dereferencing: HTML for browsers, RDF for RDF clients")
+def dereference(request: Request, path: str) -> Response:
+    iri = f"{ID}{path}"
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept:
+        body = _described(request, iri)
+        rows = "".join(
+            f"<tr><td>{html.escape(s['predicate'] or '')}</td><td>{html.escape(s['object'] or '')}"
+            f" {html.escape(s['label_zh'] or '')} {html.escape(s['label_en'] or '')}</td>"
+            f"<td>{html.escape(s['graph'] or '')}</td></tr>"
+            for s in body["statements"]
+        )
+        return HTMLResponse(
+            f"<!doctype html><meta charset='utf-8'><title>{html.escape(iri)}</title>"
+            f"<h1>{html.escape(iri)}</h1><table>{rows}</table>"
+        )
+    media = negotiate(accept, GRAPH_TYPES)
+    if media is None:
+        raise Problem(406, f"offered: text/html, {', '.join(GRAPH_TYPES)}")
+    _described(request, iri)  # 404 when unknown
+    triples = store_of(request).query(
+        f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}", use_default_graph_as_union=True
+    )
+    return Response(triples.serialize(format=GRAPH_FORMATS[GRAPH_TYPES[media]]), media_type=media)
