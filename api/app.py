@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from certbridge.graph.routing.model import HOP_KINDS
 
-from . import entities, problems, query_page, rest, sparql
+from . import downloads, entities, problems, query_page, rest, sparql
 from .settings import Settings
 
 
@@ -37,5 +37,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(rest.router)
     app.include_router(query_page.router)
+    app.include_router(downloads.router)
     app.include_router(entities.router)
     return app

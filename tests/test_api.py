@@ -295,3 +295,19 @@ def test_dereferencing_answers_html_or_rdf(http: httpx.Client) -> None:
     graph = Graph().parse(data=turtle.text, format="turtle")
     assert len(graph) > 5
     is_problem(http.get("/id/occupation/0-00-00-00", headers={"Accept": "text/turtle"}), 404)
+
+
+@pytest.mark.parametrize(("fmt", "parse_as"), [("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld")])
+def test_bulk_graph_downloads(http: httpx.Client, fmt: str, parse_as: str) -> None:
+    response = http.get(f"/api/v1/download/graph.{fmt}")
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    assert len(Graph().parse(data=response.text, format=parse_as)) > 3000
+
+
+def test_certificate_types_csv(http: httpx.Client) -> None:
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(http.get("/api/v1/download/certificate-types.csv").text)))
+    assert len(rows) == 8 and all(row["illustrative"] == "true" for row in rows)
+    is_problem(http.get("/api/v1/download/graph.xlsx"), 404)
