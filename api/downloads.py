@@ -28,8 +28,9 @@ MEDIA = {
 }
 CHUNK = 1 << 16
 CERTIFICATE_TYPES = """SELECT ?certificate ?label_zh ?label_en ?issuer ?occupation ?grade ?standard
-  ?illustrative ?synthetic WHERE { ?certificate a cb:CertificateType ; cb:issuedBy ?issuer ; cb:certifiesOccupation/skos:notation ?occupation ;
-          cb:atGrade ?grade .
+  ?illustrative ?synthetic WHERE {
+  ?certificate a cb:CertificateType ; cb:issuedBy ?issuer ; cb:certifiesOccupation/skos:notation ?occupation ;
+               cb:atGrade ?grade .
   OPTIONAL { ?certificate rdfs:label ?label_zh FILTER (LANG(?label_zh) = "zh") }
   OPTIONAL { ?certificate rdfs:label ?label_en FILTER (LANG(?label_en) = "en") }
   OPTIONAL { ?certificate cb:followsStandard ?standard }
