@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -23,25 +24,30 @@ MAX_ROWS = 40
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?o a cb:Occupation }"
 
 
-@pytest.fixture(scope="module")
-def base_url(mini_store: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """A real uvicorn server on a free loopback port, for the duration of the block."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(Settings(mini_store, sparql_max_rows=MAX_ROWS)), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def base_url(mini_store: Path) -> Iterator[str]:
+    with serving(Settings(mini_store, sparql_max_rows=MAX_ROWS)) as url:
+        yield url
 
 
 @pytest.fixture
@@ -209,19 +215,8 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 @pytest.fixture(scope="module")
 def slow_server(mini_store: Path) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = Settings(mini_store, sparql_max_rows=MAX_ROWS, sparql_timeout_s=2.0, sparql_workers=1)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(Settings(mini_store, sparql_max_rows=MAX_ROWS, sparql_timeout_s=2.0, sparql_workers=1)) as url:
+        yield url
 
 
 def test_time_limit_stops_a_slow_query_without_stalling_other_requests(slow_server: str) -> None:
