@@ -306,3 +306,12 @@ def test_certificate_types_csv(http: httpx.Client) -> None:
     rows = list(csv.DictReader(io.StringIO(http.get("/api/v1/download/certificate-types.csv").text)))
     assert len(rows) == 8 and all(row["illustrative"] == "true" for row in rows)
     is_problem(http.get("/api/v1/download/graph.xlsx"), 404)
+
+
+@pytest.mark.parametrize("text", ["henfeng", "hengfeng gaojijishi", "dzhf gjjs", "Dezhou Hengfeng senior technician"])
+def test_search_by_pinyin_or_english(http: httpx.Client, text: str) -> None:
+    results = http.get("/api/v1/search", params={"q": text}).json()["results"]
+    if text == "henfeng":
+        assert results == []  # a wrong syllable finds nothing
+    else:
+        assert "IL-CT-hengfeng-spinner-senior-technician" in {r["iri"].rsplit("/", 1)[-1] for r in results}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pypinyin import Style, lazy_pinyin
+
 from certbridge.ontology import ID
 
 from ..errors import Ambiguous, NotFound
@@ -31,14 +33,28 @@ def resolve(index: RoutingIndex, text: str) -> str:
 
 
 def search(index: RoutingIndex, text: str, *, limit: int | None = None) -> list[tuple[str, str]]:
-    """(IRI, label) of the certificate types and credentials whose IRI or labels contain every word of *text*."""
+    """(IRI, label) of the certificate types and credentials whose IRI, labels or the pinyin of their Chinese
+    label (syllables "fangshagong" or initials "fsg") contain every word of *text*."""
     terms = text.casefold().split()
-    labelled = [(iri, cert.label_zh, cert.label_en) for iri, cert in index.certificates.items()]
-    labelled += [(iri, zh, en) for iri, (zh, en) in index.credentials.items()]
     found = []
-    for iri, zh, en in labelled:
-        if all(term in f"{iri} {zh or ''} {en or ''}".casefold() for term in terms):
-            found.append((iri, zh or en or iri))
+    for iri, label, haystack in _haystacks(index):
+        if all(term in haystack for term in terms):
+            found.append((iri, label))
             if limit is not None and len(found) >= limit:
                 break
     return found
+
+
+def _haystacks(index: RoutingIndex) -> list[tuple[str, str, str]]:
+    """Searchable text per entity, built once per index (pinyin is slow to compute)."""
+    cached = index.search_text
+    if cached is None:
+        labelled = [(iri, cert.label_zh, cert.label_en) for iri, cert in index.certificates.items()]
+        labelled += [(iri, zh, en) for iri, (zh, en) in index.credentials.items()]
+        cached = []
+        for iri, zh, en in labelled:
+            syllables = "".join(lazy_pinyin(zh or ""))
+            initials = "".join(lazy_pinyin(zh or "", style=Style.FIRST_LETTER))
+            cached.append((iri, zh or en or iri, f"{iri} {zh or ''} {en or ''} {syllables} {initials}".casefold()))
+        index.search_text = cached
+    return cached
