@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from certbridge.graph.routing import HOP_KINDS, find_routes
+from certbridge.graph.routing.coverage import coverage as coverage_of
+from certbridge.graph.routing.coverage import read_hypothetical, what_if
 from certbridge.graph.routing.resolve import resolve, search
 
+from .problems import Problem
 from .state import index_of
 
 router = APIRouter(prefix="/api/v1", tags=["routes"])
@@ -49,3 +54,33 @@ def search_entities(
         "query": q,
         "results": [{"iri": iri, "label": label} for iri, label in search(index_of(request), q, limit=limit)],
     }
+
+
+@router.get("/coverage", summary="Share of ordered pairs with a formal-recognition route, grouped as asked")
+def coverage(
+    request: Request,
+    by: Annotated[str, Query(examples=["region"], description="region, occupation-group or issuer-kind")] = "region",
+    as_of: Annotated[date | None, Query(examples=["2024-01-01"])] = None,
+    sample: Annotated[int | None, Query(ge=1, description="count a random sample of this many occupations")] = None,
+) -> dict:
+    """Same semantics as `certbridge coverage --json`."""
+    try:
+        return coverage_of(index_of(request), by=by, as_of=as_of, max_occupations=sample).to_json()
+    except ValueError as error:
+        raise Problem(400, str(error)) from None
+
+
+@router.post("/what-if", summary="Coverage after adding hypothetical agreements (never stored)")
+async def what_if_endpoint(
+    request: Request,
+    by: Annotated[str, Query(description="region, occupation-group or issuer-kind")] = "region",
+    as_of: Annotated[date | None, Query()] = None,
+) -> dict:
+    """The body is a CSV with the columns of agreements.csv that routing uses (as for `certbridge what-if`)."""
+    body = await request.body()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "what-if.csv"
+        path.write_bytes(body)
+        index = index_of(request)
+        before, after = what_if(index, read_hypothetical(path, index), by=by, as_of=as_of)
+    return {"before": before.to_json(), "after": after.to_json()}

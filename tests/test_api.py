@@ -315,3 +315,29 @@ def test_search_by_pinyin_or_english(http: httpx.Client, text: str) -> None:
         assert results == []  # a wrong syllable finds nothing
     else:
         assert "IL-CT-hengfeng-spinner-senior-technician" in {r["iri"].rsplit("/", 1)[-1] for r in results}
+
+
+def test_coverage_and_what_if_endpoints(http: httpx.Client, mini_store: Path, cli: Cli) -> None:
+    response = http.get("/api/v1/coverage", params={"by": "region", "as_of": "2024-01-01"})
+    expected = cli("coverage", "--store", mini_store, "--as-of", "2024-01-01", "--json")
+    assert response.status_code == 200 and response.json() == json.loads(expected.stdout)
+    is_problem(http.get("/api/v1/coverage", params={"by": "planet"}), 400)
+    header = (
+        "id,direction,party_refs,recognising_refs,recognised_refs,scope_occupation_codes,scope_min_grade,"
+        "scope_max_grade,scope_issuer_kinds,valid_from,valid_to\n"
+    )
+    good = header + "H1,mutual,region:130000;region:330000,,,6-04,,,,2023-01-01,\n"
+    answer = http.post(
+        "/api/v1/what-if", params={"as_of": "2024-01-01"}, content=good.encode(), headers={"Content-Type": "text/csv"}
+    )
+    assert answer.status_code == 200
+    assert answer.json()["after"]["total"]["covered"] >= answer.json()["before"]["total"]["covered"]
+    bad = is_problem(
+        http.post(
+            "/api/v1/what-if",
+            content=(header + "H1,sideways,,,,,,,,2023,\n").encode(),
+            headers={"Content-Type": "text/csv"},
+        ),
+        400,
+    )
+    assert "what-if.csv:2: direction" in bad["detail"]
