@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from certbridge.graph.describe import describe
+from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.query import GRAPH_FORMATS
 from certbridge.ontology import ID
 
@@ -64,3 +66,18 @@ def dereference(request: Request, path: str) -> Response:
         f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}", use_default_graph_as_union=True
     )
     return Response(triples.serialize(format=GRAPH_FORMATS[GRAPH_TYPES[media]]), media_type=media)
+
+
+@router.get("/api/v1/neighbourhood", summary="Nodes and edges around an entity, for the visualisation")
+def neighbourhood_of(
+    request: Request,
+    id: Annotated[str, Query(description="an instance IRI, or kind/key such as occupation/6-04-02-01")],
+    depth: Annotated[int, Query(ge=1, le=3)] = 1,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> dict:
+    """Links between instances within *depth* hops; at most *limit* nodes (``truncated`` says so)."""
+    iri = id if id.startswith("http") else f"{ID}{id}"
+    found = neighbourhood(store_of(request), iri, depth=depth, limit=limit)
+    if found is None:
+        raise Problem(404, f"nothing is known about <{iri}>")
+    return found.to_json()

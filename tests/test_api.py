@@ -341,3 +341,17 @@ def test_coverage_and_what_if_endpoints(http: httpx.Client, mini_store: Path, cl
         400,
     )
     assert "what-if.csv:2: direction" in bad["detail"]
+
+
+def test_neighbourhood_json(http: httpx.Client) -> None:
+    body = http.get(
+        "/api/v1/neighbourhood", params={"id": "certificate-type/IL-CT-hengfeng-spinner-senior-technician", "depth": 1}
+    ).json()
+    iris = {node["iri"].rsplit("/", 1)[-1] for node in body["nodes"]}
+    assert {"hengfeng", "6-04-02-01", "senior-technician", "6-04-02-01-2019"} <= iris
+    center = next(n for n in body["nodes"] if n["iri"] == body["center"])
+    assert center["illustrative"] is True and "cb:CertificateType" in center["types"]
+    assert all(e["source"] in {n["iri"] for n in body["nodes"]} for e in body["edges"])
+    small = http.get("/api/v1/neighbourhood", params={"id": "occupation/6-04-02-01", "depth": 2, "limit": 5}).json()
+    assert len(small["nodes"]) == 5 and small["truncated"] is True
+    is_problem(http.get("/api/v1/neighbourhood", params={"id": "occupation/0-00"}), 404)

@@ -1,0 +1,88 @@
+"""The neighbourhood of an entity as nodes and edges (for the visualisation): links between instances, by depth."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from certbridge.ontology import ID
+
+from .query import compact
+
+_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+_SKIP = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://purl.org/dc/terms/source")
+
+
+@dataclass
+class Neighbourhood:
+    center: str
+    depth: int
+    nodes: dict[str, dict] = field(default_factory=dict)
+    edges: list[dict] = field(default_factory=list)
+    truncated: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "center": self.center,
+            "depth": self.depth,
+            "truncated": self.truncated,
+            "nodes": list(self.nodes.values()),
+            "edges": self.edges,
+        }
+
+
+def _links(store: ox.Store, iri: str) -> list[tuple[str, str, str, str]]:
+    """(source, predicate, target, graph) of the instance-to-instance links touching *iri*."""
+    rows = store.query(f"""SELECT ?s ?p ?o ?g WHERE {{
+        {{ GRAPH ?g {{ <{iri}> ?p ?o }} BIND (<{iri}> AS ?s) }}
+        UNION {{ GRAPH ?g {{ ?s ?p <{iri}> }} BIND (<{iri}> AS ?o) }}
+        FILTER (isIRI(?o) && isIRI(?s) && STRSTARTS(STR(?o), "{ID}") && STRSTARTS(STR(?s), "{ID}")) }}""")
+    return [(r["s"].value, r["p"].value, r["o"].value, r["g"].value) for r in rows if r["p"].value not in _SKIP]
+
+
+def _node(store: ox.Store, iri: str) -> dict:
+    labels = {"zh": None, "en": None}
+    kinds, flags = [], {"illustrative": False, "synthetic": False}
+    for quad in store.quads_for_pattern(ox.NamedNode(iri), None, None):
+        predicate = quad.predicate.value
+        if predicate.endswith("rdf-schema#label") and isinstance(quad.object, ox.Literal):
+            labels[quad.object.language or "en"] = labels.get(quad.object.language or "en") or quad.object.value
+        elif predicate.endswith("22-rdf-syntax-ns#type"):
+            kinds.append(compact(quad.object))
+        elif predicate.endswith("#illustrative") or predicate.endswith("#synthetic"):
+            flags[predicate.rsplit("#", 1)[1]] = quad.object.value == "true"
+    return {"iri": iri, "label_zh": labels["zh"], "label_en": labels["en"], "types": sorted(set(kinds)), **flags}
+
+
+def neighbourhood(store: ox.Store, iri: str, *, depth: int = 1, limit: int = 500) -> Neighbourhood | None:
+    """Nodes within *depth* links of *iri* (at most *limit*; ``truncated`` says when more were left out)."""
+    if not _IRI.fullmatch(iri) or not any(store.quads_for_pattern(ox.NamedNode(iri), None, None)):
+        return None
+    found = Neighbourhood(iri, depth)
+    found.nodes[iri] = _node(store, iri)
+    frontier, seen_edges = [iri], set()
+    for _ in range(depth):
+        following = []
+        for current in frontier:
+            for s, p, o, g in _links(store, current):
+                for end in (s, o):
+                    if end not in found.nodes:
+                        if len(found.nodes) >= limit:
+                            found.truncated = True
+                            continue
+                        found.nodes[end] = _node(store, end)
+                        following.append(end)
+                if s in found.nodes and o in found.nodes and (s, p, o) not in seen_edges:
+                    seen_edges.add((s, p, o))
+                    found.edges.append(
+                        {
+                            "source": s,
+                            "target": o,
+                            "predicate": compact(ox.NamedNode(p)),
+                            "graph": compact(ox.NamedNode(g)),
+                        }
+                    )
+        frontier = following
+    return found
