@@ -33,16 +33,7 @@ _STRINGS_AND_IRIS = re.compile(
 )
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 #: ``?accept=csv`` and the like, for download links that cannot set an Accept header
-_FORMAT_PARAMETER = {
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "ttl": "text/turtle",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-}
+_FORMAT_PARAMETER = {name: media for media, name in {**RESULT_TYPES, **GRAPH_TYPES}.items()}
 
 
 def negotiate(accept: str | None, offered: dict[str, str]) -> str | None:

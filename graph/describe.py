@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .query import compact
-
-#: an absolute IRI without the characters that would let it escape ``<...>`` in a query
-_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+from .query import SAFE_IRI, compact
 
 
 @dataclass
@@ -25,7 +21,7 @@ class Description:
 
 def describe(store: ox.Store, iri: str) -> Description | None:
     """The statements about *iri* (object labels in zh and en, and the graph of each); None when unknown."""
-    if not _IRI.fullmatch(iri):
+    if not SAFE_IRI.fullmatch(iri):
         return None
     found = Description(iri)
     for solution in store.query(

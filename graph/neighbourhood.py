@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from certbridge.ontology import ID
 
-from .query import compact
+from .query import SAFE_IRI, compact
 
-_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 _SKIP = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://purl.org/dc/terms/source")
 
 
@@ -58,7 +56,7 @@ def _node(store: ox.Store, iri: str) -> dict:
 
 def neighbourhood(store: ox.Store, iri: str, *, depth: int = 1, limit: int = 500) -> Neighbourhood | None:
     """Nodes within *depth* links of *iri* (at most *limit*; ``truncated`` says when more were left out)."""
-    if not _IRI.fullmatch(iri) or not any(store.quads_for_pattern(ox.NamedNode(iri), None, None)):
+    if not SAFE_IRI.fullmatch(iri) or not any(store.quads_for_pattern(ox.NamedNode(iri), None, None)):
         return None
     found = Neighbourhood(iri, depth)
     found.nodes[iri] = _node(store, iri)

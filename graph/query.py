@@ -29,6 +29,9 @@ GRAPH_FORMATS = {
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
 
+#: an absolute IRI without the characters that would let it escape ``<...>`` when written into a query
+SAFE_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+
 _LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 _LOCAL_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
 

@@ -141,19 +141,12 @@ def what_if(
         index, agreements={**index.agreements, **{a.iri: a for a in agreements}}, graphs=OrderedDict()
     )
     after = coverage(hypothetical, by=by, as_of=day, max_occupations=max_occupations)
-    touched = {code for code in hypothetical.by_occupation if _affected(hypothetical, agreements, code)}
+    touched = {code for code in hypothetical.by_occupation if any(a.covers_occupation(code) for a in agreements)}
     for occupation in sorted(touched):
         _, old = covered_pairs(index, occupation, day)
         _, new = covered_pairs(hypothetical, occupation, day)
         after.newly_connected.extend(sorted(new - old)[: max(0, list_limit - len(after.newly_connected))])
     return before, after
-
-
-def _affected(index: RoutingIndex, agreements: list[Agreement], occupation: str) -> bool:
-    return any(
-        not a.scope_codes or any(occupation == s or occupation.startswith(s + "-") for s in a.scope_codes)
-        for a in agreements
-    )
 
 
 WHAT_IF_COLUMNS = (

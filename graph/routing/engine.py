@@ -126,9 +126,7 @@ def _endpoint(index: RoutingIndex, iri: str) -> Endpoint:
 
 
 def _in_scope(index: RoutingIndex, agreement, cert: Certificate) -> bool:
-    if agreement.scope_codes and not any(
-        cert.occupation == code or cert.occupation.startswith(code + "-") for code in agreement.scope_codes
-    ):
+    if not agreement.covers_occupation(cert.occupation):
         return False
     grade = index.grades[cert.grade]
     for bound, accept in (
@@ -179,9 +177,7 @@ def _add_formal_edges(
             if party:
                 by_party.setdefault(party, []).append(cert)
     for agreement in index.agreements.values():
-        if agreement.scope_codes and not any(
-            occupation == code or occupation.startswith(code + "-") for code in agreement.scope_codes
-        ):
+        if not agreement.covers_occupation(occupation):
             continue
         if not agreement_in_force(agreement, day)[0]:
             continue

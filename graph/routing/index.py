@@ -80,6 +80,10 @@ class Agreement:
     illustrative: bool
     synthetic: bool = False
 
+    def covers_occupation(self, code: str) -> bool:
+        """True when the scope names no occupation, or this one or a group above it (6-04 covers 6-04-02-01)."""
+        return not self.scope_codes or any(code == scope or code.startswith(scope + "-") for scope in self.scope_codes)
+
 
 @dataclass(slots=True)
 class Grade:
