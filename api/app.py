@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from certbridge.graph.routing.model import HOP_KINDS
 
-from . import downloads, entities, problems, query_page, rest, sparql
+from . import downloads, entities, problems, query_page, rest, sparql, writes
 from .settings import Settings
 
 
@@ -39,4 +39,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(query_page.router)
     app.include_router(downloads.router)
     app.include_router(entities.router)
+    app.include_router(writes.router)
     return app

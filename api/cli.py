@@ -23,6 +23,7 @@ from rich.table import Table
 
 from certbridge.data import DATA_DIR
 from certbridge.graph import build as builder
+from certbridge.graph import writes
 from certbridge.graph.errors import CertbridgeError, DataError
 from certbridge.graph.export import EXPORT_FORMATS, export
 from certbridge.graph.info import describe
@@ -117,6 +118,26 @@ def reason(
         raise fail(error) from None
     if not quiet:
         out.print(f"inferred {report.total:,} triples in {report.iterations} passes at {location}")
+
+
+@app.command("import")
+def import_rows(
+    file: Annotated[Path, typer.Argument(help="CSV file of new rows, with (some of) the table's columns.")],
+    table: Annotated[
+        str | None, typer.Option("--table", help="Table to add to; default: the file's name, e.g. agreements.csv.")
+    ] = None,
+    store: StoreOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Add rows (agreements, issuers, sanctions, …) to the store: validated and re-derived whole, or rejected whole."""
+    location = resolve_store(store)
+    try:
+        new = writes.read_rows(file, table)
+        result = writes.add_rows(location, new, progress=_progress(quiet))
+    except CertbridgeError as error:
+        raise fail(error) from None
+    if not quiet:
+        out.print(f"added {len(new.rows)} row(s) to {new.table}: {result.triples:,} triples in the new version")
 
 
 @app.command()

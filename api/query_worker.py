@@ -1,9 +1,10 @@
 """SPARQL queries in worker processes, so that a query over its time limit can really be stopped.
 
 Oxigraph cannot interrupt a running query, and a thread cannot be killed; a process can. Each worker
-opens the store read-only once and answers jobs over a pipe. A job that outlives the time limit gets
-its worker terminated and replaced, and the caller gets a clear error naming the setting; the server's
-event loop is never blocked meanwhile (the endpoint waits in a thread of the threadpool).
+opens the store read-only (again after a write swaps in a new version) and answers jobs over a pipe.
+A job that outlives the time limit gets its worker terminated and replaced, and the caller gets a
+clear error naming the setting; the server's event loop is never blocked meanwhile (the endpoint
+waits in a thread of the threadpool).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from certbridge.graph.query import GRAPH_FORMATS, RESULT_FORMATS
-from certbridge.graph.store import open_store
+from certbridge.graph.store import current_version, open_store
 from certbridge.ontology import PREFIXES
 
 _CONTEXT = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited RocksDB handles
@@ -74,13 +75,17 @@ def run_job(store: ox.Store, job: Job) -> Outcome:
 
 
 def _serve(location: str, connection: Connection) -> None:
-    """A worker's life: open the store once, then answer jobs until the pipe closes."""
-    store = open_store(Path(location))
+    """A worker's life: answer jobs until the pipe closes, on the store's current version (reopened after a write)."""
+    folder = Path(location)
+    version, store = current_version(folder), open_store(folder)
     while True:
         try:
             job = connection.recv()
         except EOFError:
             return
+        if current_version(folder) != version:
+            del store
+            version, store = current_version(folder), open_store(folder)
         connection.send(run_job(store, job))
 
 

@@ -29,6 +29,7 @@ def resolve_store(option: Path | None) -> Path:
 SPARQL_MAX_ROWS_ENV = "CERTBRIDGE_SPARQL_MAX_ROWS"
 SPARQL_TIMEOUT_ENV = "CERTBRIDGE_SPARQL_TIMEOUT_S"
 SPARQL_WORKERS_ENV = "CERTBRIDGE_SPARQL_WORKERS"
+WRITE_TOKEN_ENV = "CERTBRIDGE_WRITE_TOKEN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,8 @@ class Settings:
     sparql_max_rows: int = 10_000
     sparql_timeout_s: float = 10.0
     sparql_workers: int = 2
+    #: the bearer token writes must present; None disables writes
+    write_token: str | None = None
 
     @classmethod
     def from_environment(cls, store: Path | None = None) -> Settings:
@@ -47,6 +50,7 @@ class Settings:
             _number(SPARQL_MAX_ROWS_ENV, "10000", int),
             _number(SPARQL_TIMEOUT_ENV, "10", float),
             _number(SPARQL_WORKERS_ENV, "2", int),
+            os.environ.get(WRITE_TOKEN_ENV) or None,
         )
 
 

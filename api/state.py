@@ -1,14 +1,20 @@
-"""What a request reads from the application: its settings, the store and the routing index (opened once)."""
+"""What a request reads from the application: its settings, the store and the routing index.
+
+The store and the index are opened once per store version: after a write (or a build by another
+process) swaps in a new version, the next request opens it, and requests already running keep the
+version they started with (the store keeps the previous version on disk).
+"""
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import Request
 
 from certbridge.graph.routing.index import RoutingIndex, index_for
-from certbridge.graph.store import open_store
+from certbridge.graph.store import current_version, open_store
 
 from .query_worker import QueryPool
 from .settings import Settings
@@ -20,10 +26,21 @@ def settings_of(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def _follow_version(request: Request) -> None:
+    """Forget the opened store and index when the store's current version changed."""
+    state = request.app.state
+    version: Path | None = current_version(state.settings.store)
+    if not hasattr(state, "version") or state.version != version:
+        state.version = version
+        state.store = None
+        state.index = None
+
+
 def store_of(request: Request) -> ox.Store:
     state = request.app.state
     with _LOCK:
-        if getattr(state, "store", None) is None:
+        _follow_version(request)
+        if state.store is None:
             state.store = open_store(state.settings.store)
         return state.store
 
@@ -40,6 +57,7 @@ def pool_of(request: Request) -> QueryPool:
 def index_of(request: Request) -> RoutingIndex:
     state = request.app.state
     with _LOCK:
-        if getattr(state, "index", None) is None:
+        _follow_version(request)
+        if state.index is None:
             state.index = index_for(state.settings.store)
         return state.index

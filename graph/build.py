@@ -32,7 +32,7 @@ Progress = Callable[[str], contextlib.AbstractContextManager[object]]
 
 
 @contextlib.contextmanager
-def _silent(_step: str) -> Iterator[None]:
+def silent(_step: str) -> Iterator[None]:
     yield
 
 
@@ -57,7 +57,7 @@ def load_ontology() -> Graph:
     return graph
 
 
-def build(data_dir: Path, location: Path, *, progress: Progress = _silent) -> BuildResult:
+def build(data_dir: Path, location: Path, *, progress: Progress = silent) -> BuildResult:
     """Build the store at *location* from the tables in *data_dir*.
 
     Raises DataError (every table defect), ShapeViolations or StoreError; in each case the store
@@ -88,7 +88,7 @@ def build(data_dir: Path, location: Path, *, progress: Progress = _silent) -> Bu
         record = _build_record(data_dir, counts, reasoning, sampled)
         _write(memory, [(BUILD_GRAPH, record)])
         counts[str(BUILD_GRAPH)] = len(record)
-        with progress("writing the store"), stores.new_version(location) as ox_store:
+        with progress("writing the store"), stores.new_version(location, tables=data_dir) as ox_store:
             _copy(memory, ox_store)
         del memory
     finally:
@@ -99,9 +99,11 @@ def build(data_dir: Path, location: Path, *, progress: Progress = _silent) -> Bu
     return BuildResult(location, version, counts, reasoning, sampled)
 
 
-def reason(location: Path, *, progress: Progress = _silent) -> ReasoningReport:
+def reason(location: Path, *, progress: Progress = silent) -> ReasoningReport:
     """Re-run reasoning alone: copy the current version without its inferred graph, reason, swap it in."""
     current = stores.open_store(location)
+    version = stores.current_version(location)
+    tables = location / stores.TABLES_DIR / version.name if version is not None else None
     inferred = ox.NamedNode(str(INFERRED_GRAPH))
     memory = ox.Store()
     with progress("copying the asserted graphs"):
@@ -114,7 +116,8 @@ def reason(location: Path, *, progress: Progress = _silent) -> ReasoningReport:
         f"INSERT DATA {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> cb:inferredTriples {report.total} }} }}",
         prefixes=PREFIXES,
     )
-    with progress("writing the store"), stores.new_version(location) as ox_store:
+    kept = tables if tables is not None and tables.is_dir() else None
+    with progress("writing the store"), stores.new_version(location, tables=kept) as ox_store:
         _copy(memory, ox_store)
     return report
 

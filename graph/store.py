@@ -6,6 +6,8 @@ Layout of a store location ``STORE/``::
     STORE/v-20261126T201500Z-4242/               an Oxigraph (RocksDB) directory
     STORE/v-....partial/                         a build in progress (removed if it fails)
     STORE/cache/v-20261126T201500Z-4242.*        data derived from a version (e.g. the routing index)
+    STORE/tables/v-20261126T201500Z-4242/        the CSV tables that version was built from (writes start there)
+    STORE/.write-lock                            held while a write rebuilds the next version
 
 A build writes a new version directory; only when it is complete is ``current`` repointed, with an
 atomic ``os.replace`` of the symlink. A failed build removes its partial directory, so the store
@@ -16,6 +18,7 @@ that opened it just before the swap keeps working.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import os
 import shutil
@@ -29,6 +32,8 @@ from .errors import StoreError
 
 CURRENT = "current"
 CACHE_DIR = "cache"
+TABLES_DIR = "tables"
+WRITE_LOCK = ".write-lock"
 VERSION_PREFIX = "v-"
 PARTIAL_SUFFIX = ".partial"
 KEEP_VERSIONS = 2
@@ -61,7 +66,8 @@ def _check_location(location: Path) -> None:
     if location.exists() and not location.is_dir():
         raise StoreError(f"the store location {location} is a file, not a directory")
     if location.is_dir() and current_version(location) is None:
-        foreign = [p.name for p in location.iterdir() if not p.name.startswith(VERSION_PREFIX)]
+        ours = {CACHE_DIR, TABLES_DIR, WRITE_LOCK}
+        foreign = [p.name for p in location.iterdir() if not p.name.startswith(VERSION_PREFIX) and p.name not in ours]
         if foreign:
             raise StoreError(
                 f"{location} is not empty and holds no certbridge store (found {', '.join(sorted(foreign)[:3])})",
@@ -69,9 +75,40 @@ def _check_location(location: Path) -> None:
             )
 
 
+def tables_of(location: Path) -> Path:
+    """The tables the current version was built from; a write adds its rows to a copy of them."""
+    version = current_version(location)
+    if version is None:
+        open_store(location)  # raises the StoreError that says how to build one
+    assert version is not None
+    tables = location / TABLES_DIR / version.name
+    if not tables.is_dir():
+        raise StoreError(
+            f"the store at {location} does not keep the tables it was built from",
+            hint=f"rebuild it once with: certbridge build --store {location}",
+        )
+    return tables
+
+
 @contextlib.contextmanager
-def new_version(location: Path) -> Iterator[ox.Store]:
-    """Yield a writable store in a fresh version directory; make it current only if the block succeeds."""
+def write_lock(location: Path) -> Iterator[None]:
+    """One writer at a time: a write reads the current version's tables and builds the next version."""
+    location.mkdir(parents=True, exist_ok=True)
+    with (location / WRITE_LOCK).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def new_version(location: Path, *, tables: Path | None = None) -> Iterator[ox.Store]:
+    """Yield a writable store in a fresh version directory; make it current only if the block succeeds.
+
+    *tables* (a directory of the CSV tables the version is built from) is kept beside the version,
+    so that a later write can rebuild from them plus its own rows.
+    """
     _check_location(location)
     location.mkdir(parents=True, exist_ok=True)
     name = f"{VERSION_PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
@@ -87,6 +124,12 @@ def new_version(location: Path) -> Iterator[ox.Store]:
         raise
     del store
     gc.collect()  # closes RocksDB before the directory is renamed
+    if tables is not None:
+        kept = location / TABLES_DIR / name
+        shutil.rmtree(kept, ignore_errors=True)
+        kept.mkdir(parents=True)
+        for table in tables.glob("*.csv"):
+            shutil.copy2(table, kept / table.name)
     final = location / name
     partial.rename(final)
     link = location / f".{CURRENT}.{os.getpid()}"
@@ -111,6 +154,11 @@ def _prune(location: Path, *, keep: Path) -> None:
         for derived in cache.iterdir():
             if derived.name.split(".", 1)[0] not in live:
                 derived.unlink(missing_ok=True)
+    kept_tables = location / TABLES_DIR
+    if kept_tables.is_dir():
+        for folder in kept_tables.iterdir():
+            if folder.name not in live and not _owned_by_live_build(location / (folder.name + PARTIAL_SUFFIX)):
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _owned_by_live_build(path: Path) -> bool:

@@ -1,0 +1,150 @@
+"""Writes: new rows for a table, applied by building the next store version from the tables plus the rows.
+
+Why a rebuild rather than patching triples: everything that depends on a row (its checks against the
+other tables, the SHACL shapes, the inferred recognition edges and the routing index) is derived
+by the one build pipeline, so a write is validated and re-derived exactly like the tables were, and
+the version swap makes it atomic: readers see the old version or the new one, never half a write.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import store as stores
+from .build import BuildResult, Progress, build, silent
+from .convert import TABLES, convert_tables
+from .errors import CertbridgeError, DataError, TableError
+
+
+@dataclass(frozen=True, slots=True)
+class NewRows:
+    """Rows to add to one table; ``lines`` numbers them for error messages (file lines, or item indexes)."""
+
+    table: str
+    rows: Sequence[Mapping[str, str]]
+    origin: Path
+    lines: Sequence[int]
+
+
+def read_rows(path: Path, table: str | None = None) -> NewRows:
+    """Read a CSV file of new rows for *table*, else for the table the file is named after (``agreements.csv``)."""
+    table = table or _table_named_by(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError([TableError(path, 0, "-", f"cannot read the file: {exc.strerror or exc}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError([TableError(path, line, "-", "not UTF-8; save the file as UTF-8")]) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    rows: list[dict[str, str]] = []
+    lines: list[int] = []
+    try:
+        start = 2
+        for row in reader:
+            if None in row or any(value is None for value in row.values()):
+                raise DataError([TableError(path, start, "-", "the row does not have as many fields as the header")])
+            rows.append(row)
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DataError([TableError(path, reader.line_num, "-", f"malformed CSV: {exc}")]) from None
+    if not rows:
+        raise DataError([TableError(path, 1, "-", "the file has no rows to add")])
+    return NewRows(table, rows, path, lines)
+
+
+def _table_named_by(path: Path) -> str:
+    for candidate in (path.stem, path.stem.rsplit(".", 1)[-1]):
+        if candidate in TABLES:
+            return candidate
+    raise CertbridgeError(
+        f"cannot tell which table {path.name} adds to",
+        hint=f"name the file after the table (e.g. agreements.csv) or pass --table; tables: {', '.join(TABLES)}",
+    )
+
+
+def add_rows(location: Path, new: NewRows, *, progress: Progress = silent) -> BuildResult:
+    """Validate *new* with everything already stored and build the next version, or raise and change nothing.
+
+    Raises DataError (every defect, numbered by ``new.lines`` for the new rows), ShapeViolations or StoreError.
+    """
+    if new.table not in TABLES:
+        raise CertbridgeError(f"{new.table!r} is not a table", hint=f"tables: {', '.join(TABLES)}")
+    with stores.write_lock(location):
+        current = stores.tables_of(location)
+        with tempfile.TemporaryDirectory(prefix="certbridge-write-") as folder:
+            work = Path(folder)
+            for table in TABLES:
+                source = current / f"{table}.csv"
+                if source.exists():
+                    (work / source.name).write_bytes(source.read_bytes())
+            target = work / f"{new.table}.csv"
+            first_lines, unknown = _append(target, new)
+
+            def renumbered(errors: list[TableError]) -> list[TableError]:
+                return [_renumber(error, target, first_lines, new) for error in errors]
+
+            if unknown:  # the rows cannot be written as given; still report all their other defects
+                raise DataError([*unknown, *renumbered(_defects(work))])
+            try:
+                return build(work, location, progress=progress)
+            except DataError as exc:
+                raise DataError(renumbered(exc.errors)) from None
+
+
+def _defects(data_dir: Path) -> list[TableError]:
+    """Every table defect under *data_dir*, without building anything."""
+    try:
+        sinks = convert_tables(data_dir)
+    except DataError as exc:
+        return exc.errors
+    for sink in sinks.values():
+        sink.close()
+    return []
+
+
+def _append(target: Path, new: NewRows) -> tuple[list[int], list[TableError]]:
+    """Append the rows under the table's header; return the line each appended row starts on, and unknown columns."""
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle))
+    unknown = [
+        TableError(new.origin, line, column, f"is not a column of {new.table}; its columns are {', '.join(header)}")
+        for row, line in zip(new.rows, new.lines, strict=True)
+        for column in row
+        if column not in header
+    ]
+    text = target.read_text(encoding="utf-8-sig")
+    if text and not text.endswith("\n"):
+        text += "\r\n"
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows([[str(row.get(column) or "") for column in header] for row in new.rows])
+    target.write_text(text + buffer.getvalue(), encoding="utf-8")
+    reader = csv.reader(io.StringIO(text + buffer.getvalue(), newline=""))
+    starts: list[int] = []
+    start = 1
+    for _ in reader:
+        starts.append(start)
+        start = reader.line_num + 1
+    return starts[len(starts) - len(new.rows) :], unknown
+
+
+def _renumber(error: TableError, target: Path, first_lines: list[int], new: NewRows) -> TableError:
+    """Report a defect of an appended row against the new rows' own numbering."""
+    if error.path != target or error.line not in first_lines:
+        return error
+
+    def where(match: re.Match[str]) -> str:
+        line = int(match[1])
+        return "(also in this write)" if line in first_lines else f"(already stored: {target.name} line {line})"
+
+    message = re.sub(r"\(first on line (\d+)\)", where, error.message)
+    return TableError(new.origin, new.lines[first_lines.index(error.line)], error.column, message)

@@ -1,0 +1,218 @@
+"""Writes: `certbridge import` and POST /api/v1/{agreements,issuers,sanctions}, validated whole and atomic."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from certbridge.api.settings import Settings
+from certbridge.api.writes import WRITABLE
+from certbridge.graph.build import build
+from certbridge.graph.query import run_query
+from certbridge.graph.store import TABLES_DIR, current_version, open_store
+from conftest import MINI_DATA, Cli
+from test_api import is_problem, serving
+
+TOKEN = "s3cret-token-for-tests"
+SOURCE, TARGET = "IL-CT-hengfeng-spinner-senior-technician", "IL-CT-js-hrss-spinner-senior-technician"
+SANCTION = {
+    "id": "SA-il-hengfeng",
+    "issuer_id": "hengfeng",
+    "date": "2025-06-01",
+    "reason": "excessive-issuance",
+    "resulting_status": "suspended",
+    "description": "ILLUSTRATIVE: a sanction added by a test",
+    "illustrative": "yes",
+    "source_ids": "SRC-ILLUSTRATIVE",
+}
+AGREEMENT = {
+    "id": "IL-AG-ZJ-SD",
+    "name_zh": "示例：浙鲁纺织类证书互认",
+    "name_en": "ILLUSTRATIVE: Zhejiang-Shandong mutual recognition of textile certificates",
+    "date": "2025-01-01",
+    "date_precision": "day",
+    "party_refs": "region:330000;region:370000",
+    "direction": "mutual",
+    "mechanism": "equivalence",
+    "recognises_certificates": "yes",
+    "scope_occupation_codes": "6-04",
+    "valid_from": "2025-01-01",
+    "status": "issued",
+    "source_ids": "SRC-ILLUSTRATIVE",
+    "trust": "low",
+    "illustrative": "yes",
+}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    """A private store built from the mini tables, safe to write to."""
+    location = tmp_path / "store"
+    build(MINI_DATA, location)
+    return location
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def count(location: Path, where: str) -> int:
+    rows = list(run_query(open_store(location), f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}"))
+    return int(rows[0]["n"].value)
+
+
+def test_a_build_keeps_its_tables_for_later_writes(store: Path) -> None:
+    version = current_version(store)
+    assert version is not None
+    kept = store / TABLES_DIR / version.name
+    assert (kept / "agreements.csv").read_bytes() == (MINI_DATA / "agreements.csv").read_bytes()
+
+
+def test_import_adds_an_agreement_with_its_inferences(store: Path, cli: Cli, tmp_path: Path) -> None:
+    assert count(store, "?s prov:wasDerivedFrom agreement:IL-AG-ZJ-SD") == 0
+    result = cli("import", write_csv(tmp_path / "agreements.csv", [AGREEMENT]), "--store", store, "-q")
+    assert result.exit_code == 0, result.stderr
+    assert count(store, "agreement:IL-AG-ZJ-SD a cb:RecognitionAgreement") == 1
+    # the recognition the agreement implies was re-derived, with the agreement as its provenance
+    assert count(store, "GRAPH cbg:inferred { ?s prov:wasDerivedFrom agreement:IL-AG-ZJ-SD }") > 0
+
+
+def test_an_imported_sanction_ends_the_routes_through_its_issuer(store: Path, cli: Cli, tmp_path: Path) -> None:
+    before = cli("route", SOURCE, TARGET, "--store", store, "--as-of", "2026-01-01", "--json")
+    assert before.exit_code == 0 and json.loads(before.stdout)["routes"]
+    assert cli("import", write_csv(tmp_path / "sanctions.csv", [SANCTION]), "--store", store, "-q").exit_code == 0
+    after = cli("route", SOURCE, TARGET, "--store", store, "--as-of", "2026-01-01", "--json")
+    assert after.exit_code == 1 and "suspended" in json.loads(after.stdout)["no_route"]["reason"]
+    earlier = cli("route", SOURCE, TARGET, "--store", store, "--as-of", "2025-01-01", "--json")
+    assert earlier.exit_code == 0  # before the sanction's date the routes still count
+    # a second write starts from the first one's tables
+    assert cli("import", write_csv(tmp_path / "agreements.csv", [AGREEMENT]), "--store", store, "-q").exit_code == 0
+    assert count(store, "sanction:SA-il-hengfeng a cb:Sanction") == 1
+
+
+def test_a_bad_write_is_rejected_whole_with_every_defect(store: Path, cli: Cli, tmp_path: Path) -> None:
+    version = current_version(store)
+    good = dict(AGREEMENT)
+    duplicate = dict(AGREEMENT, id="MR01")
+    broken = dict(AGREEMENT, id="IL-AG-BAD", direction="sideways", valid_from="2025-13-01", source_ids="NOPE")
+    path = write_csv(tmp_path / "more.csv", [good, duplicate, broken])
+    result = cli("import", path, "--table", "agreements", "--store", store, "-q")
+    assert result.exit_code == 2
+    for expected in (
+        "more.csv:3: id: duplicate id 'MR01' (already stored",
+        "more.csv:4: direction:",
+        "more.csv:4: valid_from:",
+        "more.csv:4: source_ids:",
+    ):
+        assert expected in result.stderr, result.stderr
+    assert current_version(store) == version
+    assert count(store, "agreement:IL-AG-ZJ-SD ?p ?o") == 0
+
+
+def test_unknown_columns_are_reported_with_the_other_defects(store: Path, cli: Cli, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "organisations.csv", [{"id": "x-new", "kind": "nope", "colour": "red"}])
+    result = cli("import", path, "--store", store, "-q")
+    assert result.exit_code == 2
+    assert "organisations.csv:2: colour: is not a column of organisations" in result.stderr
+    assert "organisations.csv:2: kind:" in result.stderr
+
+
+def test_a_file_that_names_no_table_asks_for_one(store: Path, cli: Cli, tmp_path: Path) -> None:
+    result = cli("import", write_csv(tmp_path / "new.csv", [AGREEMENT]), "--store", store)
+    assert result.exit_code == 2 and "--table" in result.stderr
+
+
+def test_a_write_killed_midway_leaves_the_store_as_it_was(store: Path, tmp_path: Path) -> None:
+    version = current_version(store)
+    path = write_csv(tmp_path / "agreements.csv", [AGREEMENT])
+    command = [sys.executable, "-m", "certbridge.api", "import", str(path), "--store", str(store), "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not any(p.name.endswith(".partial") for p in store.iterdir()):  # the new version is being written
+        assert process.poll() is None and time.monotonic() < deadline, "the write ended before it could be killed"
+        time.sleep(0.002)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert current_version(store) == version
+    assert count(store, "agreement:IL-AG-ZJ-SD ?p ?o") == 0
+    assert count(store, "?o a cb:Occupation") > 0
+    # the next write succeeds and clears the debris of the killed one
+    result = subprocess.run(
+        [*command[:4], str(write_csv(tmp_path / "sanctions.csv", [SANCTION])), *command[5:]], capture_output=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert not any(p.name.endswith(".partial") for p in store.iterdir())
+
+
+def test_writes_over_http(store: Path) -> None:
+    with serving(Settings(store, write_token=TOKEN)) as url, httpx.Client(base_url=url, timeout=60) as http:
+        assert http.get(f"/api/v1/agreements/{AGREEMENT['id']}").status_code == 404  # served before the write
+        assert "token" in is_problem(http.post("/api/v1/agreements", json=AGREEMENT), 401)["detail"]
+        wrong = {"Authorization": "Bearer not-the-token"}
+        is_problem(http.post("/api/v1/agreements", json=AGREEMENT, headers=wrong), 401)
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        created = http.post("/api/v1/agreements", json=[AGREEMENT], headers=auth)
+        assert created.status_code == 201, created.text
+        assert created.json()["added"] == 1 and created.json()["version"] == current_version(store).name
+        # the server follows the new version: details, SPARQL and routes all see the write
+        assert http.get(f"/api/v1/agreements/{AGREEMENT['id']}").status_code == 200
+        ask = http.get("/sparql", params={"query": "ASK { agreement:IL-AG-ZJ-SD a cb:RecognitionAgreement }"})
+        assert ask.json()["boolean"] is True
+        query = {"from": SOURCE, "to": TARGET, "as_of": "2026-01-01"}
+        assert http.get("/api/v1/routes", params=query).json()["routes"]
+        assert http.post("/api/v1/sanctions", json=SANCTION, headers=auth).status_code == 201
+        assert http.get("/api/v1/routes", params=query).json()["routes"] == []
+        # CSV bodies too
+        issuer = WRITABLE["issuers"][1]
+        body = ",".join(issuer) + "\n" + ",".join(issuer.values()) + "\n"
+        made = http.post("/api/v1/issuers", content=body, headers={**auth, "Content-Type": "text/csv"})
+        assert made.status_code == 201, made.text
+
+
+def test_a_bad_write_over_http_lists_every_defect_and_changes_nothing(store: Path) -> None:
+    version = current_version(store)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    items = [dict(AGREEMENT), dict(AGREEMENT, id="X2", direction="sideways", mystery="1")]
+    with serving(Settings(store, write_token=TOKEN)) as url, httpx.Client(base_url=url, timeout=60) as http:
+        body = is_problem(http.post("/api/v1/agreements", json=items, headers=auth), 422)
+        found = {(e["item"], e["field"]) for e in body["errors"]}
+        assert {(1, "direction"), (1, "mystery")} <= found
+        assert all(e["item"] == 1 for e in body["errors"])
+        is_problem(http.post("/api/v1/agreements", content=b"{not json", headers=auth), 415)
+        is_problem(
+            http.post("/api/v1/agreements", content=b"{not json", headers={**auth, "Content-Type": "application/json"}),
+            400,
+        )
+    assert current_version(store) == version
+
+
+def test_writes_are_disabled_without_a_token(mini_store: Path) -> None:
+    with serving(Settings(mini_store)) as url, httpx.Client(base_url=url) as http:
+        body = is_problem(http.post("/api/v1/sanctions", json=WRITABLE["sanctions"][1]), 403)
+        assert "CERTBRIDGE_WRITE_TOKEN" in body["detail"]
+
+
+@pytest.mark.parametrize("name", list(WRITABLE))
+def test_every_documented_write_example_is_accepted(store: Path, name: str) -> None:
+    """The examples at /docs are real: each one is a valid write on the mini data (issuer before sanction)."""
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with serving(Settings(store, write_token=TOKEN)) as url, httpx.Client(base_url=url, timeout=60) as http:
+        if name == "sanctions":
+            assert http.post("/api/v1/issuers", json=WRITABLE["issuers"][1], headers=auth).status_code == 201
+        response = http.post(f"/api/v1/{name}", json=WRITABLE[name][1], headers=auth)
+        assert response.status_code == 201, response.text
+        spec = http.get("/openapi.json").json()["paths"][f"/api/v1/{name}"]["post"]
+        assert spec["requestBody"]["content"]["application/json"]["example"] == [WRITABLE[name][1]]
