@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import Annotated
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -61,9 +62,11 @@ def dereference(request: Request, path: str) -> Response:
     media = negotiate(accept, GRAPH_TYPES)
     if media is None:
         raise Problem(406, f"offered: text/html, {', '.join(GRAPH_TYPES)}")
-    _described(request, iri)  # 404 when unknown
+    _described(request, iri)  # 404 when unknown (and for anything that is not a plain IRI)
     triples = store_of(request).query(
-        f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}", use_default_graph_as_union=True
+        "CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }",
+        use_default_graph_as_union=True,
+        substitutions={ox.Variable("x"): ox.NamedNode(iri)},
     )
     return Response(triples.serialize(format=GRAPH_FORMATS[GRAPH_TYPES[media]]), media_type=media)
 

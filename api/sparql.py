@@ -90,7 +90,11 @@ def sparql_get(request: Request) -> Response:
 
 @router.post("/sparql", summary="SPARQL 1.1 query (POST form or application/sparql-query)")
 async def sparql_post(request: Request) -> Response:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    header = request.headers.get("content-type", "")
+    content_type = header.split(";")[0].strip().lower()
+    charset = re.search(r"charset\s*=\s*\"?([\w-]+)", header, re.IGNORECASE)
+    if charset and charset[1].lower() not in ("utf-8", "utf8"):
+        raise Problem(415, f"charset {charset[1]} is not supported: the SPARQL 1.1 Protocol sends UTF-8")
     params = request.query_params
     if content_type == "application/x-www-form-urlencoded":
         form = await request.form()
@@ -99,7 +103,11 @@ async def sparql_post(request: Request) -> Response:
         defaults = [str(v) for v in form.getlist("default-graph-uri")] + params.getlist("default-graph-uri")
         named = [str(v) for v in form.getlist("named-graph-uri")] + params.getlist("named-graph-uri")
     elif content_type == "application/sparql-query":
-        queries = [(await request.body()).decode("utf-8"), *params.getlist("query")]
+        try:
+            body = (await request.body()).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Problem(400, "the query is not UTF-8, as the SPARQL 1.1 Protocol requires") from None
+        queries = [body, *params.getlist("query")]
         updates, defaults, named = (
             params.getlist("update"),
             params.getlist("default-graph-uri"),

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .query import SAFE_IRI, compact
+from .query import compact, named_node
 
 
 @dataclass
@@ -21,15 +21,18 @@ class Description:
 
 def describe(store: ox.Store, iri: str) -> Description | None:
     """The statements about *iri* (object labels in zh and en, and the graph of each); None when unknown."""
-    if not SAFE_IRI.fullmatch(iri):
+    node = named_node(iri)
+    if node is None:
         return None
     found = Description(iri)
+    subject = {ox.Variable("x"): node}  # a binding, never text spliced into the query
     for solution in store.query(
-        f"""SELECT ?p ?o ?g ?zh ?en WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }}
-             OPTIONAL {{ ?o <http://www.w3.org/2000/01/rdf-schema#label> ?zh FILTER (LANG(?zh) = "zh") }}
-             OPTIONAL {{ ?o <http://www.w3.org/2000/01/rdf-schema#label> ?en FILTER (LANG(?en) = "en") }} }}
+        """SELECT ?x ?p ?o ?g ?zh ?en WHERE { GRAPH ?g { ?x ?p ?o }
+             OPTIONAL { ?o <http://www.w3.org/2000/01/rdf-schema#label> ?zh FILTER (LANG(?zh) = "zh") }
+             OPTIONAL { ?o <http://www.w3.org/2000/01/rdf-schema#label> ?en FILTER (LANG(?en) = "en") } }
            ORDER BY ?p ?o""",
         use_default_graph_as_union=True,
+        substitutions=subject,
     ):
         obj = solution["o"]
         found.statements.append(
@@ -42,6 +45,7 @@ def describe(store: ox.Store, iri: str) -> Description | None:
                 "graph": compact(solution["g"]),
             }
         )
-    count = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} }}")
-    found.incoming = int(next(iter(count))["n"].value)
+    # a substituted variable must be projected, hence the GROUP BY (no row when nothing links to it)
+    count = store.query("SELECT ?x (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?x } } GROUP BY ?x", substitutions=subject)
+    found.incoming = next((int(row["n"].value) for row in count), 0)
     return found if found.statements or found.incoming else None

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 
 from certbridge.ontology import ID
 
-from .query import SAFE_IRI, compact
+from .query import compact, named_node
 
 _SKIP = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://purl.org/dc/terms/source")
 
@@ -33,10 +33,13 @@ class Neighbourhood:
 
 def _links(store: ox.Store, iri: str) -> list[tuple[str, str, str, str]]:
     """(source, predicate, target, graph) of the instance-to-instance links touching *iri*."""
-    rows = store.query(f"""SELECT ?s ?p ?o ?g WHERE {{
-        {{ GRAPH ?g {{ <{iri}> ?p ?o }} BIND (<{iri}> AS ?s) }}
-        UNION {{ GRAPH ?g {{ ?s ?p <{iri}> }} BIND (<{iri}> AS ?o) }}
-        FILTER (isIRI(?o) && isIRI(?s) && STRSTARTS(STR(?o), "{ID}") && STRSTARTS(STR(?s), "{ID}")) }}""")
+    rows = store.query(
+        """SELECT ?x ?ns ?s ?p ?o ?g WHERE {
+        { GRAPH ?g { ?x ?p ?o } BIND (?x AS ?s) }
+        UNION { GRAPH ?g { ?s ?p ?x } BIND (?x AS ?o) }
+        FILTER (isIRI(?o) && isIRI(?s) && STRSTARTS(STR(?o), ?ns) && STRSTARTS(STR(?s), ?ns)) }""",
+        substitutions={ox.Variable("x"): ox.NamedNode(iri), ox.Variable("ns"): ox.Literal(str(ID))},
+    )
     return [(r["s"].value, r["p"].value, r["o"].value, r["g"].value) for r in rows if r["p"].value not in _SKIP]
 
 
@@ -56,7 +59,8 @@ def _node(store: ox.Store, iri: str) -> dict:
 
 def neighbourhood(store: ox.Store, iri: str, *, depth: int = 1, limit: int = 500) -> Neighbourhood | None:
     """Nodes within *depth* links of *iri* (at most *limit*; ``truncated`` says when more were left out)."""
-    if not SAFE_IRI.fullmatch(iri) or not any(store.quads_for_pattern(ox.NamedNode(iri), None, None)):
+    node = named_node(iri)
+    if node is None or not any(store.quads_for_pattern(node, None, None)):
         return None
     found = Neighbourhood(iri, depth)
     found.nodes[iri] = _node(store, iri)

@@ -32,6 +32,17 @@ GRAPH_FORMATS = {
 #: an absolute IRI without the characters that would let it escape ``<...>`` when written into a query
 SAFE_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 
+
+def named_node(iri: str) -> ox.NamedNode | None:
+    """*iri* as a term to bind into a query, or None when it is not a plain http(s) IRI."""
+    if not SAFE_IRI.fullmatch(iri):
+        return None
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        return None
+
+
 _LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 _LOCAL_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
 

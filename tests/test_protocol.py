@@ -1,0 +1,271 @@
+"""The W3C SPARQL 1.1 Protocol tests (w3c/rdf-tests, sparql/sparql11/protocol) that apply to a read-only endpoint.
+
+One test per manifest entry, named after it. The endpoint is a real uvicorn server over a store holding
+the graphs the tests name (``http://kasei.us/2009/09/sparql/data/dataN.rdf``, each describing itself as
+a document, which is what the tests ask of them). The positive ``update_*`` entries do not apply: the
+public endpoint is read-only, so every update is refused (the ``bad_update_*`` entries check that it is
+refused with a 4xx and that nothing changed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+
+from certbridge.api.settings import Settings
+from certbridge.graph.store import new_version
+from test_api import serving
+
+DATA = "http://kasei.us/2009/09/sparql/data/"
+FOAF_DOCUMENT = ox.NamedNode("http://xmlns.com/foaf/0.1/Document")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+ASK_BOTH_NAMED = f"ASK {{ GRAPH ?g1 {{ <{DATA}data1.rdf> a ?type }} GRAPH ?g2 {{ <{DATA}data2.rdf> a ?type }} }}"
+SPARQL_QUERY = {"Content-Type": "application/sparql-query"}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+BOOLEAN_TYPES = ("application/sparql-results+json", "application/sparql-results+xml")
+TABULAR_TYPES = (*BOOLEAN_TYPES, "text/csv", "text/tab-separated-values")
+RDF_TYPES = ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json")
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    location = tmp_path_factory.mktemp("protocol") / "store"
+    with new_version(location) as store:
+        for n in (1, 2, 3):
+            graph = ox.NamedNode(f"{DATA}data{n}.rdf")
+            store.add(ox.Quad(graph, RDF_TYPE, FOAF_DOCUMENT, graph))
+    with serving(Settings(location)) as url:
+        yield f"{url}/sparql"
+
+
+@pytest.fixture
+def http(endpoint: str) -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=30) as client:
+        yield client
+
+
+def boolean(response: httpx.Response) -> bool:
+    assert 200 <= response.status_code < 400, response.text
+    media = response.headers["content-type"].split(";")[0]
+    assert media in BOOLEAN_TYPES
+    if media.endswith("json"):
+        return response.json()["boolean"]
+    return "<boolean>true</boolean>" in response.text
+
+
+def refused(response: httpx.Response) -> None:
+    assert 400 <= response.status_code < 500, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_query_post_form(http: httpx.Client, endpoint: str) -> None:
+    response = http.post(
+        endpoint, params={"default-graph-uri": f"{DATA}data0.rdf"}, content="query=ASK%20%7B%7D", headers=FORM
+    )
+    assert boolean(response) is True
+
+
+def test_query_dataset_default_graphs_get(http: httpx.Client, endpoint: str) -> None:
+    query = f"ASK {{ <{DATA}data1.rdf> a ?type . <{DATA}data2.rdf> a ?type . }}"
+    params = [("query", query), ("default-graph-uri", f"{DATA}data1.rdf"), ("default-graph-uri", f"{DATA}data2.rdf")]
+    assert boolean(http.get(endpoint, params=params)) is True
+    # and the protocol's dataset really is the one used: with only data1 as default graph, data2 is not seen
+    assert boolean(http.get(endpoint, params=params[:2])) is False
+
+
+def test_query_dataset_default_graphs_post(http: httpx.Client, endpoint: str) -> None:
+    query = f"ASK {{ <{DATA}data1.rdf> a ?type . <{DATA}data2.rdf> a ?type . }}"
+    params = [("default-graph-uri", f"{DATA}data1.rdf"), ("default-graph-uri", f"{DATA}data2.rdf")]
+    assert boolean(http.post(endpoint, params=params, content=query, headers=SPARQL_QUERY)) is True
+
+
+def test_query_dataset_named_graphs_post(http: httpx.Client, endpoint: str) -> None:
+    params = [("named-graph-uri", f"{DATA}data1.rdf"), ("named-graph-uri", f"{DATA}data2.rdf")]
+    assert boolean(http.post(endpoint, params=params, content=ASK_BOTH_NAMED, headers=SPARQL_QUERY)) is True
+    assert boolean(http.post(endpoint, params=params[:1], content=ASK_BOTH_NAMED, headers=SPARQL_QUERY)) is False
+
+
+def test_query_dataset_named_graphs_get(http: httpx.Client, endpoint: str) -> None:
+    params = [
+        ("query", ASK_BOTH_NAMED),
+        ("named-graph-uri", f"{DATA}data1.rdf"),
+        ("named-graph-uri", f"{DATA}data2.rdf"),
+    ]
+    assert boolean(http.get(endpoint, params=params)) is True
+
+
+def test_query_dataset_full(http: httpx.Client, endpoint: str) -> None:
+    query = (
+        f"ASK {{ <{DATA}data3.rdf> a ?type GRAPH ?g1 {{ <{DATA}data1.rdf> a ?type }} "
+        f"GRAPH ?g2 {{ <{DATA}data2.rdf> a ?type }} }}"
+    )
+    params = [
+        ("default-graph-uri", f"{DATA}data3.rdf"),
+        ("named-graph-uri", f"{DATA}data1.rdf"),
+        ("named-graph-uri", f"{DATA}data2.rdf"),
+    ]
+    assert boolean(http.post(endpoint, params=params, content=query, headers=SPARQL_QUERY)) is True
+
+
+def test_query_multiple_dataset(http: httpx.Client, endpoint: str) -> None:
+    """The protocol's dataset overrides the query's FROM (the manifest's URL glues its two parameters into one
+    by an encoding slip; this test sends the two named graphs it means)."""
+    query = f"ASK FROM <{DATA}data3.rdf> " + ASK_BOTH_NAMED.removeprefix("ASK ")
+    params = [("named-graph-uri", f"{DATA}data1.rdf"), ("named-graph-uri", f"{DATA}data2.rdf")]
+    assert boolean(http.post(endpoint, params=params, content=query, headers=SPARQL_QUERY)) is True
+
+
+def test_query_get(http: httpx.Client, endpoint: str) -> None:
+    params = {"query": "ASK {}", "default-graph-uri": f"{DATA}data0.rdf"}
+    assert boolean(http.get(endpoint, params=params)) is True
+
+
+def test_query_content_type_select(http: httpx.Client, endpoint: str) -> None:
+    response = http.post(endpoint, content="SELECT (1 AS ?value) {}", headers=SPARQL_QUERY)
+    assert response.status_code == 200 and response.headers["content-type"].split(";")[0] in TABULAR_TYPES
+
+
+def test_query_content_type_ask(http: httpx.Client, endpoint: str) -> None:
+    assert boolean(http.post(endpoint, content="ASK {}", headers=SPARQL_QUERY)) is True
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("query_content_type_describe", "DESCRIBE <http://example.org/>"),
+        ("query_content_type_construct", "CONSTRUCT { <http://example.org/s> <http://example.org/p> 1 } WHERE {}"),
+    ],
+)
+def test_query_content_type_rdf(http: httpx.Client, endpoint: str, name: str, query: str) -> None:
+    response = http.post(endpoint, content=query, headers=SPARQL_QUERY)
+    media = response.headers["content-type"].split(";")[0]
+    assert response.status_code == 200 and media in RDF_TYPES, name
+    graph = Graph().parse(data=response.text, format={"text/turtle": "turtle"}.get(media, media))
+    assert len(graph) == (1 if "construct" in name else 0)
+
+
+def test_query_post_direct(http: httpx.Client, endpoint: str) -> None:
+    assert boolean(http.post(endpoint, content="ASK {}", headers=SPARQL_QUERY)) is True
+
+
+def test_bad_query_method(http: httpx.Client, endpoint: str) -> None:
+    response = http.put(endpoint, params={"query": "ASK {}"}, headers=FORM)
+    refused(response)
+
+
+def test_bad_multiple_queries(http: httpx.Client, endpoint: str) -> None:
+    refused(http.get(endpoint, params=[("query", "ASK {}"), ("query", "SELECT * {}")]))
+
+
+def test_bad_query_wrong_media_type(http: httpx.Client, endpoint: str) -> None:
+    refused(http.post(endpoint, content="ASK {}", headers={"Content-Type": "text/plain"}))
+
+
+def test_bad_query_missing_form_type(http: httpx.Client, endpoint: str) -> None:
+    refused(http.post(endpoint, content="query=ASK%20%7B%7D"))
+
+
+def test_bad_query_missing_direct_type(http: httpx.Client, endpoint: str) -> None:
+    refused(http.post(endpoint, content="ASK {}"))
+
+
+def test_bad_query_non_utf8(http: httpx.Client, endpoint: str) -> None:
+    body = "ASK {}".encode("utf-16")
+    refused(http.post(endpoint, content=body, headers={"Content-Type": "application/sparql-query; charset=UTF-16"}))
+
+
+def test_bad_query_syntax(http: httpx.Client, endpoint: str) -> None:
+    response = http.get(endpoint, params={"query": "ASK {"})
+    refused(response)
+    assert response.status_code == 400
+
+
+UPDATE = f"CLEAR GRAPH <{DATA}data1.rdf>"
+
+
+def data1_still_there(http: httpx.Client, endpoint: str) -> bool:
+    return boolean(http.get(endpoint, params={"query": f"ASK {{ GRAPH <{DATA}data1.rdf> {{ ?s ?p ?o }} }}"}))
+
+
+@pytest.mark.parametrize(
+    ("name", "request_args"),
+    [
+        ("bad_update_get", {"method": "GET", "params": {"update": UPDATE}}),
+        ("bad_multiple_updates", {"method": "POST", "content": f"update={UPDATE}&update={UPDATE}", "headers": FORM}),
+        (
+            "bad_update_wrong_media_type",
+            {"method": "POST", "content": UPDATE, "headers": {"Content-Type": "text/plain"}},
+        ),
+        ("bad_update_missing_form_type", {"method": "POST", "content": f"update={UPDATE}"}),
+        (
+            "bad_update_non_utf8",
+            {
+                "method": "POST",
+                "content": UPDATE.encode("utf-16"),
+                "headers": {"Content-Type": "application/sparql-update; charset=UTF-16"},
+            },
+        ),
+        (
+            "bad_update_syntax",
+            {"method": "POST", "content": "INSERT DATA {", "headers": {"Content-Type": "application/sparql-update"}},
+        ),
+        (
+            "bad_update_dataset_conflict",
+            {
+                "method": "POST",
+                "params": {"using-graph-uri": f"{DATA}data1.rdf"},
+                "content": f"WITH <{DATA}data1.rdf> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
+                "headers": {"Content-Type": "application/sparql-update"},
+            },
+        ),
+        # the positive update entries, refused by a read-only endpoint
+        ("update_post_form", {"method": "POST", "content": "update=CLEAR+ALL", "headers": FORM}),
+        (
+            "update_post_direct",
+            {"method": "POST", "content": "CLEAR ALL", "headers": {"Content-Type": "application/sparql-update"}},
+        ),
+    ],
+)
+def test_updates_are_refused_and_change_nothing(
+    http: httpx.Client, endpoint: str, name: str, request_args: dict
+) -> None:
+    method = request_args.pop("method")
+    refused(http.request(method, endpoint, **request_args))
+    assert data1_still_there(http, endpoint), name
+
+
+def test_sparqlwrapper_as_a_client(endpoint: str) -> None:
+    from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
+
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{FOAF_DOCUMENT.value}> }} }} ORDER BY ?g")
+    client.setReturnFormat(JSON)
+    rows = client.queryAndConvert()["results"]["bindings"]
+    assert [row["g"]["value"] for row in rows] == [f"{DATA}data{n}.rdf" for n in (1, 2, 3)]
+    client.setReturnFormat(XML)
+    client.setQuery("ASK { ?s ?p ?o }")
+    assert "<boolean>true</boolean>" in client.queryAndConvert().toxml()
+    client.setMethod("POST")
+    client.setReturnFormat(TURTLE)
+    client.setQuery(f"CONSTRUCT {{ ?s a ?t }} WHERE {{ GRAPH <{DATA}data2.rdf> {{ ?s a ?t }} }}")
+    graph = Graph().parse(data=client.queryAndConvert(), format="turtle")
+    assert len(graph) == 1
+
+
+def test_rdflib_sparqlstore_as_a_client(endpoint: str) -> None:
+    """rdflib's SPARQLStore sends one Accept header for results and graphs together; both kinds must work."""
+    from rdflib import ConjunctiveGraph, URIRef
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    store = SPARQLStore(endpoint)
+    graph = ConjunctiveGraph(store=store)
+    rows = list(graph.query(f"SELECT ?s WHERE {{ GRAPH <{DATA}data3.rdf> {{ ?s ?p ?o }} }}"))
+    assert [str(row[0]) for row in rows] == [f"{DATA}data3.rdf"]
+    assert graph.query("ASK { ?s ?p ?o }").askAnswer is True
+    constructed = graph.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{DATA}data1.rdf> {{ ?s ?p ?o }} }}").graph
+    assert (URIRef(f"{DATA}data1.rdf"), None, None) in constructed
+    assert len(list(store.triples((None, URIRef(RDF_TYPE.value), None)))) == 3
