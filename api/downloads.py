@@ -5,9 +5,11 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
+from fastapi import Path as PathParameter
 from fastapi.responses import StreamingResponse
 
 from certbridge.graph.export import EXPORT_FORMATS, export
@@ -53,7 +55,7 @@ def _spool() -> Path:
 
 
 @router.get("/graph.{format}", summary="The whole graph: ttl, nt, jsonld (union of graphs) or trig, nq (named graphs)")
-def graph(request: Request, format: str) -> StreamingResponse:
+def graph(request: Request, format: Annotated[str, PathParameter(examples=["ttl"])]) -> StreamingResponse:
     if format not in EXPORT_FORMATS:
         raise Problem(404, f"unknown format {format!r}; use {', '.join(EXPORT_FORMATS)}")
     path = _spool()
@@ -66,7 +68,23 @@ def graph(request: Request, format: str) -> StreamingResponse:
     )
 
 
-@router.get("/certificate-types.csv", summary="Every certificate type as CSV (illustrative and synthetic flagged)")
+@router.get(
+    "/certificate-types.csv",
+    summary="Every certificate type as CSV (illustrative and synthetic flagged)",
+    responses={
+        200: {
+            "content": {
+                "text/csv": {
+                    "example": "certificate,label_zh,label_en,issuer,occupation,grade,standard,illustrative,synthetic\n"
+                    "https://w3id.org/certbridge/id/certificate-type/IL-CT-js-hrss-spinner-senior-technician,"
+                    "江苏省人力资源和社会保障厅 纺纱工 高级技师（示例）,…,"
+                    "https://w3id.org/certbridge/id/organisation/js-hrss,6-04-02-01,"
+                    "https://w3id.org/certbridge/id/grade/senior-technician,,true,false\n"
+                }
+            }
+        }
+    },
+)
 def certificate_types(request: Request) -> StreamingResponse:
     path = _spool()
     answer = store_of(request).query(CERTIFICATE_TYPES, prefixes=PREFIXES, use_default_graph_as_union=True)

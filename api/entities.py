@@ -7,6 +7,7 @@ from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParameter
 from fastapi.responses import HTMLResponse, Response
 
 from certbridge.graph.describe import describe
@@ -36,7 +37,11 @@ def _described(request: Request, iri: str) -> dict:
 
 
 @router.get("/api/v1/{kind}/{key}", summary="An entity with its statements, labels and source graphs")
-def entity(request: Request, kind: str, key: str) -> dict:
+def entity(
+    request: Request,
+    kind: Annotated[str, PathParameter(examples=["issuers"])],
+    key: Annotated[str, PathParameter(examples=["hengfeng"])],
+) -> dict:
     """kind: certificates, occupations (by code), issuers or agreements."""
     if kind not in KINDS:
         raise Problem(404, f"unknown kind {kind!r}; use {', '.join(KINDS)}")
@@ -44,7 +49,7 @@ def entity(request: Request, kind: str, key: str) -> dict:
 
 
 @router.get("/id/{path:path}", summary="Linked-data dereferencing: HTML for browsers, RDF for RDF clients")
-def dereference(request: Request, path: str) -> Response:
+def dereference(request: Request, path: Annotated[str, PathParameter(examples=["organisation/hengfeng"])]) -> Response:
     iri = f"{ID}{path}"
     accept = request.headers.get("accept", "")
     if "text/html" in accept:
@@ -74,7 +79,12 @@ def dereference(request: Request, path: str) -> Response:
 @router.get("/api/v1/neighbourhood", summary="Nodes and edges around an entity, for the visualisation")
 def neighbourhood_of(
     request: Request,
-    id: Annotated[str, Query(description="an instance IRI, or kind/key such as occupation/6-04-02-01")],
+    id: Annotated[
+        str,
+        Query(
+            description="an instance IRI, or kind/key such as occupation/6-04-02-01", examples=["organisation/hengfeng"]
+        ),
+    ],
     depth: Annotated[int, Query(ge=1, le=3)] = 1,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> dict:

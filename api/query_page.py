@@ -77,11 +77,37 @@ def page() -> str:
     )
 
 
-@router.get("/query", response_class=HTMLResponse, summary="The query page for researchers (works offline)")
+@router.get(
+    "/query",
+    response_class=HTMLResponse,
+    summary="The query page for researchers (works offline)",
+    responses={200: {"content": {"text/html": {"example": "<!doctype html><html lang='zh'>… certbridge SPARQL …"}}}},
+)
 def query_page() -> HTMLResponse:
     return HTMLResponse(page())
 
 
-@router.get("/api/v1/examples", tags=["routes"], summary="The documented example SPARQL queries")
+@router.get(
+    "/api/v1/examples",
+    tags=["routes"],
+    summary="The documented example SPARQL queries",
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "examples": [
+                            {
+                                "name": "agreements-expiring-this-year",
+                                "description": "Recognition agreements whose validity ends in the current year.",
+                                "query": "SELECT ?agreement ?name ?validTo ?illustrative WHERE { … }",
+                            }
+                        ]
+                    }
+                }
+            }
+        }
+    },
+)
 def example_queries() -> dict:
     return {"examples": examples()}

@@ -70,7 +70,23 @@ def coverage(
         raise Problem(400, str(error)) from None
 
 
-@router.post("/what-if", summary="Coverage after adding hypothetical agreements (never stored)")
+WHAT_IF_EXAMPLE = (
+    "id,direction,party_refs,recognising_refs,recognised_refs,scope_occupation_codes,scope_min_grade,"
+    "scope_max_grade,scope_issuer_kinds,valid_from,valid_to\n"
+    "H1,mutual,region:370000;region:330000,,,6-04,,,,2024-01-01,\n"
+)
+
+
+@router.post(
+    "/what-if",
+    summary="Coverage after adding hypothetical agreements (never stored)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}, "example": WHAT_IF_EXAMPLE}},
+        }
+    },
+)
 async def what_if_endpoint(
     request: Request,
     by: Annotated[str, Query(description="region, occupation-group or issuer-kind")] = "region",

@@ -7,6 +7,8 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from certbridge.ontology import GRAPH
+
 from .problems import Problem
 from .query_page import page
 from .query_worker import Job
@@ -72,7 +74,44 @@ def _check(text: str) -> None:
         raise Problem(400, "federated queries (SERVICE) are refused: this public endpoint does not fetch other URLs")
 
 
-@router.get("/sparql", summary="SPARQL 1.1 query (GET ?query=); without a query, the service description")
+EXAMPLE_QUERY = "SELECT ?occupation ?label WHERE { ?occupation a cb:Occupation ; rdfs:label ?label } LIMIT 5"
+_GRAPH_PARAMETERS = [
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": {"type": "array", "items": {"type": "string", "format": "uri"}},
+        "description": description,
+        "example": [example],
+    }
+    for name, description, example in (
+        (
+            "default-graph-uri",
+            "the default graph (repeatable); without it, the union of all graphs",
+            f"{GRAPH}data/occupations",
+        ),
+        ("named-graph-uri", "a named graph GRAPH may use (repeatable)", f"{GRAPH}inferred"),
+    )
+]
+
+
+@router.get(
+    "/sparql",
+    summary="SPARQL 1.1 query (GET ?query=); without a query, the service description",
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "query",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "a SPARQL 1.1 query; the cb:, skos:, rdfs:, … prefixes are predeclared",
+                "example": EXAMPLE_QUERY,
+            },
+            *_GRAPH_PARAMETERS,
+        ]
+    },
+)
 def sparql_get(request: Request) -> Response:
     params = request.query_params
     if not any(name in params for name in ("query", "update")):
@@ -88,7 +127,23 @@ def sparql_get(request: Request) -> Response:
     )
 
 
-@router.post("/sparql", summary="SPARQL 1.1 query (POST form or application/sparql-query)")
+@router.post(
+    "/sparql",
+    summary="SPARQL 1.1 query (POST form or application/sparql-query)",
+    openapi_extra={
+        "parameters": _GRAPH_PARAMETERS,
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/sparql-query": {"schema": {"type": "string"}, "example": EXAMPLE_QUERY},
+                "application/x-www-form-urlencoded": {
+                    "schema": {"type": "object", "properties": {"query": {"type": "string"}}},
+                    "example": {"query": EXAMPLE_QUERY},
+                },
+            },
+        },
+    },
+)
 async def sparql_post(request: Request) -> Response:
     header = request.headers.get("content-type", "")
     content_type = header.split(";")[0].strip().lower()
