@@ -256,6 +256,7 @@ def serve(
     store: StoreOption = None,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request.")] = True,
 ) -> None:
     """Serve the store over HTTP: SPARQL at /sparql, REST under /api/v1, OpenAPI at /docs."""
     import uvicorn
@@ -270,7 +271,7 @@ def serve(
     except ValueError as error:
         raise fail(CertbridgeError(str(error))) from None
     typer.echo(f"serving {settings.store} at http://{host}:{port}/  (SPARQL: /sparql, API docs: /docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
 
 
 @app.command()

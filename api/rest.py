@@ -13,9 +13,10 @@ from certbridge.graph.routing import HOP_KINDS, find_routes
 from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.coverage import read_hypothetical, what_if
 from certbridge.graph.routing.resolve import resolve, search
+from certbridge.graph.store import current_version
 
 from .problems import Problem
-from .state import index_of
+from .state import index_of, settings_of
 
 router = APIRouter(prefix="/api/v1", tags=["routes"])
 
@@ -41,6 +42,18 @@ def routes(
         index, resolve(index, source), resolve(index, target), as_of=as_of, kinds=chosen, max_hops=max_hops, k=k
     )
     return answer.to_json()
+
+
+@router.get(
+    "/health",
+    summary="Liveness, and the store version served (cheap: the baseline of the API benchmark)",
+    responses={
+        200: {"content": {"application/json": {"example": {"status": "ok", "version": "v-20261126T201500Z-4242"}}}}
+    },
+)
+def health(request: Request) -> dict:
+    version = current_version(settings_of(request).store)
+    return {"status": "ok", "version": version.name if version else None}
 
 
 @router.get("/search", summary="Find certificate types and credentials by Chinese or English text, id or code")

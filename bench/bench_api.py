@@ -1,0 +1,263 @@
+"""Web-service benchmark: route lookups, search and SPARQL under load, against a trivial endpoint of the same app.
+
+Run by hand (not by CI), on a built store, with Debian's ``wrk`` installed::
+
+    python bench/bench_api.py --store syn40k-store [--seconds 20] [--connections 32]
+
+It starts ``certbridge serve`` on a loopback port (access log off), warms it up (routing index and
+search text loaded), then in one run:
+
+1. ``wrk`` on ``GET /api/v1/health`` (the baseline: same app, same server, no work);
+2. ``wrk`` on ``GET /api/v1/routes`` over many different pairs (half of one occupation, half random);
+3. ``wrk`` on ``GET /api/v1/search`` over Chinese, English, code and pinyin queries;
+4. the example queries of examples/ through ``/sparql`` (httpx, sequential) and directly on the store
+   (pyoxigraph in this process, serialised to SPARQL JSON like the endpoint does): median each, ratio;
+5. ``wrk`` on route lookups again while a client keeps an expensive SPARQL query running (it hits
+   the time limit and its worker is replaced): p95 against the quiet figure of step 2.
+
+wrk reports latency percentiles through a Lua ``done`` hook; errors are socket errors plus non-2xx
+answers. Server memory is the peak RSS of the server process (VmHWM), read at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+AS_OF = "2025-06-01"
+SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?b ?q ?c . ?c ?r ?d }"
+
+REPORT_LUA = """
+local paths = {}
+local i = 0
+init = function(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  i = math.random(#paths)
+end
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests": %d, "seconds": %.3f, "errors": %d, "non2xx": %d, ' ..
+    '"p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, "max_ms": %.2f}\\n',
+    summary.requests, summary.duration / 1e6, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3, latency.max / 1e3))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(store: Path, port: int) -> Iterator[subprocess.Popen]:
+    env = {**os.environ, "CERTBRIDGE_SPARQL_TIMEOUT_S": "5"}
+    command = [sys.executable, "-m", "certbridge.api", "serve", "--store", str(store), "--port", str(port)]
+    process = subprocess.Popen([*command, "--no-access-log"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200:
+                    break
+            time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wrk(base: str, paths: list[str], seconds: int, connections: int) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        script, listing = Path(folder) / "report.lua", Path(folder) / "paths.txt"
+        script.write_text(REPORT_LUA)
+        listing.write_text("\n".join(paths) + "\n")
+        command = ["wrk", f"-c{connections}", "-t2", f"-d{seconds}s", "--timeout", "10s", "-s", str(script)]
+        output = subprocess.run([*command, base, "--", str(listing)], capture_output=True, text=True, check=True)
+    line = next(x for x in output.stdout.splitlines() if x.startswith("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    result["per_second"] = round(result["requests"] / result["seconds"], 1)
+    return result
+
+
+def route_paths(store: Path, count: int, seed: int) -> list[str]:
+    """Pairs of certificate types: half within one occupation (most routes live there), half at random."""
+    from certbridge.graph.routing.index import index_for
+
+    index = index_for(store)
+    rng = random.Random(seed)
+    by_occupation: dict[str, list[str]] = {}
+    for cert in index.certificates.values():
+        by_occupation.setdefault(cert.occupation, []).append(cert.iri)
+    groups = [g for g in by_occupation.values() if len(g) > 1]
+    everything = list(index.certificates)
+    paths = []
+    for n in range(count):
+        a, b = rng.sample(rng.choice(groups), 2) if n % 2 == 0 else rng.sample(everything, 2)
+        paths.append("/api/v1/routes?" + urlencode({"from": a, "to": b, "as_of": AS_OF}))
+    return paths
+
+
+def search_paths(store: Path, count: int, seed: int) -> list[str]:
+    """Search texts from the data: Chinese and English label words, occupation codes, pinyin initials."""
+    from pypinyin import Style, lazy_pinyin
+
+    from certbridge.graph.routing.index import index_for
+
+    index = index_for(store)
+    rng = random.Random(seed)
+    labels = [zh for zh in index.occupation_labels.values() if zh]
+    codes = list(index.occupation_labels)
+    texts = []
+    for n in range(count):
+        kind = n % 4
+        if kind == 0:
+            texts.append(rng.choice(labels))
+        elif kind == 1:
+            texts.append(rng.choice(["senior technician", "technician", "Jiangsu", "Guangdong", "intermediate"]))
+        elif kind == 2:
+            texts.append(rng.choice(codes))
+        else:
+            texts.append("".join(s[0] for s in lazy_pinyin(rng.choice(labels), style=Style.NORMAL)))
+    return ["/api/v1/search?" + urlencode({"q": text, "limit": 20}) for text in texts]
+
+
+def sparql_overhead(store: Path, base: str, repeats: int) -> list[dict]:
+    """Each example query, directly on the store and through /sparql, median of *repeats* runs each."""
+    import pyoxigraph as ox
+
+    from certbridge.examples import EXAMPLES_DIR
+    from certbridge.graph.store import open_store
+    from certbridge.ontology import PREFIXES
+
+    direct_store = open_store(store)
+    rows = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for path in sorted(EXAMPLES_DIR.glob("*.rq")):
+            text = path.read_text(encoding="utf-8")
+            for _ in range(3):  # every worker process has opened the store and seen the query once
+                client.post("/sparql", data={"query": text})
+            direct, served = [], []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                answer = direct_store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+                if isinstance(answer, ox.QueryTriples):
+                    answer.serialize(format=ox.RdfFormat.TURTLE)
+                else:
+                    answer.serialize(format=ox.QueryResultsFormat.JSON)
+                direct.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                response = client.post("/sparql", data={"query": text})
+                served.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise SystemExit(f"{path.name}: HTTP {response.status_code}: {response.text[:200]}")
+            d, s = statistics.median(direct) * 1000, statistics.median(served) * 1000
+            rows.append(
+                {"query": path.stem, "direct_ms": round(d, 1), "endpoint_ms": round(s, 1), "ratio": round(s / d, 2)}
+            )
+    return rows
+
+
+@contextlib.contextmanager
+def slow_queries(base: str) -> Iterator[list[int]]:
+    """A client that keeps an expensive query running (each one hits the time limit) until the block ends."""
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def loop() -> None:
+        with httpx.Client(base_url=base, timeout=120) as client:
+            while not stop.is_set():
+                statuses.append(client.get("/sparql", params={"query": SLOW_QUERY}).status_code)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    time.sleep(1.0)
+    try:
+        yield statuses
+    finally:
+        stop.set()
+        thread.join(timeout=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, required=True)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--pairs", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    routes, searches = route_paths(args.store, args.pairs, args.seed), search_paths(args.store, 400, args.seed)
+    with server(args.store, port) as process:
+        started = time.perf_counter()
+        httpx.get(base + routes[0], timeout=600)  # loads the routing index (from its cache when built before)
+        httpx.get(base + searches[0], timeout=600)
+        warm = time.perf_counter() - started
+        for path in routes[:200]:  # touches the occupation graphs of the first pairs, as a running service has
+            httpx.get(base + path, timeout=60)
+        results = {"warm_up_s": round(warm, 1)}
+        results["health"] = wrk(base, ["/api/v1/health"], args.seconds, args.connections)
+        results["routes"] = wrk(base, routes, args.seconds, args.connections)
+        results["search"] = wrk(base, searches, args.seconds, args.connections)
+        results["sparql"] = sparql_overhead(args.store, base, args.repeats)
+        with slow_queries(base) as statuses:
+            results["routes_with_slow_query"] = wrk(base, routes, args.seconds, args.connections)
+        results["slow_query_statuses"] = sorted(set(statuses))
+        results["server_peak_rss_mb"] = round(peak_rss_mb(process.pid))
+    print(json.dumps(results, indent=2))
+    report(results)
+
+
+def report(results: dict) -> None:
+    health, routes = results["health"], results["routes"]
+    print(
+        f"\nwarm-up (index + search text): {results['warm_up_s']} s; server peak RSS {results['server_peak_rss_mb']} MB"
+    )
+    print(f"{'load (wrk)':<28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>7}")
+    for name in ("health", "routes", "search", "routes_with_slow_query"):
+        r = results[name]
+        errors = r["errors"] + r["non2xx"]
+        figures = [r[key] for key in ("per_second", "p50_ms", "p95_ms", "p99_ms", "max_ms")] + [errors]
+        print(f"{name:<28} " + " ".join(f"{value:>8}" for value in figures))
+    print(f"routes throughput / health: {routes['per_second'] / health['per_second']:.0%}")
+    slow = results["routes_with_slow_query"]
+    print(f"routes p95 with a slow query running / quiet: {slow['p95_ms'] / routes['p95_ms']:.2f}x")
+    print(f"slow query answers: {results['slow_query_statuses']}")
+    print(f"\n{'example query':<44} {'direct ms':>10} {'/sparql ms':>11} {'ratio':>6}")
+    for row in results["sparql"]:
+        print(f"{row['query']:<44} {row['direct_ms']:>10} {row['endpoint_ms']:>11} {row['ratio']:>6}")
+
+
+if __name__ == "__main__":
+    main()
