@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from certbridge.graph.routing.model import HOP_KINDS
 
-from . import downloads, entities, problems, query_page, rest, sparql, writes
+from . import downloads, entities, problems, query_page, rest, sparql, viz, writes
 from .settings import Settings
 
 
@@ -40,4 +40,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(downloads.router)
     app.include_router(entities.router)
     app.include_router(writes.router)
+    app.include_router(viz.router)
     return app

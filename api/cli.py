@@ -24,9 +24,10 @@ from rich.table import Table
 from certbridge.data import DATA_DIR
 from certbridge.graph import build as builder
 from certbridge.graph import writes
-from certbridge.graph.errors import CertbridgeError, DataError
+from certbridge.graph.errors import CertbridgeError, DataError, NotFound
 from certbridge.graph.export import EXPORT_FORMATS, export
 from certbridge.graph.info import describe
+from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.query import as_table, is_negative, run_query, serialize
 from certbridge.graph.routing import HOP_KINDS, find_routes
 from certbridge.graph.routing.coverage import Coverage, read_hypothetical, what_if
@@ -36,6 +37,10 @@ from certbridge.graph.routing.resolve import resolve
 from certbridge.graph.routing.rules import QualityBar
 from certbridge.graph.store import open_store
 from certbridge.graph.synth import synthesise
+from certbridge.ontology import ID
+from certbridge.visualize.model import View
+from certbridge.visualize.render import render_html
+from certbridge.visualize.views import agreement_map, coverage_view, node_view, route_view
 
 from .route_text import render
 from .settings import STORE_ENV, Settings, resolve_store
@@ -371,6 +376,94 @@ def info(
         for name, count in counts.items():
             table.add_row(name, f"{count:,}")
         out.print(table)
+
+
+viz_app = typer.Typer(help="Write a graph view as one self-contained HTML file (opens from disk, no server).")
+app.add_typer(viz_app, name="viz")
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")]
+LangOption = Annotated[str, typer.Option("--lang", help="Labels first shown: zh or en (the page switches).")]
+MaxNodesOption = Annotated[int, typer.Option("--max-nodes", min=10, help="Beyond this, nodes are aggregated.")]
+
+
+def _write_view(view: View, out: Path, lang: str) -> None:
+    if lang not in ("zh", "en"):
+        raise fail(CertbridgeError(f"--lang {lang!r}: use zh or en"))
+    out.write_text(render_html(view, served=False, language=lang), encoding="utf-8")
+    typer.echo(f"wrote {out} ({len(view.nodes)} nodes, {len(view.edges)} edges)")
+
+
+@viz_app.command("route")
+def viz_route(
+    source: Annotated[str, typer.Argument(metavar="FROM", help="Certificate type: IRI, id, or search text.")],
+    target: Annotated[str, typer.Argument(metavar="TO", help="Certificate type or credential.")],
+    out: OutOption,
+    store: StoreOption = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default today).")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=10)] = 3,
+    lang: LangOption = "zh",
+) -> None:
+    """The route view of FROM -> TO."""
+    try:
+        index = index_for(resolve_store(store))
+        answer = find_routes(index, resolve(index, source), resolve(index, target), as_of=_day(as_of), k=k)
+    except CertbridgeError as error:
+        raise fail(error) from None
+    _write_view(route_view(answer.to_json()), out, lang)
+
+
+@viz_app.command("node")
+def viz_node(
+    entity: Annotated[str, typer.Argument(metavar="ID", help="An instance IRI or kind/key, e.g. organisation/mohrss.")],
+    out: OutOption,
+    store: StoreOption = None,
+    depth: Annotated[int, typer.Option("--depth", min=1, max=3)] = 1,
+    max_nodes: MaxNodesOption = 500,
+    lang: LangOption = "zh",
+) -> None:
+    """The neighbourhood view of ID."""
+    iri = entity if entity.startswith("http") else f"{ID}{entity}"
+    try:
+        found = neighbourhood(open_store(resolve_store(store)), iri, depth=depth, limit=max_nodes * 4)
+    except CertbridgeError as error:
+        raise fail(error) from None
+    if found is None:
+        raise fail(NotFound(f"nothing is known about <{iri}>", hint="give an IRI or kind/key such as occupation/6-04"))
+    _write_view(node_view(found.to_json(), max_nodes=max_nodes), out, lang)
+
+
+@viz_app.command("agreements")
+def viz_agreements(
+    out: OutOption,
+    store: StoreOption = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default today).")] = None,
+    max_nodes: MaxNodesOption = 500,
+    lang: LangOption = "zh",
+) -> None:
+    """The agreement map (with its year slider)."""
+    try:
+        view = agreement_map(index_for(resolve_store(store)), _day(as_of) or date.today(), max_nodes=max_nodes)
+    except CertbridgeError as error:
+        raise fail(error) from None
+    _write_view(view, out, lang)
+
+
+@viz_app.command("coverage")
+def viz_coverage(
+    out: OutOption,
+    store: StoreOption = None,
+    by: Annotated[str, typer.Option("--by", help="region, occupation-group or issuer-kind")] = "region",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default today).")] = None,
+    sample: Annotated[int | None, typer.Option("--sample", min=1, help="A random sample of N occupations.")] = None,
+    lang: LangOption = "zh",
+) -> None:
+    """The coverage heat map."""
+    try:
+        table = coverage_of(index_for(resolve_store(store)), by=by, as_of=_day(as_of), max_occupations=sample)
+    except CertbridgeError as error:
+        raise fail(error) from None
+    except ValueError as error:
+        raise fail(CertbridgeError(str(error))) from None
+    _write_view(coverage_view(table), out, lang)
 
 
 def main() -> None:

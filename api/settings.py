@@ -30,6 +30,7 @@ SPARQL_MAX_ROWS_ENV = "CERTBRIDGE_SPARQL_MAX_ROWS"
 SPARQL_TIMEOUT_ENV = "CERTBRIDGE_SPARQL_TIMEOUT_S"
 SPARQL_WORKERS_ENV = "CERTBRIDGE_SPARQL_WORKERS"
 WRITE_TOKEN_ENV = "CERTBRIDGE_WRITE_TOKEN"
+VIZ_MAX_NODES_ENV = "CERTBRIDGE_VIZ_MAX_NODES"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,8 @@ class Settings:
     sparql_workers: int = 2
     #: the bearer token writes must present; None disables writes
     write_token: str | None = None
+    #: the most nodes a graph view ships to the browser; beyond it, nodes are aggregated
+    viz_max_nodes: int = 500
 
     @classmethod
     def from_environment(cls, store: Path | None = None) -> Settings:
@@ -51,6 +54,7 @@ class Settings:
             _number(SPARQL_TIMEOUT_ENV, "10", float),
             _number(SPARQL_WORKERS_ENV, "2", int),
             os.environ.get(WRITE_TOKEN_ENV) or None,
+            _number(VIZ_MAX_NODES_ENV, "500", int),
         )
 
 

@@ -125,6 +125,27 @@ def coverage(
     return result
 
 
+def cell_pairs(
+    index: RoutingIndex, *, by: str, row: str, column: str, as_of: date, limit: int = 200
+) -> list[tuple[str, str, bool]]:
+    """The ordered pairs behind one coverage cell (certificate group *row*, required group *column*), and
+    whether each has a formal-recognition route; at most *limit* (uncovered ones first)."""
+    if by not in GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r}; use {', '.join(GROUPINGS)}")
+    found: list[tuple[str, str, bool]] = []
+    for occupation in sorted(index.by_occupation):
+        members = index.by_occupation[occupation]
+        if not any(_group(index, iri, by) == row for iri in members):
+            continue
+        eligible, covered = covered_pairs(index, occupation, as_of)
+        found += [
+            (a, b, (a, b) in covered)
+            for a, b in eligible
+            if _group(index, a, by) == row and _group(index, b, by) == column
+        ]
+    return sorted(found, key=lambda pair: (pair[2], pair[0], pair[1]))[:limit]
+
+
 def what_if(
     index: RoutingIndex,
     agreements: list[Agreement],

@@ -1,0 +1,146 @@
+"""The graph views at /viz: route, neighbourhood, agreement map and coverage, as pages that call the API."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from certbridge.graph.neighbourhood import neighbourhood
+from certbridge.graph.routing import find_routes
+from certbridge.graph.routing.coverage import cell_pairs
+from certbridge.graph.routing.coverage import coverage as coverage_of
+from certbridge.graph.routing.index import RoutingIndex
+from certbridge.graph.routing.resolve import resolve
+from certbridge.ontology import ID
+from certbridge.visualize.model import View, hop_legend
+from certbridge.visualize.render import render_html
+from certbridge.visualize.views import agreement_map, coverage_view, node_view, route_view
+
+from .problems import Problem
+from .state import index_of, settings_of, store_of
+
+router = APIRouter(prefix="/viz", tags=["views"], default_response_class=HTMLResponse)
+
+_PAGE = {200: {"content": {"text/html": {"example": "<!doctype html>… certbridge graph view …"}}}}
+
+
+@router.get("", summary="The views, with a search form", responses=_PAGE)
+def index_page() -> HTMLResponse:
+    links = [
+        ("/viz/route", "路径 / Route view"),
+        ("/viz/node?id=organisation/mohrss", "关联 / Neighbourhood view"),
+        ("/viz/agreements", "互认协议地图 / Agreement map"),
+        ("/viz/coverage", "覆盖率 / Coverage heat map"),
+    ]
+    items = "".join(f"<li><a href='{href}'>{text}</a></li>" for href, text in links)
+    return HTMLResponse(
+        f"<!doctype html><meta charset='utf-8'><title>certbridge views</title><h1>certbridge</h1><ul>{items}</ul>"
+    )
+
+
+@router.get("/route", summary="Route view: the k routes between two certificates", responses=_PAGE)
+def route_page(
+    request: Request,
+    source: Annotated[str | None, Query(alias="from", examples=["IL-CT-hengfeng-spinner-senior-technician"])] = None,
+    target: Annotated[str | None, Query(alias="to", examples=["IL-CT-js-hrss-spinner-senior-technician"])] = None,
+    as_of: Annotated[date | None, Query(examples=["2025-01-01"])] = None,
+    k: Annotated[int, Query(ge=1, le=10)] = 3,
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+) -> HTMLResponse:
+    if not source or not target:
+        empty = View("route", "选择两个证书", "Pick two certificates", legend=hop_legend(), data={"answer": None})
+        return HTMLResponse(render_html(empty, served=True, language=lang))
+    index = index_of(request)
+    answer = find_routes(index, resolve(index, source), resolve(index, target), as_of=as_of, k=k).to_json()
+    return HTMLResponse(render_html(route_view(answer), served=True, language=lang))
+
+
+@router.get("/node", summary="Neighbourhood view of any entity, expandable by clicking", responses=_PAGE)
+def node_page(
+    request: Request,
+    id: Annotated[str, Query(examples=["organisation/mohrss"])],
+    depth: Annotated[int, Query(ge=1, le=3)] = 1,
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+) -> HTMLResponse:
+    limit = settings_of(request).viz_max_nodes
+    iri = id if id.startswith("http") else f"{ID}{id}"
+    found = neighbourhood(store_of(request), iri, depth=depth, limit=limit * 4)
+    if found is None:
+        raise Problem(404, f"nothing is known about <{iri}>")
+    return HTMLResponse(render_html(node_view(found.to_json(), max_nodes=limit), served=True, language=lang))
+
+
+@router.get(
+    "/agreements",
+    summary="Agreement map: regions and issuers linked by agreements, with a year slider",
+    responses=_PAGE,
+)
+def agreements_page(
+    request: Request,
+    as_of: Annotated[date | None, Query(examples=["2025-01-01"])] = None,
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+) -> HTMLResponse:
+    view = agreement_map(index_of(request), as_of or date.today(), max_nodes=settings_of(request).viz_max_nodes)
+    return HTMLResponse(render_html(view, served=True, language=lang))
+
+
+@router.get("/coverage", summary="Coverage heat map; each cell links to the pairs behind it", responses=_PAGE)
+def coverage_page(
+    request: Request,
+    by: Annotated[str, Query(examples=["region"])] = "region",
+    as_of: Annotated[date | None, Query(examples=["2025-01-01"])] = None,
+    sample: Annotated[int | None, Query(ge=1)] = None,
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+) -> HTMLResponse:
+    try:
+        table = coverage_of(index_of(request), by=by, as_of=as_of, max_occupations=sample)
+    except ValueError as error:
+        raise Problem(400, str(error)) from None
+    return HTMLResponse(render_html(coverage_view(table), served=True, language=lang))
+
+
+@router.get("/coverage/cell", summary="The certificate pairs behind one coverage cell, each linking to its route view")
+def coverage_cell(
+    request: Request,
+    by: Annotated[str, Query(examples=["region"])],
+    source: Annotated[str, Query(alias="from", examples=["Shandong"])],
+    target: Annotated[str, Query(alias="to", examples=["Jiangsu"])],
+    as_of: Annotated[date | None, Query(examples=["2025-01-01"])] = None,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 200,
+) -> HTMLResponse:
+    index = index_of(request)
+    day = as_of or date.today()
+    try:
+        pairs = cell_pairs(index, by=by, row=source, column=target, as_of=day, limit=limit)
+    except ValueError as error:
+        raise Problem(400, str(error)) from None
+    rows = "".join(
+        f"<tr><td>{_label(index, a)}</td><td>{_label(index, b)}</td><td>{'✓' if covered else '—'}</td>"
+        f"<td><a href='/viz/route?{_query(a, b, day)}'>路径 / routes</a></td></tr>"
+        for a, b, covered in pairs
+    )
+    return HTMLResponse(
+        "<!doctype html><meta charset='utf-8'><title>certbridge coverage cell</title>"
+        f"<h1>{_escape(source)} → {_escape(target)} ({_escape(by)}, {day})</h1>"
+        "<table><tr><th>持证 / held</th><th>要求 / required</th><th>正式认可 / formal route</th><th></th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def _label(index: RoutingIndex, iri: str) -> str:
+    cert = index.certificates[iri]
+    flag = " [示例/ILLUSTRATIVE]" if cert.illustrative else " [合成/SYNTHETIC]" if cert.synthetic else ""
+    return _escape((cert.label_zh or iri) + flag)
+
+
+def _escape(text: str) -> str:
+    return html.escape(text)
+
+
+def _query(a: str, b: str, day: date) -> str:
+    return _escape(urlencode({"from": a, "to": b, "as_of": day.isoformat()}))

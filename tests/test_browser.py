@@ -1,0 +1,238 @@
+"""The graph views in a real browser: Debian's chromium driven by Playwright, against a real uvicorn server.
+
+Every request to a host other than loopback is blocked, and the test fails if the page even tried one.
+Screenshots go to artifacts/screenshots/ (not committed) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+import httpx
+import pytest
+
+from certbridge.api.settings import Settings
+from conftest import Cli
+from test_api import serving
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+SOURCE, TARGET = "IL-CT-hengfeng-spinner-senior-technician", "IL-CT-js-hrss-spinner-senior-technician"
+AS_OF = "2025-01-01"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("chromium is not installed: .ci/run installs Debian's chromium for these tests")
+    pytest.skip("Debian's chromium is not installed here", allow_module_level=True)
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(real_store: Path) -> Iterator[str]:
+    with serving(Settings(real_store, viz_max_nodes=500)) as url:
+        yield url
+
+
+class Page:
+    """A browser page that blocks non-loopback requests and collects console errors."""
+
+    def __init__(self, browser: object) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _route(self, route: object) -> None:
+        url = urlparse(route.request.url)
+        if url.scheme in ("file", "data", "blob") or url.hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def open(self, url: str) -> dict:
+        self.page.goto(url)
+        self.page.wait_for_function("window.certbridgeView && window.certbridgeView.stable", timeout=30_000)
+        return self.state()
+
+    def state(self) -> dict:
+        return self.page.evaluate(
+            "({nodes: certbridgeView.nodes, edges: certbridgeView.edges, language: certbridgeView.language,"
+            " expanded: certbridgeView.expanded, errors: certbridgeView.errors})"
+        )
+
+    def drawn_pixels(self) -> int:
+        return self.page.evaluate(
+            """() => { const c = document.querySelector('#network canvas');
+                 const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                 let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"""
+        )
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        assert self.blocked == [], f"the page tried to reach the internet: {self.blocked}"
+        assert self.errors == [], f"browser console errors: {self.errors}"
+        self.context.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[Page]:
+    opened = Page(browser)
+    yield opened
+    opened.close()
+
+
+def route_url(base: str, **extra: str) -> str:
+    return f"{base}/viz/route?" + urlencode({"from": SOURCE, "to": TARGET, "as_of": AS_OF, **extra})
+
+
+def expected_counts(base: str) -> tuple[int, int]:
+    answer = httpx.get(f"{base}/api/v1/routes", params={"from": SOURCE, "to": TARGET, "as_of": AS_OF}).json()
+    steps = [s for r in answer["routes"] for s in r["steps"]]
+    nodes = {end["iri"] for s in steps for end in (s["source"], s["target"])}
+    hops = {(s["source"]["iri"], s["target"]["iri"], s["kind"], s["evidence"]["iri"]) for s in steps}
+    return len(nodes), len(hops)
+
+
+def test_route_view_renders_what_the_api_answers(page: Page, base_url: str) -> None:
+    state = page.open(route_url(base_url))
+    assert (state["nodes"], state["edges"]) == expected_counts(base_url)
+    assert page.drawn_pixels() > 2_000, "the vis-network canvas has drawn the graph"
+    assert page.page.locator("#data-warning .badge.illustrative").is_visible()
+    assert page.page.evaluate("certbridgeView.network.getSelectedEdges().length") > 0, "the best route is highlighted"
+    page.shot("route-view")
+
+
+def test_clicking_an_edge_shows_its_evidence_and_sources(page: Page, base_url: str) -> None:
+    page.open(route_url(base_url))
+    point = page.page.evaluate("certbridgeView.edgeMidpoint('hop-1')")
+    page.page.mouse.click(point["x"], point["y"])
+    panel = page.page.locator("#panel")
+    panel.wait_for(state="visible")
+    text = panel.inner_text()
+    assert "IL-AG01" in text or "示例：鲁苏" in text
+    assert "ILLUSTRATIVE" in text or "示例" in text
+    assert "inferred" in text or "asserted" in text
+    page.shot("route-view-evidence")
+
+
+def test_the_language_switch_changes_the_labels(page: Page, base_url: str) -> None:
+    page.open(route_url(base_url))
+    label_of = (
+        f"certbridgeView.network.body.data.nodes.get('https://w3id.org/certbridge/id/certificate-type/{TARGET}').label"
+    )
+    chinese = page.page.evaluate(label_of)
+    page.page.click("#language")
+    english = page.page.evaluate(label_of)
+    assert "江苏" in chinese and "Jiangsu" in english
+    assert page.page.locator("h2").first.inner_text() == "Legend"
+    page.page.click("#language")
+    assert page.page.evaluate(label_of) == chinese
+    page.shot("route-view-english")
+
+
+def test_searching_and_picking_two_certificates_shows_their_route(page: Page, base_url: str) -> None:
+    page.open(f"{base_url}/viz/route")
+    for side, text in (("from", "恒丰 高级技师"), ("to", "江苏 纺纱工 高级技师")):
+        page.page.fill(f"#pick-{side}", text)
+        page.page.wait_for_function(f"document.querySelectorAll('#pick-{side}-list option').length > 0")
+        first = page.page.evaluate(f"document.querySelector('#pick-{side}-list option').value")
+        page.page.fill(f"#pick-{side}", first)
+    page.page.fill("input[name=as_of]", AS_OF)
+    page.page.click("#pick button[type=submit]")
+    page.page.wait_for_url("**/viz/route?**")
+    page.page.wait_for_function("window.certbridgeView && window.certbridgeView.stable")
+    assert (page.state()["nodes"], page.state()["edges"]) == expected_counts(base_url)
+    assert page.page.evaluate("certbridgeView.network.getSelectedEdges().length") > 0
+    page.shot("route-view-picked")
+
+
+def test_neighbourhood_expands_by_clicking_without_reloading(page: Page, base_url: str) -> None:
+    before = page.open(f"{base_url}/viz/node?id=organisation/hengfeng")
+    page.page.evaluate("window.notReloaded = true")
+    other = page.page.evaluate(
+        "certbridgeView.network.body.data.nodes.getIds().find(id => id.includes('/occupation/'))"
+        " || certbridgeView.network.body.data.nodes.getIds()[1]"
+    )
+    point = page.page.evaluate(f"certbridgeView.nodePoint({other!r})")
+    page.page.mouse.click(point["x"], point["y"])
+    page.page.wait_for_function("certbridgeView.expanded === 1")
+    after = page.state()
+    assert after["nodes"] > before["nodes"], "clicking fetched the node's neighbours from the API"
+    assert page.page.evaluate("window.notReloaded === true")
+    page.shot("node-view-expanded")
+
+
+def test_node_view_aggregates_beyond_the_setting(browser: object, real_store: Path) -> None:
+    with serving(Settings(real_store, viz_max_nodes=15)) as url:
+        page = Page(browser)
+        state = page.open(f"{url}/viz/node?id=region/440000&depth=2")
+        assert state["nodes"] <= 15
+        assert page.page.locator(".aggregated").first.is_visible()
+        page.shot("node-view-aggregated")
+        page.close()
+
+
+def test_agreement_map_year_slider_shows_recognition_growing(page: Page, base_url: str) -> None:
+    page.open(f"{base_url}/viz/agreements?as_of={AS_OF}")
+    slider = page.page.locator("#year")
+    first, last = int(slider.get_attribute("min")), int(slider.get_attribute("max"))
+    visible = {}
+    for year in (first, last):
+        slider.fill(str(year))
+        visible[year] = page.page.evaluate("certbridgeView.visibleEdges")
+    assert visible[first] < visible[last]
+    page.shot("agreement-map")
+
+
+def test_coverage_heat_map_links_to_the_pairs_behind_a_cell(page: Page, base_url: str) -> None:
+    page.open(f"{base_url}/viz/coverage?as_of={AS_OF}")
+    cells = page.page.locator("#heatmap td a")
+    assert cells.count() > 0
+    page.shot("coverage")
+    cells.first.click()
+    page.page.wait_for_url("**/viz/coverage/cell?**")
+    assert page.page.locator("table tr").count() > 1
+
+
+def test_the_standalone_file_renders_the_same_from_disk(
+    page: Page, base_url: str, real_store: Path, cli: Cli, tmp_path: Path
+) -> None:
+    out = tmp_path / "route.html"
+    result = cli("viz", "route", SOURCE, TARGET, "--as-of", AS_OF, "--store", real_store, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    state = page.open(out.as_uri())
+    assert (state["nodes"], state["edges"]) == expected_counts(base_url)
+    assert page.drawn_pixels() > 2_000
+    page.shot("route-view-file")
+    node = tmp_path / "node.html"
+    assert cli("viz", "node", "organisation/hengfeng", "--store", real_store, "-o", node).exit_code == 0
+    assert page.open(node.as_uri())["nodes"] > 1

@@ -1,0 +1,116 @@
+"""The view model (pure): which nodes and edges each view shows, their styles, and the offline page."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from certbridge.graph.neighbourhood import neighbourhood
+from certbridge.graph.routing import find_routes
+from certbridge.graph.routing.coverage import coverage
+from certbridge.graph.routing.index import index_for
+from certbridge.graph.routing.rules import agreement_in_force
+from certbridge.graph.store import open_store
+from certbridge.ontology import ID
+from certbridge.visualize.model import HOP_STYLES, View, ViewEdge, ViewNode, aggregate
+from certbridge.visualize.render import render_html
+from certbridge.visualize.views import agreement_map, coverage_view, node_view, route_view
+
+CT = f"{ID}certificate-type/"
+SOURCE, TARGET = f"{CT}IL-CT-hengfeng-spinner-senior-technician", f"{CT}IL-CT-js-hrss-spinner-senior-technician"
+DAY = date(2025, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def answer(mini_store: Path) -> dict:
+    return find_routes(index_for(mini_store), SOURCE, TARGET, as_of=DAY, k=3).to_json()
+
+
+def test_route_view_has_one_node_per_certificate_and_one_edge_per_distinct_hop(answer: dict) -> None:
+    view = route_view(answer)
+    steps = [step for route in answer["routes"] for step in route["steps"]]
+    ends = {end["iri"] for step in steps for end in (step["source"], step["target"])}
+    hops = {(s["source"]["iri"], s["target"]["iri"], s["kind"], s["evidence"]["iri"]) for s in steps}
+    assert {n.id for n in view.nodes} == ends and len(view.edges) == len(hops)
+    for edge in view.edges:
+        assert edge.colour == HOP_STYLES[edge.kind][0]
+        assert edge.details["evidence"]["iri"] and edge.details["derivation"] in ("asserted", "inferred")
+    assert {n.id for n in view.nodes if n.highlight} == {SOURCE, TARGET}
+    assert sorted({r for e in view.edges for r in e.routes}) == list(range(1, len(answer["routes"]) + 1))
+
+
+def test_illustrative_records_say_so_in_both_languages(answer: dict) -> None:
+    view = route_view(answer)
+    assert view.illustrative
+    flagged = [n for n in view.nodes if n.illustrative]
+    assert flagged and all(("示例" in n.label_zh) and ("illustrative" in n.label_en.lower()) for n in flagged)
+
+
+def test_no_route_shows_the_explanation_and_the_nearest_certificates(mini_store: Path) -> None:
+    index = index_for(mini_store)
+    source = f"{CT}IL-CT-zj-assoc-spinner-senior"
+    answer = find_routes(index, source, TARGET, as_of=DAY).to_json()
+    assert answer["no_route"]
+    view = route_view(answer)
+    assert any("No route" in en for _, en in view.notes) and any("Missing" in en for _, en in view.notes)
+    near = {e["iri"] for e in answer["no_route"]["target_reached_from"]}
+    assert near <= {n.id for n in view.nodes}
+    assert all(e.kind == "nearest" and e.dashes for e in view.edges)
+
+
+def test_neighbourhood_is_aggregated_beyond_the_limit(mini_store: Path) -> None:
+    found = neighbourhood(open_store(mini_store), f"{ID}region/370000", depth=2, limit=2000).to_json()
+    assert len(found["nodes"]) > 12
+    whole = node_view(found, max_nodes=1000)
+    small = node_view(found, max_nodes=12)
+    assert len(small.nodes) <= 12 and small.aggregated
+    groups = [n for n in small.nodes if n.kind == "group"]
+    kept = len(small.nodes) - len(groups)
+    assert sum(g.size for g in groups) + kept == len(whole.nodes)
+    assert small.node(f"{ID}region/370000") is not None, "the centre is never aggregated"
+    ids = {n.id for n in small.nodes}
+    assert all(e.source in ids and e.target in ids for e in small.edges)
+
+
+def test_aggregate_keeps_small_views_unchanged() -> None:
+    view = View("node", "t", "t", nodes=[ViewNode("a", "region", "a", "a")], edges=[])
+    assert aggregate(view, 10, keep={"a"}) is view and not view.aggregated
+
+
+def test_agreement_map_directions_and_states_by_year(mini_store: Path) -> None:
+    index = index_for(mini_store)
+    view = agreement_map(index, DAY)
+    by_agreement = {e.details["agreement"].rsplit("/", 1)[-1]: e for e in view.edges}
+    assert by_agreement["IL-AG01"].arrows == "to;from" and by_agreement["IL-AG02"].arrows == "to"
+    expired = index.agreements[f"{ID}agreement/IL-AG02"]
+    for year, state in by_agreement["IL-AG02"].states.items():
+        in_force = agreement_in_force(expired, date(int(year), 12, 31))[0]
+        assert (state == "in-force") == in_force
+    assert by_agreement["IL-AG02"].states["2019"] == "in-force" and by_agreement["IL-AG02"].states["2021"] == "expired"
+    assert by_agreement["MR09"].kind == "no-recognition", "cooperation without recognition is not drawn as recognition"
+    one_way = by_agreement["IL-AG02"]
+    assert one_way.source == f"{ID}region/370000" and one_way.target == f"{ID}region/130000"
+
+
+def test_coverage_view_holds_every_cell(mini_store: Path) -> None:
+    table = coverage(index_for(mini_store), as_of=DAY)
+    view = coverage_view(table)
+    assert len(view.data["cells"]) == len(table.cells)
+    assert view.data["total"] == {"pairs": table.total.pairs, "covered": table.total.covered}
+
+
+def test_the_page_loads_nothing_from_the_network(answer: dict) -> None:
+    page = render_html(route_view(answer))
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=\s*[\"']?(https?:)?//", page, re.IGNORECASE)
+    assert "@import" not in page and "vis.Network" in page
+    assert SOURCE in page and "hop-1" in page
+
+
+def test_script_data_cannot_close_the_script_element() -> None:
+    hostile = ViewNode("x", "other", "</script><script>alert(1)</script>", "x")
+    view = View("node", "t", "t", nodes=[hostile], edges=[ViewEdge("e", "x", "x", "link")])
+    page = render_html(view)
+    assert "</script><script>alert(1)" not in page

@@ -1,0 +1,119 @@
+"""Draw a View as one self-contained HTML page: pyvis builds the vis-network data, our template the page.
+
+Why not pyvis's own template: it loads Bootstrap from a CDN in every mode, and its "in_line" mode still
+links vis-network's CSS from cdnjs. Policy staff often sit on intranets, so the page inlines
+vis-network (the copy pyvis ships), its CSS and our script: it opens from disk with no network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+import pyvis
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pyvis.network import Network
+
+from .model import NODE_STYLES, View
+
+HERE = Path(__file__).parent
+VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
+
+#: Physics runs a bounded stabilisation, then the page turns it off (pyvis leaves it on: minutes at 1,500 nodes).
+OPTIONS = {
+    "physics": {
+        "enabled": True,
+        "solver": "forceAtlas2Based",
+        "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 120, "avoidOverlap": 0.4},
+        "stabilization": {"enabled": True, "iterations": 300, "updateInterval": 50, "fit": True},
+        "minVelocity": 1.0,
+    },
+    "edges": {"smooth": {"enabled": True, "type": "dynamic"}, "font": {"size": 11, "align": "middle"}},
+    "nodes": {"font": {"size": 13}, "borderWidth": 1},
+    "interaction": {"hover": True, "navigationButtons": False, "multiselect": False, "tooltipDelay": 150},
+    "layout": {"improvedLayout": False, "randomSeed": 7},
+}
+
+
+def to_network(view: View, language: str = "zh") -> Network:
+    """The pyvis network of *view* (labels in *language*; the page switches them)."""
+    network = Network(directed=True, cdn_resources="remote")
+    for node in view.nodes:
+        shape, colour, _, _ = NODE_STYLES.get(node.kind, NODE_STYLES["other"])
+        flagged = node.illustrative or node.synthetic
+        network.add_node(
+            node.id,
+            label=node.label_zh if language == "zh" else node.label_en,
+            shape=shape,
+            color={
+                "background": colour,
+                "border": "#c0392b" if flagged else "#1a1a1a" if node.highlight else "#7f8c8d",
+            },
+            borderWidth=4 if node.highlight else 2 if flagged else 1,
+            shapeProperties={"borderDashes": [6, 4] if flagged else False},
+            **({"value": node.size} if node.kind == "group" else {}),
+        )
+    parallel: Counter[frozenset[str]] = Counter()
+    for edge in view.edges:
+        pair = frozenset((edge.source, edge.target))
+        nth = parallel[pair]
+        parallel[pair] += 1
+        network.add_edge(
+            edge.source,
+            edge.target,
+            id=edge.id,
+            label=edge.label_zh if language == "zh" else edge.label_en,
+            color={"color": edge.colour, "highlight": edge.colour},
+            dashes=edge.dashes,
+            arrows=edge.arrows.replace(";", ","),
+            width=edge.width,
+            # parallel edges (two hop kinds between one pair) bend apart, so each can be seen and clicked
+            smooth={"enabled": True, "type": "curvedCW", "roundness": 0.25 * ((nth + 1) // 2) * (-1) ** nth},
+        )
+    network.set_options(json.dumps(OPTIONS))
+    return network
+
+
+def _border(highlight: bool, flagged: bool) -> str:
+    """Red for illustrative or synthetic records (dashed too), black for the view's focus, grey otherwise."""
+    return "#c0392b" if flagged else "#1a1a1a" if highlight else "#7f8c8d"
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+
+
+@cache
+def _asset(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _script_safe(text: str) -> str:
+    """JSON placed inside <script>: no '</' can end the element early."""
+    return text.replace("</", "<\\/")
+
+
+def render_html(view: View, *, served: bool = False, language: str = "zh", api_base: str = "") -> str:
+    """The page for *view*. *served*: the page may call the API (search, expand); a file never does."""
+    nodes, edges, _, _, _, options = to_network(view, language).get_network_data()
+    return (
+        _environment()
+        .get_template("view.html")
+        .render(
+            view=view,
+            language=language,
+            served=served,
+            view_json=_script_safe(json.dumps(view.to_json(), ensure_ascii=False)),
+            nodes_json=_script_safe(json.dumps(nodes, ensure_ascii=False)),
+            edges_json=_script_safe(json.dumps(edges, ensure_ascii=False)),
+            options_json=_script_safe(options),
+            config_json=_script_safe(json.dumps({"served": served, "apiBase": api_base, "language": language})),
+            vis_js=_asset(VIS_DIR / "vis-network.min.js"),
+            vis_css=_asset(VIS_DIR / "vis-network.css"),
+            app_js=_asset(HERE / "static" / "view.js"),
+            app_css=_asset(HERE / "static" / "view.css"),
+        )
+    )

@@ -1,0 +1,277 @@
+// certbridge graph views: draws the view model with vis-network, then stops physics once stable.
+// Works from a file (no network) and, when served, may call the API (search, expand a node).
+(function () {
+  "use strict";
+  const read = (id) => JSON.parse(document.getElementById(id).textContent);
+  const view = read("view-data");
+  const config = read("config");
+  const state = {
+    ready: false, stable: false, language: config.language, startedAt: performance.now(), stableAt: null,
+    nodes: 0, edges: 0, expanded: 0, errors: [],
+  };
+  window.certbridgeView = state;
+
+  const NODE_STYLES = {
+    "certificate-type": ["box", "#e8f0fe"], credential: ["ellipse", "#fdf2d0"], organisation: ["diamond", "#fde2e1"],
+    occupation: ["hexagon", "#e3f4e8"], agreement: ["star", "#fff3b0"], region: ["dot", "#dbe9f6"],
+    other: ["dot", "#eeeeee"], group: ["database", "#d9d9d9"],
+  };
+  const STATE_STYLES = {
+    "in-force": ["#1b7f3b", false], expired: ["#9e9e9e", true], planned: ["#e69500", true], "no-recognition": ["#bdbdbd", true],
+  };
+  const byId = new Map(view.nodes.map((n) => [n.id, n]));
+  const edgeById = new Map(view.edges.map((e) => [e.id, e]));
+  const label = (item) => (state.language === "zh" ? item.label_zh : item.label_en);
+  const text = (zh, en) => (state.language === "zh" ? zh : en);
+  const escape = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
+  // ---- language ----------------------------------------------------------------------------------
+  function applyLanguage() {
+    document.documentElement.lang = state.language;
+    document.querySelectorAll("[data-zh]").forEach((el) => { el.textContent = el.dataset[state.language]; });
+    if (nodes) nodes.update(nodes.getIds().filter((id) => byId.has(id)).map((id) => ({ id, label: label(byId.get(id)) })));
+    if (edges) edges.update(edges.getIds().filter((id) => edgeById.has(id)).map((id) => ({ id, label: label(edgeById.get(id)) })));
+    if (shown) showPanel(shown.kind, shown.id);
+    if (view.kind === "coverage") drawHeatmap();
+  }
+  document.getElementById("language").addEventListener("click", () => {
+    state.language = state.language === "zh" ? "en" : "zh";
+    applyLanguage();
+  });
+
+  // ---- side panel ----------------------------------------------------------------------------------
+  let shown = null;
+  const panel = document.getElementById("panel");
+  const panelBody = document.getElementById("panel-body");
+  document.getElementById("panel-close").addEventListener("click", () => { panel.hidden = true; shown = null; });
+
+  function flags(item) {
+    const out = [];
+    if (item.illustrative) out.push(`<p class="illustrative-flag">${text("示例记录（非真实）", "ILLUSTRATIVE record (not real)")}</p>`);
+    if (item.synthetic) out.push(`<p class="illustrative-flag">${text("合成记录（非真实）", "SYNTHETIC record (not real)")}</p>`);
+    return out.join("");
+  }
+  function link(iri, title) {
+    if (!iri) return "";
+    const local = config.served && iri.startsWith("https://w3id.org/certbridge/id/") ? "/id/" + iri.slice(31) : null;
+    return local ? `<a href="${escape(local)}">${escape(title || iri)}</a>` : escape(title || iri);
+  }
+  function sources(list) {
+    if (!list || !list.length) return `<dd>${text("无", "none")}</dd>`;
+    return list.map((s) => `<dd>${s.url ? `<a href="${escape(s.url)}" rel="noopener">${escape(s.title || s.url)}</a>` : escape(s.title || s.iri)}`
+      + `${s.document_number ? " · " + escape(s.document_number) : ""} · ${text("可信度", "trust")}: ${escape(s.trust || "?")}</dd>`).join("");
+  }
+  function row(name, value) { return value === undefined || value === null || value === "" ? "" : `<dt>${name}</dt><dd>${value}</dd>`; }
+
+  function showPanel(kind, id) {
+    shown = { kind, id };
+    let html = "";
+    if (kind === "node") {
+      const node = byId.get(id);
+      if (!node) return;
+      html = `<h3>${escape(label(node))}</h3>${flags(node)}<dl>`
+        + row(text("标识", "IRI"), link(node.details.iri || node.id))
+        + row(text("类型", "kind"), escape(node.kind))
+        + Object.entries(node.details).filter(([k]) => k !== "iri").map(([k, v]) => row(escape(k), escape(Array.isArray(v) ? v.join(", ") : v))).join("")
+        + Object.entries(node.facets || {}).map(([k, v]) => row(escape(k), escape(v))).join("")
+        + "</dl>";
+    } else {
+      const edge = edgeById.get(id);
+      if (!edge) return;
+      const d = edge.details || {};
+      html = `<h3 class="edge-title">${escape(label(edge))}</h3>${flags(edge)}<dl>`;
+      if (d.evidence) {
+        const ev = d.evidence;
+        html += row(text("类型", "hop kind"), escape(d.kind))
+          + row(text("方向", "direction"), escape(d.direction))
+          + row(text("断言或推理", "asserted or inferred"), escape(d.derivation))
+          + row(text("依据", "evidence"), link(ev.iri, state.language === "zh" ? ev.label_zh || ev.label_en : ev.label_en || ev.label_zh))
+          + row(text("文号", "document number"), escape(ev.document_number))
+          + row(text("有效期", "valid"), escape([ev.valid_from, ev.valid_to].filter(Boolean).join(" – ")))
+          + row(text("状态", "status"), escape(ev.status))
+          + row(text("规则", "rule"), escape(ev.rule))
+          + `<dt>${text("来源文件", "source documents")}</dt>${sources(ev.sources)}`
+          + (ev.notes || []).map((n) => row(text("说明", "note"), escape(n))).join("")
+          + (d.quality || []).map((q) => row(text("发证机构", "issuer"), `${escape(state.language === "zh" ? q.label_zh : q.label_en)} · ${escape(q.kind)} · ${text("题库", "question bank")}: ${escape(q.question_bank || "?")}${q.sanctions.length ? " · " + text("处罚", "sanctions") + ": " + escape(q.sanctions.map((s) => s.join(" ")).join("; ")) : ""}`)).join("");
+      } else if (d.agreement) {
+        html += row(text("协议", "agreement"), link(d.agreement, state.language === "zh" ? d.label_zh : d.label_en))
+          + row(text("方向", "direction"), escape(d.direction))
+          + row(text("状态", "status"), escape(d.status))
+          + row(text("有效期", "valid"), escape([d.valid_from, d.valid_to].filter(Boolean).join(" – ")))
+          + row(text("当日", "on the day"), escape(d.why))
+          + row(text("覆盖证书类型", "certificate types covered"), escape(d.certificate_types_covered))
+          + row(text("文号", "document number"), escape(d.document_number))
+          + `<dt>${text("来源文件", "source documents")}</dt>${sources(d.sources)}`;
+      } else {
+        html += Object.entries(d).map(([k, v]) => row(escape(k), escape(v))).join("");
+      }
+      html += "</dl>";
+    }
+    panelBody.innerHTML = html;
+    panel.hidden = false;
+  }
+
+  // ---- network -----------------------------------------------------------------------------------
+  let nodes = null, edges = null, network = null;
+  function markStable() {
+    if (state.stable) return;
+    if (network) network.setOptions({ physics: false });
+    state.stable = true;
+    state.stableAt = performance.now();
+    if (view.kind === "route" && edges) {
+      const first = edges.get({ filter: (e) => (edgeById.get(e.id)?.routes || []).includes(1) }).map((e) => e.id);
+      if (first.length) network.selectEdges(first);
+    }
+  }
+  if (view.kind !== "coverage") {
+    nodes = new vis.DataSet(read("vis-nodes"));
+    edges = new vis.DataSet(read("vis-edges"));
+    const container = document.getElementById("network");
+    network = new vis.Network(container, { nodes, edges }, read("vis-options"));
+    network.once("stabilizationIterationsDone", markStable);
+    network.once("stabilized", markStable);
+    if (!view.nodes.length) markStable();
+    network.on("click", (params) => {
+      if (params.nodes.length) {
+        showPanel("node", params.nodes[0]);
+        if (config.served && view.kind === "node") expand(params.nodes[0]);
+      } else if (params.edges.length) {
+        showPanel("edge", params.edges[0]);
+      }
+    });
+    state.network = network;
+    state.edgeMidpoint = (id) => {
+      const point = network.canvasToDOM(network.body.edges[id].edgeType.getPoint(0.5));
+      const box = container.getBoundingClientRect();
+      return { x: box.left + point.x, y: box.top + point.y };
+    };
+    state.nodePoint = (id) => {
+      const p = network.canvasToDOM(network.getPositions([id])[id]);
+      const box = container.getBoundingClientRect();
+      return { x: box.left + p.x, y: box.top + p.y };
+    };
+  }
+  const count = () => { state.nodes = nodes ? nodes.length : 0; state.edges = edges ? edges.length : 0; };
+
+  // ---- filters -----------------------------------------------------------------------------------
+  document.querySelectorAll("#kind-filter input").forEach((box) => box.addEventListener("change", () => {
+    const off = new Set([...document.querySelectorAll("#kind-filter input")].filter((b) => !b.checked).map((b) => b.dataset.colour));
+    edges.update(view.edges.map((e) => ({ id: e.id, hidden: off.has(e.colour) })));
+  }));
+  document.querySelectorAll("#facet-filter select").forEach((select) => {
+    const facet = select.dataset.facet;
+    const values = [...new Set(view.nodes.map((n) => (n.facets || {})[facet]).filter(Boolean))].sort();
+    values.forEach((v) => select.add(new Option(v, v)));
+    if (!values.length) select.disabled = true;
+    select.addEventListener("change", () => {
+      const chosen = Object.fromEntries([...document.querySelectorAll("#facet-filter select")].map((s) => [s.dataset.facet, s.value]));
+      nodes.update(view.nodes.map((n) => ({
+        id: n.id,
+        hidden: Object.entries(chosen).some(([f, v]) => v && (n.facets || {})[f] !== undefined && n.facets[f] !== v),
+      })));
+    });
+  });
+
+  // ---- agreement map: the year slider ---------------------------------------------------------------
+  const year = document.getElementById("year");
+  if (year) {
+    const applyYear = () => {
+      document.getElementById("year-value").textContent = year.value;
+      edges.update(view.edges.map((e) => {
+        const s = (e.states || {})[year.value] || e.kind;
+        const [colour, dashes] = STATE_STYLES[s] || ["#888888", false];
+        return { id: e.id, hidden: s === "planned", dashes, color: { color: colour, highlight: colour } };
+      }));
+      state.year = Number(year.value);
+      state.visibleEdges = edges.get({ filter: (e) => !e.hidden }).length;
+    };
+    year.addEventListener("input", applyYear);
+    applyYear();
+  }
+
+  // ---- coverage heat map -----------------------------------------------------------------------------
+  function drawHeatmap() {
+    const d = view.data;
+    const colour = (share) => {
+      const from = [247, 251, 255], to = [8, 48, 107];
+      return `rgb(${from.map((c, i) => Math.round(c + (to[i] - c) * share)).join(",")})`;
+    };
+    let html = `<table class="heat"><thead><tr><th>${text("持证方 \\ 要求方", "held \\ required")}</th>`
+      + d.columns.map((c) => `<th>${escape(c)}</th>`).join("") + "</tr></thead><tbody>";
+    for (const r of d.rows) {
+      html += `<tr><th>${escape(r)}</th>`;
+      for (const c of d.columns) {
+        const cell = d.cells[`${r}\t${c}`];
+        if (!cell) { html += "<td></td>"; continue; }
+        const share = cell.pairs ? cell.covered / cell.pairs : 0;
+        const body = `${Math.round(share * 100)}%<br><small>${cell.covered}/${cell.pairs}</small>`;
+        const style = `background:${colour(share)};color:${share > 0.5 ? "#fff" : "#000"}`;
+        const href = `/viz/coverage/cell?${new URLSearchParams({ by: d.by, from: r, to: c, as_of: d.as_of })}`;
+        html += `<td style="${style}" title="${escape(r)} → ${escape(c)}">${config.served ? `<a href="${escape(href)}">${body}</a>` : body}</td>`;
+      }
+      html += "</tr>";
+    }
+    html += `</tbody></table><p>${text("合计", "total")}: ${d.total.covered}/${d.total.pairs}</p>`;
+    document.getElementById("heatmap").innerHTML = html;
+  }
+  if (view.kind === "coverage") { drawHeatmap(); markStable(); }
+
+  // ---- served only: search and expand ------------------------------------------------------------------
+  if (config.served) {
+    for (const side of ["from", "to"]) {
+      const input = document.getElementById(`pick-${side}`);
+      if (!input) continue;
+      const list = document.getElementById(`pick-${side}-list`);
+      let timer = null;
+      input.addEventListener("input", () => {
+        clearTimeout(timer);
+        timer = setTimeout(async () => {
+          if (input.value.trim().length < 1 || input.value.startsWith("http")) return;
+          const response = await fetch(`${config.apiBase}/api/v1/search?${new URLSearchParams({ q: input.value, limit: 10 })}`);
+          if (!response.ok) return;
+          const found = (await response.json()).results;
+          list.replaceChildren(...found.map((r) => new Option(r.label, r.iri)));
+          state.suggestions = found.length;
+        }, 150);
+      });
+    }
+  }
+  async function expand(id) {
+    if (byId.get(id)?.kind === "group") return;
+    const response = await fetch(`${config.apiBase}/api/v1/neighbourhood?${new URLSearchParams({ id, depth: 1, limit: 60 })}`);
+    if (!response.ok) return;
+    const found = await response.json();
+    const room = (view.data.max_nodes || 500) - nodes.length;
+    let added = 0;
+    for (const raw of found.nodes) {
+      if (nodes.get(raw.iri) || added >= room) continue;
+      const kind = kindOf(raw.iri);
+      const [shape, background] = NODE_STYLES[kind] || NODE_STYLES.other;
+      const flagged = raw.illustrative || raw.synthetic;
+      const badge = raw.illustrative ? "[示例/ILLUSTRATIVE] " : raw.synthetic ? "[合成/SYNTHETIC] " : "";
+      const item = { id: raw.iri, kind, label_zh: badge + (raw.label_zh || raw.label_en || raw.iri), label_en: badge + (raw.label_en || raw.label_zh || raw.iri),
+        illustrative: raw.illustrative, synthetic: raw.synthetic, details: { iri: raw.iri, types: raw.types }, facets: {} };
+      byId.set(raw.iri, item);
+      nodes.add({ id: raw.iri, label: label(item), shape, color: { background, border: flagged ? "#c0392b" : "#7f8c8d" },
+        shapeProperties: { borderDashes: flagged ? [6, 4] : false } });
+      added += 1;
+    }
+    for (const raw of found.edges) {
+      const eid = `x:${raw.source}|${raw.predicate}|${raw.target}`;
+      if (edges.get(eid) || !nodes.get(raw.source) || !nodes.get(raw.target)) continue;
+      edgeById.set(eid, { id: eid, label_zh: raw.predicate, label_en: raw.predicate, details: { predicate: raw.predicate, graph: raw.graph } });
+      edges.add({ id: eid, from: raw.source, to: raw.target, label: raw.predicate, arrows: "to", color: { color: "#7a7a7a" } });
+    }
+    state.expanded += 1;
+    count();
+  }
+  function kindOf(iri) {
+    const local = iri.startsWith("https://w3id.org/certbridge/id/") ? iri.slice(31).split("/")[0] : "";
+    return NODE_STYLES[local] ? local : ["credential", "title", "framework-level", "grade"].includes(local) ? "credential" : "other";
+  }
+
+  window.addEventListener("error", (event) => state.errors.push(String(event.message)));
+  count();
+  if (state.language !== "zh") applyLanguage();
+  state.ready = true;
+})();

@@ -1,0 +1,361 @@
+"""The four views, built from what graph/ answers: a route answer, a neighbourhood, the routing index, coverage.
+
+Each builder is pure: same input, same View. Labels carry both languages and say when a record is
+illustrative or synthetic; details feed the side panel (evidence, sources with links, trust, dates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from itertools import combinations
+
+from certbridge.graph.routing.coverage import Coverage
+from certbridge.graph.routing.index import RoutingIndex
+from certbridge.graph.routing.rules import agreement_in_force
+from certbridge.ontology import ID
+
+from .model import (
+    AGREEMENT_STATES,
+    HOP_STYLES,
+    NODE_STYLES,
+    LegendItem,
+    View,
+    ViewEdge,
+    ViewNode,
+    aggregate,
+    hop_legend,
+    marked_label,
+    node_legend,
+)
+
+DEFAULT_MAX_NODES = 500
+
+
+def _kind_of(iri: str, types: list[str] | None = None) -> str:
+    local = iri.removeprefix(str(ID)).split("/", 1)[0] if iri.startswith(str(ID)) else ""
+    if local in NODE_STYLES:
+        return local
+    for kind, markers in (
+        ("certificate-type", ("cb:CertificateType",)),
+        ("organisation", ("cb:Issuer", "cb:Organisation", "org:Organization")),
+        ("occupation", ("cb:Occupation",)),
+        ("agreement", ("cb:RecognitionAgreement",)),
+        ("region", ("cb:Region",)),
+    ):
+        if any(t in markers for t in types or ()):
+            return kind
+    return "credential" if local in ("credential", "title", "framework-level", "grade") else "other"
+
+
+def _endpoint_node(endpoint: dict, *, highlight: bool = False) -> ViewNode:
+    ill, syn = endpoint.get("illustrative", False), endpoint.get("synthetic", False)
+    zh = endpoint.get("label_zh") or endpoint.get("label_en") or endpoint["iri"]
+    en = endpoint.get("label_en") or zh
+    return ViewNode(
+        endpoint["iri"],
+        endpoint.get("node_type") or _kind_of(endpoint["iri"]),
+        marked_label(zh, ill, syn, "zh"),
+        marked_label(en, ill, syn, "en"),
+        illustrative=ill,
+        synthetic=syn,
+        details={"iri": endpoint["iri"]},
+        highlight=highlight,
+    )
+
+
+def route_view(answer: dict) -> View:
+    """The k routes of a route answer (``RouteAnswer.to_json()``): hops coloured by kind, one edge per distinct hop."""
+    source, target = answer["source"], answer["target"]
+    view = View(
+        "route",
+        f"{source.get('label_zh')} → {target.get('label_zh')}",
+        f"{source.get('label_en')} → {target.get('label_en')}",
+        legend=hop_legend(),
+        data={"answer": answer},
+    )
+    nodes = {
+        source["iri"]: _endpoint_node(source, highlight=True),
+        target["iri"]: _endpoint_node(target, highlight=True),
+    }
+    edges: dict[tuple[str, str, str, str], ViewEdge] = {}
+    for number, route in enumerate(answer.get("routes", []), start=1):
+        for step in route["steps"]:
+            qualities = step.get("quality", [])
+            for position, end in enumerate((step["source"], step["target"])):
+                node = nodes.setdefault(end["iri"], _endpoint_node(end))
+                if end.get("node_type") == "certificate-type" and position < len(qualities):
+                    issuer = qualities[position]
+                    node.facets.setdefault("issuer_kind", issuer["kind"])
+                    node.facets.setdefault("region", issuer.get("region") or "")
+            evidence = step["evidence"]
+            slot = (step["source"]["iri"], step["target"]["iri"], step["kind"], evidence["iri"])
+            if slot in edges:
+                edges[slot].routes.append(number)
+                continue
+            colour, zh, en = HOP_STYLES[step["kind"]]
+            dates = _dates(evidence.get("valid_from"), evidence.get("valid_to"))
+            short = evidence["iri"].rsplit("/", 1)[-1]
+            ill, syn = evidence.get("illustrative", False), evidence.get("synthetic", False)
+            edges[slot] = ViewEdge(
+                f"hop-{len(edges) + 1}",
+                step["source"]["iri"],
+                step["target"]["iri"],
+                step["kind"],
+                marked_label(f"{zh} {short} {dates}".strip(), ill, syn, "zh"),
+                marked_label(f"{en} {short} {dates}".strip(), ill, syn, "en"),
+                colour=colour,
+                dashes=step["derivation"] == "inferred" and step["kind"] != "formal-recognition",
+                width=3.0 if number == 1 else 2.0,
+                illustrative=ill,
+                synthetic=syn,
+                details={
+                    "kind": step["kind"],
+                    "direction": step["direction"],
+                    "derivation": step["derivation"],
+                    "evidence": evidence,
+                    "quality": step.get("quality", []),
+                },
+                routes=[number],
+            )
+    if answer.get("no_route"):
+        missing = answer["no_route"]
+        view.notes.append(("未找到认可路径：" + missing["reason"], "No route: " + missing["reason"]))
+        if missing.get("missing_agreement"):
+            view.notes.append(("缺少：" + missing["missing_agreement"], "Missing: " + missing["missing_agreement"]))
+        for side, key, zh, en in (
+            (source, "source_reaches", "可达", "reaches"),
+            (target, "target_reached_from", "可由其到达", "reached from"),
+        ):
+            for near in missing.get(key, []):
+                nodes.setdefault(near["iri"], _endpoint_node(near))
+                a, b = (side["iri"], near["iri"]) if key == "source_reaches" else (near["iri"], side["iri"])
+                edges[(a, b, "nearest", "")] = ViewEdge(
+                    f"near-{len(edges) + 1}", a, b, "nearest", zh, en, colour="#bbbbbb", dashes=True
+                )
+        view.legend.append(LegendItem("#bbbbbb", "最近可达（非路径）", "nearest reachable (not a route)", dashed=True))
+    view.nodes, view.edges = list(nodes.values()), list(edges.values())
+    view.legend += node_legend({n.kind for n in view.nodes})
+    view.data["routes"] = len(answer.get("routes", []))
+    return view
+
+
+def _dates(start: str | None, end: str | None) -> str:
+    if not start and not end:
+        return ""
+    return f"{start or '?'}–{end or ''}"
+
+
+def node_view(found: dict, *, max_nodes: int = DEFAULT_MAX_NODES) -> View:
+    """The neighbourhood of an entity (``Neighbourhood.to_json()``); beyond *max_nodes*, grouped by kind."""
+    center = found["center"]
+    data = {"center": center, "depth": found["depth"], "truncated": found["truncated"], "max_nodes": max_nodes}
+    view = View("node", "", "", data=data)
+    for raw in found["nodes"]:
+        ill, syn = raw.get("illustrative", False), raw.get("synthetic", False)
+        zh = raw.get("label_zh") or raw.get("label_en") or raw["iri"].rsplit("/", 1)[-1]
+        en = raw.get("label_en") or zh
+        view.nodes.append(
+            ViewNode(
+                raw["iri"],
+                _kind_of(raw["iri"], raw.get("types")),
+                marked_label(zh, ill, syn, "zh"),
+                marked_label(en, ill, syn, "en"),
+                illustrative=ill,
+                synthetic=syn,
+                details={"iri": raw["iri"], "types": raw.get("types", [])},
+                highlight=raw["iri"] == center,
+            )
+        )
+    for number, raw in enumerate(found["edges"], start=1):
+        predicate = raw.get("predicate", "")
+        view.edges.append(
+            ViewEdge(
+                f"link-{number}",
+                raw["source"],
+                raw["target"],
+                "link",
+                predicate,
+                predicate,
+                colour="#7a7a7a",
+                details={"predicate": predicate, "graph": raw.get("graph")},
+            )
+        )
+    first = view.node(center)
+    view.title_zh = f"{first.label_zh if first else center} 的关联"
+    view.title_en = f"Neighbourhood of {first.label_en if first else center}"
+    if found["truncated"]:
+        view.aggregated.append(
+            (f"只取了前 {len(found['nodes'])} 个节点", f"only the first {len(found['nodes'])} nodes were fetched")
+        )
+    aggregate(view, max_nodes, keep={center})
+    view.legend = node_legend({n.kind for n in view.nodes})
+    return view
+
+
+def agreement_map(index: RoutingIndex, as_of: date, *, max_nodes: int = DEFAULT_MAX_NODES) -> View:
+    """Regions and issuers as nodes, agreements as edges: mutual or one-way, state on *as_of*, width by coverage.
+
+    Every edge carries its state for each year (1 January) from the first agreement to the last, so the
+    page's date slider works without the server.
+    """
+    view = View("agreements", "互认协议地图", "Map of recognition agreements", data={"as_of": as_of.isoformat()})
+    years = sorted({a.date.year for a in index.agreements.values() if a.date is not None and a.date.known})
+    if years:
+        span = list(range(years[0], max(years[-1], as_of.year) + 1))
+        view.data["years"] = span
+    else:
+        span = []
+    covered_by_party = _certificates_by_party(index)
+    parties: dict[str, ViewNode] = {}
+    for agreement in sorted(index.agreements.values(), key=lambda a: a.iri):
+        members = sorted(agreement.parties | agreement.recognising | agreement.recognised)
+        for party in members:
+            parties.setdefault(party, _party_node(index, party))
+        in_force, why = agreement_in_force(agreement, as_of)
+        state = _state(agreement, as_of, in_force)
+        colour, dashes, zh_state, en_state = AGREEMENT_STATES[state]
+        covered = sum(
+            1
+            for party in members
+            for cert in covered_by_party.get(party, ())
+            if agreement.covers_occupation(index.certificates[cert].occupation)
+        )
+        pairs = (
+            list(combinations(members, 2))
+            if agreement.direction != "one-way"
+            else [(r, g) for r in sorted(agreement.recognised) for g in sorted(agreement.recognising)]
+        )
+        short = agreement.iri.rsplit("/", 1)[-1]
+        for number, (a, b) in enumerate(pairs):
+            view.edges.append(
+                ViewEdge(
+                    f"{short}#{number}",
+                    a,
+                    b,
+                    state,
+                    marked_label(f"{short} {zh_state}", agreement.illustrative, agreement.synthetic, "zh"),
+                    marked_label(f"{short} {en_state}", agreement.illustrative, agreement.synthetic, "en"),
+                    colour=colour,
+                    dashes=dashes,
+                    arrows="to;from"
+                    if agreement.direction == "mutual"
+                    else "to"
+                    if agreement.direction == "one-way"
+                    else "",
+                    width=min(10.0, 1.5 + covered**0.5 / 4),
+                    illustrative=agreement.illustrative,
+                    synthetic=agreement.synthetic,
+                    details={
+                        "agreement": agreement.iri,
+                        "label_zh": agreement.label_zh,
+                        "label_en": agreement.label_en,
+                        "direction": agreement.direction,
+                        "status": agreement.status,
+                        "valid_from": str(agreement.valid_from or agreement.date or ""),
+                        "valid_to": str(agreement.valid_to or ""),
+                        "why": why,
+                        "certificate_types_covered": covered,
+                        "document_number": agreement.document_number,
+                        "sources": [asdict(source) for source in agreement.sources],
+                    },
+                    states={str(year): _state(agreement, date(year, 12, 31), None) for year in span},
+                )
+            )
+    view.nodes = sorted(parties.values(), key=lambda n: (n.kind, n.id))
+    view.legend = [LegendItem(c, zh, en, dashed=d) for c, d, zh, en in AGREEMENT_STATES.values()]
+    view.legend += [
+        LegendItem("#555555", "双箭头：相互认可", "two arrows: mutual", shape="line"),
+        LegendItem("#555555", "单箭头：单向认可（指向认可方）", "one arrow: one-way (points to the recognising side)"),
+    ]
+    view.legend += node_legend({n.kind for n in view.nodes})
+    return aggregate(view, max_nodes, keep=set(), key="region")
+
+
+def _state(agreement, day: date, in_force: bool | None) -> str:
+    if not agreement.recognises:
+        return "no-recognition"
+    if in_force is None:
+        in_force = agreement_in_force(agreement, day)[0]
+    if in_force:
+        return "in-force"
+    start = agreement.valid_from or agreement.date
+    if agreement.status in ("planned", "announced") or (start is not None and start.known and day < start.latest()):
+        return "planned"
+    return "expired"
+
+
+def _party_node(index: RoutingIndex, party: str) -> ViewNode:
+    if party in index.issuers:
+        issuer = index.issuers[party]
+        zh = issuer.label_zh or party.rsplit("/", 1)[-1]
+        en = issuer.label_en or zh
+        region = index.region_labels.get(issuer.region or "", (None, None))
+        return ViewNode(
+            party,
+            "organisation",
+            marked_label(zh, issuer.illustrative, issuer.synthetic, "zh"),
+            marked_label(en, issuer.illustrative, issuer.synthetic, "en"),
+            illustrative=issuer.illustrative,
+            synthetic=issuer.synthetic,
+            details={"iri": party, "issuer_kind": issuer.kind, "region": region[1] or region[0]},
+            facets={"issuer_kind": issuer.kind, "region": region[1] or issuer.region or ""},
+        )
+    zh, en = index.region_labels.get(party, (None, None))
+    return ViewNode(
+        party,
+        "region",
+        zh or party.rsplit("/", 1)[-1],
+        en or zh or party,
+        details={"iri": party},
+        facets={"region": en or zh or ""},
+    )
+
+
+def _certificates_by_party(index: RoutingIndex) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for iri, cert in index.certificates.items():
+        issuer = index.issuers.get(cert.issuer)
+        if issuer is None:
+            continue
+        found.setdefault(issuer.iri, []).append(iri)
+        if issuer.region:
+            found.setdefault(issuer.region, []).append(iri)
+    return found
+
+
+def coverage_view(table: Coverage) -> View:
+    """The coverage table as a heat map (rows: certificate side, columns: required side), one cell per group pair."""
+    rows = sorted({a for a, _ in table.cells})
+    columns = sorted({b for _, b in table.cells})
+    view = View(
+        "coverage",
+        f"互认覆盖率（按{_GROUPING_ZH.get(table.by, table.by)}）",
+        f"Recognition coverage by {table.by}",
+        data={
+            "by": table.by,
+            "as_of": table.as_of,
+            "rows": rows,
+            "columns": columns,
+            "cells": {f"{a}\t{b}": {"pairs": c.pairs, "covered": c.covered} for (a, b), c in table.cells.items()},
+            "total": {"pairs": table.total.pairs, "covered": table.total.covered},
+            "sampled_occupations": table.sampled_occupations,
+        },
+    )
+    view.legend = [
+        LegendItem("#f7fbff", "0%", "0%", shape="square"),
+        LegendItem("#6baed6", "50%", "50%", shape="square"),
+        LegendItem("#08306b", "100%", "100%", shape="square"),
+    ]
+    if table.sampled_occupations:
+        view.aggregated.append(
+            (
+                f"按 {table.sampled_occupations} 个随机职业抽样计算",
+                f"computed on a random sample of {table.sampled_occupations} occupations",
+            )
+        )
+    return view
+
+
+_ARROWS = {"mutual": "to;from", "one-way": "to"}
+_GROUPING_ZH = {"region": "地区", "occupation-group": "职业大类", "issuer-kind": "发证机构类型"}
