@@ -1,1 +1,1 @@
-"""Interactive graph views (pyvis). Not built yet: see the visualisation issue."""
+"""Interactive graph views for policy staff: a pure view model (model.py, views.py) drawn with pyvis (render.py)."""
