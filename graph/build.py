@@ -22,6 +22,7 @@ from .convert import TABLES, convert_tables
 from .convert.sink import validation_data
 from .errors import ShapeViolations
 from .reasoning import INFERRED_GRAPH, ONTOLOGY_GRAPH, ReasoningReport, materialise
+from .routing.index import load_index, write_cache
 from .validate import validate_graphs
 
 BUILD_GRAPH = GRAPH["build"]
@@ -88,9 +89,12 @@ def build(data_dir: Path, location: Path, *, progress: Progress = silent) -> Bui
         record = _build_record(data_dir, counts, reasoning, sampled)
         _write(memory, [(BUILD_GRAPH, record)])
         counts[str(BUILD_GRAPH)] = len(record)
+        with progress("indexing for routes"):
+            index = load_index(memory)  # from the in-memory store: far faster than from RocksDB later
         with progress("writing the store"), stores.new_version(location, tables=data_dir) as ox_store:
             _copy(memory, ox_store)
         del memory
+        write_cache(location, index)
     finally:
         for sink in sinks.values():
             sink.close()
@@ -117,8 +121,11 @@ def reason(location: Path, *, progress: Progress = silent) -> ReasoningReport:
         prefixes=PREFIXES,
     )
     kept = tables if tables is not None and tables.is_dir() else None
+    with progress("indexing for routes"):
+        index = load_index(memory)
     with progress("writing the store"), stores.new_version(location, tables=kept) as ox_store:
         _copy(memory, ox_store)
+    write_cache(location, index)
     return report
 
 

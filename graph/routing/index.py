@@ -1,4 +1,4 @@
-"""A compact, in-memory index of what routing needs, read from the store with a few SPARQL queries.
+"""A compact, in-memory index of what routing needs, read from the store with SPARQL queries and index scans.
 
 The index holds plain records (certificate types by occupation, issuers with their authorisations,
 sanctions and checks, agreements with parties and scope), not an RDF graph. It is cached on disk per
@@ -11,10 +11,12 @@ import contextlib
 import hashlib
 import pickle
 from collections import OrderedDict, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from certbridge.ontology import CB, PREFIXES
 
@@ -140,8 +142,8 @@ class RoutingIndex:
         return {**self.__dict__, "graphs": OrderedDict(), "search_text": None}
 
 
-def _rows(store: ox.Store, query: str):
-    yield from store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+def _rows(store: ox.Store, query: str, **options: object) -> Iterator[ox.QuerySolution]:
+    yield from store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True, **options)
 
 
 def _v(solution: ox.QuerySolution, name: str) -> str | None:
@@ -153,19 +155,69 @@ def _date(value: str | None) -> PartialDate | None:
     return PartialDate.parse(value) if value else None
 
 
+def _pairs(store: ox.Store, predicate: str) -> Iterator[tuple[str, ox.Term]]:
+    """(subject IRI, object) of every triple with *predicate*, in any graph: a plain index scan.
+
+    Why not SPARQL: at national scale (600,000 certificate types) a SELECT with a few OPTIONALs over
+    the union of the graphs takes minutes in Oxigraph, while a scan per predicate takes seconds.
+    """
+    for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None):
+        yield quad.subject.value, quad.object
+
+
 def _sources(store: ox.Store) -> dict[str, list[Source]]:
     """Sources of every record, keyed by the record IRI."""
-    found: dict[str, list[Source]] = defaultdict(list)
-    for row in _rows(
-        store,
-        """SELECT ?x ?s ?title ?url ?trust ?number WHERE {
-            ?x dcterms:source ?s . OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s schema:url ?url }
-            OPTIONAL { ?s cb:trust/skos:notation ?trust } OPTIONAL { ?s cb:documentNumber ?number } }""",
-    ):
-        found[_v(row, "x")].append(
-            Source(_v(row, "s"), _v(row, "title"), _v(row, "url"), _v(row, "trust"), _v(row, "number"))
+    cited: dict[str, set[str]] = defaultdict(set)
+    for subject, source in _pairs(store, str(DCTERMS.source)):
+        cited[subject].add(source.value)
+    details: dict[str, Source] = {}
+    for source in {s for sources in cited.values() for s in sources}:
+        found = {"title": None, "url": None, "trust": None, "number": None}
+        for row in _rows(
+            store,
+            """SELECT ?s ?title ?url ?trust ?number WHERE { OPTIONAL { ?s dcterms:title ?title }
+                OPTIONAL { ?s schema:url ?url } OPTIONAL { ?s cb:trust/skos:notation ?trust }
+                OPTIONAL { ?s cb:documentNumber ?number } }""",
+            substitutions={ox.Variable("s"): ox.NamedNode(source)},
+        ):
+            found = {key: _v(row, key) for key in found}
+        details[source] = Source(source, found["title"], found["url"], found["trust"], found["number"])
+    return {subject: [details[s] for s in sorted(sources)] for subject, sources in cited.items()}
+
+
+def _load_certificates(store: ox.Store, index: RoutingIndex) -> None:
+    """Certificate types, assembled from one scan per property (see :func:`_pairs`)."""
+    members = {s for s, o in _pairs(store, str(RDF.type)) if o.value == str(CB.CertificateType)}
+    notation = {s: o.value for s, o in _pairs(store, str(SKOS.notation))}
+
+    def values(predicate: str) -> dict[str, str]:
+        return {s: o.value for s, o in _pairs(store, predicate) if s in members}
+
+    issuer, grade = values(str(CB.issuedBy)), values(str(CB.atGrade))
+    occupation = {s: notation.get(o) for s, o in values(str(CB.certifiesOccupation)).items()}
+    qualification, standard = values(str(CB.qualification)), values(str(CB.followsStandard))
+    illustrative, synthetic = values(str(CB.illustrative)), values(str(CB.synthetic))
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    for s, o in _pairs(store, str(RDFS.label)):
+        if s in members and isinstance(o, ox.Literal) and o.language in ("zh", "en"):
+            labels[s][o.language] = o.value
+    for iri in sorted(members):
+        code = occupation.get(iri)
+        if code is None or iri not in issuer or iri not in grade:
+            continue  # the shapes require all three; a record without them is not routable
+        index.certificates[iri] = Certificate(
+            iri,
+            labels[iri].get("zh"),
+            labels[iri].get("en"),
+            issuer[iri],
+            code,
+            grade[iri],
+            qualification.get(iri),
+            standard.get(iri),
+            illustrative.get(iri) == "true",
+            synthetic=synthetic.get(iri) == "true",
         )
-    return found
+        index.by_occupation[code].append(iri)
 
 
 def _labels(row: ox.QuerySolution) -> tuple[str | None, str | None]:
@@ -243,27 +295,7 @@ def load_index(store: ox.Store) -> RoutingIndex:
             iri, *_labels(row), standard, _v(row, "stdlabel"), _v(row, "edition"), _v(row, "number"), cite(standard)
         )
 
-    for row in _rows(
-        store,
-        f"""SELECT ?x ?issuer ?code ?grade ?q ?std ?ill ?syn ?zh ?en WHERE {{
-            ?x a cb:CertificateType ; cb:issuedBy ?issuer ; cb:certifiesOccupation/skos:notation ?code ;
-               cb:atGrade ?grade .
-            OPTIONAL {{ ?x cb:qualification ?q }} OPTIONAL {{ ?x cb:followsStandard ?std }}
-            OPTIONAL {{ ?x cb:illustrative ?ill }} OPTIONAL {{ ?x cb:synthetic ?syn }} {_LABELS} }}""",
-    ):
-        iri, code = _v(row, "x"), _v(row, "code")
-        index.certificates[iri] = Certificate(
-            iri,
-            *_labels(row),
-            _v(row, "issuer"),
-            code,
-            _v(row, "grade"),
-            _v(row, "q"),
-            _v(row, "std"),
-            _v(row, "ill") == "true",
-            synthetic=_v(row, "syn") == "true",
-        )
-        index.by_occupation[code].append(iri)
+    _load_certificates(store, index)
 
     multi = defaultdict(lambda: defaultdict(set))
     for row in _rows(
@@ -354,22 +386,35 @@ def _layout() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def index_for(location: Path) -> RoutingIndex:
-    """The index of the store's current version, from the on-disk cache when it is there."""
+def _cache_path(location: Path, version: Path) -> Path:
+    return location / stores.CACHE_DIR / f"{version.name}.routing.pickle"
+
+
+def write_cache(location: Path, index: RoutingIndex) -> None:
+    """Keep *index* as the routing index of the store's current version (the build calls this)."""
     version = stores.current_version(location)
-    store = stores.open_store(location)
-    assert version is not None
-    cache = location / stores.CACHE_DIR / f"{version.name}.routing.pickle"
-    if cache.is_file():
-        with contextlib.suppress(Exception), cache.open("rb") as handle:
-            layout, index = pickle.load(handle)
-            if layout == _layout():
-                return index
-    index = load_index(store)
+    if version is None:
+        return
+    cache = _cache_path(location, version)
     with contextlib.suppress(OSError):
         cache.parent.mkdir(exist_ok=True)
         partial = cache.with_suffix(".partial")
         with partial.open("wb") as handle:
             pickle.dump((_layout(), index), handle, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(cache)
+
+
+def index_for(location: Path) -> RoutingIndex:
+    """The index of the store's current version, from the on-disk cache when it is there."""
+    version = stores.current_version(location)
+    store = stores.open_store(location)
+    assert version is not None
+    cache = _cache_path(location, version)
+    if cache.is_file():
+        with contextlib.suppress(Exception), cache.open("rb") as handle:
+            layout, index = pickle.load(handle)
+            if layout == _layout():
+                return index
+    index = load_index(store)
+    write_cache(location, index)
     return index
