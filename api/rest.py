@@ -12,7 +12,9 @@ from fastapi import APIRouter, Query, Request
 from certbridge.graph.routing import HOP_KINDS, find_routes
 from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.coverage import read_hypothetical, what_if
-from certbridge.graph.routing.resolve import resolve, search
+from certbridge.graph.routing.resolve import resolve
+from certbridge.graph.routing.search import KINDS as SEARCH_KINDS
+from certbridge.graph.routing.search import search
 from certbridge.graph.store import current_version
 
 from .problems import Problem
@@ -56,17 +58,25 @@ def health(request: Request) -> dict:
     return {"status": "ok", "version": version.name if version else None}
 
 
-@router.get("/search", summary="Find certificate types and credentials by Chinese or English text, id or code")
+@router.get(
+    "/search",
+    summary="Find certificate types, occupations, issuers, agreements and credentials by text, pinyin, id or code",
+)
 def search_entities(
     request: Request,
     q: Annotated[str, Query(min_length=1, examples=["纺纱工 高级技师"])],
+    type: Annotated[
+        str | None, Query(description=f"comma-separated, any of: {', '.join(SEARCH_KINDS)}", examples=["occupation"])
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict:
-    """Matches whose IRI or labels contain every word of q."""
-    return {
-        "query": q,
-        "results": [{"iri": iri, "label": label} for iri, label in search(index_of(request), q, limit=limit)],
-    }
+    """Entries whose names (Chinese, English, pinyin syllables or initials), ids or codes contain every word of q."""
+    kinds = [kind.strip() for kind in type.split(",")] if type else list(SEARCH_KINDS)
+    unknown = sorted(set(kinds) - set(SEARCH_KINDS))
+    if unknown:
+        raise Problem(400, f"unknown type {', '.join(unknown)}; use {', '.join(SEARCH_KINDS)}")
+    found = search(index_of(request), q, limit=limit, kinds=kinds)
+    return {"query": q, "results": [{"iri": iri, "label": label, "type": kind} for iri, label, kind in found]}
 
 
 @router.get("/coverage", summary="Share of ordered pairs with a formal-recognition route, grouped as asked")

@@ -150,6 +150,25 @@ def search_paths(store: Path, count: int, seed: int) -> list[str]:
     return ["/api/v1/search?" + urlencode({"q": text, "limit": 20}) for text in texts]
 
 
+def sequential(base: str, paths: list[str]) -> dict:
+    """One request at a time (no queueing): the latency a single user sees."""
+    times = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for path in paths:
+            started = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: HTTP {response.status_code}")
+    ordered = sorted(times)
+    return {
+        "requests": len(times),
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(ordered[round(0.95 * (len(ordered) - 1))], 2),
+        "max_ms": round(ordered[-1], 2),
+    }
+
+
 def sparql_overhead(store: Path, base: str, repeats: int) -> list[dict]:
     """Each example query, directly on the store and through /sparql, median of *repeats* runs each."""
     import pyoxigraph as ox
@@ -230,6 +249,7 @@ def main() -> None:
         results["health"] = wrk(base, ["/api/v1/health"], args.seconds, args.connections)
         results["routes"] = wrk(base, routes, args.seconds, args.connections)
         results["search"] = wrk(base, searches, args.seconds, args.connections)
+        results["search_one_at_a_time"] = sequential(base, searches)
         results["sparql"] = sparql_overhead(args.store, base, args.repeats)
         with slow_queries(base) as statuses:
             results["routes_with_slow_query"] = wrk(base, routes, args.seconds, args.connections)
@@ -251,6 +271,8 @@ def report(results: dict) -> None:
         figures = [r[key] for key in ("per_second", "p50_ms", "p95_ms", "p99_ms", "max_ms")] + [errors]
         print(f"{name:<28} " + " ".join(f"{value:>8}" for value in figures))
     print(f"routes throughput / health: {routes['per_second'] / health['per_second']:.0%}")
+    one = results["search_one_at_a_time"]
+    print(f"search one request at a time: p50 {one['p50_ms']} ms, p95 {one['p95_ms']} ms, max {one['max_ms']} ms")
     slow = results["routes_with_slow_query"]
     print(f"routes p95 with a slow query running / quiet: {slow['p95_ms'] / routes['p95_ms']:.2f}x")
     print(f"slow query answers: {results['slow_query_statuses']}")

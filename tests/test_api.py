@@ -399,3 +399,10 @@ def test_neighbourhood_json(http: httpx.Client) -> None:
     small = http.get("/api/v1/neighbourhood", params={"id": "occupation/6-04-02-01", "depth": 2, "limit": 5}).json()
     assert len(small["nodes"]) == 5 and small["truncated"] is True
     is_problem(http.get("/api/v1/neighbourhood", params={"id": "occupation/0-00"}), 404)
+
+
+def test_search_by_type(http: httpx.Client) -> None:
+    body = http.get("/api/v1/search", params={"q": "纺纱工", "type": "occupation,issuer"}).json()
+    assert body["results"] and {r["type"] for r in body["results"]} <= {"occupation", "issuer"}
+    assert any(r["iri"].endswith("occupation/6-04-02-01") for r in body["results"])
+    assert "unknown type" in is_problem(http.get("/api/v1/search", params={"q": "x", "type": "person"}), 400)["detail"]

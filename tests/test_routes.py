@@ -253,7 +253,7 @@ def test_resolve_names(world: World) -> None:
     assert resolve(world.index, f"{ID}certificate-type/b") == f"{ID}certificate-type/b"
     assert resolve(world.index, "工程师") == f"{ID}credential/engineer"
     with pytest.raises(Ambiguous):
-        resolve(world.index, "certificate-type")
+        resolve(world.index, "纺纱工")  # every certificate type of the occupation
     with pytest.raises(NotFound):
         resolve(world.index, "nothing like it")
 

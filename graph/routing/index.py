@@ -135,8 +135,8 @@ class RoutingIndex:
     region_labels: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     #: routing graphs built from this index, per (occupation, day, options); not pickled
     graphs: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
-    #: searchable text per entity (IRI, labels, pinyin), built on first search; not pickled
-    search_text: list[tuple[str, str, str]] | None = field(default=None, repr=False, compare=False)
+    #: the search index (search.SearchIndex), built on first search; not pickled
+    search_text: object | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "graphs": OrderedDict(), "search_text": None}

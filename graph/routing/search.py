@@ -1,0 +1,240 @@
+"""Search over certificate types, occupations, issuers, agreements and credentials, fast at national scale.
+
+Why not one text per certificate type: 600,000 certificate types make a linear scan of their labels
+take about half a second per query. A certificate type's label is its issuer's, its occupation's and
+its grade's names put together, so each word of the query is matched against those few thousand
+names (Chinese, English, pinyin syllables and initials, ids and codes), and the certificate types are
+then enumerated from the most selective word's matches. A word is matched within one of the names
+(or the certificate type's own id), not across two of them.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from pypinyin import Style, lazy_pinyin
+
+from certbridge.ontology import ID
+
+from .index import RoutingIndex
+
+#: what ``type=`` may ask for
+KINDS = ("certificate-type", "occupation", "issuer", "agreement", "credential")
+
+
+def haystack(*texts: str | None) -> str:
+    """The searchable text of a name: the texts, and the pinyin (syllables and initials) of the Chinese ones."""
+    parts = [t for t in texts if t]
+    chinese = [t for t in parts if any("\u4e00" <= ch <= "\u9fff" for ch in t)]
+    for text in chinese:
+        parts.append("".join(lazy_pinyin(text)))
+        parts.append("".join(lazy_pinyin(text, style=Style.FIRST_LETTER)))
+    return " ".join(parts).casefold()
+
+
+class Haystack:
+    """Many texts in one string, so that finding a word is one C-level ``str.find`` per hit, not a Python loop."""
+
+    def __init__(self, keys: list[str], texts: list[str]) -> None:
+        self.keys = keys
+        self.texts = [text.replace("\n", " ") for text in texts]
+        self.starts: list[int] = []
+        offset = 0
+        for text in self.texts:
+            self.starts.append(offset)
+            offset += len(text) + 1
+        self.joined = "\n".join(self.texts)
+
+    def hits(self, term: str) -> Iterator[int]:
+        """Positions (in order, each once) of the texts that contain *term*."""
+        position = 0
+        while (found := self.joined.find(term, position)) >= 0:
+            number = bisect_right(self.starts, found) - 1
+            yield number
+            position = self.starts[number + 1] if number + 1 < len(self.starts) else len(self.joined)
+
+    def keys_with(self, term: str, cap: int) -> set[str] | None:
+        """The keys of the texts that contain *term*, or None when more than *cap* do (a broad word)."""
+        found = set()
+        for number in self.hits(term):
+            if len(found) >= cap:
+                return None
+            found.add(self.keys[number])
+        return found
+
+    def text_of(self, key: str) -> str:
+        if not hasattr(self, "_position"):
+            self._position = {k: n for n, k in enumerate(self.keys)}
+        number = self._position.get(key)
+        return "" if number is None else self.texts[number]
+
+
+@dataclass
+class SearchIndex:
+    """The names to match words against, and the certificate types behind each name."""
+
+    entries: Haystack  # occupations, issuers, agreements, credentials as results
+    kinds: list[str]
+    labels: list[str]
+    issuers: Haystack  # issuer IRI -> names
+    occupations: Haystack  # occupation code -> names
+    grades: Haystack  # grade IRI -> names
+    ids: Haystack  # certificate type IRI -> its id
+    by_issuer: dict[str, list[str]] = field(default_factory=dict)
+    by_grade: dict[str, list[str]] = field(default_factory=dict)
+
+
+def build_search(index: RoutingIndex) -> SearchIndex:
+    entries: list[tuple[str, str, str, str]] = []  # (iri, label, kind, text)
+    occupation_texts = {code: haystack(code, zh) for code, zh in index.occupation_labels.items()}
+    for code, text in occupation_texts.items():
+        entries.append((f"{ID}occupation/{code}", f"{code} {index.occupation_labels[code]}", "occupation", text))
+    issuer_texts = {
+        iri: haystack(iri.rsplit("/", 1)[-1], issuer.label_zh, issuer.label_en) for iri, issuer in index.issuers.items()
+    }
+    for iri, text in issuer_texts.items():
+        issuer = index.issuers[iri]
+        entries.append((iri, issuer.label_zh or issuer.label_en or iri, "issuer", text))
+    for iri, agreement in index.agreements.items():
+        text = haystack(iri.rsplit("/", 1)[-1], agreement.label_zh, agreement.label_en, agreement.document_number)
+        entries.append((iri, agreement.label_zh or agreement.label_en or iri, "agreement", text))
+    for iri, (zh, en) in index.credentials.items():
+        entries.append((iri, zh or en or iri, "credential", haystack(iri.rsplit("/", 1)[-1], zh, en)))
+    by_issuer: dict[str, list[str]] = defaultdict(list)
+    by_grade: dict[str, list[str]] = defaultdict(list)
+    for iri, cert in index.certificates.items():
+        by_issuer[cert.issuer].append(iri)
+        by_grade[cert.grade].append(iri)
+    grades = {iri: haystack(g.label_zh, g.label_en) for iri, g in index.grades.items()}
+    certificates = list(index.certificates)
+    return SearchIndex(
+        Haystack([e[0] for e in entries], [e[3] for e in entries]),
+        [e[2] for e in entries],
+        [e[1] for e in entries],
+        Haystack(list(issuer_texts), list(issuer_texts.values())),
+        Haystack(list(occupation_texts), list(occupation_texts.values())),
+        Haystack(list(grades), list(grades.values())),
+        Haystack(certificates, [iri.rsplit("/", 1)[-1].casefold() for iri in certificates]),
+        dict(by_issuer),
+        dict(by_grade),
+    )
+
+
+def search_index(index: RoutingIndex) -> SearchIndex:
+    """The search index of *index*, built on first use (a few seconds at national scale) and kept with it."""
+    if not isinstance(index.search_text, SearchIndex):
+        index.search_text = build_search(index)
+    return index.search_text
+
+
+def search(
+    index: RoutingIndex, text: str, *, limit: int = 20, kinds: Iterable[str] = KINDS
+) -> list[tuple[str, str, str]]:
+    """(IRI, label, kind) of entries that contain every word of *text*; certificate types last, up to *limit*."""
+    terms = sorted(set(text.casefold().split()), key=len, reverse=True)  # the longest word is the rarest, mostly
+    wanted = set(kinds)
+    if not terms or limit < 1:
+        return []
+    found = search_index(index)
+    results: list[tuple[str, str, str]] = []
+    for number in found.entries.hits(terms[0]):
+        if found.kinds[number] in wanted and all(term in found.entries.texts[number] for term in terms[1:]):
+            results.append((found.entries.keys[number], found.labels[number], found.kinds[number]))
+            if len(results) >= limit:
+                return results
+    if "certificate-type" in wanted:
+        for iri in _certificates(index, found, terms):
+            cert = index.certificates[iri]
+            results.append((iri, cert.label_zh or cert.label_en or iri, "certificate-type"))
+            if len(results) >= limit:
+                break
+    return results
+
+
+#: a word found in more names than this is "broad": checked per candidate instead of collected
+BROAD = 2_000
+
+
+@dataclass
+class _Word:
+    term: str
+    may_be_id: bool
+    issuers: set[str] | None = None  # None: broad
+    occupations: set[str] | None = None
+    grades: set[str] | None = None
+
+    @property
+    def broad(self) -> bool:
+        return self.issuers is None or self.occupations is None or self.grades is None
+
+
+def _certificates(index: RoutingIndex, found: SearchIndex, terms: list[str]) -> Iterator[str]:
+    """Certificate types every term matches (in their issuer, occupation or grade name, or their id)."""
+    words = [
+        _Word(
+            term,
+            _looks_like_id(term),
+            found.issuers.keys_with(term, BROAD),
+            found.occupations.keys_with(term, BROAD),
+            found.grades.keys_with(term, BROAD),
+        )
+        for term in terms
+    ]
+
+    def size(word: _Word) -> float:
+        if word.broad:
+            return float("inf")
+        return (
+            sum(len(found.by_issuer.get(i, ())) for i in word.issuers)
+            + sum(len(index.by_occupation.get(o, ())) for o in word.occupations)
+            + sum(len(found.by_grade.get(g, ())) for g in word.grades)
+        )
+
+    # enumerate from the most selective word; one that may be an id is also looked up among the ids
+    words.sort(key=lambda w: (w.may_be_id, size(w)))
+    first = words[0]
+    if first.broad:
+        candidates: Iterable[str] = iter(index.certificates)
+        rest = words
+    else:
+        candidates = _chain(
+            (found.by_issuer.get(i, ()) for i in sorted(first.issuers)),
+            (index.by_occupation.get(o, ()) for o in sorted(first.occupations)),
+            (found.by_grade.get(g, ()) for g in sorted(first.grades)),
+            [(found.ids.keys[n] for n in found.ids.hits(first.term))] if first.may_be_id else (),
+        )
+        rest = words[1:]
+    seen: set[str] = set()
+    for iri in candidates:
+        if iri in seen:
+            continue
+        seen.add(iri)
+        if all(_matches(index, found, iri, word) for word in rest):
+            yield iri
+
+
+def _matches(index: RoutingIndex, found: SearchIndex, iri: str, word: _Word) -> bool:
+    cert = index.certificates[iri]
+    if word.term in iri.rsplit("/", 1)[-1].casefold():
+        return True
+    if word.broad:
+        return (
+            word.term in found.issuers.text_of(cert.issuer)
+            or word.term in found.occupations.text_of(cert.occupation)
+            or word.term in found.grades.text_of(cert.grade)
+        )
+    return cert.issuer in word.issuers or cert.occupation in word.occupations or cert.grade in word.grades
+
+
+def _looks_like_id(term: str) -> bool:
+    """Ids of certificate types carry ASCII letters with digits or hyphens (IL-CT-…, SYN-C0552503)."""
+    return term.isascii() and any(ch.isdigit() or ch == "-" for ch in term) and len(term) >= 3
+
+
+def _chain(*groups: Iterable[Iterable[str]]) -> Iterator[str]:
+    for group in groups:
+        for members in group:
+            yield from members

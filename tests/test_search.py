@@ -1,0 +1,103 @@
+"""Search: the fast component-wise search agrees with a brute-force scan, and finds what people type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from certbridge.graph.routing.index import RoutingIndex, index_for
+from certbridge.graph.routing.search import haystack, search, search_index
+
+
+@pytest.fixture(scope="module")
+def index(real_store: Path) -> RoutingIndex:
+    return index_for(real_store)
+
+
+def brute_force(index: RoutingIndex, text: str) -> set[str]:
+    """Every entry and certificate type that contains every word, by scanning each one's names."""
+    terms = text.casefold().split()
+    found = set()
+    for code, zh in index.occupation_labels.items():
+        if all(t in haystack(code, zh) for t in terms):
+            found.add(f"https://w3id.org/certbridge/id/occupation/{code}")
+    for iri, issuer in index.issuers.items():
+        if all(t in haystack(iri.rsplit("/", 1)[-1], issuer.label_zh, issuer.label_en) for t in terms):
+            found.add(iri)
+    for iri, a in index.agreements.items():
+        if all(t in haystack(iri.rsplit("/", 1)[-1], a.label_zh, a.label_en, a.document_number) for t in terms):
+            found.add(iri)
+    for iri, (zh, en) in index.credentials.items():
+        if all(t in haystack(iri.rsplit("/", 1)[-1], zh, en) for t in terms):
+            found.add(iri)
+    for iri, cert in index.certificates.items():
+        issuer, grade = index.issuers[cert.issuer], index.grades[cert.grade]
+        names = [
+            haystack(cert.issuer.rsplit("/", 1)[-1], issuer.label_zh, issuer.label_en),
+            haystack(cert.occupation, index.occupation_labels.get(cert.occupation)),
+            haystack(grade.label_zh, grade.label_en),
+            iri.rsplit("/", 1)[-1].casefold(),
+        ]
+        if all(any(t in name for name in names) for t in terms):
+            found.add(iri)
+    return found
+
+
+WORDS = [
+    "纺纱",
+    "工",
+    "高级技师",
+    "技师",
+    "江苏",
+    "恒丰",
+    "fsg",
+    "fangsha",
+    "jishi",
+    "senior",
+    "technician",
+    "6-04",
+    "6-04-02-01",
+    "il-ct",
+    "hrss",
+    "广东",
+    "澳门",
+    "mr0",
+    "工程师",
+    "engineer",
+    "示例",
+    "x",
+    "厅",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=3))
+def test_search_agrees_with_brute_force(index: RoutingIndex, words: list[str]) -> None:
+    text = " ".join(words)
+    got = {iri for iri, _, _ in search(index, text, limit=100_000)}
+    assert got == brute_force(index, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("纺纱工 高级技师 恒丰", "certificate-type", "IL-CT-hengfeng-spinner-senior-technician"),
+        ("fsg gjjs hengfeng", "certificate-type", "IL-CT-hengfeng-spinner-senior-technician"),
+        ("6-04-02-01", "occupation", "occupation/6-04-02-01"),
+        ("纺纱工", "occupation", "occupation/6-04-02-01"),
+        ("Macao", "issuer", "organisation/mo-dsal"),
+        ("3112", "agreement", "agreement/MR01"),
+        ("工程师", "credential", "credential/"),
+    ],
+)
+def test_what_people_type_finds_the_entry(index: RoutingIndex, text: str, kind: str, expected: str) -> None:
+    found = search(index, text, limit=50, kinds=[kind])
+    assert found and all(k == kind for _, _, k in found)
+    assert any(expected in iri for iri, _, _ in found), found
+
+
+def test_the_search_index_is_built_once(index: RoutingIndex) -> None:
+    assert search_index(index) is search_index(index)
