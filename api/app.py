@@ -42,3 +42,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(writes.router)
     app.include_router(viz.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for uvicorn's worker processes (``certbridge serve --workers N``): settings from the environment."""
+    return create_app(Settings.from_environment())

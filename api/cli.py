@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -262,6 +263,7 @@ def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request.")] = True,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Server processes (each loads the index).")] = 1,
 ) -> None:
     """Serve the store over HTTP: SPARQL at /sparql, REST under /api/v1, OpenAPI at /docs."""
     import uvicorn
@@ -276,7 +278,19 @@ def serve(
     except ValueError as error:
         raise fail(CertbridgeError(str(error))) from None
     typer.echo(f"serving {settings.store} at http://{host}:{port}/  (SPARQL: /sparql, API docs: /docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
+        return
+    os.environ[STORE_ENV] = str(settings.store)  # the worker processes read their settings from the environment
+    uvicorn.run(
+        "certbridge.api.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=access_log,
+    )
 
 
 @app.command()

@@ -13,6 +13,7 @@ import multiprocessing
 import queue
 import threading
 from dataclasses import dataclass
+from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -68,10 +69,21 @@ def run_job(store: ox.Store, job: Job) -> Outcome:
     if job.result_format is None:
         return Outcome(kind=kind, status=406)
     if kind == "select":
-        if sum(1 for _ in zip(range(job.max_rows + 1), answer, strict=False)) > job.max_rows:
+        rows = list(islice(answer, job.max_rows + 1))
+        if len(rows) > job.max_rows:
             return Outcome(kind=kind, status=413, detail=f"more than {job.max_rows:,} rows")
-        answer = store.query(job.text, **options)  # the first run was consumed by counting
+        answer = _replay(answer.variables, rows)
     return Outcome(kind, answer.serialize(format=RESULT_FORMATS[job.result_format]))
+
+
+def _replay(variables: list[ox.Variable], rows: list[ox.QuerySolution]) -> ox.QuerySolutions:
+    """Solutions already read (to count them against the cap) as results again, without re-running the query.
+
+    They go through SPARQL TSV, whose terms are written as in N-Triples, which is what ``str(term)`` gives.
+    """
+    lines = ["\t".join(str(v) for v in variables)]
+    lines += ["\t".join("" if row[v] is None else str(row[v]) for v in variables) for row in rows]
+    return ox.parse_query_results("\n".join(lines) + "\n", ox.QueryResultsFormat.TSV)
 
 
 def _serve(location: str, connection: Connection) -> None:
