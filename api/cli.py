@@ -41,7 +41,7 @@ from certbridge.graph.synth import synthesise
 from certbridge.ontology import ID
 from certbridge.visualize.model import View
 from certbridge.visualize.render import render_html
-from certbridge.visualize.views import agreement_map, coverage_view, node_view, route_view
+from certbridge.visualize.views import agreement_map, coverage_view, node_view, route_facets, route_view
 
 from .route_text import render
 from .settings import STORE_ENV, Settings, resolve_store
@@ -422,7 +422,8 @@ def viz_route(
         answer = find_routes(index, resolve(index, source), resolve(index, target), as_of=_day(as_of), k=k)
     except CertbridgeError as error:
         raise fail(error) from None
-    _write_view(route_view(answer.to_json()), out, lang)
+    body = answer.to_json()
+    _write_view(route_view(body, route_facets(index, body)), out, lang)
 
 
 @viz_app.command("node")
@@ -437,7 +438,7 @@ def viz_node(
     """The neighbourhood view of ID."""
     iri = entity if entity.startswith("http") else f"{ID}{entity}"
     try:
-        found = neighbourhood(open_store(resolve_store(store)), iri, depth=depth, limit=max_nodes * 4)
+        found = neighbourhood(open_store(resolve_store(store)), iri, depth=depth, limit=max_nodes * 2)
     except CertbridgeError as error:
         raise fail(error) from None
     if found is None:

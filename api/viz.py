@@ -19,7 +19,14 @@ from certbridge.graph.routing.resolve import resolve
 from certbridge.ontology import ID
 from certbridge.visualize.model import View, hop_legend
 from certbridge.visualize.render import render_html
-from certbridge.visualize.views import agreement_map, coverage_view, node_view, route_view
+from certbridge.visualize.views import (
+    agreement_map,
+    certificate_facets,
+    coverage_view,
+    node_view,
+    route_facets,
+    route_view,
+)
 
 from .problems import Problem
 from .state import index_of, settings_of, store_of
@@ -57,7 +64,8 @@ def route_page(
         return HTMLResponse(render_html(empty, served=True, language=lang))
     index = index_of(request)
     answer = find_routes(index, resolve(index, source), resolve(index, target), as_of=as_of, k=k).to_json()
-    return HTMLResponse(render_html(route_view(answer), served=True, language=lang))
+    facets = route_facets(index, answer)
+    return HTMLResponse(render_html(route_view(answer, facets), served=True, language=lang))
 
 
 @router.get("/node", summary="Neighbourhood view of any entity, expandable by clicking", responses=_PAGE)
@@ -69,10 +77,12 @@ def node_page(
 ) -> HTMLResponse:
     limit = settings_of(request).viz_max_nodes
     iri = id if id.startswith("http") else f"{ID}{id}"
-    found = neighbourhood(store_of(request), iri, depth=depth, limit=limit * 4)
+    found = neighbourhood(store_of(request), iri, depth=depth, limit=limit * 2)
     if found is None:
         raise Problem(404, f"nothing is known about <{iri}>")
-    return HTMLResponse(render_html(node_view(found.to_json(), max_nodes=limit), served=True, language=lang))
+    body = found.to_json()
+    facets = certificate_facets(index_of(request), [node["iri"] for node in body["nodes"]])
+    return HTMLResponse(render_html(node_view(body, max_nodes=limit, facets=facets), served=True, language=lang))
 
 
 @router.get(

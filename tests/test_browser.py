@@ -236,3 +236,17 @@ def test_the_standalone_file_renders_the_same_from_disk(
     node = tmp_path / "node.html"
     assert cli("viz", "node", "organisation/hengfeng", "--store", real_store, "-o", node).exit_code == 0
     assert page.open(node.as_uri())["nodes"] > 1
+
+
+def test_filters_hide_what_does_not_match(page: Page, base_url: str) -> None:
+    page.open(route_url(base_url))
+    grades = page.page.locator("select[data-facet=grade] option").all_inner_texts()
+    assert "senior technician" in grades
+    hidden = "certbridgeView.network.body.data.nodes.get().filter(n => n.hidden).map(n => n.id)"
+    assert page.page.evaluate(hidden) == []
+    page.page.select_option("select[data-facet=issuer_kind]", "government-hr-authority")
+    assert page.page.evaluate(hidden) == [f"https://w3id.org/certbridge/id/certificate-type/{SOURCE}"]
+    page.page.select_option("select[data-facet=issuer_kind]", "")
+    page.page.uncheck("#kind-filter input[data-colour='#1b7f3b']")
+    edges = page.page.evaluate("certbridgeView.network.body.data.edges.get().filter(e => !e.hidden).length")
+    assert 0 < edges < page.state()["edges"], "hiding formal recognition leaves the other hops"

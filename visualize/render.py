@@ -7,6 +7,7 @@ vis-network (the copy pyvis ships), its CSS and our script: it opens from disk w
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import Counter
 from functools import cache
@@ -35,6 +36,10 @@ OPTIONS = {
     "interaction": {"hover": True, "navigationButtons": False, "multiselect": False, "tooltipDelay": 150},
     "layout": {"improvedLayout": False, "randomSeed": 7},
 }
+
+
+#: above this many nodes, physics gets a shorter stabilisation
+LARGE_VIEW = 150
 
 
 def to_network(view: View, language: str = "zh") -> Network:
@@ -72,8 +77,17 @@ def to_network(view: View, language: str = "zh") -> Network:
             # parallel edges (two hop kinds between one pair) bend apart, so each can be seen and clicked
             smooth={"enabled": True, "type": "curvedCW", "roundness": 0.25 * ((nth + 1) // 2) * (-1) ** nth},
         )
-    network.set_options(json.dumps(OPTIONS))
+    network.set_options(json.dumps(_options(len(view.nodes))))
     return network
+
+
+def _options(nodes: int) -> dict:
+    """Fewer stabilisation iterations for large views: 500 nodes stabilise in about 3 s with 300 of them."""
+    options = copy.deepcopy(OPTIONS)
+    if nodes > LARGE_VIEW:
+        options["physics"]["stabilization"]["iterations"] = 100
+        options["physics"]["forceAtlas2Based"]["avoidOverlap"] = 0.0
+    return options
 
 
 def _border(highlight: bool, flagged: bool) -> str:

@@ -6,6 +6,7 @@ illustrative or synthetic; details feed the side panel (evidence, sources with l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date
 from itertools import combinations
@@ -64,8 +65,35 @@ def _endpoint_node(endpoint: dict, *, highlight: bool = False) -> ViewNode:
     )
 
 
-def route_view(answer: dict) -> View:
-    """The k routes of a route answer (``RouteAnswer.to_json()``): hops coloured by kind, one edge per distinct hop."""
+def certificate_facets(index: RoutingIndex, iris: Iterable[str]) -> dict[str, dict[str, str]]:
+    """What the filters of a view act on, per certificate type or issuer: issuer kind, region and grade."""
+    found: dict[str, dict[str, str]] = {}
+    for iri in iris:
+        cert = index.certificates.get(iri)
+        issuer = index.issuers.get(cert.issuer if cert else iri)
+        if issuer is None:
+            continue
+        region = index.region_labels.get(issuer.region or "", (None, None))
+        facets = {"issuer_kind": issuer.kind, "region": region[1] or region[0] or ""}
+        if cert is not None:
+            grade = index.grades.get(cert.grade)
+            facets["grade"] = (grade.label_en or grade.label_zh or "") if grade else ""
+        found[iri] = facets
+    return found
+
+
+def route_facets(index: RoutingIndex, answer: dict) -> dict[str, dict[str, str]]:
+    """The facets of every certificate type a route answer names (source, target and every hop's ends)."""
+    steps = [step for route in answer["routes"] for step in route["steps"]]
+    ends = [answer["source"], answer["target"], *(end for s in steps for end in (s["source"], s["target"]))]
+    return certificate_facets(index, {end["iri"] for end in ends})
+
+
+def route_view(answer: dict, facets: dict[str, dict[str, str]] | None = None) -> View:
+    """The k routes of a route answer (``RouteAnswer.to_json()``): hops coloured by kind, one edge per distinct hop.
+
+    *facets* (from :func:`certificate_facets`) give the filters something to act on.
+    """
     source, target = answer["source"], answer["target"]
     view = View(
         "route",
@@ -135,6 +163,8 @@ def route_view(answer: dict) -> View:
                 )
         view.legend.append(LegendItem("#bbbbbb", "最近可达（非路径）", "nearest reachable (not a route)", dashed=True))
     view.nodes, view.edges = list(nodes.values()), list(edges.values())
+    for node in view.nodes:
+        node.facets.update((facets or {}).get(node.id, {}))
     view.legend += node_legend({n.kind for n in view.nodes})
     view.data["routes"] = len(answer.get("routes", []))
     return view
@@ -146,7 +176,9 @@ def _dates(start: str | None, end: str | None) -> str:
     return f"{start or '?'}–{end or ''}"
 
 
-def node_view(found: dict, *, max_nodes: int = DEFAULT_MAX_NODES) -> View:
+def node_view(
+    found: dict, *, max_nodes: int = DEFAULT_MAX_NODES, facets: dict[str, dict[str, str]] | None = None
+) -> View:
     """The neighbourhood of an entity (``Neighbourhood.to_json()``); beyond *max_nodes*, grouped by kind."""
     center = found["center"]
     data = {"center": center, "depth": found["depth"], "truncated": found["truncated"], "max_nodes": max_nodes}
@@ -164,6 +196,7 @@ def node_view(found: dict, *, max_nodes: int = DEFAULT_MAX_NODES) -> View:
                 illustrative=ill,
                 synthetic=syn,
                 details={"iri": raw["iri"], "types": raw.get("types", [])},
+                facets=dict((facets or {}).get(raw["iri"], {})),
                 highlight=raw["iri"] == center,
             )
         )
