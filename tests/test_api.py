@@ -406,3 +406,16 @@ def test_search_by_type(http: httpx.Client) -> None:
     assert body["results"] and {r["type"] for r in body["results"]} <= {"occupation", "issuer"}
     assert any(r["iri"].endswith("occupation/6-04-02-01") for r in body["results"])
     assert "unknown type" in is_problem(http.get("/api/v1/search", params={"q": "x", "type": "person"}), 400)["detail"]
+
+
+def test_every_endpoint_errs_in_the_same_shape(http: httpx.Client) -> None:
+    """Each operation, sent without its parameters or body (and with a bogus path), fails as problem+json."""
+    failed = []
+    for path, operations in http.get("/openapi.json").json()["paths"].items():
+        for method in operations:
+            url = re.sub(r"\{[^}]+\}", "no-such-thing", path)
+            response = http.request(method, url, headers={"Accept": "application/json"})
+            if response.status_code >= 400:
+                is_problem(response, response.status_code)
+                failed.append(f"{method.upper()} {path}")
+    assert len(failed) >= 12, failed  # routes, search, coverage cells, entities, writes, SPARQL POST, …
