@@ -42,7 +42,6 @@ def one_size(issuers: int, pairs: int, seed: int) -> dict:
     """Synthesise, build and query at one size (run in a child process)."""
     from certbridge.data import DATA_DIR
     from certbridge.graph.build import build
-    from certbridge.graph.routing import find_routes
     from certbridge.graph.routing.index import index_for
     from certbridge.graph.synth import synthesise
 
@@ -65,23 +64,7 @@ def one_size(issuers: int, pairs: int, seed: int) -> dict:
             index = index_for(location)
         with step("routing index (from its cache)"):
             index = index_for(location)
-        rng = random.Random(seed)
-        occupations = [code for code, certs in index.by_occupation.items() if len(certs) > 1]
-        weights = [len(index.by_occupation[code]) for code in occupations]
-        found: list[float] = []
-        missing: list[float] = []
-        attempts = 0
-        while (len(found) < pairs // 2 or len(missing) < pairs // 2) and attempts < pairs * 20:
-            attempts += 1
-            code = rng.choices(occupations, weights)[0]
-            source, target = rng.sample(index.by_occupation[code], 2)
-            started = time.perf_counter()
-            answer = find_routes(index, source, target, as_of=AS_OF, k=3)
-            elapsed = (time.perf_counter() - started) * 1000
-            bucket = found if answer.routes else missing
-            if len(bucket) < pairs // 2:
-                bucket.append(elapsed)
-        latencies = found + missing
+        routes = route_latency(index, pairs, seed)
         return {
             "issuers": issuers,
             "certificate_types": summary.certificate_types,
@@ -93,18 +76,42 @@ def one_size(issuers: int, pairs: int, seed: int) -> dict:
             "build_seconds": round(build_seconds, 1),
             "steps": steps,
             "peak_mb": round(peak_mb()),
-            "routes": {
-                "pairs": len(latencies),
-                "with_route": len(found),
-                "without_route": len(missing),
-                "p50_ms": round(statistics.median(latencies), 2),
-                "p95_ms": round(percentile(latencies, 0.95), 2),
-                "max_ms": round(max(latencies), 2),
-                "p95_with_route_ms": round(percentile(found, 0.95), 2),
-                "p95_without_route_ms": round(percentile(missing, 0.95), 2),
-            },
+            "routes": routes,
             "reasoning_seconds": steps.get("reasoning", {}).get("seconds"),
         }
+
+
+def route_latency(index: object, pairs: int, seed: int) -> dict:
+    """``find_routes(k=3)`` over *pairs* pairs of one occupation (drawn by size), half with a route, half without."""
+    from certbridge.graph.routing import find_routes
+
+    rng = random.Random(seed)
+    occupations = [code for code, certs in index.by_occupation.items() if len(certs) > 1]
+    weights = [len(index.by_occupation[code]) for code in occupations]
+    found: list[float] = []
+    missing: list[float] = []
+    attempts = 0
+    while (len(found) < pairs // 2 or len(missing) < pairs // 2) and attempts < pairs * 20:
+        attempts += 1
+        code = rng.choices(occupations, weights)[0]
+        source, target = rng.sample(index.by_occupation[code], 2)
+        started = time.perf_counter()
+        answer = find_routes(index, source, target, as_of=AS_OF, k=3)
+        elapsed = (time.perf_counter() - started) * 1000
+        bucket = found if answer.routes else missing
+        if len(bucket) < pairs // 2:
+            bucket.append(elapsed)
+    latencies = found + missing
+    return {
+        "pairs": len(latencies),
+        "with_route": len(found),
+        "without_route": len(missing),
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p95_ms": round(percentile(latencies, 0.95), 2),
+        "max_ms": round(max(latencies), 2),
+        "p95_with_route_ms": round(percentile(found, 0.95), 2),
+        "p95_without_route_ms": round(percentile(missing, 0.95), 2),
+    }
 
 
 def owlrl_baseline(issuers: int, seed: int, limit: float) -> dict:
@@ -167,11 +174,23 @@ def main() -> None:
     parser.add_argument("--owlrl-limit", type=float, default=600.0, help="seconds before owlrl is given up")
     parser.add_argument("--pairs", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--routes-on", type=Path, help="only measure route latency on this built store")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--owlrl-one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one_size(args.one, args.pairs, args.seed)))
+        return
+    if args.routes_on:
+        import gc
+
+        from certbridge.graph.routing.index import index_for
+
+        started = time.perf_counter()
+        index = index_for(args.routes_on)
+        gc.freeze()
+        loaded = time.perf_counter() - started
+        print(json.dumps({"index_seconds": round(loaded, 1), **route_latency(index, args.pairs, args.seed)}))
         return
     if args.owlrl_one:
         print(json.dumps(owlrl_baseline(args.owlrl_one, args.seed, args.owlrl_limit)))
