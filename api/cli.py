@@ -31,7 +31,7 @@ from certbridge.graph.info import describe
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.query import as_table, is_negative, run_query, serialize
 from certbridge.graph.routing import HOP_KINDS, find_routes
-from certbridge.graph.routing.coverage import Coverage, read_hypothetical, what_if
+from certbridge.graph.routing.coverage import GROUPINGS, Coverage, read_hypothetical, what_if
 from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.resolve import resolve
@@ -210,7 +210,7 @@ def _print_coverage(table: Coverage, title: str) -> None:
 @app.command()
 def coverage(
     store: StoreOption = None,
-    by: Annotated[str, typer.Option("--by", help="region, occupation-group or issuer-kind")] = "region",
+    by: Annotated[str, typer.Option("--by", help=", ".join(GROUPINGS))] = "region",
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default today).")] = None,
     sample: Annotated[int | None, typer.Option("--sample", help="Count a random sample of N occupations.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -230,7 +230,7 @@ def coverage(
 def what_if_command(
     agreements: Annotated[Path, typer.Argument(help="CSV of hypothetical agreements (columns as agreements.csv).")],
     store: StoreOption = None,
-    by: Annotated[str, typer.Option("--by", help="region, occupation-group or issuer-kind")] = "region",
+    by: Annotated[str, typer.Option("--by", help=", ".join(GROUPINGS))] = "region",
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default today).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -466,7 +466,7 @@ def viz_agreements(
 def viz_coverage(
     out: OutOption,
     store: StoreOption = None,
-    by: Annotated[str, typer.Option("--by", help="region, occupation-group or issuer-kind")] = "region",
+    by: Annotated[str, typer.Option("--by", help=", ".join(GROUPINGS))] = "region",
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default today).")] = None,
     sample: Annotated[int | None, typer.Option("--sample", min=1, help="A random sample of N occupations.")] = None,
     lang: LangOption = "zh",

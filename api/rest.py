@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from certbridge.graph.routing import HOP_KINDS, find_routes
+from certbridge.graph.routing.coverage import GROUPINGS, read_hypothetical, what_if
 from certbridge.graph.routing.coverage import coverage as coverage_of
-from certbridge.graph.routing.coverage import read_hypothetical, what_if
 from certbridge.graph.routing.resolve import resolve
 from certbridge.graph.routing.search import KINDS as SEARCH_KINDS
 from certbridge.graph.routing.search import search
@@ -82,7 +82,7 @@ def search_entities(
 @router.get("/coverage", summary="Share of ordered pairs with a formal-recognition route, grouped as asked")
 def coverage(
     request: Request,
-    by: Annotated[str, Query(examples=["region"], description="region, occupation-group or issuer-kind")] = "region",
+    by: Annotated[str, Query(examples=["region"], description=", ".join(GROUPINGS))] = "region",
     as_of: Annotated[date | None, Query(examples=["2024-01-01"])] = None,
     sample: Annotated[int | None, Query(ge=1, description="count a random sample of this many occupations")] = None,
 ) -> dict:
@@ -112,7 +112,7 @@ WHAT_IF_EXAMPLE = (
 )
 async def what_if_endpoint(
     request: Request,
-    by: Annotated[str, Query(description="region, occupation-group or issuer-kind")] = "region",
+    by: Annotated[str, Query(description=", ".join(GROUPINGS))] = "region",
     as_of: Annotated[date | None, Query()] = None,
 ) -> dict:
     """The body is a CSV with the columns of agreements.csv that routing uses (as for `certbridge what-if`)."""

@@ -10,7 +10,7 @@ import pytest
 
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.routing import find_routes
-from certbridge.graph.routing.coverage import coverage
+from certbridge.graph.routing.coverage import cell_pairs, coverage
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.rules import agreement_in_force
 from certbridge.graph.store import open_store
@@ -114,3 +114,18 @@ def test_script_data_cannot_close_the_script_element() -> None:
     view = View("node", "t", "t", nodes=[hostile], edges=[ViewEdge("e", "x", "x", "link")])
     page = render_html(view)
     assert "</script><script>alert(1)" not in page
+
+
+def test_coverage_by_occupation_group_and_issuer_kind(mini_store: Path) -> None:
+    index = index_for(mini_store)
+    cross = coverage(index, by="occupation-group/issuer-kind", as_of=DAY)
+    plain = coverage(index, by="occupation-group", as_of=DAY)
+    assert {a for a, _ in cross.cells} == {a for a, _ in plain.cells}
+    assert {b for _, b in cross.cells} <= {issuer.kind for issuer in index.issuers.values()}
+    assert cross.total.pairs == plain.total.pairs and cross.total.covered == plain.total.covered
+    view = coverage_view(cross)
+    assert view.data["by"] == "occupation-group/issuer-kind" and "职业大类" in view.title_zh
+    row, column = next(iter(cross.cells))
+    pairs = cell_pairs(index, by="occupation-group/issuer-kind", row=row, column=column, as_of=DAY, limit=10_000)
+    assert len(pairs) == cross.cells[(row, column)].pairs
+    assert sum(covered for _, _, covered in pairs) == cross.cells[(row, column)].covered

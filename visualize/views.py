@@ -391,4 +391,9 @@ def coverage_view(table: Coverage) -> View:
 
 
 _ARROWS = {"mutual": "to;from", "one-way": "to"}
-_GROUPING_ZH = {"region": "地区", "occupation-group": "职业大类", "issuer-kind": "发证机构类型"}
+_GROUPING_ZH = {
+    "region": "地区",
+    "occupation-group": "职业大类",
+    "issuer-kind": "发证机构类型",
+    "occupation-group/issuer-kind": "职业大类 × 持证方发证机构类型",
+}

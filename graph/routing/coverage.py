@@ -25,7 +25,9 @@ from ..tables import ErrorLog, read_table
 from .engine import GraphOptions, occupation_graph
 from .index import Agreement, RoutingIndex
 
-GROUPINGS = ("region", "occupation-group", "issuer-kind")
+#: how pairs are grouped: both sides by one property, or occupation group × the held certificate's issuer kind
+GROUPINGS = ("region", "occupation-group", "issuer-kind", "occupation-group/issuer-kind")
+CROSS = "occupation-group/issuer-kind"
 FORMAL_KINDS = ("formal-recognition", "grade-dominance")
 
 
@@ -63,6 +65,13 @@ class Coverage:
             ],
             "newly_connected": [{"from": a, "to": b} for a, b in self.newly_connected],
         }
+
+
+def _cell(index: RoutingIndex, a: str, b: str, by: str) -> tuple[str, str]:
+    """The (row, column) of the pair (A held, B required)."""
+    if by == CROSS:
+        return _group(index, a, "occupation-group"), _group(index, a, "issuer-kind")
+    return _group(index, a, by), _group(index, b, by)
 
 
 def _group(index: RoutingIndex, iri: str, by: str) -> str:
@@ -118,7 +127,7 @@ def coverage(
     for occupation in occupations:
         eligible, covered = covered_pairs(index, occupation, day)
         for a, b in eligible:
-            cell = cells[(_group(index, a, by), _group(index, b, by))]
+            cell = cells[_cell(index, a, b, by)]
             cell.pairs += 1
             cell.covered += (a, b) in covered
     result.cells = dict(cells)
@@ -135,14 +144,11 @@ def cell_pairs(
     found: list[tuple[str, str, bool]] = []
     for occupation in sorted(index.by_occupation):
         members = index.by_occupation[occupation]
-        if not any(_group(index, iri, by) == row for iri in members):
+        row_of = "occupation-group" if by == CROSS else by
+        if not any(_group(index, iri, row_of) == row for iri in members):
             continue
         eligible, covered = covered_pairs(index, occupation, as_of)
-        found += [
-            (a, b, (a, b) in covered)
-            for a, b in eligible
-            if _group(index, a, by) == row and _group(index, b, by) == column
-        ]
+        found += [(a, b, (a, b) in covered) for a, b in eligible if _cell(index, a, b, by) == (row, column)]
     return sorted(found, key=lambda pair: (pair[2], pair[0], pair[1]))[:limit]
 
 

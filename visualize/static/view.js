@@ -196,7 +196,10 @@
       const from = [247, 251, 255], to = [8, 48, 107];
       return `rgb(${from.map((c, i) => Math.round(c + (to[i] - c) * share)).join(",")})`;
     };
-    let html = `<table class="heat"><thead><tr><th>${text("持证方 \\ 要求方", "held \\ required")}</th>`
+    const corner = d.by === "occupation-group/issuer-kind"
+      ? text("职业大类 \\ 持证方机构类型", "occupation group \\ holder's issuer kind")
+      : text("持证方 \\ 要求方", "held \\ required");
+    let html = `<table class="heat"><thead><tr><th>${corner}</th>`
       + d.columns.map((c) => `<th>${escape(c)}</th>`).join("") + "</tr></thead><tbody>";
     for (const r of d.rows) {
       html += `<tr><th>${escape(r)}</th>`;
