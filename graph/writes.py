@@ -79,8 +79,9 @@ def add_rows(location: Path, new: NewRows, *, progress: Progress = silent) -> Bu
     """
     if new.table not in TABLES:
         raise CertbridgeError(f"{new.table!r} is not a table", hint=f"tables: {', '.join(TABLES)}")
+    stores.tables_of(location)  # no store there: say so before creating anything
     with stores.write_lock(location):
-        current = stores.tables_of(location)
+        current = stores.tables_of(location)  # again under the lock: another writer may have swapped versions
         with tempfile.TemporaryDirectory(prefix="certbridge-write-") as folder:
             work = Path(folder)
             for table in TABLES:

@@ -216,3 +216,9 @@ def test_every_documented_write_example_is_accepted(store: Path, name: str) -> N
         assert response.status_code == 201, response.text
         spec = http.get("/openapi.json").json()["paths"][f"/api/v1/{name}"]["post"]
         assert spec["requestBody"]["content"]["application/json"]["example"] == [WRITABLE[name][1]]
+
+
+def test_import_into_a_missing_store_says_so_and_creates_nothing(cli: Cli, tmp_path: Path) -> None:
+    result = cli("import", write_csv(tmp_path / "agreements.csv", [AGREEMENT]), "--store", tmp_path / "nothing")
+    assert result.exit_code == 2 and "no certbridge store" in result.stderr
+    assert not (tmp_path / "nothing").exists()
