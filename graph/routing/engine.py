@@ -249,6 +249,8 @@ def _best_paths(
     components = _weak_components(graph)
     if components[source] != components[target]:
         return []  # not even connected ignoring direction: no level can have a path
+    if not nx.has_path(graph, source, target):
+        return []  # no path with all the edges: no level can have one (and the level graphs need not be built)
     found: list[list] = []
     for level in sorted({STRENGTH[kind] for kind in allowed}, reverse=True):
         view = _at_least(graph, level)
