@@ -129,3 +129,9 @@ def test_coverage_by_occupation_group_and_issuer_kind(mini_store: Path) -> None:
     pairs = cell_pairs(index, by="occupation-group/issuer-kind", row=row, column=column, as_of=DAY, limit=10_000)
     assert len(pairs) == cross.cells[(row, column)].pairs
     assert sum(covered for _, _, covered in pairs) == cross.cells[(row, column)].covered
+
+
+def test_agreement_parties_that_do_not_issue_are_named(mini_store: Path) -> None:
+    view = agreement_map(index_for(mini_store), DAY)
+    ministry = view.node(f"{ID}organisation/mohurd-office")  # a party that issues nothing
+    assert ministry is not None and ministry.kind == "organisation" and "住房城乡建设部办公厅" in ministry.label_zh

@@ -334,6 +334,9 @@ def _party_node(index: RoutingIndex, party: str) -> ViewNode:
             details={"iri": party, "issuer_kind": issuer.kind, "region": region[1] or region[0]},
             facets={"issuer_kind": issuer.kind, "region": region[1] or issuer.region or ""},
         )
+    if party in index.party_labels:
+        zh, en = index.party_labels[party]
+        return ViewNode(party, "organisation", zh or en or party, en or zh or party, details={"iri": party})
     zh, en = index.region_labels.get(party, (None, None))
     return ViewNode(
         party,

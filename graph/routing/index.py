@@ -133,6 +133,8 @@ class RoutingIndex:
     credentials: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     occupation_labels: dict[str, str] = field(default_factory=dict)
     region_labels: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    #: labels of organisations that are parties to agreements without issuing (ministries, governments)
+    party_labels: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     #: routing graphs built from this index, per (occupation, day, options); not pickled
     graphs: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
     #: the search index (search.SearchIndex), built on first search; not pickled
@@ -376,6 +378,9 @@ def load_index(store: ox.Store) -> RoutingIndex:
         index.occupation_labels[_v(row, "code")] = _v(row, "zh")
     for row in _rows(store, f"""SELECT ?x ?zh ?en WHERE {{ ?x a cb:Region . {_LABELS} }}"""):
         index.region_labels[_v(row, "x")] = _labels(row)
+    for row in _rows(store, f"""SELECT ?x ?zh ?en WHERE {{ ?a cb:party ?x . ?x a cb:Organisation . {_LABELS} }}"""):
+        if _v(row, "x") not in index.issuers:
+            index.party_labels[_v(row, "x")] = _labels(row)
     return index
 
 
