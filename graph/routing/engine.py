@@ -282,6 +282,10 @@ def _weak_components(graph: nx.DiGraph) -> dict:
 
 def _at_least(graph: nx.DiGraph, level: int) -> nx.DiGraph:
     """The sub-graph of edges at least *level* strong, built once per routing graph (cheaper than a view)."""
+    if "weakest" not in graph.graph:
+        graph.graph["weakest"] = min((STRENGTH[kind] for _, _, kind in graph.edges(data="kind")), default=0)
+    if level <= graph.graph["weakest"]:
+        return graph  # every edge is at least that strong: the whole graph, not a copy of it
     levels = graph.graph.setdefault("levels", {})
     if level not in levels:
         levels[level] = nx.DiGraph(
