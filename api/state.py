@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from fastapi import Request
 
 from certbridge.graph.routing.index import RoutingIndex, index_for
+from certbridge.graph.routing.search import search_index
 from certbridge.graph.store import current_version, open_store
 
 from .query_worker import QueryPool
@@ -61,6 +62,7 @@ def index_of(request: Request) -> RoutingIndex:
         _follow_version(request)
         if state.index is None:
             state.index = index_for(state.settings.store)
+            search_index(state.index)  # now, once, rather than in the first searches
             # The index is millions of long-lived objects: without freezing them, each full garbage
             # collection walks them all and stalls every request for a second at national scale.
             gc.collect()

@@ -10,6 +10,7 @@ then enumerated from the most selective word's matches. A word is matched within
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -123,10 +124,18 @@ def build_search(index: RoutingIndex) -> SearchIndex:
     )
 
 
+_BUILDING = threading.Lock()
+
+
 def search_index(index: RoutingIndex) -> SearchIndex:
-    """The search index of *index*, built on first use (a few seconds at national scale) and kept with it."""
+    """The search index of *index*, built on first use (a few seconds at national scale) and kept with it.
+
+    Built under a lock: without it, the first burst of concurrent searches each built their own copy.
+    """
     if not isinstance(index.search_text, SearchIndex):
-        index.search_text = build_search(index)
+        with _BUILDING:
+            if not isinstance(index.search_text, SearchIndex):
+                index.search_text = build_search(index)
     return index.search_text
 
 
