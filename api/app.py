@@ -6,12 +6,15 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 
+from certbridge.graph.errors import CertbridgeError
 from certbridge.graph.routing.model import HOP_KINDS
 
 from . import downloads, entities, problems, query_page, rest, sparql, viz, writes
 from .settings import Settings
+from .state import load_index_of
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -19,6 +22,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with contextlib.suppress(CertbridgeError):  # no store yet: requests will say so
+            await run_in_threadpool(load_index_of, app)
         yield
         pool = getattr(app.state, "pool", None)
         if pool is not None:

@@ -12,7 +12,8 @@ import threading
 from pathlib import Path
 
 import pyoxigraph as ox
-from fastapi import Request
+from fastapi import FastAPI, Request
+from starlette.datastructures import State
 
 from certbridge.graph.routing.index import RoutingIndex, index_for
 from certbridge.graph.routing.search import search_index
@@ -29,8 +30,11 @@ def settings_of(request: Request) -> Settings:
 
 
 def _follow_version(request: Request) -> None:
+    _follow_version_of(request.app.state)
+
+
+def _follow_version_of(state: State) -> None:
     """Forget the opened store and index when the store's current version changed."""
-    state = request.app.state
     version: Path | None = current_version(state.settings.store)
     if not hasattr(state, "version") or state.version != version:
         state.version = version
@@ -57,9 +61,14 @@ def pool_of(request: Request) -> QueryPool:
 
 
 def index_of(request: Request) -> RoutingIndex:
-    state = request.app.state
+    return load_index_of(request.app)
+
+
+def load_index_of(app: FastAPI) -> RoutingIndex:
+    """The routing index of the version the app serves (also called at startup, so the first request need not wait)."""
+    state = app.state
     with _LOCK:
-        _follow_version(request)
+        _follow_version_of(state)
         if state.index is None:
             state.index = index_for(state.settings.store)
             search_index(state.index)  # now, once, rather than in the first searches
