@@ -6,6 +6,7 @@ illustrative or synthetic; details feed the side panel (evidence, sources with l
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date
@@ -239,7 +240,7 @@ def agreement_map(index: RoutingIndex, as_of: date, *, max_nodes: int = DEFAULT_
         view.data["years"] = span
     else:
         span = []
-    covered_by_party = _certificates_by_party(index)
+    occupations_by_party = _occupations_by_party(index)
     parties: dict[str, ViewNode] = {}
     for agreement in sorted(index.agreements.values(), key=lambda a: a.iri):
         members = sorted(agreement.parties | agreement.recognising | agreement.recognised)
@@ -249,10 +250,10 @@ def agreement_map(index: RoutingIndex, as_of: date, *, max_nodes: int = DEFAULT_
         state = _state(agreement, as_of, in_force)
         colour, dashes, zh_state, en_state = AGREEMENT_STATES[state]
         covered = sum(
-            1
+            count
             for party in members
-            for cert in covered_by_party.get(party, ())
-            if agreement.covers_occupation(index.certificates[cert].occupation)
+            for occupation, count in occupations_by_party.get(party, {}).items()
+            if agreement.covers_occupation(occupation)
         )
         pairs = (
             list(combinations(members, 2))
@@ -348,15 +349,16 @@ def _party_node(index: RoutingIndex, party: str) -> ViewNode:
     )
 
 
-def _certificates_by_party(index: RoutingIndex) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for iri, cert in index.certificates.items():
+def _occupations_by_party(index: RoutingIndex) -> dict[str, Counter[str]]:
+    """Per issuer and per region: how many certificate types it has in each occupation."""
+    found: dict[str, Counter[str]] = defaultdict(Counter)
+    for cert in index.certificates.values():
         issuer = index.issuers.get(cert.issuer)
         if issuer is None:
             continue
-        found.setdefault(issuer.iri, []).append(iri)
-        if issuer.region:
-            found.setdefault(issuer.region, []).append(iri)
+        for party in (issuer.iri, issuer.region):
+            if party:
+                found[party][cert.occupation] += 1
     return found
 
 
