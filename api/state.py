@@ -29,11 +29,7 @@ def settings_of(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _follow_version(request: Request) -> None:
-    _follow_version_of(request.app.state)
-
-
-def _follow_version_of(state: State) -> None:
+def _follow_version(state: State) -> None:
     """Forget the opened store and index when the store's current version changed."""
     version: Path | None = current_version(state.settings.store)
     if not hasattr(state, "version") or state.version != version:
@@ -45,7 +41,7 @@ def _follow_version_of(state: State) -> None:
 def store_of(request: Request) -> ox.Store:
     state = request.app.state
     with _LOCK:
-        _follow_version(request)
+        _follow_version(state)
         if state.store is None:
             state.store = open_store(state.settings.store)
         return state.store
@@ -68,7 +64,7 @@ def load_index_of(app: FastAPI) -> RoutingIndex:
     """The routing index of the version the app serves (also called at startup, so the first request need not wait)."""
     state = app.state
     with _LOCK:
-        _follow_version_of(state)
+        _follow_version(state)
         if state.index is None:
             state.index = index_for(state.settings.store)
             search_index(state.index)  # now, once, rather than in the first searches

@@ -136,7 +136,7 @@ def coverage_cell(
     )
     return HTMLResponse(
         "<!doctype html><meta charset='utf-8'><title>certbridge coverage cell</title>"
-        f"<h1>{_escape(source)} → {_escape(target)} ({_escape(by)}, {day})</h1>"
+        f"<h1>{html.escape(source)} → {html.escape(target)} ({html.escape(by)}, {day})</h1>"
         "<table><tr><th>持证 / held</th><th>要求 / required</th><th>正式认可 / formal route</th><th></th></tr>"
         f"{rows}</table>"
     )
@@ -145,12 +145,8 @@ def coverage_cell(
 def _label(index: RoutingIndex, iri: str) -> str:
     cert = index.certificates[iri]
     flag = " [示例/ILLUSTRATIVE]" if cert.illustrative else " [合成/SYNTHETIC]" if cert.synthetic else ""
-    return _escape((cert.label_zh or iri) + flag)
-
-
-def _escape(text: str) -> str:
-    return html.escape(text)
+    return html.escape((cert.label_zh or iri) + flag)
 
 
 def _query(a: str, b: str, day: date) -> str:
-    return _escape(urlencode({"from": a, "to": b, "as_of": day.isoformat()}))
+    return html.escape(urlencode({"from": a, "to": b, "as_of": day.isoformat()}))

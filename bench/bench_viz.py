@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_api import free_port, server
+from bench_scale import percentile
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "bench"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
@@ -90,10 +91,9 @@ def main() -> None:
                 else:
                     page.screenshot(path=str(ARTIFACTS / f"{name.split(' ')[0]}.png"), full_page=True)
                 context.close()
-            ordered = sorted(times)
             results[name] = {
                 "median_ms": round(statistics.median(times)),
-                "p95_ms": round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]),
+                "p95_ms": round(percentile(times, 0.95)),
                 "nodes": state["nodes"],
                 "edges": state["edges"],
                 "aggregated": state["aggregated"],

@@ -107,7 +107,7 @@ def reason(location: Path, *, progress: Progress = silent) -> ReasoningReport:
     """Re-run reasoning alone: copy the current version without its inferred graph, reason, swap it in."""
     current = stores.open_store(location)
     version = stores.current_version(location)
-    tables = location / stores.TABLES_DIR / version.name if version is not None else None
+    tables = stores.kept_tables(location, version) if version is not None else None
     inferred = ox.NamedNode(str(INFERRED_GRAPH))
     memory = ox.Store()
     with progress("copying the asserted graphs"):

@@ -75,13 +75,18 @@ def _check_location(location: Path) -> None:
             )
 
 
+def kept_tables(location: Path, version: Path) -> Path:
+    """Where the tables *version* was built from are kept (it may not exist for stores built before)."""
+    return location / TABLES_DIR / version.name
+
+
 def tables_of(location: Path) -> Path:
     """The tables the current version was built from; a write adds its rows to a copy of them."""
     version = current_version(location)
     if version is None:
         open_store(location)  # raises the StoreError that says how to build one
     assert version is not None
-    tables = location / TABLES_DIR / version.name
+    tables = kept_tables(location, version)
     if not tables.is_dir():
         raise StoreError(
             f"the store at {location} does not keep the tables it was built from",
@@ -125,7 +130,7 @@ def new_version(location: Path, *, tables: Path | None = None) -> Iterator[ox.St
     del store
     gc.collect()  # closes RocksDB before the directory is renamed
     if tables is not None:
-        kept = location / TABLES_DIR / name
+        kept = kept_tables(location, location / name)
         shutil.rmtree(kept, ignore_errors=True)
         kept.mkdir(parents=True)
         for table in tables.glob("*.csv"):

@@ -18,7 +18,7 @@ from certbridge.api.settings import Settings
 from certbridge.api.writes import WRITABLE
 from certbridge.graph.build import build
 from certbridge.graph.query import run_query
-from certbridge.graph.store import TABLES_DIR, current_version, open_store
+from certbridge.graph.store import current_version, kept_tables, open_store
 from conftest import MINI_DATA, Cli
 from test_api import is_problem, serving
 
@@ -77,7 +77,7 @@ def count(location: Path, where: str) -> int:
 def test_a_build_keeps_its_tables_for_later_writes(store: Path) -> None:
     version = current_version(store)
     assert version is not None
-    kept = store / TABLES_DIR / version.name
+    kept = kept_tables(store, version)
     assert (kept / "agreements.csv").read_bytes() == (MINI_DATA / "agreements.csv").read_bytes()
 
 

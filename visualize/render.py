@@ -17,7 +17,7 @@ import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.network import Network
 
-from .model import NODE_STYLES, View
+from .model import AGREEMENT_STATES, NODE_STYLES, View
 
 HERE = Path(__file__).parent
 VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
@@ -105,6 +105,17 @@ def _asset(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def _config(served: bool, api_base: str, language: str) -> dict:
+    """What the page script needs besides the view: the mode, and the styles it applies to nodes and edges it adds."""
+    return {
+        "served": served,
+        "apiBase": api_base,
+        "language": language,
+        "nodeStyles": {kind: [shape, colour] for kind, (shape, colour, _, _) in NODE_STYLES.items()},
+        "stateStyles": {state: [colour, dashes] for state, (colour, dashes, _, _) in AGREEMENT_STATES.items()},
+    }
+
+
 def _script_safe(text: str) -> str:
     """JSON placed inside <script>: no '</' can end the element early."""
     return text.replace("</", "<\\/")
@@ -124,7 +135,7 @@ def render_html(view: View, *, served: bool = False, language: str = "zh", api_b
             nodes_json=_script_safe(json.dumps(nodes, ensure_ascii=False)),
             edges_json=_script_safe(json.dumps(edges, ensure_ascii=False)),
             options_json=_script_safe(options),
-            config_json=_script_safe(json.dumps({"served": served, "apiBase": api_base, "language": language})),
+            config_json=_script_safe(json.dumps(_config(served, api_base, language))),
             vis_js=_asset(VIS_DIR / "vis-network.min.js"),
             vis_css=_asset(VIS_DIR / "vis-network.css"),
             app_js=_asset(HERE / "static" / "view.js"),

@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from pypinyin import Style, lazy_pinyin
 
@@ -66,9 +67,11 @@ class Haystack:
             found.add(self.keys[number])
         return found
 
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {key: number for number, key in enumerate(self.keys)}
+
     def text_of(self, key: str) -> str:
-        if not hasattr(self, "_position"):
-            self._position = {k: n for n, k in enumerate(self.keys)}
         number = self._position.get(key)
         return "" if number is None else self.texts[number]
 

@@ -11,14 +11,8 @@
   };
   window.certbridgeView = state;
 
-  const NODE_STYLES = {
-    "certificate-type": ["box", "#e8f0fe"], credential: ["ellipse", "#fdf2d0"], organisation: ["diamond", "#fde2e1"],
-    occupation: ["hexagon", "#e3f4e8"], agreement: ["star", "#fff3b0"], region: ["dot", "#dbe9f6"],
-    other: ["dot", "#eeeeee"], group: ["database", "#d9d9d9"],
-  };
-  const STATE_STYLES = {
-    "in-force": ["#1b7f3b", false], expired: ["#9e9e9e", true], planned: ["#e69500", true], "no-recognition": ["#bdbdbd", true],
-  };
+  const NODE_STYLES = config.nodeStyles; // kind -> [shape, colour], from visualize/model.py
+  const STATE_STYLES = config.stateStyles; // agreement state -> [colour, dashed]
   const byId = new Map(view.nodes.map((n) => [n.id, n]));
   const edgeById = new Map(view.edges.map((e) => [e.id, e]));
   const label = (item) => (state.language === "zh" ? item.label_zh : item.label_en);
