@@ -36,7 +36,7 @@ from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.resolve import resolve
 from certbridge.graph.routing.rules import QualityBar
-from certbridge.graph.store import open_store
+from certbridge.graph.store import Location, open_store
 from certbridge.graph.synth import synthesise
 from certbridge.ontology import ID
 from certbridge.visualize.model import View
@@ -60,8 +60,12 @@ out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help=f"Store directory. Default: ${STORE_ENV}, else ~/.local/share/certbridge/store."),
+    str | None,
+    typer.Option(
+        "--store",
+        help=f"Store directory, or sparql+http://HOST:PORT/PATH for a SPARQL server."
+        f" Default: ${STORE_ENV}, else ~/.local/share/certbridge/store.",
+    ),
 ]
 
 
@@ -76,6 +80,14 @@ def fail(error: CertbridgeError) -> typer.Exit:
     if error.hint:
         typer.echo(f"hint: {error.hint}", err=True)
     return typer.Exit(EXIT_ERROR)
+
+
+def _location(store: str | None) -> Location:
+    """The store location, or exit with the setting that is wrong (a bad server URL, auth kind, ...)."""
+    try:
+        return resolve_store(store)
+    except ValueError as error:
+        raise fail(CertbridgeError(str(error))) from None
 
 
 def _progress(quiet: bool):
@@ -99,7 +111,7 @@ def build(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Convert the tables to RDF, validate with SHACL and write a new store version (swapped in on success)."""
-    location = resolve_store(store)
+    location = _location(store)
     try:
         result = builder.build(data, location, progress=_progress(quiet))
     except CertbridgeError as error:
@@ -117,7 +129,7 @@ def reason(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Re-run reasoning alone into a new store version (the inferred graph is rebuilt from the asserted ones)."""
-    location = resolve_store(store)
+    location = _location(store)
     try:
         report = builder.reason(location, progress=_progress(quiet))
     except CertbridgeError as error:
@@ -136,7 +148,7 @@ def import_rows(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Add rows (agreements, issuers, sanctions, …) to the store: validated and re-derived whole, or rejected whole."""
-    location = resolve_store(store)
+    location = _location(store)
     try:
         new = writes.read_rows(file, table)
         result = writes.add_rows(location, new, progress=_progress(quiet))
@@ -171,7 +183,7 @@ def route(
         raise fail(error) from None
     bar = QualityBar(national_bank, no_failed_check_years) if national_bank or no_failed_check_years else None
     try:
-        index = index_for(resolve_store(store))
+        index = index_for(_location(store))
         answer = find_routes(
             index,
             resolve(index, source),
@@ -217,7 +229,7 @@ def coverage(
 ) -> None:
     """Share of ordered pairs (same occupation, same or higher grade) with a formal-recognition route."""
     try:
-        table = coverage_of(index_for(resolve_store(store)), by=by, as_of=_day(as_of), max_occupations=sample)
+        table = coverage_of(index_for(_location(store)), by=by, as_of=_day(as_of), max_occupations=sample)
     except (CertbridgeError, ValueError) as error:
         raise fail(error if isinstance(error, CertbridgeError) else CertbridgeError(str(error))) from None
     if as_json:
@@ -236,7 +248,7 @@ def what_if_command(
 ) -> None:
     """Coverage after adding hypothetical agreements (never written to the store), and the pairs they connect."""
     try:
-        index = index_for(resolve_store(store))
+        index = index_for(_location(store))
         before, after = what_if(index, read_hypothetical(agreements, index), by=by, as_of=_day(as_of))
     except (CertbridgeError, ValueError) as error:
         raise fail(error if isinstance(error, CertbridgeError) else CertbridgeError(str(error))) from None
@@ -319,7 +331,7 @@ def query(
     """Run a SPARQL query over the store (default graph = union of all graphs). Exit 1 on no rows or ASK false."""
     text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
     try:
-        answer = run_query(open_store(resolve_store(store)), text)
+        answer = run_query(open_store(_location(store)), text)
         if format == "table":
             negative = _print_table(answer)
         else:
@@ -359,7 +371,7 @@ def export_command(
 ) -> None:
     """Write the whole graph as Turtle, N-Triples, JSON-LD (union of graphs) or TriG, N-Quads (named graphs kept)."""
     try:
-        opened = open_store(resolve_store(store))
+        opened = open_store(_location(store))
         if output is None:
             export(opened, sys.stdout.buffer, format)
             sys.stdout.flush()
@@ -376,7 +388,7 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Counts per class, per named graph and per source, and the time of the last build."""
-    location = resolve_store(store)
+    location = _location(store)
     try:
         facts = describe(open_store(location))
     except CertbridgeError as error:
@@ -418,7 +430,7 @@ def viz_route(
 ) -> None:
     """The route view of FROM -> TO."""
     try:
-        index = index_for(resolve_store(store))
+        index = index_for(_location(store))
         answer = find_routes(index, resolve(index, source), resolve(index, target), as_of=_day(as_of), k=k)
     except CertbridgeError as error:
         raise fail(error) from None
@@ -438,7 +450,7 @@ def viz_node(
     """The neighbourhood view of ID."""
     iri = entity if entity.startswith("http") else f"{ID}{entity}"
     try:
-        found = neighbourhood(open_store(resolve_store(store)), iri, depth=depth, limit=max_nodes * 2)
+        found = neighbourhood(open_store(_location(store)), iri, depth=depth, limit=max_nodes * 2)
     except CertbridgeError as error:
         raise fail(error) from None
     if found is None:
@@ -456,7 +468,7 @@ def viz_agreements(
 ) -> None:
     """The agreement map (with its year slider)."""
     try:
-        view = agreement_map(index_for(resolve_store(store)), _day(as_of) or date.today(), max_nodes=max_nodes)
+        view = agreement_map(index_for(_location(store)), _day(as_of) or date.today(), max_nodes=max_nodes)
     except CertbridgeError as error:
         raise fail(error) from None
     _write_view(view, out, lang)
@@ -473,7 +485,7 @@ def viz_coverage(
 ) -> None:
     """The coverage heat map."""
     try:
-        table = coverage_of(index_for(resolve_store(store)), by=by, as_of=_day(as_of), max_occupations=sample)
+        table = coverage_of(index_for(_location(store)), by=by, as_of=_day(as_of), max_occupations=sample)
     except CertbridgeError as error:
         raise fail(error) from None
     except ValueError as error:

@@ -9,7 +9,21 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from certbridge.graph.remote.location import RemoteLocation, is_remote, parse_location
+from certbridge.graph.store import Location
+
 STORE_ENV = "CERTBRIDGE_STORE"
+#: settings of a SPARQL server store (``CERTBRIDGE_STORE=sparql+http://...``)
+SERVER_ENV = {
+    "update_url": "CERTBRIDGE_SERVER_UPDATE_URL",
+    "gsp_url": "CERTBRIDGE_SERVER_GSP_URL",
+    "user": "CERTBRIDGE_SERVER_USER",
+    "password": "CERTBRIDGE_SERVER_PASSWORD",
+    "auth": "CERTBRIDGE_SERVER_AUTH",
+    "timeout_s": "CERTBRIDGE_SERVER_TIMEOUT_S",
+    "workdir": "CERTBRIDGE_SERVER_WORKDIR",
+}
+SERVER_PASSWORD_FILE_ENV = "CERTBRIDGE_SERVER_PASSWORD_FILE"
 
 
 def default_store() -> Path:
@@ -18,12 +32,40 @@ def default_store() -> Path:
     return Path(base) / "certbridge" / "store"
 
 
-def resolve_store(option: Path | None) -> Path:
-    """The store location: ``--store``, else ``$CERTBRIDGE_STORE``, else :func:`default_store`."""
-    if option is not None:
-        return option
-    env = os.environ.get(STORE_ENV)
-    return Path(env) if env else default_store()
+def resolve_store(option: str | Path | None) -> Location:
+    """The store location: ``--store``, else ``$CERTBRIDGE_STORE``, else :func:`default_store`.
+
+    ``sparql+http(s)://HOST/PATH`` names a SPARQL server's query endpoint; anything else is a directory.
+    """
+    text = str(option) if option is not None else os.environ.get(STORE_ENV)
+    if not text:
+        return default_store()
+    if not is_remote(text):
+        return Path(text)
+    return server_location(text, "--store" if option is not None else STORE_ENV)
+
+
+def server_location(text: str, store_setting: str) -> RemoteLocation:
+    """A server store's connection settings, from the environment; a bad value raises naming its setting."""
+    options: dict[str, object] = {key: os.environ.get(name) or None for key, name in SERVER_ENV.items()}
+    password_file = os.environ.get(SERVER_PASSWORD_FILE_ENV)
+    if options["password"] is None and password_file:
+        try:
+            options["password"] = Path(password_file).read_text().strip()
+        except OSError as exc:
+            raise ValueError(f"{SERVER_PASSWORD_FILE_ENV}={password_file!r}: {exc.strerror}") from None
+    if options["auth"] not in (None, "digest", "basic"):
+        raise ValueError(f"{SERVER_ENV['auth']}={options['auth']!r} must be digest or basic")
+    if options["timeout_s"] is not None:
+        options["timeout_s"] = _number(SERVER_ENV["timeout_s"], "600", float)
+    names = {"store": store_setting, "update": SERVER_ENV["update_url"], "gsp": SERVER_ENV["gsp_url"]}
+    names |= {key: name for key, name in SERVER_ENV.items() if key not in ("update_url", "gsp_url")}
+    if password_file:
+        names["password"] = f"{SERVER_ENV['password']} / {SERVER_PASSWORD_FILE_ENV}"
+    try:
+        return parse_location(text, workdir_base=default_store().parent / "servers", settings=names, **options)
+    except ValueError as exc:
+        raise ValueError(f"{store_setting}={text!r}: {exc}") from None
 
 
 SPARQL_MAX_ROWS_ENV = "CERTBRIDGE_SPARQL_MAX_ROWS"
@@ -37,7 +79,7 @@ VIZ_MAX_NODES_ENV = "CERTBRIDGE_VIZ_MAX_NODES"
 class Settings:
     """What the web service needs; every field can come from the environment (``CERTBRIDGE_…``)."""
 
-    store: Path
+    store: Location
     sparql_max_rows: int = 10_000
     sparql_timeout_s: float = 10.0
     sparql_workers: int = 2
@@ -47,7 +89,7 @@ class Settings:
     viz_max_nodes: int = 500
 
     @classmethod
-    def from_environment(cls, store: Path | None = None) -> Settings:
+    def from_environment(cls, store: str | Path | None = None) -> Settings:
         return cls(
             resolve_store(store),
             _number(SPARQL_MAX_ROWS_ENV, "10000", int),

@@ -15,18 +15,19 @@ from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from certbridge.ontology import CB, GRAPH, ONTOLOGY_FILES, PREFIXES
+from certbridge.ontology import CB, ONTOLOGY_FILES, PREFIXES
 
 from . import store as stores
 from .convert import TABLES, convert_tables
-from .convert.sink import validation_data
+from .convert.sink import TripleSink, validation_data
 from .errors import ShapeViolations
+from .iris import BUILD_ACTIVITY, BUILD_GRAPH, named_graph
 from .reasoning import INFERRED_GRAPH, ONTOLOGY_GRAPH, ReasoningReport, materialise
+from .remote.load import put_graphs
+from .remote.location import RemoteLocation
 from .routing.index import load_index, write_cache
+from .store import Location
 from .validate import validate_graphs
-
-BUILD_GRAPH = GRAPH["build"]
-BUILD_ACTIVITY = GRAPH["build#activity"]
 
 #: A progress reporter: ``with progress("step name"): ...``. The CLI passes a rich one.
 Progress = Callable[[str], contextlib.AbstractContextManager[object]]
@@ -39,7 +40,7 @@ def silent(_step: str) -> Iterator[None]:
 
 @dataclass
 class BuildResult:
-    location: Path
+    location: Location
     version: Path
     triples_by_graph: dict[str, int] = field(default_factory=dict)
     reasoning: ReasoningReport = field(default_factory=ReasoningReport)
@@ -58,7 +59,7 @@ def load_ontology() -> Graph:
     return graph
 
 
-def build(data_dir: Path, location: Path, *, progress: Progress = silent) -> BuildResult:
+def build(data_dir: Path, location: Location, *, progress: Progress = silent) -> BuildResult:
     """Build the store at *location* from the tables in *data_dir*.
 
     Raises DataError (every table defect), ShapeViolations or StoreError; in each case the store
@@ -76,25 +77,10 @@ def build(data_dir: Path, location: Path, *, progress: Progress = silent) -> Bui
         if not report.conforms:
             raise ShapeViolations(report.text, report.violations)
         counts = {str(ONTOLOGY_GRAPH): len(ontology), **{str(sink.identifier): len(sink) for sink in sinks.values()}}
-        memory = ox.Store()  # reasoning runs in memory (about 4x faster than on RocksDB), then one bulk load
-        with progress("loading the graphs"):
-            _write(memory, [(ONTOLOGY_GRAPH, ontology)])
-            for sink in sinks.values():
-                memory.bulk_load(
-                    path=sink.path(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(sink.identifier))
-                )
-        with progress("reasoning"):
-            reasoning = materialise(memory)
-        counts[str(INFERRED_GRAPH)] = reasoning.total
-        record = _build_record(data_dir, counts, reasoning, sampled)
-        _write(memory, [(BUILD_GRAPH, record)])
-        counts[str(BUILD_GRAPH)] = len(record)
-        with progress("indexing for routes"):
-            index = load_index(memory)  # from the in-memory store: far faster than from RocksDB later
-        with progress("writing the store"), stores.new_version(location, tables=data_dir) as ox_store:
-            _copy(memory, ox_store)
-        del memory
-        write_cache(location, index)
+        if isinstance(location, RemoteLocation):
+            reasoning = _build_on_server(data_dir, location, ontology, list(sinks.values()), counts, sampled, progress)
+        else:
+            reasoning = _build_embedded(data_dir, location, ontology, list(sinks.values()), counts, sampled, progress)
     finally:
         for sink in sinks.values():
             sink.close()
@@ -103,8 +89,84 @@ def build(data_dir: Path, location: Path, *, progress: Progress = silent) -> Bui
     return BuildResult(location, version, counts, reasoning, sampled)
 
 
-def reason(location: Path, *, progress: Progress = silent) -> ReasoningReport:
-    """Re-run reasoning alone: copy the current version without its inferred graph, reason, swap it in."""
+def _build_embedded(
+    data_dir: Path,
+    location: Path,
+    ontology: Graph,
+    sinks: list[TripleSink],
+    counts: dict[str, int],
+    sampled: list[str],
+    progress: Progress,
+) -> ReasoningReport:
+    """Reason in memory (about 4x faster than on RocksDB), then bulk-load a new version and swap it in."""
+    memory = ox.Store()
+    with progress("loading the graphs"):
+        _write(memory, [(ONTOLOGY_GRAPH, ontology)])
+        for sink in sinks:
+            graph = ox.NamedNode(str(sink.identifier))
+            memory.bulk_load(path=sink.path(), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+    with progress("reasoning"):
+        reasoning = materialise(memory)
+    counts[str(INFERRED_GRAPH)] = reasoning.total
+    name = stores.new_version_name()
+    record = _build_record(data_dir, counts, reasoning, sampled, name)
+    _write(memory, [(BUILD_GRAPH, record)])
+    counts[str(BUILD_GRAPH)] = len(record)
+    with progress("indexing for routes"):
+        index = load_index(memory)  # from the in-memory store: far faster than from RocksDB later
+    with progress("writing the store"), stores.new_version(location, tables=data_dir, name=name) as ox_store:
+        _copy(memory, ox_store)
+    del memory
+    write_cache(location, index)
+    return reasoning
+
+
+def _build_on_server(
+    data_dir: Path,
+    location: RemoteLocation,
+    ontology: Graph,
+    sinks: list[TripleSink],
+    counts: dict[str, int],
+    sampled: list[str],
+    progress: Progress,
+) -> ReasoningReport:
+    """Load each graph with the Graph Store Protocol, then let the server reason with SPARQL updates.
+
+    Each graph is replaced atomically and its triple count checked. A server cannot swap many graphs
+    at once, so the build record (which names the version readers follow) is removed first and
+    written last: while the build runs, or after it failed, readers are told there is no complete
+    build rather than shown a mix of old and new graphs as if it were one.
+    """
+    server = stores.open_server(location)
+    graphs = [(str(ONTOLOGY_GRAPH), ontology.serialize(format="nt", encoding="utf-8"), len(ontology))]
+    graphs += [(str(sink.identifier), sink.path(), len(sink)) for sink in sinks]
+    try:
+        with progress(f"loading {len(graphs)} graphs into the server"):
+            server.remove_graph(BUILD_GRAPH)  # until this build completes, no build is current
+            put_graphs(server, graphs)
+        with progress("reasoning on the server"):
+            reasoning = materialise(server)
+        counts[str(INFERRED_GRAPH)] = reasoning.total
+        name = stores.new_version_name()
+        record = _build_record(data_dir, counts, reasoning, sampled, name)
+        counts[str(BUILD_GRAPH)] = len(record)
+        with progress("indexing for routes"):
+            index = load_index(server)
+        stores.keep_tables(location, location.workdir / name, data_dir)
+        put_graphs(server, [(str(BUILD_GRAPH), record.serialize(format="nt", encoding="utf-8"), len(record))])
+    finally:
+        stores.forget_version(location)
+    write_cache(location, index)
+    return reasoning
+
+
+def reason(location: Location, *, progress: Progress = silent) -> ReasoningReport:
+    """Re-run reasoning alone: copy the current version without its inferred graph, reason, swap it in.
+
+    On a server, the server re-runs it in place (the inferred graph is replaced).
+    """
+    if isinstance(location, RemoteLocation):
+        return _reason_on_server(location, progress)
     current = stores.open_store(location)
     version = stores.current_version(location)
     tables = stores.kept_tables(location, version) if version is not None else None
@@ -115,11 +177,7 @@ def reason(location: Path, *, progress: Progress = silent) -> ReasoningReport:
     del current
     with progress("reasoning"):
         report = materialise(memory)
-    memory.update(
-        f"DELETE WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> cb:inferredTriples ?n }} }} ;"
-        f"INSERT DATA {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> cb:inferredTriples {report.total} }} }}",
-        prefixes=PREFIXES,
-    )
+    memory.update(_record_inferred(report), prefixes=PREFIXES)
     kept = tables if tables is not None and tables.is_dir() else None
     with progress("indexing for routes"):
         index = load_index(memory)
@@ -127,6 +185,24 @@ def reason(location: Path, *, progress: Progress = silent) -> ReasoningReport:
         _copy(memory, ox_store)
     write_cache(location, index)
     return report
+
+
+def _reason_on_server(location: RemoteLocation, progress: Progress) -> ReasoningReport:
+    server = stores.open_store(location)
+    with progress("reasoning on the server"):
+        report = materialise(server)
+    server.update(_record_inferred(report), prefixes=PREFIXES)
+    with progress("indexing for routes"):
+        index = load_index(server)
+    write_cache(location, index)
+    return report
+
+
+def _record_inferred(report: ReasoningReport) -> str:
+    return (
+        f"DELETE WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> cb:inferredTriples ?n }} }} ;"
+        f"INSERT DATA {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> cb:inferredTriples {report.total} }} }}"
+    )
 
 
 def _copy(source: ox.Store, target: ox.Store) -> None:
@@ -143,15 +219,21 @@ def _write(ox_store: ox.Store, graphs: Iterable[tuple[URIRef, Graph]]) -> None:
         dataset.addN((s, p, o, dataset.graph(identifier)) for s, p, o in graph)
 
 
-def _build_record(data_dir: Path, counts: dict[str, int], report: ReasoningReport, sampled: list[str]) -> Graph:
-    """PROV description of this build: when, from which files (with their SHA-256), into which graphs."""
+def _build_record(
+    data_dir: Path, counts: dict[str, int], report: ReasoningReport, sampled: list[str], version: str
+) -> Graph:
+    """PROV description of this build: when, from which files (with their SHA-256), into which graphs.
+
+    Its identifier is the version name: on a server store, readers follow the version it names.
+    """
     record = Graph(identifier=BUILD_GRAPH)
     record.add((BUILD_ACTIVITY, RDF.type, PROV.Activity))
+    record.add((BUILD_ACTIVITY, DCTERMS.identifier, Literal(version)))
     record.add((BUILD_ACTIVITY, RDFS.label, Literal("certbridge build", lang="en")))
     record.add((BUILD_ACTIVITY, PROV.endedAtTime, Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime)))
     for table in TABLES:
         path = data_dir / f"{table}.csv"
-        graph_iri = GRAPH[f"data/{table}"]
+        graph_iri = named_graph(table)
         file_node = URIRef(path.resolve().as_uri())
         record.add((BUILD_ACTIVITY, PROV.used, file_node))
         record.add((file_node, DCTERMS.identifier, Literal(f"sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}")))

@@ -62,6 +62,13 @@ def named_graph(table: str) -> URIRef:
     return GRAPH[f"data/{table}"]
 
 
+#: The named graphs a build writes besides one per table.
+ONTOLOGY_GRAPH = GRAPH["ontology"]
+INFERRED_GRAPH = GRAPH["inferred"]
+BUILD_GRAPH = GRAPH["build"]
+BUILD_ACTIVITY = GRAPH["build#activity"]
+
+
 #: Prefixes of the typed references used in polymorphic columns (party_refs, from_ref, ...).
 REFERENCE_KINDS = {
     "region": region,

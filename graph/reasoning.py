@@ -22,6 +22,9 @@ not the O(K²) of a symmetric, transitive property), and each agreement in force
 certificates yields party-level recognition (mutual, or one-way from the recognising to the
 recognised party), recorded with a reified statement saying which rule and which agreement produced it.
 
+Non-ASCII constants in the updates are written ``"（"^^xsd:string`` (the same term as ``"（"``):
+Virtuoso 7 mangles a plain non-ASCII constant concatenated with stored text into mojibake.
+
 Everything derived goes to the named graph ``cbg:inferred``; only ABox entailments are materialised
 (the class and property hierarchy itself stays in the ontology graph). tests/test_reasoning.py checks
 the result against owlrl's closure on random graphs.
@@ -36,11 +39,15 @@ from rdflib import URIRef
 
 from certbridge.ontology import GRAPH, ID, PREFIXES
 
-INFERRED_GRAPH = GRAPH["inferred"]
+from .iris import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from .remote.store import RemoteStore
+
+#: the embedded store, or a SPARQL server (the rules run as SPARQL updates on either)
+Store = ox.Store | RemoteStore
+
 #: working graphs of the semi-naive passes (the triples added by the previous and the current pass)
 DELTA_GRAPH = GRAPH["reasoning-delta"]
 NEXT_GRAPH = GRAPH["reasoning-next"]
-ONTOLOGY_GRAPH = GRAPH["ontology"]
 RULE = {
     "same-qualification": ID["rule/same-qualification"],
     "mutual-agreement": ID["rule/mutual-agreement"],
@@ -80,7 +87,7 @@ WHERE {{
   GRAPH ?g4 {{ ?grade rdfs:label ?gzh, ?gen . FILTER (LANG(?gzh) = "zh" && LANG(?gen) = "en") }}
   BIND (STRAFTER(STR(?s), STR(std:)) AS ?sid)
   BIND (IRI(CONCAT(STR(id:), "qualification/", ?code, "/", STRAFTER(STR(?grade), STR(grade:)), "/", ?sid)) AS ?q)
-  BIND (STRLANG(CONCAT(STR(?oname), " ", STR(?gzh), "（", ?sid, "）"), "zh") AS ?zh)
+  BIND (STRLANG(CONCAT(STR(?oname), " ", STR(?gzh), "（"^^xsd:string, ?sid, "）"^^xsd:string), "zh") AS ?zh)
   BIND (STRLANG(CONCAT(?code, " ", STR(?gen), " (standard ", ?sid, ")"), "en") AS ?en)
 }}
 """
@@ -161,7 +168,7 @@ def _owl_rules() -> list[Rule]:
     ]
 
 
-def _chain_rules(store: ox.Store) -> list[Rule]:
+def _chain_rules(store: Store) -> list[Rule]:
     """One rule per ``owl:propertyChainAxiom`` of the ontology (the chain is an RDF list)."""
     rules = []
     chained = store.query(
@@ -176,20 +183,19 @@ def _chain_rules(store: ox.Store) -> list[Rule]:
     return rules
 
 
-def _ordered_chain(store: ox.Store, prop: str) -> list[str]:
-    """The steps of a property chain in list order (SPARQL does not promise list order)."""
-    graph = ox.NamedNode(str(ONTOLOGY_GRAPH))
-    rdf = PREFIXES["rdf"]
+def _ordered_chain(store: Store, prop: str) -> list[str]:
+    """The steps of a property chain in list order (SPARQL does not promise list order).
 
-    def value(subject: ox.NamedNode | ox.BlankNode, predicate: str) -> ox.NamedNode | ox.BlankNode:
-        return next(store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph)).object
-
-    steps: list[str] = []
-    node = value(ox.NamedNode(prop), f"{PREFIXES['owl']}propertyChainAxiom")
-    while not (isinstance(node, ox.NamedNode) and node.value == f"{rdf}nil"):
-        steps.append(value(node, f"{rdf}first").value)
-        node = value(node, f"{rdf}rest")
-    return steps
+    One query, positions counted along ``rdf:rest``: a list's blank nodes cannot be named again in a
+    later request to a SPARQL server, so the list is never walked cell by cell.
+    """
+    answer = store.query(
+        f"""SELECT ?step (COUNT(?before) AS ?position) WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{
+              <{prop}> owl:propertyChainAxiom ?list . ?list rdf:rest* ?before . ?before rdf:rest* ?cell .
+              ?cell rdf:first ?step }} }} GROUP BY ?cell ?step ORDER BY ?position""",
+        prefixes=PREFIXES,
+    )
+    return [row["step"].value for row in answer]
 
 
 @dataclass
@@ -204,12 +210,12 @@ class ReasoningReport:
         return sum(self.inferred_by_rule.values())
 
 
-def _size(store: ox.Store, graph: URIRef) -> int:
+def _size(store: Store, graph: URIRef) -> int:
     answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     return int(next(iter(answer))["n"].value)
 
 
-def materialise(store: ox.Store, *, max_iterations: int = 50) -> ReasoningReport:
+def materialise(store: Store, *, max_iterations: int = 50) -> ReasoningReport:
     """Replace the inferred graph of *store* with the closure of its asserted graphs under the rules above.
 
     Semi-naive: the first pass joins everything; each later pass joins at least one premise with the

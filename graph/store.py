@@ -1,4 +1,10 @@
-"""The embedded on-disk store (Oxigraph), built into a fresh version and swapped in only on success.
+"""Where the graph is stored: the embedded on-disk Oxigraph (default) or a SPARQL 1.1 server.
+
+This module is the one place the backend is chosen: a location is a directory (embedded) or a
+:class:`~certbridge.graph.remote.location.RemoteLocation` (``sparql+http://...``), and
+:func:`open_store` answers an object with pyoxigraph's ``Store`` interface for either.
+
+The embedded store is built into a fresh version and swapped in only on success.
 
 Layout of a store location ``STORE/``::
 
@@ -22,13 +28,23 @@ import fcntl
 import gc
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeAlias
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS
 
 from .errors import StoreError
+from .iris import BUILD_ACTIVITY, BUILD_GRAPH
+from .remote.location import RemoteLocation
+from .remote.store import RemoteStore
+
+Location: TypeAlias = Path | RemoteLocation
+#: what open_store answers: the embedded store, or a server behind the same interface
+AnyStore: TypeAlias = ox.Store | RemoteStore
 
 CURRENT = "current"
 CACHE_DIR = "cache"
@@ -39,8 +55,24 @@ PARTIAL_SUFFIX = ".partial"
 KEEP_VERSIONS = 2
 
 
-def current_version(location: Path) -> Path | None:
-    """The version directory readers use, or None when nothing was built at *location* yet."""
+def local_dir(location: Location) -> Path:
+    """The local directory of a location: the store itself, or a server store's working directory."""
+    return location.workdir if isinstance(location, RemoteLocation) else location
+
+
+#: seconds a server store's version is trusted before it is asked again (every request asks)
+REMOTE_VERSION_TTL_S = 1.0
+_remote_versions: dict[RemoteLocation, tuple[float, Path | None]] = {}
+
+
+def current_version(location: Location) -> Path | None:
+    """The version readers use (a directory of the embedded store), or None when nothing was built yet.
+
+    On a server, the version is the identifier the last complete build wrote into its build record,
+    as a path under the working directory (where its kept tables and cache live).
+    """
+    if isinstance(location, RemoteLocation):
+        return _remote_version(location)
     link = location / CURRENT
     if not link.is_symlink():
         return None
@@ -48,8 +80,51 @@ def current_version(location: Path) -> Path | None:
     return target if target.is_dir() else None
 
 
-def open_store(location: Path) -> ox.Store:
+def _remote_version(location: RemoteLocation, *, fresh: bool = False) -> Path | None:
+    now = time.monotonic()
+    known = _remote_versions.get(location)
+    if known is not None and not fresh and now - known[0] < REMOTE_VERSION_TTL_S:
+        return known[1]
+    answer = _remote_store(location).query(
+        f"SELECT ?id WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> <{DCTERMS.identifier}> ?id }} }}"
+    )
+    assert isinstance(answer, ox.QuerySolutions)
+    ids = sorted(row["id"].value for row in answer)
+    version = location.workdir / ids[-1] if ids else None
+    _remote_versions[location] = (now, version)
+    return version
+
+
+def forget_version(location: Location) -> None:
+    """After a build on a server: ask it again rather than trust the version seen a moment ago."""
+    if isinstance(location, RemoteLocation):
+        _remote_versions.pop(location, None)
+
+
+_remote_stores: dict[RemoteLocation, RemoteStore] = {}
+
+
+def _remote_store(location: RemoteLocation) -> RemoteStore:
+    """One client (one connection pool) per server per process."""
+    if location not in _remote_stores:
+        _remote_stores[location] = RemoteStore(location)
+    return _remote_stores[location]
+
+
+def open_server(location: RemoteLocation) -> RemoteStore:
+    """The server store for writing (a build on an empty server has no version yet)."""
+    return _remote_store(location)
+
+
+def open_store(location: Location) -> AnyStore:
     """Open the current version read-only; raise StoreError naming the location when there is none."""
+    if isinstance(location, RemoteLocation):
+        if _remote_version(location) is None:
+            raise StoreError(
+                f"no certbridge build on the SPARQL server at {location}",
+                hint=f"build one with: certbridge build --store {location}",
+            )
+        return _remote_store(location)
     version = current_version(location)
     if version is None:
         raise StoreError(
@@ -75,12 +150,21 @@ def _check_location(location: Path) -> None:
             )
 
 
-def kept_tables(location: Path, version: Path) -> Path:
+def kept_tables(location: Location, version: Path) -> Path:
     """Where the tables *version* was built from are kept (it may not exist for stores built before)."""
-    return location / TABLES_DIR / version.name
+    return local_dir(location) / TABLES_DIR / version.name
 
 
-def tables_of(location: Path) -> Path:
+def keep_tables(location: Location, version: Path, tables: Path) -> None:
+    """Copy the CSV tables a version was built from beside it, so that a later write can start from them."""
+    kept = kept_tables(location, version)
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.mkdir(parents=True)
+    for table in tables.glob("*.csv"):
+        shutil.copy2(table, kept / table.name)
+
+
+def tables_of(location: Location) -> Path:
     """The tables the current version was built from; a write adds its rows to a copy of them."""
     version = current_version(location)
     if version is None:
@@ -96,10 +180,14 @@ def tables_of(location: Path) -> Path:
 
 
 @contextlib.contextmanager
-def write_lock(location: Path) -> Iterator[None]:
-    """One writer at a time: a write reads the current version's tables and builds the next version."""
-    location.mkdir(parents=True, exist_ok=True)
-    with (location / WRITE_LOCK).open("a") as handle:
+def write_lock(location: Location) -> Iterator[None]:
+    """One writer at a time: a write reads the current version's tables and builds the next version.
+
+    On a server store the lock is the working directory's, so it orders writers of one machine only.
+    """
+    folder = local_dir(location)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / WRITE_LOCK).open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -107,8 +195,13 @@ def write_lock(location: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def new_version_name() -> str:
+    """A version name that sorts by time and cannot collide between processes."""
+    return f"{VERSION_PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
+
+
 @contextlib.contextmanager
-def new_version(location: Path, *, tables: Path | None = None) -> Iterator[ox.Store]:
+def new_version(location: Path, *, tables: Path | None = None, name: str | None = None) -> Iterator[ox.Store]:
     """Yield a writable store in a fresh version directory; make it current only if the block succeeds.
 
     *tables* (a directory of the CSV tables the version is built from) is kept beside the version,
@@ -116,7 +209,7 @@ def new_version(location: Path, *, tables: Path | None = None) -> Iterator[ox.St
     """
     _check_location(location)
     location.mkdir(parents=True, exist_ok=True)
-    name = f"{VERSION_PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
+    name = name or new_version_name()
     partial = location / (name + PARTIAL_SUFFIX)
     store = ox.Store(str(partial))
     try:
@@ -130,11 +223,7 @@ def new_version(location: Path, *, tables: Path | None = None) -> Iterator[ox.St
     del store
     gc.collect()  # closes RocksDB before the directory is renamed
     if tables is not None:
-        kept = kept_tables(location, location / name)
-        shutil.rmtree(kept, ignore_errors=True)
-        kept.mkdir(parents=True)
-        for table in tables.glob("*.csv"):
-            shutil.copy2(table, kept / table.name)
+        keep_tables(location, location / name, tables)
     final = location / name
     partial.rename(final)
     link = location / f".{CURRENT}.{os.getpid()}"

@@ -144,7 +144,7 @@ class RoutingIndex:
         return {**self.__dict__, "graphs": OrderedDict(), "search_text": None}
 
 
-def _rows(store: ox.Store, query: str, **options: object) -> Iterator[ox.QuerySolution]:
+def _rows(store: stores.AnyStore, query: str, **options: object) -> Iterator[ox.QuerySolution]:
     yield from store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True, **options)
 
 
@@ -157,7 +157,7 @@ def _date(value: str | None) -> PartialDate | None:
     return PartialDate.parse(value) if value else None
 
 
-def _pairs(store: ox.Store, predicate: str) -> Iterator[tuple[str, ox.Term]]:
+def _pairs(store: stores.AnyStore, predicate: str) -> Iterator[tuple[str, ox.Term]]:
     """(subject IRI, object) of every triple with *predicate*, in any graph: a plain index scan.
 
     Why not SPARQL: at national scale (600,000 certificate types) a SELECT with a few OPTIONALs over
@@ -167,7 +167,7 @@ def _pairs(store: ox.Store, predicate: str) -> Iterator[tuple[str, ox.Term]]:
         yield quad.subject.value, quad.object
 
 
-def _sources(store: ox.Store) -> dict[str, list[Source]]:
+def _sources(store: stores.AnyStore) -> dict[str, list[Source]]:
     """Sources of every record, keyed by the record IRI."""
     cited: dict[str, set[str]] = defaultdict(set)
     for subject, source in _pairs(store, str(DCTERMS.source)):
@@ -187,7 +187,7 @@ def _sources(store: ox.Store) -> dict[str, list[Source]]:
     return {subject: [details[s] for s in sorted(sources)] for subject, sources in cited.items()}
 
 
-def _load_certificates(store: ox.Store, index: RoutingIndex) -> None:
+def _load_certificates(store: stores.AnyStore, index: RoutingIndex) -> None:
     """Certificate types, assembled from one scan per property (see :func:`_pairs`)."""
     members = {s for s, o in _pairs(store, str(RDF.type)) if o.value == str(CB.CertificateType)}
     notation = {s: o.value for s, o in _pairs(store, str(SKOS.notation))}
@@ -230,7 +230,7 @@ _LABELS = """OPTIONAL { ?x rdfs:label ?zh FILTER (LANG(?zh) = "zh") }
              OPTIONAL { ?x rdfs:label ?en FILTER (LANG(?en) = "en") }"""
 
 
-def load_index(store: ox.Store) -> RoutingIndex:
+def load_index(store: stores.AnyStore) -> RoutingIndex:
     """Read everything routing needs from *store* (a few SPARQL queries; seconds at national scale)."""
     index = RoutingIndex()
     sources = _sources(store)
@@ -391,11 +391,11 @@ def _layout() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _cache_path(location: Path, version: Path) -> Path:
-    return location / stores.CACHE_DIR / f"{version.name}.routing.pickle"
+def _cache_path(location: stores.Location, version: Path) -> Path:
+    return stores.local_dir(location) / stores.CACHE_DIR / f"{version.name}.routing.pickle"
 
 
-def write_cache(location: Path, index: RoutingIndex) -> None:
+def write_cache(location: stores.Location, index: RoutingIndex) -> None:
     """Keep *index* as the routing index of the store's current version (the build calls this)."""
     version = stores.current_version(location)
     if version is None:
@@ -409,7 +409,7 @@ def write_cache(location: Path, index: RoutingIndex) -> None:
         partial.replace(cache)
 
 
-def index_for(location: Path) -> RoutingIndex:
+def index_for(location: stores.Location) -> RoutingIndex:
     """The index of the store's current version, from the on-disk cache when it is there."""
     version = stores.current_version(location)
     store = stores.open_store(location)

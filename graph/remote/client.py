@@ -1,0 +1,154 @@
+"""HTTP to a SPARQL 1.1 server: the Protocol for queries and updates, the Graph Store Protocol for loads.
+
+Every failure becomes a StoreError or QueryError that names the setting to check; no traceback of
+the HTTP library reaches a user. Server quirks handled here (each reproduced with Virtuoso 7.2):
+
+* a result cap (Virtuoso's ``ResultSetMaxRows``) cuts a SELECT silently and says so only in an
+  ``X-SPARQL-MaxRows`` header: the answer is refused as truncated, never returned as complete;
+* its time limit (``MaxQueryExecutionTime``) answers HTTP 500: reported as a time limit;
+* its write endpoints accept HTTP digest authentication only;
+* its JSON results write ``xsd:boolean`` values as ``1``/``0`` (legal, but not the canonical
+  ``true``/``false`` that every other server and the embedded store return): made canonical here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO
+
+import httpx
+
+from ..errors import QueryError, StoreError
+from .location import RemoteLocation
+
+#: bytes of a streamed answer kept in memory before it spills to a temporary file
+SPOOL_BYTES = 32 * 1024 * 1024
+_TIME_LIMIT_MARKERS = ("SR171", "timed out", "Timeout", "timeout")
+
+
+_BOOLEAN_TERM = re.compile(
+    rb'("datatype"\s*:\s*"http://www\.w3\.org/2001/XMLSchema#boolean"\s*,\s*"value"\s*:\s*")([01])"'
+)
+
+
+def canonical_booleans(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """JSON results with ``xsd:boolean`` values ``1``/``0`` rewritten as ``true``/``false``, streamed.
+
+    Each chunk is rewritten up to its last ``}``: a JSON term object that is not closed yet is carried
+    to the next chunk whole, so a match never straddles two chunks.
+    """
+    carry = b""
+    for chunk in chunks:
+        buffer = carry + chunk
+        cut = buffer.rfind(b"}") + 1
+        carry = buffer[cut:]
+        yield _BOOLEAN_TERM.sub(lambda m: m.group(1) + (b'true"' if m.group(2) == b"1" else b'false"'), buffer[:cut])
+    yield carry
+
+
+class TruncatedAnswer(QueryError):
+    """The server returned only part of the answer (a row cap): using it as complete would mislead."""
+
+
+class SparqlClient:
+    """One connection pool to one server; thread-safe (httpx.Client is)."""
+
+    def __init__(self, location: RemoteLocation) -> None:
+        self.location = location
+        auth: httpx.Auth | None = None
+        if location.user is not None:
+            password = location.password or ""
+            auth = (
+                httpx.BasicAuth(location.user, password)
+                if location.auth == "basic"
+                else httpx.DigestAuth(location.user, password)
+            )
+        self._write_auth = auth
+        self._http = httpx.Client(timeout=httpx.Timeout(location.timeout_s, connect=10.0), follow_redirects=False)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def query(self, text: str, accept: str, dataset: Sequence[tuple[str, str]] = ()) -> IO[bytes]:
+        """POST a query; the answer body, streamed into a spooled temporary file positioned at its start."""
+        form: dict[str, list[str]] = {"query": [text]}
+        for key, value in dataset:
+            form.setdefault(key, []).append(value)
+        url, headers = self.location.query_url, {"Accept": accept}
+        return self._stream("POST", url, "store", json_results="json" in accept, data=form, headers=headers)
+
+    def update(self, text: str) -> None:
+        self._send("POST", self.location.update_url, "update", data={"update": text}, auth=self._write_auth)
+
+    def put_graph(self, graph: str, body: IO[bytes] | bytes, media_type: str) -> None:
+        """Replace one named graph with the given RDF (Graph Store Protocol PUT): atomic per graph."""
+        self._send(
+            "PUT",
+            self.location.gsp_url,
+            "gsp",
+            params={"graph": graph},
+            content=body,
+            headers={"Content-Type": media_type},
+            auth=self._write_auth,
+        )
+
+    def _send(self, method: str, url: str, setting: str, **request: object) -> httpx.Response:
+        with self._errors(url, setting):
+            response = self._http.request(method, url, **request)  # type: ignore[arg-type]
+            self._check(response, url, setting)
+            return response
+
+    def _stream(self, method: str, url: str, setting: str, *, json_results: bool, **request: object) -> IO[bytes]:
+        spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (returned open)
+        with self._errors(url, setting), self._http.stream(method, url, **request) as response:  # type: ignore[arg-type]
+            if response.status_code >= 400:
+                response.read()
+            self._check(response, url, setting)
+            chunks = response.iter_bytes()
+            for chunk in canonical_booleans(chunks) if json_results else chunks:
+                spool.write(chunk)
+        spool.seek(0)
+        return spool
+
+    @contextlib.contextmanager
+    def _errors(self, url: str, setting: str) -> Iterator[None]:
+        name = self.location.setting(setting)
+        try:
+            yield
+        except httpx.TimeoutException as exc:
+            raise QueryError(
+                f"the SPARQL server at {url} did not answer within {self.location.timeout_s:g} s ({exc})",
+                hint=f"raise {self.location.setting('timeout')} or check the server",
+            ) from exc
+        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.UnsupportedProtocol) as exc:
+            raise StoreError(
+                f"cannot reach the SPARQL server at {url}: {exc}",
+                hint=f"check {name} and that the server is running",
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise StoreError(f"HTTP error talking to {url}: {exc}", hint=f"check {name}") from exc
+
+    def _check(self, response: httpx.Response, url: str, setting: str) -> None:
+        cap = response.headers.get("X-SPARQL-MaxRows")
+        if cap is not None:
+            raise TruncatedAnswer(
+                f"the SPARQL server at {url} cut the answer at {cap} rows (its result cap)",
+                hint="raise the server's row cap (Virtuoso: ResultSetMaxRows in virtuoso.ini) or page the query",
+            )
+        status = response.status_code
+        if status < 400:
+            return
+        body = response.text.strip()[:800]
+        if status in (401, 403):
+            raise StoreError(
+                f"the SPARQL server at {url} refused the request (HTTP {status})",
+                hint=f"check {self.location.setting('user')} and {self.location.setting('password')}",
+            )
+        if status == 404:
+            raise StoreError(f"no SPARQL endpoint at {url} (HTTP 404)", hint=f"check {self.location.setting(setting)}")
+        if status >= 500 and any(marker in body for marker in _TIME_LIMIT_MARKERS):
+            raise QueryError(f"the SPARQL server stopped the query at its time limit: {body}")
+        raise QueryError(f"the SPARQL server at {url} answered HTTP {status}: {body}")

@@ -1,0 +1,203 @@
+"""A SPARQL 1.1 server seen through the part of ``pyoxigraph.Store``'s interface certbridge uses.
+
+Answers come back as pyoxigraph's own types (``QuerySolutions``, ``QueryBoolean``, ``QueryTriples``,
+``Quad``), parsed from the server's standard result formats, so everything above the store — routing
+index, describe, neighbourhood, the SPARQL endpoint, the views — runs unchanged on either backend.
+
+Datasets: the embedded store's ``use_default_graph_as_union`` is sent as the protocol's
+``default-graph-uri`` and ``named-graph-uri`` listing certbridge's graphs. That also keeps out what a
+server holds besides them (Virtuoso's default graph is the union of *every* graph, ~2,500 system
+triples included).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import IO
+
+import pyoxigraph as ox
+
+from ..convert import TABLES
+from ..iris import BUILD_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, named_graph
+from .client import SparqlClient
+from .location import RemoteLocation
+
+RESULTS_JSON = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+
+GraphName = ox.NamedNode | ox.DefaultGraph
+
+
+def project_graphs() -> list[str]:
+    """Every named graph a certbridge build writes."""
+    return [str(ONTOLOGY_GRAPH), *(str(named_graph(t)) for t in TABLES), str(BUILD_GRAPH), str(INFERRED_GRAPH)]
+
+
+_IGNORED = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'|<[^<>\"{}|^`\\\s]*>|#[^\n]*"
+)
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside strings, IRIs and comments."""
+    found = _FORM.search(_IGNORED.sub(" ", text))
+    return found.group(1).upper() if found else "SELECT"
+
+
+def _values(substitutions: Mapping[ox.Variable, ox.Term]) -> str:
+    """A trailing VALUES clause binding each variable: the protocol's way to pass bindings, not string splicing.
+
+    The terms are pyoxigraph terms, whose ``str`` is their N-Triples form (validated and escaped).
+    """
+    names = " ".join(str(variable) for variable in substitutions)
+    terms = " ".join(str(term) for term in substitutions.values())
+    return f"\nVALUES ({names}) {{ ({terms}) }}"
+
+
+def _graph_iri(graph: GraphName | str) -> str:
+    return graph.value if isinstance(graph, ox.NamedNode) else str(graph)
+
+
+class RemoteStore:
+    """The store of a SPARQL server; one instance per process (it holds an HTTP connection pool)."""
+
+    def __init__(self, location: RemoteLocation) -> None:
+        self.location = location
+        self.client = SparqlClient(location)
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- queries -----------------------------------------------------------------------------------
+
+    def query(
+        self,
+        query: str,
+        *,
+        prefixes: Mapping[str, str] | None = None,
+        use_default_graph_as_union: bool = False,
+        default_graph: GraphName | Sequence[GraphName] | None = None,
+        named_graphs: Sequence[GraphName] | None = None,
+        substitutions: Mapping[ox.Variable, ox.Term] | None = None,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        text = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items()) + query
+        if substitutions:
+            text += _values(substitutions)
+        dataset = self._dataset(use_default_graph_as_union, default_graph, named_graphs)
+        form = query_form(query)
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            return _as_triples(self.client.query(text, N_TRIPLES, dataset))
+        answer = ox.parse_query_results(self.client.query(text, RESULTS_JSON, dataset), ox.QueryResultsFormat.JSON)
+        if form == "ASK" and isinstance(answer, ox.QuerySolutions):
+            return _ask_from_row(answer)
+        return answer
+
+    def _dataset(
+        self,
+        union: bool,
+        default_graph: GraphName | Sequence[GraphName] | None,
+        named_graphs: Sequence[GraphName] | None,
+    ) -> list[tuple[str, str]]:
+        if union and default_graph is None and named_graphs is None:
+            graphs = project_graphs()
+            return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
+        dataset = []
+        if default_graph is not None:
+            defaults = default_graph if isinstance(default_graph, Sequence) else [default_graph]
+            dataset += [("default-graph-uri", _graph_iri(g)) for g in defaults if isinstance(g, ox.NamedNode)]
+        dataset += [("named-graph-uri", _graph_iri(g)) for g in named_graphs or ()]
+        return dataset
+
+    def quads_for_pattern(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None,
+        predicate: ox.NamedNode | None,
+        object: ox.Term | None,
+        graph_name: GraphName | None = None,
+    ) -> Iterator[ox.Quad]:
+        """The quads matching a pattern in certbridge's graphs, streamed from one SELECT."""
+        terms = ((subject, "s"), (predicate, "p"), (object, "o"))
+        pattern = " ".join(str(term) if term is not None else f"?{name}" for term, name in terms)
+        graph = str(graph_name) if isinstance(graph_name, ox.NamedNode) else "?g"
+        answer = self.query(
+            f"SELECT * WHERE {{ GRAPH {graph} {{ {pattern} }} }}",
+            named_graphs=None if graph_name is not None else [ox.NamedNode(g) for g in project_graphs()],
+        )
+        assert isinstance(answer, ox.QuerySolutions)
+        for row in answer:
+            yield ox.Quad(
+                subject or row["s"],
+                predicate or row["p"],
+                object if object is not None else row["o"],
+                graph_name if graph_name is not None else row["g"],
+            )
+
+    # -- graphs --------------------------------------------------------------------------------------
+
+    def count(self, graph: GraphName | str) -> int:
+        answer = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{_graph_iri(graph)}> {{ ?s ?p ?o }} }}")
+        assert isinstance(answer, ox.QuerySolutions)
+        return int(next(iter(answer))["n"].value)
+
+    def contains_named_graph(self, graph: GraphName) -> bool:
+        return self.count(graph) > 0
+
+    def named_graphs(self) -> Iterator[ox.NamedNode]:
+        """certbridge's graphs that hold anything (a server cannot list empty graphs portably)."""
+        for graph in project_graphs():
+            if self.count(graph):
+                yield ox.NamedNode(graph)
+
+    def remove_graph(self, graph: GraphName) -> None:
+        self.update(f"DROP SILENT GRAPH <{_graph_iri(graph)}>")
+
+    def update(self, update: str, *, prefixes: Mapping[str, str] | None = None) -> None:
+        self.client.update("".join(f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items()) + update)
+
+    def put_graph(self, graph: GraphName | str, body: IO[bytes] | bytes, format: ox.RdfFormat) -> None:
+        self.client.put_graph(_graph_iri(graph), body, format.media_type)
+
+    def dump(
+        self,
+        output: IO[bytes] | str,
+        format: ox.RdfFormat,
+        *,
+        from_graph: GraphName | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None:
+        """Write one graph, or (without *from_graph*) every graph as quads, graph by graph."""
+        if from_graph is not None:
+            ox.serialize(self._triples_of(_graph_iri(from_graph)), output, format, prefixes=prefixes)
+            return
+        ox.serialize(self._quads(), output, format, prefixes=prefixes)
+
+    def _triples_of(self, graph: str) -> Iterator[ox.Triple]:
+        body = self.client.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", N_TRIPLES)
+        for quad in ox.parse(body, ox.RdfFormat.N_TRIPLES):
+            yield quad.triple
+
+    def _quads(self) -> Iterator[ox.Quad]:
+        for graph in self.named_graphs():
+            for triple in self._triples_of(graph.value):
+                yield ox.Quad(triple.subject, triple.predicate, triple.object, graph)
+
+
+def _as_triples(body: IO[bytes]) -> ox.QueryTriples:
+    """N-Triples from the server as pyoxigraph's own graph answer (through a small in-memory store)."""
+    memory = ox.Store()
+    memory.bulk_load(body, ox.RdfFormat.N_TRIPLES)
+    answer = memory.query("CONSTRUCT WHERE { ?s ?p ?o }")
+    assert isinstance(answer, ox.QueryTriples)
+    return answer
+
+
+def _ask_from_row(answer: ox.QuerySolutions) -> ox.QueryBoolean:
+    """Virtuoso may answer ASK as a one-row SELECT (``__ask_retval`` = 1): turn it back into a boolean."""
+    rows: Iterable[ox.QuerySolution] = list(answer)
+    value = next((row[0].value for row in rows if row[0] is not None), "0")
+    return ox.parse_query_results(
+        f'{{"head":{{}},"boolean":{"true" if value in ("1", "true") else "false"}}}', ox.QueryResultsFormat.JSON
+    )
