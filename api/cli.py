@@ -36,7 +36,7 @@ from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.resolve import resolve
 from certbridge.graph.routing.rules import QualityBar
-from certbridge.graph.store import Location, open_store
+from certbridge.graph.store import AnyStore, Location, open_store
 from certbridge.graph.synth import synthesise
 from certbridge.ontology import ID
 from certbridge.visualize.model import View
@@ -331,17 +331,25 @@ def query(
     """Run a SPARQL query over the store (default graph = union of all graphs). Exit 1 on no rows or ASK false."""
     text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
     try:
-        answer = run_query(open_store(_location(store)), text)
-        if format == "table":
-            negative = _print_table(answer)
-        else:
-            data = serialize(answer, format)
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-            negative = is_negative(answer, data, format)
+        negative = _print_answer(open_store(_location(store)), text, format)
     except CertbridgeError as error:
         raise fail(error) from None
     raise typer.Exit(EXIT_NEGATIVE if negative else EXIT_OK)
+
+
+def _print_answer(store: AnyStore, text: str, format_name: str) -> bool:
+    """Print a query's answer; True when it says no.
+
+    A function of its own so that the answer (pyoxigraph objects, which must be dropped on the thread
+    that made them) is freed on return, not kept alive by the traceback of the ``typer.Exit`` raised after.
+    """
+    answer = run_query(store, text)
+    if format_name == "table":
+        return _print_table(answer)
+    data = serialize(answer, format_name)
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+    return is_negative(answer, data, format_name)
 
 
 def _print_table(answer) -> bool:

@@ -15,12 +15,11 @@ import threading
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 import pyoxigraph as ox
 
 from certbridge.graph.query import GRAPH_FORMATS, RESULT_FORMATS
-from certbridge.graph.store import current_version, open_store
+from certbridge.graph.store import AnyStore, Location, current_version, open_store
 from certbridge.ontology import PREFIXES
 
 _CONTEXT = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited RocksDB handles
@@ -46,7 +45,7 @@ class Outcome:
     detail: str | None = None
 
 
-def run_job(store: ox.Store, job: Job) -> Outcome:
+def run_job(store: AnyStore, job: Job) -> Outcome:
     """Run one query and serialise its answer (also used in-process by tests and the CLI)."""
     options: dict = {"prefixes": PREFIXES}
     if job.default_graphs:
@@ -86,9 +85,8 @@ def _replay(variables: list[ox.Variable], rows: list[ox.QuerySolution]) -> ox.Qu
     return ox.parse_query_results("\n".join(lines) + "\n", ox.QueryResultsFormat.TSV)
 
 
-def _serve(location: str, connection: Connection) -> None:
+def _serve(folder: Location, connection: Connection) -> None:
     """A worker's life: answer jobs until the pipe closes, on the store's current version (reopened after a write)."""
-    folder = Path(location)
     version, store = current_version(folder), open_store(folder)
     while True:
         try:
@@ -102,9 +100,9 @@ def _serve(location: str, connection: Connection) -> None:
 
 
 class Worker:
-    def __init__(self, location: Path) -> None:
+    def __init__(self, location: Location) -> None:
         self.connection, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=_serve, args=(str(location), child), daemon=True)
+        self.process = _CONTEXT.Process(target=_serve, args=(location, child), daemon=True)
         self.process.start()
         child.close()
 
@@ -117,7 +115,7 @@ class Worker:
 class QueryPool:
     """A few worker processes; ``run`` answers a job or returns None when it ran out of time."""
 
-    def __init__(self, location: Path, *, size: int = 2) -> None:
+    def __init__(self, location: Location, *, size: int = 2) -> None:
         self.location = location
         self.idle: queue.Queue[Worker] = queue.Queue()
         self._lock = threading.Lock()

@@ -11,13 +11,12 @@ import gc
 import threading
 from pathlib import Path
 
-import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from starlette.datastructures import State
 
 from certbridge.graph.routing.index import RoutingIndex, index_for
 from certbridge.graph.routing.search import search_index
-from certbridge.graph.store import current_version, open_store
+from certbridge.graph.store import AnyStore, current_version, open_store
 
 from .query_worker import QueryPool
 from .settings import Settings
@@ -38,7 +37,7 @@ def _follow_version(state: State) -> None:
         state.index = None
 
 
-def store_of(request: Request) -> ox.Store:
+def store_of(request: Request) -> AnyStore:
     state = request.app.state
     with _LOCK:
         _follow_version(state)

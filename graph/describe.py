@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .query import compact, named_node
+from .store import AnyStore
 
 
 @dataclass
@@ -19,7 +20,7 @@ class Description:
         return {"iri": self.iri, "statements": self.statements, "incoming_links": self.incoming}
 
 
-def describe(store: ox.Store, iri: str) -> Description | None:
+def describe(store: AnyStore, iri: str) -> Description | None:
     """The statements about *iri* (object labels in zh and en, and the graph of each); None when unknown."""
     node = named_node(iri)
     if node is None:

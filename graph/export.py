@@ -9,13 +9,14 @@ import pyoxigraph as ox
 from certbridge.ontology import PREFIXES
 
 from .errors import QueryError
+from .store import AnyStore
 
 DATASET_FORMATS = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
 UNION_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
 EXPORT_FORMATS = (*UNION_FORMATS, *DATASET_FORMATS)
 
 
-def export(store: ox.Store, output: BinaryIO, format_name: str) -> None:
+def export(store: AnyStore, output: BinaryIO, format_name: str) -> None:
     """Write the store to *output*, streaming graph by graph where the format allows it."""
     if format_name in DATASET_FORMATS:
         store.dump(output, DATASET_FORMATS[format_name], prefixes=PREFIXES)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyoxigraph as ox
-
 from .query import select
+from .store import AnyStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +17,7 @@ class StoreInfo:
     illustrative: int
 
 
-def describe(store: ox.Store) -> StoreInfo:
+def describe(store: AnyStore) -> StoreInfo:
     built = list(select(store, "SELECT ?t WHERE { GRAPH cbg:build { ?a a prov:Activity ; prov:endedAtTime ?t } }"))
     graphs = {
         row["g"]: int(row["n"])

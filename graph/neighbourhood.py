@@ -9,6 +9,7 @@ import pyoxigraph as ox
 from certbridge.ontology import ID
 
 from .query import compact, named_node
+from .store import AnyStore
 
 _SKIP = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://purl.org/dc/terms/source")
 
@@ -31,7 +32,7 @@ class Neighbourhood:
         }
 
 
-def _links(store: ox.Store, iri: str) -> list[tuple[str, str, str, str]]:
+def _links(store: AnyStore, iri: str) -> list[tuple[str, str, str, str]]:
     """(source, predicate, target, graph) of the instance-to-instance links touching *iri*."""
     rows = store.query(
         """SELECT ?x ?ns ?s ?p ?o ?g WHERE {
@@ -43,7 +44,7 @@ def _links(store: ox.Store, iri: str) -> list[tuple[str, str, str, str]]:
     return [(r["s"].value, r["p"].value, r["o"].value, r["g"].value) for r in rows if r["p"].value not in _SKIP]
 
 
-def _node(store: ox.Store, iri: str) -> dict:
+def _node(store: AnyStore, iri: str) -> dict:
     labels = {"zh": None, "en": None}
     kinds, flags = [], {"illustrative": False, "synthetic": False}
     for quad in store.quads_for_pattern(ox.NamedNode(iri), None, None):
@@ -57,7 +58,7 @@ def _node(store: ox.Store, iri: str) -> dict:
     return {"iri": iri, "label_zh": labels["zh"], "label_en": labels["en"], "types": sorted(set(kinds)), **flags}
 
 
-def neighbourhood(store: ox.Store, iri: str, *, depth: int = 1, limit: int = 500) -> Neighbourhood | None:
+def neighbourhood(store: AnyStore, iri: str, *, depth: int = 1, limit: int = 500) -> Neighbourhood | None:
     """Nodes within *depth* links of *iri* (at most *limit*; ``truncated`` says when more were left out)."""
     node = named_node(iri)
     if node is None or not any(store.quads_for_pattern(node, None, None)):

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from certbridge.ontology import PREFIXES
 
 from .errors import QueryError
+from .store import AnyStore
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -54,7 +55,7 @@ def prologue() -> str:
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 
 
-def run_query(store: ox.Store, text: str) -> QueryAnswer:
+def run_query(store: AnyStore, text: str) -> QueryAnswer:
     """Run a SPARQL query; raise QueryError carrying the parser's message when it does not parse."""
     try:
         return store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
@@ -126,7 +127,7 @@ def is_negative(answer: QueryAnswer, data: bytes, format_name: str) -> bool:
     return not data.strip()
 
 
-def select(store: ox.Store, text: str) -> Iterator[dict[str, str]]:
+def select(store: AnyStore, text: str) -> Iterator[dict[str, str]]:
     """Rows of a SELECT as dicts of compact strings (for counts and reports)."""
     answer = run_query(store, text)
     if not isinstance(answer, ox.QuerySolutions):

@@ -17,6 +17,7 @@ import contextlib
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import IO
 
 import httpx
@@ -26,6 +27,8 @@ from .location import RemoteLocation
 
 #: bytes of a streamed answer kept in memory before it spills to a temporary file
 SPOOL_BYTES = 32 * 1024 * 1024
+#: an answer body: in memory, or a temporary file the reader deletes once it has opened it
+Body = bytes | Path
 _TIME_LIMIT_MARKERS = ("SR171", "timed out", "Timeout", "timeout")
 
 
@@ -72,8 +75,8 @@ class SparqlClient:
     def close(self) -> None:
         self._http.close()
 
-    def query(self, text: str, accept: str, dataset: Sequence[tuple[str, str]] = ()) -> IO[bytes]:
-        """POST a query; the answer body, streamed into a spooled temporary file positioned at its start."""
+    def query(self, text: str, accept: str, dataset: Sequence[tuple[str, str]] = ()) -> Body:
+        """POST a query; the answer body (see :func:`_stream`; the caller removes a temporary file)."""
         form: dict[str, list[str]] = {"query": [text]}
         for key, value in dataset:
             form.setdefault(key, []).append(value)
@@ -101,17 +104,33 @@ class SparqlClient:
             self._check(response, url, setting)
             return response
 
-    def _stream(self, method: str, url: str, setting: str, *, json_results: bool, **request: object) -> IO[bytes]:
-        spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (returned open)
-        with self._errors(url, setting), self._http.stream(method, url, **request) as response:  # type: ignore[arg-type]
-            if response.status_code >= 400:
-                response.read()
-            self._check(response, url, setting)
-            chunks = response.iter_bytes()
-            for chunk in canonical_booleans(chunks) if json_results else chunks:
-                spool.write(chunk)
-        spool.seek(0)
-        return spool
+    def _stream(self, method: str, url: str, setting: str, *, json_results: bool, **request: object) -> Body:
+        """The answer body: bytes when small, else spilled to a temporary file as it arrives."""
+        memory = bytearray()
+        spill: IO[bytes] | None = None
+        try:
+            with self._errors(url, setting), self._http.stream(method, url, **request) as response:  # type: ignore[arg-type]
+                if response.status_code >= 400:
+                    response.read()
+                self._check(response, url, setting)
+                chunks = response.iter_bytes()
+                for chunk in canonical_booleans(chunks) if json_results else chunks:
+                    if spill is None and len(memory) + len(chunk) <= SPOOL_BYTES:
+                        memory += chunk
+                        continue
+                    if spill is None:
+                        spill = tempfile.NamedTemporaryFile(prefix="certbridge-answer-", delete=False)  # noqa: SIM115
+                        spill.write(memory)
+                    spill.write(chunk)
+        except BaseException:
+            if spill is not None:
+                spill.close()
+                Path(spill.name).unlink(missing_ok=True)
+            raise
+        if spill is None:
+            return bytes(memory)
+        spill.close()
+        return Path(spill.name)
 
     @contextlib.contextmanager
     def _errors(self, url: str, setting: str) -> Iterator[None]:

@@ -13,20 +13,21 @@ triples included).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import IO
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import IO, TypeVar
 
 import pyoxigraph as ox
 
 from ..convert import TABLES
 from ..iris import BUILD_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, named_graph
-from .client import SparqlClient
+from .client import Body, SparqlClient
 from .location import RemoteLocation
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 
 GraphName = ox.NamedNode | ox.DefaultGraph
+T = TypeVar("T")
 
 
 def project_graphs() -> list[str]:
@@ -90,7 +91,8 @@ class RemoteStore:
         form = query_form(query)
         if form in ("CONSTRUCT", "DESCRIBE"):
             return _as_triples(self.client.query(text, N_TRIPLES, dataset))
-        answer = ox.parse_query_results(self.client.query(text, RESULTS_JSON, dataset), ox.QueryResultsFormat.JSON)
+        body = self.client.query(text, RESULTS_JSON, dataset)
+        answer = _opened(body, lambda **where: ox.parse_query_results(format=ox.QueryResultsFormat.JSON, **where))
         if form == "ASK" and isinstance(answer, ox.QuerySolutions):
             return _ask_from_row(answer)
         return answer
@@ -176,7 +178,7 @@ class RemoteStore:
 
     def _triples_of(self, graph: str) -> Iterator[ox.Triple]:
         body = self.client.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", N_TRIPLES)
-        for quad in ox.parse(body, ox.RdfFormat.N_TRIPLES):
+        for quad in _opened(body, lambda **where: ox.parse(format=ox.RdfFormat.N_TRIPLES, **where)):
             yield quad.triple
 
     def _quads(self) -> Iterator[ox.Quad]:
@@ -185,10 +187,24 @@ class RemoteStore:
                 yield ox.Quad(triple.subject, triple.predicate, triple.object, graph)
 
 
-def _as_triples(body: IO[bytes]) -> ox.QueryTriples:
+def _opened(body: Body, reader: Callable[..., T]) -> T:
+    """Start reading an answer body; a temporary file is unlinked once the reader holds it open."""
+    if isinstance(body, bytes):
+        return reader(input=body)
+    try:
+        return reader(path=body)
+    finally:
+        body.unlink(missing_ok=True)
+
+
+def _as_triples(body: Body) -> ox.QueryTriples:
     """N-Triples from the server as pyoxigraph's own graph answer (through a small in-memory store)."""
     memory = ox.Store()
-    memory.bulk_load(body, ox.RdfFormat.N_TRIPLES)
+    if isinstance(body, bytes):
+        memory.bulk_load(body, ox.RdfFormat.N_TRIPLES)
+    else:
+        memory.bulk_load(path=body, format=ox.RdfFormat.N_TRIPLES)
+        body.unlink(missing_ok=True)
     answer = memory.query("CONSTRUCT WHERE { ?s ?p ?o }")
     assert isinstance(answer, ox.QueryTriples)
     return answer

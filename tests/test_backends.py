@@ -1,0 +1,286 @@
+"""The store contract, run against every backend: the embedded store, Virtuoso and Oxigraph server.
+
+Each backend gets the real + illustrative data built into it once; every answer is compared with the
+embedded store's (the reference). The write tests come last in this file: they change the store.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from certbridge.api.settings import Settings
+from certbridge.data import DATA_DIR
+from certbridge.examples import examples
+from certbridge.graph import writes
+from certbridge.graph.build import BuildResult, build
+from certbridge.graph.errors import QueryError, StoreError
+from certbridge.graph.query import compact, run_query
+from certbridge.graph.remote.client import TruncatedAnswer
+from certbridge.graph.remote.location import RemoteLocation
+from certbridge.graph.remote.store import project_graphs
+from certbridge.graph.routing import find_routes
+from certbridge.graph.routing.coverage import coverage
+from certbridge.graph.routing.index import RoutingIndex, index_for
+from certbridge.graph.store import Location, open_store
+from conftest import Cli
+from servers import oxigraph, oxigraph_location, virtuoso, virtuoso_location
+from test_api import serving
+from test_writes import AGREEMENT, SOURCE, TARGET, write_csv
+
+BACKENDS = ("embedded", "virtuoso", "oxigraph")
+AS_OF = date(2024, 1, 1)
+#: how many same-occupation pairs of certificate types the route comparison takes
+FIXED_PAIRS = 50
+
+
+@dataclass
+class Built:
+    name: str
+    location: Location
+    result: BuildResult
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server() -> Iterator[tuple[str, str]]:
+    with virtuoso() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server() -> Iterator[str]:
+    with oxigraph() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    location = tmp_path_factory.mktemp("reference") / "store"
+    return Built("reference", location, build(DATA_DIR, location))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The real data built into one backend (once per session and backend)."""
+    workdir = tmp_path_factory.mktemp(f"backend-{request.param}")
+    location: Location
+    if request.param == "virtuoso":
+        base, password = request.getfixturevalue("virtuoso_server")
+        location = virtuoso_location(base, password, workdir)
+    elif request.param == "oxigraph":
+        location = oxigraph_location(request.getfixturevalue("oxigraph_server"), workdir)
+    else:
+        location = workdir / "store"
+    return Built(request.param, location, build(DATA_DIR, location))
+
+
+def graph_counts(location: Location) -> dict[str, int]:
+    answer = run_query(open_store(location), "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return {row["g"].value: int(row["n"].value) for row in answer}
+
+
+def rows(location: Location, text: str) -> Counter:
+    """A SELECT answer as a multiset of rows of readable strings (order is not part of the contract)."""
+    answer = run_query(open_store(location), text)
+    if isinstance(answer, ox.QueryBoolean):
+        return Counter([(bool(answer),)])
+    if isinstance(answer, ox.QueryTriples):
+        return Counter(tuple(map(compact, (t.subject, t.predicate, t.object))) for t in answer)
+    names = [v.value for v in answer.variables]
+    return Counter(tuple(compact(row[name]) for name in names) for row in answer)
+
+
+def fixed_pairs(index: RoutingIndex) -> list[tuple[str, str]]:
+    """Ordered pairs of certificate types of one occupation, the demo pair first: a fixed, deterministic set."""
+    pairs = [(f"{SOURCE}", f"{TARGET}")]
+    for code in sorted(index.by_occupation):
+        pairs += itertools.permutations(sorted(index.by_occupation[code]), 2)
+    return pairs[:FIXED_PAIRS]
+
+
+def routes_json(location: Location, pairs: list[tuple[str, str]]) -> list[dict]:
+    index = index_for(location)
+    found = []
+    for source, target in pairs:
+        iri = {cert.rsplit("/", 1)[-1]: cert for cert in index.certificates}
+        answer = find_routes(index, iri.get(source, source), iri.get(target, target), as_of=AS_OF, k=3)
+        found.append(json.loads(json.dumps(answer.to_json(), ensure_ascii=False)))
+    return found
+
+
+# -- load ---------------------------------------------------------------------------------------------
+
+
+def test_every_graph_holds_what_the_build_loaded(backend: Built, reference: Built) -> None:
+    counts = graph_counts(backend.location)
+    assert {g: n for g, n in counts.items() if g in project_graphs()} == counts, "only certbridge's graphs are seen"
+    assert counts == {g: n for g, n in backend.result.triples_by_graph.items() if n}
+    assert counts == graph_counts(reference.location)
+
+
+def test_the_default_graph_is_the_union_of_certbridge_graphs_only(backend: Built) -> None:
+    """Virtuoso's own default graph is the union of every graph, its ~2,500 system triples included."""
+    total = int(next(iter(run_query(open_store(backend.location), "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))["n"].value)
+    assert total == sum(graph_counts(backend.location).values())
+
+
+def test_ask_is_a_boolean_on_every_backend(backend: Built) -> None:
+    store = open_store(backend.location)
+    assert bool(run_query(store, "ASK { ?x a cb:RecognitionAgreement }")) is True
+    assert bool(run_query(store, "ASK { ?x a cb:NoSuchClass }")) is False
+    assert isinstance(run_query(store, "ASK {}"), ox.QueryBoolean)
+
+
+# -- queries -------------------------------------------------------------------------------------------
+
+
+def boolean_as_number(found: Counter) -> Counter:
+    """Virtuoso types computed booleans (EXISTS, BOUND, comparisons) as xsd:integer 1/0 (README: Scaling out)."""
+    numbers = {"true": "1", "false": "0"}
+    return Counter({tuple(numbers.get(value, value) for value in row): n for row, n in found.items()})
+
+
+@pytest.mark.parametrize("example", examples(), ids=lambda e: e["name"])
+def test_the_example_queries_answer_the_same(backend: Built, reference: Built, example: dict) -> None:
+    found, expected = rows(backend.location, example["query"]), rows(reference.location, example["query"])
+    if backend.name == "virtuoso":
+        found, expected = boolean_as_number(found), boolean_as_number(expected)
+    assert found == expected
+
+
+def test_bindings_reach_the_server_as_values(backend: Built, reference: Built) -> None:
+    iri = ox.NamedNode(f"https://w3id.org/certbridge/id/certificate-type/{SOURCE}")
+    text = "SELECT ?x ?label WHERE { ?x rdfs:label ?label }"
+    answers = []
+    for location in (backend.location, reference.location):
+        found = open_store(location).query(
+            text,
+            prefixes={"rdfs": "http://www.w3.org/2000/01/rdf-schema#"},
+            use_default_graph_as_union=True,
+            substitutions={ox.Variable("x"): iri},
+        )
+        answers.append(sorted((row["x"].value, str(row["label"])) for row in found))
+    assert answers[0] == answers[1] and len(answers[0]) == 2
+
+
+def test_a_capped_answer_is_refused_not_returned_as_complete(backend: Built) -> None:
+    """Virtuoso cuts a SELECT at ResultSetMaxRows (50,000 in the tests) and says so only in a header."""
+    store = open_store(backend.location)
+    total = sum(graph_counts(backend.location).values())
+    assert total > 50_000
+    try:
+        answer = list(run_query(store, "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"))
+    except TruncatedAnswer as error:
+        assert backend.name == "virtuoso"
+        assert "ResultSetMaxRows" in (error.hint or "")
+        return
+    assert len(answer) == total
+
+
+# -- routes and coverage ------------------------------------------------------------------------------------
+
+
+def test_routes_are_identical_across_backends(backend: Built, reference: Built) -> None:
+    pairs = fixed_pairs(index_for(reference.location))
+    assert len(pairs) == FIXED_PAIRS
+    expected = routes_json(reference.location, pairs)
+    assert any(answer["routes"] for answer in expected) and any(not answer["routes"] for answer in expected)
+    assert routes_json(backend.location, pairs) == expected
+
+
+def test_the_demo_route_from_the_cli(backend: Built, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    if isinstance(backend.location, RemoteLocation):
+        monkeypatch.setenv("CERTBRIDGE_SERVER_WORKDIR", str(backend.location.workdir))
+        if backend.location.user:
+            monkeypatch.setenv("CERTBRIDGE_SERVER_USER", backend.location.user)
+            monkeypatch.setenv("CERTBRIDGE_SERVER_PASSWORD", backend.location.password or "")
+    result = cli("route", SOURCE, TARGET, "--store", backend.location, "--as-of", AS_OF, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == routes_json(backend.location, [(SOURCE, TARGET)])[0]
+
+
+def test_coverage_is_identical_across_backends(backend: Built, reference: Built) -> None:
+    for by in ("region", "issuer-kind"):
+        expected = coverage(index_for(reference.location), by=by, as_of=AS_OF).to_json()
+        assert coverage(index_for(backend.location), by=by, as_of=AS_OF).to_json() == expected
+
+
+def test_the_api_serves_a_backend(backend: Built, reference: Built) -> None:
+    params = {"from": SOURCE, "to": TARGET, "as_of": AS_OF.isoformat()}
+    with serving(Settings(backend.location)) as url, httpx.Client(base_url=url, timeout=60) as http:
+        routes = http.get("/api/v1/routes", params=params)
+        sparql = http.post(
+            "/sparql",
+            data={"query": "SELECT (COUNT(*) AS ?n) { ?x a cb:CertificateType }"},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+    assert routes.status_code == 200
+    assert routes.json() == routes_json(reference.location, [(SOURCE, TARGET)])[0]
+    assert sparql.status_code == 200
+    expected = rows(reference.location, "SELECT (COUNT(*) AS ?n) { ?x a cb:CertificateType }")
+    assert Counter([(sparql.json()["results"]["bindings"][0]["n"]["value"],)]) == expected
+
+
+# -- writes (last: they change the store) ----------------------------------------------------------------------
+
+
+def test_a_bad_write_changes_nothing(backend: Built, tmp_path: Path) -> None:
+    before = graph_counts(backend.location)
+    bad = {**AGREEMENT, "direction": "sideways", "valid_from": "2025-13-01"}
+    with pytest.raises(Exception) as raised:
+        writes.add_rows(backend.location, writes.read_rows(write_csv(tmp_path / "agreements.csv", [bad])))
+    assert "direction" in str(raised.value) and "valid_from" in str(raised.value)
+    assert graph_counts(backend.location) == before
+
+
+def test_a_write_is_applied_with_its_inferences(backend: Built, tmp_path: Path) -> None:
+    writes.add_rows(backend.location, writes.read_rows(write_csv(tmp_path / "agreements.csv", [AGREEMENT])))
+    agreement = f"<https://w3id.org/certbridge/id/agreement/{AGREEMENT['id']}>"
+    store = open_store(backend.location)
+    assert bool(run_query(store, f"ASK {{ {agreement} a cb:RecognitionAgreement }}"))
+    derived = f"ASK {{ GRAPH cbg:inferred {{ ?d prov:wasDerivedFrom {agreement} }} }}"
+    assert bool(run_query(store, derived))
+    assert AGREEMENT["id"] in " ".join(index_for(backend.location).agreements)
+
+
+# -- connection settings (no server needed for most) -------------------------------------------------------
+
+
+def test_a_server_that_is_down_is_named_in_the_error(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CERTBRIDGE_SERVER_WORKDIR", str(tmp_path))
+    result = cli("info", "--store", "sparql+http://127.0.0.1:9/sparql")
+    assert result.exit_code != 0
+    assert "cannot reach the SPARQL server at http://127.0.0.1:9/sparql" in result.stderr
+    assert "--store" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_bad_setting_is_named(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CERTBRIDGE_SERVER_AUTH", "kerberos")
+    result = cli("info", "--store", "sparql+http://127.0.0.1:9/sparql")
+    assert result.exit_code != 0 and "CERTBRIDGE_SERVER_AUTH" in result.stderr
+    monkeypatch.delenv("CERTBRIDGE_SERVER_AUTH")
+    result = cli("info", "--store", "sparql+http:///sparql")
+    assert result.exit_code != 0 and "--store" in result.stderr and "names no host" in result.stderr
+
+
+def test_wrong_credentials_are_named(virtuoso_server: tuple[str, str], tmp_path: Path) -> None:
+    base, _ = virtuoso_server
+    location = virtuoso_location(base, "not-the-password", tmp_path, settings={"user": "U_ENV", "password": "P_ENV"})
+    with pytest.raises(StoreError) as raised:
+        build(DATA_DIR, location)
+    assert "refused" in raised.value.message and "U_ENV" in (raised.value.hint or "")
+    assert "P_ENV" in (raised.value.hint or "")
+
+
+def test_a_query_the_server_rejects_is_a_query_error(backend: Built) -> None:
+    with pytest.raises(QueryError):
+        list(run_query(open_store(backend.location), "SELECT ?x WHERE { ?x cb:nope }"))
