@@ -32,6 +32,7 @@ the result against owlrl's closure on random graphs.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -203,7 +204,12 @@ class ReasoningReport:
     """How many triples each rule added, and how many passes the OWL rules needed to reach the fixpoint."""
 
     inferred_by_rule: dict[str, int] = field(default_factory=dict)
+    #: wall time spent in each rule's updates (bench/ prints it: where a backend spends its reasoning)
+    seconds_by_rule: dict[str, float] = field(default_factory=dict)
     iterations: int = 0
+
+    def timed(self, name: str, started: float) -> None:
+        self.seconds_by_rule[name] = self.seconds_by_rule.get(name, 0.0) + time.perf_counter() - started
 
     @property
     def total(self) -> int:
@@ -227,9 +233,11 @@ def materialise(store: Store, *, max_iterations: int = 50) -> ReasoningReport:
     report = ReasoningReport()
 
     def run(name: str, update: str) -> None:
+        started = time.perf_counter()
         before = _size(store, NEXT_GRAPH)
         store.update(_PROLOGUE + update)
         report.inferred_by_rule[name] = report.inferred_by_rule.get(name, 0) + _size(store, NEXT_GRAPH) - before
+        report.timed(name, started)
 
     store.update(_PROLOGUE + _RULE_LABELS)
     for name, update in (
@@ -237,9 +245,11 @@ def materialise(store: Store, *, max_iterations: int = 50) -> ReasoningReport:
         ("mutual-agreement", _MUTUAL),
         ("one-way-agreement", _ONE_WAY),
     ):
+        started = time.perf_counter()
         before = _size(store, INFERRED_GRAPH)
         store.update(_PROLOGUE + update)
         report.inferred_by_rule[name] = _size(store, INFERRED_GRAPH) - before
+        report.timed(name, started)
     rules = [*_owl_rules(), *_chain_rules(store)]
     for rule in rules:
         run(rule.name, rule.update(None))

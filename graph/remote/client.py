@@ -70,6 +70,8 @@ class SparqlClient:
                 else httpx.DigestAuth(location.user, password)
             )
         self._write_auth = auth
+        #: the server's ``Server`` header, once it answered (tells Virtuoso apart)
+        self.server_software: str | None = None
         self._http = httpx.Client(timeout=httpx.Timeout(location.timeout_s, connect=10.0), follow_redirects=False)
 
     def close(self) -> None:
@@ -150,7 +152,18 @@ class SparqlClient:
         except httpx.HTTPError as exc:
             raise StoreError(f"HTTP error talking to {url}: {exc}", hint=f"check {name}") from exc
 
+    @property
+    def is_virtuoso(self) -> bool:
+        if self.server_software is None:
+            with self._errors(self.location.query_url, "store"):
+                self.server_software = self._http.get(self.location.query_url, params={"query": "ASK {}"}).headers.get(
+                    "Server", ""
+                )
+        return "virtuoso" in (self.server_software or "").lower()
+
     def _check(self, response: httpx.Response, url: str, setting: str) -> None:
+        if self.server_software is None:
+            self.server_software = response.headers.get("Server", "")
         cap = response.headers.get("X-SPARQL-MaxRows")
         if cap is not None:
             raise TruncatedAnswer(

@@ -157,7 +157,17 @@ class RemoteStore:
         self.update(f"DROP SILENT GRAPH <{_graph_iri(graph)}>")
 
     def update(self, update: str, *, prefixes: Mapping[str, str] | None = None) -> None:
-        self.client.update("".join(f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items()) + update)
+        """Run a SPARQL update on the server.
+
+        On Virtuoso it runs with row-by-row autocommit (``sql:log-enable 3``; the transaction log stays
+        on): as one transaction, an update deriving 100,000 triples holds so many locks that Virtuoso
+        crawls (over five minutes for the reasoning of N = 1,000 issuers, 16 s this way). certbridge's
+        updates only derive what a build can derive again, and a build names its version last.
+        """
+        text = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items()) + update
+        if self.client.is_virtuoso:
+            text = "DEFINE sql:log-enable 3\n" + text
+        self.client.update(text)
 
     def put_graph(self, graph: GraphName | str, body: IO[bytes] | bytes, format: ox.RdfFormat) -> None:
         self.client.put_graph(_graph_iri(graph), body, format.media_type)
