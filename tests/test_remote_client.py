@@ -1,0 +1,74 @@
+"""The pieces of the SPARQL-server client that need no server: query forms, boolean rewriting, locations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from certbridge.graph.remote.client import canonical_booleans
+from certbridge.graph.remote.location import derived_endpoints, parse_location
+from certbridge.graph.remote.store import _values, query_form
+
+BOOLEAN = '{ "type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "%s" }'
+INTEGER = '{ "type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#integer", "value": "%s" }'
+
+
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        ("SELECT * { ?s ?p ?o }", "SELECT"),
+        ("PREFIX ask: <http://example.org/select#>\nASK { ?s ask:x 1 }", "ASK"),
+        ('# SELECT in a comment\nCONSTRUCT { ?s ?p "SELECT" } WHERE { ?s ?p ?o }', "CONSTRUCT"),
+        ("prefix x: <http://x/>\n describe <http://x/select>", "DESCRIBE"),
+        ('SELECT ("""ASK\n""" AS ?x) {}', "SELECT"),
+    ],
+)
+def test_the_query_form_is_read_past_prefixes_comments_strings_and_iris(text: str, form: str) -> None:
+    assert query_form(text) == form
+
+
+def _results(values: list[tuple[str, str]]) -> bytes:
+    bindings = ", ".join('{ "v": %s }' % (BOOLEAN if kind == "b" else INTEGER) % value for kind, value in values)
+    return ('{ "head": { "vars": ["v"] }, "results": { "bindings": [ ' + bindings + " ] } }").encode()
+
+
+@given(
+    values=st.lists(st.tuples(st.sampled_from("bi"), st.sampled_from(["0", "1"])), max_size=20),
+    cuts=st.lists(st.integers(min_value=1, max_value=40), max_size=60),
+)
+def test_virtuoso_booleans_are_made_canonical_however_the_stream_is_cut(values: list, cuts: list[int]) -> None:
+    body = _results(values)
+    chunks, position = [], 0
+    for size in cuts:
+        chunks.append(body[position : position + size])
+        position += size
+    chunks.append(body[position:])
+    rewritten = b"".join(canonical_booleans(chunks))
+    parsed = [row["v"] for row in ox.parse_query_results(rewritten, ox.QueryResultsFormat.JSON)]
+    expected = [
+        ox.Literal("true" if v == "1" else "false", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+        if kind == "b"
+        else ox.Literal(v, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+        for kind, v in values
+    ]
+    assert parsed == expected
+
+
+def test_bindings_are_written_as_a_values_clause_of_escaped_terms() -> None:
+    clause = _values({ox.Variable("x"): ox.NamedNode("http://example.org/a"), ox.Variable("t"): ox.Literal('a"}b')})
+    assert clause == '\nVALUES (?x ?t) { (<http://example.org/a> "a\\"}b") }'
+
+
+def test_endpoints_are_derived_for_the_known_layouts(tmp_path: Path) -> None:
+    assert derived_endpoints("http://h:8890/sparql") == (
+        "http://h:8890/sparql-auth",
+        "http://h:8890/sparql-graph-crud-auth",
+    )
+    assert derived_endpoints("http://h:7878/query") == ("http://h:7878/update", "http://h:7878/store")
+    location = parse_location("sparql+http://h:7878/query", workdir_base=tmp_path, update_url="http://u/up")
+    assert location.update_url == "http://u/up" and location.gsp_url == "http://h:7878/store"
+    assert str(location) == "sparql+http://h:7878/query" and location.workdir.parent == tmp_path
