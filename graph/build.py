@@ -157,6 +157,7 @@ def _build_on_server(
     finally:
         stores.forget_version(location)
     write_cache(location, index)
+    stores.prune_workdir(location)
     return reasoning
 
 
@@ -188,12 +189,22 @@ def reason(location: Location, *, progress: Progress = silent) -> ReasoningRepor
 
 
 def _reason_on_server(location: RemoteLocation, progress: Progress) -> ReasoningReport:
+    """Reason again in place; the build record is set aside meanwhile, as during a build (see _build_on_server)."""
     server = stores.open_store(location)
-    with progress("reasoning on the server"):
-        report = materialise(server)
-    server.update(_record_inferred(report), prefixes=PREFIXES)
-    with progress("indexing for routes"):
-        index = load_index(server)
+    answer = server.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{BUILD_GRAPH}> {{ ?s ?p ?o }} }}")
+    assert isinstance(answer, ox.QueryTriples)
+    record = answer.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+    size = sum(1 for line in record.splitlines() if line.strip())
+    try:
+        server.remove_graph(BUILD_GRAPH)
+        with progress("reasoning on the server"):
+            report = materialise(server)
+        put_graphs(server, [(str(BUILD_GRAPH), record, size)])
+        server.update(_record_inferred(report), prefixes=PREFIXES)
+        with progress("indexing for routes"):
+            index = load_index(server)
+    finally:
+        stores.forget_version(location)
     write_cache(location, index)
     return report
 

@@ -80,10 +80,10 @@ def current_version(location: Location) -> Path | None:
     return target if target.is_dir() else None
 
 
-def _remote_version(location: RemoteLocation, *, fresh: bool = False) -> Path | None:
+def _remote_version(location: RemoteLocation) -> Path | None:
     now = time.monotonic()
     known = _remote_versions.get(location)
-    if known is not None and not fresh and now - known[0] < REMOTE_VERSION_TTL_S:
+    if known is not None and now - known[0] < REMOTE_VERSION_TTL_S:
         return known[1]
     answer = _remote_store(location).query(
         f"SELECT ?id WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> <{DCTERMS.identifier}> ?id }} }}"
@@ -99,6 +99,20 @@ def forget_version(location: Location) -> None:
     """After a build on a server: ask it again rather than trust the version seen a moment ago."""
     if isinstance(location, RemoteLocation):
         _remote_versions.pop(location, None)
+
+
+def prune_workdir(location: RemoteLocation) -> None:
+    """Keep the tables and caches of a server store's newest KEEP_VERSIONS versions only."""
+    tables = location.workdir / TABLES_DIR
+    names = sorted(p.name for p in tables.iterdir()) if tables.is_dir() else []
+    live = set(names[-KEEP_VERSIONS:])
+    for name in names[:-KEEP_VERSIONS]:
+        shutil.rmtree(tables / name, ignore_errors=True)
+    cache = location.workdir / CACHE_DIR
+    if cache.is_dir():
+        for derived in cache.iterdir():
+            if derived.name.split(".", 1)[0] not in live:
+                derived.unlink(missing_ok=True)
 
 
 _remote_stores: dict[RemoteLocation, RemoteStore] = {}

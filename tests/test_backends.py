@@ -22,7 +22,7 @@ from certbridge.api.settings import Settings
 from certbridge.data import DATA_DIR
 from certbridge.examples import examples
 from certbridge.graph import writes
-from certbridge.graph.build import BuildResult, build
+from certbridge.graph.build import BuildResult, build, reason
 from certbridge.graph.errors import QueryError, StoreError
 from certbridge.graph.query import compact, run_query
 from certbridge.graph.remote.client import TruncatedAnswer
@@ -228,6 +228,13 @@ def test_the_api_serves_a_backend(backend: Built, reference: Built) -> None:
     assert sparql.status_code == 200
     expected = rows(reference.location, "SELECT (COUNT(*) AS ?n) { ?x a cb:CertificateType }")
     assert Counter([(sparql.json()["results"]["bindings"][0]["n"]["value"],)]) == expected
+
+
+def test_reasoning_again_gives_the_same_closure(backend: Built) -> None:
+    before = graph_counts(backend.location)
+    report = reason(backend.location)
+    assert report.total == backend.result.reasoning.total
+    assert graph_counts(backend.location) == before
 
 
 # -- writes (last: they change the store) ----------------------------------------------------------------------
