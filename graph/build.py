@@ -141,9 +141,8 @@ def _build_on_server(
     graphs = [(str(ONTOLOGY_GRAPH), ontology.serialize(format="nt", encoding="utf-8"), len(ontology))]
     graphs += [(str(sink.identifier), sink.path(), len(sink)) for sink in sinks]
     try:
-        with progress(f"loading {len(graphs)} graphs into the server"):
-            server.remove_graph(BUILD_GRAPH)  # until this build completes, no build is current
-            put_graphs(server, graphs)
+        server.remove_graph(BUILD_GRAPH)  # until this build completes, no build is current
+        put_graphs(server, graphs, progress)  # one progress step per graph
         with progress("reasoning on the server"):
             reasoning = materialise(server)
         counts[str(INFERRED_GRAPH)] = reasoning.total

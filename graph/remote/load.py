@@ -7,7 +7,8 @@ request but kept less than was sent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,17 +20,31 @@ from .store import RemoteStore
 GraphLoad = tuple[str, Path | bytes, int]
 
 
-def put_graphs(server: RemoteStore, graphs: Sequence[GraphLoad]) -> None:
+@contextlib.contextmanager
+def _quiet(_step: str) -> Iterator[None]:
+    yield
+
+
+def put_graphs(
+    server: RemoteStore,
+    graphs: Sequence[GraphLoad],
+    progress: Callable[[str], contextlib.AbstractContextManager[object]] = _quiet,
+) -> None:
     """Replace each graph with its N-Triples and check that the server holds as many triples as were sent."""
     for graph, body, expected in graphs:
-        if isinstance(body, Path):
-            with body.open("rb") as handle:
-                server.put_graph(graph, handle, ox.RdfFormat.N_TRIPLES)
-        else:
-            server.put_graph(graph, body, ox.RdfFormat.N_TRIPLES)
-        held = server.count(graph)
-        if held != expected:
-            raise StoreError(
-                f"the SPARQL server at {server.location} holds {held} triples in <{graph}> after loading {expected}",
-                hint="check the server's log; loading again replaces the graph",
-            )
+        with progress(f"loading {graph.split('/graph/', 1)[-1]} into the server ({expected:,} triples)"):
+            _put_one(server, graph, body, expected)
+
+
+def _put_one(server: RemoteStore, graph: str, body: Path | bytes, expected: int) -> None:
+    if isinstance(body, Path):
+        with body.open("rb") as handle:
+            server.put_graph(graph, handle, ox.RdfFormat.N_TRIPLES)
+    else:
+        server.put_graph(graph, body, ox.RdfFormat.N_TRIPLES)
+    held = server.count(graph)
+    if held != expected:
+        raise StoreError(
+            f"the SPARQL server at {server.location} holds {held} triples in <{graph}> after loading {expected}",
+            hint="check the server's log; loading again replaces the graph",
+        )
