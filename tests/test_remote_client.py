@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs
 
+import httpx
 import pyoxigraph as ox
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from certbridge.graph.remote.client import canonical_booleans
+from certbridge.graph.errors import QueryError, StoreError
+from certbridge.graph.remote.client import TruncatedAnswer, canonical_booleans
 from certbridge.graph.remote.location import derived_endpoints, parse_location
-from certbridge.graph.remote.store import _values, query_form
+from certbridge.graph.remote.store import RemoteStore, _values, project_graphs, query_form
 
 BOOLEAN = '{ "type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "%s" }'
 INTEGER = '{ "type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#integer", "value": "%s" }'
@@ -72,3 +75,60 @@ def test_endpoints_are_derived_for_the_known_layouts(tmp_path: Path) -> None:
     location = parse_location("sparql+http://h:7878/query", workdir_base=tmp_path, update_url="http://u/up")
     assert location.update_url == "http://u/up" and location.gsp_url == "http://h:7878/store"
     assert str(location) == "sparql+http://h:7878/query" and location.workdir.parent == tmp_path
+
+
+# -- how server answers are read: Virtuoso's answers replayed through httpx's mock transport -------------------
+
+
+def _store(tmp_path: Path, handler) -> RemoteStore:
+    location = parse_location(
+        "sparql+http://virtuoso.test/sparql",
+        workdir_base=tmp_path,
+        user="dba",
+        password="pw",
+        settings={
+            "store": "CERTBRIDGE_STORE",
+            "user": "CERTBRIDGE_SERVER_USER",
+            "password": "CERTBRIDGE_SERVER_PASSWORD",
+        },
+    )
+    return RemoteStore(location, transport=httpx.MockTransport(handler))
+
+
+def test_an_ask_answered_as_a_one_row_select_is_a_boolean(tmp_path: Path) -> None:
+    body = '{ "head": { "vars": ["__ask_retval"] }, "results": { "bindings": [ { "__ask_retval": %s } ] } }'
+    for value, expected in (("1", True), ("0", False)):
+        answer = _store(tmp_path, lambda _r, v=value: httpx.Response(200, text=body % (INTEGER % v))).query("ASK {}")
+        assert isinstance(answer, ox.QueryBoolean) and bool(answer) is expected
+
+
+def test_a_row_cap_header_refuses_the_answer(tmp_path: Path) -> None:
+    capped = httpx.Response(200, headers={"X-SPARQL-MaxRows": "10000"}, content=_results([("i", "1")]))
+    with pytest.raises(TruncatedAnswer) as raised:
+        _store(tmp_path, lambda _r: capped).query("SELECT ?v {}")
+    assert "10000 rows" in raised.value.message
+
+
+def test_the_time_limit_answer_is_reported_as_a_time_limit(tmp_path: Path) -> None:
+    text = "Virtuoso S1T00 Error SR171: Transaction timed out"
+    with pytest.raises(QueryError) as raised:
+        _store(tmp_path, lambda _r: httpx.Response(500, text=text)).query("SELECT * { ?s ?p ?o }")
+    assert "time limit" in raised.value.message
+
+
+def test_refused_credentials_name_the_settings(tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as raised:
+        _store(tmp_path, lambda _r: httpx.Response(401, text="Unauthorized")).update("CLEAR ALL")
+    assert "CERTBRIDGE_SERVER_USER" in (raised.value.hint or "") and "CERTBRIDGE_SERVER_PASSWORD" in raised.value.hint
+
+
+def test_the_dataset_names_certbridge_graphs_only(tmp_path: Path) -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=_results([]))
+
+    list(_store(tmp_path, answer).query("SELECT ?v { ?v ?p ?o }", use_default_graph_as_union=True))
+    form = parse_qs(seen[-1].content.decode())
+    assert form["default-graph-uri"] == form["named-graph-uri"] == project_graphs()

@@ -59,7 +59,7 @@ class TruncatedAnswer(QueryError):
 class SparqlClient:
     """One connection pool to one server; thread-safe (httpx.Client is)."""
 
-    def __init__(self, location: RemoteLocation) -> None:
+    def __init__(self, location: RemoteLocation, *, transport: httpx.BaseTransport | None = None) -> None:
         self.location = location
         auth: httpx.Auth | None = None
         if location.user is not None:
@@ -72,7 +72,8 @@ class SparqlClient:
         self._write_auth = auth
         #: the server's ``Server`` header, once it answered (tells Virtuoso apart)
         self.server_software: str | None = None
-        self._http = httpx.Client(timeout=httpx.Timeout(location.timeout_s, connect=10.0), follow_redirects=False)
+        timeout = httpx.Timeout(location.timeout_s, connect=10.0)
+        self._http = httpx.Client(timeout=timeout, follow_redirects=False, transport=transport)
 
     def close(self) -> None:
         self._http.close()

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, TypeVar
 
+import httpx
 import pyoxigraph as ox
 
 from ..convert import TABLES
@@ -65,9 +66,9 @@ def _graph_iri(graph: GraphName | str) -> str:
 class RemoteStore:
     """The store of a SPARQL server; one instance per process (it holds an HTTP connection pool)."""
 
-    def __init__(self, location: RemoteLocation) -> None:
+    def __init__(self, location: RemoteLocation, *, transport: httpx.BaseTransport | None = None) -> None:
         self.location = location
-        self.client = SparqlClient(location)
+        self.client = SparqlClient(location, transport=transport)
 
     def close(self) -> None:
         self.client.close()
