@@ -18,7 +18,9 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
+from certbridge.graph.errors import QueryError, StoreError
 from certbridge.graph.query import GRAPH_FORMATS, RESULT_FORMATS
+from certbridge.graph.remote.client import TruncatedAnswer
 from certbridge.graph.store import AnyStore, Location, current_version, open_store
 from certbridge.ontology import PREFIXES
 
@@ -60,6 +62,12 @@ def run_job(store: AnyStore, job: Job) -> Outcome:
         return Outcome(status=400, detail=f"SPARQL syntax error: {exc}")
     except (OSError, ValueError) as exc:
         return Outcome(status=400, detail=f"the query failed: {exc}")
+    except TruncatedAnswer as exc:  # a server store cut the answer at its own row cap: never pass it on as whole
+        return Outcome(status=502, detail=f"{exc.message}; {exc.hint}")
+    except QueryError as exc:  # a server store refused or failed the query
+        return Outcome(status=400, detail=exc.message)
+    except StoreError as exc:  # a server store cannot be reached
+        return Outcome(status=503, detail=exc.message)
     if isinstance(answer, ox.QueryTriples):
         if job.graph_format is None:
             return Outcome(kind="graph", status=406)

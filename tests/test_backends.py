@@ -186,6 +186,17 @@ def test_a_capped_answer_is_refused_not_returned_as_complete(backend: Built) -> 
     assert len(answer) == total
 
 
+def test_the_endpoint_never_passes_a_capped_answer_on_as_whole(backend: Built) -> None:
+    """Past Virtuoso's cap the endpoint says the server cut the answer; elsewhere its own row cap answers."""
+    with serving(Settings(backend.location, sparql_max_rows=100_000)) as url, httpx.Client(base_url=url) as http:
+        response = http.post("/sparql", data={"query": "SELECT * { ?s ?p ?o }"}, timeout=120)
+    if backend.name == "virtuoso":
+        assert response.status_code == 502 and "cut the answer" in response.json()["detail"]
+    else:
+        assert response.status_code == 200
+        assert len(response.json()["results"]["bindings"]) == sum(graph_counts(backend.location).values())
+
+
 # -- routes and coverage ------------------------------------------------------------------------------------
 
 
@@ -212,6 +223,25 @@ def test_coverage_is_identical_across_backends(backend: Built, reference: Built)
     for by in ("region", "issuer-kind"):
         expected = coverage(index_for(reference.location), by=by, as_of=AS_OF).to_json()
         assert coverage(index_for(backend.location), by=by, as_of=AS_OF).to_json() == expected
+
+
+def _views_and_details(location: Location) -> dict[str, object]:
+    """What the API answers about one certificate and one issuer on a store: details, neighbourhood, views."""
+    params = {"from": SOURCE, "to": TARGET, "as_of": AS_OF.isoformat()}
+    with serving(Settings(location)) as url, httpx.Client(base_url=url, timeout=60) as http:
+        detail = http.get(f"/api/v1/certificates/{SOURCE}")
+        around = http.get("/api/v1/neighbourhood", params={"id": "organisation/hengfeng"})
+        node_view = http.get("/viz/node", params={"id": "organisation/hengfeng"})
+        route_view = http.get("/viz/route", params=params)
+    assert {r.status_code for r in (detail, around, node_view, route_view)} == {200}
+    assert "恒丰" in node_view.text and "恒丰" in route_view.text
+    nodes = sorted(node["iri"] for node in around.json()["nodes"])
+    statements = sorted(json.dumps(item, sort_keys=True, ensure_ascii=False) for item in detail.json()["statements"])
+    return {"nodes": nodes, "statements": statements}
+
+
+def test_details_neighbourhoods_and_views_are_the_same_on_every_backend(backend: Built, reference: Built) -> None:
+    assert _views_and_details(backend.location) == _views_and_details(reference.location)
 
 
 def test_the_api_serves_a_backend(backend: Built, reference: Built) -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from certbridge.graph.errors import QueryError, StoreError
 from certbridge.graph.remote.client import TruncatedAnswer, canonical_booleans
 from certbridge.graph.remote.location import derived_endpoints, parse_location
-from certbridge.graph.remote.store import RemoteStore, _values, project_graphs, query_form
+from certbridge.graph.remote.store import RemoteStore, project_graphs, query_form, substitute
 
 BOOLEAN = '{ "type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "%s" }'
 INTEGER = '{ "type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#integer", "value": "%s" }'
@@ -61,9 +61,24 @@ def test_virtuoso_booleans_are_made_canonical_however_the_stream_is_cut(values: 
     assert parsed == expected
 
 
-def test_bindings_are_written_as_a_values_clause_of_escaped_terms() -> None:
-    clause = _values({ox.Variable("x"): ox.NamedNode("http://example.org/a"), ox.Variable("t"): ox.Literal('a"}b')})
-    assert clause == '\nVALUES (?x ?t) { (<http://example.org/a> "a\\"}b") }'
+HOSTILE = ['a"} ; DROP ALL #', "x'\n} UNION { ?s ?p ?o", "?ns }", "<http://evil/> .", "\\u0022 }"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_substituted_terms_bind_like_pyoxigraph_substitutions_and_cannot_change_the_query(text: str) -> None:
+    """The same answer as pyoxigraph's own substitutions, also for a FILTER that reads the bound variable."""
+    memory = ox.Store()
+    ex = "http://example.org/"
+    memory.add(ox.Quad(ox.NamedNode(ex + "a"), ox.NamedNode(ex + "p"), ox.Literal(text), ox.DefaultGraph()))
+    memory.add(ox.Quad(ox.NamedNode(ex + "b"), ox.NamedNode(ex + "p"), ox.Literal("other"), ox.DefaultGraph()))
+    query = "SELECT ?s ?x ?ns WHERE { ?s ?p ?o FILTER (?o = ?x && STRSTARTS(STR(?s), ?ns)) } ORDER BY ?x # ?x"
+    bound = {ox.Variable("x"): ox.Literal(text), ox.Variable("ns"): ox.Literal(ex)}
+    expected = sorted(str(row["s"]) for row in memory.query(query, substitutions=bound))
+    spliced = substitute(query, bound)
+    assert sorted(str(row["s"]) for row in memory.query(spliced)) == expected == [f"<{ex}a>"]
+    assert all(row["x"] == ox.Literal(text) for row in memory.query(spliced))
+    grouped = "SELECT ?x (COUNT(*) AS ?n) WHERE { ?s ?p ?x } GROUP BY ?x"
+    assert [row["n"].value for row in memory.query(substitute(grouped, bound))] == ["1"]
 
 
 def test_endpoints_are_derived_for_the_known_layouts(tmp_path: Path) -> None:

@@ -49,14 +49,40 @@ def query_form(text: str) -> str:
     return found.group(1).upper() if found else "SELECT"
 
 
-def _values(substitutions: Mapping[ox.Variable, ox.Term]) -> str:
-    """A trailing VALUES clause binding each variable: the protocol's way to pass bindings, not string splicing.
+_TOKEN = re.compile(_IGNORED.pattern + r"|(\{)|(\})|[?$]([A-Za-z_][A-Za-z0-9_]*)|\b(WHERE)\b", re.IGNORECASE)
 
-    The terms are pyoxigraph terms, whose ``str`` is their N-Triples form (validated and escaped).
+
+def substitute(text: str, substitutions: Mapping[ox.Variable, ox.Term]) -> str:
+    """The query with each substituted variable bound as pyoxigraph's ``substitutions`` binds it.
+
+    A server takes no bindings beside the query, and a trailing VALUES clause is not the same: it joins
+    after the pattern is evaluated (a FILTER inside sees the variable unbound), and Virtuoso answers no
+    rows when its variables do not occur in the pattern. So inside the WHERE group each variable is
+    replaced by its term, and an inline VALUES at the start of that group keeps it bound for the
+    projection, GROUP BY and ORDER BY. The terms are pyoxigraph terms, whose ``str`` is their N-Triples
+    form (validated and escaped), never text from a request; strings, IRIs and comments are left alone.
     """
-    names = " ".join(str(variable) for variable in substitutions)
-    terms = " ".join(str(term) for term in substitutions.values())
-    return f"\nVALUES ({names}) {{ ({terms}) }}"
+    terms = {variable.value: str(term) for variable, term in substitutions.items()}
+    values = f" VALUES ({' '.join(f'?{name}' for name in terms)}) {{ ({' '.join(terms.values())}) }} "
+    has_where = any(match.group(4) for match in _TOKEN.finditer(text))
+    state = {"where": not has_where, "depth": 0, "done": False}
+
+    def swap(match: re.Match[str]) -> str:
+        opening, closing, variable, where = match.group(1, 2, 3, 4)
+        inside = state["depth"] > 0 and not state["done"]
+        if where:
+            state["where"] = True
+        elif opening and not state["done"] and state["where"]:
+            state["depth"] += 1
+            return "{" + values if state["depth"] == 1 else "{"
+        elif closing and inside:
+            state["depth"] -= 1
+            state["done"] = state["depth"] == 0
+        elif variable and inside and variable in terms:
+            return terms[variable]
+        return match.group(0)
+
+    return _TOKEN.sub(swap, text)
 
 
 def _graph_iri(graph: GraphName | str) -> str:
@@ -87,7 +113,7 @@ class RemoteStore:
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         text = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items()) + query
         if substitutions:
-            text += _values(substitutions)
+            text = substitute(text, substitutions)
         dataset = self._dataset(use_default_graph_as_union, default_graph, named_graphs)
         form = query_form(query)
         if form in ("CONSTRUCT", "DESCRIBE"):
