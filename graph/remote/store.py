@@ -130,14 +130,16 @@ class RemoteStore:
         default_graph: GraphName | Sequence[GraphName] | None,
         named_graphs: Sequence[GraphName] | None,
     ) -> list[tuple[str, str]]:
-        if union and default_graph is None and named_graphs is None:
-            graphs = project_graphs()
-            return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
         dataset = []
-        if default_graph is not None:
+        if union and default_graph is None:  # Virtuoso's own default graph is every graph, its system ones too
+            dataset += [("default-graph-uri", g) for g in project_graphs()]
+        elif default_graph is not None:
             defaults = default_graph if isinstance(default_graph, Sequence) else [default_graph]
             dataset += [("default-graph-uri", _graph_iri(g)) for g in defaults if isinstance(g, ox.NamedNode)]
-        dataset += [("named-graph-uri", _graph_iri(g)) for g in named_graphs or ()]
+        if named_graphs is not None:
+            dataset += [("named-graph-uri", _graph_iri(g)) for g in named_graphs]
+        elif dataset:  # a dataset with default graphs only would have no named graphs (protocol), unlike the embedded
+            dataset += [("named-graph-uri", g) for g in project_graphs()]
         return dataset
 
     def quads_for_pattern(
