@@ -8,7 +8,8 @@ the HTTP library reaches a user. Server quirks handled here (each reproduced wit
 * its time limit (``MaxQueryExecutionTime``) answers HTTP 500: reported as a time limit;
 * its write endpoints accept HTTP digest authentication only;
 * its JSON results write ``xsd:boolean`` values as ``1``/``0`` (legal, but not the canonical
-  ``true``/``false`` that every other server and the embedded store return): made canonical here.
+  ``true``/``false`` that every other server and the embedded store return) and blank nodes as
+  ``nodeID://b10000`` (not a valid label): both made canonical here.
 """
 
 from __future__ import annotations
@@ -35,10 +36,18 @@ _TIME_LIMIT_MARKERS = ("SR171", "timed out", "Timeout", "timeout")
 _BOOLEAN_TERM = re.compile(
     rb'("datatype"\s*:\s*"http://www\.w3\.org/2001/XMLSchema#boolean"\s*,\s*"value"\s*:\s*")([01])"'
 )
+#: Virtuoso names blank nodes ``nodeID://b10000`` in JSON results, not a valid blank node label
+_VIRTUOSO_BNODE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+
+
+def _canonical(text: bytes) -> bytes:
+    text = _BOOLEAN_TERM.sub(lambda m: m.group(1) + (b'true"' if m.group(2) == b"1" else b'false"'), text)
+    return _VIRTUOSO_BNODE.sub(rb"\1", text)
 
 
 def canonical_booleans(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """JSON results with ``xsd:boolean`` values ``1``/``0`` rewritten as ``true``/``false``, streamed.
+    """JSON results with ``xsd:boolean`` values ``1``/``0`` rewritten as ``true``/``false`` (and Virtuoso's
+    ``nodeID://`` blank node names as plain labels), streamed.
 
     Each chunk is rewritten up to its last ``}``: a JSON term object that is not closed yet is carried
     to the next chunk whole, so a match never straddles two chunks.
@@ -48,7 +57,7 @@ def canonical_booleans(chunks: Iterable[bytes]) -> Iterator[bytes]:
         buffer = carry + chunk
         cut = buffer.rfind(b"}") + 1
         carry = buffer[cut:]
-        yield _BOOLEAN_TERM.sub(lambda m: m.group(1) + (b'true"' if m.group(2) == b"1" else b'false"'), buffer[:cut])
+        yield _canonical(buffer[:cut])
     yield carry
 
 
