@@ -58,8 +58,7 @@ def server_location(text: str, store_setting: str) -> RemoteLocation:
         raise ValueError(f"{SERVER_ENV['auth']}={options['auth']!r} must be digest or basic")
     if options["timeout_s"] is not None:
         options["timeout_s"] = _number(SERVER_ENV["timeout_s"], "600", float)
-    names = {"store": store_setting, "update": SERVER_ENV["update_url"], "gsp": SERVER_ENV["gsp_url"]}
-    names |= {key: name for key, name in SERVER_ENV.items() if key not in ("update_url", "gsp_url")}
+    names = {"store": store_setting, **SERVER_ENV}
     if password_file:
         names["password"] = f"{SERVER_ENV['password']} / {SERVER_PASSWORD_FILE_ENV}"
     try:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from certbridge.api.settings import SERVER_ENV
 from certbridge.graph.errors import QueryError, StoreError
 from certbridge.graph.remote.client import TruncatedAnswer, canonical_booleans
 from certbridge.graph.remote.location import derived_endpoints, parse_location
@@ -101,11 +102,7 @@ def _store(tmp_path: Path, handler) -> RemoteStore:
         workdir_base=tmp_path,
         user="dba",
         password="pw",
-        settings={
-            "store": "CERTBRIDGE_STORE",
-            "user": "CERTBRIDGE_SERVER_USER",
-            "password": "CERTBRIDGE_SERVER_PASSWORD",
-        },
+        settings={"store": "CERTBRIDGE_STORE", **SERVER_ENV},  # the names the settings layer gives
     )
     return RemoteStore(location, transport=httpx.MockTransport(handler))
 
@@ -129,6 +126,15 @@ def test_the_time_limit_answer_is_reported_as_a_time_limit(tmp_path: Path) -> No
     with pytest.raises(QueryError) as raised:
         _store(tmp_path, lambda _r: httpx.Response(500, text=text)).query("SELECT * { ?s ?p ?o }")
     assert "time limit" in raised.value.message
+
+
+def test_a_server_that_does_not_answer_in_time_names_the_setting(tmp_path: Path) -> None:
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    with pytest.raises(QueryError) as raised:
+        _store(tmp_path, slow).query("SELECT * { ?s ?p ?o }")
+    assert "CERTBRIDGE_SERVER_TIMEOUT_S" in (raised.value.hint or "")
 
 
 def test_refused_credentials_name_the_settings(tmp_path: Path) -> None:

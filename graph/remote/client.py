@@ -96,14 +96,14 @@ class SparqlClient:
         return self._stream("POST", url, "store", json_results="json" in accept, data=form, headers=headers)
 
     def update(self, text: str) -> None:
-        self._send("POST", self.location.update_url, "update", data={"update": text}, auth=self._write_auth)
+        self._send("POST", self.location.update_url, "update_url", data={"update": text}, auth=self._write_auth)
 
     def put_graph(self, graph: str, body: IO[bytes] | bytes, media_type: str) -> None:
         """Replace one named graph with the given RDF (Graph Store Protocol PUT): atomic per graph."""
         self._send(
             "PUT",
             self.location.gsp_url,
-            "gsp",
+            "gsp_url",
             params={"graph": graph},
             content=body,
             headers={"Content-Type": media_type},
@@ -152,7 +152,7 @@ class SparqlClient:
         except httpx.TimeoutException as exc:
             raise QueryError(
                 f"the SPARQL server at {url} did not answer within {self.location.timeout_s:g} s ({exc})",
-                hint=f"raise {self.location.setting('timeout')} or check the server",
+                hint=f"raise {self.location.setting('timeout_s')} or check the server",
             ) from exc
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.UnsupportedProtocol) as exc:
             raise StoreError(

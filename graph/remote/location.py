@@ -45,7 +45,7 @@ class RemoteLocation:
         return SCHEME_PREFIX + self.query_url
 
     def setting(self, key: str) -> str:
-        """The name of the setting that configures *key* (``store``, ``update``, ``gsp``, ``user``, ...)."""
+        """The name of the setting that configures *key* (``store`` or a field name: ``update_url``, ``user``, ...)."""
         return self.settings.get(key, key)
 
 
