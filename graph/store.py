@@ -85,7 +85,7 @@ def _remote_version(location: RemoteLocation) -> Path | None:
     known = _remote_versions.get(location)
     if known is not None and now - known[0] < REMOTE_VERSION_TTL_S:
         return known[1]
-    answer = _remote_store(location).query(
+    answer = open_server(location).query(
         f"SELECT ?id WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> <{DCTERMS.identifier}> ?id }} }}"
     )
     assert isinstance(answer, ox.QuerySolutions)
@@ -108,7 +108,12 @@ def prune_workdir(location: RemoteLocation) -> None:
     live = set(names[-KEEP_VERSIONS:])
     for name in names[:-KEEP_VERSIONS]:
         shutil.rmtree(tables / name, ignore_errors=True)
-    cache = location.workdir / CACHE_DIR
+    _prune_cache(location.workdir, live)
+
+
+def _prune_cache(folder: Path, live: set[str]) -> None:
+    """Remove what was derived from versions no longer kept (cache files are named after their version)."""
+    cache = folder / CACHE_DIR
     if cache.is_dir():
         for derived in cache.iterdir():
             if derived.name.split(".", 1)[0] not in live:
@@ -118,16 +123,11 @@ def prune_workdir(location: RemoteLocation) -> None:
 _remote_stores: dict[RemoteLocation, RemoteStore] = {}
 
 
-def _remote_store(location: RemoteLocation) -> RemoteStore:
-    """One client (one connection pool) per server per process."""
+def open_server(location: RemoteLocation) -> RemoteStore:
+    """A server store whether or not it holds a build yet (a build opens it so): one client per server per process."""
     if location not in _remote_stores:
         _remote_stores[location] = RemoteStore(location)
     return _remote_stores[location]
-
-
-def open_server(location: RemoteLocation) -> RemoteStore:
-    """The server store for writing (a build on an empty server has no version yet)."""
-    return _remote_store(location)
 
 
 def open_store(location: Location) -> AnyStore:
@@ -138,7 +138,7 @@ def open_store(location: Location) -> AnyStore:
                 f"no certbridge build on the SPARQL server at {location}",
                 hint=f"build one with: certbridge build --store {location}",
             )
-        return _remote_store(location)
+        return open_server(location)
     version = current_version(location)
     if version is None:
         raise StoreError(
@@ -257,11 +257,7 @@ def _prune(location: Path, *, keep: Path) -> None:
         if path != keep and not _owned_by_live_build(path):
             shutil.rmtree(path, ignore_errors=True)
     live = {p.name for p in location.iterdir() if p.name.startswith(VERSION_PREFIX)}
-    cache = location / CACHE_DIR
-    if cache.is_dir():
-        for derived in cache.iterdir():
-            if derived.name.split(".", 1)[0] not in live:
-                derived.unlink(missing_ok=True)
+    _prune_cache(location, live)
     kept_tables = location / TABLES_DIR
     if kept_tables.is_dir():
         for folder in kept_tables.iterdir():
