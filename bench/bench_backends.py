@@ -80,7 +80,7 @@ def rss_mb(pid: int | None) -> float | None:
     return None
 
 
-def one_backend(data: Path, store: str, pairs: int, seed: int, repeats: int) -> dict:
+def one_backend(data: Path, store: str, pairs: int, seed: int) -> dict:
     """Build, index, route and query on one backend (run in a child process; settings come from the environment)."""
     from certbridge.api.settings import resolve_store
     from certbridge.graph.build import build
@@ -169,7 +169,7 @@ def main() -> None:
         return
     if args.one:
         data, store = args.one
-        print(json.dumps(one_backend(Path(data), store, args.pairs, args.seed, args.repeats)))
+        print(json.dumps(one_backend(Path(data), store, args.pairs, args.seed)))
         return
 
     from certbridge.data import DATA_DIR
@@ -194,8 +194,6 @@ def main() -> None:
                         store,
                         "--pairs",
                         str(args.pairs),
-                        "--repeats",
-                        str(args.repeats),
                         "--seed",
                         str(args.seed),
                     ]
