@@ -225,6 +225,20 @@ def test_no_route_explains_what_each_side_reaches_and_the_missing_agreement(worl
     assert "recognising" in answer.no_route.missing_agreement and "6-04-02-01" in answer.no_route.missing_agreement
 
 
+def test_a_route_never_raises_the_grade(world: World) -> None:
+    world.agreement("g", parties=(region("320000"), region("370000")))
+    world.cert("b2", "gov", "technician")
+    upwards = find_routes(world.index, f"{ID}certificate-type/c", f"{ID}certificate-type/b", as_of=DAY)
+    assert not upwards.routes
+    assert "above the certificate's grade" in upwards.no_route.reason and upwards.no_route.missing_agreement is None
+    # what each side reaches: c is recognised as b2 (technician); a is recognised as b (senior technician)
+    assert [e.iri for e in upwards.no_route.source_reaches] == [f"{ID}certificate-type/b2"]
+    assert f"{ID}certificate-type/a" in [e.iri for e in upwards.no_route.target_reached_from]
+    downwards = find_routes(world.index, f"{ID}certificate-type/b", f"{ID}certificate-type/c", as_of=DAY)
+    best = downwards.routes[0]
+    assert (best.strength, len(best.hops)) == ("grade-dominance", 2)
+
+
 def test_different_occupations_have_no_route(world: World) -> None:
     world.cert("e", "gov", "senior-technician", occupation="6-04-01-03")
     answer = find_routes(world.index, f"{ID}certificate-type/a", f"{ID}certificate-type/e", as_of=DAY)

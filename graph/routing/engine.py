@@ -45,6 +45,8 @@ SAME_QUALIFICATION_RULE = str(ID["rule/same-qualification"])
 DIRECTION = "source accepted where target is required"
 EXPLAIN_LIMIT = 10
 GRAPH_CACHE_SIZE = 256
+#: the cached routing graphs together hold at most this many edges (a national-scale occupation has ~180,000)
+GRAPH_CACHE_EDGES = 3_000_000
 
 
 def find_routes(
@@ -97,7 +99,9 @@ def find_routes(
     graph = occupation_graph(
         index, GraphOptions(start.occupation, day, allowed, exclude_sanctioned, quality, credential)
     )
-    paths = _best_paths(graph, source, target, allowed, max_hops, k)
+    goal_cert = index.certificates.get(target)
+    above = goal_cert is not None and _above(index, goal_cert, start)
+    paths = [] if above else _best_paths(graph, source, target, allowed, max_hops, k)
     if not paths:
         return RouteAnswer(**answer, no_route=_explain(index, graph, start, target, max_hops, day))
     routes = tuple(Route(tuple(_hops(index, graph, path, day))) for path in paths)
@@ -125,10 +129,9 @@ def _endpoint(index: RoutingIndex, iri: str) -> Endpoint:
     raise KeyError(iri)
 
 
-def _in_scope(index: RoutingIndex, agreement, cert: Certificate) -> bool:
-    if not agreement.covers_occupation(cert.occupation):
-        return False
-    grade = index.grades[cert.grade]
+def _grade_in_scope(index: RoutingIndex, agreement, grade_iri: str) -> bool:
+    """Whether *grade_iri* lies within the agreement's grade range (bounds on another ladder exclude it)."""
+    grade = index.grades[grade_iri]
     for bound, accept in (
         (agreement.min_grade, lambda b: grade.rank >= b.rank),
         (agreement.max_grade, lambda b: grade.rank <= b.rank),
@@ -151,15 +154,24 @@ class GraphOptions:
 
 
 def occupation_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
-    """The routing graph for *options*, from the index's small LRU cache when it was built before."""
+    """The routing graph for *options*, from the index's LRU cache (bounded in graphs and in edges)."""
     if options in index.graphs:
         index.graphs.move_to_end(options)
         return index.graphs[options]
     graph = _build_graph(index, options)
+    graph.graph["edges"] = graph.number_of_edges()  # counted once: number_of_edges() walks every node
     index.graphs[options] = graph
-    if len(index.graphs) > GRAPH_CACHE_SIZE:
-        index.graphs.popitem(last=False)
+    held = sum(g.graph["edges"] for g in index.graphs.values())
+    while len(index.graphs) > 1 and (len(index.graphs) > GRAPH_CACHE_SIZE or held > GRAPH_CACHE_EDGES):
+        held -= index.graphs.popitem(last=False)[1].graph["edges"]
     return graph
+
+
+def _above(index: RoutingIndex, goal: Certificate, start: Certificate) -> bool:
+    """True when *goal*'s grade is above *start*'s or on another ladder: no hop raises a grade (recognition and
+    same qualification keep it, dominance lowers it on one ladder), so no route can lead there."""
+    high, low = index.grades[goal.grade], index.grades[start.grade]
+    return high.ladder != low.ladder or high.rank > low.rank
 
 
 def _add_formal_edges(
@@ -176,11 +188,14 @@ def _add_formal_edges(
         for party in (issuer.iri, issuer.region):
             if party:
                 by_party.setdefault(party, []).append(cert)
+    grades = {cert.grade for cert in certs}
     for agreement in index.agreements.values():
         if not agreement.covers_occupation(occupation):
             continue
         if not agreement_in_force(agreement, day)[0]:
             continue
+        # the occupation is in scope here, so the grade decides: once per grade, not per certificate type
+        in_scope = {grade for grade in grades if _grade_in_scope(index, agreement, grade)}
         if agreement.direction == "one-way":
             sides = [(agreement.recognised, agreement.recognising)]
         elif agreement.direction == "mutual":
@@ -191,13 +206,13 @@ def _add_formal_edges(
             sources = {c.iri: c for party in recognised for c in by_party.get(party, ())}
             for cert in sources.values():
                 kind_ok = not agreement.issuer_kinds or index.issuers[cert.issuer].kind in agreement.issuer_kinds
-                if kind_ok and _in_scope(index, agreement, cert):
+                if kind_ok and cert.grade in in_scope:
                     hub = ("agreement", agreement.iri, cert.grade, tuple(sorted(recognised)))
                     graph.add_edge(cert.iri, hub, kind="formal-recognition", hop=1, evidence=agreement.iri)
             targets = {c.iri: c for party in recognising for c in by_party.get(party, ())}
             for iri, cert in targets.items():
                 hub = ("agreement", agreement.iri, cert.grade, tuple(sorted(recognised)))
-                if iri not in sources and hub in graph and _in_scope(index, agreement, cert):
+                if iri not in sources and hub in graph and cert.grade in in_scope:
                     graph.add_edge(hub, iri, kind="formal-recognition", hop=0, evidence=agreement.iri)
 
 
@@ -206,11 +221,14 @@ def _build_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
     occupation, day, allowed = options.occupation, options.day, options.allowed
     exclude_sanctioned, quality, credential = options.exclude_sanctioned, options.quality, options.credential
     graph = nx.DiGraph()
-    certs = [
-        index.certificates[iri]
-        for iri in index.by_occupation.get(occupation, ())
-        if not _blocked(index, index.certificates[iri], day, exclude_sanctioned, quality)
-    ]
+    blocked: dict[str, bool] = {}  # per issuer: its standing and quality are the same for all its certificates
+    certs = []
+    for iri in index.by_occupation.get(occupation, ()):
+        cert = index.certificates[iri]
+        if cert.issuer not in blocked:
+            blocked[cert.issuer] = _blocked(index, cert, day, exclude_sanctioned, quality) is not None
+        if not blocked[cert.issuer]:
+            certs.append(cert)
     for cert in certs:
         graph.add_node(cert.iri, hub=False)
     if "same-qualification" in allowed:
@@ -388,24 +406,38 @@ def _quality(index: RoutingIndex, cert_iri: str) -> IssuerQuality:
 def _explain(
     index: RoutingIndex, graph: nx.DiGraph, start: Certificate, target: str, max_hops: int, day: date
 ) -> NoRoute:
-    reaches = _within(graph, start.iri, max_hops, reverse=False)
+    """Why there is no route: what each side reaches (nearest first), and the agreement that would connect them,
+    unless the target's grade is out of reach, which no agreement changes."""
+    reaches = _within(graph, start.iri, max_hops, reverse=False) if start.iri in graph else []
     reached_from = _within(graph, target, max_hops, reverse=True) if target in graph else []
-    missing = None
+    listed = (
+        tuple(_endpoint(index, node) for node in reaches[:EXPLAIN_LIMIT]),
+        tuple(_endpoint(index, node) for node in reached_from[:EXPLAIN_LIMIT]),
+    )
     goal = index.certificates.get(target)
+    grade = index.grades[start.grade]
+    if goal is not None and _above(index, goal, start):
+        high = index.grades[goal.grade]
+        why = (
+            f"{high.label_zh} / {high.label_en} is on another grade ladder than {grade.label_zh} / {grade.label_en}"
+            if high.ladder != grade.ladder
+            else f"the required grade {high.label_zh} / {high.label_en} is above the certificate's grade "
+            f"{grade.label_zh} / {grade.label_en}"
+        )
+        return NoRoute(
+            f"{why}: no hop raises a grade (recognition keeps it, dominance only lowers it), so no route or "
+            "agreement connects them; a certificate of at least the required grade is needed",
+            *listed,
+        )
+    missing = None
     if goal is not None:
-        grade = index.grades[start.grade]
         occupation = f"{start.occupation} {index.occupation_labels.get(start.occupation, '')}".strip()
         missing = (
             f"an agreement in force on {day} by which {_party_name(index, goal)} (recognising) accepts "
             f"certificates of {_party_name(index, start)} (recognised) for {occupation} "
             f"at {grade.label_zh} / {grade.label_en}"
         )
-    return NoRoute(
-        f"no route of at most {max_hops} hops on {day} with the allowed hop kinds",
-        tuple(_endpoint(index, node) for node in reaches[:EXPLAIN_LIMIT]),
-        tuple(_endpoint(index, node) for node in reached_from[:EXPLAIN_LIMIT]),
-        missing,
-    )
+    return NoRoute(f"no route of at most {max_hops} hops on {day} with the allowed hop kinds", *listed, missing)
 
 
 def _party_name(index: RoutingIndex, cert: Certificate) -> str:
@@ -420,4 +452,4 @@ def _party_name(index: RoutingIndex, cert: Certificate) -> str:
 def _within(graph: nx.DiGraph, node: str, max_hops: int, *, reverse: bool) -> list[str]:
     view = graph.reverse(copy=False) if reverse else graph
     lengths = nx.single_source_dijkstra_path_length(view, node, cutoff=max_hops, weight="hop")
-    return sorted(n for n in lengths if not isinstance(n, tuple) and n != node)
+    return sorted((n for n in lengths if not isinstance(n, tuple) and n != node), key=lambda n: (lengths[n], n))
