@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import gc
 import threading
+from datetime import date
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from starlette.datastructures import State
 
+from certbridge.graph.routing import warm
 from certbridge.graph.routing.index import RoutingIndex, index_for
 from certbridge.graph.routing.search import search_index
 from certbridge.graph.store import AnyStore, current_version, open_store
@@ -67,6 +69,7 @@ def load_index_of(app: FastAPI) -> RoutingIndex:
         if state.index is None:
             state.index = index_for(state.settings.store)
             search_index(state.index)  # now, once, rather than in the first searches
+            warm(state.index, date.today())  # the large occupations' routing graphs, before the first route query
             # The index is millions of long-lived objects: without freezing them, each full garbage
             # collection walks them all and stalls every request for a second at national scale.
             gc.collect()

@@ -6,18 +6,20 @@ import json
 from datetime import date
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certbridge.graph.errors import Ambiguous, NotFound
-from certbridge.graph.routing import HOP_KINDS, find_routes
+from certbridge.graph.routing import HOP_KINDS, engine, find_routes, warm
+from certbridge.graph.routing.engine import GraphOptions
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.model import STRENGTH
 from certbridge.graph.routing.resolve import resolve
 from certbridge.graph.routing.rules import QualityBar
 from conftest import Cli
-from routing_world import GRADES, ID, World, brute_force_routes, hop_kinds, region
+from routing_world import GRADES, ID, OCCUPATION, World, brute_force_routes, hop_kinds, region
 
 DAY = date(2024, 1, 1)
 FORMAL = ["formal-recognition"]
@@ -388,3 +390,38 @@ def test_route_cli(real_store: Path, cli: Cli) -> None:
     assert bad_kind.exit_code == 2 and "unknown hop kind" in bad_kind.stderr
     assert index_for(real_store).certificates  # the index was cached on disk
     assert list((real_store / "cache").glob("*.routing.pickle"))
+
+
+def test_warm_builds_the_default_graphs_ahead_and_routes_stay_the_same(world: World, monkeypatch) -> None:
+    world.agreement("g", parties=(region("320000"), region("370000")))
+    pair = (f"{ID}certificate-type/a", f"{ID}certificate-type/b")
+    cold = find_routes(world.index, *pair, as_of=DAY).to_json()
+    world.index.graphs.clear()
+    assert warm(world.index, DAY, min_certificates=5) == 0  # the occupation has 4 certificate types
+    assert warm(world.index, DAY, min_certificates=1) == 1
+    (options, graph), *_ = world.index.graphs.items()
+    assert options == GraphOptions(OCCUPATION, DAY, HOP_KINDS)
+    assert find_routes(world.index, *pair, as_of=DAY).to_json() == cold
+    assert list(world.index.graphs.values()) == [graph]  # the query used the warmed graph, built nothing else
+    world.cert("z", "gov", "senior", occupation="6-04-01-03")
+    world.cert("y", "gov", "technician", occupation="6-04-01-03")
+    world.index.graphs.clear()
+    monkeypatch.setattr(engine, "GRAPH_CACHE_EDGES", 2)  # half the bound is held after the first: stop there
+    assert warm(world.index, DAY, min_certificates=1) == 1
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(), st.integers(0, 5), st.integers(0, 4), st.booleans())
+def test_nearest_listing_matches_dijkstra(world: World, i: int, max_hops: int, reverse: bool) -> None:
+    """The explanation's nearest certificate types (hop by hop, stopping early) are those Dijkstra ranks first."""
+    world.agreement("extra", parties=(region(REGIONS[0]), region(REGIONS[1])))
+    graph = engine.occupation_graph(world.index, GraphOptions(OCCUPATION, date(2025, 6, 1), HOP_KINDS))
+    nodes = sorted(n for n in graph if not isinstance(n, tuple))
+    if not nodes:
+        return
+    node = nodes[i % len(nodes)]
+    lengths = nx.single_source_dijkstra_path_length(
+        graph.reverse(copy=False) if reverse else graph, node, cutoff=max_hops, weight="hop"
+    )
+    expected = sorted((n for n in lengths if not isinstance(n, tuple) and n != node), key=lambda n: (lengths[n], n))
+    assert engine._within(graph, node, max_hops, reverse=reverse) == expected[: engine.EXPLAIN_LIMIT]

@@ -51,14 +51,17 @@ def test_illustrative_records_say_so_in_both_languages(answer: dict) -> None:
 
 def test_no_route_shows_the_explanation_and_the_nearest_certificates(mini_store: Path) -> None:
     index = index_for(mini_store)
-    source = f"{CT}IL-CT-zj-assoc-spinner-senior"
-    answer = find_routes(index, source, TARGET, as_of=DAY).to_json()
+    answer = find_routes(index, TARGET, f"{CT}IL-CT-zj-assoc-spinner-senior", as_of=DAY).to_json()
     assert answer["no_route"]
     view = route_view(answer)
     assert any("No route" in en for _, en in view.notes) and any("Missing" in en for _, en in view.notes)
-    near = {e["iri"] for e in answer["no_route"]["target_reached_from"]}
-    assert near <= {n.id for n in view.nodes}
+    near = {e["iri"] for e in answer["no_route"]["source_reaches"]}
+    assert near and near <= {n.id for n in view.nodes}
     assert all(e.kind == "nearest" and e.dashes for e in view.edges)
+    # a required grade above the certificate's: explained as such, with no agreement proposed
+    upwards = route_view(find_routes(index, f"{CT}IL-CT-zj-assoc-spinner-senior", TARGET, as_of=DAY).to_json())
+    assert any("above the certificate's grade" in en for _, en in upwards.notes)
+    assert not any("Missing" in en for _, en in upwards.notes)
 
 
 def test_neighbourhood_is_aggregated_beyond_the_limit(mini_store: Path) -> None:

@@ -5,8 +5,8 @@
 same-qualification classes and agreements so that K equivalent certificate types cost O(K) edges.
 """
 
-from .engine import find_routes
+from .engine import find_routes, warm
 from .index import RoutingIndex, load_index
 from .model import HOP_KINDS, Hop, Route, RouteAnswer
 
-__all__ = ["HOP_KINDS", "Hop", "Route", "RouteAnswer", "RoutingIndex", "find_routes", "load_index"]
+__all__ = ["HOP_KINDS", "Hop", "Route", "RouteAnswer", "RoutingIndex", "find_routes", "load_index", "warm"]

@@ -11,7 +11,11 @@ certificate types of one occupation. For that occupation a small directed graph 
 
 Edges into a hub weigh one hop and edges out of it none, so path weight = hop count. Routes are ranked
 by their weakest hop (formal > same qualification > dominance > bridge), then by hop count: for each
-strength level, Yen's k-shortest simple paths run on the edges at least that strong.
+strength level, Yen's k-shortest simple paths run on the edges at least that strong that lie on a path of
+at most the hops needed (``_level_paths``), a small graph even on a large occupation.
+
+Graphs are cached per (occupation, day, options) within a bound in edges; ``warm`` builds the large
+occupations' graphs ahead (the server does so for today when it loads the index).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from itertools import islice, pairwise
+from itertools import pairwise
 from pathlib import Path
 
 import networkx as nx
@@ -44,9 +48,13 @@ RULES = {"mutual": str(ID["rule/mutual-agreement"]), "one-way": str(ID["rule/one
 SAME_QUALIFICATION_RULE = str(ID["rule/same-qualification"])
 DIRECTION = "source accepted where target is required"
 EXPLAIN_LIMIT = 10
-GRAPH_CACHE_SIZE = 256
-#: the cached routing graphs together hold at most this many edges (a national-scale occupation has ~180,000)
-GRAPH_CACHE_EDGES = 3_000_000
+GRAPH_CACHE_SIZE = 2048
+#: the cached routing graphs together hold at most this many edges (about 400 bytes each; the largest
+#: occupation at national scale has ~180,000, and all 1,639 together ~3 million)
+GRAPH_CACHE_EDGES = 2_500_000
+#: occupations with at least this many certificate types have their graph built ahead by ``warm`` (a cold
+#: build costs about 20 ms per 1,000 certificate types, a warm query a few ms)
+WARM_MIN_CERTIFICATES = 1000
 
 
 def find_routes(
@@ -160,11 +168,28 @@ def occupation_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
         return index.graphs[options]
     graph = _build_graph(index, options)
     graph.graph["edges"] = graph.number_of_edges()  # counted once: number_of_edges() walks every node
+    _weak_components(graph)  # part of the build (and of warming), not of the first query
     index.graphs[options] = graph
     held = sum(g.graph["edges"] for g in index.graphs.values())
     while len(index.graphs) > 1 and (len(index.graphs) > GRAPH_CACHE_SIZE or held > GRAPH_CACHE_EDGES):
         held -= index.graphs.popitem(last=False)[1].graph["edges"]
     return graph
+
+
+def warm(index: RoutingIndex, day: date, *, min_certificates: int = WARM_MIN_CERTIFICATES) -> int:
+    """Build the default routing graphs (every hop kind, sanctioned issuers excluded, no quality bar) of the
+    occupations with at least *min_certificates* certificate types, largest first, within half the cache's edge
+    bound, so that no route query on *day* waits for one. Returns how many were built."""
+    occupations = sorted(
+        (code for code, certs in index.by_occupation.items() if len(certs) >= min_certificates),
+        key=lambda code: -len(index.by_occupation[code]),
+    )
+    held = 0
+    for built, occupation in enumerate(occupations):
+        if held > GRAPH_CACHE_EDGES // 2:
+            return built
+        held += occupation_graph(index, GraphOptions(occupation, day, HOP_KINDS)).graph["edges"]
+    return len(occupations)
 
 
 def _above(index: RoutingIndex, goal: Certificate, start: Certificate) -> bool:
@@ -268,25 +293,61 @@ def _best_paths(
     if components[source] != components[target]:
         return []  # not even connected ignoring direction: no level can have a path
     if not nx.has_path(graph, source, target):
-        return []  # no path with all the edges: no level can have one (and the level graphs need not be built)
+        return []  # no path with all the edges: no level can have one
     found: list[list] = []
     for level in sorted({STRENGTH[kind] for kind in allowed}, reverse=True):
-        view = _at_least(graph, level)
-        if source not in view or target not in view:
-            continue
-        try:
-            candidates = nx.shortest_simple_paths(view, source, target, weight="hop")
-            for path in islice(candidates, k + len(found) + 1):
-                hops = sum(graph[u][v]["hop"] for u, v in pairwise(path))
-                if hops > max_hops:
-                    break
-                if min(STRENGTH[graph[u][v]["kind"]] for u, v in pairwise(path)) == level:
-                    found.append(path)
-                    if len(found) == k:
-                        return found
-        except nx.NetworkXNoPath:
-            continue
+        found += _level_paths(graph, source, target, level, max_hops, k - len(found), stronger=len(found))
+        if len(found) == k:
+            break
     return found
+
+
+def _level_paths(
+    graph: nx.DiGraph, source: str, target: str, level: int, max_hops: int, wanted: int, stronger: int
+) -> list[list]:
+    """Up to *wanted* paths whose weakest edge is exactly *level* strong, fewest hops first.
+
+    Yen's search runs on the edges at least *level* strong that lie on a path of at most *bound* hops (two
+    Dijkstra searches cut off at *bound*), which holds every such path; *bound* starts at the shortest path's
+    length and grows to *max_hops* only while paths are missing, so a query on a large occupation searches a
+    small graph. The paths stronger than *level* were returned by the stronger levels: at most *stronger*
+    of them are skipped.
+    """
+
+    def weight(u: object, v: object, data: dict) -> int | None:
+        return data["hop"] if STRENGTH[data["kind"]] >= level else None
+
+    try:
+        shortest = nx.bidirectional_dijkstra(graph, source, target, weight=weight)[0]
+    except nx.NetworkXNoPath:
+        return []
+    taken: list[list] = []
+    seen: set[tuple] = set()
+    for bound in range(shortest, max_hops + 1):
+        ahead = nx.single_source_dijkstra_path_length(graph, source, cutoff=bound, weight=weight)
+        behind = nx.single_source_dijkstra_path_length(graph.reverse(copy=False), target, cutoff=bound, weight=weight)
+        near = nx.DiGraph(
+            (u, v, data)
+            for u, before in ahead.items()
+            if u in behind and before + behind[u] <= bound
+            for v, data in graph[u].items()
+            if v in behind and weight(u, v, data) is not None and before + data["hop"] + behind[v] <= bound
+        )
+        for path in nx.shortest_simple_paths(near, source, target, weight="hop"):
+            if sum(graph[u][v]["hop"] for u, v in pairwise(path)) > bound:
+                break
+            if tuple(path) in seen:
+                continue
+            seen.add(tuple(path))
+            if min(STRENGTH[graph[u][v]["kind"]] for u, v in pairwise(path)) == level:
+                taken.append(path)
+                if len(taken) == wanted:
+                    return taken
+            else:
+                stronger -= 1
+                if stronger < 0:
+                    return taken
+    return taken
 
 
 def _weak_components(graph: nx.DiGraph) -> dict:
@@ -296,20 +357,6 @@ def _weak_components(graph: nx.DiGraph) -> dict:
             node: number for number, nodes in enumerate(nx.weakly_connected_components(graph)) for node in nodes
         }
     return graph.graph["components"]
-
-
-def _at_least(graph: nx.DiGraph, level: int) -> nx.DiGraph:
-    """The sub-graph of edges at least *level* strong, built once per routing graph (cheaper than a view)."""
-    if "weakest" not in graph.graph:
-        graph.graph["weakest"] = min((STRENGTH[kind] for _, _, kind in graph.edges(data="kind")), default=0)
-    if level <= graph.graph["weakest"]:
-        return graph  # every edge is at least that strong: the whole graph, not a copy of it
-    levels = graph.graph.setdefault("levels", {})
-    if level not in levels:
-        levels[level] = nx.DiGraph(
-            (u, v, data) for u, v, data in graph.edges(data=True) if STRENGTH[data["kind"]] >= level
-        )
-    return levels[level]
 
 
 def _hops(index: RoutingIndex, graph: nx.DiGraph, path: list, day: date) -> Iterable[Hop]:
@@ -450,6 +497,32 @@ def _party_name(index: RoutingIndex, cert: Certificate) -> str:
 
 
 def _within(graph: nx.DiGraph, node: str, max_hops: int, *, reverse: bool) -> list[str]:
-    view = graph.reverse(copy=False) if reverse else graph
-    lengths = nx.single_source_dijkstra_path_length(view, node, cutoff=max_hops, weight="hop")
-    return sorted((n for n in lengths if not isinstance(n, tuple) and n != node), key=lambda n: (lengths[n], n))
+    """Up to EXPLAIN_LIMIT certificate types (or credentials) nearest to *node*, fewest hops then IRI, within
+    *max_hops*: hop by hop (edges weigh 0 or 1), stopping at the first hop that completes the list, rather than
+    searching everything *node* reaches on a large occupation."""
+    step = graph.predecessors if reverse else graph.successors
+
+    def weight(u: object, v: object) -> int:
+        return (graph[v][u] if reverse else graph[u][v])["hop"]
+
+    seen, layer, nearest = {node}, [node], []
+    for _ in range(max_hops + 1):
+        stack = list(layer)
+        while stack:  # everything the layer reaches by 0-hop edges (out of a hub) belongs to it
+            u = stack.pop()
+            for v in step(u):
+                if v not in seen and weight(u, v) == 0:
+                    seen.add(v)
+                    layer.append(v)
+                    stack.append(v)
+        nearest += sorted(n for n in layer if not isinstance(n, tuple) and n != node)
+        if len(nearest) >= EXPLAIN_LIMIT:
+            break
+        following = []
+        for u in layer:
+            for v in step(u):
+                if v not in seen and weight(u, v) == 1:
+                    seen.add(v)
+                    following.append(v)
+        layer = following
+    return nearest[:EXPLAIN_LIMIT]
