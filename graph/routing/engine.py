@@ -168,6 +168,7 @@ def occupation_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
         return index.graphs[options]
     graph = _build_graph(index, options)
     graph.graph["edges"] = graph.number_of_edges()  # counted once: number_of_edges() walks every node
+    graph.graph["strengths"] = {STRENGTH[kind] for _, _, kind in graph.edges(data="kind")}
     _weak_components(graph)  # part of the build (and of warming), not of the first query
     index.graphs[options] = graph
     held = sum(g.graph["edges"] for g in index.graphs.values())
@@ -295,7 +296,8 @@ def _best_paths(
     if not nx.has_path(graph, source, target):
         return []  # no path with all the edges: no level can have one
     found: list[list] = []
-    for level in sorted({STRENGTH[kind] for kind in allowed}, reverse=True):
+    # only the strengths some edge has: a level without edges of its own would find nothing new
+    for level in sorted(graph.graph["strengths"] & {STRENGTH[kind] for kind in allowed}, reverse=True):
         found += _level_paths(graph, source, target, level, max_hops, k - len(found), stronger=len(found))
         if len(found) == k:
             break
@@ -314,9 +316,11 @@ def _level_paths(
     of them are skipped.
     """
 
-    def weight(u: object, v: object, data: dict) -> int | None:
+    def at_least(u: object, v: object, data: dict) -> int | None:
         return data["hop"] if STRENGTH[data["kind"]] >= level else None
 
+    # when every edge is strong enough, the plain attribute (networkx's fast path) instead of a function
+    weight = "hop" if level <= min(graph.graph["strengths"]) else at_least
     try:
         shortest = nx.bidirectional_dijkstra(graph, source, target, weight=weight)[0]
     except nx.NetworkXNoPath:
@@ -331,7 +335,7 @@ def _level_paths(
             for u, before in ahead.items()
             if u in behind and before + behind[u] <= bound
             for v, data in graph[u].items()
-            if v in behind and weight(u, v, data) is not None and before + data["hop"] + behind[v] <= bound
+            if v in behind and at_least(u, v, data) is not None and before + data["hop"] + behind[v] <= bound
         )
         for path in nx.shortest_simple_paths(near, source, target, weight="hop"):
             if sum(graph[u][v]["hop"] for u, v in pairwise(path)) > bound:
