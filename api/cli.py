@@ -281,6 +281,7 @@ def serve(
     import uvicorn
 
     from .app import create_app
+    from .serving import run_workers
 
     try:
         settings = Settings.from_environment(store)
@@ -294,7 +295,7 @@ def serve(
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
         return
     os.environ[STORE_ENV] = str(settings.store)  # the worker processes read their settings from the environment
-    uvicorn.run(
+    run_workers(
         "certbridge.api.app:app_from_environment",
         factory=True,
         workers=workers,
