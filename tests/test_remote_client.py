@@ -143,6 +143,41 @@ def test_refused_credentials_name_the_settings(tmp_path: Path) -> None:
     assert "CERTBRIDGE_SERVER_USER" in (raised.value.hint or "") and "CERTBRIDGE_SERVER_PASSWORD" in raised.value.hint
 
 
+CHALLENGE = 'Digest realm="SPARQL", nonce="n%d", qop="auth", algorithm="MD5"'
+
+
+def _refusing_the_first_digest(seen: list[tuple[str, bool, bytes]], ok: int):
+    """A server that refuses the first correct digest answer, then accepts (and answers a plain GET probe)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        authorised = "authorization" in request.headers
+        seen.append((request.method, authorised, request.read()))  # as sent: httpx reuses the request object
+        if request.method == "GET" and not request.url.path.endswith("-auth"):
+            return httpx.Response(200, json={"boolean": True})  # the client asking which server this is
+        if authorised and sum(a for _, a, _ in seen) >= 2:
+            return httpx.Response(ok)
+        return httpx.Response(401, headers={"WWW-Authenticate": CHALLENGE % len(seen)})
+
+    return answer
+
+
+def test_a_refused_digest_is_tried_once_more_with_a_new_challenge(tmp_path: Path) -> None:
+    seen: list[tuple[str, bool, bytes]] = []
+    _store(tmp_path, _refusing_the_first_digest(seen, 200)).update("CLEAR ALL")
+    posts = [(authorised, body) for method, authorised, body in seen if method == "POST"]
+    assert [authorised for authorised, _ in posts] == [False, True, False, True]
+    assert all(b"CLEAR+ALL" in body for _, body in posts)  # the update itself, each time
+
+
+def test_a_streamed_graph_is_sent_whole_after_a_refused_digest(tmp_path: Path) -> None:
+    seen: list[tuple[str, bool, bytes]] = []
+    body = tmp_path / "graph.nt"
+    body.write_bytes(b"<urn:a> <urn:b> <urn:c> .\n")
+    with body.open("rb") as stream:
+        _store(tmp_path, _refusing_the_first_digest(seen, 201)).put_graph("urn:g", stream, ox.RdfFormat.N_TRIPLES)
+    assert seen[-1] == ("PUT", True, body.read_bytes())
+
+
 def test_the_dataset_names_certbridge_graphs_only(tmp_path: Path) -> None:
     seen: list[httpx.Request] = []
 
