@@ -79,7 +79,6 @@ class SparqlClient:
                 else httpx.DigestAuth(location.user, password)
             )
         self._write_auth = auth
-        self._user, self._password = location.user, location.password or ""
         #: the server's ``Server`` header, once it answered (tells Virtuoso apart)
         self.server_software: str | None = None
         timeout = httpx.Timeout(location.timeout_s, connect=10.0)
@@ -118,7 +117,9 @@ class SparqlClient:
                 # Virtuoso has, rarely, refused a correct digest answer to a fresh challenge (seen twice in
                 # many runs, not reproduced in 1,000 requests): ask once more, with a new challenge, before
                 # reporting the credentials as refused.
-                self._write_auth = request["auth"] = httpx.DigestAuth(self._user or "", self._password)
+                self._write_auth = request["auth"] = httpx.DigestAuth(
+                    self.location.user or "", self.location.password or ""
+                )
                 body = request.get("content")
                 if hasattr(body, "seek"):  # a streamed body is sent once: learn the new challenge first
                     probe = self.location.update_url  # (the authenticated SPARQL endpoint; never a graph)
