@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -425,3 +427,38 @@ def test_nearest_listing_matches_dijkstra(world: World, i: int, max_hops: int, r
     )
     expected = sorted((n for n in lengths if not isinstance(n, tuple) and n != node), key=lambda n: (lengths[n], n))
     assert engine._within(graph, node, max_hops, reverse=reverse) == expected[: engine.EXPLAIN_LIMIT]
+
+
+def test_the_graph_cache_is_safe_under_concurrent_queries(monkeypatch) -> None:
+    """The server answers routes from several threads; the cache once raised "OrderedDict mutated during
+    iteration" under load (while it summed the edges it held)."""
+    w = World()
+    w.issuer("gov")
+    w.issuer("ent", kind="authorised-enterprise", region_code="370000")
+    occupations = [f"6-04-02-{n:02d}" for n in range(1, 9)]
+    for code in occupations:
+        for who in ("gov", "ent"):
+            w.cert(f"{who}-{code}", who, "senior", occupation=code)
+    monkeypatch.setattr(engine, "GRAPH_CACHE_SIZE", 3)  # constant eviction
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    failures: list[BaseException] = []
+
+    def ask(offset: int) -> None:
+        try:
+            for n in range(300):
+                code = occupations[(n + offset) % len(occupations)]
+                find_routes(w.index, f"{ID}certificate-type/ent-{code}", f"{ID}certificate-type/gov-{code}", as_of=DAY)
+        except BaseException as error:  # collected: an exception in a thread would not fail the test
+            failures.append(error)
+
+    try:
+        threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert not failures, failures[0]
+    assert len(w.index.graphs) <= 3

@@ -20,6 +20,7 @@ occupations' graphs ahead (the server does so for today when it loads the index)
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -55,6 +56,7 @@ GRAPH_CACHE_EDGES = 2_500_000
 #: occupations with at least this many certificate types have their graph built ahead by ``warm`` (a cold
 #: build costs about 20 ms per 1,000 certificate types, a warm query a few ms)
 WARM_MIN_CERTIFICATES = 1000
+_CACHE_LOCK = threading.Lock()
 
 
 def find_routes(
@@ -162,18 +164,24 @@ class GraphOptions:
 
 
 def occupation_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
-    """The routing graph for *options*, from the index's LRU cache (bounded in graphs and in edges)."""
-    if options in index.graphs:
-        index.graphs.move_to_end(options)
-        return index.graphs[options]
+    """The routing graph for *options*, from the index's LRU cache (bounded in graphs and in edges).
+
+    The server answers routes from several threads: the cache is only read and changed under a lock (a graph
+    is built outside it, so two threads may build the same one; the second simply replaces the first).
+    """
+    with _CACHE_LOCK:
+        if options in index.graphs:
+            index.graphs.move_to_end(options)
+            return index.graphs[options]
     graph = _build_graph(index, options)
     graph.graph["edges"] = graph.number_of_edges()  # counted once: number_of_edges() walks every node
     graph.graph["strengths"] = {STRENGTH[kind] for _, _, kind in graph.edges(data="kind")}
     _weak_components(graph)  # part of the build (and of warming), not of the first query
-    index.graphs[options] = graph
-    held = sum(g.graph["edges"] for g in index.graphs.values())
-    while len(index.graphs) > 1 and (len(index.graphs) > GRAPH_CACHE_SIZE or held > GRAPH_CACHE_EDGES):
-        held -= index.graphs.popitem(last=False)[1].graph["edges"]
+    with _CACHE_LOCK:
+        index.graphs[options] = graph
+        held = sum(g.graph["edges"] for g in index.graphs.values())
+        while len(index.graphs) > 1 and (len(index.graphs) > GRAPH_CACHE_SIZE or held > GRAPH_CACHE_EDGES):
+            held -= index.graphs.popitem(last=False)[1].graph["edges"]
     return graph
 
 
