@@ -84,18 +84,19 @@ def find_routes(
         raise ValueError(f"unknown hop kind(s) {sorted(unknown)}; use {', '.join(HOP_KINDS)}")
     start = index.certificates[source]
     goal = _endpoint(index, target)
+    goal_cert = index.certificates.get(target)  # None for a credential (a title or level)
     answer = dict(
         source=_endpoint(index, source), target=goal, as_of=day.isoformat(), kinds=allowed, max_hops=max_hops, k=k
     )
     blocked = [
         f"{which} {reason}"
-        for which, cert in (("source", start), ("target", index.certificates.get(target)))
+        for which, cert in (("source", start), ("target", goal_cert))
         if cert is not None and (reason := _blocked(index, cert, day, exclude_sanctioned, quality))
     ]
     if blocked:
         return RouteAnswer(**answer, no_route=NoRoute("; ".join(blocked)))
-    if target in index.certificates and index.certificates[target].occupation != start.occupation:
-        other = index.certificates[target].occupation
+    if goal_cert is not None and goal_cert.occupation != start.occupation:
+        other = goal_cert.occupation
         return RouteAnswer(
             **answer,
             no_route=NoRoute(
@@ -109,11 +110,10 @@ def find_routes(
     graph = occupation_graph(
         index, GraphOptions(start.occupation, day, allowed, exclude_sanctioned, quality, credential)
     )
-    goal_cert = index.certificates.get(target)
     above = goal_cert is not None and _above(index, goal_cert, start)
     paths = [] if above else _best_paths(graph, source, target, allowed, max_hops, k)
     if not paths:
-        return RouteAnswer(**answer, no_route=_explain(index, graph, start, target, max_hops, day))
+        return RouteAnswer(**answer, no_route=_explain(index, graph, start, target, max_hops, day, above=above))
     routes = tuple(Route(tuple(_hops(index, graph, path, day))) for path in paths)
     notes = tuple(sorted({note for route in routes for hop in route.hops for note in hop.evidence.notes}))
     return RouteAnswer(**answer, routes=routes, notes=notes)
@@ -463,19 +463,19 @@ def _quality(index: RoutingIndex, cert_iri: str) -> IssuerQuality:
 
 
 def _explain(
-    index: RoutingIndex, graph: nx.DiGraph, start: Certificate, target: str, max_hops: int, day: date
+    index: RoutingIndex, graph: nx.DiGraph, start: Certificate, target: str, max_hops: int, day: date, *, above: bool
 ) -> NoRoute:
     """Why there is no route: what each side reaches (nearest first), and the agreement that would connect them,
-    unless the target's grade is out of reach, which no agreement changes."""
+    unless the target's grade is *above* the certificate's (see ``_above``), which no agreement changes."""
     reaches = _within(graph, start.iri, max_hops, reverse=False) if start.iri in graph else []
     reached_from = _within(graph, target, max_hops, reverse=True) if target in graph else []
     listed = (
-        tuple(_endpoint(index, node) for node in reaches[:EXPLAIN_LIMIT]),
-        tuple(_endpoint(index, node) for node in reached_from[:EXPLAIN_LIMIT]),
+        tuple(_endpoint(index, node) for node in reaches),
+        tuple(_endpoint(index, node) for node in reached_from),
     )
     goal = index.certificates.get(target)
     grade = index.grades[start.grade]
-    if goal is not None and _above(index, goal, start):
+    if goal is not None and above:
         high = index.grades[goal.grade]
         why = (
             f"{high.label_zh} / {high.label_en} is on another grade ladder than {grade.label_zh} / {grade.label_en}"
