@@ -69,7 +69,7 @@ def load_index_of(app: FastAPI) -> RoutingIndex:
         if state.index is None:
             state.index = index_for(state.settings.store)
             search_index(state.index)  # now, once, rather than in the first searches
-            warm(state.index, date.today())  # the large occupations' routing graphs, before the first route query
+            warm(state.index, date.today())  # every occupation's routing graph, before the first route query
             # The index is millions of long-lived objects: without freezing them, each full garbage
             # collection walks them all and stalls every request for a second at national scale.
             gc.collect()

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certbridge.graph.errors import Ambiguous, NotFound
-from certbridge.graph.routing import HOP_KINDS, engine, find_routes, warm
-from certbridge.graph.routing.engine import GraphOptions
+from certbridge.graph.routing import HOP_KINDS, explain, find_routes, graphs, warm
+from certbridge.graph.routing.graphs import GraphOptions
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.model import STRENGTH
 from certbridge.graph.routing.resolve import resolve
@@ -401,23 +401,25 @@ def test_warm_builds_the_default_graphs_ahead_and_routes_stay_the_same(world: Wo
     world.index.graphs.clear()
     assert warm(world.index, DAY, min_certificates=5) == 0  # the occupation has 4 certificate types
     assert warm(world.index, DAY, min_certificates=1) == 1
-    (options, graph), *_ = world.index.graphs.items()
-    assert options == GraphOptions(OCCUPATION, DAY, HOP_KINDS)
+    (key, graph), *_ = world.index.graphs.items()
+    assert key == ("classes", GraphOptions(OCCUPATION, DAY, HOP_KINDS))
     assert find_routes(world.index, *pair, as_of=DAY).to_json() == cold
     assert list(world.index.graphs.values()) == [graph]  # the query used the warmed graph, built nothing else
     world.cert("z", "gov", "senior", occupation="6-04-01-03")
     world.cert("y", "gov", "technician", occupation="6-04-01-03")
     world.index.graphs.clear()
-    monkeypatch.setattr(engine, "GRAPH_CACHE_EDGES", 2)  # half the bound is held after the first: stop there
+    monkeypatch.setattr(graphs, "GRAPH_CACHE_ITEMS", 2)  # half the bound is held after the first: stop there
     assert warm(world.index, DAY, min_certificates=1) == 1
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.integers(0, 5), st.integers(0, 4), st.booleans())
 def test_nearest_listing_matches_dijkstra(world: World, i: int, max_hops: int, reverse: bool) -> None:
-    """The explanation's nearest certificate types (hop by hop, stopping early) are those Dijkstra ranks first."""
+    """The explanation's nearest certificate types, searched hop by hop on the class graph and stopping early, are
+    those Dijkstra ranks first on the certificate graph (a differential test of the contraction)."""
     world.agreement("extra", parties=(region(REGIONS[0]), region(REGIONS[1])))
-    graph = engine.occupation_graph(world.index, GraphOptions(OCCUPATION, date(2025, 6, 1), HOP_KINDS))
+    options = GraphOptions(OCCUPATION, date(2025, 6, 1), HOP_KINDS)
+    graph = graphs.certificate_graph(world.index, options)
     nodes = sorted(n for n in graph if not isinstance(n, tuple))
     if not nodes:
         return
@@ -426,7 +428,8 @@ def test_nearest_listing_matches_dijkstra(world: World, i: int, max_hops: int, r
         graph.reverse(copy=False) if reverse else graph, node, cutoff=max_hops, weight="hop"
     )
     expected = sorted((n for n in lengths if not isinstance(n, tuple) and n != node), key=lambda n: (lengths[n], n))
-    assert engine._within(graph, node, max_hops, reverse=reverse) == expected[: engine.EXPLAIN_LIMIT]
+    got = explain.nearest(world.index, graphs.class_graph(world.index, options), node, max_hops, reverse=reverse)
+    assert got == expected[: explain.EXPLAIN_LIMIT]
 
 
 def test_the_graph_cache_is_safe_under_concurrent_queries(monkeypatch) -> None:
@@ -439,7 +442,7 @@ def test_the_graph_cache_is_safe_under_concurrent_queries(monkeypatch) -> None:
     for code in occupations:
         for who in ("gov", "ent"):
             w.cert(f"{who}-{code}", who, "senior", occupation=code)
-    monkeypatch.setattr(engine, "GRAPH_CACHE_SIZE", 3)  # constant eviction
+    monkeypatch.setattr(graphs, "GRAPH_CACHE_SIZE", 3)  # constant eviction
     previous = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # switch threads as often as possible
     failures: list[BaseException] = []
@@ -462,3 +465,45 @@ def test_the_graph_cache_is_safe_under_concurrent_queries(monkeypatch) -> None:
         sys.setswitchinterval(previous)
     assert not failures, failures[0]
     assert len(w.index.graphs) <= 3
+
+
+def test_a_route_may_pass_two_interchangeable_certificate_types() -> None:
+    """Two certificate types of one class (same grade, same hubs) are both on the only route when a dominance hop
+    enters one and another leaves the other: the class graph keeps a class's two roles apart."""
+    w = World()
+    w.issuer("one")
+    w.issuer("two")  # same kind and region as "one": their technician certificates are interchangeable
+    a = w.cert("a", "one", "senior-technician", qualification="p")
+    c1 = w.cert("c1", "one", "technician")
+    c2 = w.cert("c2", "two", "technician")
+    b = w.cert("b", "two", "senior", qualification="r")
+    cg = graphs.class_graph(w.index, GraphOptions(OCCUPATION, DAY, HOP_KINDS))
+    assert cg.class_of[c1] == cg.class_of[c2]
+    answer = find_routes(w.index, a, b, as_of=DAY)
+    assert kinds_of(answer) == [("grade-dominance", 3)]
+    assert [(hop.kind, hop.target.iri) for hop in answer.routes[0].hops] == [
+        ("grade-dominance", c1),
+        ("same-qualification", c2),
+        ("grade-dominance", b),
+    ]
+    assert max(brute_force_routes(w.index, a, b, DAY, 6, set(HOP_KINDS))) == (STRENGTH["grade-dominance"], 3)
+
+
+def test_routes_through_a_class_name_its_members() -> None:
+    """A route through a class of many certificate types is listed once per member, each a real route."""
+    w = World()
+    w.issuer("held", region_code="320000")
+    w.issuer("wanted", region_code="370000")
+    for n in range(5):
+        w.issuer(f"middle{n}", region_code="130000")
+        w.cert(f"m{n}", f"middle{n}", "senior", qualification="other")
+    a = w.cert("a", "held", "senior", qualification="own")
+    b = w.cert("b", "wanted", "senior", qualification="theirs")
+    w.agreement("in", direction="one-way", recognising=(region("130000"),), recognised=(region("320000"),))
+    w.agreement("out", direction="one-way", recognising=(region("370000"),), recognised=(region("130000"),))
+    answer = find_routes(w.index, a, b, as_of=DAY, k=3)
+    assert kinds_of(answer) == [("formal-recognition", 2)] * 3
+    middles = [route.hops[0].target.iri for route in answer.routes]
+    assert middles == sorted(middles) and len(set(middles)) == 3
+    for route in answer.routes:
+        assert [hop.evidence.iri.rsplit("/", 1)[-1] for hop in route.hops] == ["in", "out"]

@@ -1,11 +1,13 @@
 """Equivalence routes between certificate types: "is A accepted where B is required, and by which route?"
 
 ``find_routes`` answers from a compact index of the store (``index.py``), routing per occupation
-(every hop kind but the cross-system bridge keeps the occupation), with hub nodes for
-same-qualification classes and agreements so that K equivalent certificate types cost O(K) edges.
+(every hop kind but the cross-system bridge keeps the occupation) on a graph with hub nodes for
+qualifications and agreements, where interchangeable certificate types are contracted into classes
+(``graphs.py``), so that the graph searched stays small however many certificate types there are.
 """
 
-from .engine import find_routes, warm
+from .engine import find_routes
+from .graphs import warm
 from .index import RoutingIndex, load_index
 from .model import HOP_KINDS, Hop, Route, RouteAnswer
 

@@ -22,7 +22,7 @@ from certbridge.ontology import ID
 
 from ..errors import DataError
 from ..tables import ErrorLog, read_table
-from .engine import GraphOptions, occupation_graph
+from .graphs import GraphOptions, certificate_graph
 from .index import Agreement, RoutingIndex
 
 #: how pairs are grouped: both sides by one property, or occupation group × the held certificate's issuer kind
@@ -88,7 +88,7 @@ def covered_pairs(
     index: RoutingIndex, occupation: str, day: date
 ) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
     """All eligible ordered pairs of one occupation, and those connected by formal recognition."""
-    graph = occupation_graph(index, GraphOptions(occupation, day, FORMAL_KINDS))
+    graph = certificate_graph(index, GraphOptions(occupation, day, FORMAL_KINDS))
     certs = [iri for iri in index.by_occupation.get(occupation, ()) if iri in graph]
     eligible, covered = [], set()
     for a in certs:

@@ -23,7 +23,7 @@ from certbridge.ontology import CB, PREFIXES
 from .. import store as stores
 from ..convert.issuers import ORGANISATION_KINDS
 from ..dates import PartialDate
-from .model import Source
+from .model import Endpoint, Source
 
 _KIND_BY_CLASS = {str(cls): kind for kind, cls in ORGANISATION_KINDS.items()}
 
@@ -135,13 +135,22 @@ class RoutingIndex:
     region_labels: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     #: labels of organisations that are parties to agreements without issuing (ministries, governments)
     party_labels: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    #: routing graphs built from this index, per (occupation, day, options); not pickled
+    #: routing graphs built from this index, per (graph kind, GraphOptions); not pickled
     graphs: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
     #: the search index (search.SearchIndex), built on first search; not pickled
     search_text: object | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "graphs": OrderedDict(), "search_text": None}
+
+    def endpoint(self, iri: str) -> Endpoint:
+        """A certificate type or a credential (title, level) as a route names it. Raises KeyError."""
+        if iri in self.certificates:
+            cert = self.certificates[iri]
+            return Endpoint(iri, cert.label_zh, cert.label_en, "certificate-type", cert.illustrative, cert.synthetic)
+        if iri in self.credentials:
+            return Endpoint(iri, *self.credentials[iri], "credential")
+        raise KeyError(iri)
 
 
 def _rows(store: stores.AnyStore, query: str, **options: object) -> Iterator[ox.QuerySolution]:

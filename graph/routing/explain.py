@@ -1,0 +1,145 @@
+"""Why there is no route: what each side reaches (nearest first), and what agreement would connect them."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from datetime import date
+
+from .graphs import ClassGraph
+from .index import Certificate, RoutingIndex
+from .model import NoRoute
+
+EXPLAIN_LIMIT = 10
+
+
+def explain(
+    index: RoutingIndex,
+    cg: ClassGraph,
+    start: Certificate,
+    target: str,
+    max_hops: int,
+    day: date,
+    *,
+    above: bool,
+) -> NoRoute:
+    """The no-route answer; *above* says the target's grade is above the certificate's (see ``engine._above``),
+    which no agreement changes."""
+    reaches = nearest(index, cg, start.iri, max_hops, reverse=False) if start.iri in cg.class_of else []
+    reached = target in cg.class_of or target in cg.graph
+    reached_from = nearest(index, cg, target, max_hops, reverse=True) if reached else []
+    listed = tuple(map(index.endpoint, reaches)), tuple(map(index.endpoint, reached_from))
+    goal = index.certificates.get(target)
+    grade = index.grades[start.grade]
+    if goal is not None and above:
+        high = index.grades[goal.grade]
+        why = (
+            f"{high.label_zh} / {high.label_en} is on another grade ladder than {grade.label_zh} / {grade.label_en}"
+            if high.ladder != grade.ladder
+            else f"the required grade {high.label_zh} / {high.label_en} is above the certificate's grade "
+            f"{grade.label_zh} / {grade.label_en}"
+        )
+        return NoRoute(
+            f"{why}: no hop raises a grade (recognition keeps it, dominance only lowers it), so no route or "
+            "agreement connects them; a certificate of at least the required grade is needed",
+            *listed,
+        )
+    missing = None
+    if goal is not None:
+        occupation = f"{start.occupation} {index.occupation_labels.get(start.occupation, '')}".strip()
+        missing = (
+            f"an agreement in force on {day} by which {_party_name(index, goal)} (recognising) accepts "
+            f"certificates of {_party_name(index, start)} (recognised) for {occupation} "
+            f"at {grade.label_zh} / {grade.label_en}"
+        )
+    return NoRoute(f"no route of at most {max_hops} hops on {day} with the allowed hop kinds", *listed, missing)
+
+
+def _party_name(index: RoutingIndex, cert: Certificate) -> str:
+    """The region of the certificate's issuer (agreements are mostly regional), else the issuer itself."""
+    issuer = index.issuers[cert.issuer]
+    if issuer.region:
+        zh, en = index.region_labels.get(issuer.region, (None, None))
+        return f"{zh} / {en}" if zh else issuer.region
+    return issuer.label_zh or issuer.iri
+
+
+def nearest(index: RoutingIndex, cg: ClassGraph, iri: str, max_hops: int, *, reverse: bool) -> list[str]:
+    """Up to EXPLAIN_LIMIT certificate types (or credentials) nearest to *iri*, fewest hops then IRI, within
+    *max_hops*: hop by hop (edges weigh 0 or 1), stopping at the first hop that completes the list, rather than
+    searching everything *iri* reaches on a large occupation.
+
+    The search walks the class graph with three kinds of node: a hub, a whole class (reached from a hub: every
+    member is), and a single certificate type (the start, or reached by a dominance hop, which stays inside
+    one issuer)."""
+    step = _backward if reverse else _forward
+    seen: set[Hashable] = {iri}
+    listed: set[str] = {iri}
+    layer: list[Hashable] = [iri]
+    found: list[str] = []
+    for _ in range(max_hops + 1):
+        stack = list(layer)
+        while stack:  # everything the layer reaches by 0-hop edges (out of a hub) belongs to it
+            for node, hops in step(index, cg, stack.pop()):
+                if hops == 0 and node not in seen:
+                    seen.add(node)
+                    layer.append(node)
+                    stack.append(node)
+        new = {member for node in layer for member in _certificates(cg, node)} - listed
+        listed |= new
+        found += sorted(new)
+        if len(found) >= EXPLAIN_LIMIT:
+            break
+        following = []
+        for node in layer:
+            for after, hops in step(index, cg, node):
+                if hops == 1 and after not in seen:
+                    seen.add(after)
+                    following.append(after)
+        layer = following
+    return found[:EXPLAIN_LIMIT]
+
+
+def _certificates(cg: ClassGraph, node: Hashable) -> list[str]:
+    if isinstance(node, str):
+        return [node]  # a certificate type or a credential
+    return cg.members[node[1]] if node[0] == "class" else []
+
+
+def _forward(index: RoutingIndex, cg: ClassGraph, node: Hashable) -> Iterator[tuple[Hashable, int]]:
+    if isinstance(node, str):
+        if node in cg.class_of:  # a certificate type: its class's hubs, and its own issuer's lower types
+            yield from ((hub, 1) for hub in cg.out[cg.class_of[node]])
+            yield from ((low, 1) for low in cg.lower(node, index.certificates[node].issuer))
+    elif node[0] == "class":
+        number = node[1]
+        yield from ((hub, 1) for hub in cg.out[number])
+        for lower in cg.graph.successors(node):
+            if lower[0] == "lower":  # the members of each issuer the two classes share
+                yield from ((low, 1) for low in _shared_issuers(cg, number, lower[1], pick=lower[1]))
+    else:  # a hub: every class it leads to
+        yield from ((after, 0) for after in cg.graph.successors(node))
+
+
+def _backward(index: RoutingIndex, cg: ClassGraph, node: Hashable) -> Iterator[tuple[Hashable, int]]:
+    if isinstance(node, str):
+        if node in cg.class_of:  # a certificate type: its class's hubs, and its own issuer's higher types
+            yield from ((hub, 0) for hub in cg.into[cg.class_of[node]])
+            yield from ((high, 1) for high in cg.higher(node, index.certificates[node].issuer))
+        else:  # a credential: the classes with a bridge to it
+            yield from ((("class", before[1]), 1) for before in cg.graph.predecessors(node))
+    elif node[0] == "class":
+        number = node[1]
+        yield from ((hub, 0) for hub in cg.into[number])
+        lower = ("lower", number)
+        if lower in cg.graph:
+            for higher in cg.graph.predecessors(lower):
+                yield from ((high, 1) for high in _shared_issuers(cg, higher[1], number, pick=higher[1]))
+    else:  # a hub: every class that leads to it (in either role, the members are the same)
+        yield from ((("class", before[1]), 1) for before in cg.graph.predecessors(node))
+
+
+def _shared_issuers(cg: ClassGraph, high: int, low: int, *, pick: int) -> Iterator[str]:
+    """The members of class *pick* whose issuer has members in both classes *high* and *low* (a dominance
+    hop between the two classes exists exactly for those issuers)."""
+    for issuer in cg.by_issuer[high].keys() & cg.by_issuer[low].keys():
+        yield from cg.by_issuer[pick][issuer]

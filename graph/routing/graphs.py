@@ -1,0 +1,377 @@
+"""The routing graphs of one occupation on one day, built from the routing index and cached.
+
+Every hop kind except the cross-system bridge keeps the occupation, so a question only needs the certificate
+types of one occupation. Both graphs below are built from the same incidences (``Incidence``):
+
+* the certificate graph (coverage counts pairs on it): a node per certificate type; one hub node per
+  qualification (``A -> Q -> B``, so K types of one qualification cost O(K) edges) and per (agreement, grade,
+  recognised side) (``A -> H -> B``); grade-dominance edges ``A -> B`` inside one issuer; bridge edges to a
+  title or level. Edges into a hub weigh one hop and edges out of it none, so path weight = hop count.
+* the class graph (routes are searched on it): certificate types with the same grade and the same hubs in
+  and out are interchangeable on any route, so each such class is one node. At national scale the largest
+  occupation's 35,000 certificate types make about 230 classes beside 280 hubs. See ``ClassGraph``.
+
+Graphs are cached on the index per (occupation, day, options) within a bound; ``warm`` builds the large
+occupations' class graphs ahead (the server does so for today when it loads the index).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import networkx as nx
+
+from .index import Certificate, RoutingIndex
+from .model import HOP_KINDS, STRENGTH
+from .rules import QualityBar, agreement_in_force, issuer_standing, meets_bar
+
+#: the cache holds at most this many graphs ...
+GRAPH_CACHE_SIZE = 2048
+#: ... holding at most this many edges and certificate types together (a few hundred bytes each). At national
+#: scale the largest occupation's certificate graph has ~180,000 edges; the class graphs of all 1,639 occupations
+#: together have ~1 million edges and 600,000 member certificate types (about 700 MB)
+GRAPH_CACHE_ITEMS = 4_000_000
+#: occupations with at least this many certificate types have their class graph built ahead by ``warm``: all of
+#: them, because a graph built during a query costs that query about 10 ms and, at national scale, the garbage
+#: collector pauses of hundreds of ms that the many new objects bring (see bench/README.md)
+WARM_MIN_CERTIFICATES = 1
+_CACHE_LOCK = threading.Lock()
+
+Hub = tuple  # ("qualification", IRI) or ("agreement", IRI, grade IRI, recognised parties)
+
+
+@dataclass(frozen=True, slots=True)
+class GraphOptions:
+    """Everything a per-occupation routing graph depends on (and the key of its cache)."""
+
+    occupation: str
+    day: date
+    allowed: tuple[str, ...]
+    exclude_sanctioned: bool = True
+    quality: QualityBar | None = None
+    credential: str | None = None
+
+
+def blocked_reason(
+    index: RoutingIndex, cert: Certificate, day: date, exclude_sanctioned: bool, quality: QualityBar | None
+) -> str | None:
+    """Why certificates of *cert*'s issuer do not count on *day* (standing or quality bar), or None."""
+    issuer = index.issuers[cert.issuer]
+    standing = issuer_standing(issuer, day)
+    if standing and exclude_sanctioned:
+        return f"is issued by {issuer.label_zh or issuer.iri}, which may not issue valid certificates: {standing}"
+    lacking = meets_bar(issuer, quality, day)
+    return f"is issued by {issuer.label_zh or issuer.iri}, below the quality bar: {lacking}" if lacking else None
+
+
+def _grade_in_scope(index: RoutingIndex, agreement, grade_iri: str) -> bool:
+    """Whether *grade_iri* lies within the agreement's grade range (bounds on another ladder exclude it)."""
+    grade = index.grades[grade_iri]
+    for bound, accept in (
+        (agreement.min_grade, lambda b: grade.rank >= b.rank),
+        (agreement.max_grade, lambda b: grade.rank <= b.rank),
+    ):
+        if bound is not None and (index.grades[bound].ladder != grade.ladder or not accept(index.grades[bound])):
+            return False
+    return True
+
+
+#: what decides a certificate type's hubs: grade, issuer kind, region, the issuer itself when it is a party to
+#: some agreement (else None), and qualification (None when same-qualification hops are not allowed)
+Profile = tuple[str, str, str | None, str | None, str | None]
+
+
+@dataclass(slots=True)
+class Incidence:
+    """The hubs each profile of valid certificate types of an occupation leads to and is reached from.
+
+    Agreements act on parties, scopes and grades, not on single certificate types, so the hubs are worked out
+    once per profile (a few hundred at the largest occupation) rather than once per certificate type.
+    """
+
+    certs: list[Certificate]
+    profile_of: dict[str, Profile]
+    #: profile -> hub (or credential) it leads to -> (hop kind, evidence)
+    out: dict[Profile, dict[Hashable, tuple[str, object]]]
+    #: profile -> hubs that lead to it
+    into: dict[Profile, set[Hub]]
+    #: hub -> (hop kind, evidence)
+    hubs: dict[Hub, tuple[str, object]]
+    #: issuer -> its certificate types of this occupation, when grade dominance is allowed (else empty)
+    issuer_certs: dict[str, tuple[str, ...]]
+
+
+def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
+    occupation, day, allowed = options.occupation, options.day, options.allowed
+    blocked: dict[str, bool] = {}  # per issuer: its standing and quality are the same for all its certificates
+    certs = []
+    for iri in index.by_occupation.get(occupation, ()):
+        cert = index.certificates[iri]
+        if cert.issuer not in blocked:
+            reason = blocked_reason(index, cert, day, options.exclude_sanctioned, options.quality)
+            blocked[cert.issuer] = reason is not None
+        if not blocked[cert.issuer]:
+            certs.append(cert)
+    parties = {p for a in index.agreements.values() for p in a.parties | a.recognising | a.recognised}
+    same_qualification = "same-qualification" in allowed
+    profile_of: dict[str, Profile] = {}
+    for cert in certs:
+        issuer = index.issuers[cert.issuer]
+        profile_of[cert.iri] = (
+            cert.grade,
+            issuer.kind,
+            issuer.region,
+            issuer.iri if issuer.iri in parties else None,
+            cert.qualification if same_qualification else None,
+        )
+    profiles = set(profile_of.values())
+    found = Incidence(certs, profile_of, {p: {} for p in profiles}, {p: set() for p in profiles}, {}, {})
+    for profile in profiles:
+        if profile[4]:
+            hub = ("qualification", profile[4])
+            found.hubs[hub] = ("same-qualification", profile[4])
+            found.out[profile][hub] = found.hubs[hub]
+            found.into[profile].add(hub)
+    if "formal-recognition" in allowed:
+        _formal_incidence(index, found, profiles, occupation, day)
+    if "grade-dominance" in allowed:
+        by_issuer: dict[str, list[str]] = defaultdict(list)
+        for cert in certs:
+            by_issuer[cert.issuer].append(cert.iri)
+        found.issuer_certs = {issuer: tuple(iris) for issuer, iris in by_issuer.items() if len(iris) > 1}
+    if options.credential and "cross-system-bridge" in allowed:
+        for profile in profiles:
+            for bridge in index.bridges.get(profile[0], ()):
+                if bridge.credential == options.credential:
+                    found.out[profile][options.credential] = ("cross-system-bridge", bridge.iri)
+    return found
+
+
+def _formal_incidence(
+    index: RoutingIndex, found: Incidence, profiles: set[Profile], occupation: str, day: date
+) -> None:
+    """``A -> H(agreement, grade, recognised side) -> B`` for every agreement in force covering the occupation:
+    a profile is on a side when its issuer or its region is a party there."""
+    by_party: dict[str, list[Profile]] = defaultdict(list)
+    for profile in profiles:
+        for party in (profile[3], profile[2]):
+            if party:
+                by_party[party].append(profile)
+    grades = {profile[0] for profile in profiles}
+    for agreement in index.agreements.values():
+        if not agreement.covers_occupation(occupation) or not agreement_in_force(agreement, day)[0]:
+            continue
+        # the occupation is in scope here, so the grade decides: once per grade
+        in_scope = {grade for grade in grades if _grade_in_scope(index, agreement, grade)}
+        if agreement.direction == "one-way":
+            sides = [(agreement.recognised, agreement.recognising)]
+        elif agreement.direction == "mutual":
+            sides = [(frozenset({party}), agreement.parties - {party}) for party in agreement.parties]
+        else:
+            continue
+        for recognised, recognising in sides:
+            side = tuple(sorted(recognised))
+            sources = {profile for party in recognised for profile in by_party.get(party, ())}
+            for profile in sources:
+                kind_ok = not agreement.issuer_kinds or profile[1] in agreement.issuer_kinds
+                if kind_ok and profile[0] in in_scope:
+                    hub = ("agreement", agreement.iri, profile[0], side)
+                    found.hubs[hub] = ("formal-recognition", agreement.iri)
+                    found.out[profile][hub] = found.hubs[hub]
+            for profile in {profile for party in recognising for profile in by_party.get(party, ())} - sources:
+                hub = ("agreement", agreement.iri, profile[0], side)
+                if hub in found.hubs and profile[0] in in_scope:
+                    found.into[profile].add(hub)
+
+
+def _dominance_pairs(index: RoutingIndex, issuer_certs: dict[str, tuple[str, ...]]) -> Iterator[tuple[str, str]]:
+    """(higher, lower) for every two certificate types of one issuer on one ladder."""
+    for iris in issuer_certs.values():
+        grades = [index.grades[index.certificates[iri].grade] for iri in iris]
+        for high, g_high in zip(iris, grades, strict=True):
+            for low, g_low in zip(iris, grades, strict=True):
+                if g_high.ladder == g_low.ladder and g_high.rank > g_low.rank:
+                    yield high, low
+
+
+def _dominance_data(index: RoutingIndex, high: str, low: str) -> dict:
+    grades = (index.certificates[high].grade, index.certificates[low].grade)
+    return {"kind": "grade-dominance", "hop": 1, "evidence": grades}
+
+
+def certificate_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
+    """The certificate graph for *options* (see the module docstring), from the index's cache."""
+    return _cached(index, ("certificates", options), lambda: _build_certificate_graph(index, options))
+
+
+def _build_certificate_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
+    found = _incidence(index, options)
+    graph = nx.DiGraph()
+    graph.add_nodes_from((cert.iri for cert in found.certs), hub=False)
+    for iri, profile in found.profile_of.items():
+        for hub, (kind, evidence) in found.out[profile].items():
+            graph.add_edge(iri, hub, kind=kind, hop=1, evidence=evidence)
+        for hub in found.into[profile]:
+            kind, evidence = found.hubs[hub]
+            graph.add_edge(hub, iri, kind=kind, hop=0, evidence=evidence)
+    graph.add_edges_from(
+        (high, low, _dominance_data(index, high, low)) for high, low in _dominance_pairs(index, found.issuer_certs)
+    )
+    graph.graph["size"] = graph.number_of_edges()
+    return graph
+
+
+@dataclass(slots=True)
+class ClassGraph:
+    """The routing graph of one occupation on one day with interchangeable certificate types contracted.
+
+    A class is the certificate types with the same grade, the same hubs (and bridges) out and the same hubs
+    in: on any route one member can stand for another, except at a grade-dominance hop, which stays inside one
+    issuer. So each class is two nodes: ``("class", n)``, entered from a hub (any member), and ``("lower", n)``,
+    entered by a dominance hop from a higher class (a member of the same issuer as the one it came from). Both
+    lead to the class's hubs; only ``("class", n)`` leads on by dominance, because two dominance hops in a row
+    are one (the grades of one ladder are ordered). A query attaches its two certificate types to the graph
+    (``paths``), and the answer is expanded back to member certificate types.
+
+    Per certificate type only its class number is kept (and tuples per class and issuer), which keeps a cached
+    graph small and light on the garbage collector.
+    """
+
+    graph: nx.DiGraph
+    class_of: dict[str, int]
+    #: class -> its members, in IRI order
+    members: list[tuple[str, ...]]
+    #: class -> issuer -> its members of that issuer
+    by_issuer: list[dict[str, tuple[str, ...]]]
+    #: class -> grade
+    grades: list[str]
+    #: class -> the hubs (and credential) it leads to, and class -> the hubs leading into it
+    out: list[frozenset[Hashable]]
+    into: list[frozenset[Hub]]
+    #: issuer -> its certificate types of this occupation (dominance stays inside one issuer)
+    issuer_certs: dict[str, tuple[str, ...]]
+    #: grade -> (ladder, rank), for the grades of this occupation
+    ranks: dict[str, tuple[str, int]]
+    #: node -> weakly connected component number (of ``graph``)
+    components: dict[Hashable, int]
+
+    def node(self, iri: str, role: str = "class") -> tuple[str, int]:
+        return (role, self.class_of[iri])
+
+    def lower(self, iri: str, issuer: str) -> list[str]:
+        """The certificate types *iri* dominates: its issuer's, at a lower grade of the same ladder."""
+        ladder, rank = self.ranks[self.grades[self.class_of[iri]]]
+        return [other for other in self.issuer_certs.get(issuer, ()) if self._below(other, ladder, rank)]
+
+    def higher(self, iri: str, issuer: str) -> list[str]:
+        """The certificate types that dominate *iri*."""
+        return [other for other in self.issuer_certs.get(issuer, ()) if iri in self.lower(other, issuer)]
+
+    def _below(self, iri: str, ladder: str, rank: int) -> bool:
+        other_ladder, other_rank = self.ranks[self.grades[self.class_of[iri]]]
+        return other_ladder == ladder and other_rank < rank
+
+
+def class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph:
+    """The class graph for *options*, from the index's cache."""
+    return _cached(index, ("classes", options), lambda: _build_class_graph(index, options))
+
+
+def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph:
+    found = _incidence(index, options)
+    # a hub no certificate type is reached from leads nowhere: dropped, so that classes differing only in
+    # such hubs merge (at national scale about a quarter of an occupation's hubs are such dead ends)
+    live = {hub for hubs in found.into.values() for hub in hubs}
+    for profile, hubs in found.out.items():
+        found.out[profile] = {hub: edge for hub, edge in hubs.items() if hub in live or hub not in found.hubs}
+    keys: dict[tuple, int] = {}
+    number_of: dict[Profile, int] = {}
+    for profile in sorted(found.out, key=str):
+        key = (profile[0], frozenset(found.out[profile]), frozenset(found.into[profile]))
+        number_of[profile] = keys.setdefault(key, len(keys))
+    class_of = {cert.iri: number_of[found.profile_of[cert.iri]] for cert in found.certs}
+    grouped: list[dict[str, list[str]]] = [defaultdict(list) for _ in keys]
+    for iri in sorted(class_of):
+        grouped[class_of[iri]][index.certificates[iri].issuer].append(iri)
+    by_issuer = [{issuer: tuple(iris) for issuer, iris in groups.items()} for groups in grouped]
+    members = [tuple(sorted(iri for iris in groups.values() for iri in iris)) for groups in by_issuer]
+    grades = [grade for grade, _, _ in keys]
+    profiles = {number: profile for profile, number in number_of.items()}
+    out = [frozenset(found.out[profiles[number]]) for number in range(len(keys))]
+    into = [frozenset(found.into[profiles[number]]) for number in range(len(keys))]
+
+    def leaving(number: int, role: str) -> Iterator[tuple]:
+        for hub, (kind, evidence) in found.out[profiles[number]].items():
+            yield (role, number), hub, {"kind": kind, "hop": 1, "evidence": evidence}
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(("class", number) for number in range(len(keys)))
+    for number in range(len(keys)):
+        graph.add_edges_from(leaving(number, "class"))
+        for hub in into[number]:
+            kind, evidence = found.hubs[hub]
+            graph.add_edge(hub, ("class", number), kind=kind, hop=0, evidence=evidence)
+    dominance = {(class_of[high], class_of[low]): (high, low) for high, low in _class_pairs(index, found, class_of)}
+    for (high, low), witness in dominance.items():
+        if ("lower", low) not in graph:  # a class entered by dominance leads to the class's hubs as well
+            graph.add_edges_from(leaving(low, "lower"))
+        graph.add_edge(("class", high), ("lower", low), **_dominance_data(index, *witness))
+    graph.graph["strengths"] = {STRENGTH[kind] for _, _, kind in graph.edges(data="kind")}
+    graph.graph["size"] = graph.number_of_edges() + len(class_of)
+    components = {node: n for n, nodes in enumerate(nx.weakly_connected_components(graph)) for node in nodes}
+    ranks = {grade: (index.grades[grade].ladder, index.grades[grade].rank) for grade in set(grades)}
+    return ClassGraph(graph, class_of, members, by_issuer, grades, out, into, found.issuer_certs, ranks, components)
+
+
+def _class_pairs(index: RoutingIndex, found: Incidence, class_of: dict[str, int]) -> Iterator[tuple[str, str]]:
+    """One (higher, lower) dominance pair per pair of classes an issuer links; issuers whose certificate types
+    fall in the same classes link the same pairs, so each such set of classes is looked at once."""
+    seen: set[frozenset[int]] = set()
+    for issuer, iris in found.issuer_certs.items():
+        classes = frozenset(class_of[iri] for iri in iris)
+        if classes not in seen:
+            seen.add(classes)
+            yield from _dominance_pairs(index, {issuer: iris})
+
+
+def _size(graph: nx.DiGraph | ClassGraph) -> int:
+    return (graph.graph if isinstance(graph, ClassGraph) else graph).graph["size"]
+
+
+def _cached(index: RoutingIndex, key: tuple, build: Callable[[], nx.DiGraph | ClassGraph]):
+    """The graph under *key* from the index's LRU cache (bounded in graphs and in items), built when missing.
+
+    The server answers routes from several threads: the cache is only read and changed under a lock (a graph
+    is built outside it, so two threads may build the same one; the second simply replaces the first).
+    """
+    with _CACHE_LOCK:
+        if key in index.graphs:
+            index.graphs.move_to_end(key)
+            return index.graphs[key]
+    graph = build()
+    with _CACHE_LOCK:
+        index.graphs[key] = graph
+        held = sum(_size(g) for g in index.graphs.values())
+        while len(index.graphs) > 1 and (len(index.graphs) > GRAPH_CACHE_SIZE or held > GRAPH_CACHE_ITEMS):
+            held -= _size(index.graphs.popitem(last=False)[1])
+    return graph
+
+
+def warm(index: RoutingIndex, day: date, *, min_certificates: int = WARM_MIN_CERTIFICATES) -> int:
+    """Build the default class graphs (every hop kind, sanctioned issuers excluded, no quality bar) of the
+    occupations with at least *min_certificates* certificate types, largest first, within half the cache's
+    bound, so that no route query on *day* waits for one. Returns how many were built."""
+    occupations = sorted(
+        (code for code, certs in index.by_occupation.items() if len(certs) >= min_certificates),
+        key=lambda code: -len(index.by_occupation[code]),
+    )
+    held = 0
+    for built, occupation in enumerate(occupations):
+        if held > GRAPH_CACHE_ITEMS // 2:
+            return built
+        held += _size(class_graph(index, GraphOptions(occupation, day, HOP_KINDS)))
+    return len(occupations)

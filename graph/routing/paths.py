@@ -1,0 +1,193 @@
+"""The k best routes between two certificate types on a class graph, expanded back to certificate types.
+
+Routes are ranked by their weakest hop (formal > same qualification > dominance > bridge), then by hop count.
+For each strength level, Yen's k-shortest simple paths run on the class graph's edges at least that strong,
+with the query's two certificate types attached as nodes of their own (``_attach``) and only the edges that lie
+on a path of at most the hops needed. Each class path is then expanded into certificate-type routes by choosing
+members (``_expansions``).
+
+What is not listed: a route that passes two members of one class in the same role (entered from a hub, or
+entered by dominance), and a route with two dominance hops in a row. Both have a shorter route with hops at
+least as strong (skip the loop between the two members; one dominance hop covers the two), so the best route is
+always found and a listed route is never a detour of a better one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from itertools import pairwise
+
+import networkx as nx
+
+from certbridge.graph.routing.graphs import ClassGraph
+from certbridge.graph.routing.index import RoutingIndex
+from certbridge.graph.routing.model import STRENGTH
+
+#: a route as its hops: (from certificate type, to certificate type or credential, edge data)
+RouteHops = list[tuple[str, str, dict]]
+_FAR = 1 << 30
+
+
+def best_routes(
+    index: RoutingIndex, cg: ClassGraph, source: str, target: str, strengths: set[int], max_hops: int, k: int
+) -> list[RouteHops]:
+    """Up to *k* routes from *source* to *target* (a certificate type or a credential), best first."""
+    if source == target or not _may_connect(cg, source, target):
+        return []
+    found: list[RouteHops] = []
+    for level in sorted(strengths & cg.graph.graph["strengths"], reverse=True):
+        found += _level_routes(index, cg, source, target, level, max_hops, k - len(found))
+        if len(found) == k:
+            break
+    return found
+
+
+def _may_connect(cg: ClassGraph, source: str, target: str) -> bool:
+    """False when the two are in different components of the class graph (ignoring direction)."""
+    start = cg.components.get(cg.node(source))
+    ends = (cg.node(target), cg.node(target, "lower")) if target in cg.class_of else (target,)
+    return any(cg.components.get(end) == start for end in ends)
+
+
+def _level_routes(
+    index: RoutingIndex, cg: ClassGraph, source: str, target: str, level: int, max_hops: int, wanted: int
+) -> list[RouteHops]:
+    """Up to *wanted* routes whose weakest hop is exactly *level* strong, fewest hops first.
+
+    *bound* starts at the least length a path could have and grows to *max_hops* only while routes are
+    missing; each bound searches only the edges through which some path is at most *bound* long. Paths
+    stronger than *level* were listed by the stronger levels and are skipped.
+    """
+    edges = _attach(index, cg, level, source, target, max_hops)
+    taken: list[RouteHops] = []
+    seen: set[tuple] = set()
+    for bound in range(min((through for *_, through in edges), default=max_hops + 1), max_hops + 1):
+        near = nx.DiGraph((u, v, d) for u, v, d, through in edges if through <= bound)
+        if source not in near or target not in near:
+            continue
+        try:
+            for path in nx.shortest_simple_paths(near, source, target, weight="hop"):
+                if sum(near[u][v]["hop"] for u, v in pairwise(path)) > bound:
+                    break
+                if tuple(path) in seen:
+                    continue
+                seen.add(tuple(path))
+                if min(STRENGTH[near[u][v]["kind"]] for u, v in pairwise(path)) > level:
+                    continue  # listed by a stronger level
+                for chosen in _expansions(index, cg, path, source, target):
+                    taken.append(_route_hops(near, path, chosen))
+                    if len(taken) == wanted:
+                        return taken
+        except nx.NetworkXNoPath:
+            continue
+    return taken
+
+
+def _attach(
+    index: RoutingIndex, cg: ClassGraph, level: int, source: str, target: str, max_hops: int
+) -> list[tuple[Hashable, Hashable, dict, int]]:
+    """The edges at least *level* strong on some path of at most *max_hops* from *source* to *target*, with the
+    two attached: each edge with the length of the shortest path through it (a lower bound, which is all
+    pruning needs).
+
+    *source* leads where its class leads, and by dominance only to its own issuer's lower certificate types;
+    *target* is reached from its class's hubs, and by dominance only from its own issuer's higher ones. The
+    distances are searched from the source's class and to the target's class (both roles): a class leads at
+    least where its members do, so they are never more than the true ones.
+    """
+    graph = cg.graph
+
+    def hops(u: Hashable, v: Hashable, data: dict) -> int | None:
+        return data["hop"] if STRENGTH[data["kind"]] >= level else None
+
+    start = cg.node(source)
+    ahead = nx.single_source_dijkstra_path_length(graph, start, cutoff=max_hops, weight=hops)
+    if target in cg.class_of:
+        ends = [end for end in (cg.node(target), cg.node(target, "lower")) if end in graph]
+    else:
+        ends = [target] if target in graph else []
+    behind = (
+        nx.multi_source_dijkstra_path_length(graph.reverse(copy=False), ends, cutoff=max_hops, weight=hops)
+        if ends
+        else {}
+    )
+    edges = []
+    for u, before in ahead.items():
+        if before + behind.get(u, _FAR) <= max_hops:
+            for v, data in graph[u].items():
+                if hops(u, v, data) is not None:
+                    edges.append((u, v, data, before + data["hop"] + behind.get(v, _FAR)))
+    for node, data in graph[start].items():
+        if not _is_class(node):  # a hub, or a credential reached by a bridge
+            edges.append((source, node, data, 1 + behind.get(node, _FAR)))
+    for low in cg.lower(source, index.certificates[source].issuer):  # dominance: the source's issuer's only
+        lower_node = cg.node(low, "lower")
+        data = graph[start][lower_node]
+        through = 1 if low == target else 1 + behind.get(lower_node, _FAR)
+        edges.append((source, target if low == target else lower_node, data, through))
+    if target in cg.class_of:
+        end = cg.node(target)
+        for hub in cg.into[cg.class_of[target]]:
+            edges.append((hub, target, graph[hub][end], ahead.get(hub, _FAR)))
+        for high in cg.higher(target, index.certificates[target].issuer):
+            node = cg.node(high)
+            if high != source:
+                edges.append((node, target, graph[node][cg.node(target, "lower")], ahead.get(node, _FAR) + 1))
+    return [edge for edge in edges if edge[3] <= max_hops and STRENGTH[edge[2]["kind"]] >= level]
+
+
+def _expansions(index: RoutingIndex, cg: ClassGraph, path: list, source: str, target: str) -> Iterator[list[str]]:
+    """The member choices for the class nodes of *path* (in path order, members in IRI order) that make a simple
+    route: distinct certificate types, neither of them *source* or *target*, and each dominance hop inside one
+    issuer."""
+    slots = [i for i, node in enumerate(path) if _is_class(node)]
+    issuer_of = {source: index.certificates[source].issuer}
+    if target in index.certificates:
+        issuer_of[target] = index.certificates[target].issuer
+
+    def candidates(i: int, chosen: dict[int, str]) -> Iterator[str]:
+        role, number = path[i]
+        if role == "lower":  # entered by dominance: the issuer of the certificate type it came from
+            before = path[i - 1]
+            issuer = index.certificates[chosen[i - 1] if _is_class(before) else before].issuer
+            yield from cg.by_issuer[number].get(issuer, ())
+            return
+        after = path[i + 1]
+        if _is_class(after):  # leaves by dominance to a lower class: an issuer present in both
+            for issuer in sorted(cg.by_issuer[number].keys() & cg.by_issuer[after[1]].keys()):
+                yield from cg.by_issuer[number][issuer]
+        elif after == target and target in issuer_of:  # leaves by dominance to the target itself
+            yield from cg.by_issuer[number].get(issuer_of[target], ())
+        else:
+            yield from cg.members[number]
+
+    def choose(at: int, chosen: dict[int, str], used: set[str]) -> Iterator[dict[int, str]]:
+        if at == len(slots):
+            yield dict(chosen)
+            return
+        i = slots[at]
+        for member in candidates(i, chosen):
+            if member not in used:
+                chosen[i] = member
+                used.add(member)
+                yield from choose(at + 1, chosen, used)
+                used.discard(member)
+                del chosen[i]
+
+    for chosen in choose(0, {}, {source, target}):
+        yield [chosen.get(i, node) for i, node in enumerate(path)]
+
+
+def _route_hops(graph: nx.DiGraph, path: list, chosen: list) -> RouteHops:
+    """The hops of a class path whose class nodes are replaced by the *chosen* members: one per pair of
+    consecutive certificate types, with the data of the edge that leaves the first (into a hub, or dominance)."""
+    stops = [i for i, node in enumerate(path) if not _is_hub(node)]
+    return [(chosen[a], chosen[b], graph[path[a]][path[a + 1]]) for a, b in pairwise(stops)]
+
+
+def _is_class(node: Hashable) -> bool:
+    return isinstance(node, tuple) and node[0] in ("class", "lower")
+
+
+def _is_hub(node: Hashable) -> bool:
+    return isinstance(node, tuple) and not _is_class(node)
