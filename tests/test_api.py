@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import socket
 import threading
@@ -17,6 +18,7 @@ import uvicorn
 from rdflib import Graph
 
 from certbridge.api.app import create_app
+from certbridge.api.query_worker import WORKER_NICENESS, Job, QueryPool
 from certbridge.api.settings import Settings
 from conftest import Cli
 
@@ -289,6 +291,20 @@ def test_time_limit_stops_a_slow_query_without_stalling_other_requests(slow_serv
         body = is_problem(finished["response"], 400)
         assert "CERTBRIDGE_SPARQL_TIMEOUT_S" in body["detail"]
         assert client.get("/sparql", params={"query": COUNT}).status_code == 200  # a fresh worker answers
+
+
+def test_query_workers_yield_the_processor_to_the_server(mini_store: Path) -> None:
+    """A long query must not take the cores route lookups need: its worker runs at a lower priority."""
+    pool = QueryPool(mini_store, size=1)
+    try:
+        job = Job("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", (), (), "json", None, 10)
+        assert pool.run(job, timeout=60).kind == "select"  # the worker is up and answering
+        worker = pool.idle.get()
+        lowered = os.getpriority(os.PRIO_PROCESS, worker.process.pid) - os.getpriority(os.PRIO_PROCESS, 0)
+        pool.idle.put(worker)
+        assert lowered == min(WORKER_NICENESS, 19 - os.getpriority(os.PRIO_PROCESS, 0))
+    finally:
+        pool.close()
 
 
 def test_query_page_works_offline_and_lists_the_examples(http: httpx.Client) -> None:
