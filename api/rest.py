@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from certbridge.graph.routing import HOP_KINDS, find_routes
 from certbridge.graph.routing.coverage import GROUPINGS, read_hypothetical, what_if
@@ -36,14 +37,15 @@ def routes(
     k: Annotated[int, Query(ge=1, le=50)] = 3,
     kinds: Annotated[str | None, Query(description=f"comma-separated: {', '.join(HOP_KINDS)}")] = None,
     max_hops: Annotated[int, Query(ge=1, le=12)] = 6,
-) -> dict:
+) -> JSONResponse:
     """Routes with evidence for every hop (same shape as `certbridge route --json`)."""
     index = index_of(request)
     chosen = [kind.strip() for kind in kinds.split(",")] if kinds else None
     answer = find_routes(
         index, resolve(index, source), resolve(index, target), as_of=as_of, kinds=chosen, max_hops=max_hops, k=k
     )
-    return answer.to_json()
+    # already JSON-ready: answered as is, without FastAPI's generic encoder (a quarter of a route lookup's time)
+    return JSONResponse(answer.to_json())
 
 
 @router.get(
