@@ -19,9 +19,9 @@ from itertools import pairwise
 
 import networkx as nx
 
-from certbridge.graph.routing.graphs import ClassGraph
-from certbridge.graph.routing.index import RoutingIndex
-from certbridge.graph.routing.model import STRENGTH
+from .graphs import ClassGraph
+from .index import RoutingIndex
+from .model import STRENGTH
 
 #: a route as its hops: (from certificate type, to certificate type or credential, edge data)
 RouteHops = list[tuple[str, str, dict]]
