@@ -9,7 +9,7 @@ search text loaded), then in one run:
 
 1. ``wrk`` on ``GET /api/v1/health`` (the baseline: same app, same server, no work);
 2. ``wrk`` on ``GET /api/v1/routes`` over many different pairs (half of one occupation, half random), as of
-   today (the default, and the day the server warms its large occupations' routing graphs for);
+   today (the default, and the day the server warms every occupation's routing graph for);
 3. ``wrk`` on ``GET /api/v1/search`` over Chinese, English, code and pinyin queries;
 4. the example queries of examples/ through ``/sparql`` (httpx, sequential) and directly on the store
    (pyoxigraph in this process, serialised to SPARQL JSON like the endpoint does): median each, ratio;

@@ -83,7 +83,7 @@ def one_size(issuers: int, pairs: int, seed: int) -> dict:
 
 def route_latency(index: object, pairs: int, seed: int) -> dict:
     """``find_routes(k=3)`` over *pairs* pairs of one occupation (drawn by size), half with a route, half without,
-    as a server answers them: after ``warm`` has built the large occupations' routing graphs for the day (timed
+    as a server answers them: after ``warm`` has built every occupation's routing graph for the day (timed
     apart) and with the index frozen out of the garbage collector's full collections."""
     import gc
 

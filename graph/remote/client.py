@@ -114,9 +114,10 @@ class SparqlClient:
         with self._errors(url, setting):
             response = self._http.request(method, url, **request)  # type: ignore[arg-type]
             if response.status_code == 401 and isinstance(request.get("auth"), httpx.DigestAuth):
-                # Virtuoso has, rarely, refused a correct digest answer to a fresh challenge (seen twice in
-                # many runs, not reproduced in 1,000 requests): ask once more, with a new challenge, before
-                # reporting the credentials as refused.
+                # Virtuoso has, rarely, refused a correct digest answer to a fresh challenge (seen three times
+                # in many runs, right after a start; not reproduced in 1,000 requests): ask once more, with a
+                # new challenge, before reporting the credentials as refused (scripts/virtuoso-start.sh also
+                # waits until the new password is accepted).
                 self._write_auth = request["auth"] = httpx.DigestAuth(
                     self.location.user or "", self.location.password or ""
                 )

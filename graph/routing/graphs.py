@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import networkx as nx
 
@@ -80,9 +81,14 @@ def _grade_in_scope(index: RoutingIndex, agreement, grade_iri: str) -> bool:
     return True
 
 
-#: what decides a certificate type's hubs: grade, issuer kind, region, the issuer itself when it is a party to
-#: some agreement (else None), and qualification (None when same-qualification hops are not allowed)
-Profile = tuple[str, str, str | None, str | None, str | None]
+class Profile(NamedTuple):
+    """What decides a certificate type's hubs."""
+
+    grade: str
+    kind: str  # of the issuer
+    region: str | None
+    party: str | None  # the issuer itself when it is a party to some agreement
+    qualification: str | None  # None when same-qualification hops are not allowed
 
 
 @dataclass(slots=True)
@@ -121,7 +127,7 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
     profile_of: dict[str, Profile] = {}
     for cert in certs:
         issuer = index.issuers[cert.issuer]
-        profile_of[cert.iri] = (
+        profile_of[cert.iri] = Profile(
             cert.grade,
             issuer.kind,
             issuer.region,
@@ -131,9 +137,9 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
     profiles = set(profile_of.values())
     found = Incidence(certs, profile_of, {p: {} for p in profiles}, {p: set() for p in profiles}, {}, {})
     for profile in profiles:
-        if profile[4]:
-            hub = ("qualification", profile[4])
-            found.hubs[hub] = ("same-qualification", profile[4])
+        if profile.qualification:
+            hub = ("qualification", profile.qualification)
+            found.hubs[hub] = ("same-qualification", profile.qualification)
             found.out[profile][hub] = found.hubs[hub]
             found.into[profile].add(hub)
     if "formal-recognition" in allowed:
@@ -145,7 +151,7 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
         found.issuer_certs = {issuer: tuple(iris) for issuer, iris in by_issuer.items() if len(iris) > 1}
     if options.credential and "cross-system-bridge" in allowed:
         for profile in profiles:
-            for bridge in index.bridges.get(profile[0], ()):
+            for bridge in index.bridges.get(profile.grade, ()):
                 if bridge.credential == options.credential:
                     found.out[profile][options.credential] = ("cross-system-bridge", bridge.iri)
     return found
@@ -158,10 +164,10 @@ def _formal_incidence(
     a profile is on a side when its issuer or its region is a party there."""
     by_party: dict[str, list[Profile]] = defaultdict(list)
     for profile in profiles:
-        for party in (profile[3], profile[2]):
+        for party in (profile.party, profile.region):
             if party:
                 by_party[party].append(profile)
-    grades = {profile[0] for profile in profiles}
+    grades = {profile.grade for profile in profiles}
     for agreement in index.agreements.values():
         if not agreement.covers_occupation(occupation) or not agreement_in_force(agreement, day)[0]:
             continue
@@ -177,14 +183,14 @@ def _formal_incidence(
             side = tuple(sorted(recognised))
             sources = {profile for party in recognised for profile in by_party.get(party, ())}
             for profile in sources:
-                kind_ok = not agreement.issuer_kinds or profile[1] in agreement.issuer_kinds
-                if kind_ok and profile[0] in in_scope:
-                    hub = ("agreement", agreement.iri, profile[0], side)
+                kind_ok = not agreement.issuer_kinds or profile.kind in agreement.issuer_kinds
+                if kind_ok and profile.grade in in_scope:
+                    hub = ("agreement", agreement.iri, profile.grade, side)
                     found.hubs[hub] = ("formal-recognition", agreement.iri)
                     found.out[profile][hub] = found.hubs[hub]
             for profile in {profile for party in recognising for profile in by_party.get(party, ())} - sources:
-                hub = ("agreement", agreement.iri, profile[0], side)
-                if hub in found.hubs and profile[0] in in_scope:
+                hub = ("agreement", agreement.iri, profile.grade, side)
+                if hub in found.hubs and profile.grade in in_scope:
                     found.into[profile].add(hub)
 
 
@@ -291,14 +297,16 @@ def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph
     keys: dict[tuple, int] = {}
     number_of: dict[Profile, int] = {}
     for profile in sorted(found.out, key=str):
-        key = (profile[0], frozenset(found.out[profile]), frozenset(found.into[profile]))
+        key = (profile.grade, frozenset(found.out[profile]), frozenset(found.into[profile]))
         number_of[profile] = keys.setdefault(key, len(keys))
     class_of = {cert.iri: number_of[found.profile_of[cert.iri]] for cert in found.certs}
     grouped: list[dict[str, list[str]]] = [defaultdict(list) for _ in keys]
+    listed: list[list[str]] = [[] for _ in keys]
     for iri in sorted(class_of):
         grouped[class_of[iri]][index.certificates[iri].issuer].append(iri)
+        listed[class_of[iri]].append(iri)
     by_issuer = [{issuer: tuple(iris) for issuer, iris in groups.items()} for groups in grouped]
-    members = [tuple(sorted(iri for iris in groups.values() for iri in iris)) for groups in by_issuer]
+    members = [tuple(iris) for iris in listed]
     grades = [grade for grade, _, _ in keys]
     profiles = {number: profile for profile, number in number_of.items()}
     out = [frozenset(found.out[profiles[number]]) for number in range(len(keys))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
@@ -133,13 +134,9 @@ class RouteAnswer:
         return body
 
 
-_NAMES: dict[type, tuple[str, ...]] = {}
-
-
+@functools.cache
 def _names(cls: type) -> tuple[str, ...]:
-    if cls not in _NAMES:
-        _NAMES[cls] = tuple(f.name for f in fields(cls))
-    return _NAMES[cls]
+    return tuple(f.name for f in fields(cls))
 
 
 def _plain(value: Any) -> Any:

@@ -45,8 +45,14 @@ def best_routes(
 def _may_connect(cg: ClassGraph, source: str, target: str) -> bool:
     """False when the two are in different components of the class graph (ignoring direction)."""
     start = cg.components.get(cg.node(source))
-    ends = (cg.node(target), cg.node(target, "lower")) if target in cg.class_of else (target,)
-    return any(cg.components.get(end) == start for end in ends)
+    return any(cg.components.get(end) == start for end in _ends(cg, target))
+
+
+def _ends(cg: ClassGraph, target: str) -> list[Hashable]:
+    """The nodes of the graph that lead to *target*'s certificate types: its class in both roles (entered from a
+    hub, entered by dominance), or the credential itself."""
+    ends = [cg.node(target), cg.node(target, "lower")] if target in cg.class_of else [target]
+    return [end for end in ends if end in cg.graph]
 
 
 def _level_routes(
@@ -61,7 +67,9 @@ def _level_routes(
     edges = _attach(index, cg, level, source, target, max_hops)
     taken: list[RouteHops] = []
     seen: set[tuple] = set()
-    for bound in range(min((through for *_, through in edges), default=max_hops + 1), max_hops + 1):
+    # no path is shorter than the least length through an edge into the target
+    least = min((through for _, v, _, through in edges if v == target), default=max_hops + 1)
+    for bound in range(least, max_hops + 1):
         near = nx.DiGraph((u, v, d) for u, v, d, through in edges if through <= bound)
         if source not in near or target not in near:
             continue
@@ -102,10 +110,7 @@ def _attach(
 
     start = cg.node(source)
     ahead = nx.single_source_dijkstra_path_length(graph, start, cutoff=max_hops, weight=hops)
-    if target in cg.class_of:
-        ends = [end for end in (cg.node(target), cg.node(target, "lower")) if end in graph]
-    else:
-        ends = [target] if target in graph else []
+    ends = _ends(cg, target)
     behind = (
         nx.multi_source_dijkstra_path_length(graph.reverse(copy=False), ends, cutoff=max_hops, weight=hops)
         if ends
