@@ -1,47 +1,25 @@
-"""Materialise, inside the store, exactly the entailments the ontology's characteristics require.
+"""The rules as SPARQL updates, run by the store itself: the domain rules always, the OWL rules on a server.
 
-owlrl is far too slow for national-scale data (minutes for 100k triples), so the OWL 2 RL rules the
-ontology actually uses are run as SPARQL updates by Oxigraph itself, to a fixpoint:
-
-=================  ==========================================  ============================
-rule (OWL 2 RL)    axiom read from the ontology graph          entailment
-=================  ==========================================  ============================
-cax-sco            ``C rdfs:subClassOf D``                      ``x a C`` ⇒ ``x a D``
-prp-dom            ``p rdfs:domain C``                          ``x p y`` ⇒ ``x a C``
-prp-rng            ``p rdfs:range C`` (object properties)       ``x p y`` ⇒ ``y a C``
-prp-spo1           ``p rdfs:subPropertyOf q``                   ``x p y`` ⇒ ``x q y``
-prp-inv1/2         ``p owl:inverseOf q``                        ``x p y`` ⇔ ``y q x``
-prp-symp           ``p a owl:SymmetricProperty``                ``x p y`` ⇒ ``y p x``
-prp-trp            ``p a owl:TransitiveProperty``               ``x p y, y p z`` ⇒ ``x p z``
-prp-spo2           ``p owl:propertyChainAxiom (p1 … pn)``       ``x p1 … pn y`` ⇒ ``x p y``
-=================  ==========================================  ============================
-
-Two domain rules come first: certificate types that certify the same occupation at the same grade
-under the same national standard share one ``cb:Qualification`` node (O(K) triples for K types,
-not the O(K²) of a symmetric, transitive property), and each agreement in force that recognises
-certificates yields party-level recognition (mutual, or one-way from the recognising to the
-recognised party), recorded with a reified statement saying which rule and which agreement produced it.
+The OWL rules are semi-naive: the first pass joins everything; each later pass joins at least one
+premise with the triples the previous pass added (graph ``DELTA_GRAPH``), until a pass adds nothing.
 
 Non-ASCII constants in the updates are written ``"（"^^xsd:string`` (the same term as ``"（"``):
 Virtuoso 7 mangles a plain non-ASCII constant concatenated with stored text into mojibake.
-
-Everything derived goes to the named graph ``cbg:inferred``; only ABox entailments are materialised
-(the class and property hierarchy itself stays in the ontology graph). tests/test_reasoning.py checks
-the result against owlrl's closure on random graphs.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 from rdflib import URIRef
 
 from certbridge.ontology import GRAPH, ID, PREFIXES
 
-from .iris import INFERRED_GRAPH, ONTOLOGY_GRAPH
-from .remote.store import RemoteStore
+from ..iris import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from ..remote.store import RemoteStore
+from .report import ReasoningReport
 
 #: the embedded store, or a SPARQL server (the rules run as SPARQL updates on either)
 Store = ox.Store | RemoteStore
@@ -169,19 +147,26 @@ def _owl_rules() -> list[Rule]:
     ]
 
 
-def _chain_rules(store: Store) -> list[Rule]:
-    """One rule per ``owl:propertyChainAxiom`` of the ontology (the chain is an RDF list)."""
-    rules = []
+def chain_axioms(store: Store) -> list[tuple[str, list[str]]]:
+    """Each ``owl:propertyChainAxiom`` of the ontology: the property and its steps in order."""
     chained = store.query(
         f"SELECT DISTINCT ?p WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?p owl:propertyChainAxiom ?list }} }}",
         prefixes=PREFIXES,
     )
-    for solution in chained:
-        prop = solution["p"].value
-        steps = _ordered_chain(store, prop)
+    return [(row["p"].value, _ordered_chain(store, row["p"].value)) for row in chained]
+
+
+def _chain_rules(store: Store) -> list[Rule]:
+    """One rule per ``owl:propertyChainAxiom`` of the ontology (the chain is an RDF list)."""
+    rules = []
+    for prop, steps in chain_axioms(store):
         premises = tuple(f"?v{i} <{step}> ?v{i + 1}" for i, step in enumerate(steps))
-        rules.append(Rule(f"prp-spo2 {prop.rsplit('#', 1)[-1]}", "", premises, f"?v0 <{prop}> ?v{len(steps)}"))
+        rules.append(Rule(chain_rule_name(prop), "", premises, f"?v0 <{prop}> ?v{len(steps)}"))
     return rules
+
+
+def chain_rule_name(prop: str) -> str:
+    return f"prp-spo2 {prop.rsplit('#', 1)[-1]}"
 
 
 def _ordered_chain(store: Store, prop: str) -> list[str]:
@@ -199,46 +184,20 @@ def _ordered_chain(store: Store, prop: str) -> list[str]:
     return [row["step"].value for row in answer]
 
 
-@dataclass
-class ReasoningReport:
-    """How many triples each rule added, and how many passes the OWL rules needed to reach the fixpoint."""
-
-    inferred_by_rule: dict[str, int] = field(default_factory=dict)
-    #: wall time spent in each rule's updates (bench/ prints it: where a backend spends its reasoning)
-    seconds_by_rule: dict[str, float] = field(default_factory=dict)
-    iterations: int = 0
-
-    def timed(self, name: str, started: float) -> None:
-        self.seconds_by_rule[name] = self.seconds_by_rule.get(name, 0.0) + time.perf_counter() - started
-
-    @property
-    def total(self) -> int:
-        return sum(self.inferred_by_rule.values())
-
-
 def _size(store: Store, graph: URIRef) -> int:
     answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     return int(next(iter(answer))["n"].value)
 
 
-def materialise(store: Store, *, max_iterations: int = 50) -> ReasoningReport:
-    """Replace the inferred graph of *store* with the closure of its asserted graphs under the rules above.
-
-    Semi-naive: the first pass joins everything; each later pass joins at least one premise with the
-    triples the previous pass added (graph ``DELTA_GRAPH``), until a pass adds nothing.
-    """
+def clear(store: Store) -> None:
+    """Drop the inferred graph and any working graph a failed run left behind."""
     for graph in (INFERRED_GRAPH, DELTA_GRAPH, NEXT_GRAPH):
         if store.contains_named_graph(ox.NamedNode(str(graph))):
             store.remove_graph(ox.NamedNode(str(graph)))
-    report = ReasoningReport()
 
-    def run(name: str, update: str) -> None:
-        started = time.perf_counter()
-        before = _size(store, NEXT_GRAPH)
-        store.update(_PROLOGUE + update)
-        report.inferred_by_rule[name] = report.inferred_by_rule.get(name, 0) + _size(store, NEXT_GRAPH) - before
-        report.timed(name, started)
 
+def domain_rules(store: Store, report: ReasoningReport) -> None:
+    """The rule descriptions, shared qualification nodes and party-level recognition (run first)."""
     store.update(_PROLOGUE + _RULE_LABELS)
     for name, update in (
         ("same-qualification", _SAME_QUALIFICATION),
@@ -250,6 +209,18 @@ def materialise(store: Store, *, max_iterations: int = 50) -> ReasoningReport:
         store.update(_PROLOGUE + update)
         report.inferred_by_rule[name] = _size(store, INFERRED_GRAPH) - before
         report.timed(name, started)
+
+
+def owl_rules(store: Store, report: ReasoningReport, *, max_iterations: int) -> None:
+    """The OWL 2 RL rules as semi-naive SPARQL updates, to a fixpoint."""
+
+    def run(name: str, update: str) -> None:
+        started = time.perf_counter()
+        before = _size(store, NEXT_GRAPH)
+        store.update(_PROLOGUE + update)
+        report.inferred_by_rule[name] = report.inferred_by_rule.get(name, 0) + _size(store, NEXT_GRAPH) - before
+        report.timed(name, started)
+
     rules = [*_owl_rules(), *_chain_rules(store)]
     for rule in rules:
         run(rule.name, rule.update(None))
@@ -261,5 +232,8 @@ def materialise(store: Store, *, max_iterations: int = 50) -> ReasoningReport:
             for position in range(len(rule.premises)):
                 run(rule.name, rule.update(position))
     store.update(f"DROP SILENT GRAPH <{DELTA_GRAPH}> ; DROP SILENT GRAPH <{NEXT_GRAPH}>")
+
+
+def count_rule_descriptions(store: Store, report: ReasoningReport) -> None:
+    """What the rules did not account for in the inferred graph: the rule descriptions."""
     report.inferred_by_rule["rule descriptions"] = _size(store, INFERRED_GRAPH) - report.total
-    return report
