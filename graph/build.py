@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -100,35 +101,82 @@ class _Checked:
     counts: dict[str, int]
     sampled: list[str]
 
-    def record(self, reasoning: ReasoningReport) -> tuple[str, Graph]:
-        """A new version name and the build record naming it, with the inferred and record graphs counted."""
+    def record(self, reasoning: ReasoningReport, name: str | None = None) -> tuple[str, Graph]:
+        """The version name (*name*, or a new one) and the build record naming it, with the inferred and
+        record graphs counted."""
         self.counts[str(INFERRED_GRAPH)] = reasoning.total
-        name = stores.new_version_name()
+        name = name or stores.new_version_name()
         record = _build_record(self.data_dir, self.counts, reasoning, self.sampled, name)
         self.counts[str(BUILD_GRAPH)] = len(record)
         return name, record
 
+    def asserted(self) -> list[tuple[URIRef, bytes | Path]]:
+        """Each asserted graph with its N-Triples (the ontology's as bytes, each table's as its sink's file)."""
+        ontology = self.ontology.serialize(format="nt", encoding="utf-8")
+        return [(ONTOLOGY_GRAPH, ontology), *((sink.identifier, sink.path()) for sink in self.sinks)]
+
 
 def _build_embedded(checked: _Checked, location: Path, progress: Progress) -> ReasoningReport:
-    """Reason in memory (about 4x faster than on RocksDB), then bulk-load a new version and swap it in."""
-    memory = ox.Store()
-    with progress("loading the graphs"):
-        _write(memory, [(ONTOLOGY_GRAPH, checked.ontology)])
-        for sink in checked.sinks:
-            graph = ox.NamedNode(str(sink.identifier))
-            memory.bulk_load(path=sink.path(), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-    with progress("reasoning"):
-        reasoning = materialise(memory)
-    name, record = checked.record(reasoning)
-    _write(memory, [(BUILD_GRAPH, record)])
-    with progress("indexing for routes"):
-        index = load_index(memory)  # from the in-memory store: far faster than from RocksDB later
-    version = stores.new_version(location, tables=checked.data_dir, name=name)
-    with progress("writing the store"), version as ox_store:
-        _copy(memory, ox_store)
-    del memory
+    """Reason and index in memory (about 4x faster than on RocksDB) while a thread bulk-loads the asserted
+    graphs into the new on-disk version; then add the inferred graph and the build record to it.
+
+    pyoxigraph releases the GIL while it bulk-loads, so on two cores the disk writing runs beside the
+    reasoning instead of after it. The version becomes current only when everything is in it.
+    """
+    asserted = checked.asserted()
+    name = stores.new_version_name()
+    with stores.new_version(location, tables=checked.data_dir, name=name) as ox_store:
+        writer = _InBackground(lambda: _bulk_load(ox_store, asserted))
+        try:
+            memory = ox.Store()
+            with progress("loading the graphs"):
+                _bulk_load(memory, asserted)
+            with progress("reasoning"):
+                reasoning = materialise(memory)
+            _, record = checked.record(reasoning, name)
+            _write(memory, [(BUILD_GRAPH, record)])
+            with progress("indexing for routes"):
+                index = load_index(memory)  # from the in-memory store: far faster than from RocksDB later
+        finally:
+            writer.join()  # before the version is kept or removed
+        with progress("writing the store (the rest)"):
+            writer.result()
+            _copy(memory, ox_store, graphs=(INFERRED_GRAPH, BUILD_GRAPH))
+        del memory
     write_cache(location, index)
     return reasoning
+
+
+class _InBackground:
+    """Run a function in a thread; ``result()`` re-raises what it raised."""
+
+    def __init__(self, work: Callable[[], None]):
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(work,), name="certbridge-store-writer")
+        self._thread.start()
+
+    def _run(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except BaseException as error:  # handed to the caller by result()
+            self._error = error
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> None:
+        self.join()
+        if self._error is not None:
+            raise self._error
+
+
+def _bulk_load(target: ox.Store, graphs: list[tuple[URIRef, bytes | Path]]) -> None:
+    for identifier, source in graphs:
+        graph = ox.NamedNode(str(identifier))
+        if isinstance(source, Path):
+            target.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        else:
+            target.bulk_load(input=source, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
 
 def _build_on_server(checked: _Checked, location: RemoteLocation, progress: Progress) -> ReasoningReport:
@@ -215,12 +263,18 @@ def _record_inferred(report: ReasoningReport) -> str:
     )
 
 
-def _copy(source: ox.Store, target: ox.Store) -> None:
-    """Every quad of *source* into *target*, through an N-Quads file that Oxigraph bulk-loads."""
+def _copy(source: ox.Store, target: ox.Store, *, graphs: Iterable[URIRef] | None = None) -> None:
+    """Every quad of *source* (or of its *graphs*) into *target*, through files that Oxigraph bulk-loads."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "all.nq"
-        source.dump(str(path), ox.RdfFormat.N_QUADS)
-        target.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        if graphs is None:
+            source.dump(str(path), ox.RdfFormat.N_QUADS)
+            target.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+            return
+        for identifier in graphs:
+            graph = ox.NamedNode(str(identifier))
+            source.dump(str(path), ox.RdfFormat.N_TRIPLES, from_graph=graph)
+            target.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
 
 def _write(ox_store: ox.Store, graphs: Iterable[tuple[URIRef, Graph]]) -> None:
