@@ -4,10 +4,25 @@ The lowest layer: it imports only the standard library and ``rdflib.namespace``.
 code needs is built from the namespaces here, never written out as a string elsewhere.
 """
 
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
 from rdflib.namespace import Namespace
+from rdflib.term import URIRef
+
+
+class CachedNamespace(Namespace):
+    """A namespace that keeps the terms it made recently.
+
+    Converting a national-scale table looks up the same few terms (``CB.issuedBy``, a grade, an
+    issuer) millions of times, and rdflib builds and validates a new URIRef for every lookup.
+    """
+
+    @lru_cache(maxsize=16_384)  # noqa: B019 - the namespaces below live as long as the process
+    def term(self, name: str) -> URIRef:
+        return super().term(name)
+
 
 _HERE = Path(str(files(__name__)))
 
@@ -22,10 +37,10 @@ ONTOLOGY_FILES = (ONTOLOGY_FILE, VOCABULARIES_FILE)
 BASE = "https://w3id.org/certbridge/"
 ONTOLOGY_IRI = BASE + "ontology"
 
-CB = Namespace(BASE + "ontology#")
-ID = Namespace(BASE + "id/")
-VOC = Namespace(BASE + "id/vocab/")
-GRAPH = Namespace(BASE + "graph/")
+CB = CachedNamespace(BASE + "ontology#")
+ID = CachedNamespace(BASE + "id/")
+VOC = CachedNamespace(BASE + "id/vocab/")
+GRAPH = CachedNamespace(BASE + "graph/")
 
 SCHEMA = Namespace("https://schema.org/")
 ORG = Namespace("http://www.w3.org/ns/org#")

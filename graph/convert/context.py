@@ -18,6 +18,9 @@ from .sink import TripleSink
 
 TRUST_LEVELS = ("high", "medium-high", "medium", "medium-low", "low")
 
+#: The one ``true`` literal (made once; the synthetic flag is on every synthetic row).
+TRUE = Literal(True)
+
 
 @dataclass
 class Context:
@@ -56,7 +59,7 @@ class Context:
             kind = "document" if key in self.known["document"] else "source"
             graph.add((subject, DCTERMS.source, iris.record(kind, key)))
         if any(key in self.known["synthetic-source"] for key in sources):
-            graph.add((subject, CB.synthetic, Literal(True)))
+            graph.add((subject, CB.synthetic, TRUE))
         cites_illustrative = any(key in self.known["illustrative-source"] for key in sources)
         if "illustrative" in row.values:
             illustrative = row.boolean("illustrative")
@@ -65,7 +68,7 @@ class Context:
             if cites_illustrative and not illustrative:
                 row.error("illustrative", "cites an illustrative source, so it must be marked illustrative=yes")
             if illustrative:
-                graph.add((subject, CB.illustrative, Literal(True)))
+                graph.add((subject, CB.illustrative, TRUE))
         elif cites_illustrative:
             row.error(sources_column, "this table holds real facts only; it cannot cite an illustrative source")
         add_trust_and_notes(graph, subject, row)

@@ -9,6 +9,7 @@ that are validated whole by SHACL; of a larger one, its first LARGE_TABLE_SAMPLE
 from __future__ import annotations
 
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Graph, URIRef
@@ -23,12 +24,23 @@ SAMPLE_SUBJECTS = 2_500
 LARGE_TABLE_SAMPLE = 500
 
 
+@lru_cache(maxsize=16_384)
+def _n3(term: Node) -> str:
+    """A term in N-Triples; cached, as predicates, classes and the records rows point at repeat on every row."""
+    return term.n3()
+
+
+_TYPE = _n3(RDF.type)
+
+
 class TripleSink:
     def __init__(self, identifier: URIRef, *, folder: Path | None = None, sample_subjects: int = SAMPLE_SUBJECTS):
         self.identifier = identifier
         self.sample = Graph(identifier=identifier)
         self.sample_subjects = sample_subjects
-        self._sampled: dict[Node, None] = {}  # insertion-ordered
+        #: the sampled subjects by their N-Triples text (a str hashes faster than an rdflib term), in order
+        self._sampled: dict[str, Node] = {}
+        self._subject: tuple[Node | None, str] = (None, "")  # a row's triples share their subject
         self.complete = True  # False once a subject was left out of the sample
         self.count = 0
         #: the rdf:type triples of every subject, sampled or not, so that a sample's references can be typed
@@ -39,14 +51,19 @@ class TripleSink:
 
     def add(self, triple: tuple[Node, Node, Node]) -> None:
         s, p, o = triple
-        self._file.write(f"{s.n3()} {p.n3()} {o.n3()} .\n")
+        last, subject = self._subject
+        if s is not last:
+            subject = s.n3()
+            self._subject = (s, subject)
+        predicate = _n3(p)
+        self._file.write(f"{subject} {predicate} {_n3(o)} .\n")
         self.count += 1
-        if p == RDF.type:
+        if predicate == _TYPE:
             self.types.setdefault(s, []).append(o)
-        if s in self._sampled:
+        if subject in self._sampled:
             self.sample.add(triple)
         elif len(self._sampled) < self.sample_subjects:
-            self._sampled[s] = None
+            self._sampled[subject] = s
             self.sample.add(triple)
         else:
             self.complete = False
@@ -55,7 +72,7 @@ class TripleSink:
         """The triples SHACL checks: the whole table, or the first LARGE_TABLE_SAMPLE subjects of a large one."""
         if self.complete:
             return self.sample
-        keep = set(list(self._sampled)[:LARGE_TABLE_SAMPLE])
+        keep = set(list(self._sampled.values())[:LARGE_TABLE_SAMPLE])
         trimmed = Graph(identifier=self.identifier)
         for triple in self.sample:
             if triple[0] in keep:
