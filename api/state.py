@@ -61,6 +61,14 @@ def index_of(request: Request) -> RoutingIndex:
     return load_index_of(request.app)
 
 
+def loaded_index(request: Request) -> RoutingIndex | None:
+    """The routing index of the version served if it is loaded already, else None (loading takes seconds)."""
+    state = request.app.state
+    with _LOCK:
+        _follow_version(state)
+        return state.index
+
+
 def load_index_of(app: FastAPI) -> RoutingIndex:
     """The routing index of the version the app serves (also called at startup, so the first request need not wait)."""
     state = app.state

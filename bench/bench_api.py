@@ -249,6 +249,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=1, help="server processes (certbridge serve --workers)")
+    parser.add_argument(
+        "--quick", action="store_true", help="only the health and route rows (while trying a change; no report table)"
+    )
     args = parser.parse_args()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -263,8 +266,14 @@ def main() -> None:
         results = {"warm_up_s": round(warm, 1)}
         print(f"warm-up {results['warm_up_s']} s", flush=True)
         for name, paths in (("health", ["/api/v1/health"]), ("routes", routes), ("search", searches)):
+            if args.quick and name == "search":
+                continue
             results[name] = wrk(base, paths, args.seconds, args.connections)
             print(name, results[name], flush=True)
+        if args.quick:
+            share = results["routes"]["per_second"] / results["health"]["per_second"]
+            print(f"routes at {share:.0%} of the baseline", flush=True)
+            return
         results["search_one_at_a_time"] = sequential(base, searches)
         results["routes_one_at_a_time"] = sequential(base, routes[:400])
         print("one at a time", results["search_one_at_a_time"], results["routes_one_at_a_time"], flush=True)

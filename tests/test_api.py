@@ -166,17 +166,20 @@ def test_cors(http: httpx.Client) -> None:
     assert response.headers["access-control-allow-origin"] == "*"
 
 
-def test_routes_rest_equals_cli_json(http: httpx.Client, mini_store: Path, cli: Cli) -> None:
-    params = {
-        "from": "IL-CT-hengfeng-spinner-senior-technician",
-        "to": "IL-CT-js-hrss-spinner-senior-technician",
-        "as_of": "2024-01-01",
-    }
-    response = http.get("/api/v1/routes", params=params)
+@pytest.mark.parametrize(
+    "extra",
+    [{"as_of": "2024-01-01"}, {}, {"kinds": "formal-recognition,same-qualification"}],
+    ids=["as-of (in a thread)", "today, every kind (on the event loop)", "kinds (in a thread)"],
+)
+def test_routes_rest_equals_cli_json(http: httpx.Client, mini_store: Path, cli: Cli, extra: dict) -> None:
+    params = {"from": "IL-CT-hengfeng-spinner-senior-technician", "to": "IL-CT-js-hrss-spinner-senior-technician"}
+    response = http.get("/api/v1/routes", params={**params, **extra})
     assert response.status_code == 200
-    expected = cli("route", "--store", mini_store, "--as-of", "2024-01-01", "--json", params["from"], params["to"])
+    options = [f"--{name.replace('_', '-')}={value}" for name, value in extra.items()]
+    expected = cli("route", "--store", mini_store, *options, "--json", params["from"], params["to"])
     assert response.json() == json.loads(expected.stdout)
-    assert response.json()["routes"][0]["strength"] == "formal-recognition"
+    if "as_of" in extra:
+        assert response.json()["routes"][0]["strength"] == "formal-recognition"
 
 
 def test_route_errors_share_one_shape(http: httpx.Client) -> None:

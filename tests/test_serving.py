@@ -1,4 +1,5 @@
-"""`certbridge serve --workers N`: several uvicorn processes, and TCP_NODELAY on the connections they accept."""
+"""`certbridge serve --workers N`: several uvicorn processes, a listening socket each, and TCP_NODELAY on the
+connections they accept."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from certbridge.api.serving import TcpConfig
+from certbridge.api.serving import reuse_port_listener
 from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.index import index_for
 
@@ -51,10 +52,34 @@ def accepted_nodelay(listener: socket.socket) -> int:
 
 
 def test_the_workers_socket_reports_tcp_so_accepted_connections_get_nodelay() -> None:
-    listener = TcpConfig("certbridge.api.app:app_from_environment", host="127.0.0.1", port=0).bind_socket()
+    listener = reuse_port_listener("127.0.0.1", 0)
     assert (listener.family, listener.proto) == (socket.AF_INET, socket.IPPROTO_TCP)
-    assert listener.get_inheritable(), "the worker processes must inherit it"
     assert accepted_nodelay(listener) == 1
+
+
+def test_new_connections_are_spread_over_the_workers_sockets() -> None:
+    """Two workers' sockets on one port both get connections (one shared socket once let a single worker take a
+    whole burst of them)."""
+    first = reuse_port_listener("127.0.0.1", 0)
+    port = first.getsockname()[1]
+    second = reuse_port_listener("127.0.0.1", port)
+    for listener in (first, second):
+        listener.listen(64)
+        listener.setblocking(False)
+    clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
+    accepted = {0: 0, 1: 0}
+    for n, listener in enumerate((first, second)):
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                connection, _ = listener.accept()
+                connection.close()
+                accepted[n] += 1
+    for client in clients:
+        client.close()
+    first.close()
+    second.close()
+    assert sum(accepted.values()) == 40
+    assert min(accepted.values()) > 0, accepted  # all on one socket: probability 2**-39 with fair hashing
 
 
 @contextlib.contextmanager

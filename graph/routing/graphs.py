@@ -256,8 +256,8 @@ class ClassGraph:
     #: class -> grade
     grades: list[str]
     #: class -> the hubs (and credential) it leads to, and class -> the hubs leading into it
-    out: list[frozenset[Hashable]]
-    into: list[frozenset[Hub]]
+    out: list[tuple[Hashable, ...]]  # sorted, as every order the routes may follow
+    into: list[tuple[Hub, ...]]
     #: issuer -> its certificate types of this occupation (dominance stays inside one issuer)
     issuer_certs: dict[str, tuple[str, ...]]
     #: grade -> (ladder, rank), for the grades of this occupation
@@ -309,11 +309,13 @@ def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph
     members = [tuple(iris) for iris in listed]
     grades = [grade for grade, _, _ in keys]
     profiles = {number: profile for profile, number in number_of.items()}
-    out = [frozenset(found.out[profiles[number]]) for number in range(len(keys))]
-    into = [frozenset(found.into[profiles[number]]) for number in range(len(keys))]
+    out = [tuple(sorted(found.out[profiles[number]], key=str)) for number in range(len(keys))]
+    into = [tuple(sorted(found.into[profiles[number]], key=str)) for number in range(len(keys))]
 
+    # Edges are added in a sorted order: the order of equally good routes follows it, and hubs come out of
+    # sets, whose order changes from one process to the next.
     def leaving(number: int, role: str) -> Iterator[tuple]:
-        for hub, (kind, evidence) in found.out[profiles[number]].items():
+        for hub, (kind, evidence) in sorted(found.out[profiles[number]].items(), key=_by_text):
             yield (role, number), hub, {"kind": kind, "hop": 1, "evidence": evidence}
 
     graph = nx.DiGraph()
@@ -324,7 +326,7 @@ def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph
             kind, evidence = found.hubs[hub]
             graph.add_edge(hub, ("class", number), kind=kind, hop=0, evidence=evidence)
     dominance = {(class_of[high], class_of[low]): (high, low) for high, low in _class_pairs(index, found, class_of)}
-    for (high, low), witness in dominance.items():
+    for (high, low), witness in sorted(dominance.items()):
         if ("lower", low) not in graph:  # a class entered by dominance leads to the class's hubs as well
             graph.add_edges_from(leaving(low, "lower"))
         graph.add_edge(("class", high), ("lower", low), **_dominance_data(index, *witness))
@@ -333,6 +335,10 @@ def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph
     components = {node: n for n, nodes in enumerate(nx.weakly_connected_components(graph)) for node in nodes}
     ranks = {grade: (index.grades[grade].ladder, index.grades[grade].rank) for grade in set(grades)}
     return ClassGraph(graph, class_of, members, by_issuer, grades, out, into, found.issuer_certs, ranks, components)
+
+
+def _by_text(item: tuple) -> str:
+    return str(item[0])
 
 
 def _class_pairs(index: RoutingIndex, found: Incidence, class_of: dict[str, int]) -> Iterator[tuple[str, str]]:

@@ -14,6 +14,15 @@ TARGET_KINDS = ("certificate-type", "credential")
 CANDIDATE_LIMIT = 20
 
 
+def direct(index: RoutingIndex, text: str) -> str | None:
+    """The IRI *text* is or names by id (dictionary lookups, no search), or None."""
+    text = text.strip()
+    for iri in (text, f"{ID}certificate-type/{text}", f"{ID}credential/{text}"):
+        if iri in index.certificates or iri in index.credentials:
+            return iri
+    return None
+
+
 def resolve(index: RoutingIndex, text: str) -> str:
     """The IRI *text* names; raise NotFound, or Ambiguous listing the candidates.
 
@@ -21,10 +30,10 @@ def resolve(index: RoutingIndex, text: str) -> str:
     Traceback (most recent call last):
     certbridge.graph.errors.NotFound: no certificate type or credential matches 'nothing'
     """
+    named = direct(index, text)
+    if named is not None:
+        return named
     text = text.strip()
-    for iri in (text, f"{ID}certificate-type/{text}", f"{ID}credential/{text}"):
-        if iri in index.certificates or iri in index.credentials:
-            return iri
     matches = [(iri, label) for iri, label, _ in search(index, text, limit=500, kinds=TARGET_KINDS)]
     if not matches:
         raise NotFound(f"no certificate type or credential matches {text!r}", hint="try fewer words, or an id")
