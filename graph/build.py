@@ -121,7 +121,10 @@ def _build_embedded(checked: _Checked, location: Path, progress: Progress) -> Re
     graphs into the new on-disk version; then add the inferred graph and the build record to it.
 
     pyoxigraph releases the GIL while it bulk-loads, so on two cores the disk writing runs beside the
-    reasoning instead of after it. The version becomes current only when everything is in it.
+    reasoning instead of after it. The version becomes current only when everything is in it. Both stores
+    parse the same files: the tables convert to IRIs and literals only, so the inferred triples copied from
+    memory name the same nodes on disk (only the ontology's own lists have blank nodes, and no rule reads
+    the ontology graph's triples as premises).
     """
     asserted = checked.asserted()
     name = stores.new_version_name()
@@ -139,7 +142,7 @@ def _build_embedded(checked: _Checked, location: Path, progress: Progress) -> Re
                 index = load_index(memory)  # from the in-memory store: far faster than from RocksDB later
         finally:
             writer.join()  # before the version is kept or removed
-        with progress("writing the store (the rest)"):
+        with progress("writing the inferred graph to the store"):
             writer.result()
             _copy(memory, ox_store, graphs=(INFERRED_GRAPH, BUILD_GRAPH))
         del memory
