@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import tempfile
 import threading
@@ -117,8 +118,9 @@ class _Checked:
 
 
 def _build_embedded(checked: _Checked, location: Path, progress: Progress) -> ReasoningReport:
-    """Reason and index in memory (about 4x faster than on RocksDB) while a thread bulk-loads the asserted
-    graphs into the new on-disk version; then add the inferred graph and the build record to it.
+    """Reason and index in memory (about 4x faster than on RocksDB) while threads bulk-load into the new on-disk
+    version the asserted graphs (during loading and reasoning), then the inferred graph and build record
+    (during indexing).
 
     pyoxigraph releases the GIL while it bulk-loads, so on two cores the disk writing runs beside the
     reasoning instead of after it. The version becomes current only when everything is in it. Both stores
@@ -129,7 +131,7 @@ def _build_embedded(checked: _Checked, location: Path, progress: Progress) -> Re
     asserted = checked.asserted()
     name = stores.new_version_name()
     with stores.new_version(location, tables=checked.data_dir, name=name) as ox_store:
-        writer = _InBackground(lambda: _bulk_load(ox_store, asserted))
+        writers = [_InBackground(lambda: _bulk_load(ox_store, asserted))]
         try:
             memory = ox.Store()
             with progress("loading the graphs"):
@@ -138,16 +140,29 @@ def _build_embedded(checked: _Checked, location: Path, progress: Progress) -> Re
                 reasoning = materialise(memory)
             _, record = checked.record(reasoning, name)
             _write(memory, [(BUILD_GRAPH, record)])
+            # the inferred graph goes to disk while the routing index is computed (both read the memory store)
+            copy_inferred = functools.partial(_copy, memory, ox_store, graphs=INFERENCES)
+            writers.append(_InBackground(functools.partial(_after, writers[0], copy_inferred)))
             with progress("indexing for routes"):
                 index = load_index(memory)  # from the in-memory store: far faster than from RocksDB later
         finally:
-            writer.join()  # before the version is kept or removed
-        with progress("writing the inferred graph to the store"):
-            writer.result()
-            _copy(memory, ox_store, graphs=(INFERRED_GRAPH, BUILD_GRAPH))
-        del memory
+            for writer in writers:
+                writer.join()  # before the version is kept or removed
+        with progress("writing the store (what indexing left)"):
+            for writer in writers:
+                writer.result()
+        del memory, writers, copy_inferred  # the memory store, before the index cache is written
     write_cache(location, index)
     return reasoning
+
+
+#: the graphs a build adds after reasoning
+INFERENCES = (INFERRED_GRAPH, BUILD_GRAPH)
+
+
+def _after(earlier: _InBackground, work: Callable[[], None]) -> None:
+    earlier.result()
+    work()
 
 
 class _InBackground:

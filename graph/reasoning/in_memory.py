@@ -15,10 +15,12 @@ graph at the end, in one step.
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib.namespace import OWL, RDF, RDFS
@@ -270,19 +272,24 @@ def owl_rules(store: ox.Store, report: ReasoningReport, *, max_iterations: int) 
         known.merge(step.new)
         passes.append(step.new)
         delta = step.new
+    del known, delta  # the premises (gigabytes at national scale), before the new triples are loaded
     _load(store, passes, blank)
 
 
 def _load(store: ox.Store, passes: list[Facts], blank: dict[str, ox.BlankNode]) -> None:
-    """Bulk-load the inferred triples; those with a blank node keep its identity (a parser would rename it)."""
+    """Bulk-load the inferred triples, written to a temporary N-Triples file (not held as one string); those
+    with a blank node are added as terms, keeping the node's identity (a parser would rename it)."""
     graph = ox.NamedNode(str(INFERRED_GRAPH))
-    lines, with_blanks = [], []
-    for s, p, o in (triple for new in passes for triple in new.triples()):
-        if s in blank or o in blank:
-            with_blanks.append(ox.Quad(_term(s, blank), ox.NamedNode(p[1:-1]), _term(o, blank), graph))
-        else:
-            lines.append(f"{s} {p} {o} .\n")
-    store.bulk_load(input="".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+    with_blanks = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "inferred.nt"
+        with path.open("w", encoding="utf-8") as lines:
+            for s, p, o in (triple for new in passes for triple in new.triples()):
+                if s in blank or o in blank:
+                    with_blanks.append(ox.Quad(_term(s, blank), ox.NamedNode(p[1:-1]), _term(o, blank), graph))
+                else:
+                    lines.write(f"{s} {p} {o} .\n")
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
     store.extend(with_blanks)
 
 
