@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -54,9 +53,9 @@ async def routes(
         found = find_routes(
             index, resolve(index, source), resolve(index, target), as_of=as_of, kinds=chosen, max_hops=max_hops, k=k
         )
-        # already JSON-ready: serialised by orjson, not through FastAPI's generic encoder and json (together
-        # they were most of a lookup's time after the search)
-        return Response(orjson.dumps(found.to_json()), media_type="application/json")
+        # serialised by orjson from the records, not through FastAPI's generic encoder and json (together they
+        # were most of a lookup's time after the search)
+        return Response(found.to_json_bytes(), media_type="application/json")
 
     index = loaded_index(request)
     if index is not None and as_of is None and kinds is None and _certificates(index, source, target):

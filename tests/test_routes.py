@@ -544,3 +544,17 @@ def test_equally_good_routes_come_in_the_same_order_in_every_process() -> None:
         answers.add(done.stdout)
     [answer] = answers
     assert len(json.loads(answer)["routes"]) == 3
+
+
+def test_json_bytes_equal_the_json_shape(mini_store: Path) -> None:
+    """The REST API serialises answers with orjson straight from the records: the same JSON as ``to_json``."""
+    index = index_for(mini_store)
+    certificates = sorted(index.certificates)
+    checked = 0
+    for source in certificates:
+        for target in certificates:
+            for day in (date(2021, 1, 1), date(2025, 1, 1)):
+                answer = find_routes(index, source, target, as_of=day)
+                assert json.loads(answer.to_json_bytes()) == answer.to_json()
+                checked += bool(answer.routes)
+    assert checked > 0, "some of the pairs have routes"
