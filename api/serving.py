@@ -46,7 +46,10 @@ def run_workers(app: str, *, workers: int, host: str, port: int, **options: Any)
     Interrupt or terminate this process to stop the workers (each shuts down gracefully). If one worker
     exits, the others are stopped too and this returns, rather than serving on with less capacity unnoticed.
     """
-    reuse_port_listener(host, port).close()  # fail here, naming the address, if the port is taken
+    try:
+        reuse_port_listener(host, port).close()  # fail here, naming the address, if the port is taken
+    except OSError as error:
+        raise SystemExit(f"cannot listen on {host}:{port}: {error.strerror}") from None
     context = multiprocessing.get_context("spawn")
     processes = [context.Process(target=_serve, args=(app, host, port, options)) for _ in range(workers)]
     stopping: list[int] = []
