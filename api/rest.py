@@ -49,22 +49,22 @@ async def routes(
     """
     chosen = [kind.strip() for kind in kinds.split(",")] if kinds else None
 
-    def answer(index: RoutingIndex) -> Response:
-        found = find_routes(
-            index, resolve(index, source), resolve(index, target), as_of=as_of, kinds=chosen, max_hops=max_hops, k=k
-        )
+    def answer(index: RoutingIndex, source_iri: str, target_iri: str) -> Response:
+        found = find_routes(index, source_iri, target_iri, as_of=as_of, kinds=chosen, max_hops=max_hops, k=k)
         # serialised by orjson from the records, not through FastAPI's generic encoder and json (together they
         # were most of a lookup's time after the search)
         return Response(found.to_json_bytes(), media_type="application/json")
 
+    def resolved() -> Response:
+        index = index_of(request)
+        return answer(index, resolve(index, source), resolve(index, target))
+
     index = loaded_index(request)
-    if index is not None and as_of is None and kinds is None and _certificates(index, source, target):
-        return answer(index)
-    return await run_in_threadpool(lambda: answer(index_of(request)))
-
-
-def _certificates(index: RoutingIndex, *texts: str) -> bool:
-    return all((iri := direct(index, text)) is not None and iri in index.certificates for text in texts)
+    if index is not None and as_of is None and kinds is None:
+        source_iri, target_iri = direct(index, source), direct(index, target)
+        if source_iri in index.certificates and target_iri in index.certificates:  # not None, nor a credential
+            return answer(index, source_iri, target_iri)
+    return await run_in_threadpool(resolved)
 
 
 @router.get(

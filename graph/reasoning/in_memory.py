@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -190,57 +189,50 @@ def _swapped(pairs: set[Pair]) -> set[Pair]:
 
 def _apply(axioms: Axioms, delta: Facts, known: Facts, step: _Pass) -> None:
     """Every rule, with at least one premise from *delta* (*known* already includes *delta*)."""
-    timer = step.report
-    started = time.perf_counter()
-    for c, ds in axioms.superclasses.items():
-        if xs := delta.members.get(c):
-            for d in ds:
-                step.types("cax-sco", d, xs)
-    timer.timed("cax-sco", started)
-    started = time.perf_counter()
-    for p, cs in axioms.domains.items():
-        if ps := delta.pairs.get(p):
-            subjects = {s for s, _ in ps}
-            for c in cs:
-                step.types("prp-dom", c, subjects)
-    timer.timed("prp-dom", started)
-    started = time.perf_counter()
-    for p, cs in axioms.ranges.items():
-        if ps := delta.pairs.get(p):
-            objects = {o for _, o in ps if not _is_literal(o)}
-            for c in cs:
-                step.types("prp-rng", c, objects)
-    timer.timed("prp-rng", started)
-    started = time.perf_counter()
-    for p, qs in axioms.superproperties.items():
-        if ps := delta.pairs.get(p):
-            for q in qs:
-                step.pairs("prp-spo1", q, ps)
-    timer.timed("prp-spo1", started)
-    started = time.perf_counter()
-    for p, qs in axioms.inverses.items():
-        if ps := delta.pairs.get(p):
-            swapped = _swapped(ps)
-            for q in qs:
-                step.pairs("prp-inv", q, swapped)
-    timer.timed("prp-inv", started)
-    started = time.perf_counter()
-    for p in axioms.symmetric:
-        if ps := delta.pairs.get(p):
-            step.pairs("prp-symp", p, _swapped(ps))
-    timer.timed("prp-symp", started)
-    started = time.perf_counter()
-    for p in axioms.transitive:
-        if ps := delta.pairs.get(p):
-            forward, backward = _forward(known.pairs[p]), _backward(known.pairs[p])
-            joined = {(x, z) for x, y in ps for z in forward.get(y, ())}
-            joined |= {(x, z) for y, z in ps for x in backward.get(y, ())}
-            step.pairs("prp-trp", p, joined)
-    timer.timed("prp-trp", started)
+    timing = step.report.timing
+    with timing("cax-sco"):
+        for c, ds in axioms.superclasses.items():
+            if xs := delta.members.get(c):
+                for d in ds:
+                    step.types("cax-sco", d, xs)
+    with timing("prp-dom"):
+        for p, cs in axioms.domains.items():
+            if ps := delta.pairs.get(p):
+                subjects = {s for s, _ in ps}
+                for c in cs:
+                    step.types("prp-dom", c, subjects)
+    with timing("prp-rng"):
+        for p, cs in axioms.ranges.items():
+            if ps := delta.pairs.get(p):
+                objects = {o for _, o in ps if not _is_literal(o)}
+                for c in cs:
+                    step.types("prp-rng", c, objects)
+    with timing("prp-spo1"):
+        for p, qs in axioms.superproperties.items():
+            if ps := delta.pairs.get(p):
+                for q in qs:
+                    step.pairs("prp-spo1", q, ps)
+    with timing("prp-inv"):
+        for p, qs in axioms.inverses.items():
+            if ps := delta.pairs.get(p):
+                swapped = _swapped(ps)
+                for q in qs:
+                    step.pairs("prp-inv", q, swapped)
+    with timing("prp-symp"):
+        for p in axioms.symmetric:
+            if ps := delta.pairs.get(p):
+                step.pairs("prp-symp", p, _swapped(ps))
+    with timing("prp-trp"):
+        for p in axioms.transitive:
+            if ps := delta.pairs.get(p):
+                forward, backward = _forward(known.pairs[p]), _backward(known.pairs[p])
+                joined = {(x, z) for x, y in ps for z in forward.get(y, ())}
+                joined |= {(x, z) for y, z in ps for x in backward.get(y, ())}
+                step.pairs("prp-trp", p, joined)
     for prop, steps in axioms.chains:
-        started = time.perf_counter()
-        step.pairs(chain_rule_name(prop[1:-1]), prop, _chain(steps, delta, known))
-        timer.timed(chain_rule_name(prop[1:-1]), started)
+        name = chain_rule_name(prop[1:-1])
+        with timing(name):
+            step.pairs(name, prop, _chain(steps, delta, known))
 
 
 def _chain(steps: list[str], delta: Facts, known: Facts) -> set[Pair]:

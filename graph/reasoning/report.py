@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 
@@ -15,8 +17,14 @@ class ReasoningReport:
     seconds_by_rule: dict[str, float] = field(default_factory=dict)
     iterations: int = 0
 
-    def timed(self, name: str, started: float) -> None:
-        self.seconds_by_rule[name] = self.seconds_by_rule.get(name, 0.0) + time.perf_counter() - started
+    @contextlib.contextmanager
+    def timing(self, name: str) -> Iterator[None]:
+        """Add the wall time of the block to rule *name*."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds_by_rule[name] = self.seconds_by_rule.get(name, 0.0) + time.perf_counter() - started
 
     @property
     def total(self) -> int:

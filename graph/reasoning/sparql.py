@@ -9,7 +9,6 @@ Virtuoso 7 mangles a plain non-ASCII constant concatenated with stored text into
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -204,22 +203,20 @@ def domain_rules(store: Store, report: ReasoningReport) -> None:
         ("mutual-agreement", _MUTUAL),
         ("one-way-agreement", _ONE_WAY),
     ):
-        started = time.perf_counter()
-        before = _size(store, INFERRED_GRAPH)
-        store.update(_PROLOGUE + update)
-        report.inferred_by_rule[name] = _size(store, INFERRED_GRAPH) - before
-        report.timed(name, started)
+        with report.timing(name):
+            before = _size(store, INFERRED_GRAPH)
+            store.update(_PROLOGUE + update)
+            report.inferred_by_rule[name] = _size(store, INFERRED_GRAPH) - before
 
 
 def owl_rules(store: Store, report: ReasoningReport, *, max_iterations: int) -> None:
     """The OWL 2 RL rules as semi-naive SPARQL updates, to a fixpoint."""
 
     def run(name: str, update: str) -> None:
-        started = time.perf_counter()
-        before = _size(store, NEXT_GRAPH)
-        store.update(_PROLOGUE + update)
-        report.inferred_by_rule[name] = report.inferred_by_rule.get(name, 0) + _size(store, NEXT_GRAPH) - before
-        report.timed(name, started)
+        with report.timing(name):
+            before = _size(store, NEXT_GRAPH)
+            store.update(_PROLOGUE + update)
+            report.inferred_by_rule[name] = report.inferred_by_rule.get(name, 0) + _size(store, NEXT_GRAPH) - before
 
     rules = [*_owl_rules(), *_chain_rules(store)]
     for rule in rules:

@@ -315,7 +315,8 @@ def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph
     # Edges are added in a sorted order: the order of equally good routes follows it, and hubs come out of
     # sets, whose order changes from one process to the next.
     def leaving(number: int, role: str) -> Iterator[tuple]:
-        for hub, (kind, evidence) in sorted(found.out[profiles[number]].items(), key=_by_text):
+        for hub in out[number]:  # sorted above
+            kind, evidence = found.out[profiles[number]][hub]
             yield (role, number), hub, {"kind": kind, "hop": 1, "evidence": evidence}
 
     graph = nx.DiGraph()
@@ -335,10 +336,6 @@ def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph
     components = {node: n for n, nodes in enumerate(nx.weakly_connected_components(graph)) for node in nodes}
     ranks = {grade: (index.grades[grade].ladder, index.grades[grade].rank) for grade in set(grades)}
     return ClassGraph(graph, class_of, members, by_issuer, grades, out, into, found.issuer_certs, ranks, components)
-
-
-def _by_text(item: tuple) -> str:
-    return str(item[0])
 
 
 def _class_pairs(index: RoutingIndex, found: Incidence, class_of: dict[str, int]) -> Iterator[tuple[str, str]]:
