@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certbridge.graph.errors import Ambiguous, NotFound
-from certbridge.graph.routing import HOP_KINDS, explain, find_routes, graphs, warm
+from certbridge.graph.routing import HOP_KINDS, explain, find_routes, graphs, paths, warm
 from certbridge.graph.routing.graphs import GraphOptions
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.model import STRENGTH
@@ -432,6 +432,44 @@ def test_nearest_listing_matches_dijkstra(world: World, i: int, max_hops: int, r
     expected = sorted((n for n in lengths if not isinstance(n, tuple) and n != node), key=lambda n: (lengths[n], n))
     got = explain.nearest(world.index, graphs.class_graph(world.index, options), node, max_hops, reverse=reverse)
     assert got == expected[: explain.EXPLAIN_LIMIT]
+
+
+@st.composite
+def weighted_graphs(draw) -> nx.DiGraph:
+    """Small directed graphs with edges of every hop kind weighing 0 or 1 hops (as out of a hub, or into one)."""
+    nodes = draw(st.integers(2, 12))
+    edges = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, nodes - 1), st.integers(0, nodes - 1), st.sampled_from(HOP_KINDS), st.integers(0, 1)
+            ),
+            max_size=40,
+        )
+    )
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(nodes))
+    graph.add_edges_from((u, v, {"kind": kind, "hop": hop}) for u, v, kind, hop in edges if u != v)
+    return graph
+
+
+@settings(max_examples=300, deadline=None)
+@given(weighted_graphs(), st.integers(1, 4), st.integers(0, 6), st.data())
+def test_hop_search_matches_dijkstra(graph: nx.DiGraph, level: int, cutoff: int, data) -> None:
+    """The route search's own distances (a 0-1 breadth-first search, both ways, the backward one pruned by the
+    forward one) against networkx's Dijkstra with the same strength filter (a differential test)."""
+    start = data.draw(st.sampled_from(sorted(graph)))
+    ends = data.draw(st.lists(st.sampled_from(sorted(graph)), min_size=1, max_size=3, unique=True))
+
+    def hops(u, v, edge: dict) -> int | None:
+        return edge["hop"] if STRENGTH[edge["kind"]] >= level else None
+
+    ahead = nx.single_source_dijkstra_path_length(graph, start, cutoff=cutoff, weight=hops)
+    behind = nx.multi_source_dijkstra_path_length(graph.reverse(copy=False), ends, cutoff=cutoff, weight=hops)
+    assert paths._hops_from(graph._succ, [start], level, cutoff) == ahead
+    pruned = paths._hops_from(graph._pred, ends, level, cutoff, ahead)
+    on_short_paths = {node for node in ahead if ahead[node] + behind.get(node, cutoff + 1) <= cutoff}
+    assert {node: behind[node] for node in on_short_paths} == {node: pruned[node] for node in on_short_paths}
+    assert all(pruned[node] >= behind[node] for node in pruned)
 
 
 def test_the_graph_cache_is_safe_under_concurrent_queries(monkeypatch) -> None:

@@ -270,16 +270,20 @@ class ClassGraph:
 
     def lower(self, iri: str, issuer: str) -> list[str]:
         """The certificate types *iri* dominates: its issuer's, at a lower grade of the same ladder."""
-        ladder, rank = self.ranks[self.grades[self.class_of[iri]]]
-        return [other for other in self.issuer_certs.get(issuer, ()) if self._below(other, ladder, rank)]
+        return self._same_ladder(iri, issuer, lambda rank, other_rank: other_rank < rank)
 
     def higher(self, iri: str, issuer: str) -> list[str]:
-        """The certificate types that dominate *iri*."""
-        return [other for other in self.issuer_certs.get(issuer, ()) if iri in self.lower(other, issuer)]
+        """The certificate types that dominate *iri*: its issuer's, at a higher grade of the same ladder."""
+        return self._same_ladder(iri, issuer, lambda rank, other_rank: other_rank > rank)
 
-    def _below(self, iri: str, ladder: str, rank: int) -> bool:
-        other_ladder, other_rank = self.ranks[self.grades[self.class_of[iri]]]
-        return other_ladder == ladder and other_rank < rank
+    def _same_ladder(self, iri: str, issuer: str, keep: Callable[[int, int], bool]) -> list[str]:
+        ladder, rank = self.ranks[self.grades[self.class_of[iri]]]
+        found = []
+        for other in self.issuer_certs.get(issuer, ()):
+            other_ladder, other_rank = self.ranks[self.grades[self.class_of[other]]]
+            if other_ladder == ladder and keep(rank, other_rank):
+                found.append(other)
+        return found
 
 
 def class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph:
