@@ -33,6 +33,7 @@ class Context:
     known: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: extra facts later converters need (e.g. the kind of each organisation)
     facts: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    _citable_ids: tuple[tuple[int, int], set[str]] = ((-1, -1), set())
 
     def table(self, name: str, columns: Iterable[str]) -> Table:
         return read_table(self.data_dir / f"{name}.csv", columns, self.log)
@@ -52,9 +53,17 @@ class Context:
         prefix = {"organisation": "org"}
         return {f"{prefix.get(kind, kind)}:{key}" for kind in kinds for key in self.known[kind]}
 
+    def _citable(self) -> set[str]:
+        """The ids a row may cite as its source: sources and documents. Made once per table rather than per
+        row (the sets only grow, so equal sizes mean equal sets)."""
+        sizes = (len(self.known["source"]), len(self.known["document"]))
+        if self._citable_ids[0] != sizes:
+            self._citable_ids = (sizes, self.known["source"] | self.known["document"])
+        return self._citable_ids[1]
+
     def provenance(self, graph: TripleSink, subject: URIRef, row: Row, *, sources_column: str = "source_ids") -> None:
         """Link *subject* to its sources, trust and note; keep illustrative flags and sources consistent."""
-        sources = row.refs(sources_column, self.known["source"] | self.known["document"], what="source", required=True)
+        sources = row.refs(sources_column, self._citable(), what="source", required=True)
         for key in sources:
             kind = "document" if key in self.known["document"] else "source"
             graph.add((subject, DCTERMS.source, iris.record(kind, key)))
