@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from ..errors import DataError
 from .agreements import convert_agreements
@@ -63,12 +64,13 @@ TABLES = (
 )
 
 
-def convert_tables(data_dir: Path) -> dict[str, TripleSink]:
+def convert_tables(data_dir: Path, *, mirror: TextIO | None = None) -> dict[str, TripleSink]:
     """Read every table under *data_dir*; return one triple sink per table, or raise DataError listing every defect.
 
-    The caller owns the sinks and must ``close()`` them (their N-Triples files are temporary).
+    The caller owns the sinks and must ``close()`` them (their N-Triples files are temporary). Every triple
+    also goes to *mirror* as N-Quads, if given (the stream may then hold rows of tables found defective).
     """
-    ctx = Context(data_dir)
+    ctx = Context(data_dir, mirror=mirror)
     try:
         for converter in CONVERTERS:
             converter(ctx)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS
@@ -33,6 +34,8 @@ class Context:
     known: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: extra facts later converters need (e.g. the kind of each organisation)
     facts: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    #: where every triple also goes as an N-Quads line (see ``TripleSink``), if anywhere
+    mirror: TextIO | None = None
     _citable_ids: tuple[tuple[int, int], set[str]] = ((-1, -1), set())
 
     def table(self, name: str, columns: Iterable[str]) -> Table:
@@ -40,7 +43,7 @@ class Context:
 
     def graph(self, name: str) -> TripleSink:
         if name not in self.graphs:
-            self.graphs[name] = TripleSink(iris.named_graph(name))
+            self.graphs[name] = TripleSink(iris.named_graph(name), mirror=self.mirror)
         return self.graphs[name]
 
     def label(self, graph: TripleSink, subject: URIRef, zh: str | None, en: str | None) -> None:

@@ -1,8 +1,10 @@
 """Where converted triples go: streamed to an N-Triples file for the store, with a sample kept for SHACL.
 
 A national-scale build converts millions of triples; holding them in rdflib graphs would take gigabytes
-and minutes. A sink writes each triple as an N-Triples line to a temporary file that Oxigraph bulk-loads,
-and keeps in an rdflib graph the triples of the first ``sample_subjects`` subjects. Tables smaller than
+and minutes. A sink writes each triple as an N-Triples line to a temporary file that Oxigraph bulk-loads
+(and, given a *mirror*, as an N-Quads line naming its graph to that stream, which the embedded build's
+in-memory store loads while the tables are still being converted), and keeps in an rdflib graph the
+triples of the first ``sample_subjects`` subjects. Tables smaller than
 that are validated whole by SHACL; of a larger one, its first LARGE_TABLE_SAMPLE subjects are.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import TextIO
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
@@ -34,8 +37,17 @@ _TYPE = _n3(RDF.type)
 
 
 class TripleSink:
-    def __init__(self, identifier: URIRef, *, folder: Path | None = None, sample_subjects: int = SAMPLE_SUBJECTS):
+    def __init__(
+        self,
+        identifier: URIRef,
+        *,
+        folder: Path | None = None,
+        sample_subjects: int = SAMPLE_SUBJECTS,
+        mirror: TextIO | None = None,
+    ):
         self.identifier = identifier
+        self._mirror = mirror
+        self._in_graph = f" {identifier.n3()} .\n"
         self.sample = Graph(identifier=identifier)
         self.sample_subjects = sample_subjects
         #: the sampled subjects by their N-Triples text (a str hashes faster than an rdflib term), in order
@@ -56,7 +68,10 @@ class TripleSink:
             subject = s.n3()
             self._subject = (s, subject)
         predicate = _n3(p)
-        self._file.write(f"{subject} {predicate} {_n3(o)} .\n")
+        statement = f"{subject} {predicate} {_n3(o)}"
+        self._file.write(statement + " .\n")
+        if self._mirror is not None:
+            self._mirror.write(statement + self._in_graph)
         self.count += 1
         if predicate == _TYPE:
             self.types.setdefault(s, []).append(o)

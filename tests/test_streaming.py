@@ -1,0 +1,61 @@
+"""The in-memory store loaded through a pipe while the tables are converted (graph/streaming.py)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from certbridge.graph.errors import DataError, StoreError
+from certbridge.graph.streaming import StreamingLoad
+
+LINE = '<urn:x:s{n}> <urn:x:p> "text {n}"@zh <urn:x:g{g}> .\n'
+
+
+def _loaders() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "certbridge-memory-loader"]
+
+
+def test_everything_written_is_in_the_store() -> None:
+    with StreamingLoad() as loading:
+        for n in range(50_000):  # far more than a pipe holds: the loader reads while this writes
+            loading.writer.write(LINE.format(n=n, g=n % 3))
+        store = loading.finish()
+    assert len(store) == 50_000
+    assert len(list(store.named_graphs())) == 3
+    assert (
+        ox.Quad(
+            ox.NamedNode("urn:x:s7"),
+            ox.NamedNode("urn:x:p"),
+            ox.Literal("text 7", language="zh"),
+            ox.NamedNode("urn:x:g1"),
+        )
+        in store
+    )
+    assert not _loaders()
+
+
+def test_an_error_while_writing_leaves_no_loader_and_no_pipe() -> None:
+    with pytest.raises(DataError), StreamingLoad() as loading:
+        loading.writer.write(LINE.format(n=1, g=1))
+        folder = Path(loading._folder.name)
+        raise DataError([])
+    assert not _loaders()
+    assert not folder.exists()
+
+
+def test_a_failing_loader_is_reported_not_hidden() -> None:
+    with pytest.raises(StoreError, match="loading the converted tables into memory failed"), StreamingLoad() as loading:
+        loading.writer.write("this is not N-Quads\n")
+        loading.finish()
+    assert not _loaders()
+
+
+def test_a_loader_that_stops_reading_is_named_instead_of_a_broken_pipe() -> None:
+    with pytest.raises(StoreError, match="into memory failed"), StreamingLoad() as loading:
+        loading.writer.write("not N-Quads\n")
+        for n in range(200_000):  # the loader stopped at the first line: the pipe breaks
+            loading.writer.write(LINE.format(n=n, g=0))
+    assert not _loaders()
