@@ -134,23 +134,29 @@ def _build_embedded(checked: _Checked, location: Path, progress: Progress, loadi
     reasoning instead of after it. The version becomes current only when everything is in it. Both stores
     parse the same files: the tables convert to IRIs and literals only, so the inferred triples copied from
     memory name the same nodes on disk (only the ontology's own lists have blank nodes, and no rule reads
-    the ontology graph's triples as premises).
+    the ontology graph's triples as premises). The OWL rules' conclusions (4 million triples at national
+    scale) go from their file to disk only: the routing index does not read them, and the memory store
+    would need gigabytes more to hold them.
     """
     asserted = checked.asserted()
     name = stores.new_version_name()
-    with stores.new_version(location, tables=checked.data_dir, name=name) as ox_store:
+    with (
+        stores.new_version(location, tables=checked.data_dir, name=name) as ox_store,
+        tempfile.TemporaryDirectory(prefix="certbridge-inferred-") as folder,
+    ):
+        conclusions = Path(folder) / "owl-conclusions.nt"
         writers = [_InBackground(lambda: _bulk_load(ox_store, asserted))]
         try:
             with progress("loading the graphs into memory (what reading left)"):
                 memory = loading.finish()
                 _bulk_load(memory, asserted[:1])  # the ontology: the tables are in already
             with progress("reasoning"):
-                reasoning = materialise(memory)
+                reasoning = materialise(memory, conclusions=conclusions)
             _, record = checked.record(reasoning, name)
             _write(memory, [(BUILD_GRAPH, record)])
-            # the inferred graph goes to disk while the routing index is computed (both read the memory store)
-            copy_inferred = functools.partial(_copy, memory, ox_store, graphs=INFERENCES)
-            writers.append(_InBackground(functools.partial(_after, writers[0], copy_inferred)))
+            # the inferred graph goes to disk while the routing index is computed from the memory store
+            inferences = functools.partial(_store_inferences, memory, ox_store, conclusions)
+            writers.append(_InBackground(functools.partial(_after, writers[0], inferences)))
             with progress("indexing for routes"):
                 index = load_index(memory)  # from the in-memory store: far faster than from RocksDB later
         finally:
@@ -159,9 +165,16 @@ def _build_embedded(checked: _Checked, location: Path, progress: Progress, loadi
         with progress("writing the store (what indexing left)"):
             for writer in writers:
                 writer.result()
-        del memory, writers, copy_inferred  # the memory store, before the index cache is written
+        del memory, writers, inferences  # the memory store, before the index cache is written
     write_cache(location, index)
     return reasoning
+
+
+def _store_inferences(memory: ox.Store, ox_store: ox.Store, conclusions: Path) -> None:
+    """The inferred graph on disk: the domain rules' part and the build record from memory, the OWL rules'
+    conclusions from their file."""
+    _copy(memory, ox_store, graphs=INFERENCES)
+    ox_store.bulk_load(path=str(conclusions), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(INFERRED_GRAPH)))
 
 
 #: the graphs a build adds after reasoning

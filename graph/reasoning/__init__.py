@@ -32,6 +32,7 @@ both engines against owlrl's closure on random graphs.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 import pyoxigraph as ox
@@ -46,22 +47,28 @@ Engine = Literal["sets", "sparql"]
 __all__ = ["INFERRED_GRAPH", "ONTOLOGY_GRAPH", "Engine", "ReasoningReport", "materialise"]
 
 
-def materialise(store: Store, *, engine: Engine | None = None, max_iterations: int = 50) -> ReasoningReport:
+def materialise(
+    store: Store, *, engine: Engine | None = None, max_iterations: int = 50, conclusions: Path | None = None
+) -> ReasoningReport:
     """Replace the inferred graph of *store* with the closure of its asserted graphs under the rules above.
 
     *engine* picks how the OWL rules run: by default as sets in Python on the embedded store and as
-    SPARQL updates on a server (which the sets engine cannot reach into).
+    SPARQL updates on a server (which the sets engine cannot reach into). With *conclusions* (sets engine
+    only), the OWL rules' conclusions are written to that N-Triples file for the caller to load into the
+    inferred graph where it wants them, not into *store*; the domain rules' always go into *store*.
     """
     if engine is None:
         engine = "sets" if isinstance(store, ox.Store) else "sparql"
     if engine == "sets" and not isinstance(store, ox.Store):
         raise ValueError("the sets engine runs on the embedded store only")
+    if conclusions is not None and engine != "sets":
+        raise ValueError("only the sets engine writes its conclusions to a file")
     report = ReasoningReport()
     sparql.clear(store)
     sparql.domain_rules(store, report)
     if engine == "sets":
         assert isinstance(store, ox.Store)
-        in_memory.owl_rules(store, report, max_iterations=max_iterations)
+        in_memory.owl_rules(store, report, max_iterations=max_iterations, conclusions=conclusions)
     else:
         sparql.owl_rules(store, report, max_iterations=max_iterations)
     sparql.count_rule_descriptions(store, report)

@@ -9,7 +9,8 @@ hash, so the sets and joins below cost no calls into the store. The premises are
 named graph but the ontology's; the fixpoint is semi-naive (each pass starts from the triples the pass
 before added); a conclusion that is already in some graph, the ontology's included, is not added (as
 SPARQL's ``FILTER NOT EXISTS { GRAPH ?any { … } }``). The new triples are bulk-loaded into the inferred
-graph at the end, in one step.
+graph at the end, in one step, or written to a file for the caller (the embedded build loads them only
+into the on-disk store).
 """
 
 from __future__ import annotations
@@ -251,8 +252,12 @@ def _chain(steps: list[str], delta: Facts, known: Facts) -> set[Pair]:
     return found
 
 
-def owl_rules(store: ox.Store, report: ReasoningReport, *, max_iterations: int) -> None:
-    """Compute the OWL rules' closure of *store* in Python and add what is new to the inferred graph."""
+def owl_rules(
+    store: ox.Store, report: ReasoningReport, *, max_iterations: int, conclusions: Path | None = None
+) -> None:
+    """Compute the OWL rules' closure of *store* in Python and add what is new to the inferred graph, or, given
+    *conclusions*, write it there as N-Triples for the caller to load where it needs it (those with a blank
+    node still go into the store, which alone knows that node)."""
     axioms = Axioms.read(store)
     known, in_ontology, blank = _read(store, axioms.predicates())
     delta, passes = known, []  # the first pass starts from every premise
@@ -265,24 +270,31 @@ def owl_rules(store: ox.Store, report: ReasoningReport, *, max_iterations: int) 
         passes.append(step.new)
         delta = step.new
     del known, delta  # the premises (gigabytes at national scale), before the new triples are loaded
-    _load(store, passes, blank)
-
-
-def _load(store: ox.Store, passes: list[Facts], blank: dict[str, ox.BlankNode]) -> None:
-    """Bulk-load the inferred triples, written to a temporary N-Triples file (not held as one string); those
-    with a blank node are added as terms, keeping the node's identity (a parser would rename it)."""
-    graph = ox.NamedNode(str(INFERRED_GRAPH))
-    with_blanks = []
+    if conclusions is not None:
+        report.outside_store = _write(conclusions, store, passes, blank)
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "inferred.nt"
-        with path.open("w", encoding="utf-8") as lines:
-            for s, p, o in (triple for new in passes for triple in new.triples()):
-                if s in blank or o in blank:
-                    with_blanks.append(ox.Quad(_term(s, blank), ox.NamedNode(p[1:-1]), _term(o, blank), graph))
-                else:
-                    lines.write(f"{s} {p} {o} .\n")
-        store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        _write(path, store, passes, blank)
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(INFERRED_GRAPH)))
+
+
+def _write(path: Path, store: ox.Store, passes: list[Facts], blank: dict[str, ox.BlankNode]) -> int:
+    """Write the inferred triples to *path* as N-Triples (not held as one string); add those with a blank node
+    to the store's inferred graph as terms, keeping the node's identity (a parser would rename it). Answers
+    how many were written."""
+    graph = ox.NamedNode(str(INFERRED_GRAPH))
+    with_blanks = []
+    written = 0
+    with path.open("w", encoding="utf-8") as lines:
+        for s, p, o in (triple for new in passes for triple in new.triples()):
+            if s in blank or o in blank:
+                with_blanks.append(ox.Quad(_term(s, blank), ox.NamedNode(p[1:-1]), _term(o, blank), graph))
+            else:
+                lines.write(f"{s} {p} {o} .\n")
+                written += 1
     store.extend(with_blanks)
+    return written
 
 
 def _term(text: str, blank: dict[str, ox.BlankNode]) -> ox.NamedNode | ox.BlankNode | ox.Literal:

@@ -16,6 +16,8 @@ class ReasoningReport:
     #: wall time spent in each rule's updates (bench/ prints it: where a backend spends its reasoning)
     seconds_by_rule: dict[str, float] = field(default_factory=dict)
     iterations: int = 0
+    #: conclusions written to a file for the caller to load rather than into the store (``materialise``)
+    outside_store: int = 0
 
     @contextlib.contextmanager
     def timing(self, name: str) -> Iterator[None]:

@@ -233,4 +233,4 @@ def owl_rules(store: Store, report: ReasoningReport, *, max_iterations: int) -> 
 
 def count_rule_descriptions(store: Store, report: ReasoningReport) -> None:
     """What the rules did not account for in the inferred graph: the rule descriptions."""
-    report.inferred_by_rule["rule descriptions"] = _size(store, INFERRED_GRAPH) - report.total
+    report.inferred_by_rule["rule descriptions"] = _size(store, INFERRED_GRAPH) - (report.total - report.outside_store)

@@ -240,7 +240,13 @@ _LABELS = """OPTIONAL { ?x rdfs:label ?zh FILTER (LANG(?zh) = "zh") }
 
 
 def load_index(store: stores.AnyStore) -> RoutingIndex:
-    """Read everything routing needs from *store* (a few SPARQL queries; seconds at national scale)."""
+    """Read everything routing needs from *store* (a few SPARQL queries; seconds at national scale).
+
+    It reads the asserted graphs and the domain rules' inferences (qualifications, party-level recognition)
+    and never needs the OWL rules' conclusions, whose premises it reads instead (an issuer by its kind class,
+    a party by its sub-properties): the embedded build indexes its in-memory store before those conclusions,
+    millions of triples at national scale, are loaded anywhere but on disk (tested both ways).
+    """
     index = RoutingIndex()
     sources = _sources(store)
 
@@ -258,7 +264,7 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
 
     for row in _rows(
         store,
-        f"""SELECT ?x ?kind ?region ?bank ?ill ?syn ?zh ?en WHERE {{ ?x a cb:Issuer ; a ?kind .
+        f"""SELECT ?x ?kind ?region ?bank ?ill ?syn ?zh ?en WHERE {{ ?x a ?kind .
             FILTER (?kind IN ({", ".join(f"<{c}>" for c in _KIND_BY_CLASS if c != str(CB.Organisation))}))
             OPTIONAL {{ ?x cb:region ?region }} OPTIONAL {{ ?x cb:questionBank/skos:notation ?bank }}
             OPTIONAL {{ ?x cb:illustrative ?ill }} OPTIONAL {{ ?x cb:synthetic ?syn }} {_LABELS} }}""",
@@ -315,6 +321,8 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
             FILTER (?p IN (cb:party, cb:recognisingParty, cb:recognisedParty, cb:scopeIssuerKind)) }""",
     ):
         multi[_v(row, "a")][_v(row, "p")].add(_v(row, "o"))
+    for values in multi.values():  # a recognising or recognised party is a party (stated, not left to inference)
+        values[str(CB.party)] |= values[str(CB.recognisingParty)] | values[str(CB.recognisedParty)]
     for row in _rows(store, """SELECT ?a ?code WHERE { ?a cb:scopeOccupation/skos:notation ?code }"""):
         multi[_v(row, "a")]["scope"].add(_v(row, "code"))
     for row in _rows(
