@@ -82,6 +82,9 @@ def build(data_dir: Path, location: Location, *, progress: Progress = silent) ->
                 report = validate_graphs([ontology, *graphs], focus_nodes=focus)
             if not report.conforms:
                 raise ShapeViolations(report.text, report.violations)
+            del graphs, focus
+            for sink in sinks.values():
+                sink.forget_validation_data()
             counts = {
                 str(ONTOLOGY_GRAPH): len(ontology),
                 **{str(sink.identifier): len(sink) for sink in sinks.values()},

@@ -14,6 +14,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from certbridge.graph.build import ONTOLOGY_GRAPH, load_ontology
 from certbridge.graph.reasoning import INFERRED_GRAPH, Engine, materialise
+from certbridge.graph.routing.index import load_index
 from certbridge.graph.store import open_store
 from certbridge.ontology import CB, ID, VOC
 
@@ -284,3 +285,32 @@ def test_sets_engine_keeps_blank_nodes_and_adds_nothing_the_ontology_states() ->
     assert list(store.quads_for_pattern(blank, a, organisation, inferred_graph)), "typed by cb:region's domain"
     assert list(store.quads_for_pattern(region, a, ox.NamedNode(str(CB.Region)), inferred_graph))
     assert not list(store.quads_for_pattern(stated, a, organisation, inferred_graph)), "already in the ontology graph"
+
+
+def test_conclusions_written_to_a_file_are_those_it_would_store(real_store: Path, tmp_path: Path) -> None:
+    """``materialise(conclusions=...)``, as the embedded build runs it: the domain rules' inferences in the store,
+    the OWL rules' in the file, together the same inferred graph; and the routing index, read from the store
+    without the OWL conclusions, is the same as from the whole closure."""
+    inferred_graph = ox.NamedNode(str(INFERRED_GRAPH))
+    built = open_store(real_store)
+    asserted = [q for q in built.quads_for_pattern(None, None, None) if q.graph_name != inferred_graph]
+    whole, split = ox.Store(), ox.Store()
+    whole.extend(asserted)
+    split.extend(asserted)
+    expected = materialise(whole)
+    conclusions = tmp_path / "owl.nt"
+    report = materialise(split, conclusions=conclusions)
+    assert report.inferred_by_rule == expected.inferred_by_rule
+    assert 0 < report.outside_store < report.total
+    kept = list(split.quads_for_pattern(None, None, None, inferred_graph))
+    assert len(kept) == report.total - report.outside_store
+    without = ox.Store()
+    without.extend([*asserted, *kept])
+    split.bulk_load(path=str(conclusions), format=ox.RdfFormat.N_TRIPLES, to_graph=inferred_graph)
+    assert inferred_quads(split) == inferred_quads(whole)
+    assert load_index(without) == load_index(whole)
+
+
+def test_only_the_sets_engine_writes_conclusions_to_a_file(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="only the sets engine"):
+        materialise(ox.Store(), engine="sparql", conclusions=tmp_path / "owl.nt")

@@ -94,6 +94,13 @@ class TripleSink:
                 trimmed.add(triple)
         return trimmed
 
+    def forget_validation_data(self) -> None:
+        """Drop the sample and the types once SHACL has run (at national scale, hundreds of megabytes that the
+        rest of the build can use)."""
+        self.sample = Graph(identifier=self.identifier)
+        self._sampled.clear()
+        self.types.clear()
+
     def __len__(self) -> int:
         return self.count
 

@@ -201,8 +201,10 @@ def _load_certificates(store: stores.AnyStore, index: RoutingIndex) -> None:
     members = {s for s, o in _pairs(store, str(RDF.type)) if o.value == str(CB.CertificateType)}
     notation = {s: o.value for s, o in _pairs(store, str(SKOS.notation))}
 
+    shared: dict[str, str] = {}  # one string per issuer, grade, qualification ... (not one per certificate type)
+
     def values(predicate: str) -> dict[str, str]:
-        return {s: o.value for s, o in _pairs(store, predicate) if s in members}
+        return {s: shared.setdefault(value := o.value, value) for s, o in _pairs(store, predicate) if s in members}
 
     issuer, grade = values(str(CB.issuedBy)), values(str(CB.atGrade))
     occupation = {s: notation.get(o) for s, o in values(str(CB.certifiesOccupation)).items()}
