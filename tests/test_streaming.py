@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rdflib.namespace import SKOS
 
+from certbridge.graph.convert import convert_tables
 from certbridge.graph.errors import DataError, StoreError
 from certbridge.graph.streaming import StreamingLoad
+from conftest import MINI_DATA
 
 LINE = '<urn:x:s{n}> <urn:x:p> "text {n}"@zh <urn:x:g{g}> .\n'
 
@@ -59,3 +62,25 @@ def test_a_loader_that_stops_reading_is_named_instead_of_a_broken_pipe() -> None
         for n in range(200_000):  # the loader stopped at the first line: the pipe breaks
             loading.writer.write(LINE.format(n=n, g=0))
     assert not _loaders()
+
+
+def test_the_mirror_gets_every_converted_triple_but_the_skipped_predicates(tmp_path: Path) -> None:
+    """What the embedded build's in-memory store is loaded with: each table's triples in its own graph."""
+    skipped = SKOS.prefLabel.n3()
+    mirror = tmp_path / "mirror.nq"
+    with mirror.open("w", encoding="utf-8") as stream:
+        sinks = convert_tables(MINI_DATA, mirror=stream, mirror_skips=frozenset({skipped}))
+    try:
+        expected = ox.Store()
+        for sink in sinks.values():
+            expected.bulk_load(
+                path=str(sink.path()), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(sink.identifier)
+            )
+        got = ox.Store()
+        got.bulk_load(path=str(mirror), format=ox.RdfFormat.N_QUADS)
+        kept = {q for q in expected if str(q.predicate) != skipped}
+        assert len(kept) < len(expected)
+        assert set(got) == kept
+    finally:
+        for sink in sinks.values():
+            sink.close()

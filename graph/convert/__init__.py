@@ -64,13 +64,16 @@ TABLES = (
 )
 
 
-def convert_tables(data_dir: Path, *, mirror: TextIO | None = None) -> dict[str, TripleSink]:
+def convert_tables(
+    data_dir: Path, *, mirror: TextIO | None = None, mirror_skips: frozenset[str] = frozenset()
+) -> dict[str, TripleSink]:
     """Read every table under *data_dir*; return one triple sink per table, or raise DataError listing every defect.
 
     The caller owns the sinks and must ``close()`` them (their N-Triples files are temporary). Every triple
-    also goes to *mirror* as N-Quads, if given (the stream may then hold rows of tables found defective).
+    also goes to *mirror* as N-Quads, if given, but for the predicates of *mirror_skips* (N-Triples text); the
+    stream may then hold rows of tables found defective.
     """
-    ctx = Context(data_dir, mirror=mirror)
+    ctx = Context(data_dir, mirror=mirror, mirror_skips=mirror_skips)
     try:
         for converter in CONVERTERS:
             converter(ctx)

@@ -36,6 +36,7 @@ class Context:
     facts: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     #: where every triple also goes as an N-Quads line (see ``TripleSink``), if anywhere
     mirror: TextIO | None = None
+    mirror_skips: frozenset[str] = frozenset()
     _citable_ids: tuple[tuple[int, int], set[str]] = ((-1, -1), set())
 
     def table(self, name: str, columns: Iterable[str]) -> Table:
@@ -43,7 +44,7 @@ class Context:
 
     def graph(self, name: str) -> TripleSink:
         if name not in self.graphs:
-            self.graphs[name] = TripleSink(iris.named_graph(name), mirror=self.mirror)
+            self.graphs[name] = TripleSink(iris.named_graph(name), mirror=self.mirror, mirror_skips=self.mirror_skips)
         return self.graphs[name]
 
     def label(self, graph: TripleSink, subject: URIRef, zh: str | None, en: str | None) -> None:

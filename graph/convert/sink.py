@@ -3,7 +3,8 @@
 A national-scale build converts millions of triples; holding them in rdflib graphs would take gigabytes
 and minutes. A sink writes each triple as an N-Triples line to a temporary file that Oxigraph bulk-loads
 (and, given a *mirror*, as an N-Quads line naming its graph to that stream, which the embedded build's
-in-memory store loads while the tables are still being converted), and keeps in an rdflib graph the
+in-memory store loads while the tables are still being converted; *mirror_skips* names predicates it
+leaves out), and keeps in an rdflib graph the
 triples of the first ``sample_subjects`` subjects. Tables smaller than
 that are validated whole by SHACL; of a larger one, its first LARGE_TABLE_SAMPLE subjects are.
 """
@@ -44,9 +45,11 @@ class TripleSink:
         folder: Path | None = None,
         sample_subjects: int = SAMPLE_SUBJECTS,
         mirror: TextIO | None = None,
+        mirror_skips: frozenset[str] = frozenset(),
     ):
         self.identifier = identifier
         self._mirror = mirror
+        self._mirror_skips = mirror_skips  # predicates (as N-Triples) the mirror does not get
         self._in_graph = f" {identifier.n3()} .\n"
         self.sample = Graph(identifier=identifier)
         self.sample_subjects = sample_subjects
@@ -70,7 +73,7 @@ class TripleSink:
         predicate = _n3(p)
         statement = f"{subject} {predicate} {_n3(o)}"
         self._file.write(statement + " .\n")
-        if self._mirror is not None:
+        if self._mirror is not None and predicate not in self._mirror_skips:
             self._mirror.write(statement + self._in_graph)
         self.count += 1
         if predicate == _TYPE:

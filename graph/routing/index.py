@@ -176,11 +176,15 @@ def _pairs(store: stores.AnyStore, predicate: str) -> Iterator[tuple[str, ox.Ter
         yield quad.subject.value, quad.object
 
 
-def _sources(store: stores.AnyStore) -> dict[str, list[Source]]:
-    """Sources of every record, keyed by the record IRI."""
+def _sources(store: stores.AnyStore, uncited: set[str]) -> dict[str, list[Source]]:
+    """Sources of every record but the *uncited* ones, keyed by the record IRI.
+
+    Routing cites the sources of grades, standards, agreements and bridges; the certificate types' (600,000
+    records at national scale, whose hops cite these) are left out, which saves a set per record."""
     cited: dict[str, set[str]] = defaultdict(set)
     for subject, source in _pairs(store, str(DCTERMS.source)):
-        cited[subject].add(source.value)
+        if subject not in uncited:
+            cited[subject].add(source.value)
     details: dict[str, Source] = {}
     for source in {s for sources in cited.values() for s in sources}:
         found = {"title": None, "url": None, "trust": None, "number": None}
@@ -196,9 +200,15 @@ def _sources(store: stores.AnyStore) -> dict[str, list[Source]]:
     return {subject: [details[s] for s in sorted(sources)] for subject, sources in cited.items()}
 
 
-def _load_certificates(store: stores.AnyStore, index: RoutingIndex) -> None:
-    """Certificate types, assembled from one scan per property (see :func:`_pairs`)."""
-    members = {s for s, o in _pairs(store, str(RDF.type)) if o.value == str(CB.CertificateType)}
+def _certificate_types(store: stores.AnyStore) -> set[str]:
+    return {
+        quad.subject.value
+        for quad in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(CB.CertificateType)))
+    }
+
+
+def _load_certificates(store: stores.AnyStore, index: RoutingIndex, members: set[str]) -> None:
+    """Certificate types (*members*), assembled from one scan per property (see :func:`_pairs`)."""
     notation = {s: o.value for s, o in _pairs(store, str(SKOS.notation))}
 
     shared: dict[str, str] = {}  # one string per issuer, grade, qualification ... (not one per certificate type)
@@ -250,7 +260,8 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
     millions of triples at national scale, are loaded anywhere but on disk (tested both ways).
     """
     index = RoutingIndex()
-    sources = _sources(store)
+    certificate_types = _certificate_types(store)
+    sources = _sources(store, uncited=certificate_types)
 
     def cite(iri: str) -> tuple[Source, ...]:
         return tuple(sources.get(iri, ()))
@@ -314,7 +325,7 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
             iri, *_labels(row), standard, _v(row, "stdlabel"), _v(row, "edition"), _v(row, "number"), cite(standard)
         )
 
-    _load_certificates(store, index)
+    _load_certificates(store, index, certificate_types)
 
     multi = defaultdict(lambda: defaultdict(set))
     for row in _rows(
