@@ -6,7 +6,7 @@ checked against them. All defects of all tables are collected before anything is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -65,15 +65,15 @@ TABLES = (
 
 
 def convert_tables(
-    data_dir: Path, *, mirror: TextIO | None = None, mirror_skips: frozenset[str] = frozenset()
+    data_dir: Path, *, mirror: TextIO | None = None, mirror_skips: Mapping[str, frozenset[str]] | None = None
 ) -> dict[str, TripleSink]:
     """Read every table under *data_dir*; return one triple sink per table, or raise DataError listing every defect.
 
     The caller owns the sinks and must ``close()`` them (their N-Triples files are temporary). Every triple
-    also goes to *mirror* as N-Quads, if given, but for the predicates of *mirror_skips* (N-Triples text); the
-    stream may then hold rows of tables found defective.
+    also goes to *mirror* as N-Quads, if given, but for the predicates (N-Triples text) *mirror_skips* names
+    for the table, or for every table under "*"; the stream may then hold rows of tables found defective.
     """
-    ctx = Context(data_dir, mirror=mirror, mirror_skips=mirror_skips)
+    ctx = Context(data_dir, mirror=mirror, mirror_skips=mirror_skips or {})
     try:
         for converter in CONVERTERS:
             converter(ctx)

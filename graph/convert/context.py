@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -36,7 +36,8 @@ class Context:
     facts: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     #: where every triple also goes as an N-Quads line (see ``TripleSink``), if anywhere
     mirror: TextIO | None = None
-    mirror_skips: frozenset[str] = frozenset()
+    #: table (or "*") -> predicates (N-Triples) the mirror leaves out
+    mirror_skips: Mapping[str, frozenset[str]] = field(default_factory=dict)
     _citable_ids: tuple[tuple[int, int], set[str]] = ((-1, -1), set())
 
     def table(self, name: str, columns: Iterable[str]) -> Table:
@@ -44,7 +45,8 @@ class Context:
 
     def graph(self, name: str) -> TripleSink:
         if name not in self.graphs:
-            self.graphs[name] = TripleSink(iris.named_graph(name), mirror=self.mirror, mirror_skips=self.mirror_skips)
+            skips = self.mirror_skips.get("*", frozenset()) | self.mirror_skips.get(name, frozenset())
+            self.graphs[name] = TripleSink(iris.named_graph(name), mirror=self.mirror, mirror_skips=skips)
         return self.graphs[name]
 
     def label(self, graph: TripleSink, subject: URIRef, zh: str | None, en: str | None) -> None:
