@@ -4,8 +4,9 @@ Run by hand (not by CI): ``python bench/bench_scale.py --sizes 1000,10000,40000 
 Each size runs in its own process, so peak memory is per size. Prints one table; bench/README.md holds
 the figures of the last run with the machine it ran on.
 
-What a build figure includes: reading and checking every row of every table, SHACL on the real tables
-whole and on the first 500 subjects of each larger table, loading, reasoning (in memory), writing the
+What a build figure includes: reading and checking every row of every table (while an in-memory store
+loads them), SHACL on the real tables whole and on the first 500 subjects of each larger table, reasoning
+(in memory, with the on-disk store loading beside it), computing the routing index, and finishing the
 on-disk store. Route latency: ``find_routes`` with k = 3 and evidence, on pairs of certificate types of
 one occupation, half with a route and half without, measured after the routing index is loaded.
 """
