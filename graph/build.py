@@ -145,8 +145,9 @@ def _build_embedded(checked: _Checked, location: Path, progress: Progress, loadi
 
     pyoxigraph releases the GIL while it bulk-loads, so on two cores the disk writing runs beside the
     reasoning instead of after it. The version becomes current only when everything is in it. Both stores
-    parse the same files: the tables convert to IRIs and literals only, so the inferred triples copied from
-    memory name the same nodes on disk (only the ontology's own lists have blank nodes, and no rule reads
+    read the same converted triples (the memory store from the stream, but for ``NOT_IN_MEMORY``; the disk
+    store from the tables' files): the tables convert to IRIs and literals only, so the inferred triples
+    copied from memory name the same nodes on disk (only the ontology's own lists have blank nodes, and no rule reads
     the ontology graph's triples as premises). The OWL rules' conclusions (4 million triples at national
     scale) go from their file to disk only: the routing index does not read them, and the memory store
     would need gigabytes more to hold them.

@@ -2,7 +2,8 @@
 
 Converting the tables is Python on one core; Oxigraph parses and loads in Rust without the GIL. Fed through a
 named pipe as each row is converted, the in-memory store is loaded on the second core during the conversion
-instead of after it (at national scale about 50 s less on two cores, see bench/README.md).
+instead of after it (at national scale the two together took 75 s, one after the other about 105 s; see
+bench/README.md).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ class StreamingLoad:
         self._pipe = Path(self._folder.name) / "asserted.nq"
         os.mkfifo(self._pipe)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._load, name="certbridge-memory-loader")
+        # a daemon: should opening the pipe fail on this side, the loader waiting for it must not keep the
+        # process alive
+        self._thread = threading.Thread(target=self._load, name="certbridge-memory-loader", daemon=True)
         self._thread.start()
         self.writer: TextIO = open(self._open_for_writing(), "w", encoding="utf-8")  # noqa: SIM115 - closed below
 

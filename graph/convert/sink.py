@@ -4,9 +4,8 @@ A national-scale build converts millions of triples; holding them in rdflib grap
 and minutes. A sink writes each triple as an N-Triples line to a temporary file that Oxigraph bulk-loads
 (and, given a *mirror*, as an N-Quads line naming its graph to that stream, which the embedded build's
 in-memory store loads while the tables are still being converted; *mirror_skips* names predicates it
-leaves out), and keeps in an rdflib graph the
-triples of the first ``sample_subjects`` subjects. Tables smaller than
-that are validated whole by SHACL; of a larger one, its first LARGE_TABLE_SAMPLE subjects are.
+leaves out), and keeps in an rdflib graph the triples of the first ``sample_subjects`` subjects. Tables
+smaller than that are validated whole by SHACL; of a larger one, its first LARGE_TABLE_SAMPLE subjects are.
 """
 
 from __future__ import annotations
