@@ -27,7 +27,7 @@ from .iris import BUILD_ACTIVITY, BUILD_GRAPH, named_graph
 from .reasoning import INFERRED_GRAPH, ONTOLOGY_GRAPH, ReasoningReport, materialise
 from .remote.load import put_graphs
 from .remote.location import RemoteLocation
-from .routing.index import load_index, write_cache
+from .routing.index import forget_cache, load_index, write_cache
 from .store import Location
 from .streaming import StreamingLoad
 from .validate import validate_graphs
@@ -152,8 +152,18 @@ def _build_embedded(checked: _Checked, location: Path, progress: Progress, loadi
     scale) go from their file to disk only: the routing index does not read them, and the memory store
     would need gigabytes more to hold them.
     """
-    asserted = checked.asserted()
     name = stores.new_version_name()
+    try:
+        return _reason_and_store(checked, location, progress, loading, name)
+    except BaseException:
+        forget_cache(location, name)  # written before the version was complete, which it never became
+        raise
+
+
+def _reason_and_store(
+    checked: _Checked, location: Path, progress: Progress, loading: StreamingLoad, name: str
+) -> ReasoningReport:
+    asserted = checked.asserted()
     with (
         stores.new_version(location, tables=checked.data_dir, name=name) as ox_store,
         tempfile.TemporaryDirectory(prefix="certbridge-inferred-") as folder,
@@ -173,14 +183,15 @@ def _build_embedded(checked: _Checked, location: Path, progress: Progress, loadi
             writers.append(_InBackground(functools.partial(_after, writers[0], inferences)))
             with progress("indexing for routes"):
                 index = load_index(memory)  # from the in-memory store: far faster than from RocksDB later
+            with progress("saving the routing index (the disk load going on)"):
+                write_cache(location, index, version_name=name)
         finally:
             for writer in writers:
                 writer.join()  # before the version is kept or removed
         with progress("writing the store (what indexing left)"):
             for writer in writers:
                 writer.result()
-        del memory, writers, inferences  # the memory store, before the index cache is written
-    write_cache(location, index)
+        del memory, writers, inferences  # the memory store, before the version is swapped in
     return reasoning
 
 

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from certbridge.graph import build as build_module
+from certbridge.graph.build import build
+from certbridge.graph.routing.index import index_for
+from certbridge.graph.store import CACHE_DIR
 from conftest import FIXTURES, Cli
 
 INVALID = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
@@ -73,3 +77,26 @@ def test_rebuild_swaps_version_and_keeps_one_previous(mini_data: Path, tmp_path:
     assert len(set(versions)) == 3
     kept = sorted(p.name for p in store.iterdir() if p.name.startswith("v-"))
     assert kept == sorted(versions[-2:])
+
+
+def test_a_build_failing_after_indexing_leaves_the_current_version_and_no_cache_of_its_own(
+    mini_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The routing index is cached while the disk load finishes, before the version is complete: a failure
+    after that (here, storing the inferred graph) removes the cache along with the version."""
+    store = tmp_path / "store"
+    build(mini_data, store)
+    before = os.readlink(store / "current")
+    cached = sorted(p.name for p in (store / CACHE_DIR).iterdir())
+    assert cached == [f"{before}.routing.pickle"]
+
+    def broken(*args: object) -> None:
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(build_module, "_store_inferences", broken)
+    with pytest.raises(OSError, match="simulated"):
+        build(mini_data, store)
+    assert os.readlink(store / "current") == before
+    assert sorted(p.name for p in (store / CACHE_DIR).iterdir()) == cached
+    assert sorted(p.name for p in store.iterdir() if p.name.startswith("v-")) == [before]
+    assert index_for(store).certificates  # the version readers see still routes, from its own cache

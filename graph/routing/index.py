@@ -421,22 +421,30 @@ def _layout() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _cache_path(location: stores.Location, version: Path) -> Path:
-    return stores.local_dir(location) / stores.CACHE_DIR / f"{version.name}.routing.pickle"
+def _cache_path(location: stores.Location, version_name: str) -> Path:
+    return stores.local_dir(location) / stores.CACHE_DIR / f"{version_name}.routing.pickle"
 
 
-def write_cache(location: stores.Location, index: RoutingIndex) -> None:
-    """Keep *index* as the routing index of the store's current version (the build calls this)."""
-    version = stores.current_version(location)
-    if version is None:
-        return
-    cache = _cache_path(location, version)
+def write_cache(location: stores.Location, index: RoutingIndex, *, version_name: str | None = None) -> None:
+    """Keep *index* as the routing index of the store's current version, or of the version *version_name*
+    that a build is about to make current (the embedded build writes it while its disk load finishes)."""
+    if version_name is None:
+        version = stores.current_version(location)
+        if version is None:
+            return
+        version_name = version.name
+    cache = _cache_path(location, version_name)
     with contextlib.suppress(OSError):
-        cache.parent.mkdir(exist_ok=True)
+        cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(".partial")
         with partial.open("wb") as handle:
             pickle.dump((_layout(), index), handle, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(cache)
+
+
+def forget_cache(location: stores.Location, version_name: str) -> None:
+    """Remove the cached index of a version that was never made current (a build that failed late)."""
+    _cache_path(location, version_name).unlink(missing_ok=True)
 
 
 def index_for(location: stores.Location) -> RoutingIndex:
@@ -444,7 +452,7 @@ def index_for(location: stores.Location) -> RoutingIndex:
     version = stores.current_version(location)
     store = stores.open_store(location)
     assert version is not None
-    cache = _cache_path(location, version)
+    cache = _cache_path(location, version.name)
     if cache.is_file():
         with contextlib.suppress(Exception), cache.open("rb") as handle:
             layout, index = pickle.load(handle)
