@@ -256,7 +256,8 @@ def _prune(location: Path, *, keep: Path) -> None:
     for path in stale:
         if path != keep and not _owned_by_live_build(path):
             shutil.rmtree(path, ignore_errors=True)
-    live = {p.name for p in location.iterdir() if p.name.startswith(VERSION_PREFIX)}
+    # a build still running (its partial directory) may already have cached its routing index
+    live = {p.name.removesuffix(PARTIAL_SUFFIX) for p in location.iterdir() if p.name.startswith(VERSION_PREFIX)}
     _prune_cache(location, live)
     kept_tables = location / TABLES_DIR
     if kept_tables.is_dir():

@@ -11,7 +11,7 @@ import pytest
 from certbridge.graph import build as build_module
 from certbridge.graph.build import build
 from certbridge.graph.routing.index import index_for
-from certbridge.graph.store import CACHE_DIR
+from certbridge.graph.store import CACHE_DIR, PARTIAL_SUFFIX, new_version_name
 from conftest import FIXTURES, Cli
 
 INVALID = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
@@ -100,3 +100,19 @@ def test_a_build_failing_after_indexing_leaves_the_current_version_and_no_cache_
     assert sorted(p.name for p in (store / CACHE_DIR).iterdir()) == cached
     assert sorted(p.name for p in store.iterdir() if p.name.startswith("v-")) == [before]
     assert index_for(store).certificates  # the version readers see still routes, from its own cache
+
+
+def test_pruning_keeps_the_cached_index_of_a_build_still_running(mini_data: Path, tmp_path: Path) -> None:
+    """Another build's pruning must not delete the index a running build has cached ahead of its swap."""
+    store = tmp_path / "store"
+    build(mini_data, store)
+    # a partial directory named after another live process (this one's parent), as a running build's is
+    running = f"{new_version_name().rsplit('-', 1)[0]}-{os.getppid()}"
+    (store / f"{running}{PARTIAL_SUFFIX}").mkdir()
+    cache = store / CACHE_DIR / f"{running}.routing.pickle"
+    cache.write_bytes(b"ahead of the swap")
+    gone = store / CACHE_DIR / "v-20000101T000000000000Z-1.routing.pickle"
+    gone.write_bytes(b"of a version that is no more")
+    build(mini_data, store)  # prunes on swapping its own version in
+    assert cache.exists()
+    assert not gone.exists()
