@@ -147,10 +147,10 @@ def _build_embedded(checked: _Checked, location: Path, progress: Progress, loadi
     reasoning instead of after it. The version becomes current only when everything is in it. Both stores
     read the same converted triples (the memory store from the stream, but for ``NOT_IN_MEMORY``; the disk
     store from the tables' files): the tables convert to IRIs and literals only, so the inferred triples
-    copied from memory name the same nodes on disk (only the ontology's own lists have blank nodes, and no rule reads
-    the ontology graph's triples as premises). The OWL rules' conclusions (4 million triples at national
-    scale) go from their file to disk only: the routing index does not read them, and the memory store
-    would need gigabytes more to hold them.
+    copied from memory name the same nodes on disk (only the ontology's own lists have blank nodes, and no
+    rule reads the ontology graph's triples as premises). The OWL rules' conclusions (4 million triples at
+    national scale) go from their file to disk only: the routing index does not read them, and the memory
+    store would need gigabytes more to hold them.
     """
     name = stores.new_version_name()
     try:
@@ -199,7 +199,7 @@ def _store_inferences(memory: ox.Store, ox_store: ox.Store, conclusions: Path) -
     """The inferred graph on disk: the domain rules' part and the build record from memory, the OWL rules'
     conclusions from their file."""
     _copy(memory, ox_store, graphs=INFERENCES)
-    ox_store.bulk_load(path=str(conclusions), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(INFERRED_GRAPH)))
+    _bulk_load(ox_store, [(INFERRED_GRAPH, conclusions)])
 
 
 #: the graphs a build adds after reasoning
