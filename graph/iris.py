@@ -14,7 +14,8 @@ from certbridge.ontology import GRAPH, ID, VOC
 
 
 def _mint(kind: str, key: str) -> URIRef:
-    return ID[f"{kind}/{key}"]
+    # not through ID's cache: minting half a million certificate types there would evict every term it holds
+    return URIRef(f"{ID}{kind}/{key}")
 
 
 def occupation(code: str) -> URIRef:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rdflib import Literal
+from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from certbridge.ontology import CB
@@ -31,6 +31,7 @@ COLUMNS = (
 def convert_certificate_types(ctx: Context) -> None:
     table = ctx.table("certificate_types", COLUMNS)
     graph = ctx.graph("certificate_types")
+    names: dict[URIRef | None, tuple[str, str]] = {}  # what a certificate type's label calls each record it names
     for key, row in table.unique_ids().items():
         ctx.known["certificate-type"].add(key)
         subject = iris.record("certificate-type", key)
@@ -40,29 +41,32 @@ def convert_certificate_types(ctx: Context) -> None:
         grade = row.ref("grade_id", ctx.known["grade"], what="grade", required=True)
         standard = row.ref("standard_id", ctx.known["standard"], what="standard id")
         job_type = row.text("job_type_zh")
-        if issuer:
-            graph.add((subject, ISSUED_BY, iris.record("organisation", issuer)))
-        if occupation:
-            graph.add((subject, CERTIFIES, iris.occupation(occupation)))
-        if grade:
-            graph.add((subject, AT_GRADE, iris.grade(grade)))
+        named = (
+            issuer and ctx.reference("organisation", issuer),
+            occupation and ctx.reference("occupation", occupation),
+            grade and ctx.reference("grade", grade),
+        )
+        for prop, iri in zip((ISSUED_BY, CERTIFIES, AT_GRADE), named, strict=True):
+            if iri:
+                graph.add((subject, prop, iri))
         if standard:
             covered = ctx.facts["standard-occupation"].get(standard)
             if occupation and covered and covered != occupation:
                 row.error("standard_id", f"standard {standard!r} is for occupation {covered}, not {occupation}")
-            graph.add((subject, FOLLOWS, iris.record("standard", standard)))
+            graph.add((subject, FOLLOWS, ctx.reference("standard", standard)))
         if job_type:
-            graph.add((subject, JOB_TYPE, Literal(job_type, lang="zh")))
+            graph.add_text(subject, JOB_TYPE, job_type, lang="zh")
         marks = ("（示例）", " (illustrative)") if row.boolean("illustrative") else ("", "")
-        named = (
-            issuer and iris.record("organisation", issuer),
-            occupation and iris.occupation(occupation),
-            grade and iris.grade(grade),
-        )
-        parts = [ctx.labels.get(iri, (None, None)) if iri else (None, None) for iri in named]
+        parts = [names.get(iri) or names.setdefault(iri, _names(ctx.labels.get(iri))) for iri in named]
         for position, (lang, mark) in enumerate(zip(("zh", "en"), marks, strict=True)):
-            # a name missing in English (occupations have none) falls back to Chinese, never to a guess
-            label = Literal(" ".join(labels[position] or labels[0] or "?" for labels in parts) + mark, lang=lang)
+            label = " ".join([part[position] for part in parts]) + mark
             for prop in LABELS:
-                graph.add((subject, prop, label))
+                graph.add_text(subject, prop, label, lang=lang)
         ctx.provenance(graph, subject, row)
+
+
+def _names(labels: tuple[str | None, str | None] | None) -> tuple[str, str]:
+    """A record's Chinese and English names in a label; a name missing in English (occupations have none) falls
+    back to Chinese, never to a guess."""
+    zh, en = labels or (None, None)
+    return zh or "?", en or zh or "?"

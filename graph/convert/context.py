@@ -22,6 +22,11 @@ TRUST_LEVELS = ("high", "medium-high", "medium", "medium-low", "low")
 #: The one ``true`` literal (made once; the synthetic flag is on every synthetic row).
 TRUE = Literal(True)
 
+# terms every row uses, looked up once: an rdflib namespace attribute builds a new URIRef on each lookup
+SOURCE, SYNTHETIC, ILLUSTRATIVE, TRUST = DCTERMS.source, CB.synthetic, CB.illustrative, CB.trust
+NOTE_COLUMNS = (("trust_note", CB.trustNote), ("note", CB.note), ("notes", CB.note))
+LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
+
 
 @dataclass
 class Context:
@@ -39,6 +44,7 @@ class Context:
     #: table (or "*") -> predicates (N-Triples) the mirror leaves out
     mirror_skips: Mapping[str, frozenset[str]] = field(default_factory=dict)
     _citable_ids: tuple[tuple[int, int], set[str]] = ((-1, -1), set())
+    _references: dict[tuple[str, str], URIRef] = field(default_factory=dict)
 
     def table(self, name: str, columns: Iterable[str]) -> Table:
         return read_table(self.data_dir / f"{name}.csv", columns, self.log)
@@ -53,6 +59,14 @@ class Context:
         """Add bilingual labels and remember them, for records whose labels others are named after."""
         add_labels(graph, subject, zh, en)
         self.labels[subject] = (zh, en)
+
+    def reference(self, kind: str, key: str) -> URIRef:
+        """The IRI of a record that rows point at (an issuer, a source ...), made once per conversion run: a
+        national-scale table points at the same few thousand records from half a million rows."""
+        iri = self._references.get((kind, key))
+        if iri is None:
+            iri = self._references[kind, key] = iris.record(kind, key)
+        return iri
 
     def known_references(self, *kinds: str) -> set[str]:
         """Typed references (``region:440000``) valid for the given kinds."""
@@ -72,9 +86,9 @@ class Context:
         sources = row.refs(sources_column, self._citable(), what="source", required=True)
         for key in sources:
             kind = "document" if key in self.known["document"] else "source"
-            graph.add((subject, DCTERMS.source, iris.record(kind, key)))
+            graph.add((subject, SOURCE, self.reference(kind, key)))
         if any(key in self.known["synthetic-source"] for key in sources):
-            graph.add((subject, CB.synthetic, TRUE))
+            graph.add((subject, SYNTHETIC, TRUE))
         cites_illustrative = any(key in self.known["illustrative-source"] for key in sources)
         if "illustrative" in row.values:
             illustrative = row.boolean("illustrative")
@@ -83,7 +97,7 @@ class Context:
             if cites_illustrative and not illustrative:
                 row.error("illustrative", "cites an illustrative source, so it must be marked illustrative=yes")
             if illustrative:
-                graph.add((subject, CB.illustrative, TRUE))
+                graph.add((subject, ILLUSTRATIVE, TRUE))
         elif cites_illustrative:
             row.error(sources_column, "this table holds real facts only; it cannot cite an illustrative source")
         add_trust_and_notes(graph, subject, row)
@@ -93,19 +107,19 @@ def add_trust_and_notes(graph: TripleSink, subject: URIRef, row: Row, *, trust_r
     """The row's trust rating (a controlled value), its wording, and the maintainer's note."""
     trust = row.choice("trust", TRUST_LEVELS, required=trust_required) if "trust" in row.values else None
     if trust:
-        graph.add((subject, CB.trust, iris.vocab("trust", trust)))
-    for column, prop in (("trust_note", CB.trustNote), ("note", CB.note), ("notes", CB.note)):
+        graph.add((subject, TRUST, iris.vocab("trust", trust)))
+    for column, prop in NOTE_COLUMNS:
         value = row.text(column) if column in row.values else None
         if value:
-            graph.add((subject, prop, Literal(value)))
+            graph.add_text(subject, prop, value)
 
 
 def add_labels(graph: TripleSink, subject: URIRef, zh: str | None, en: str | None) -> None:
     """Bilingual rdfs:label and skos:prefLabel; a language the source lacks is left out, not invented."""
     for text, lang in ((zh, "zh"), (en, "en")):
         if text:
-            graph.add((subject, RDFS.label, Literal(text, lang=lang)))
-            graph.add((subject, SKOS.prefLabel, Literal(text, lang=lang)))
+            for prop in LABEL_PROPERTIES:
+                graph.add_text(subject, prop, text, lang=lang)
 
 
 def add_date(graph: TripleSink, subject: URIRef, prop: URIRef, row: Row, column: str) -> None:

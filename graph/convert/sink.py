@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
@@ -27,13 +27,32 @@ SAMPLE_SUBJECTS = 2_500
 LARGE_TABLE_SAMPLE = 500
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=65_536)
 def _n3(term: Node) -> str:
-    """A term in N-Triples; cached, as predicates, classes and the records rows point at repeat on every row."""
+    """An IRI (or blank node) in N-Triples; cached, as predicates, classes and the records rows point at repeat
+    on every row."""
     return term.n3()
 
 
+def literal_nt(text: str, lang: str | None = None, datatype: str | None = None) -> str:
+    """A literal in N-Triples: its text escaped, then its language tag or datatype IRI.
+
+    N-Triples requires a quote, a backslash and line breaks escaped. (A CSV cell may span lines, and rdflib's
+    ``n3()`` writes such a literal between triple quotes, which N-Triples does not allow.)
+    """
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    if lang:
+        return f'"{escaped}"@{lang}'
+    return f'"{escaped}"^^<{datatype}>' if datatype else f'"{escaped}"'
+
+
 _TYPE = _n3(RDF.type)
+
+
+def _object_nt(term: Node) -> str:
+    if isinstance(term, Literal):
+        return literal_nt(str(term), term.language, term.datatype)
+    return _n3(term)
 
 
 class TripleSink:
@@ -47,7 +66,8 @@ class TripleSink:
         mirror_skips: frozenset[str] = frozenset(),
     ):
         self.identifier = identifier
-        self._mirror = mirror
+        #: the write methods themselves (a NamedTemporaryFile's attribute lookup costs a call per triple)
+        self._mirror_line = mirror.write if mirror is not None else None
         self._mirror_skips = mirror_skips  # predicates (as N-Triples) the mirror does not get
         self._in_graph = f" {identifier.n3()} .\n"
         self.sample = Graph(identifier=identifier)
@@ -62,28 +82,42 @@ class TripleSink:
         self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in path()/close()
             "w", encoding="utf-8", suffix=".nt", dir=folder, delete=False
         )
+        self._write_line = self._file.file.write
 
     def add(self, triple: tuple[Node, Node, Node]) -> None:
         s, p, o = triple
+        predicate = _n3(p)
+        if self._write(s, predicate, _object_nt(o)):
+            self.sample.add(triple)
+        if predicate == _TYPE:
+            self.types.setdefault(s, []).append(o)
+
+    def add_text(self, subject: URIRef, predicate: URIRef, text: str, *, lang: str | None = None) -> None:
+        """Add a string literal (language-tagged if *lang*, a lower-case tag) without building an rdflib Literal
+        unless its subject is sampled: the labels of half a million certificate types are unique, and making a
+        Literal for each cost a few seconds of a national-scale build."""
+        if self._write(subject, _n3(predicate), literal_nt(text, lang)):
+            self.sample.add((subject, predicate, Literal(text, lang=lang)))
+
+    def _write(self, s: Node, predicate: str, obj: str) -> bool:
+        """Write one triple (subject, predicate and object in N-Triples but the subject); True if its subject is
+        in the SHACL sample."""
         last, subject = self._subject
         if s is not last:
             subject = s.n3()
             self._subject = (s, subject)
-        predicate = _n3(p)
-        statement = f"{subject} {predicate} {_n3(o)}"
-        self._file.write(statement + " .\n")
-        if self._mirror is not None and predicate not in self._mirror_skips:
-            self._mirror.write(statement + self._in_graph)
+        statement = f"{subject} {predicate} {obj}"
+        self._write_line(statement + " .\n")
+        if self._mirror_line is not None and predicate not in self._mirror_skips:
+            self._mirror_line(statement + self._in_graph)
         self.count += 1
-        if predicate == _TYPE:
-            self.types.setdefault(s, []).append(o)
         if subject in self._sampled:
-            self.sample.add(triple)
-        elif len(self._sampled) < self.sample_subjects:
+            return True
+        if len(self._sampled) < self.sample_subjects:
             self._sampled[subject] = s
-            self.sample.add(triple)
-        else:
-            self.complete = False
+            return True
+        self.complete = False
+        return False
 
     def validation_graph(self) -> Graph:
         """The triples SHACL checks: the whole table, or the first LARGE_TABLE_SAMPLE subjects of a large one."""

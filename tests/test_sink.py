@@ -1,0 +1,76 @@
+"""Converted triples as N-Triples lines (graph/convert/sink.py): any cell text, multi-line ones included."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+from hypothesis import given
+from hypothesis import strategies as st
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDFS, XSD
+
+from certbridge.graph.convert.sink import TripleSink, literal_nt
+from conftest import Cli
+
+#: any text a CSV cell can hold (lone surrogates cannot be written as UTF-8 at all)
+CELL_TEXT = st.text(st.characters(blacklist_categories=["Cs"]))
+SUBJECT, PREDICATE = "<urn:x:s>", "<urn:x:p>"
+
+
+def parse_object(line: str) -> ox.Literal:
+    (triple,) = ox.parse(line.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    assert isinstance(triple.object, ox.Literal)
+    return triple.object
+
+
+@given(CELL_TEXT, st.sampled_from([None, "zh", "en", "zh-latn"]))
+def test_a_literal_reads_back_as_the_same_text_and_language(text: str, lang: str | None) -> None:
+    literal = parse_object(f"{SUBJECT} {PREDICATE} {literal_nt(text, lang)} .\n")
+    assert literal == ox.Literal(text, language=lang) if lang else ox.Literal(text)
+
+
+@given(CELL_TEXT)
+def test_a_typed_literal_keeps_its_datatype(text: str) -> None:
+    literal = parse_object(f"{SUBJECT} {PREDICATE} {literal_nt(text, datatype=str(XSD.token))} .\n")
+    assert literal == ox.Literal(text, datatype=ox.NamedNode(str(XSD.token)))
+
+
+def test_literals_spanning_lines_are_written_as_one_line_each(tmp_path: Path) -> None:
+    """rdflib's n3() writes such a literal between triple quotes, which N-Triples refuses."""
+    sink = TripleSink(URIRef("urn:x:g"), folder=tmp_path)
+    subject = URIRef("urn:x:s")
+    sink.add((subject, RDFS.comment, Literal('two\nlines, a "quote" and a \\ backslash\r\n', lang="en")))
+    sink.add_text(subject, RDFS.label, "第一行\n第二行", lang="zh")
+    try:
+        store = ox.Store()
+        store.bulk_load(path=str(sink.path()), format=ox.RdfFormat.N_TRIPLES)
+        assert {str(q.object.value) for q in store} == {
+            'two\nlines, a "quote" and a \\ backslash\r\n',
+            "第一行\n第二行",
+        }
+        # the SHACL sample holds the same literals as rdflib terms
+        assert set(sink.sample.objects(subject, RDFS.label)) == {Literal("第一行\n第二行", lang="zh")}
+        assert len(sink) == 2
+    finally:
+        sink.close()
+
+
+def test_a_note_spanning_lines_is_stored_as_written(mini_data: Path, tmp_path: Path, cli: Cli) -> None:
+    table = mini_data / "certificate_types.csv"
+    with table.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    rows[0]["note"] = 'first line\nsecond line with a "quote"'
+    with table.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    store = tmp_path / "store"
+    result = cli("build", "--quiet", "--data", mini_data, "--store", store)
+    assert result.exit_code == 0, result.output
+    query = f"SELECT ?note WHERE {{ cert:{rows[0]['id']} cb:note ?note }}"
+    answer = cli("query", "--store", store, "--format", "json", query)
+    notes = [binding["note"]["value"] for binding in json.loads(answer.stdout)["results"]["bindings"]]
+    assert notes == ['first line\nsecond line with a "quote"']
