@@ -6,7 +6,6 @@ import contextlib
 import functools
 import hashlib
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from .convert import TABLES, convert_tables
 from .convert.sink import TripleSink, validation_data
 from .errors import ShapeViolations
 from .iris import BUILD_ACTIVITY, BUILD_GRAPH, named_graph
+from .load_queue import LoadQueue, bulk_load
 from .reasoning import INFERRED_GRAPH, ONTOLOGY_GRAPH, ReasoningReport, materialise
 from .remote.load import put_graphs
 from .remote.location import RemoteLocation
@@ -78,39 +78,47 @@ def build(data_dir: Path, location: Location, *, progress: Progress = silent) ->
     Raises DataError (every table defect), ShapeViolations or StoreError; in each case the store
     readers see at *location* is left exactly as it was.
     """
-    with contextlib.ExitStack() as stack:
-        # on the embedded store, the tables go into memory on the second core while they are converted
-        loading = None if isinstance(location, RemoteLocation) else stack.enter_context(StreamingLoad())
-        with progress("reading and checking tables" + (", loading them into memory" if loading else "")):
-            sinks = convert_tables(data_dir, mirror=loading.writer if loading else None, mirror_skips=NOT_IN_MEMORY)
-        try:
-            with progress("loading the ontology"):
-                ontology = load_ontology()
-            sampled = sorted(name for name, sink in sinks.items() if not sink.complete)
-            with progress("validating with SHACL" + (f" (a sample of {', '.join(sampled)})" if sampled else "")):
-                graphs, focus = validation_data(list(sinks.values()))
-                report = validate_graphs([ontology, *graphs], focus_nodes=focus)
-            if not report.conforms:
-                raise ShapeViolations(report.text, report.violations)
-            del graphs, focus
-            for sink in sinks.values():
-                sink.forget_validation_data()
-            counts = {
-                str(ONTOLOGY_GRAPH): len(ontology),
-                **{str(sink.identifier): len(sink) for sink in sinks.values()},
-            }
-            checked = _Checked(data_dir, ontology, list(sinks.values()), counts, sampled)
-            if isinstance(location, RemoteLocation):
-                reasoning = _build_on_server(checked, location, progress)
-            else:
-                assert loading is not None
-                reasoning = _build_embedded(checked, location, progress, loading)
-        finally:
-            for sink in sinks.values():
-                sink.close()
+    if isinstance(location, RemoteLocation):
+        with progress("reading and checking tables"):
+            sinks = convert_tables(data_dir)
+        with _closing(sinks):
+            checked = _validate(data_dir, sinks, progress)
+            reasoning = _build_on_server(checked, location, progress)
+    else:
+        checked, reasoning = _build_embedded(data_dir, location, progress)
     version = stores.current_version(location)
     assert version is not None
-    return BuildResult(location, version, counts, reasoning, sampled)
+    return BuildResult(location, version, checked.counts, reasoning, checked.sampled)
+
+
+@contextlib.contextmanager
+def _closing(sinks: dict[str, TripleSink]) -> Iterator[None]:
+    """Delete the sinks' files on leaving, however it is left."""
+    try:
+        yield
+    finally:
+        for sink in sinks.values():
+            sink.close()
+
+
+def _validate(data_dir: Path, sinks: dict[str, TripleSink], progress: Progress) -> _Checked:
+    """SHACL over the converted tables (whole, or samples of the large ones) with the ontology."""
+    with progress("loading the ontology"):
+        ontology = load_ontology()
+    sampled = sorted(name for name, sink in sinks.items() if not sink.complete)
+    with progress("validating with SHACL" + (f" (a sample of {', '.join(sampled)})" if sampled else "")):
+        graphs, focus = validation_data(list(sinks.values()))
+        report = validate_graphs([ontology, *graphs], focus_nodes=focus)
+    if not report.conforms:
+        raise ShapeViolations(report.text, report.violations)
+    del graphs, focus
+    for sink in sinks.values():
+        sink.forget_validation_data()
+    counts = {
+        str(ONTOLOGY_GRAPH): len(ontology),
+        **{str(sink.identifier): len(sink) for sink in sinks.values()},
+    }
+    return _Checked(data_dir, ontology, list(sinks.values()), counts, sampled)
 
 
 @dataclass
@@ -132,19 +140,18 @@ class _Checked:
         self.counts[str(BUILD_GRAPH)] = len(record)
         return name, record
 
-    def asserted(self) -> list[tuple[URIRef, bytes | Path]]:
-        """Each asserted graph with its N-Triples (the ontology's as bytes, each table's as its sink's file)."""
-        ontology = self.ontology.serialize(format="nt", encoding="utf-8")
-        return [(ONTOLOGY_GRAPH, ontology), *((sink.identifier, sink.path()) for sink in self.sinks)]
+    def ontology_nt(self) -> bytes:
+        return self.ontology.serialize(format="nt", encoding="utf-8")
 
 
-def _build_embedded(checked: _Checked, location: Path, progress: Progress, loading: StreamingLoad) -> ReasoningReport:
-    """Reason and index in memory (about 4x faster than on RocksDB) while threads bulk-load into the new on-disk
-    version the asserted graphs (during reasoning), then the inferred graph and build record (during indexing).
-    The in-memory store was loaded with the tables while they were converted (*loading*).
+def _build_embedded(data_dir: Path, location: Path, progress: Progress) -> tuple[_Checked, ReasoningReport]:
+    """Reason and index in memory (about 4x faster than on RocksDB) while a thread bulk-loads the new on-disk
+    version: each table in chunks while it is converted and the rest of it after, the ontology, then (while
+    the routing index is computed) the inferred graph and build record.
 
-    pyoxigraph releases the GIL while it bulk-loads, so on two cores the disk writing runs beside the
-    reasoning instead of after it. The version becomes current only when everything is in it. Both stores
+    The in-memory store is loaded through a pipe while the tables are converted (``StreamingLoad``). Oxigraph
+    releases the GIL while it loads, so on two cores the disk writing runs beside the conversion and the
+    reasoning instead of after them. The version becomes current only when everything is in it. Both stores
     read the same converted triples (the memory store from the stream, but for ``NOT_IN_MEMORY``; the disk
     store from the tables' files): the tables convert to IRIs and literals only, so the inferred triples
     copied from memory name the same nodes on disk (only the ontology's own lists have blank nodes, and no
@@ -154,44 +161,55 @@ def _build_embedded(checked: _Checked, location: Path, progress: Progress, loadi
     """
     name = stores.new_version_name()
     try:
-        return _reason_and_store(checked, location, progress, loading, name)
+        with (
+            stores.new_version(location, tables=data_dir, name=name) as ox_store,
+            LoadQueue(ox_store) as disk,  # left (done, or its pending work dropped) before the version is kept
+            StreamingLoad() as loading,
+        ):
+            with progress("reading and checking tables, loading them into memory and to disk"):
+                sinks = convert_tables(data_dir, mirror=loading.writer, mirror_skips=NOT_IN_MEMORY, chunks=disk.load)
+            with _closing(sinks):
+                try:
+                    checked = _validate(data_dir, sinks, progress)
+                    reasoning = _reason_and_store(checked, location, progress, loading, disk, name)
+                except BaseException:
+                    disk.cancel()  # before the sinks' files go
+                    raise
     except BaseException:
         forget_cache(location, name)  # written before the version was complete, which it never became
         raise
+    return checked, reasoning
 
 
 def _reason_and_store(
-    checked: _Checked, location: Path, progress: Progress, loading: StreamingLoad, name: str
+    checked: _Checked, location: Path, progress: Progress, loading: StreamingLoad, disk: LoadQueue, name: str
 ) -> ReasoningReport:
-    asserted = checked.asserted()
-    with (
-        stores.new_version(location, tables=checked.data_dir, name=name) as ox_store,
-        tempfile.TemporaryDirectory(prefix="certbridge-inferred-") as folder,
-    ):
-        conclusions = Path(folder) / "owl-conclusions.nt"
-        writers = [_InBackground(lambda: _bulk_load(ox_store, asserted))]
+    """Reason and index from the in-memory store; queue the ontology and the inferences to *disk* and wait for
+    it (the caller cancels it on an error)."""
+    ontology = checked.ontology_nt()
+    disk.load(ONTOLOGY_GRAPH, ontology)
+    with tempfile.TemporaryDirectory(prefix="certbridge-inferred-") as folder:
         try:
+            conclusions = Path(folder) / "owl-conclusions.nt"
             with progress("loading the graphs into memory (what reading left)"):
                 memory = loading.finish()
-                _bulk_load(memory, asserted[:1])  # the ontology: the tables are in already
+                bulk_load(memory, [(ONTOLOGY_GRAPH, ontology)])  # the tables are in already
             with progress("reasoning"):
                 reasoning = materialise(memory, conclusions=conclusions)
             _, record = checked.record(reasoning, name)
             _write(memory, [(BUILD_GRAPH, record)])
             # the inferred graph goes to disk while the routing index is computed from the memory store
-            inferences = functools.partial(_store_inferences, memory, ox_store, conclusions)
-            writers.append(_InBackground(functools.partial(_after, writers[0], inferences)))
+            disk.run(functools.partial(_store_inferences, memory, disk.store, conclusions))
             with progress("indexing for routes"):
                 index = load_index(memory)  # from the in-memory store: far faster than from RocksDB later
             with progress("saving the routing index (the disk load going on)"):
                 write_cache(location, index, version_name=name)
-        finally:
-            for writer in writers:
-                writer.join()  # before the version is kept or removed
-        with progress("writing the store (what indexing left)"):
-            for writer in writers:
-                writer.result()
-        del memory, writers, inferences  # the memory store, before the version is swapped in
+            with progress("writing the store (what indexing left)"):
+                disk.finish()
+            del memory  # the memory store, before the version is swapped in
+        except BaseException:
+            disk.cancel()  # before the conclusions file goes
+            raise
     return reasoning
 
 
@@ -199,48 +217,11 @@ def _store_inferences(memory: ox.Store, ox_store: ox.Store, conclusions: Path) -
     """The inferred graph on disk: the domain rules' part and the build record from memory, the OWL rules'
     conclusions from their file."""
     _copy(memory, ox_store, graphs=INFERENCES)
-    _bulk_load(ox_store, [(INFERRED_GRAPH, conclusions)])
+    bulk_load(ox_store, [(INFERRED_GRAPH, conclusions)])
 
 
 #: the graphs a build adds after reasoning
 INFERENCES = (INFERRED_GRAPH, BUILD_GRAPH)
-
-
-def _after(earlier: _InBackground, work: Callable[[], None]) -> None:
-    earlier.result()
-    work()
-
-
-class _InBackground:
-    """Run a function in a thread; ``result()`` re-raises what it raised."""
-
-    def __init__(self, work: Callable[[], None]):
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(work,), name="certbridge-store-writer")
-        self._thread.start()
-
-    def _run(self, work: Callable[[], None]) -> None:
-        try:
-            work()
-        except BaseException as error:  # handed to the caller by result()
-            self._error = error
-
-    def join(self) -> None:
-        self._thread.join()
-
-    def result(self) -> None:
-        self.join()
-        if self._error is not None:
-            raise self._error
-
-
-def _bulk_load(target: ox.Store, graphs: list[tuple[URIRef, bytes | Path]]) -> None:
-    for identifier, source in graphs:
-        graph = ox.NamedNode(str(identifier))
-        if isinstance(source, Path):
-            target.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-        else:
-            target.bulk_load(input=source, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
 
 def _build_on_server(checked: _Checked, location: RemoteLocation, progress: Progress) -> ReasoningReport:

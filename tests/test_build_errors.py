@@ -6,12 +6,17 @@ import os
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
+from rdflib import URIRef
 
 from certbridge.graph import build as build_module
 from certbridge.graph.build import build
+from certbridge.graph.convert import sink as sink_module
+from certbridge.graph.iris import BUILD_GRAPH, named_graph
+from certbridge.graph.load_queue import LoadQueue
 from certbridge.graph.routing.index import index_for
-from certbridge.graph.store import CACHE_DIR, PARTIAL_SUFFIX, new_version_name
+from certbridge.graph.store import CACHE_DIR, PARTIAL_SUFFIX, new_version_name, open_store
 from conftest import FIXTURES, Cli
 
 INVALID = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
@@ -116,3 +121,44 @@ def test_pruning_keeps_the_cached_index_of_a_build_still_running(mini_data: Path
     build(mini_data, store)  # prunes on swapping its own version in
     assert cache.exists()
     assert not gone.exists()
+
+
+def _quads(store: Path) -> tuple[set[str], int]:
+    """The store's quads but the build record's (which names the version and the time), and how many quads
+    name a blank node (the ontology's lists: their labels change from build to build)."""
+    quads = [str(quad) for quad in open_store(store) if quad.graph_name != ox.NamedNode(str(BUILD_GRAPH))]
+    named = {quad for quad in quads if "_:" not in quad}
+    return named, len(quads) - len(named)
+
+
+def test_tables_loaded_to_disk_in_chunks_give_the_same_store(
+    mini_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(mini_data, tmp_path / "whole")
+    monkeypatch.setattr(sink_module, "CHUNK_TRIPLES", 97)
+    handed: list[URIRef] = []
+    real_load = LoadQueue.load
+
+    def load(queue: LoadQueue, graph: URIRef, source: bytes | Path) -> None:
+        handed.append(graph)
+        real_load(queue, graph, source)
+
+    monkeypatch.setattr(LoadQueue, "load", load)
+    build(mini_data, tmp_path / "chunked")
+    assert handed.count(named_graph("certificate_types")) > 1  # some tables did go in chunks
+    assert _quads(tmp_path / "chunked") == _quads(tmp_path / "whole")
+
+
+def test_a_defect_found_after_chunks_were_loaded_leaves_the_store_as_it_was(
+    mini_data: Path, tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "store"
+    build(mini_data, store)
+    before, quads = os.readlink(store / "current"), _quads(store)
+    monkeypatch.setattr(sink_module, "CHUNK_TRIPLES", 50)
+    apply_defect(FIXTURES / "invalid" / "agreement-without-source", mini_data)  # the last table converted
+    result = cli("build", "--quiet", "--data", mini_data, "--store", store)
+    assert result.exit_code == 2 and "agreements.csv:" in result.stderr
+    assert os.readlink(store / "current") == before
+    assert _quads(store) == quads
+    assert not list(store.glob("*.partial"))

@@ -7,11 +7,13 @@ import json
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS, XSD
 
+from certbridge.graph.convert import sink as sink_module
 from certbridge.graph.convert.sink import TripleSink, literal_nt
 from conftest import Cli
 
@@ -74,3 +76,20 @@ def test_a_note_spanning_lines_is_stored_as_written(mini_data: Path, tmp_path: P
     answer = cli("query", "--store", store, "--format", "json", query)
     notes = [binding["note"]["value"] for binding in json.loads(answer.stdout)["results"]["bindings"]]
     assert notes == ['first line\nsecond line with a "quote"']
+
+
+def test_the_chunks_handed_over_hold_every_triple_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sink_module, "CHUNK_TRIPLES", 7)
+    handed: list[tuple[URIRef, Path]] = []
+    graph = URIRef("urn:x:g")
+    sink = TripleSink(graph, folder=tmp_path, chunks=lambda identifier, path: handed.append((identifier, path)))
+    for n in range(30):
+        sink.add_text(URIRef(f"urn:x:s{n}"), RDFS.label, f"label {n}", lang="en")
+    assert [identifier for identifier, _ in handed] == [graph] * 4  # after triples 7, 14, 21 and 28
+    sink.finish()
+    assert len(handed) == 5  # and the last two triples once the table is complete
+    files = [path for _, path in handed]
+    lines = [line for path in files for line in path.read_text(encoding="utf-8").splitlines()]
+    assert sorted(lines) == sorted(f'<urn:x:s{n}> {RDFS.label.n3()} "label {n}"@en .' for n in range(30))
+    sink.close()
+    assert not any(path.exists() for path in files)

@@ -17,7 +17,7 @@ from .classification import convert_isco, convert_occupations, convert_regions
 from .context import Context
 from .grades import convert_alignments, convert_bridges, convert_credentials, convert_frameworks, convert_grades
 from .issuers import convert_authorisations, convert_organisations, convert_quality_checks, convert_sanctions
-from .sink import TripleSink
+from .sink import ChunkTaker, TripleSink
 from .sources import convert_documents, convert_sources
 from .standards import convert_standards
 
@@ -65,18 +65,27 @@ TABLES = (
 
 
 def convert_tables(
-    data_dir: Path, *, mirror: TextIO | None = None, mirror_skips: Mapping[str, frozenset[str]] | None = None
+    data_dir: Path,
+    *,
+    mirror: TextIO | None = None,
+    mirror_skips: Mapping[str, frozenset[str]] | None = None,
+    chunks: ChunkTaker | None = None,
 ) -> dict[str, TripleSink]:
     """Read every table under *data_dir*; return one triple sink per table, or raise DataError listing every defect.
 
     The caller owns the sinks and must ``close()`` them (their N-Triples files are temporary). Every triple
     also goes to *mirror* as N-Quads, if given, but for the predicates (N-Triples text) *mirror_skips* names
     for the table, or for every table under "*"; the stream may then hold rows of tables found defective.
+    Given *chunks*, each sink hands it the chunks of its file while converting, and the last one once its table
+    is converted (they too may hold rows of defective tables).
     """
-    ctx = Context(data_dir, mirror=mirror, mirror_skips=mirror_skips or {})
+    ctx = Context(data_dir, mirror=mirror, mirror_skips=mirror_skips or {}, chunks=chunks)
     try:
         for converter in CONVERTERS:
+            before = set(ctx.graphs)
             converter(ctx)
+            for name in ctx.graphs.keys() - before:  # each converter writes the one table it reads
+                ctx.graphs[name].finish()
     except BaseException:
         _close(ctx.graphs.values())
         raise

@@ -15,7 +15,7 @@ from certbridge.ontology import CB
 
 from .. import iris
 from ..tables import ErrorLog, Row, Table, read_table
-from .sink import TripleSink
+from .sink import ChunkTaker, TripleSink
 
 TRUST_LEVELS = ("high", "medium-high", "medium", "medium-low", "low")
 
@@ -43,6 +43,8 @@ class Context:
     mirror: TextIO | None = None
     #: table (or "*") -> predicates (N-Triples) the mirror leaves out
     mirror_skips: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: takes each table's N-Triples in chunks while the table is converted (see ``TripleSink``), if anything
+    chunks: ChunkTaker | None = None
     _citable_ids: tuple[tuple[int, int], set[str]] = ((-1, -1), set())
     _references: dict[tuple[str, str], URIRef] = field(default_factory=dict)
 
@@ -52,7 +54,9 @@ class Context:
     def graph(self, name: str) -> TripleSink:
         if name not in self.graphs:
             skips = self.mirror_skips.get("*", frozenset()) | self.mirror_skips.get(name, frozenset())
-            self.graphs[name] = TripleSink(iris.named_graph(name), mirror=self.mirror, mirror_skips=skips)
+            self.graphs[name] = TripleSink(
+                iris.named_graph(name), mirror=self.mirror, mirror_skips=skips, chunks=self.chunks
+            )
         return self.graphs[name]
 
     def label(self, graph: TripleSink, subject: URIRef, zh: str | None, en: str | None) -> None:

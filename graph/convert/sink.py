@@ -4,13 +4,17 @@ A national-scale build converts millions of triples; holding them in rdflib grap
 and minutes. A sink writes each triple as an N-Triples line to a temporary file that Oxigraph bulk-loads
 (and, given a *mirror*, as an N-Quads line naming its graph to that stream, which the embedded build's
 in-memory store loads while the tables are still being converted; *mirror_skips* names predicates it
-leaves out), and keeps in an rdflib graph the triples of the first ``sample_subjects`` subjects. Tables
-smaller than that are validated whole by SHACL; of a larger one, its first LARGE_TABLE_SAMPLE subjects are.
+leaves out). Given *chunks*, it hands over its file every CHUNK_TRIPLES triples and starts a new one, and
+the last one on ``finish()``, so that the on-disk store can load a table while the rest of it, and the
+tables after it, are converted. It keeps in an rdflib
+graph the triples of the first ``sample_subjects`` subjects. Tables smaller than that are validated whole
+by SHACL; of a larger one, its first LARGE_TABLE_SAMPLE subjects are.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
@@ -25,6 +29,11 @@ from rdflib.term import Node
 SAMPLE_SUBJECTS = 2_500
 #: Subjects kept for SHACL of a table that turned out larger than SAMPLE_SUBJECTS.
 LARGE_TABLE_SAMPLE = 500
+#: Triples per chunk a sink hands over: about 5 s of loading on disk, so that an error waits for no more.
+CHUNK_TRIPLES = 500_000
+
+#: Takes a finished chunk: the sink's graph and the N-Triples file (the sink deletes it on ``close()``).
+ChunkTaker = Callable[[URIRef, Path], None]
 
 
 @lru_cache(maxsize=65_536)
@@ -64,8 +73,10 @@ class TripleSink:
         sample_subjects: int = SAMPLE_SUBJECTS,
         mirror: TextIO | None = None,
         mirror_skips: frozenset[str] = frozenset(),
+        chunks: ChunkTaker | None = None,
     ):
         self.identifier = identifier
+        self._folder, self._chunks = folder, chunks
         #: the write methods themselves (a NamedTemporaryFile's attribute lookup costs a call per triple)
         self._mirror_line = mirror.write if mirror is not None else None
         self._mirror_skips = mirror_skips  # predicates (as N-Triples) the mirror does not get
@@ -79,9 +90,14 @@ class TripleSink:
         self.count = 0
         #: the rdf:type triples of every subject, sampled or not, so that a sample's references can be typed
         self.types: dict[Node, list[Node]] = {}
+        self._files: list[Path] = []  # every file written, the chunks handed over and the one being written
+        self._open()
+
+    def _open(self) -> None:
         self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in path()/close()
-            "w", encoding="utf-8", suffix=".nt", dir=folder, delete=False
+            "w", encoding="utf-8", suffix=".nt", dir=self._folder, delete=False
         )
+        self._files.append(Path(self._file.name))
         self._write_line = self._file.file.write
 
     def add(self, triple: tuple[Node, Node, Node]) -> None:
@@ -111,6 +127,10 @@ class TripleSink:
         if self._mirror_line is not None and predicate not in self._mirror_skips:
             self._mirror_line(statement + self._in_graph)
         self.count += 1
+        if self._chunks is not None and self.count % CHUNK_TRIPLES == 0:
+            self._file.close()
+            self._chunks(self.identifier, self._files[-1])
+            self._open()
         if subject in self._sampled:
             return True
         if len(self._sampled) < self.sample_subjects:
@@ -140,15 +160,25 @@ class TripleSink:
     def __len__(self) -> int:
         return self.count
 
-    def path(self) -> Path:
-        """The finished N-Triples file (closes the sink for writing)."""
+    def finish(self) -> None:
+        """The table is complete: close its file, and hand it over if the sink hands over chunks."""
         if not self._file.closed:
             self._file.close()
-        return Path(self._file.name)
+            if self._chunks is not None:
+                self._chunks(self.identifier, self._files[-1])
+
+    def path(self) -> Path:
+        """The finished N-Triples file of the whole table, for a sink that hands over no chunks (closes the sink
+        for writing)."""
+        if not self._file.closed:
+            self._file.close()
+        return self._files[-1]
 
     def close(self) -> None:
-        """Delete the temporary file."""
-        self.path().unlink(missing_ok=True)
+        """Delete the temporary files."""
+        self.path()
+        for path in self._files:
+            path.unlink(missing_ok=True)
 
 
 def validation_data(sinks: list[TripleSink]) -> tuple[list[Graph], list[Node] | None]:

@@ -1,0 +1,64 @@
+"""The on-disk store's bulk loads, done in order by a thread of their own (graph/load_queue.py)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import URIRef
+
+from certbridge.graph.load_queue import LoadQueue
+
+GRAPH = URIRef("urn:x:g")
+
+
+def _writers() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "certbridge-store-writer"]
+
+
+def test_loads_and_work_run_in_the_order_queued(tmp_path: Path) -> None:
+    done: list[str] = []
+    store = ox.Store()
+    (tmp_path / "a.nt").write_text("<urn:x:a> <urn:x:p> <urn:x:o> .\n", encoding="utf-8")
+    with LoadQueue(store) as disk:
+        disk.load(GRAPH, tmp_path / "a.nt")
+        disk.run(lambda: done.append(f"after a: {len(store)}"))
+        disk.load(GRAPH, b"<urn:x:b> <urn:x:p> <urn:x:o> .\n")
+        disk.run(lambda: done.append(f"after b: {len(store)}"))
+    assert done == ["after a: 1", "after b: 2"]
+    assert {str(quad.graph_name) for quad in store} == {f"<{GRAPH}>"}
+    assert not _writers()
+
+
+def test_the_first_error_is_raised_and_what_follows_it_skipped() -> None:
+    done: list[int] = []
+    disk = LoadQueue(ox.Store())
+    disk.load(GRAPH, b"not N-Triples\n")
+    disk.run(lambda: done.append(1))
+    with pytest.raises(SyntaxError):
+        disk.finish()
+    assert done == []
+    with pytest.raises(RuntimeError, match="finished"):
+        disk.run(lambda: done.append(2))
+    assert not _writers()
+
+
+def test_leaving_by_an_error_drops_pending_work_and_waits_for_the_running_one() -> None:
+    started, release = threading.Event(), threading.Event()
+    done: list[str] = []
+
+    def slow() -> None:
+        started.set()
+        release.wait(timeout=10)
+        done.append("slow")
+
+    with pytest.raises(KeyError), LoadQueue(ox.Store()) as disk:
+        disk.run(slow)
+        disk.run(lambda: done.append("pending"))
+        started.wait(timeout=10)
+        threading.Timer(0.2, release.set).start()
+        raise KeyError("the build failed")
+    assert done == ["slow"]  # the running work finished before the queue was left; the pending one never ran
+    assert not _writers()
