@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -163,7 +162,9 @@ def _build_embedded(data_dir: Path, location: Path, progress: Progress) -> tuple
     try:
         with (
             stores.new_version(location, tables=data_dir, name=name) as ox_store,
-            LoadQueue(ox_store) as disk,  # left (done, or its pending work dropped) before the version is kept
+            # leniently: every triple it loads is also parsed strictly by the memory store, whose loading fails
+            # the build (but skos:prefLabel, the same literal as rdfs:label, and the sources' IRIs it mints)
+            LoadQueue(ox_store, lenient=True) as disk,  # left (done, or its work dropped) before the version is kept
             StreamingLoad() as loading,
         ):
             with progress("reading and checking tables, loading them into memory and to disk"):
@@ -199,25 +200,27 @@ def _reason_and_store(
             _, record = checked.record(reasoning, name)
             _write(memory, [(BUILD_GRAPH, record)])
             # the inferred graph goes to disk while the routing index is computed from the memory store
-            disk.run(functools.partial(_store_inferences, memory, disk.store, conclusions))
+            for identifier in INFERENCES:
+                disk.load(identifier, _dump(memory, identifier, Path(folder)))
+            disk.load(INFERRED_GRAPH, conclusions)
             with progress("indexing for routes"):
                 index = load_index(memory)  # from the in-memory store: far faster than from RocksDB later
+            del memory  # gigabytes, freed while the disk load goes on
             with progress("saving the routing index (the disk load going on)"):
                 write_cache(location, index, version_name=name)
             with progress("writing the store (what indexing left)"):
                 disk.finish()
-            del memory  # the memory store, before the version is swapped in
         except BaseException:
             disk.cancel()  # before the conclusions file goes
             raise
     return reasoning
 
 
-def _store_inferences(memory: ox.Store, ox_store: ox.Store, conclusions: Path) -> None:
-    """The inferred graph on disk: the domain rules' part and the build record from memory, the OWL rules'
-    conclusions from their file."""
-    _copy(memory, ox_store, graphs=INFERENCES)
-    bulk_load(ox_store, [(INFERRED_GRAPH, conclusions)])
+def _dump(memory: ox.Store, identifier: URIRef, folder: Path) -> Path:
+    """One graph of the in-memory store as an N-Triples file in *folder*."""
+    path = folder / f"{identifier.rsplit('/', 1)[-1]}.nt"
+    memory.dump(str(path), ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(identifier)))
+    return path
 
 
 #: the graphs a build adds after reasoning
@@ -308,18 +311,12 @@ def _record_inferred(report: ReasoningReport) -> str:
     )
 
 
-def _copy(source: ox.Store, target: ox.Store, *, graphs: Iterable[URIRef] | None = None) -> None:
-    """Every quad of *source* (or of its *graphs*) into *target*, through files that Oxigraph bulk-loads."""
+def _copy(source: ox.Store, target: ox.Store) -> None:
+    """Every quad of *source* into *target*, through a file that Oxigraph bulk-loads."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "all.nq"
-        if graphs is None:
-            source.dump(str(path), ox.RdfFormat.N_QUADS)
-            target.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
-            return
-        for identifier in graphs:
-            graph = ox.NamedNode(str(identifier))
-            source.dump(str(path), ox.RdfFormat.N_TRIPLES, from_graph=graph)
-            target.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        source.dump(str(path), ox.RdfFormat.N_QUADS)
+        target.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
 
 
 def _write(ox_store: ox.Store, graphs: Iterable[tuple[URIRef, Graph]]) -> None:

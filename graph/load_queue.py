@@ -19,26 +19,28 @@ from rdflib import URIRef
 _Work = Callable[[], None] | None
 
 
-def bulk_load(target: ox.Store, graphs: list[tuple[URIRef, bytes | Path]]) -> None:
-    """Each N-Triples file (or bytes) into its named graph of *target*."""
+def bulk_load(target: ox.Store, graphs: list[tuple[URIRef, bytes | Path]], *, lenient: bool = False) -> None:
+    """Each N-Triples file (or bytes) into its named graph of *target* (*lenient*: without Oxigraph's checks of
+    IRIs and language tags, for triples already checked on their way into another store)."""
     for identifier, source in graphs:
         graph = ox.NamedNode(str(identifier))
         if isinstance(source, Path):
-            target.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            target.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=lenient)
         else:
-            target.bulk_load(input=source, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            target.bulk_load(input=source, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=lenient)
 
 
 class LoadQueue:
     """``load()`` and ``run()`` queue work on *store*; ``finish()`` waits for all of it and re-raises the first
-    error (the work queued after a failed one is skipped).
+    error (the work queued after a failed one is skipped). *lenient*: see ``bulk_load``.
 
     Use as a context manager: leaving it by an error drops the work not yet started and waits for the load
     under way, so that nothing writes to the store once the caller removes it.
     """
 
-    def __init__(self, store: ox.Store):
+    def __init__(self, store: ox.Store, *, lenient: bool = False):
         self.store = store
+        self._lenient = lenient
         self._work: queue.SimpleQueue[_Work] = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._cancelled = self._closed = False
@@ -56,10 +58,13 @@ class LoadQueue:
 
     def load(self, identifier: URIRef, source: bytes | Path) -> None:
         """Queue bulk-loading *source* (N-Triples) into the named graph *identifier*."""
-        self.run(lambda: bulk_load(self.store, [(identifier, source)]))
+        self.run(lambda: bulk_load(self.store, [(identifier, source)], lenient=self._lenient))
 
     def run(self, work: Callable[[], None]) -> None:
-        """Queue *work* (which writes to the store) after everything queued before it."""
+        """Queue *work* (which writes to the store) after everything queued before it; if some work queued
+        before failed, raise its error instead (the caller need not go on to learn it at the end)."""
+        if self._error is not None:
+            raise self._error
         if self._closed:
             raise RuntimeError("the load queue is finished; nothing more can be queued")
         self._work.put(work)

@@ -10,10 +10,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 
-from certbridge.graph import build as build_module
+from certbridge.graph import load_queue as load_queue_module
 from certbridge.graph.build import build
 from certbridge.graph.convert import sink as sink_module
-from certbridge.graph.iris import BUILD_GRAPH, named_graph
+from certbridge.graph.iris import BUILD_GRAPH, INFERRED_GRAPH, named_graph
 from certbridge.graph.load_queue import LoadQueue
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.store import CACHE_DIR, PARTIAL_SUFFIX, new_version_name, open_store
@@ -95,10 +95,14 @@ def test_a_build_failing_after_indexing_leaves_the_current_version_and_no_cache_
     cached = sorted(p.name for p in (store / CACHE_DIR).iterdir())
     assert cached == [f"{before}.routing.pickle"]
 
-    def broken(*args: object) -> None:
-        raise OSError("disk full (simulated)")
+    real_load = load_queue_module.bulk_load
 
-    monkeypatch.setattr(build_module, "_store_inferences", broken)
+    def broken(target: ox.Store, graphs: list[tuple[URIRef, bytes | Path]], **options: bool) -> None:
+        if graphs[0][0] == INFERRED_GRAPH:
+            raise OSError("disk full (simulated)")
+        real_load(target, graphs, **options)
+
+    monkeypatch.setattr(load_queue_module, "bulk_load", broken)
     with pytest.raises(OSError, match="simulated"):
         build(mini_data, store)
     assert os.readlink(store / "current") == before
