@@ -6,9 +6,9 @@ and minutes. A sink writes each triple as an N-Triples line to a temporary file 
 in-memory store loads while the tables are still being converted; *mirror_skips* names predicates it
 leaves out). Given *chunks*, it hands over its file every CHUNK_TRIPLES triples and starts a new one, and
 the last one on ``finish()``, so that the on-disk store can load a table while the rest of it, and the
-tables after it, are converted. It keeps in an rdflib
-graph the triples of the first ``sample_subjects`` subjects. Tables smaller than that are validated whole
-by SHACL; of a larger one, its first LARGE_TABLE_SAMPLE subjects are.
+tables after it, are converted. It keeps in an rdflib graph the triples of the first ``sample_subjects``
+subjects. Tables smaller than that are validated whole by SHACL; of a larger one, its first
+LARGE_TABLE_SAMPLE subjects are.
 """
 
 from __future__ import annotations
