@@ -7,8 +7,9 @@ the figures of the last run with the machine it ran on.
 What a build figure includes: reading and checking every row of every table (while an in-memory store
 loads them), SHACL on the real tables whole and on the first 500 subjects of each larger table, reasoning
 (in memory), computing the routing index, and finishing the on-disk store (which a thread loads all along,
-from the first converted chunk of a table on). Route latency: ``find_routes`` with k = 3 and evidence, on pairs of certificate types of
-one occupation, half with a route and half without, measured after the routing index is loaded.
+from the first converted chunk of a table on). Route latency: ``find_routes`` with k = 3 and evidence, on
+pairs of certificate types of one occupation, half with a route and half without, measured after the
+routing index is loaded.
 """
 
 from __future__ import annotations
