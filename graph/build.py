@@ -28,7 +28,6 @@ from .remote.load import put_graphs
 from .remote.location import RemoteLocation
 from .routing.index import forget_cache, load_index, write_cache
 from .store import Location
-from .streaming import StreamingLoad
 from .validate import validate_graphs
 
 #: A progress reporter: ``with progress("step name"): ...``. The CLI passes a rich one.
@@ -148,15 +147,14 @@ def _build_embedded(data_dir: Path, location: Path, progress: Progress) -> tuple
     version: each table in chunks while it is converted and the rest of it after, the ontology, then (while
     the routing index is computed) the inferred graph and build record.
 
-    The in-memory store is loaded through a pipe while the tables are converted (``StreamingLoad``). Oxigraph
-    releases the GIL while it loads, so on two cores the disk writing runs beside the conversion and the
-    reasoning instead of after them. The version becomes current only when everything is in it. Both stores
-    read the same converted triples (the memory store from the stream, but for ``NOT_IN_MEMORY``; the disk
-    store from the tables' files): the tables convert to IRIs and literals only, so the inferred triples
-    copied from memory name the same nodes on disk (only the ontology's own lists have blank nodes, and no
-    rule reads the ontology graph's triples as premises). The OWL rules' conclusions (4 million triples at
-    national scale) go from their file to disk only: the routing index does not read them, and the memory
-    store would need gigabytes more to hold them.
+    The in-memory store is loaded from the same chunks by a thread of its own (but for ``NOT_IN_MEMORY``, whose
+    triples the sinks write to chunks of their own). Oxigraph releases the GIL while it loads, so on two cores both
+    loads run beside the conversion instead of after it. The version becomes current only when everything is in it.
+    Both stores read the same converted triples: the tables convert to IRIs and literals only, so the inferred
+    triples copied from memory name the same nodes on disk (only the ontology's own lists have blank nodes, and no
+    rule reads the ontology graph's triples as premises). The OWL rules' conclusions (4 million triples at national
+    scale) go from their file to disk only: the routing index does not read them, and the memory store would need
+    gigabytes more to hold them.
     """
     name = stores.new_version_name()
     try:
@@ -165,16 +163,23 @@ def _build_embedded(data_dir: Path, location: Path, progress: Progress) -> tuple
             # leniently: every triple it loads is also parsed strictly by the memory store, whose loading fails
             # the build (but skos:prefLabel, the same literal as rdfs:label, and the sources' IRIs it mints)
             LoadQueue(ox_store, lenient=True) as disk,  # left (done, or its work dropped) before the version is kept
-            StreamingLoad() as loading,
+            LoadQueue(ox.Store()) as in_memory,
         ):
+
+            def load(identifier: URIRef, chunk: Path, for_memory: bool) -> None:
+                disk.load(identifier, chunk)
+                if for_memory:
+                    in_memory.load(identifier, chunk)
+
             with progress("reading and checking tables, loading them into memory and to disk"):
-                sinks = convert_tables(data_dir, mirror=loading.writer, mirror_skips=NOT_IN_MEMORY, chunks=disk.load)
+                sinks = convert_tables(data_dir, chunks=load, memory_skips=NOT_IN_MEMORY)
             with _closing(sinks):
                 try:
                     checked = _validate(data_dir, sinks, progress)
-                    reasoning = _reason_and_store(checked, location, progress, loading, disk, name)
+                    reasoning = _reason_and_store(checked, location, progress, in_memory, disk, name)
                 except BaseException:
-                    disk.cancel()  # before the sinks' files go
+                    in_memory.cancel()  # both before the sinks' files go
+                    disk.cancel()
                     raise
     except BaseException:
         forget_cache(location, name)  # written before the version was complete, which it never became
@@ -183,7 +188,7 @@ def _build_embedded(data_dir: Path, location: Path, progress: Progress) -> tuple
 
 
 def _reason_and_store(
-    checked: _Checked, location: Path, progress: Progress, loading: StreamingLoad, disk: LoadQueue, name: str
+    checked: _Checked, location: Path, progress: Progress, in_memory: LoadQueue, disk: LoadQueue, name: str
 ) -> ReasoningReport:
     """Reason and index from the in-memory store; queue the ontology and the inferences to *disk* and wait for
     it (the caller cancels it on an error)."""
@@ -193,7 +198,8 @@ def _reason_and_store(
         try:
             conclusions = Path(folder) / "owl-conclusions.nt"
             with progress("loading the graphs into memory (what reading left)"):
-                memory = loading.finish()
+                memory = in_memory.finish()
+                assert memory is not None
                 bulk_load(memory, [(ONTOLOGY_GRAPH, ontology)])  # the tables are in already
             with progress("reasoning"):
                 reasoning = materialise(memory, conclusions=conclusions)

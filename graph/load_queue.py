@@ -1,8 +1,9 @@
 """Bulk loads into one store, done in order by a thread of their own while the build goes on.
 
-pyoxigraph releases the GIL while it bulk-loads, so the embedded build's on-disk store is written on the
-second core: each table's N-Triples in chunks as the conversion finishes them, the rest of each table, the
-ontology, then the inferred graph. Oxigraph's bulk loader takes one load at a time per store, hence a queue.
+pyoxigraph releases the GIL while it bulk-loads, so the embedded build's two stores are loaded on the second
+core while the tables are converted: each table's N-Triples in chunks as the conversion finishes them, then,
+into the on-disk store, the ontology and the inferred graph. Oxigraph's bulk loader takes one load at a time
+per store, hence a queue per store.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class LoadQueue:
     """
 
     def __init__(self, store: ox.Store, *, lenient: bool = False):
-        self.store = store
+        self._store: ox.Store | None = store
         self._lenient = lenient
         self._work: queue.SimpleQueue[_Work] = queue.SimpleQueue()
         self._error: BaseException | None = None
@@ -58,7 +59,9 @@ class LoadQueue:
 
     def load(self, identifier: URIRef, source: bytes | Path) -> None:
         """Queue bulk-loading *source* (N-Triples) into the named graph *identifier*."""
-        self.run(lambda: bulk_load(self.store, [(identifier, source)], lenient=self._lenient))
+        store = self._store
+        assert store is not None, "nothing is queued once the queue is finished"
+        self.run(lambda: bulk_load(store, [(identifier, source)], lenient=self._lenient))
 
     def run(self, work: Callable[[], None]) -> None:
         """Queue *work* (which writes to the store) after everything queued before it; if some work queued
@@ -69,16 +72,20 @@ class LoadQueue:
             raise RuntimeError("the load queue is finished; nothing more can be queued")
         self._work.put(work)
 
-    def finish(self) -> None:
-        """Wait until everything queued is done; re-raise what failed."""
+    def finish(self) -> ox.Store | None:
+        """Wait until everything queued is done; re-raise what failed. Answer the store and let go of it (an
+        in-memory one may hold gigabytes the caller wants to free); a second call answers None."""
         self._stop()
         if self._error is not None:
             raise self._error
+        store, self._store = self._store, None
+        return store
 
     def cancel(self) -> None:
         """Skip what has not started; wait for the load under way (its error, if any, is dropped)."""
         self._cancelled = True
         self._stop()
+        self._store = None
 
     def _stop(self) -> None:
         if not self._closed:

@@ -40,6 +40,8 @@ def test_loads_and_work_run_in_the_order_queued(tmp_path: Path) -> None:
         disk.run(lambda: done.append(f"after a: {len(store)}"))
         disk.load(GRAPH, b"<urn:x:b> <urn:x:p> <urn:x:o> .\n")
         disk.run(lambda: done.append(f"after b: {len(store)}"))
+        assert disk.finish() is store  # and lets go of it, so that the caller can free it
+        assert disk.finish() is None
     assert done == ["after a: 1", "after b: 2"]
     with pytest.raises(RuntimeError, match="finished"):
         disk.run(lambda: done.append("too late"))

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDFS, XSD
+from rdflib.namespace import RDFS, SKOS, XSD
 
+from certbridge.graph.convert import convert_tables
 from certbridge.graph.convert import sink as sink_module
 from certbridge.graph.convert.sink import TripleSink, literal_nt
-from conftest import Cli
+from conftest import MINI_DATA, Cli
 
 #: any text a CSV cell can hold (lone surrogates cannot be written as UTF-8 at all)
 CELL_TEXT = st.text(st.characters(blacklist_categories=["Cs"]))
@@ -82,7 +83,9 @@ def test_the_chunks_handed_over_hold_every_triple_once(tmp_path: Path, monkeypat
     monkeypatch.setattr(sink_module, "CHUNK_TRIPLES", 7)
     handed: list[tuple[URIRef, Path]] = []
     graph = URIRef("urn:x:g")
-    sink = TripleSink(graph, folder=tmp_path, chunks=lambda identifier, path: handed.append((identifier, path)))
+    sink = TripleSink(
+        graph, folder=tmp_path, chunks=lambda identifier, path, for_memory: handed.append((identifier, path))
+    )
     for n in range(30):
         sink.add_text(URIRef(f"urn:x:s{n}"), RDFS.label, f"label {n}", lang="en")
     assert [identifier for identifier, _ in handed] == [graph] * 4  # after triples 7, 14, 21 and 28
@@ -93,3 +96,34 @@ def test_the_chunks_handed_over_hold_every_triple_once(tmp_path: Path, monkeypat
     assert sorted(lines) == sorted(f'<urn:x:s{n}> {RDFS.label.n3()} "label {n}"@en .' for n in range(30))
     sink.close()
     assert not any(path.exists() for path in files)
+
+
+def test_the_in_memory_store_gets_every_converted_triple_but_the_skipped_predicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the embedded build's two stores are loaded with: each table's triples in its own graph, all of them
+    on disk, all but the skipped predicates' in memory."""
+    monkeypatch.setattr(sink_module, "CHUNK_TRIPLES", 101)
+    skipped = SKOS.prefLabel.n3()
+    whole = convert_tables(MINI_DATA)
+    chunks: list[tuple[URIRef, Path, bool]] = []
+    chunked = convert_tables(
+        MINI_DATA, chunks=lambda *chunk: chunks.append(chunk), memory_skips={"*": frozenset({skipped})}
+    )
+    try:
+        expected, on_disk, in_memory = ox.Store(), ox.Store(), ox.Store()
+        for sink in whole.values():
+            expected.bulk_load(
+                path=str(sink.path()), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(sink.identifier)
+            )
+        for identifier, path, for_memory in chunks:
+            for store in (on_disk, in_memory) if for_memory else (on_disk,):
+                store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(identifier))
+        assert len(chunks) > len(chunked)  # some tables came in more than one chunk
+        assert set(on_disk) == set(expected)
+        kept = {quad for quad in expected if str(quad.predicate) != skipped}
+        assert len(kept) < len(expected)
+        assert set(in_memory) == kept
+    finally:
+        for sink in [*whole.values(), *chunked.values()]:
+            sink.close()

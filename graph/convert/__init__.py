@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TextIO
 
 from ..errors import DataError
 from .agreements import convert_agreements
@@ -67,19 +66,18 @@ TABLES = (
 def convert_tables(
     data_dir: Path,
     *,
-    mirror: TextIO | None = None,
-    mirror_skips: Mapping[str, frozenset[str]] | None = None,
     chunks: ChunkTaker | None = None,
+    memory_skips: Mapping[str, frozenset[str]] | None = None,
 ) -> dict[str, TripleSink]:
     """Read every table under *data_dir*; return one triple sink per table, or raise DataError listing every defect.
 
-    The caller owns the sinks and must ``close()`` them (their N-Triples files are temporary). Every triple
-    also goes to *mirror* as N-Quads, if given, but for the predicates (N-Triples text) *mirror_skips* names
-    for the table, or for every table under "*"; the stream may then hold rows of tables found defective.
-    Given *chunks*, each sink hands it the chunks of its file while converting, and the last one once its table
-    is converted (they too may hold rows of defective tables).
+    The caller owns the sinks and must ``close()`` them (their N-Triples files are temporary). Given *chunks*,
+    each sink hands it the chunks of its files while converting, and the last ones once its table is
+    converted (they may hold rows of tables found defective); the triples of the predicates (N-Triples text)
+    *memory_skips* names for the table, or for every table under "*", come in chunks marked as not for the
+    in-memory store.
     """
-    ctx = Context(data_dir, mirror=mirror, mirror_skips=mirror_skips or {}, chunks=chunks)
+    ctx = Context(data_dir, memory_skips=memory_skips or {}, chunks=chunks)
     try:
         for converter in CONVERTERS:
             before = set(ctx.graphs)

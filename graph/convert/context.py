@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS
@@ -39,10 +38,8 @@ class Context:
     known: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: extra facts later converters need (e.g. the kind of each organisation)
     facts: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
-    #: where every triple also goes as an N-Quads line (see ``TripleSink``), if anywhere
-    mirror: TextIO | None = None
-    #: table (or "*") -> predicates (N-Triples) the mirror leaves out
-    mirror_skips: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: table (or "*") -> predicates (N-Triples) whose triples the in-memory store does without
+    memory_skips: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: takes each table's N-Triples in chunks while the table is converted (see ``TripleSink``), if anything
     chunks: ChunkTaker | None = None
     _citable_ids: tuple[tuple[int, int], set[str]] = ((-1, -1), set())
@@ -53,10 +50,8 @@ class Context:
 
     def graph(self, name: str) -> TripleSink:
         if name not in self.graphs:
-            skips = self.mirror_skips.get("*", frozenset()) | self.mirror_skips.get(name, frozenset())
-            self.graphs[name] = TripleSink(
-                iris.named_graph(name), mirror=self.mirror, mirror_skips=skips, chunks=self.chunks
-            )
+            skips = self.memory_skips.get("*", frozenset()) | self.memory_skips.get(name, frozenset())
+            self.graphs[name] = TripleSink(iris.named_graph(name), memory_skips=skips, chunks=self.chunks)
         return self.graphs[name]
 
     def label(self, graph: TripleSink, subject: URIRef, zh: str | None, en: str | None) -> None:

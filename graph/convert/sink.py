@@ -1,14 +1,13 @@
-"""Where converted triples go: streamed to an N-Triples file for the store, with a sample kept for SHACL.
+"""Where converted triples go: streamed to N-Triples files for the stores, with a sample kept for SHACL.
 
 A national-scale build converts millions of triples; holding them in rdflib graphs would take gigabytes
-and minutes. A sink writes each triple as an N-Triples line to a temporary file that Oxigraph bulk-loads
-(and, given a *mirror*, as an N-Quads line naming its graph to that stream, which the embedded build's
-in-memory store loads while the tables are still being converted; *mirror_skips* names predicates it
-leaves out). Given *chunks*, it hands over its file every CHUNK_TRIPLES triples and starts a new one, and
-the last one on ``finish()``, so that the on-disk store can load a table while the rest of it, and the
-tables after it, are converted. It keeps in an rdflib graph the triples of the first ``sample_subjects``
-subjects. Tables smaller than that are validated whole by SHACL; of a larger one, its first
-LARGE_TABLE_SAMPLE subjects are.
+and minutes. A sink writes each triple once, as an N-Triples line, to a temporary file that Oxigraph
+bulk-loads. Given *chunks*, it hands over its file every CHUNK_TRIPLES triples and starts a new one, and the
+last one on ``finish()``, so that the stores can load a table while the rest of it, and the tables after
+it, are converted. The triples of the predicates *memory_skips* names go to files of their own, handed over
+as for the on-disk store only (the embedded build's in-memory store does without them). It keeps in an
+rdflib graph the triples of the first ``sample_subjects`` subjects. Tables smaller than that are validated
+whole by SHACL; of a larger one, its first LARGE_TABLE_SAMPLE subjects are.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import TextIO
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
@@ -32,8 +30,9 @@ LARGE_TABLE_SAMPLE = 500
 #: Triples per chunk a sink hands over: about 5 s of loading on disk, so that an error waits for no more.
 CHUNK_TRIPLES = 500_000
 
-#: Takes a finished chunk: the sink's graph and the N-Triples file (the sink deletes it on ``close()``).
-ChunkTaker = Callable[[URIRef, Path], None]
+#: Takes a finished chunk: the sink's graph, the N-Triples file (the sink deletes it on ``close()``) and
+#: whether the in-memory store takes it too (False: the chunk holds triples of *memory_skips*).
+ChunkTaker = Callable[[URIRef, Path, bool], None]
 
 
 @lru_cache(maxsize=65_536)
@@ -64,6 +63,45 @@ def _object_nt(term: Node) -> str:
     return _n3(term)
 
 
+class _ChunkedFile:
+    """N-Triples lines into temporary files, handed over every CHUNK_TRIPLES lines (if anything takes them)."""
+
+    def __init__(self, identifier: URIRef, folder: Path | None, chunks: ChunkTaker | None, in_memory: bool):
+        self._identifier, self._folder, self._chunks, self._in_memory = identifier, folder, chunks, in_memory
+        self.files: list[Path] = []  # every file written, the chunks handed over and the one being written
+        self.lines = 0
+        self._open()
+
+    def _open(self) -> None:
+        self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finish()/close()
+            "w", encoding="utf-8", suffix=".nt", dir=self._folder, delete=False
+        )
+        self.files.append(Path(self._file.name))
+        #: the write method itself (a NamedTemporaryFile's attribute lookup costs a call per triple)
+        self.write_line = self._file.file.write
+
+    def write(self, line: str) -> None:
+        self.write_line(line)
+        self.lines += 1
+        if self._chunks is not None and self.lines % CHUNK_TRIPLES == 0:
+            self._file.close()
+            self._chunks(self._identifier, self.files[-1], self._in_memory)
+            self._open()
+
+    def finish(self) -> None:
+        """Close the file being written and hand it over, unless it is empty."""
+        if not self._file.closed:
+            self._file.close()
+            if self._chunks is not None and self.lines % CHUNK_TRIPLES:
+                self._chunks(self._identifier, self.files[-1], self._in_memory)
+
+    def close(self) -> None:
+        """Close the file being written, handing nothing over (the build is being given up), and delete them all."""
+        self._file.close()
+        for path in self.files:
+            path.unlink(missing_ok=True)
+
+
 class TripleSink:
     def __init__(
         self,
@@ -71,16 +109,13 @@ class TripleSink:
         *,
         folder: Path | None = None,
         sample_subjects: int = SAMPLE_SUBJECTS,
-        mirror: TextIO | None = None,
-        mirror_skips: frozenset[str] = frozenset(),
+        memory_skips: frozenset[str] = frozenset(),
         chunks: ChunkTaker | None = None,
     ):
         self.identifier = identifier
-        self._folder, self._chunks = folder, chunks
-        #: the write methods themselves (a NamedTemporaryFile's attribute lookup costs a call per triple)
-        self._mirror_line = mirror.write if mirror is not None else None
-        self._mirror_skips = mirror_skips  # predicates (as N-Triples) the mirror does not get
-        self._in_graph = f" {identifier.n3()} .\n"
+        self._memory_skips = memory_skips  # predicates (as N-Triples) whose triples the in-memory store skips
+        self._lines = _ChunkedFile(identifier, folder, chunks, in_memory=True)
+        self._disk_only = _ChunkedFile(identifier, folder, chunks, in_memory=False) if memory_skips else self._lines
         self.sample = Graph(identifier=identifier)
         self.sample_subjects = sample_subjects
         #: the sampled subjects by their N-Triples text (a str hashes faster than an rdflib term), in order
@@ -90,15 +125,6 @@ class TripleSink:
         self.count = 0
         #: the rdf:type triples of every subject, sampled or not, so that a sample's references can be typed
         self.types: dict[Node, list[Node]] = {}
-        self._files: list[Path] = []  # every file written, the chunks handed over and the one being written
-        self._open()
-
-    def _open(self) -> None:
-        self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in path()/close()
-            "w", encoding="utf-8", suffix=".nt", dir=self._folder, delete=False
-        )
-        self._files.append(Path(self._file.name))
-        self._write_line = self._file.file.write
 
     def add(self, triple: tuple[Node, Node, Node]) -> None:
         s, p, o = triple
@@ -122,15 +148,12 @@ class TripleSink:
         if s is not last:
             subject = s.n3()
             self._subject = (s, subject)
-        statement = f"{subject} {predicate} {obj}"
-        self._write_line(statement + " .\n")
-        if self._mirror_line is not None and predicate not in self._mirror_skips:
-            self._mirror_line(statement + self._in_graph)
+        line = f"{subject} {predicate} {obj} .\n"
+        if predicate in self._memory_skips:
+            self._disk_only.write(line)
+        else:
+            self._lines.write(line)
         self.count += 1
-        if self._chunks is not None and self.count % CHUNK_TRIPLES == 0:
-            self._file.close()
-            self._chunks(self.identifier, self._files[-1])
-            self._open()
         if subject in self._sampled:
             return True
         if len(self._sampled) < self.sample_subjects:
@@ -161,24 +184,21 @@ class TripleSink:
         return self.count
 
     def finish(self) -> None:
-        """The table is complete: close its file, and hand it over if the sink hands over chunks."""
-        if not self._file.closed:
-            self._file.close()
-            if self._chunks is not None:
-                self._chunks(self.identifier, self._files[-1])
+        """The table is complete: close its files, and hand them over if the sink hands over chunks."""
+        self._lines.finish()
+        self._disk_only.finish()
 
     def path(self) -> Path:
-        """The finished N-Triples file of the whole table, for a sink that hands over no chunks (closes the sink
-        for writing)."""
-        if not self._file.closed:
-            self._file.close()
-        return self._files[-1]
+        """The finished N-Triples file of the whole table, for a sink that hands over no chunks and skips nothing
+        for memory (closes the sink for writing)."""
+        assert self._disk_only is self._lines, "the table is in two sets of files"
+        self._lines.finish()
+        return self._lines.files[-1]
 
     def close(self) -> None:
         """Delete the temporary files."""
-        self.path()
-        for path in self._files:
-            path.unlink(missing_ok=True)
+        self._lines.close()
+        self._disk_only.close()
 
 
 def validation_data(sinks: list[TripleSink]) -> tuple[list[Graph], list[Node] | None]:
