@@ -78,10 +78,10 @@ class _ChunkedFile:
         )
         self.files.append(Path(self._file.name))
         #: the write method itself (a NamedTemporaryFile's attribute lookup costs a call per triple)
-        self.write_line = self._file.file.write
+        self._write_line = self._file.file.write
 
     def write(self, line: str) -> None:
-        self.write_line(line)
+        self._write_line(line)
         self.lines += 1
         if self._chunks is not None and self.lines % CHUNK_TRIPLES == 0:
             self._file.close()
