@@ -6,9 +6,11 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter
+from fastapi import Path as FastAPIPath
 from fastapi.responses import FileResponse, HTMLResponse
 
 from certbridge.examples import examples
@@ -126,7 +128,7 @@ def query_page() -> HTMLResponse:
     summary="The query page's script and style files (YASGUI's bundle and its set-up)",
     responses={200: {"content": {"text/javascript": {}, "text/css": {}}}, 404: {"description": "no such file"}},
 )
-def query_asset(name: str) -> FileResponse:
+def query_asset(name: Annotated[str, FastAPIPath(examples=["query.js"])]) -> FileResponse:
     if name not in ASSETS:  # a fixed list: no path from the request reaches the file system
         raise Problem(404, f"no file {name!r} here; the query page's files are {', '.join(ASSETS)}")
     return FileResponse(STATIC_DIR / name, media_type=ASSETS[name], headers={"Cache-Control": "public, max-age=3600"})
