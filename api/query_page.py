@@ -40,15 +40,20 @@ COMPLETION = {
 _DECLARATION = re.compile(r"PREFIX (\S+): ")
 _LEADING_COMMENT = re.compile(r"(?:[ \t]*#[^\n]*\n)*")
 
+#: Chinese has no spaces between sentences, so this paragraph is one line of HTML.
+_INTRO_ZH = (
+    "用 SPARQL 1.1 查询职业技能等级证书知识图谱。默认图为所有命名图之并集；下列前缀已预先声明。"
+    "每个示例是一个标签页；“分享”按钮生成的链接会在新页面中重现当前查询。"
+)
 _PAGE = """<!doctype html>
 <html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>certbridge SPARQL 查询 / query</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="__ASSETS__/yasgui.min.css"><link rel="stylesheet" href="__ASSETS__/query.css">
 </head><body>
 <header>
 <h1>certbridge SPARQL 查询 / query</h1>
-<p lang="zh">用 SPARQL 1.1 查询职业技能等级证书知识图谱。默认图为所有命名图之并集；下列前缀已预先声明。
-每个示例是一个标签页；“分享”按钮生成的链接会在新页面中重现当前查询。</p>
+<p lang="zh">__INTRO_ZH__</p>
 <p lang="en">Query the knowledge graph of vocational skill certificates with SPARQL 1.1. The default graph is the union
 of all named graphs; the prefixes below are predeclared. Each example is a tab; the share button makes a link that
 reopens the current query in a fresh page.</p>
@@ -105,6 +110,7 @@ def page(*, endpoint: str = "/sparql", assets: str = ASSET_PATH) -> str:
     }
     return (
         _PAGE.replace("__ASSETS__", html.escape(assets))
+        .replace("__INTRO_ZH__", _INTRO_ZH)
         .replace("__ENDPOINT__", html.escape(endpoint))
         .replace("__EXAMPLES__", listing)
         .replace("__PROLOGUE__", html.escape(prologue()))

@@ -16,6 +16,7 @@
   // Classes and properties come from this server's ontology, never from Linked Open Vocabularies (an internet
   // service YASQE asks by default); fetched once per page and shared by every tab's editor.
   const terms = {};
+  const loaded = {}; // kind -> how many terms arrived (for tests and the curious)
   function termsOf(kind) {
     if (!terms[kind]) {
       const body = new URLSearchParams({query: config.completion[kind]});
@@ -26,14 +27,20 @@
       })
         .then((response) => (response.ok ? response.json() : {results: {bindings: []}}))
         .then((data) => data.results.bindings.map((row) => Object.values(row)[0].value))
-        .catch(() => []);
+        .catch(() => [])
+        .then((found) => {
+          loaded[kind] = found.length;
+          return found;
+        });
     }
     return terms[kind];
   }
-  Yasqe.forkAutocompleter('prefixes', {name: 'certbridge-prefixes', persistenceId: null, get: declarations}, false);
+  // Not kept in local storage: a null persistenceId would fall back to the editor's own (its query text).
+  const unstored = () => undefined;
+  Yasqe.forkAutocompleter('prefixes', {name: 'certbridge-prefixes', persistenceId: unstored, get: declarations}, false);
   for (const kind of ['class', 'property']) {
     Yasqe.forkAutocompleter(
-      kind, {name: `certbridge-${kind}`, bulk: true, persistenceId: null, get: () => termsOf(kind)}, false);
+      kind, {name: `certbridge-${kind}`, bulk: true, persistenceId: unstored, get: () => termsOf(kind)}, false);
   }
   // Replaced in place: the configuration merge would mix a shorter list with the default one item by item.
   Yasgui.defaults.yasqe.autocompleters = ['variables', 'certbridge-prefixes', 'certbridge-class', 'certbridge-property'];
@@ -87,5 +94,5 @@
     });
   });
 
-  window.certbridgeQuery = {yasgui, config};
+  window.certbridgeQuery = {yasgui, config, loaded};
 })();
