@@ -38,6 +38,7 @@ COMPLETION = {
     "owl:AnnotationProperty rdf:Property } ?term a ?kind FILTER isIRI(?term) }",
 }
 _DECLARATION = re.compile(r"PREFIX (\S+): ")
+_DECLARED = re.compile(r"\bPREFIX\s+([\w.-]*):", re.IGNORECASE)
 _LEADING_COMMENT = re.compile(r"(?:[ \t]*#[^\n]*\n)*")
 
 #: Chinese has no spaces between sentences, so this paragraph is one line of HTML.
@@ -75,10 +76,14 @@ reopens the current query in a fresh page.</p>
 def with_prefixes(query: str) -> str:
     """*query* with PREFIX lines for the predeclared prefixes it uses (after its leading comment): the editor
     then knows them, and the query runs on other endpoints too."""
-    lines = prologue().splitlines(keepends=True)
-    used = [line for line in lines if re.search(rf"(?<![\w.:/-]){re.escape(_DECLARATION.match(line)[1])}:", query)]
+    declared = set(_DECLARED.findall(query))  # prefix names are case-sensitive; the keyword is not
+
+    def needed(line: str) -> bool:
+        name = _DECLARATION.match(line)[1]
+        return name not in declared and re.search(rf"(?<![\w.:/-]){re.escape(name)}:", query) is not None
+
     comment = _LEADING_COMMENT.match(query)[0]
-    return comment + "".join(used) + query[len(comment) :]
+    return comment + "".join(filter(needed, prologue().splitlines(keepends=True))) + query[len(comment) :]
 
 
 def _share(query: str) -> str:

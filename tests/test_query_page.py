@@ -12,6 +12,7 @@ import csv
 import functools
 import http.server
 import io
+import json
 import re
 import shutil
 import threading
@@ -88,9 +89,7 @@ def open_query(page: Page, url: str) -> None:
 
 
 def tab_names(page: Page, which: str = "") -> list[str]:
-    """The names on the tabs (each tab's text is its name, then its close button)."""
-    tabs = page.page.locator(f".tabsList .tab{which} a[role=tab]").all_inner_texts()
-    return [text.strip().splitlines()[0] for text in tabs]
+    return [text.strip() for text in page.page.locator(f".tabsList .tab{which} a[role=tab] > span").all_inner_texts()]
 
 
 def editor(page: Page, script: str) -> object:
@@ -117,10 +116,29 @@ def test_yasgui_renders_with_every_example_as_a_tab(browser_page: Page, base_url
     assert names[0] == "查询 / Query"
     assert [e["name"] for e in examples()] == names[1:], "each example is a ready tab, in order"
     assert browser_page.page.locator("#examples a[data-example]").count() == len(names) - 1
-    endpoint = browser_page.page.locator(".tabPanel.active .endpointText input, .tabPanel.active input").first
+    endpoint = browser_page.page.locator(".tabPanel.active .autocompleteWrapper input")
     assert endpoint.input_value() == f"{base_url}/sparql", "the endpoint is this server's"
     assert "PREFIX cb:" in editor(browser_page, "return y.getValue();")
     browser_page.shot("query-page")
+
+
+def test_a_closed_example_tab_stays_closed_and_its_link_reopens_it(browser_page: Page, base_url: str) -> None:
+    open_query(browser_page, f"{base_url}/query")
+    browser_page.page.locator(".tabsList .tab", has_text=DEMO).locator(".closeTab").click()
+    assert DEMO not in tab_names(browser_page)
+    open_query(browser_page, f"{base_url}/query")  # again, with this browser's storage
+    names = tab_names(browser_page)
+    assert DEMO not in names and len(names) == len(examples())
+    browser_page.page.click(f"#examples a[data-example={DEMO}]")
+    assert tab_names(browser_page, ".active") == [DEMO] and len(tab_names(browser_page)) == len(names) + 1
+
+
+def test_an_example_added_since_the_last_visit_becomes_a_tab(browser_page: Page, base_url: str) -> None:
+    names = [e["name"] for e in examples()]
+    seen = json.dumps(names[:-1])  # as if this browser last came before the newest example existed
+    browser_page.context.add_init_script(f"localStorage.setItem('certbridge-query-examples', {json.dumps(seen)})")
+    open_query(browser_page, f"{base_url}/query")
+    assert tab_names(browser_page) == ["查询 / Query", names[-1]]
 
 
 def test_an_example_runs_and_its_results_table_shows_the_answer(browser_page: Page, base_url: str) -> None:
@@ -210,11 +228,21 @@ def test_yasgui_from_a_second_origin_queries_this_server_across_origins(
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.sampled_from(sorted(PREFIXES)), max_size=6, unique=True))
-def test_with_prefixes_declares_exactly_the_prefixes_a_query_uses(used: list[str]) -> None:
-    body = " ".join(f"?s{i} {name}:p ?o{i} ." for i, name in enumerate(used))
-    query = f"# a comment\nSELECT * WHERE {{ {body} }}"
+@given(
+    st.lists(st.sampled_from(sorted(PREFIXES)), max_size=6, unique=True),
+    st.sampled_from(sorted(PREFIXES)),
+    st.booleans(),
+)
+def test_with_prefixes_declares_exactly_the_prefixes_a_query_uses_once(
+    used: list[str], own: str, declares_own: bool
+) -> None:
+    body = " ".join(f"?s{i} {name}:p ?o{i} ." for i, name in enumerate([*used, own]))
+    prologue = f"PREFIX {own}: <urn:own:>\n" if declares_own else ""
+    query = f"# a comment\n{prologue}SELECT * WHERE {{ {body} }}"
     declared = with_prefixes(query)
-    assert declared.startswith("# a comment\n")
-    assert set(re.findall(r"^PREFIX ([\w-]+):", declared, re.MULTILINE)) == set(used)
+    assert declared.startswith("# a comment\n") and declared.endswith(query.removeprefix("# a comment\n"))
+    names = re.findall(r"^PREFIX ([\w-]+):", declared, re.MULTILINE)
+    assert sorted(names) == sorted({*used, own}), "each prefix the query uses is declared, and only once"
+    if declares_own:
+        assert f"PREFIX {own}: <urn:own:>" in declared, "the query's own declaration is kept"
     ox.Store().query(declared)  # parses without the server's predeclared prefixes
