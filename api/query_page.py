@@ -37,7 +37,6 @@ COMPLETION = {
     "property": "SELECT DISTINCT ?term WHERE { VALUES ?kind { owl:ObjectProperty owl:DatatypeProperty "
     "owl:AnnotationProperty rdf:Property } ?term a ?kind FILTER isIRI(?term) }",
 }
-_DECLARATION = re.compile(r"PREFIX (\S+): ")
 _DECLARED = re.compile(r"\bPREFIX\s+([\w.-]*):", re.IGNORECASE)
 _LEADING_COMMENT = re.compile(r"(?:[ \t]*#[^\n]*\n)*")
 
@@ -79,10 +78,10 @@ def with_prefixes(query: str) -> str:
     declared = set(_DECLARED.findall(query))  # prefix names are case-sensitive; the keyword is not
 
     def needed(line: str) -> bool:
-        name = _DECLARATION.match(line)[1]
+        name = line.removeprefix("PREFIX ").partition(":")[0]
         return name not in declared and re.search(rf"(?<![\w.:/-]){re.escape(name)}:", query) is not None
 
-    comment = _LEADING_COMMENT.match(query)[0]
+    comment = match[0] if (match := _LEADING_COMMENT.match(query)) else ""
     return comment + "".join(filter(needed, prologue().splitlines(keepends=True))) + query[len(comment) :]
 
 
