@@ -1,90 +1,147 @@
-"""The researchers' query page: an editor with the prefixes filled in and the documented examples, offline."""
+"""The researchers' query page: YASGUI, vendored, with this project's prefixes and examples; it loads nothing else."""
 
 from __future__ import annotations
 
 import html
 import json
+import re
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi import Path as FastAPIPath
+from fastapi.responses import FileResponse, HTMLResponse
 
 from certbridge.examples import examples
 from certbridge.graph.query import prologue
+from certbridge.ontology import PREFIXES
+
+from .problems import Problem
 
 router = APIRouter(tags=["sparql"])
 
+#: The page's files: YASGUI's prebuilt bundle (see static/yasgui/README.md) and certbridge's set-up of it.
+STATIC_DIR = Path(__file__).resolve().parent / "static" / "yasgui"
+ASSETS = {
+    "yasgui.min.js": "text/javascript; charset=utf-8",
+    "yasgui.min.css": "text/css; charset=utf-8",
+    "query.js": "text/javascript; charset=utf-8",
+    "query.css": "text/css; charset=utf-8",
+}
+ASSET_PATH = "/query/static"
+STARTER = "SELECT ?occupation ?label WHERE {\n  ?occupation a cb:Occupation ; rdfs:label ?label .\n} LIMIT 10\n"
+#: What the editors complete as classes and properties: the ontology's own terms, from this server.
+COMPLETION = {
+    "class": "SELECT DISTINCT ?term WHERE { ?term a owl:Class FILTER isIRI(?term) }",
+    "property": "SELECT DISTINCT ?term WHERE { VALUES ?kind { owl:ObjectProperty owl:DatatypeProperty "
+    "owl:AnnotationProperty rdf:Property } ?term a ?kind FILTER isIRI(?term) }",
+}
+_DECLARED = re.compile(r"\bPREFIX\s+([\w.-]*):", re.IGNORECASE)
+_LEADING_COMMENT = re.compile(r"(?:[ \t]*#[^\n]*\n)*")
+
+#: Chinese has no spaces between sentences, so this paragraph is one line of HTML.
+_INTRO_ZH = (
+    "用 SPARQL 1.1 查询职业技能等级证书知识图谱。默认图为所有命名图之并集；下列前缀已预先声明。"
+    "每个示例是一个标签页；“分享”按钮生成的链接会在新页面中重现当前查询。"
+)
 _PAGE = """<!doctype html>
-<html lang="zh"><head><meta charset="utf-8"><title>certbridge SPARQL 查询 / query</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:1.5rem;max-width:80rem}
-textarea{width:100%;height:18rem;font-family:monospace;font-size:.9rem}
-table{border-collapse:collapse;margin-top:1rem}td,th{border:1px solid #ccc;padding:.2rem .5rem;font-size:.85rem}
-#examples li{cursor:pointer;margin:.2rem 0}#examples li:hover{text-decoration:underline}
-.error{color:#a00;white-space:pre-wrap}
-</style></head><body>
+<html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>certbridge SPARQL 查询 / query</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="__ASSETS__/yasgui.min.css"><link rel="stylesheet" href="__ASSETS__/query.css">
+</head><body>
+<header>
 <h1>certbridge SPARQL 查询 / query</h1>
-<p>默认图为所有命名图之并集 / The default graph is the union of all named graphs. Endpoint: <code>/sparql</code>.</p>
-<h2>示例 / Examples</h2><ul id="examples">__EXAMPLES__</ul>
-<textarea id="query">__PROLOGUE__
-SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10</textarea>
-<p><button id="run">运行 / Run</button> <span id="downloads"></span></p>
-<div id="status"></div><div id="results"></div>
-<script>
-const EXAMPLES = __DATA__;
-const PROLOGUE = __PROLOGUE_JSON__;
-document.querySelectorAll('#examples li').forEach((li) => li.addEventListener('click', () => {
-  document.getElementById('query').value = PROLOGUE + EXAMPLES[li.dataset.i].query; }));
-document.getElementById('run').addEventListener('click', async () => {
-  const query = document.getElementById('query').value;
-  const status = document.getElementById('status'), results = document.getElementById('results');
-  status.textContent = '…'; results.innerHTML = '';
-  const response = await fetch('/sparql', {method: 'POST', body: new URLSearchParams({query}),
-    headers: {'Accept': 'application/sparql-results+json, text/turtle;q=0.9'}});
-  if (!response.ok) { const p = await response.json(); status.innerHTML = '<div class="error"></div>';
-    status.firstChild.textContent = p.detail; return; }
-  const type = response.headers.get('content-type') || '';
-  if (!type.startsWith('application/sparql-results+json')) { const pre = document.createElement('pre');
-    pre.textContent = await response.text(); results.appendChild(pre); status.textContent = ''; return; }
-  const data = await response.json();
-  if (data.boolean !== undefined) { status.textContent = String(data.boolean); return; }
-  const vars = data.head.vars, rows = data.results.bindings;
-  status.textContent = rows.length + ' row(s)';
-  const table = document.createElement('table'), head = table.insertRow();
-  vars.forEach((v) => { const th = document.createElement('th'); th.textContent = v; head.appendChild(th); });
-  rows.forEach((row) => { const tr = table.insertRow(); vars.forEach((v) => {
-    tr.insertCell().textContent = row[v] ? row[v].value : ''; }); });
-  results.appendChild(table);
-  const q = encodeURIComponent(query);
-  document.getElementById('downloads').innerHTML = ['csv', 'tsv', 'json', 'xml'].map((f) =>
-    '<a download="results.' + f + '" href="/sparql?query=' + q + '&accept=' + f + '">' + f.toUpperCase() + '</a>'
-  ).join(' ');
-});
-</script></body></html>
+<p lang="zh">__INTRO_ZH__</p>
+<p lang="en">Query the knowledge graph of vocational skill certificates with SPARQL 1.1. The default graph is the union
+of all named graphs; the prefixes below are predeclared. Each example is a tab; the share button makes a link that
+reopens the current query in a fresh page.</p>
+<p>端点 / Endpoint: <code>__ENDPOINT__</code></p>
+</header>
+<main>
+<div id="yasgui"></div>
+<noscript><p>编辑器需要 JavaScript；示例与前缀见下文。</p>
+<p lang="en">The editor needs JavaScript; the examples and prefixes are below.</p></noscript>
+<section><h2>示例 / Examples</h2><ol id="examples">__EXAMPLES__</ol></section>
+<section><h2>前缀 / Prefixes</h2><pre id="prefixes">__PROLOGUE__</pre></section>
+</main>
+<script type="application/json" id="certbridge-query-config">__CONFIG__</script>
+<script src="__ASSETS__/yasgui.min.js"></script><script src="__ASSETS__/query.js"></script>
+</body></html>
 """
 
 
-def page() -> str:
-    items = examples()
+def with_prefixes(query: str) -> str:
+    """*query* with PREFIX lines for the predeclared prefixes it uses (after its leading comment): the editor
+    then knows them, and the query runs on other endpoints too."""
+    declared = set(_DECLARED.findall(query))  # prefix names are case-sensitive; the keyword is not
+
+    def needed(line: str) -> bool:
+        name = line.removeprefix("PREFIX ").partition(":")[0]
+        return name not in declared and re.search(rf"(?<![\w.:/-]){re.escape(name)}:", query) is not None
+
+    comment = match[0] if (match := _LEADING_COMMENT.match(query)) else ""
+    return comment + "".join(filter(needed, prologue().splitlines(keepends=True))) + query[len(comment) :]
+
+
+def _share(query: str) -> str:
+    """The fragment of a YASGUI share link opening *query* (works on this page without the share button)."""
+    return urlencode({"query": query}, quote_via=quote)
+
+
+def _script_json(value: object) -> str:
+    """JSON that cannot end the <script> element holding it."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def page(*, endpoint: str = "/sparql", assets: str = ASSET_PATH) -> str:
+    """The query page, its editor pointed at *endpoint*; *assets* is where its files are served (another origin may)."""
+    items = [{**e, "query": with_prefixes(e["query"])} for e in examples()]
     listing = "".join(
-        f'<li data-i="{i}"><b>{html.escape(e["name"])}</b>: {html.escape(e["description"])}</li>'
-        for i, e in enumerate(items)
+        f'<li><a data-example="{html.escape(e["name"])}" href="#{html.escape(_share(e["query"]))}">'
+        f"{html.escape(e['name'])}</a>: {html.escape(e['description'])}"
+        f"<details><summary>SPARQL</summary><pre>{html.escape(e['query'])}</pre></details></li>"
+        for e in items
     )
+    config = {
+        "endpoint": endpoint,
+        "prefixes": PREFIXES,
+        "examples": items,
+        "starter": with_prefixes(STARTER),
+        "tab_name": "查询 / Query",
+        "completion": COMPLETION,
+    }
     return (
-        _PAGE.replace("__EXAMPLES__", listing)
-        .replace("__PROLOGUE_JSON__", json.dumps(prologue()))
+        _PAGE.replace("__ASSETS__", html.escape(assets))
+        .replace("__INTRO_ZH__", _INTRO_ZH)
+        .replace("__ENDPOINT__", html.escape(endpoint))
+        .replace("__EXAMPLES__", listing)
         .replace("__PROLOGUE__", html.escape(prologue()))
-        .replace("__DATA__", json.dumps(items).replace("</", "<\\\\/"))
+        .replace("__CONFIG__", _script_json(config))
     )
 
 
 @router.get(
     "/query",
     response_class=HTMLResponse,
-    summary="The query page for researchers (works offline)",
+    summary="The query page for researchers: YASGUI with the examples as tabs (works offline)",
     responses={200: {"content": {"text/html": {"example": "<!doctype html><html lang='zh'>… certbridge SPARQL …"}}}},
 )
 def query_page() -> HTMLResponse:
     return HTMLResponse(page())
+
+
+@router.get(
+    ASSET_PATH + "/{name}",
+    response_class=FileResponse,
+    summary="The query page's script and style files (YASGUI's bundle and its set-up)",
+    responses={200: {"content": {"text/javascript": {}, "text/css": {}}}, 404: {"description": "no such file"}},
+)
+def query_asset(name: Annotated[str, FastAPIPath(examples=["query.js"])]) -> FileResponse:
+    if name not in ASSETS:  # a fixed list: no path from the request reaches the file system
+        raise Problem(404, f"no file {name!r} here; the query page's files are {', '.join(ASSETS)}")
+    return FileResponse(STATIC_DIR / name, media_type=ASSETS[name], headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get(

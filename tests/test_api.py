@@ -313,9 +313,21 @@ def test_query_workers_yield_the_processor_to_the_server(mini_store: Path) -> No
 def test_query_page_works_offline_and_lists_the_examples(http: httpx.Client) -> None:
     page = http.get("/query")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "PREFIX cb:" in page.text and "certificates-of-the-demo" in page.text
-    assert not re.search(r'(src|href)="https?://', page.text), "the page must load nothing from the internet"
+    assert "PREFIX cb:" in page.text
+    names = [e["name"] for e in http.get("/api/v1/examples").json()["examples"]]
+    assert all(f'data-example="{name}"' in page.text for name in names), "a reader without JavaScript sees them"
+    assert not re.search(r'(src|href)="(https?:)?//', page.text), "the page must load nothing from the internet"
+    loaded = re.findall(r'(?:src|href)="(/[^"]+)"', page.text)
+    assert {"/query/static/yasgui.min.js", "/query/static/yasgui.min.css", "/query/static/query.js"} <= set(loaded)
+    for path in loaded:
+        asset = http.get(path)
+        media = asset.headers["content-type"].split(";")[0]
+        assert asset.status_code == 200 and media in ("text/javascript", "text/css"), path
+    config = json.loads(re.search(r'id="certbridge-query-config">(.*?)</script>', page.text, re.DOTALL)[1])
+    assert config["endpoint"] == "/sparql" and [e["name"] for e in config["examples"]] == names
     assert http.get("/sparql", headers={"Accept": "text/html"}).text == page.text
+    for name in ("../app.py", "yasgui.min.js.map", "README.md", "..%2F..%2Fpyproject.toml", "query.js%00"):
+        is_problem(http.get(f"/query/static/{name}"), 404)
 
 
 def test_every_example_query_answers_through_the_endpoint(http: httpx.Client) -> None:
