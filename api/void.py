@@ -27,6 +27,8 @@ VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD = "http://www.w3.org/2001/XMLSchema#"
+#: the W3C format registry's IRI where pyoxigraph 0.5 names a format otherwise (``.../ns/formats/data/JSON-LD``)
+_REGISTERED_IRI = {ox.RdfFormat.JSON_LD: "http://www.w3.org/ns/formats/JSON-LD"}
 _WRITTEN_PREFIXES = {**PREFIXES, "sd": SD, "void": VOID, "dcterms": DCTERMS}
 
 
@@ -44,6 +46,11 @@ def _dcterms(name: str) -> ox.NamedNode:
 
 def _integer(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+
+
+def format_iri(fmt: ox.RdfFormat | ox.QueryResultsFormat) -> ox.NamedNode:
+    """The IRI of a format in the W3C registry (http://www.w3.org/ns/formats/)."""
+    return ox.NamedNode(_REGISTERED_IRI.get(fmt, fmt.iri))
 
 
 def _text(zh: str, en: str) -> list[ox.Literal]:
@@ -83,7 +90,7 @@ def dataset(request: Request) -> list[ox.Triple]:
             ox.Triple(node, _void("dataDump"), ox.NamedNode(str(request.url_for("graph", format=name))))
             for name in EXPORT_FORMATS
         ),
-        *(ox.Triple(node, _void("feature"), ox.NamedNode(fmt.iri)) for fmt in GRAPHS),
+        *(ox.Triple(node, _void("feature"), format_iri(fmt)) for fmt in GRAPHS),
     ]
     if modified is not None:
         out.append(
@@ -132,7 +139,7 @@ def service_description(request: Request, fmt: ox.RdfFormat) -> bytes:
         ox.Triple(endpoint, _sd("supportedLanguage"), _sd("SPARQL11Query")),
         ox.Triple(endpoint, _sd("feature"), _sd("UnionDefaultGraph")),
         ox.Triple(endpoint, _sd("defaultDataset"), dataset_iri(request)),
-        *(ox.Triple(endpoint, _sd("resultFormat"), ox.NamedNode(f.iri)) for f in (*RESULTS, *GRAPHS)),
+        *(ox.Triple(endpoint, _sd("resultFormat"), format_iri(f)) for f in (*RESULTS, *GRAPHS)),
         *dataset(request),
     ]
     return _serialize(triples, fmt)
