@@ -7,13 +7,15 @@ description (``GET /sparql`` without a query) and by ``/.well-known/void`` alike
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from certbridge.graph.export import EXPORT_FORMATS
 from certbridge.graph.query import keep_carriage_returns
-from certbridge.graph.store import current_version
+from certbridge.graph.store import AnyStore, current_version
 from certbridge.ontology import CB, ID, PREFIXES
 
 from .conventions import built_at
@@ -61,16 +63,27 @@ def dataset_iri(request: Request) -> ox.NamedNode:
     return ox.NamedNode(f"{request.url_for('void')}#dataset")
 
 
-def dataset(request: Request) -> list[ox.Triple]:
-    """The VoID description of the served store: one subset per named graph, with its triple count."""
-    store = store_of(request)
-    version = current_version(settings_of(request).store)
-    modified = built_at(version) if version is not None else None
-    document = str(request.url_for("void"))
-    node = dataset_iri(request)
+def _graph_counts(request: Request, store: AnyStore, version: Path | None) -> list[tuple[ox.NamedNode, int]]:
+    """Triples per named graph, counted once per store version (it reads every triple: seconds at national scale)."""
+    state = request.app.state
+    cached = getattr(state, "graph_counts", None)
+    if cached is not None and cached[0] == version:
+        return cached[1]
     counts = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
     assert isinstance(counts, ox.QuerySolutions)
     rows = [(row["g"], int(row["n"].value)) for row in counts]
+    state.graph_counts = (version, rows)
+    return rows
+
+
+def dataset(request: Request) -> list[ox.Triple]:
+    """The VoID description of the served store: one subset per named graph, with its triple count."""
+    version = current_version(settings_of(request).store)
+    store = store_of(request)
+    modified = built_at(version) if version is not None else None
+    document = str(request.url_for("void"))
+    node = dataset_iri(request)
+    rows = _graph_counts(request, store, version)
     out = [
         ox.Triple(node, RDF_TYPE, _void("Dataset")),
         ox.Triple(node, RDF_TYPE, _sd("Dataset")),

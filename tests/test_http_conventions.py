@@ -191,6 +191,13 @@ def test_negotiation_picks_a_highest_q_type_and_never_a_refused_one(data: st.Dat
         assert chosen is not None and expected[chosen] == best, (header, chosen, expected)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255)), OFFERS)
+def test_any_accept_header_is_read_without_error(header: str, offered: tuple[Offer, ...]) -> None:
+    """Whatever a client sends, negotiation answers an offered format or nothing (a 406), never an exception."""
+    assert negotiate(header, offered) in (None, *offered)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_the_endpoint_answers_406_exactly_when_nothing_is_acceptable(http: httpx.Client, data: st.DataObject) -> None:
