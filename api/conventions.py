@@ -2,9 +2,10 @@
 
 - Every answer names the store version it was read from (``Certbridge-Data-Version``).
 - A read (GET, HEAD) answered 200 carries a validator: the store version as a weak ``ETag`` (with the code
-  version, the media type and the UTC day mixed in, since answers that default ``as_of`` to today change at
-  midnight), the build time of the version as ``Last-Modified``, and ``Cache-Control`` with the setting
-  ``CERTBRIDGE_CACHE_MAX_AGE_S``; ``If-None-Match`` (or, without it, ``If-Modified-Since``) turns it into a 304.
+  version, the media type and the day mixed in, since answers that default ``as_of`` to today (``date.today()``)
+  change at midnight), the time the version's build began (its name says) as ``Last-Modified``, and
+  ``Cache-Control`` with the setting ``CERTBRIDGE_CACHE_MAX_AGE_S``; ``If-None-Match`` (or, without it,
+  ``If-Modified-Since``) turns it into a 304.
 - HEAD is answered for every GET resource: the GET answer's status and headers, without its body.
 - OPTIONS answers 204 with ``Allow`` (a CORS preflight never gets here: CORSMiddleware answers it outside this
   one), and every 405 carries ``Allow``, the methods of every route of that path.
@@ -135,9 +136,7 @@ class HttpConventions:
                     headers[DATA_VERSION] = version.name
                     if status == 200 and method in ("GET", "HEAD"):
                         modified = built_at(version)
-                        etag = entity_tag(
-                            version, scope["app"].version, headers.get("content-type", ""), datetime.now(UTC).date()
-                        )
+                        etag = entity_tag(version, scope["app"].version, headers.get("content-type", ""), date.today())
                         headers["ETag"] = etag
                         if modified is not None:
                             headers["Last-Modified"] = format_datetime(modified, usegmt=True)
