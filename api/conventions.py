@@ -7,6 +7,7 @@
   ``Cache-Control`` with the setting ``CERTBRIDGE_CACHE_MAX_AGE_S``; ``If-None-Match`` (or, without it,
   ``If-Modified-Since``) turns it into a 304.
 - HEAD is answered for every GET resource: the GET answer's status and headers, without its body.
+- A 406 carries ``Vary: Accept`` like the answers it stands for.
 - OPTIONS answers 204 with ``Allow`` (a CORS preflight never gets here: CORSMiddleware answers it outside this
   one), and every 405 carries ``Allow``, the methods of every route of that path.
 
@@ -132,6 +133,8 @@ class HttpConventions:
                 headers = MutableHeaders(raw=list(message.get("headers", [])))
                 if status == 405:
                     headers["Allow"] = ", ".join(allowed_methods(scope))
+                if status == 406:  # the answer was negotiated, though the route raised before it could say so
+                    headers.add_vary_header("Accept")
                 if version is not None:
                     headers[DATA_VERSION] = version.name
                     if status == 200 and method in ("GET", "HEAD"):

@@ -108,6 +108,7 @@ def test_406_when_nothing_offered_is_acceptable(http: httpx.Client, query: str, 
     response = http.get("/sparql", params={"query": query}, headers={"Accept": accept})
     assert response.status_code == 406 and media(response) == "application/problem+json"
     assert "offered" in response.json()["detail"]
+    assert "Accept" in response.headers["vary"]
 
 
 @pytest.mark.parametrize("path", [OCCUPATION, "/sparql"])
