@@ -5,7 +5,7 @@
   version, the media type and the day mixed in, since answers that default ``as_of`` to today (``date.today()``)
   change at midnight), the time the version's build began (its name says) as ``Last-Modified``, and
   ``Cache-Control`` with the setting ``CERTBRIDGE_CACHE_MAX_AGE_S``; ``If-None-Match`` (or, without it,
-  ``If-Modified-Since``) turns it into a 304.
+  ``If-Modified-Since``) turns it into a 304. A route that sets its own validators (a file's) keeps them.
 - HEAD is answered for every GET resource: the GET answer's status and headers, without its body.
 - A 406 carries ``Vary: Accept`` like the answers it stands for.
 - OPTIONS answers 204 with ``Allow`` (a CORS preflight never gets here: CORSMiddleware answers it outside this
@@ -16,6 +16,7 @@ Bodies are passed through as they come (a 304 or a HEAD drops them), so a stream
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from datetime import UTC, date, datetime
@@ -92,6 +93,16 @@ def allowed_methods(scope: Scope) -> list[str]:
     return sorted(methods | {"OPTIONS"})
 
 
+def _validators(headers: MutableHeaders, version: Path, code_version: str) -> tuple[str, datetime | None]:
+    """The answer's own ETag and Last-Modified when the route set them (a file's), else the store version's."""
+    etag = headers.get("etag") or entity_tag(version, code_version, headers.get("content-type", ""), date.today())
+    own_time = headers.get("last-modified")
+    if own_time is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            return etag, parsedate_to_datetime(own_time)
+    return etag, built_at(version)
+
+
 def _version(scope: Scope) -> Path | None:
     try:
         return current_version(scope["app"].state.settings.store)
@@ -138,8 +149,7 @@ class HttpConventions:
                 if version is not None:
                     headers[DATA_VERSION] = version.name
                     if status == 200 and method in ("GET", "HEAD"):
-                        modified = built_at(version)
-                        etag = entity_tag(version, scope["app"].version, headers.get("content-type", ""), date.today())
+                        etag, modified = _validators(headers, version, scope["app"].version)
                         headers["ETag"] = etag
                         if modified is not None:
                             headers["Last-Modified"] = format_datetime(modified, usegmt=True)
