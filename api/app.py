@@ -12,7 +12,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from certbridge.graph.errors import CertbridgeError
 from certbridge.graph.routing.model import HOP_KINDS
 
-from . import downloads, entities, problems, query_page, rest, sparql, viz, writes
+from . import downloads, entities, graph_store, problems, query_page, rest, sparql, viz, void, writes
+from .conventions import EXPOSED, HttpConventions
 from .settings import Settings
 from .state import load_index_of
 
@@ -33,16 +34,28 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         title="certbridge",
         summary="Vocational skill certificates and the routes by which one is recognised as another.",
-        description=f"SPARQL 1.1 at /sparql; routes and search under /api/v1. Hop kinds: {', '.join(HOP_KINDS)}.",
+        description=(
+            "SPARQL 1.1 at /sparql, graphs at /store, VoID at /.well-known/void; routes and search under /api/v1. "
+            f"Hop kinds: {', '.join(HOP_KINDS)}."
+        ),
         version="0.1.0",
     )
     app.state.settings = settings
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
+    app.add_middleware(HttpConventions)  # inside CORS (the middleware added last is the outermost)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST"],
+        allow_headers=["*"],
+        expose_headers=EXPOSED,
+    )
     problems.install(app)
     app.include_router(sparql.router)
     app.include_router(rest.router)
     app.include_router(query_page.router)
     app.include_router(downloads.router)
+    app.include_router(graph_store.router)
+    app.include_router(void.router)
     app.include_router(entities.router)
     app.include_router(writes.router)
     app.include_router(viz.router)

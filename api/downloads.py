@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParameter
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
-from certbridge.graph.export import EXPORT_FORMATS, export
+from certbridge.data import DATA_DIR
+from certbridge.graph.export import DATASET_FORMATS, EXPORT_FORMATS, UNION_FORMATS, export
+from certbridge.graph.query import keep_carriage_returns
 from certbridge.ontology import PREFIXES
 
+from .negotiation import Format, media_type
 from .problems import Problem
 from .state import store_of
 
 router = APIRouter(prefix="/api/v1/download", tags=["downloads"])
 
-MEDIA = {
-    "ttl": "text/turtle",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "trig": "application/trig",
-    "nq": "application/n-quads",
-    "csv": "text/csv",
-}
+#: the media type of each export format, from pyoxigraph's table
+MEDIA = {name: media_type(fmt) for name, fmt in {**UNION_FORMATS, **DATASET_FORMATS}.items()}
+CSV = media_type(ox.QueryResultsFormat.CSV)
 CHUNK = 1 << 16
 CERTIFICATE_TYPES = """SELECT ?certificate ?label_zh ?label_en ?issuer ?occupation ?grade ?standard
   ?illustrative ?synthetic WHERE {
@@ -40,11 +38,11 @@ CERTIFICATE_TYPES = """SELECT ?certificate ?label_zh ?label_en ?issuer ?occupati
   BIND (EXISTS { ?certificate cb:synthetic true } AS ?synthetic) }"""
 
 
-def _stream(path: Path) -> Iterator[bytes]:
+def _stream(path: Path, fmt: Format | None) -> Iterator[bytes]:
     try:
         with path.open("rb") as handle:
             while chunk := handle.read(CHUNK):
-                yield chunk
+                yield chunk if fmt is None else keep_carriage_returns(chunk, fmt)
     finally:
         path.unlink(missing_ok=True)
 
@@ -54,16 +52,31 @@ def _spool() -> Path:
         return Path(handle.name)
 
 
+def spooled(
+    write: Callable[[BinaryIO], None], *, media: str, fmt: Format | None = None, headers: dict[str, str] | None = None
+) -> StreamingResponse:
+    """Write the answer to a temporary file, then stream it: a failure while writing is still a clean error.
+
+    *fmt* names the RDF or results format written, so that an XML one keeps its carriage returns.
+    """
+    path = _spool()
+    try:
+        with path.open("wb") as handle:
+            write(handle)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return StreamingResponse(_stream(path, fmt), media_type=media, headers=headers)
+
+
 @router.get("/graph.{format}", summary="The whole graph: ttl, nt, jsonld (union of graphs) or trig, nq (named graphs)")
 def graph(request: Request, format: Annotated[str, PathParameter(examples=["ttl"])]) -> StreamingResponse:
     if format not in EXPORT_FORMATS:
         raise Problem(404, f"unknown format {format!r}; use {', '.join(EXPORT_FORMATS)}")
-    path = _spool()
-    with path.open("wb") as handle:
-        export(store_of(request), handle, format)
-    return StreamingResponse(
-        _stream(path),
-        media_type=MEDIA[format],
+    store = store_of(request)
+    return spooled(
+        lambda handle: export(store, handle, format),
+        media=MEDIA[format],
         headers={"Content-Disposition": f'attachment; filename="certbridge.{format}"'},
     )
 
@@ -86,12 +99,20 @@ def graph(request: Request, format: Annotated[str, PathParameter(examples=["ttl"
     },
 )
 def certificate_types(request: Request) -> StreamingResponse:
-    path = _spool()
-    answer = store_of(request).query(CERTIFICATE_TYPES, prefixes=PREFIXES, use_default_graph_as_union=True)
-    answer.serialize(str(path), ox.QueryResultsFormat.CSV)
-    del answer
-    return StreamingResponse(
-        _stream(path),
-        media_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="certificate-types.csv"'},
-    )
+    store = store_of(request)
+
+    def write(handle: BinaryIO) -> None:
+        answer = store.query(CERTIFICATE_TYPES, prefixes=PREFIXES, use_default_graph_as_union=True)
+        answer.serialize(handle, ox.QueryResultsFormat.CSV)
+
+    return spooled(write, media=CSV, headers={"Content-Disposition": 'attachment; filename="certificate-types.csv"'})
+
+
+@router.get(
+    "/SOURCES.md",
+    name="sources",
+    summary="Where each table comes from and under which terms its content may be reused (the dataset's licence)",
+    responses={200: {"content": {"text/markdown": {"example": "# Where the tables come from\n…"}}}},
+)
+def sources() -> Response:
+    return Response((DATA_DIR / "SOURCES.md").read_bytes(), media_type="text/markdown; charset=utf-8")

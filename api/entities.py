@@ -12,11 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from certbridge.graph.describe import describe
 from certbridge.graph.neighbourhood import neighbourhood
-from certbridge.graph.query import GRAPH_FORMATS
+from certbridge.graph.query import keep_carriage_returns
 from certbridge.ontology import ID
 
+from .negotiation import GRAPHS, HTML, VARY, choose, media_type
 from .problems import Problem
-from .sparql import GRAPH_TYPES, negotiate
 from .state import store_of
 
 router = APIRouter(tags=["entities"])
@@ -48,12 +48,16 @@ def entity(
     return _described(request, f"{ID}{KINDS[kind]}/{key}")
 
 
+#: what an instance IRI dereferences to: its RDF (the first is the default), or its page for browsers
+RESOURCE_TYPES = (*GRAPHS, HTML)
+
+
 @router.get("/id/{path:path}", summary="Linked-data dereferencing: HTML for browsers, RDF for RDF clients")
 def dereference(request: Request, path: Annotated[str, PathParameter(examples=["organisation/hengfeng"])]) -> Response:
     iri = f"{ID}{path}"
-    accept = request.headers.get("accept", "")
-    if "text/html" in accept:
-        body = _described(request, iri)
+    chosen = choose(request.headers.get("accept"), RESOURCE_TYPES)
+    body = _described(request, iri)  # 404 when unknown (and for anything that is not a plain IRI)
+    if chosen == HTML:
         rows = "".join(
             f"<tr><td>{html.escape(s['predicate'] or '')}</td><td>{html.escape(s['object'] or '')}"
             f" {html.escape(s['label_zh'] or '')} {html.escape(s['label_en'] or '')}</td>"
@@ -62,18 +66,18 @@ def dereference(request: Request, path: Annotated[str, PathParameter(examples=["
         )
         return HTMLResponse(
             f"<!doctype html><meta charset='utf-8'><title>{html.escape(iri)}</title>"
-            f"<h1>{html.escape(iri)}</h1><table>{rows}</table>"
+            f"<h1>{html.escape(iri)}</h1><table>{rows}</table>",
+            headers=VARY,
         )
-    media = negotiate(accept, GRAPH_TYPES)
-    if media is None:
-        raise Problem(406, f"offered: text/html, {', '.join(GRAPH_TYPES)}")
-    _described(request, iri)  # 404 when unknown (and for anything that is not a plain IRI)
+    assert isinstance(chosen, ox.RdfFormat)
     triples = store_of(request).query(
         "CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }",
         use_default_graph_as_union=True,
         substitutions={ox.Variable("x"): ox.NamedNode(iri)},
     )
-    return Response(triples.serialize(format=GRAPH_FORMATS[GRAPH_TYPES[media]]), media_type=media)
+    assert isinstance(triples, ox.QueryTriples)
+    body_bytes = keep_carriage_returns(triples.serialize(format=chosen), chosen)
+    return Response(body_bytes, media_type=media_type(chosen), headers=VARY)
 
 
 @router.get("/api/v1/neighbourhood", summary="Nodes and edges around an entity, for the visualisation")

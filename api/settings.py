@@ -72,6 +72,7 @@ SPARQL_TIMEOUT_ENV = "CERTBRIDGE_SPARQL_TIMEOUT_S"
 SPARQL_WORKERS_ENV = "CERTBRIDGE_SPARQL_WORKERS"
 WRITE_TOKEN_ENV = "CERTBRIDGE_WRITE_TOKEN"
 VIZ_MAX_NODES_ENV = "CERTBRIDGE_VIZ_MAX_NODES"
+CACHE_MAX_AGE_ENV = "CERTBRIDGE_CACHE_MAX_AGE_S"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,8 @@ class Settings:
     write_token: str | None = None
     #: the most nodes a graph view ships to the browser; beyond it, nodes are aggregated
     viz_max_nodes: int = 500
+    #: how many seconds a client or cache may reuse a read answer before it asks again (``Cache-Control``)
+    cache_max_age_s: int = 60
 
     @classmethod
     def from_environment(cls, store: str | Path | None = None) -> Settings:
@@ -96,6 +99,7 @@ class Settings:
             _number(SPARQL_WORKERS_ENV, "2", int),
             os.environ.get(WRITE_TOKEN_ENV) or None,
             _number(VIZ_MAX_NODES_ENV, "500", int),
+            _number(CACHE_MAX_AGE_ENV, "60", int),
         )
 
 

@@ -4,63 +4,40 @@ from __future__ import annotations
 
 import re
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from certbridge.graph.query import keep_carriage_returns
 from certbridge.ontology import GRAPH
 
+from .negotiation import GRAPHS, HTML, NAMES, RESULTS, VARY, choose, media_type, negotiate, not_acceptable
 from .problems import Problem
 from .query_page import page
 from .query_worker import Job
 from .settings import SPARQL_MAX_ROWS_ENV, SPARQL_TIMEOUT_ENV
-from .state import pool_of, settings_of, store_of
+from .state import pool_of, settings_of
+from .void import service_description
 
 router = APIRouter(tags=["sparql"])
 
-#: media type -> result format, for SELECT/ASK and for CONSTRUCT/DESCRIBE; the first is the default.
-RESULT_TYPES = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
-GRAPH_TYPES = {
-    "text/turtle": "ttl",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "rdfxml",
-    "application/ld+json": "jsonld",
-}
 _STRINGS_AND_IRIS = re.compile(
     r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*'
 )
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 #: ``?accept=csv`` and the like, for download links that cannot set an Accept header
-_FORMAT_PARAMETER = {name: media for media, name in {**RESULT_TYPES, **GRAPH_TYPES}.items()}
-
-
-def negotiate(accept: str | None, offered: dict[str, str]) -> str | None:
-    """The offered media type the Accept header prefers (q-values honoured); None when nothing fits."""
-    if not accept or not accept.strip():
-        return next(iter(offered))
-    best: tuple[float, int, str] | None = None
-    for position, part in enumerate(accept.split(",")):
-        media, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-        media = media.lower()
-        for candidate in offered:
-            kind = candidate.partition("/")[0]
-            if media in (candidate, "*/*", f"{kind}/*") and q > 0:
-                rank = (q, -position, candidate)
-                if best is None or rank[:2] > best[:2]:
-                    best = rank
-                break
-    return best[2] if best else None
+_FORMAT_PARAMETER = {name: media_type(fmt) for fmt, name in NAMES.items()}
+#: the SPARQL 1.1 Protocol's parameters of a query request; any of them without ``query`` is a malformed request
+_PROTOCOL_PARAMETERS = (
+    "query",
+    "update",
+    "default-graph-uri",
+    "named-graph-uri",
+    "using-graph-uri",
+    "using-named-graph-uri",
+)
+#: what GET /sparql without a query offers: its service description in RDF, or the query page for browsers
+DESCRIPTION_TYPES = (*GRAPHS, HTML)
 
 
 def _one(values: list[str], name: str) -> str:
@@ -114,10 +91,12 @@ _GRAPH_PARAMETERS = [
 )
 def sparql_get(request: Request) -> Response:
     params = request.query_params
-    if not any(name in params for name in ("query", "update")):
-        if "text/html" in request.headers.get("accept", ""):
-            return HTMLResponse(page())
-        return _description(request)
+    if not any(name in params for name in _PROTOCOL_PARAMETERS):
+        chosen = choose(request.headers.get("accept"), DESCRIPTION_TYPES)
+        if chosen == HTML:
+            return HTMLResponse(page(), headers=VARY)
+        assert isinstance(chosen, ox.RdfFormat)
+        return Response(service_description(request, chosen), media_type=media_type(chosen), headers=VARY)
     return _answer(
         request,
         params.getlist("query"),
@@ -183,14 +162,14 @@ def _answer(
     text = _one(queries, "query")
     _check(text)
     accept = _FORMAT_PARAMETER.get(request.query_params.get("accept", ""), request.headers.get("accept"))
-    result_media, graph_media = negotiate(accept, RESULT_TYPES), negotiate(accept, GRAPH_TYPES)
+    result_format, graph_format = negotiate(accept, RESULTS), negotiate(accept, GRAPHS)
     settings = settings_of(request)
     job = Job(
         text,
         tuple(defaults),
         tuple(named),
-        result_media and RESULT_TYPES[result_media],
-        graph_media and GRAPH_TYPES[graph_media],
+        None if result_format is None else NAMES[result_format],
+        None if graph_format is None else NAMES[graph_format],
         settings.sparql_max_rows,
     )
     try:
@@ -203,9 +182,8 @@ def _answer(
             f"the query took longer than {settings.sparql_timeout_s:g} s and was stopped; the limit is "
             f"the setting {SPARQL_TIMEOUT_ENV}",
         )
-    offered = GRAPH_TYPES if outcome.kind == "graph" else RESULT_TYPES
     if outcome.status == 406:
-        raise Problem(406, f"cannot answer this query as {accept!r}; offered: {', '.join(offered)}")
+        raise not_acceptable(GRAPHS if outcome.kind == "graph" else RESULTS)
     if outcome.status == 413:
         raise Problem(
             400,
@@ -214,36 +192,6 @@ def _answer(
         )
     if outcome.status is not None:
         raise Problem(outcome.status, outcome.detail or "the query failed")
-    media, body = (graph_media if outcome.kind == "graph" else result_media), outcome.body
-    return Response(body, media_type=media)
-
-
-def _description(request: Request) -> Response:
-    """The SPARQL 1.1 Service Description of this endpoint, with a VoID description of its dataset."""
-    store = store_of(request)
-    endpoint = str(request.url.replace(query=""))
-    counts = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    graphs = "".join(
-        f"  sd:namedGraph [ sd:name <{row['g'].value}> ; sd:graph [ a sd:Graph ; void:triples {row['n'].value} ] ] ;\n"
-        for row in counts
-    )
-    turtle = f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
-@prefix void: <http://rdfs.org/ns/void#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-<{endpoint}> a sd:Service ;
-  sd:endpoint <{endpoint}> ;
-  sd:supportedLanguage sd:SPARQL11Query ;
-  sd:resultFormat <http://www.w3.org/ns/formats/SPARQL_Results_JSON>, <http://www.w3.org/ns/formats/SPARQL_Results_XML>,
-    <http://www.w3.org/ns/formats/SPARQL_Results_CSV>, <http://www.w3.org/ns/formats/SPARQL_Results_TSV>,
-    <http://www.w3.org/ns/formats/Turtle>, <http://www.w3.org/ns/formats/N-Triples>,
-    <http://www.w3.org/ns/formats/RDF_XML>, <http://www.w3.org/ns/formats/JSON-LD> ;
-  sd:feature sd:UnionDefaultGraph ;
-  sd:defaultDataset <{endpoint}#dataset> .
-<{endpoint}#dataset> a sd:Dataset, void:Dataset ;
-  dcterms:title "certbridge: vocational skill certificates and their recognition"@en ;
-  void:sparqlEndpoint <{endpoint}> ;
-  void:vocabulary <https://w3id.org/certbridge/ontology#> ;
-  void:uriSpace "https://w3id.org/certbridge/id/" ;
-{graphs}  sd:defaultGraph [ a sd:Graph ; dcterms:description "the union of all named graphs"@en ] .
-"""
-    return Response(turtle.encode(), media_type="text/turtle")
+    chosen = graph_format if outcome.kind == "graph" else result_format
+    assert chosen is not None  # the worker answered 406 otherwise
+    return Response(keep_carriage_returns(outcome.body, chosen), media_type=media_type(chosen), headers=VARY)

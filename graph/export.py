@@ -9,10 +9,12 @@ import pyoxigraph as ox
 from certbridge.ontology import PREFIXES
 
 from .errors import QueryError
+from .query import GRAPH_FORMATS
 from .store import AnyStore
 
 DATASET_FORMATS = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
-UNION_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
+#: the formats of certbridge.graph.query's one table that the union of the graphs is exported in
+UNION_FORMATS = {name: GRAPH_FORMATS[name] for name in ("ttl", "nt", "jsonld")}
 EXPORT_FORMATS = (*UNION_FORMATS, *DATASET_FORMATS)
 
 

@@ -17,6 +17,9 @@ from certbridge.ontology import PREFIXES
 from .errors import QueryError
 from .store import AnyStore
 
+#: The formats answers are written in, by the short names of the CLI and the ``?accept=`` parameter; pyoxigraph's
+#: formats carry their media types (``.media_type``) and IRIs (``.iri``), so this is the one table of them.
+#: The first of each is the default.
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
     "xml": ox.QueryResultsFormat.XML,
@@ -29,6 +32,20 @@ GRAPH_FORMATS = {
     "jsonld": ox.RdfFormat.JSON_LD,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
+#: Oxigraph's XML writers leave a carriage return in a literal raw, and an XML parser reads it back as a line feed
+_XML_FORMATS = frozenset({ox.QueryResultsFormat.XML, ox.RdfFormat.RDF_XML})
+
+
+def keep_carriage_returns(data: bytes, format: ox.QueryResultsFormat | ox.RdfFormat) -> bytes:
+    """*data* with each raw CR written ``&#13;`` when *format* is XML, so that the value reads back unchanged.
+
+    These writers put no CR outside literal values (they indent with LF and tabs), so every CR is inside one.
+
+    >>> keep_carriage_returns(b"<literal>a\\r\\nb</literal>", ox.QueryResultsFormat.XML)
+    b'<literal>a&#13;\\nb</literal>'
+    """
+    return data.replace(b"\r", b"&#13;") if format in _XML_FORMATS else data
+
 
 #: an absolute IRI without the characters that would let it escape ``<...>`` when written into a query
 SAFE_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
@@ -101,12 +118,12 @@ def serialize(answer: QueryAnswer, format_name: str) -> bytes:
             raise QueryError(
                 f"a graph answer cannot be written as {format_name!r}; use one of {', '.join(GRAPH_FORMATS)}"
             )
-        return answer.serialize(format=GRAPH_FORMATS[format_name])
+        return keep_carriage_returns(answer.serialize(format=GRAPH_FORMATS[format_name]), GRAPH_FORMATS[format_name])
     if format_name not in RESULT_FORMATS:
         raise QueryError(
             f"a SELECT or ASK answer cannot be written as {format_name!r}; use one of {', '.join(RESULT_FORMATS)}"
         )
-    return answer.serialize(format=RESULT_FORMATS[format_name])
+    return keep_carriage_returns(answer.serialize(format=RESULT_FORMATS[format_name]), RESULT_FORMATS[format_name])
 
 
 #: How each result format looks when a SELECT has no rows.
