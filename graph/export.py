@@ -8,22 +8,28 @@ import pyoxigraph as ox
 
 from certbridge.ontology import PREFIXES
 
+from .choices import DATASET_FORMATS, EXPORT_FORMATS
 from .errors import QueryError
 from .store import AnyStore
 
-DATASET_FORMATS = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
-UNION_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
-EXPORT_FORMATS = (*UNION_FORMATS, *DATASET_FORMATS)
+#: how each format of choices.EXPORT_FORMATS is written
+RDF_FORMATS = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "trig": ox.RdfFormat.TRIG,
+    "nq": ox.RdfFormat.N_QUADS,
+}
 
 
 def export(store: AnyStore, output: BinaryIO, format_name: str) -> None:
     """Write the store to *output*, streaming graph by graph where the format allows it."""
     if format_name in DATASET_FORMATS:
-        store.dump(output, DATASET_FORMATS[format_name], prefixes=PREFIXES)
+        store.dump(output, RDF_FORMATS[format_name], prefixes=PREFIXES)
     elif format_name in ("ttl", "nt"):
         # Concatenated Turtle (or N-Triples) documents are one valid document of the union.
         for graph in sorted(store.named_graphs(), key=str):
-            store.dump(output, UNION_FORMATS[format_name], from_graph=graph, prefixes=PREFIXES)
+            store.dump(output, RDF_FORMATS[format_name], from_graph=graph, prefixes=PREFIXES)
     elif format_name == "jsonld":
         triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
         triples.serialize(output, ox.RdfFormat.JSON_LD)
