@@ -183,7 +183,11 @@ def build(
     data: Annotated[Path, typer.Option("--data", metavar="DIR", help="Folder of the CSV tables.")] = DATA_DIR,
     quiet: QuietOption = False,
 ) -> None:
-    """Convert the tables to RDF, validate with SHACL and write a new store version (swapped in on success)."""
+    """Build a new store version from the CSV tables.
+
+    The tables are converted to RDF, validated with SHACL and reasoned over; the new version is swapped in only
+    on success.
+    """
     from certbridge.graph import build as builder
 
     location = resolve_store(store)
@@ -197,7 +201,10 @@ def build(
 
 @app.command()
 def reason(store: StoreOption = None, quiet: QuietOption = False) -> None:
-    """Re-run reasoning alone into a new store version (the inferred graph is rebuilt from the asserted ones)."""
+    """Re-run reasoning into a new store version.
+
+    The inferred graph is rebuilt from the asserted ones.
+    """
     from certbridge.graph import build as builder
 
     location = resolve_store(store)
@@ -218,7 +225,10 @@ def import_rows(
     store: StoreOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Add rows (agreements, issuers, sanctions, …) to the store: validated and re-derived whole, or rejected whole."""
+    """Add rows (agreements, issuers, sanctions, …) to the store.
+
+    The store is validated and re-derived whole with them, or they are rejected whole.
+    """
     from certbridge.graph import writes
 
     location = resolve_store(store)
@@ -250,7 +260,10 @@ def route(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Is FROM accepted where TO is required, and by which route? Exit 1 when there is no route."""
+    """The routes by which FROM is accepted where TO is required.
+
+    Exit 1 when there is no route.
+    """
     from certbridge.graph.routing import find_routes
     from certbridge.graph.routing.index import index_for
     from certbridge.graph.routing.resolve import resolve
@@ -304,7 +317,10 @@ def coverage(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Share of ordered pairs (same occupation, same or higher grade) with a formal-recognition route."""
+    """Share of certificate pairs with a formal-recognition route.
+
+    The pairs are ordered, of one occupation, the first of the same or a higher grade.
+    """
     from certbridge.graph.routing.coverage import coverage as coverage_of
     from certbridge.graph.routing.index import index_for
 
@@ -323,7 +339,10 @@ def what_if_command(
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Coverage after adding hypothetical agreements (never written to the store), and the pairs they connect."""
+    """Coverage after adding hypothetical agreements.
+
+    The agreements are never written to the store; the pairs they connect are listed.
+    """
     from certbridge.graph.routing.coverage import read_hypothetical, what_if
     from certbridge.graph.routing.index import index_for
 
@@ -349,7 +368,10 @@ def serve(
         int, typer.Option("--workers", metavar="N", min=1, help="Server processes (each loads the index).")
     ] = 1,
 ) -> None:
-    """Serve the store over HTTP: SPARQL at /sparql, REST under /api/v1, OpenAPI at /docs."""
+    """Serve the store over HTTP.
+
+    SPARQL at /sparql, REST under /api/v1, OpenAPI at /docs.
+    """
     import uvicorn
 
     from certbridge.graph.store import open_store
@@ -383,7 +405,10 @@ def synth(
     seed: Annotated[int, typer.Option("--seed", metavar="N", help="Random seed (same seed, same tables).")] = 1,
     data: Annotated[Path, typer.Option("--data", metavar="DIR", help="Real tables to start from.")] = DATA_DIR,
 ) -> None:
-    """Write a synthetic national-scale data set (real tables plus N synthetic issuers), then build it with --data."""
+    """Write a synthetic national-scale data set.
+
+    The real tables plus N synthetic issuers; build a store from them with `build --data`.
+    """
     from certbridge.graph.synth import synthesise
 
     summary = synthesise(data, out, issuers=issuers, seed=seed)
@@ -420,7 +445,10 @@ def query(
         ),
     ] = "table",
 ) -> None:
-    """Run a SPARQL query over the store (default graph = union of all graphs). Exit 1 on no rows or ASK false."""
+    """Run a SPARQL query over the store.
+
+    The default graph is the union of all graphs. Exit 1 on no rows or ASK false.
+    """
     from certbridge.graph.store import open_store
 
     text = _query_text(sparql)
@@ -477,7 +505,10 @@ def export_command(
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="File to write; default standard output.")
     ] = None,
 ) -> None:
-    """Write the whole graph as Turtle, N-Triples, JSON-LD (union of graphs) or TriG, N-Quads (named graphs kept)."""
+    """Write the whole graph to a file or standard output.
+
+    Turtle, N-Triples, JSON-LD (the union of the graphs) or TriG, N-Quads (named graphs kept).
+    """
     from certbridge.graph.export import export
     from certbridge.graph.store import open_store
 
@@ -495,7 +526,10 @@ def info(
     store: StoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Counts per class, per named graph and per source, and the time of the last build."""
+    """Counts per class, per named graph and per source.
+
+    And the time of the last build.
+    """
     from rich.table import Table
 
     from certbridge.graph.info import describe
@@ -515,7 +549,9 @@ def info(
 
 
 viz_app = typer.Typer(
-    help="Write a graph view as one self-contained HTML file (opens from disk, no server).", rich_markup_mode=None
+    help="Write a graph view as one self-contained HTML file.\n\nIt opens from disk, with no server.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(viz_app, name="viz")
 OutOption = Annotated[Path, typer.Option("--out", "-o", metavar="FILE", help="The HTML file to write.")]

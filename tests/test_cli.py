@@ -271,6 +271,9 @@ def test_top_level_help_names_every_command(cli: Cli, monkeypatch: pytest.Monkey
         if len(path) == 1:
             assert re.search(rf"^  {re.escape(path[0])}  ", listing, re.M), path  # the Commands section
     assert "--version" in listing
+    for group in ((), ("viz",)):  # each command's summary whole, not cut to fit
+        commands = cli(*group, "--help").stdout.split("\nCommands:\n", 1)[1]
+        assert commands.strip() and not re.search(r"\.\.\.$", commands, re.M), commands
 
 
 def test_missing_query_file_is_one_line_exit_2(cli: Cli, mini_store: Path) -> None:
