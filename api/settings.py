@@ -8,9 +8,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from certbridge.graph.remote.location import RemoteLocation, is_remote, parse_location
-from certbridge.graph.store import Location
+
+if TYPE_CHECKING:  # the store module loads rdflib and httpx: too slow for `certbridge --help`
+    from certbridge.graph.store import Location
 
 STORE_ENV = "CERTBRIDGE_STORE"
 #: settings of a SPARQL server store (``CERTBRIDGE_STORE=sparql+http://...``)

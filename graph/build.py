@@ -20,7 +20,7 @@ from certbridge.ontology import CB, ONTOLOGY_FILES, PREFIXES
 from . import store as stores
 from .convert import TABLES, convert_tables
 from .convert.sink import TripleSink, validation_data
-from .errors import ShapeViolations
+from .errors import MissingInput, ShapeViolations
 from .iris import BUILD_ACTIVITY, BUILD_GRAPH, named_graph
 from .load_queue import LoadQueue, bulk_load
 from .reasoning import INFERRED_GRAPH, ONTOLOGY_GRAPH, ReasoningReport, materialise
@@ -52,6 +52,11 @@ class BuildResult:
     def triples(self) -> int:
         return sum(self.triples_by_graph.values())
 
+    @property
+    def graphs(self) -> int:
+        """The named graphs stored: a table without rows is counted above but makes no graph."""
+        return sum(1 for count in self.triples_by_graph.values() if count)
+
 
 def load_ontology() -> Graph:
     graph = Graph(identifier=ONTOLOGY_GRAPH)
@@ -73,9 +78,12 @@ NOT_IN_MEMORY: dict[str, frozenset[str]] = {
 def build(data_dir: Path, location: Location, *, progress: Progress = silent) -> BuildResult:
     """Build the store at *location* from the tables in *data_dir*.
 
-    Raises DataError (every table defect), ShapeViolations or StoreError; in each case the store
-    readers see at *location* is left exactly as it was.
+    Raises MissingInput (no folder at *data_dir*, before anything is written), DataError (every table
+    defect), ShapeViolations or StoreError; in each case the store readers see at *location* is left
+    exactly as it was.
     """
+    if not data_dir.is_dir():
+        raise MissingInput(f"no folder of tables at {data_dir}", hint="give --data the folder of the CSV tables")
     if isinstance(location, RemoteLocation):
         with progress("reading and checking tables"):
             sinks = convert_tables(data_dir)

@@ -2,6 +2,9 @@
 
 * CertbridgeError            base; ``message`` for people, ``hint`` says what to do
   x DataError                input tables are wrong; carries every TableError found
+  x MissingInput             an input file or folder is not there (checked before anything is written)
+  x InvalidOption            an option names a value outside its closed set (a grouping, a hop kind);
+                             also a ValueError, which callers that validate arguments already catch
   x ShapeViolations          the built graph does not conform to ontology/shapes.ttl
   x StoreError               the store is missing, locked or unreadable
   x QueryError               a SPARQL query does not parse or cannot run
@@ -44,8 +47,16 @@ class DataError(CertbridgeError):
         self.errors = sorted(errors, key=lambda e: (str(e.path), e.line, e.column))
         super().__init__(
             f"{len(errors)} error(s) in the input tables:\n" + "\n".join(map(str, self.errors)),
-            hint="fix the rows named above; the previous store was left as it was",
+            hint="fix the rows listed; the previous store was left as it was",
         )
+
+
+class MissingInput(CertbridgeError):
+    pass
+
+
+class InvalidOption(CertbridgeError, ValueError):
+    pass
 
 
 class ShapeViolations(CertbridgeError):

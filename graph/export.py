@@ -8,24 +8,27 @@ import pyoxigraph as ox
 
 from certbridge.ontology import PREFIXES
 
+from .choices import DATASET_FORMATS, EXPORT_FORMATS, UNION_FORMATS
 from .errors import QueryError
 from .query import GRAPH_FORMATS
 from .store import AnyStore
 
-DATASET_FORMATS = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
-#: the formats of certbridge.graph.query's one table that the union of the graphs is exported in
-UNION_FORMATS = {name: GRAPH_FORMATS[name] for name in ("ttl", "nt", "jsonld")}
-EXPORT_FORMATS = (*UNION_FORMATS, *DATASET_FORMATS)
+#: how each format of choices.EXPORT_FORMATS is written (the union's formats from graph.query's one table)
+RDF_FORMATS = {
+    **{name: GRAPH_FORMATS[name] for name in UNION_FORMATS},
+    "trig": ox.RdfFormat.TRIG,
+    "nq": ox.RdfFormat.N_QUADS,
+}
 
 
 def export(store: AnyStore, output: BinaryIO, format_name: str) -> None:
     """Write the store to *output*, streaming graph by graph where the format allows it."""
     if format_name in DATASET_FORMATS:
-        store.dump(output, DATASET_FORMATS[format_name], prefixes=PREFIXES)
+        store.dump(output, RDF_FORMATS[format_name], prefixes=PREFIXES)
     elif format_name in ("ttl", "nt"):
         # Concatenated Turtle (or N-Triples) documents are one valid document of the union.
         for graph in sorted(store.named_graphs(), key=str):
-            store.dump(output, UNION_FORMATS[format_name], from_graph=graph, prefixes=PREFIXES)
+            store.dump(output, RDF_FORMATS[format_name], from_graph=graph, prefixes=PREFIXES)
     elif format_name == "jsonld":
         triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
         triples.serialize(output, ox.RdfFormat.JSON_LD)

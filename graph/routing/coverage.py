@@ -20,13 +20,12 @@ import networkx as nx
 
 from certbridge.ontology import ID
 
-from ..errors import DataError
+from ..choices import GROUPINGS
+from ..errors import DataError, InvalidOption
 from ..tables import ErrorLog, read_table
 from .graphs import GraphOptions, certificate_graph
 from .index import Agreement, RoutingIndex
 
-#: how pairs are grouped: both sides by one property, or occupation group × the held certificate's issuer kind
-GROUPINGS = ("region", "occupation-group", "issuer-kind", "occupation-group/issuer-kind")
 CROSS = "occupation-group/issuer-kind"
 FORMAL_KINDS = ("formal-recognition", "grade-dominance")
 
@@ -115,7 +114,7 @@ def coverage(
 ) -> Coverage:
     """The coverage table; with *max_occupations*, a random sample of occupations (stated in the result)."""
     if by not in GROUPINGS:
-        raise ValueError(f"unknown grouping {by!r}; use {', '.join(GROUPINGS)}")
+        raise InvalidOption(f"unknown grouping {by!r}; use {', '.join(GROUPINGS)}")
     day = as_of or date.today()
     occupations = sorted(index.by_occupation)
     sampled = None
@@ -140,7 +139,7 @@ def cell_pairs(
     """The ordered pairs behind one coverage cell (certificate group *row*, required group *column*), and
     whether each has a formal-recognition route; at most *limit* (uncovered ones first)."""
     if by not in GROUPINGS:
-        raise ValueError(f"unknown grouping {by!r}; use {', '.join(GROUPINGS)}")
+        raise InvalidOption(f"unknown grouping {by!r}; use {', '.join(GROUPINGS)}")
     found: list[tuple[str, str, bool]] = []
     for occupation in sorted(index.by_occupation):
         members = index.by_occupation[occupation]

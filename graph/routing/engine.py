@@ -15,6 +15,7 @@ from pathlib import Path
 
 from certbridge.ontology import ID
 
+from ..errors import InvalidOption
 from .explain import explain
 from .graphs import GraphOptions, blocked_reason, class_graph
 from .index import Certificate, RoutingIndex, index_for
@@ -49,7 +50,7 @@ def find_routes(
     allowed = tuple(kind for kind in HOP_KINDS if kinds is None or kind in set(kinds))
     unknown = set(kinds or ()) - set(HOP_KINDS)
     if unknown:
-        raise ValueError(f"unknown hop kind(s) {sorted(unknown)}; use {', '.join(HOP_KINDS)}")
+        raise InvalidOption(f"unknown hop kind(s) {sorted(unknown)}; use {', '.join(HOP_KINDS)}")
     start = index.certificates[source]
     goal = index.endpoint(target)
     goal_cert = index.certificates.get(target)  # None for a credential (a title or level)

@@ -8,8 +8,8 @@ from typing import Any
 
 import orjson
 
-#: Hop kinds from strongest to weakest; a route is as strong as its weakest hop.
-HOP_KINDS = ("formal-recognition", "same-qualification", "grade-dominance", "cross-system-bridge")
+from ..choices import HOP_KINDS
+
 STRENGTH = {kind: len(HOP_KINDS) - i for i, kind in enumerate(HOP_KINDS)}
 
 

@@ -1,0 +1,17 @@
+"""The closed sets of names callers choose from: hop kinds, coverage groupings, export formats.
+
+A module that imports nothing, so the command line can list them in its help without loading the
+domain (routing alone pulls in networkx, pypinyin and the index). The modules that act on a name
+import its set from here.
+"""
+
+#: Hop kinds from strongest to weakest; a route is as strong as its weakest hop.
+HOP_KINDS = ("formal-recognition", "same-qualification", "grade-dominance", "cross-system-bridge")
+
+#: how coverage pairs are grouped: both sides by one property, or occupation group × the held certificate's issuer kind
+GROUPINGS = ("region", "occupation-group", "issuer-kind", "occupation-group/issuer-kind")
+
+#: export formats of the union of the graphs, then of the dataset (named graphs kept)
+UNION_FORMATS = ("ttl", "nt", "jsonld")
+DATASET_FORMATS = ("trig", "nq")
+EXPORT_FORMATS = (*UNION_FORMATS, *DATASET_FORMATS)
