@@ -13,7 +13,7 @@ from fastapi import Path as PathParameter
 from fastapi.responses import Response, StreamingResponse
 
 from certbridge.data import DATA_DIR
-from certbridge.graph.export import DATASET_FORMATS, EXPORT_FORMATS, UNION_FORMATS, export
+from certbridge.graph.export import EXPORT_FORMATS, RDF_FORMATS, export
 from certbridge.graph.query import keep_carriage_returns
 from certbridge.ontology import PREFIXES
 
@@ -24,7 +24,7 @@ from .state import store_of
 router = APIRouter(prefix="/api/v1/download", tags=["downloads"])
 
 #: the media type of each export format, from pyoxigraph's table
-MEDIA = {name: media_type(fmt) for name, fmt in {**UNION_FORMATS, **DATASET_FORMATS}.items()}
+MEDIA = {name: media_type(fmt) for name, fmt in RDF_FORMATS.items()}
 CSV = media_type(ox.QueryResultsFormat.CSV)
 CHUNK = 1 << 16
 CERTIFICATE_TYPES = """SELECT ?certificate ?label_zh ?label_en ?issuer ?occupation ?grade ?standard
