@@ -314,6 +314,12 @@ def test_the_tag_follows_what_most_of_the_text_is(text: str) -> None:
     assert text_language(text) == ("zh" if han > latin else "en")
 
 
+def test_the_translation_marks_are_in_their_labels_language() -> None:
+    """A mark in the other script would tip a short label's tag (广东省教育厅 + a Latin mark reads as English)."""
+    assert {lang: text_language(mark) for lang, mark in TRANSLATED_MARKS.items()} == {"zh": "zh", "en": "en"}
+    assert text_language("广东省教育厅" + TRANSLATED_MARKS["zh"]) == "zh"
+
+
 def test_chinese_scope_text_is_not_tagged_english(real_store: Path) -> None:
     rows = list(
         select(open_store(real_store), "SELECT ?t WHERE { agreement:IL-AG01 cb:scopeText ?t }"),

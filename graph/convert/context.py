@@ -28,7 +28,7 @@ NOTE_COLUMNS = (("trust_note", CB.trustNote), ("note", CB.note), ("notes", CB.no
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
 LANGUAGES = ("zh", "en")
 #: What a label adds when certbridge wrote the name in that language (a translation, not the source's words).
-TRANSLATED_MARKS = {"zh": "（certbridge 译名）", "en": " (translated by certbridge)"}
+TRANSLATED_MARKS = {"zh": "（本项目译名）", "en": " (translated by certbridge)"}
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
