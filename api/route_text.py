@@ -42,7 +42,9 @@ def _hop_lines(number: int, hop: Hop) -> list[str]:
         sanctions = ", ".join(f"{d} {s} ({r})" for d, r, s in q.sanctions) or "no sanctions"
         lines.append(
             f"     issuer {q.label_zh}: {q.kind}, question bank {q.question_bank or 'unknown'}; "
-            f"{checks}; {sanctions}" + (" [illustrative]" if q.illustrative else "")
+            f"{checks}; {sanctions}"
+            + (f"; authorisation last confirmed on {q.last_confirmed}" if q.last_confirmed else "")
+            + (" [illustrative]" if q.illustrative else "")
         )
     return lines
 

@@ -38,6 +38,7 @@ DEFECTS = {
     "illustrative-record-unmarked": ("data", "<urn:r> dcterms:source <urn:s> . <urn:s> cb:illustrative true ."),
     "inferred-type-without-asserted-kind": ("inferred", "<urn:framework-level> a cb:GradeLevel ."),
     "synthetic-record-unmarked": ("data", "<urn:r> dcterms:source <urn:s> . <urn:s> cb:synthetic true ."),
+    "han-text-tagged-en": ("data", "<urn:ag> cb:scopeText '纺织、针织、印染人员 (6-04), 五级 to 一级'@en ."),
 }
 PREFIXES = """@prefix cb: <https://w3id.org/certbridge/ontology#> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix dcterms: <http://purl.org/dc/terms/> .

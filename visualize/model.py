@@ -132,8 +132,15 @@ def marked_label(label: str, illustrative: bool, synthetic: bool, language: str)
     """A label that says, in the label itself, when a record is illustrative or synthetic."""
     index = 0 if language == "zh" else 1
     badges = [b[index] for flag, b in ((illustrative, ILLUSTRATIVE_BADGE), (synthetic, SYNTHETIC_BADGE)) if flag]
-    already = any(b in label for b in badges)
+    already = any(_starts_with_badge(label, b) for b in badges)
     return label if not badges or already else f"[{'/'.join(badges)}] {label}"
+
+
+def _starts_with_badge(label: str, badge: str) -> bool:
+    """True when *label* opens with the badge as a marker ("合成：…", "SYNTHETIC issuer …", "[示例] …"). A badge
+    word elsewhere in a label is no marker: real occupations are named 有机合成工, 合成材料制造工 …; whether a record
+    is synthetic is cb:synthetic alone."""
+    return label.startswith((f"{badge}：", f"{badge}:", f"{badge} ", f"[{badge}", f"【{badge}"))
 
 
 def aggregate(view: View, limit: int, *, keep: set[str], key: str = "kind") -> View:

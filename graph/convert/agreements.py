@@ -8,7 +8,7 @@ from rdflib.namespace import DCTERMS, RDF
 from certbridge.ontology import CB
 
 from .. import iris
-from .context import Context, add_date, add_labels
+from .context import Context, add_date, add_labels, text_language, translated_names
 from .issuers import ISSUER_KINDS, ORGANISATION_KINDS, check_period
 from .sources import DOCUMENT_NUMBER_PATTERN
 
@@ -16,6 +16,7 @@ COLUMNS = (
     "id",
     "name_zh",
     "name_en",
+    "name_translated",
     "date",
     "date_precision",
     "region_group",
@@ -64,7 +65,8 @@ def convert_agreements(ctx: Context) -> None:
         subject = iris.record("agreement", key)
         graph.add((subject, RDF.type, CB.RecognitionAgreement))
         graph.add((subject, DCTERMS.identifier, Literal(key)))
-        add_labels(graph, subject, row.text("name_zh", required=True), row.text("name_en", required=True))
+        zh, en = row.text("name_zh", required=True), row.text("name_en", required=True)
+        add_labels(graph, subject, zh, en, translated=translated_names(row))
 
         parties = row.refs("party_refs", parties_known, what="party", required=True)
         for party in parties:
@@ -99,7 +101,7 @@ def convert_agreements(ctx: Context) -> None:
             graph.add((subject, CB.scopeIssuerKind, ORGANISATION_KINDS[kind]))
         scope = row.text("scope_as_stated")
         if scope:
-            graph.add((subject, CB.scopeText, Literal(scope, lang="en")))
+            graph.add((subject, CB.scopeText, Literal(scope, lang=text_language(scope))))
 
         check_period(row)
         add_date(graph, subject, DCTERMS.date, row, "date")
@@ -118,7 +120,7 @@ def convert_agreements(ctx: Context) -> None:
             graph.add((subject, CB.status, iris.vocab("status", status)))
         conditions = row.text("conditions")
         if conditions:
-            graph.add((subject, CB.condition, Literal(conditions, lang="en")))
+            graph.add((subject, CB.condition, Literal(conditions, lang=text_language(conditions))))
         number = row.pattern(
             "document_number", DOCUMENT_NUMBER_PATTERN, what="a document number like 人社函〔2016〕3112号"
         )

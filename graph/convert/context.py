@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,11 @@ TRUE = Literal(True)
 SOURCE, SYNTHETIC, ILLUSTRATIVE, TRUST = DCTERMS.source, CB.synthetic, CB.illustrative, CB.trust
 NOTE_COLUMNS = (("trust_note", CB.trustNote), ("note", CB.note), ("notes", CB.note))
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
+LANGUAGES = ("zh", "en")
+#: What a label adds when certbridge wrote the name in that language (a translation, not the source's words).
+TRANSLATED_MARKS = {"zh": "（本项目译名）", "en": " (translated by certbridge)"}
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
 
 
 @dataclass
@@ -54,9 +60,12 @@ class Context:
             self.graphs[name] = TripleSink(iris.named_graph(name), memory_skips=skips, chunks=self.chunks)
         return self.graphs[name]
 
-    def label(self, graph: TripleSink, subject: URIRef, zh: str | None, en: str | None) -> None:
-        """Add bilingual labels and remember them, for records whose labels others are named after."""
-        add_labels(graph, subject, zh, en)
+    def label(
+        self, graph: TripleSink, subject: URIRef, zh: str | None, en: str | None, *, translated: Iterable[str] = ()
+    ) -> None:
+        """Add bilingual labels and remember them, for records whose labels others are named after (the plain
+        names: a certificate type's label is composed by certbridge anyway)."""
+        add_labels(graph, subject, zh, en, translated=translated)
         self.labels[subject] = (zh, en)
 
     def reference(self, kind: str, key: str) -> URIRef:
@@ -113,12 +122,35 @@ def add_trust_and_notes(graph: TripleSink, subject: URIRef, row: Row, *, trust_r
             graph.add_text(subject, prop, value)
 
 
-def add_labels(graph: TripleSink, subject: URIRef, zh: str | None, en: str | None) -> None:
-    """Bilingual rdfs:label and skos:prefLabel; a language the source lacks is left out, not invented."""
+def add_labels(
+    graph: TripleSink, subject: URIRef, zh: str | None, en: str | None, *, translated: Iterable[str] = ()
+) -> None:
+    """Bilingual rdfs:label and skos:prefLabel; a language the source lacks is left out, not invented.
+
+    A name certbridge wrote itself (*translated* names its languages) says so in the label, and the record
+    says which (``cb:nameTranslatedInto``), so no one reads it as the source's own wording."""
+    marked = set(translated)
     for text, lang in ((zh, "zh"), (en, "en")):
         if text:
+            label = text + TRANSLATED_MARKS[lang] if lang in marked else text
             for prop in LABEL_PROPERTIES:
-                graph.add_text(subject, prop, text, lang=lang)
+                graph.add_text(subject, prop, label, lang=lang)
+    for lang in LANGUAGES:
+        if lang in marked:
+            graph.add_text(subject, CB.nameTranslatedInto, lang)
+
+
+def translated_names(row: Row, column: str = "name_translated") -> list[str]:
+    """The languages (zh, en) in which the row's name was written by certbridge, not taken from a source."""
+    return row.refs(column, LANGUAGES, what="language (zh or en)") if column in row.values else []
+
+
+def text_language(text: str) -> str:
+    """The language tag of free text: "zh" when its Han characters outnumber its Latin letters, else "en".
+
+    Source excerpts mix Chinese names into English framing; the tag follows what most of the text is, the
+    rule ontology/checks/han-text-tagged-en-violation.rq holds every @en literal to."""
+    return "zh" if len(_HAN.findall(text)) > len(_LATIN.findall(text)) else "en"
 
 
 def add_date(graph: TripleSink, subject: URIRef, prop: URIRef, row: Row, column: str) -> None:

@@ -9,13 +9,14 @@ from certbridge.ontology import CB
 
 from .. import iris
 from ..dates import certainly_after
-from .context import Context, add_date, add_labels
+from .context import Context, add_date, add_labels, translated_names
 
 ORGANISATION_COLUMNS = (
     "id",
     "kind",
     "name_zh",
     "name_en",
+    "name_translated",
     "region_code",
     "question_bank",
     "illustrative",
@@ -30,6 +31,7 @@ AUTHORISATION_COLUMNS = (
     "valid_from",
     "valid_to",
     "status",
+    "last_confirmed",
     "illustrative",
     "source_ids",
     "note",
@@ -47,16 +49,19 @@ SANCTION_COLUMNS = (
 )
 CHECK_COLUMNS = ("id", "issuer_id", "date", "checked_by_id", "result", "description", "illustrative", "source_ids")
 
-#: Organisation kinds and their classes; every kind but "organisation" is an issuer.
+#: Organisation kinds and their classes; every kind in ISSUER_KINDS is an issuer (a subclass of cb:Issuer).
 ORGANISATION_KINDS: dict[str, URIRef] = {
     "government-hr-authority": CB.GovernmentHRAuthority,
     "authorised-enterprise": CB.AuthorisedEnterprise,
     "social-training-evaluation-organisation": CB.SocialTrainingEvaluationOrganisation,
     "industry-association": CB.IndustryAssociation,
     "vocational-school": CB.VocationalSchool,
+    "arrangement-party": CB.ArrangementParty,
     "organisation": CB.Organisation,
 }
-ISSUER_KINDS = tuple(kind for kind in ORGANISATION_KINDS if kind != "organisation")
+#: Kinds that are not issuers: a body known only as a party to an arrangement states no more than the source does.
+NON_ISSUER_KINDS = ("arrangement-party", "organisation")
+ISSUER_KINDS = tuple(kind for kind in ORGANISATION_KINDS if kind not in NON_ISSUER_KINDS)
 QUESTION_BANKS = ("national", "own", "unknown")
 AUTHORISATION_KINDS = ("authorisation", "record-filing")
 AUTHORISATION_STATUSES = ("active", "suspended", "revoked", "expired")
@@ -73,19 +78,20 @@ def convert_organisations(ctx: Context) -> None:
         if kind is None:
             continue
         ctx.known["organisation"].add(key)
-        if kind != "organisation":
+        if kind in ISSUER_KINDS:
             ctx.known["issuer"].add(key)
         ctx.facts["organisation-kind"][key] = kind
         subject = iris.record("organisation", key)
         graph.add((subject, RDF.type, ORGANISATION_KINDS[kind]))
-        ctx.label(graph, subject, row.text("name_zh", required=True), row.text("name_en", required=True))
+        zh, en = row.text("name_zh", required=True), row.text("name_en", required=True)
+        ctx.label(graph, subject, zh, en, translated=translated_names(row))
         region = row.ref("region_code", ctx.known["region"], what="region code (GB/T 2260)")
         if region:
             graph.add((subject, CB.region, iris.region(region)))
             ctx.facts["organisation-region"][key] = region
         bank = row.choice("question_bank", QUESTION_BANKS)
         if bank:
-            if kind == "organisation":
+            if kind not in ISSUER_KINDS:
                 row.error("question_bank", "only issuers examine; this organisation is not an issuer")
             graph.add((subject, CB.questionBank, iris.vocab("question-bank", bank)))
         ctx.provenance(graph, subject, row)
@@ -123,7 +129,25 @@ def convert_authorisations(ctx: Context) -> None:
         status = row.choice("status", AUTHORISATION_STATUSES, required=True)
         if status:
             graph.add((subject, CB.status, iris.vocab("status", status)))
+        _last_confirmed(ctx, graph, subject, row)
         ctx.provenance(graph, subject, row)
+
+
+def _last_confirmed(ctx: Context, graph, subject: URIRef, row) -> None:
+    """When a source last reported the status (a status is a report of its day, not a fact about today): a real
+    authorisation reported active with no end date must say when that was last confirmed."""
+    confirmed = row.date("last_confirmed")
+    if confirmed is not None:
+        if confirmed.known:
+            add_date(graph, subject, CB.lastConfirmed, row, "last_confirmed")
+        else:
+            row.error("last_confirmed", "needs its year: a confirmation without a year says nothing about today")
+        return
+    invented = row.boolean("illustrative") or any(
+        key.strip() in ctx.known["synthetic-source"] for key in (row.text("source_ids") or "").split(";")
+    )
+    if row.text("status") == "active" and not row.text("valid_to") and not invented:
+        row.error("last_confirmed", "an active authorisation with no end date needs the date it was last confirmed")
 
 
 def check_period(row, start: str = "valid_from", end: str = "valid_to") -> None:

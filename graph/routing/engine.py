@@ -111,8 +111,9 @@ def _evidence(index: RoutingIndex, edge: dict, day: date) -> Evidence:
     kind = edge["kind"]
     if kind == "formal-recognition":
         agreement = index.agreements[edge["evidence"]]
-        start = agreement.valid_from or agreement.date
         notes = (f"{agreement.iri.rsplit('/', 1)[-1]}: {agreement_in_force(agreement, day)[1]}",)
+        if agreement.valid_from is None and agreement.date is not None:
+            notes += (f"validity not stated; the document's date ({agreement.date}) is used as its start",)
         return Evidence(
             agreement.iri,
             "recognition-agreement",
@@ -120,7 +121,7 @@ def _evidence(index: RoutingIndex, edge: dict, day: date) -> Evidence:
             agreement.label_en,
             agreement.sources,
             agreement.document_number,
-            str(start) if start else None,
+            str(agreement.valid_from) if agreement.valid_from else None,
             str(agreement.valid_to) if agreement.valid_to else None,
             agreement.status,
             agreement.mechanism,
@@ -180,4 +181,5 @@ def _quality(index: RoutingIndex, cert_iri: str) -> IssuerQuality:
         sanctions,
         issuer.illustrative,
         issuer.synthetic,
+        str(issuer.last_confirmed) if issuer.last_confirmed else None,
     )

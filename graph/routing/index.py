@@ -21,11 +21,12 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from certbridge.ontology import CB, PREFIXES
 
 from .. import store as stores
-from ..convert.issuers import ORGANISATION_KINDS
+from ..convert.issuers import ISSUER_KINDS, ORGANISATION_KINDS
 from ..dates import PartialDate
 from .model import Endpoint, Source
 
 _KIND_BY_CLASS = {str(cls): kind for kind, cls in ORGANISATION_KINDS.items()}
+_ISSUER_CLASSES = tuple(str(ORGANISATION_KINDS[kind]) for kind in ISSUER_KINDS)
 
 
 @dataclass(slots=True)
@@ -55,6 +56,8 @@ class Issuer:
     sanctions: list[tuple[PartialDate, str, str]] = field(default_factory=list)
     checks: list[tuple[PartialDate, str]] = field(default_factory=list)
     synthetic: bool = False
+    #: when a source last reported its authorisations' status (the latest such date), if recorded
+    last_confirmed: PartialDate | None = None
 
 
 @dataclass(slots=True)
@@ -278,7 +281,7 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
     for row in _rows(
         store,
         f"""SELECT ?x ?kind ?region ?bank ?ill ?syn ?zh ?en WHERE {{ ?x a ?kind .
-            FILTER (?kind IN ({", ".join(f"<{c}>" for c in _KIND_BY_CLASS if c != str(CB.Organisation))}))
+            FILTER (?kind IN ({", ".join(f"<{c}>" for c in _ISSUER_CLASSES)}))
             OPTIONAL {{ ?x cb:region ?region }} OPTIONAL {{ ?x cb:questionBank/skos:notation ?bank }}
             OPTIONAL {{ ?x cb:illustrative ?ill }} OPTIONAL {{ ?x cb:synthetic ?syn }} {_LABELS} }}""",
     ):
@@ -294,11 +297,15 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
         )
     for row in _rows(
         store,
-        """SELECT ?i ?from ?to ?status WHERE { ?a a cb:Authorisation ; cb:authorisationOf ?i ;
-            cb:status/skos:notation ?status . OPTIONAL { ?a cb:validFrom ?from } OPTIONAL { ?a cb:validTo ?to } }""",
+        """SELECT ?i ?from ?to ?status ?confirmed WHERE { ?a a cb:Authorisation ; cb:authorisationOf ?i ;
+            cb:status/skos:notation ?status . OPTIONAL { ?a cb:validFrom ?from } OPTIONAL { ?a cb:validTo ?to }
+            OPTIONAL { ?a cb:lastConfirmed ?confirmed } }""",
     ):
         if (issuer := index.issuers.get(_v(row, "i"))) is not None:
             issuer.authorisations.append((_date(_v(row, "from")), _date(_v(row, "to")), _v(row, "status")))
+            confirmed = _date(_v(row, "confirmed"))
+            if confirmed and (issuer.last_confirmed is None or confirmed.latest() > issuer.last_confirmed.latest()):
+                issuer.last_confirmed = confirmed
     for row in _rows(
         store,
         """SELECT ?i ?date ?reason ?status WHERE { ?s a cb:Sanction ; cb:sanctionedIssuer ?i ;
@@ -408,7 +415,11 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
         index.occupation_labels[_v(row, "code")] = _v(row, "zh")
     for row in _rows(store, f"""SELECT ?x ?zh ?en WHERE {{ ?x a cb:Region . {_LABELS} }}"""):
         index.region_labels[_v(row, "x")] = _labels(row)
-    for row in _rows(store, f"""SELECT ?x ?zh ?en WHERE {{ ?a cb:party ?x . ?x a cb:Organisation . {_LABELS} }}"""):
+    organisations = ", ".join(f"<{c}>" for c in _KIND_BY_CLASS)
+    for row in _rows(
+        store,
+        f"""SELECT ?x ?zh ?en WHERE {{ ?a cb:party ?x . ?x a ?kind FILTER (?kind IN ({organisations})) {_LABELS} }}""",
+    ):
         if _v(row, "x") not in index.issuers:
             index.party_labels[_v(row, "x")] = _labels(row)
     return index

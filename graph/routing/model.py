@@ -57,6 +57,8 @@ class IssuerQuality:
     sanctions: tuple[tuple[str, str, str], ...] = ()  # (date, reason, resulting status)
     illustrative: bool = False
     synthetic: bool = False
+    #: when a source last reported its authorisation's status (a partial date): the status is as of then, not now
+    last_confirmed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,8 @@ def agreement_in_force(agreement: Agreement, day: date) -> tuple[bool, str]:
         return False, f"expired before {day} (to {agreement.valid_to})"
     if agreement.status == "expired" and agreement.valid_to is None:
         return False, "status expired, end date unknown: not counted"
-    return True, f"in force on {day} (from {start}" + (f" to {agreement.valid_to})" if agreement.valid_to else ")")
+    since = f"{start}" if agreement.valid_from is not None else f"{start}, the document's date: validity not stated"
+    return True, f"in force on {day} (from {since}" + (f" to {agreement.valid_to})" if agreement.valid_to else ")")
 
 
 def issuer_standing(issuer: Issuer, day: date) -> str | None:
