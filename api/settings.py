@@ -70,6 +70,10 @@ def server_location(text: str, store_setting: str) -> RemoteLocation:
 SPARQL_MAX_ROWS_ENV = "CERTBRIDGE_SPARQL_MAX_ROWS"
 SPARQL_TIMEOUT_ENV = "CERTBRIDGE_SPARQL_TIMEOUT_S"
 SPARQL_WORKERS_ENV = "CERTBRIDGE_SPARQL_WORKERS"
+SPARQL_QUEUE_TIMEOUT_ENV = "CERTBRIDGE_SPARQL_QUEUE_TIMEOUT_S"
+SPARQL_WORKER_MEMORY_ENV = "CERTBRIDGE_SPARQL_WORKER_MEMORY_MB"
+SPARQL_MAX_QUERY_BYTES_ENV = "CERTBRIDGE_SPARQL_MAX_QUERY_BYTES"
+SPARQL_MAX_DEPTH_ENV = "CERTBRIDGE_SPARQL_MAX_DEPTH"
 WRITE_TOKEN_ENV = "CERTBRIDGE_WRITE_TOKEN"
 VIZ_MAX_NODES_ENV = "CERTBRIDGE_VIZ_MAX_NODES"
 
@@ -86,6 +90,14 @@ class Settings:
     write_token: str | None = None
     #: the most nodes a graph view ships to the browser; beyond it, nodes are aggregated
     viz_max_nodes: int = 500
+    #: how long a query may wait for a free worker before the answer is 503 with Retry-After
+    sparql_queue_timeout_s: float = 5.0
+    #: the address space of a query worker (RLIMIT_AS), in MiB
+    sparql_worker_memory_mb: int = 4096
+    #: the longest query text (UTF-8 bytes) accepted
+    sparql_max_query_bytes: int = 100_000
+    #: the deepest nesting of { ( [ accepted (the engine's parser recurses; deep nesting crashes it)
+    sparql_max_depth: int = 40
 
     @classmethod
     def from_environment(cls, store: str | Path | None = None) -> Settings:
@@ -96,6 +108,10 @@ class Settings:
             _number(SPARQL_WORKERS_ENV, "2", int),
             os.environ.get(WRITE_TOKEN_ENV) or None,
             _number(VIZ_MAX_NODES_ENV, "500", int),
+            sparql_queue_timeout_s=_number(SPARQL_QUEUE_TIMEOUT_ENV, "5", float),
+            sparql_worker_memory_mb=_number(SPARQL_WORKER_MEMORY_ENV, "4096", int),
+            sparql_max_query_bytes=_number(SPARQL_MAX_QUERY_BYTES_ENV, "100000", int),
+            sparql_max_depth=_number(SPARQL_MAX_DEPTH_ENV, "40", int),
         )
 
 
