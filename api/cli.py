@@ -44,7 +44,7 @@ from certbridge.visualize.render import render_html
 from certbridge.visualize.views import agreement_map, coverage_view, node_view, route_facets, route_view
 
 from .route_text import render
-from .settings import STORE_ENV, Settings, resolve_store
+from .settings import GRACEFUL_SHUTDOWN_S, STORE_ENV, Settings, resolve_store
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_ERROR = 0, 1, 2
 
@@ -292,7 +292,14 @@ def serve(
         raise fail(CertbridgeError(str(error))) from None
     typer.echo(f"serving {settings.store} at http://{host}:{port}/  (SPARQL: /sparql, API docs: /docs)")
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=access_log,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        )
         return
     os.environ[STORE_ENV] = str(settings.store)  # the worker processes read their settings from the environment
     run_workers(
@@ -303,6 +310,7 @@ def serve(
         port=port,
         log_level="info",
         access_log=access_log,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 
 

@@ -273,6 +273,19 @@ def _end_of(exitcode: int | None) -> WorkerEnd:
     return by_signal.get(signal.Signals(-exitcode), WorkerEnd.CRASHED)
 
 
+def _exitcode(process: Any, timeout: float) -> int | None:
+    """The exit code of *process* once it ended (None if it runs on after *timeout*).
+
+    Starting a process reaps every child that ended, from whichever thread starts it; a join racing with that
+    sees no exit code at first, so this asks again until the code is recorded.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        process.join(0.05)
+        if process.exitcode is not None or time.monotonic() >= deadline:
+            return process.exitcode
+
+
 def _signal_name(exitcode: int | None) -> str:
     if exitcode is None or exitcode >= 0:
         return f"exit code {exitcode}"
@@ -294,11 +307,11 @@ class Worker:
 
     def stop(self) -> int | None:
         """Kill the process (the only way to stop a running Oxigraph query) and return its exit code."""
-        if self.process.is_alive():
+        if _exitcode(self.process, 0) is None:
             self.process.kill()
-        self.process.join(timeout=5)
+        exitcode = _exitcode(self.process, 5)
         self.connection.close()
-        return self.process.exitcode
+        return exitcode
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,7 +376,7 @@ class QueryPool:
                         if worker.busy or worker not in self._workers:
                             continue  # the request that took it handles it
                         self._idle.remove(worker)
-                    self._retire(worker, _end_of(worker.process.exitcode), "while idle")
+                    self._retire(worker, _end_of(_exitcode(worker.process, 1)), "while idle")
 
     def _start_one(self) -> bool:
         connection, child = _CONTEXT.Pipe()
@@ -383,8 +396,10 @@ class QueryPool:
                     ready = connection.recv()
                     break
         if not isinstance(ready, Ready):
-            worker = Worker(process, connection, isolated=False)
-            LOG.warning("query worker %s %s (%s)", process.pid, WorkerEnd.STARTING.value, _signal_name(worker.stop()))
+            _exitcode(process, 1)  # it may be exiting on its own (an error opening the store, say)
+            exitcode = Worker(process, connection, isolated=False).stop()
+            if not self._closed:
+                LOG.warning("query worker %s %s (%s)", process.pid, WorkerEnd.STARTING.value, _signal_name(exitcode))
             return False
         if not ready.isolated and not self._warned_isolation:
             self._warned_isolation = True
@@ -441,7 +456,7 @@ class QueryPool:
                         if worker.process.is_alive():
                             worker.busy = True
                             return worker
-                        self._retire(worker, _end_of(worker.process.exitcode), "while idle")
+                        self._retire(worker, _end_of(_exitcode(worker.process, 1)), "while idle")
                     starting = len(self._workers) < self.size
                     bound = max(self.queue_timeout_s, START_TIMEOUT_S if starting else 0.0)
                     left = started + bound - time.monotonic()
@@ -481,8 +496,7 @@ class QueryPool:
             else:
                 end = WorkerEnd.TIME_LIMIT
         except (EOFError, OSError):
-            worker.process.join(timeout=2)
-            end = _end_of(worker.process.exitcode)
+            end = _end_of(_exitcode(worker.process, 2))
         except BaseException:
             self._retire(worker, WorkerEnd.FAILED, "after an error in the server")
             raise

@@ -75,6 +75,9 @@ SPARQL_WORKER_MEMORY_ENV = "CERTBRIDGE_SPARQL_WORKER_MEMORY_MB"
 SPARQL_MAX_QUERY_BYTES_ENV = "CERTBRIDGE_SPARQL_MAX_QUERY_BYTES"
 SPARQL_MAX_DEPTH_ENV = "CERTBRIDGE_SPARQL_MAX_DEPTH"
 WRITE_TOKEN_ENV = "CERTBRIDGE_WRITE_TOKEN"
+#: on SIGTERM, requests still running after this many seconds are cancelled and their query workers stopped, so a
+#: slow query cannot hold the server up (uvicorn's default waits for every request, however long)
+GRACEFUL_SHUTDOWN_S = 3
 VIZ_MAX_NODES_ENV = "CERTBRIDGE_VIZ_MAX_NODES"
 
 
