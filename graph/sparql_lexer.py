@@ -3,9 +3,9 @@
 The public endpoint refuses SERVICE (it would make the server fetch a URL) and deep nesting (it crashes the
 engine's recursive parser). Deciding either with regular expressions over the text is fooled by the escapes the
 grammar allows (``occ:a\\#b``, ``cb:a\\'``, ``\\u0053ERVICE``); this lexer follows the terminals of the SPARQL 1.1
-grammar (Query §19.8: IRIREF, PNAME_NS, PNAME_LN with PLX, BLANK_NODE_LABEL, VAR1/VAR2, LANGTAG, the numbers, the
-four string forms with ECHAR, NIL, ANON, comments), longest match first, and fails closed: text it cannot read
-raises :class:`LexError`.
+grammar (Query §19.8: IRIREF, PNAME_NS, PNAME_LN with PLX, BLANK_NODE_LABEL, VAR1/VAR2, LANGTAG, the numbers signed
+and unsigned, the four string forms with ECHAR, NIL, ANON, comments), longest match first, and fails closed: text it
+cannot read raises :class:`LexError`.
 
 Two readings of a query matter, and :func:`analyse` checks SERVICE under both:
 
@@ -84,7 +84,7 @@ _PATTERNS: dict[Kind, re.Pattern[str]] = {
         rf'|"(?:[^"\\\n\r]|{_ESCAPE})*"'
     ),
     Kind.NUMBER: re.compile(
-        r"[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+|[0-9]*\.[0-9]+|[0-9]+"
+        r"[+-]?(?:[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+|[0-9]*\.[0-9]+|[0-9]+)"
     ),
     Kind.NIL: re.compile(r"\([ \t\r\n]*\)"),
     Kind.ANON: re.compile(r"\[[ \t\r\n]*\]"),
@@ -105,6 +105,8 @@ _CANDIDATES: dict[str, tuple[Kind, ...]] = {
     "_": (Kind.BLANK_NODE,),
     "@": (Kind.LANGTAG,),
     ".": (Kind.NUMBER, Kind.PUNCTUATION),
+    "+": (Kind.NUMBER, Kind.PUNCTUATION),  # INTEGER_POSITIVE, DECIMAL_NEGATIVE, ... are terminals of their own
+    "-": (Kind.NUMBER, Kind.PUNCTUATION),
     "(": (Kind.NIL, Kind.PUNCTUATION),
     "[": (Kind.ANON, Kind.PUNCTUATION),
     "#": (Kind.COMMENT,),
