@@ -41,6 +41,7 @@ import pyoxigraph as ox
 from certbridge.graph.errors import QueryError, StoreError
 from certbridge.graph.query import GRAPH_FORMATS, RESULT_FORMATS
 from certbridge.graph.remote.client import TruncatedAnswer
+from certbridge.graph.remote.location import RemoteLocation
 from certbridge.graph.store import AnyStore, Location, current_version, open_store
 from certbridge.ontology import PREFIXES
 
@@ -217,7 +218,7 @@ def _serve(folder: Location, connection: Connection, parent: int, limits: Limits
     """A worker's life: limits and isolation first, then answer jobs until the pipe closes or the parent is gone."""
     _die_with_parent(parent)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not write core files into the server's folder
-    isolated = isolate_network()
+    isolated = False if isinstance(folder, RemoteLocation) else isolate_network()  # a server store is reached by HTTP
     memory = limits.memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     os.nice(WORKER_NICENESS)
@@ -401,7 +402,7 @@ class QueryPool:
             if not self._closed:
                 LOG.warning("query worker %s %s (%s)", process.pid, WorkerEnd.STARTING.value, _signal_name(exitcode))
             return False
-        if not ready.isolated and not self._warned_isolation:
+        if not ready.isolated and not self._warned_isolation and not isinstance(self.location, RemoteLocation):
             self._warned_isolation = True
             LOG.warning(
                 "query workers run without a network namespace of their own (unshare failed: no root and no "

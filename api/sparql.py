@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from certbridge.graph.sparql_lexer import LexError, analyse
 from certbridge.ontology import GRAPH
 
 from .problems import Problem, problem
 from .query_page import page
 from .query_worker import Job
-from .settings import SPARQL_MAX_DEPTH_ENV, SPARQL_MAX_QUERY_BYTES_ENV, SPARQL_MAX_ROWS_ENV, Settings
+from .settings import SPARQL_MAX_ROWS_ENV
+from .sparql_guard import absolute, check, form_fields, read_body
 from .state import pool_of, settings_of, store_of
 
 router = APIRouter(tags=["sparql"])
@@ -67,72 +65,6 @@ def _one(values: list[str], name: str) -> str:
     if len(values) != 1:
         raise Problem(400, f"expected exactly one '{name}' parameter, got {len(values)}")
     return values[0]
-
-
-def _check(text: str, settings: Settings) -> None:
-    """Refuse, on the query's tokens (graph/sparql_lexer.py), what could take the service down or fetch a URL."""
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > settings.sparql_max_query_bytes:
-        raise Problem(
-            400,
-            f"the query is {size:,} bytes long; the limit is {settings.sparql_max_query_bytes:,} bytes, the setting "
-            f"{SPARQL_MAX_QUERY_BYTES_ENV}",
-        )
-    try:
-        analysis = analyse(text)
-    except LexError as error:
-        raise Problem(400, f"{error.message}; {error.hint}") from None
-    if analysis.service:
-        raise Problem(400, "federated queries (SERVICE) are refused: this public endpoint does not fetch other URLs")
-    if analysis.depth > settings.sparql_max_depth:
-        raise Problem(
-            400,
-            f"the query nests {{ ( [ {analysis.depth} deep; the limit is {settings.sparql_max_depth}, the setting "
-            f"{SPARQL_MAX_DEPTH_ENV}",
-        )
-
-
-def _absolute(iris: list[str], name: str) -> tuple[str, ...]:
-    for iri in iris:
-        try:
-            ox.NamedNode(iri)
-        except ValueError as error:
-            raise Problem(400, f"{name} {iri!r} is not an absolute IRI: {error}") from None
-    return tuple(iris)
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    """The request body, read no further than *limit* bytes (then 400 naming the setting)."""
-    declared = request.headers.get("content-length", "")
-    too_long = Problem(
-        400,
-        f"the request body is longer than {limit:,} bytes; the limit follows the setting {SPARQL_MAX_QUERY_BYTES_ENV}",
-    )
-    if declared.isdigit() and int(declared) > limit:
-        raise too_long
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_long
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _form(body: bytes) -> dict[str, list[str]]:
-    """An application/x-www-form-urlencoded body, strictly UTF-8 (also once percent-decoded)."""
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
-    except UnicodeDecodeError:
-        raise Problem(
-            400, "the form is not UTF-8 (also once percent-decoded), as the SPARQL 1.1 Protocol requires"
-        ) from None
-    except ValueError as error:
-        raise Problem(400, f"the form cannot be read: {error}") from None
-    form: dict[str, list[str]] = {}
-    for name, value in pairs:
-        form.setdefault(name, []).append(value)
-    return form
 
 
 EXAMPLE_QUERY = "SELECT ?occupation ?label WHERE { ?occupation a cb:Occupation ; rdfs:label ?label } LIMIT 5"
@@ -214,14 +146,14 @@ async def sparql_post(request: Request) -> Response:
     params = request.query_params
     limit = settings_of(request).sparql_max_query_bytes
     if content_type == "application/x-www-form-urlencoded":
-        form = _form(await _body(request, 3 * limit + 4096))  # percent-encoding triples a character's bytes
+        form = form_fields(await read_body(request, 3 * limit + 4096))  # percent-encoding triples a character's bytes
         queries = form.get("query", [])
         updates = form.get("update", [])
         defaults = form.get("default-graph-uri", []) + params.getlist("default-graph-uri")
         named = form.get("named-graph-uri", []) + params.getlist("named-graph-uri")
     elif content_type == "application/sparql-query":
         try:
-            body = (await _body(request, limit)).decode("utf-8")
+            body = (await read_body(request, limit)).decode("utf-8")
         except UnicodeDecodeError:
             raise Problem(400, "the query is not UTF-8, as the SPARQL 1.1 Protocol requires") from None
         queries = [body, *params.getlist("query")]
@@ -244,13 +176,13 @@ def _answer(
         raise Problem(400, "SPARQL Update is refused: this endpoint is read-only")
     text = _one(queries, "query")
     settings = settings_of(request)
-    _check(text, settings)
+    check(text, settings)
     accept = _FORMAT_PARAMETER.get(request.query_params.get("accept", ""), request.headers.get("accept"))
     result_media, graph_media = negotiate(accept, RESULT_TYPES), negotiate(accept, GRAPH_TYPES)
     job = Job(
         text,
-        _absolute(defaults, "default-graph-uri"),
-        _absolute(named, "named-graph-uri"),
+        absolute(defaults, "default-graph-uri"),
+        absolute(named, "named-graph-uri"),
         result_media and RESULT_TYPES[result_media],
         graph_media and GRAPH_TYPES[graph_media],
         settings.sparql_max_rows,
