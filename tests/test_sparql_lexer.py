@@ -309,3 +309,18 @@ def test_tokens_rejoined_answer_the_same(terms: list[str], gap: str) -> None:
     analysis = analyse(text)
     assert not analysis.service
     assert results(store, rejoined(text)) == expected
+
+
+def test_from_and_from_named_fetch_nothing(engine: ox.Store) -> None:
+    """The dataset clauses name graphs of the store: Oxigraph does not load them from the web (so they may pass)."""
+    with listener() as (port, seen):
+        url = f"http://127.0.0.1:{port}/graph"
+        for text in (
+            f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
+            f"SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+            f"ASK FROM <{url}> FROM NAMED <{url}> {{ }}",
+        ):
+            assert not refused(text)
+            assert not connects(engine, text, seen)
+        # and the listener does record what the engine fetches
+        assert connects(engine, f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}", seen)
