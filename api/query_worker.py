@@ -264,14 +264,14 @@ def _end_of(exitcode: int | None) -> WorkerEnd:
         return WorkerEnd.FAILED
     if exitcode >= 0:
         return WorkerEnd.EXITED
-    by_signal = {
+    by_signal: dict[int, WorkerEnd] = {
         signal.SIGALRM: WorkerEnd.OWN_TIME_LIMIT,
         signal.SIGXCPU: WorkerEnd.OWN_TIME_LIMIT,
         signal.SIGABRT: WorkerEnd.MEMORY,  # Rust and C++ abort when an allocation fails
         signal.SIGKILL: WorkerEnd.KILLED,
         signal.SIGTERM: WorkerEnd.KILLED,
     }
-    return by_signal.get(signal.Signals(-exitcode), WorkerEnd.CRASHED)
+    return by_signal.get(-exitcode, WorkerEnd.CRASHED)
 
 
 def _exitcode(process: Any, timeout: float) -> int | None:
@@ -290,7 +290,10 @@ def _exitcode(process: Any, timeout: float) -> int | None:
 def _signal_name(exitcode: int | None) -> str:
     if exitcode is None or exitcode >= 0:
         return f"exit code {exitcode}"
-    return signal.Signals(-exitcode).name
+    try:
+        return signal.Signals(-exitcode).name
+    except ValueError:  # a real-time signal, say
+        return f"signal {-exitcode}"
 
 
 class Worker:

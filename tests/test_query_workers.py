@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from certbridge.api.query_worker import Job, Limits, Outcome, QueryPool, run_job
+from certbridge.api.query_worker import Job, Limits, Outcome, QueryPool, WorkerEnd, _end_of, run_job
 from certbridge.graph.store import open_store
 
 ASK = Job("ASK { ?s ?p ?o }", (), (), "json", None, 10)
@@ -296,3 +296,20 @@ def test_no_worker_outlives_a_killed_server(mini_store: Path) -> None:
         process.kill()
         process.wait(timeout=10)
         assert wait_until(lambda: not any(alive(pid) for pid in workers), 5), [p for p in workers if alive(p)]
+
+
+@pytest.mark.parametrize(
+    ("exitcode", "end"),
+    [
+        (-signal.SIGALRM, WorkerEnd.OWN_TIME_LIMIT),
+        (-signal.SIGXCPU, WorkerEnd.OWN_TIME_LIMIT),
+        (-signal.SIGABRT, WorkerEnd.MEMORY),
+        (-signal.SIGKILL, WorkerEnd.KILLED),
+        (-signal.SIGSEGV, WorkerEnd.CRASHED),
+        (-(signal.SIGRTMIN + 3), WorkerEnd.CRASHED),  # no name in signal.Signals: must not raise
+        (1, WorkerEnd.EXITED),
+        (None, WorkerEnd.FAILED),
+    ],
+)
+def test_why_a_worker_ended_is_read_from_its_exit_code(exitcode: int | None, end: WorkerEnd) -> None:
+    assert _end_of(exitcode) is end
