@@ -245,7 +245,7 @@ def alive(pid: int) -> bool:
 
 @contextlib.contextmanager
 def served(store: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, set[int]]]:
-    """``python -m certbridge.api serve`` on a free loopback port, with two slow queries running."""
+    """``python -m certbridge.api serve`` on a free loopback port, after hostile requests, with two slow queries on."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -267,6 +267,15 @@ def served(store: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, set[int]
                 return False
 
             assert wait_until(ready, 60), "the server did not start with two live workers"
+            # the requests that used to kill workers for good (and then made SIGTERM hang): each a 400 now
+            for params in ({"named-graph-uri": ""}, {"named-graph-uri": "null"}, {"default-graph-uri": "relative"}):
+                assert client.get("/sparql", params={"query": "ASK {}", **params}).status_code == 400
+            nested = "SELECT * WHERE " + "{" * 10_000 + "}" * 10_000
+            assert (
+                client.post("/sparql", content=nested, headers={"Content-Type": "application/sparql-query"}).status_code
+                == 400
+            )
+            assert wait_until(ready, 10)
         workers = children(process.pid)
         assert len(workers) >= 2
 
