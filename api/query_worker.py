@@ -357,30 +357,41 @@ class QueryPool:
     # the pool) and replaces workers that die while idle
 
     def _keep(self) -> None:
+        """Keep the pool at full strength until it is closed; an error here is logged, never the keeper's end (its
+        end would take every worker with it)."""
         failures = 0
-        while True:
-            with self._changed:
-                if self._closed:
-                    return
-                missing = self.size - len(self._workers)
-            for _ in range(missing):
-                if not self._start_one():
-                    failures += 1
-                    break
-                failures = 0
-            with self._changed:
-                watched = [worker for worker in self._workers if not worker.busy]
-            pause = min(2.0**failures, 30.0) if failures else 1.0
-            ready = multiprocessing.connection.wait([w.process.sentinel for w in watched] + [self._wake_read], pause)
-            if self._wake_read in ready:
-                os.read(self._wake_read, 1024)
-            for worker in watched:
-                if not worker.process.is_alive():
-                    with self._changed:
-                        if worker.busy or worker not in self._workers:
-                            continue  # the request that took it handles it
-                        self._idle.remove(worker)
-                    self._retire(worker, _end_of(_exitcode(worker.process, 1)), "while idle")
+        while not self._closed:
+            try:
+                failures = self._keep_once(failures)
+            except Exception:
+                LOG.exception("the query pool's keeper failed; it carries on")
+                time.sleep(1.0)
+
+    def _keep_once(self, failures: int) -> int:
+        """Start the workers missing, wait for a worker to end or a wake-up, retire those that died idle."""
+        with self._changed:
+            if self._closed:
+                return failures
+            missing = self.size - len(self._workers)
+        for _ in range(missing):
+            if not self._start_one():
+                failures += 1
+                break
+            failures = 0
+        with self._changed:
+            watched = [worker for worker in self._workers if not worker.busy]
+        pause = min(2.0**failures, 30.0) if failures else 1.0
+        ready = multiprocessing.connection.wait([w.process.sentinel for w in watched] + [self._wake_read], pause)
+        if self._wake_read in ready:
+            os.read(self._wake_read, 1024)
+        for worker in watched:
+            if not worker.process.is_alive():
+                with self._changed:
+                    if worker.busy or worker not in self._workers:
+                        continue  # the request that took it handles it
+                    self._idle.remove(worker)
+                self._retire(worker, _end_of(_exitcode(worker.process, 1)), "while idle")
+        return failures
 
     def _start_one(self) -> bool:
         connection, child = _CONTEXT.Pipe()
