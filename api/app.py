@@ -15,7 +15,7 @@ from certbridge.graph.routing.model import HOP_KINDS
 from . import downloads, entities, graph_store, problems, query_page, rest, sparql, viz, void, writes
 from .conventions import EXPOSED, HttpConventions
 from .settings import Settings
-from .state import load_index_of
+from .state import load_index_of, pool_for
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -25,10 +25,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with contextlib.suppress(CertbridgeError):  # no store yet: requests will say so
             await run_in_threadpool(load_index_of, app)
+            await run_in_threadpool(pool_for, app)  # the query workers start now, not on the first query
         yield
         pool = getattr(app.state, "pool", None)
         if pool is not None:
-            pool.close()
+            await run_in_threadpool(pool.close)
 
     app = FastAPI(
         lifespan=lifespan,

@@ -378,13 +378,20 @@ def serve(
 
     from .app import create_app
     from .serving import run_workers
-    from .settings import Settings
+    from .settings import GRACEFUL_SHUTDOWN_S, Settings
 
     settings = Settings.from_environment(store)
     open_store(settings.store)  # fail now, with a hint, rather than on the first request
     typer.echo(f"serving {settings.store} at http://{host}:{port}/  (SPARQL: /sparql, API docs: /docs)")
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=access_log,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        )
         return
     os.environ[STORE_ENV] = str(settings.store)  # the worker processes read their settings from the environment
     run_workers(
@@ -395,6 +402,7 @@ def serve(
         port=port,
         log_level="info",
         access_log=access_log,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 
 

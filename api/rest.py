@@ -76,7 +76,12 @@ async def routes(
 )
 def health(request: Request) -> dict:
     version = current_version(settings_of(request).store)
-    return {"status": "ok", "version": version.name if version else None}
+    pool = getattr(request.app.state, "pool", None)
+    return {
+        "status": "ok",
+        "version": version.name if version else None,
+        "query_workers": pool.state().to_json() if pool is not None else None,  # live / size, network isolated
+    }
 
 
 @router.get(

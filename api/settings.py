@@ -73,7 +73,14 @@ def server_location(text: str, store_setting: str) -> RemoteLocation:
 SPARQL_MAX_ROWS_ENV = "CERTBRIDGE_SPARQL_MAX_ROWS"
 SPARQL_TIMEOUT_ENV = "CERTBRIDGE_SPARQL_TIMEOUT_S"
 SPARQL_WORKERS_ENV = "CERTBRIDGE_SPARQL_WORKERS"
+SPARQL_QUEUE_TIMEOUT_ENV = "CERTBRIDGE_SPARQL_QUEUE_TIMEOUT_S"
+SPARQL_WORKER_MEMORY_ENV = "CERTBRIDGE_SPARQL_WORKER_MEMORY_MB"
+SPARQL_MAX_QUERY_BYTES_ENV = "CERTBRIDGE_SPARQL_MAX_QUERY_BYTES"
+SPARQL_MAX_DEPTH_ENV = "CERTBRIDGE_SPARQL_MAX_DEPTH"
 WRITE_TOKEN_ENV = "CERTBRIDGE_WRITE_TOKEN"
+#: on SIGTERM, requests still running after this many seconds are cancelled and their query workers stopped, so a
+#: slow query cannot hold the server up (uvicorn's default waits for every request, however long)
+GRACEFUL_SHUTDOWN_S = 3
 VIZ_MAX_NODES_ENV = "CERTBRIDGE_VIZ_MAX_NODES"
 CACHE_MAX_AGE_ENV = "CERTBRIDGE_CACHE_MAX_AGE_S"
 
@@ -92,6 +99,14 @@ class Settings:
     viz_max_nodes: int = 500
     #: how many seconds a client or cache may reuse a read answer before it asks again (``Cache-Control``)
     cache_max_age_s: int = 60
+    #: how long a query may wait for a free worker before the answer is 503 with Retry-After
+    sparql_queue_timeout_s: float = 5.0
+    #: the address space of a query worker (RLIMIT_AS), in MiB
+    sparql_worker_memory_mb: int = 4096
+    #: the longest query text (UTF-8 bytes) accepted
+    sparql_max_query_bytes: int = 100_000
+    #: the deepest nesting of { ( [ accepted (the engine's parser recurses; deep nesting crashes it)
+    sparql_max_depth: int = 40
 
     @classmethod
     def from_environment(cls, store: str | Path | None = None) -> Settings:
@@ -103,6 +118,10 @@ class Settings:
             os.environ.get(WRITE_TOKEN_ENV) or None,
             _number(VIZ_MAX_NODES_ENV, "500", int),
             _number(CACHE_MAX_AGE_ENV, "60", int),
+            sparql_queue_timeout_s=_number(SPARQL_QUEUE_TIMEOUT_ENV, "5", float),
+            sparql_worker_memory_mb=_number(SPARQL_WORKER_MEMORY_ENV, "4096", int),
+            sparql_max_query_bytes=_number(SPARQL_MAX_QUERY_BYTES_ENV, "100000", int),
+            sparql_max_depth=_number(SPARQL_MAX_DEPTH_ENV, "40", int),
         )
 
 

@@ -7,24 +7,22 @@ import re
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from certbridge.graph.query import keep_carriage_returns
 from certbridge.ontology import GRAPH
 
 from .negotiation import GRAPHS, HTML, NAMES, RESULTS, VARY, choose, media_type, negotiate, not_acceptable
-from .problems import Problem
+from .problems import Problem, problem
 from .query_page import page
 from .query_worker import Job
-from .settings import SPARQL_MAX_ROWS_ENV, SPARQL_TIMEOUT_ENV
+from .settings import SPARQL_MAX_ROWS_ENV
+from .sparql_guard import absolute, check, form_fields, read_body
 from .state import pool_of, settings_of
 from .void import service_description
 
 router = APIRouter(tags=["sparql"])
 
-_STRINGS_AND_IRIS = re.compile(
-    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*'
-)
-_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 #: ``?accept=csv`` and the like, for download links that cannot set an Accept header
 _FORMAT_PARAMETER = {name: media_type(fmt) for fmt, name in NAMES.items()}
 #: the SPARQL 1.1 Protocol's parameters of a query request; any of them without ``query`` is a malformed request
@@ -44,11 +42,6 @@ def _one(values: list[str], name: str) -> str:
     if len(values) != 1:
         raise Problem(400, f"expected exactly one '{name}' parameter, got {len(values)}")
     return values[0]
-
-
-def _check(text: str) -> None:
-    if _SERVICE.search(_STRINGS_AND_IRIS.sub(" ", text)):
-        raise Problem(400, "federated queries (SERVICE) are refused: this public endpoint does not fetch other URLs")
 
 
 EXAMPLE_QUERY = "SELECT ?occupation ?label WHERE { ?occupation a cb:Occupation ; rdfs:label ?label } LIMIT 5"
@@ -130,15 +123,16 @@ async def sparql_post(request: Request) -> Response:
     if charset and charset[1].lower() not in ("utf-8", "utf8"):
         raise Problem(415, f"charset {charset[1]} is not supported: the SPARQL 1.1 Protocol sends UTF-8")
     params = request.query_params
+    limit = settings_of(request).sparql_max_query_bytes
     if content_type == "application/x-www-form-urlencoded":
-        form = await request.form()
-        queries = [str(v) for v in form.getlist("query")]
-        updates = [str(v) for v in form.getlist("update")]
-        defaults = [str(v) for v in form.getlist("default-graph-uri")] + params.getlist("default-graph-uri")
-        named = [str(v) for v in form.getlist("named-graph-uri")] + params.getlist("named-graph-uri")
+        form = form_fields(await read_body(request, 3 * limit + 4096))  # percent-encoding triples a character's bytes
+        queries = form.get("query", [])
+        updates = form.get("update", [])
+        defaults = form.get("default-graph-uri", []) + params.getlist("default-graph-uri")
+        named = form.get("named-graph-uri", []) + params.getlist("named-graph-uri")
     elif content_type == "application/sparql-query":
         try:
-            body = (await request.body()).decode("utf-8")
+            body = (await read_body(request, limit)).decode("utf-8")
         except UnicodeDecodeError:
             raise Problem(400, "the query is not UTF-8, as the SPARQL 1.1 Protocol requires") from None
         queries = [body, *params.getlist("query")]
@@ -151,7 +145,7 @@ async def sparql_post(request: Request) -> Response:
         raise Problem(400, "SPARQL Update is refused: this endpoint is read-only")
     else:
         raise Problem(415, f"unsupported content type {content_type!r}; use a form or application/sparql-query")
-    return _answer(request, queries, updates, defaults, named)
+    return await run_in_threadpool(_answer, request, queries, updates, defaults, named)
 
 
 def _answer(
@@ -160,28 +154,23 @@ def _answer(
     if updates:
         raise Problem(400, "SPARQL Update is refused: this endpoint is read-only")
     text = _one(queries, "query")
-    _check(text)
+    settings = settings_of(request)
+    check(text, settings)
     accept = _FORMAT_PARAMETER.get(request.query_params.get("accept", ""), request.headers.get("accept"))
     result_format, graph_format = negotiate(accept, RESULTS), negotiate(accept, GRAPHS)
-    settings = settings_of(request)
     job = Job(
         text,
-        tuple(defaults),
-        tuple(named),
+        absolute(defaults, "default-graph-uri"),
+        absolute(named, "named-graph-uri"),
         None if result_format is None else NAMES[result_format],
         None if graph_format is None else NAMES[graph_format],
         settings.sparql_max_rows,
     )
-    try:
-        outcome = pool_of(request).run(job, timeout=settings.sparql_timeout_s)
-    except (EOFError, OSError):
-        raise Problem(503, "the query worker stopped unexpectedly; try again") from None
-    if outcome is None:
-        raise Problem(
-            400,
-            f"the query took longer than {settings.sparql_timeout_s:g} s and was stopped; the limit is "
-            f"the setting {SPARQL_TIMEOUT_ENV}",
-        )
+    outcome = pool_of(request).run(job, timeout=settings.sparql_timeout_s)
+    if outcome.retry_after is not None:
+        response = problem(outcome.status or 503, outcome.detail or "try again")
+        response.headers["Retry-After"] = str(outcome.retry_after)
+        return response
     if outcome.status == 406:
         raise not_acceptable(GRAPHS if outcome.kind == "graph" else RESULTS)
     if outcome.status == 413:

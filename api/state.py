@@ -20,7 +20,7 @@ from certbridge.graph.routing.index import RoutingIndex, index_for
 from certbridge.graph.routing.search import search_index
 from certbridge.graph.store import AnyStore, current_version, open_store
 
-from .query_worker import QueryPool
+from .query_worker import Limits, QueryPool
 from .settings import Settings
 
 _LOCK = threading.RLock()
@@ -49,11 +49,25 @@ def store_of(request: Request) -> AnyStore:
 
 
 def pool_of(request: Request) -> QueryPool:
-    state = request.app.state
+    return pool_for(request.app)
+
+
+def pool_for(app: FastAPI) -> QueryPool:
+    """The app's query workers, started on first use (a missing store is reported first, before any worker)."""
+    state = app.state
     with _LOCK:
         if getattr(state, "pool", None) is None:
-            store_of(request)  # a missing store is reported here, before any worker is started
-            state.pool = QueryPool(state.settings.store, size=state.settings.sparql_workers)
+            _follow_version(state)
+            if state.store is None:
+                state.store = open_store(state.settings.store)
+            settings: Settings = state.settings
+            limits = Limits(timeout_s=settings.sparql_timeout_s, memory_mb=settings.sparql_worker_memory_mb)
+            state.pool = QueryPool(
+                settings.store,
+                size=settings.sparql_workers,
+                limits=limits,
+                queue_timeout_s=settings.sparql_queue_timeout_s,
+            )
         return state.pool
 
 
