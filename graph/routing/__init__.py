@@ -9,6 +9,6 @@ qualifications and agreements, where interchangeable certificate types are contr
 from .engine import find_routes
 from .graphs import warm
 from .index import RoutingIndex, load_index
-from .model import HOP_KINDS, Hop, Route, RouteAnswer
+from .model import HOP_KINDS, Hop, HopKind, Route, RouteAnswer
 
-__all__ = ["HOP_KINDS", "Hop", "Route", "RouteAnswer", "RoutingIndex", "find_routes", "load_index", "warm"]
+__all__ = ["HOP_KINDS", "Hop", "HopKind", "Route", "RouteAnswer", "RoutingIndex", "find_routes", "load_index", "warm"]

@@ -14,6 +14,7 @@ import random
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 import networkx as nx
@@ -25,9 +26,18 @@ from ..tables import ErrorLog, read_table
 from .graphs import GraphOptions, certificate_graph
 from .index import Agreement, RoutingIndex
 
-#: how pairs are grouped: both sides by one property, or occupation group × the held certificate's issuer kind
-GROUPINGS = ("region", "occupation-group", "issuer-kind", "occupation-group/issuer-kind")
-CROSS = "occupation-group/issuer-kind"
+
+class Grouping(StrEnum):
+    """How pairs are grouped: both sides by one property, or occupation group × the held certificate's issuer kind."""
+
+    REGION = "region"
+    OCCUPATION_GROUP = "occupation-group"
+    ISSUER_KIND = "issuer-kind"
+    OCCUPATION_GROUP_BY_ISSUER_KIND = "occupation-group/issuer-kind"
+
+
+GROUPINGS: tuple[str, ...] = tuple(grouping.value for grouping in Grouping)
+CROSS = Grouping.OCCUPATION_GROUP_BY_ISSUER_KIND.value
 FORMAL_KINDS = ("formal-recognition", "grade-dominance")
 
 
@@ -191,10 +201,13 @@ WHAT_IF_COLUMNS = (
 )
 
 
-def read_hypothetical(path: Path, index: RoutingIndex) -> list[Agreement]:
-    """Hypothetical agreements from a CSV with the columns of agreements.csv that routing uses."""
+def read_hypothetical(path: Path, index: RoutingIndex, *, content: bytes | None = None) -> list[Agreement]:
+    """Hypothetical agreements from a CSV with the columns of agreements.csv that routing uses.
+
+    With *content*, those bytes are read, and *path* only names them in the defects (``what-if.csv:3: ...``).
+    """
     log = ErrorLog()
-    table = read_table(path, WHAT_IF_COLUMNS, log)
+    table = read_table(path, WHAT_IF_COLUMNS, log, content=content)
     parties = {f"region:{iri.rsplit('/', 1)[-1]}": iri for iri in index.region_labels}
     parties |= {f"org:{iri.rsplit('/', 1)[-1]}": iri for iri in index.issuers}
     grades = {iri.rsplit("/", 1)[-1]: iri for iri in index.grades}
@@ -241,8 +254,8 @@ def read_hypothetical(path: Path, index: RoutingIndex) -> list[Agreement]:
             )
         )
     if log:
-        raise DataError(log.errors)
+        raise DataError(log.errors, hint="fix the rows named above; a what-if never changes the store")
     return found
 
 
-__all__ = ["GROUPINGS", "Coverage", "coverage", "read_hypothetical", "what_if"]
+__all__ = ["GROUPINGS", "Coverage", "Grouping", "coverage", "read_hypothetical", "what_if"]

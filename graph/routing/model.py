@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field, fields, is_dataclass
+from enum import StrEnum
 from typing import Any
 
 import orjson
 
-#: Hop kinds from strongest to weakest; a route is as strong as its weakest hop.
-HOP_KINDS = ("formal-recognition", "same-qualification", "grade-dominance", "cross-system-bridge")
+
+class HopKind(StrEnum):
+    """The kinds of hop, from strongest to weakest; a route is as strong as its weakest hop."""
+
+    FORMAL_RECOGNITION = "formal-recognition"
+    SAME_QUALIFICATION = "same-qualification"
+    GRADE_DOMINANCE = "grade-dominance"
+    CROSS_SYSTEM_BRIDGE = "cross-system-bridge"
+
+
+#: the hop kinds' names, strongest first
+HOP_KINDS: tuple[str, ...] = tuple(kind.value for kind in HopKind)
 STRENGTH = {kind: len(HOP_KINDS) - i for i, kind in enumerate(HOP_KINDS)}
 
 
