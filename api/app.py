@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from certbridge.graph.errors import CertbridgeError
 from certbridge.graph.routing.model import HOP_KINDS
 
-from . import downloads, entities, problems, query_page, rest, sparql, viz, writes
+from . import docs, downloads, entities, problems, query_page, rest, sparql, viz, writes
 from .settings import Settings
 from .state import load_index_of
 
@@ -33,12 +33,19 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         title="certbridge",
         summary="Vocational skill certificates and the routes by which one is recognised as another.",
-        description=f"SPARQL 1.1 at /sparql; routes and search under /api/v1. Hop kinds: {', '.join(HOP_KINDS)}.",
+        description=(
+            f"SPARQL 1.1 at /sparql; routes and search under /api/v1. Hop kinds: {', '.join(HOP_KINDS)}. "
+            "Every error is application/problem+json; its `type` links to a page explaining it (/problems)."
+        ),
         version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=docs.operation_id,
     )
     app.state.settings = settings
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
     problems.install(app)
+    docs.install(app)
     app.include_router(sparql.router)
     app.include_router(rest.router)
     app.include_router(query_page.router)
