@@ -18,8 +18,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
+from .downloads import MEDIA as DOWNLOAD_TYPES
 from .models import ProblemOut
 from .problems import PROBLEM, problem_response
+from .sparql import GRAPH_TYPES, RESULT_TYPES
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = "/assets/api"
@@ -50,6 +52,21 @@ ERRORS_BY_OPERATION: dict[str, tuple[int, ...]] = {
     "downloadGraph": (404, 503),
     "downloadCertificateTypes": (503,),
     "dereferenceIri": (404, 406, 503),
+}
+
+
+#: the media types of the 200 answers of operations whose routes document none (negotiated bodies)
+_ANY_TEXT = {"schema": {"type": "string"}}
+_BODY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "application/sparql-results+json": {"schema": {"type": "object", "required": ["head"]}},
+    "application/ld+json": {"schema": {"type": ["object", "array"]}},
+}
+CONTENT_BY_OPERATION: dict[str, tuple[str, ...]] = {
+    "querySparql": (*RESULT_TYPES, *GRAPH_TYPES, "text/html"),
+    "querySparqlByPost": (*RESULT_TYPES, *GRAPH_TYPES),
+    "downloadGraph": tuple(DOWNLOAD_TYPES[name] for name in DOWNLOAD_TYPES if name != "csv"),
+    "downloadCertificateTypes": (DOWNLOAD_TYPES["csv"],),
+    "dereferenceIri": ("text/html", *GRAPH_TYPES),
 }
 
 
@@ -112,8 +129,15 @@ def document(app: FastAPI) -> dict[str, Any]:
     }
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
-            for status in ERRORS_BY_OPERATION.get(operation.get("operationId", ""), ()):
+            name = operation.get("operationId", "")
+            for status in ERRORS_BY_OPERATION.get(name, ()):
                 operation.setdefault("responses", {}).setdefault(str(status), problem_response(status))
+            if name in CONTENT_BY_OPERATION:
+                ok = operation.setdefault("responses", {}).setdefault("200", {"description": "Successful Response"})
+                content = ok.setdefault("content", {})
+                content.pop("application/json", None)  # FastAPI's default, for a route that documents no content
+                for media in CONTENT_BY_OPERATION[name]:
+                    content.setdefault(media, _BODY_SCHEMAS.get(media, _ANY_TEXT))
             for status, response in operation.get("responses", {}).items():
                 if re.fullmatch(r"[45]\d\d", status) and PROBLEM not in response.get("content", {}):
                     documented = problem_response(int(status))

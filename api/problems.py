@@ -17,6 +17,7 @@ from fastapi import Path as PathParameter
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from certbridge.graph.errors import Ambiguous, CertbridgeError, DataError, NotFound, QueryError, StoreError
 
@@ -78,7 +79,7 @@ EXPLANATIONS: dict[ProblemType, Explanation] = {
         "position and hint the setting that limits it.",
     ),
     ProblemType.INVALID_ROWS: Explanation(
-        status=400,
+        status=422,
         title_zh="上传的表格有误",
         title_en="Defects in the uploaded table",
         text_zh="上传的 CSV 有缺陷；errors 按 文件:行 列出每一处（文件名即请求中的名称）。",
@@ -187,16 +188,28 @@ EXPLANATIONS: dict[ProblemType, Explanation] = {
 }
 
 #: the problem type of a status when the raiser names none
-_BY_STATUS: dict[int, ProblemType] = {}
-for _type, _explanation in EXPLANATIONS.items():
-    _BY_STATUS.setdefault(_explanation.status, _type)
+_BY_STATUS: dict[int, ProblemType] = {
+    400: ProblemType.BAD_REQUEST,
+    401: ProblemType.UNAUTHORISED,
+    403: ProblemType.FORBIDDEN,
+    404: ProblemType.NOT_FOUND,
+    405: ProblemType.METHOD_NOT_ALLOWED,
+    406: ProblemType.NOT_ACCEPTABLE,
+    409: ProblemType.AMBIGUOUS,
+    413: ProblemType.PAYLOAD_TOO_LARGE,
+    415: ProblemType.UNSUPPORTED_MEDIA_TYPE,
+    422: ProblemType.INVALID_PARAMETERS,
+    429: ProblemType.TOO_MANY_REQUESTS,
+    500: ProblemType.SERVER_ERROR,
+    503: ProblemType.STORE_UNAVAILABLE,
+}
 
 STATUS_BY_ERROR: tuple[tuple[type[CertbridgeError], int, ProblemType], ...] = (
     (NotFound, 404, ProblemType.NOT_FOUND),
     (Ambiguous, 409, ProblemType.AMBIGUOUS),
     (QueryError, 400, ProblemType.INVALID_QUERY),
     (StoreError, 503, ProblemType.STORE_UNAVAILABLE),
-    (DataError, 400, ProblemType.INVALID_ROWS),
+    (DataError, 422, ProblemType.INVALID_ROWS),
     (CertbridgeError, 400, ProblemType.BAD_REQUEST),
 )
 
@@ -277,8 +290,11 @@ def install(app: FastAPI) -> None:
         return problem(422, detail, kind=ProblemType.INVALID_PARAMETERS, errors=errors)
 
     @app.exception_handler(HTTPException)
-    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), headers=exc.headers)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names the methods of the first route of the path only
+            headers["Allow"] = ", ".join(_allowed(request))
+        return problem(exc.status_code, str(exc.detail), headers=headers or None)
 
 
 router = APIRouter(prefix=PROBLEMS_PATH, tags=["problems"])
@@ -344,6 +360,16 @@ def problem_type(request: Request, slug: Annotated[ProblemType, PathParameter(ex
             f"<p lang='en'>{html.escape(out.explanation_en)}</p><p><a href='{PROBLEMS_PATH}'>all problem types</a></p>"
         )
     return JSONResponse(out.model_dump())
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some route of the request's path takes (HEAD with GET, as Starlette serves it)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods)
 
 
 def _wants_html(request: Request) -> bool:

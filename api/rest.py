@@ -173,7 +173,7 @@ WHAT_IF_EXAMPLE = (
     operation_id="whatIf",
     summary="Coverage after adding hypothetical agreements (never stored)",
     response_model=WhatIfOut,
-    responses={**answered(WhatIfOut), **responses(400, 422, 503)},
+    responses={**answered(WhatIfOut), **responses(422, 503)},
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -401,7 +401,7 @@ def test_coverage_and_what_if_endpoints(http: httpx.Client, mini_store: Path, cl
             content=(header + "H1,sideways,,,,,,,,2023,\n").encode(),
             headers={"Content-Type": "text/csv"},
         ),
-        400,
+        422,
     )
     assert "what-if.csv:2: direction" in bad["detail"]
 
