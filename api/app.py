@@ -53,6 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(entities.router)
     app.include_router(writes.router)
     app.include_router(viz.router)
+    app.include_router(problems.router)
     return app
 
 

@@ -265,7 +265,7 @@ def _described(status: int) -> str:
 
 
 def install(app: FastAPI) -> None:
-    app.include_router(router)
+    """The handlers that render every error as a problem (the /problems pages are ``router``)."""
 
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
@@ -362,14 +362,17 @@ def problem_type(request: Request, slug: Annotated[ProblemType, PathParameter(ex
     return JSONResponse(out.model_dump())
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def _allowed(request: Request) -> list[str]:
-    """Every method some route of the request's path takes (HEAD with GET, as Starlette serves it)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match != Match.NONE and getattr(route, "methods", None):
-            methods |= set(route.methods)
-    return sorted(methods)
+    """Every method some route of the request's path takes fully (asked of the router, whatever its nesting)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
 
 
 def _wants_html(request: Request) -> bool:
