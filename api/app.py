@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from certbridge.graph.errors import CertbridgeError
 from certbridge.graph.routing.model import HOP_KINDS
 
-from . import downloads, entities, graph_store, problems, query_page, rest, sparql, viz, void, writes
+from . import docs, downloads, entities, graph_store, problems, query_page, rest, sparql, viz, void, writes
 from .conventions import EXPOSED, HttpConventions
 from .settings import Settings
 from .state import load_index_of, pool_for
@@ -37,9 +37,13 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Vocational skill certificates and the routes by which one is recognised as another.",
         description=(
             "SPARQL 1.1 at /sparql, graphs at /store, VoID at /.well-known/void; routes and search under /api/v1. "
-            f"Hop kinds: {', '.join(HOP_KINDS)}."
+            f"Hop kinds: {', '.join(HOP_KINDS)}. "
+            "Every error is application/problem+json; its `type` links to a page explaining it (/problems)."
         ),
         version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=docs.operation_id,
     )
     app.state.settings = settings
     app.add_middleware(HttpConventions)  # inside CORS (the middleware added last is the outermost)
@@ -51,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
         expose_headers=EXPOSED,
     )
     problems.install(app)
+    docs.install(app)
     app.include_router(sparql.router)
     app.include_router(rest.router)
     app.include_router(query_page.router)
@@ -60,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(entities.router)
     app.include_router(writes.router)
     app.include_router(viz.router)
+    app.include_router(problems.router)
     return app
 
 

@@ -148,7 +148,9 @@ class HttpConventions:
                     headers.add_vary_header("Accept")
                 if version is not None:
                     headers[DATA_VERSION] = version.name
-                    if status == 200 and method in ("GET", "HEAD"):
+                    # an answer that must not be reused (the health check's live state) gets no validators either
+                    reusable = "no-store" not in headers.get("cache-control", "")
+                    if status == 200 and method in ("GET", "HEAD") and reusable:
                         etag, modified = _validators(headers, version, scope["app"].version)
                         headers["ETag"] = etag
                         if modified is not None:

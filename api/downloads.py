@@ -111,6 +111,7 @@ def certificate_types(request: Request) -> StreamingResponse:
 @router.get(
     "/SOURCES.md",
     name="sources",
+    response_class=Response,
     summary="Where each table comes from and under which terms its content may be reused (the dataset's licence)",
     responses={200: {"content": {"text/markdown": {"example": "# Where the tables come from\n…"}}}},
 )

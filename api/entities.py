@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from enum import StrEnum
 from typing import Annotated
 
 import pyoxigraph as ox
@@ -15,17 +16,29 @@ from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.query import keep_carriage_returns
 from certbridge.ontology import ID
 
+from .models import EntityOut, NeighbourhoodOut, answered
 from .negotiation import GRAPHS, HTML, VARY, choose, media_type
-from .problems import Problem
+from .problems import Problem, responses
 from .state import store_of
 
 router = APIRouter(tags=["entities"])
 
-KINDS = {
-    "certificates": "certificate-type",
-    "occupations": "occupation",
-    "issuers": "organisation",
-    "agreements": "agreement",
+
+class EntityKind(StrEnum):
+    """The kinds of entity ``/api/v1/{kind}/{key}`` describes (the value is the path segment)."""
+
+    CERTIFICATES = "certificates"
+    OCCUPATIONS = "occupations"
+    ISSUERS = "issuers"
+    AGREEMENTS = "agreements"
+
+
+#: kind -> the first segment of its instance IRIs
+KINDS: dict[EntityKind, str] = {
+    EntityKind.CERTIFICATES: "certificate-type",
+    EntityKind.OCCUPATIONS: "occupation",
+    EntityKind.ISSUERS: "organisation",
+    EntityKind.AGREEMENTS: "agreement",
 }
 
 
@@ -36,15 +49,19 @@ def _described(request: Request, iri: str) -> dict:
     return found.to_json()
 
 
-@router.get("/api/v1/{kind}/{key}", summary="An entity with its statements, labels and source graphs")
+@router.get(
+    "/api/v1/{kind}/{key}",
+    operation_id="getEntity",
+    summary="An entity with its statements, labels and source graphs",
+    response_model=EntityOut,
+    responses={**answered(EntityOut), **responses(404, 422, 503)},
+)
 def entity(
     request: Request,
-    kind: Annotated[str, PathParameter(examples=["issuers"])],
+    kind: Annotated[EntityKind, PathParameter(examples=["issuers"])],
     key: Annotated[str, PathParameter(examples=["hengfeng"])],
 ) -> dict:
-    """kind: certificates, occupations (by code), issuers or agreements."""
-    if kind not in KINDS:
-        raise Problem(404, f"unknown kind {kind!r}; use {', '.join(KINDS)}")
+    """kind: certificates (by id), occupations (by code), issuers or agreements (by id)."""
     return _described(request, f"{ID}{KINDS[kind]}/{key}")
 
 
@@ -80,13 +97,21 @@ def dereference(request: Request, path: Annotated[str, PathParameter(examples=["
     return Response(body_bytes, media_type=media_type(chosen), headers=VARY)
 
 
-@router.get("/api/v1/neighbourhood", summary="Nodes and edges around an entity, for the visualisation")
+@router.get(
+    "/api/v1/neighbourhood",
+    operation_id="getNeighbourhood",
+    summary="Nodes and edges around an entity, for the visualisation",
+    response_model=NeighbourhoodOut,
+    responses={**answered(NeighbourhoodOut), **responses(404, 422, 503)},
+)
 def neighbourhood_of(
     request: Request,
     id: Annotated[
         str,
         Query(
-            description="an instance IRI, or kind/key such as occupation/6-04-02-01", examples=["organisation/hengfeng"]
+            min_length=1,
+            description="an instance IRI, or kind/key such as occupation/6-04-02-01",
+            examples=["organisation/hengfeng"],
         ),
     ],
     depth: Annotated[int, Query(ge=1, le=3)] = 1,

@@ -27,6 +27,7 @@ _UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 @router.get(
     "/store",
     name="graph_store",
+    response_class=StreamingResponse,
     summary="One named graph (?graph=IRI) or the default graph (?default), as in the SPARQL Graph Store Protocol",
     responses={200: {"content": {media_type(f): {} for f in GRAPHS}}},
 )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,33 +9,61 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from certbridge.graph.routing import HOP_KINDS, find_routes
-from certbridge.graph.routing.coverage import GROUPINGS, read_hypothetical, what_if
+from certbridge.graph.routing import HopKind, find_routes
+from certbridge.graph.routing.coverage import Grouping, read_hypothetical, what_if
 from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.index import RoutingIndex
 from certbridge.graph.routing.resolve import direct, resolve
-from certbridge.graph.routing.search import KINDS as SEARCH_KINDS
-from certbridge.graph.routing.search import search
+from certbridge.graph.routing.search import SearchKind, ranked_search
 from certbridge.graph.store import current_version
 
-from .problems import Problem
+from .models import CoverageOut, Day, HealthOut, Listed, RouteAnswerOut, SearchOut, WhatIfOut, answered
+from .problems import responses
 from .state import index_of, loaded_index, settings_of
 
 router = APIRouter(prefix="/api/v1", tags=["routes"])
 
+#: the name a what-if upload is given in its defects (never where the server keeps it)
+WHAT_IF_NAME = "what-if.csv"
+
 
 @router.get(
     "/routes",
+    operation_id="findRoutes",
     summary="Is FROM accepted where TO is required, and by which route?",
-    responses={200: {"description": "The routes, strongest first, or the explained absence of one."}},
+    response_model=None,
+    responses={
+        **answered(RouteAnswerOut, description="The routes, strongest first, or the explained absence of one."),
+        **responses(404, 409, 422, 503),
+    },
 )
 async def routes(
     request: Request,
-    source: Annotated[str, Query(alias="from", examples=["IL-CT-hengfeng-spinner-senior-technician"])],
-    target: Annotated[str, Query(alias="to", examples=["IL-CT-js-hrss-spinner-senior-technician"])],
-    as_of: Annotated[date | None, Query(examples=["2024-01-01"])] = None,
-    k: Annotated[int, Query(ge=1, le=50)] = 3,
-    kinds: Annotated[str | None, Query(description=f"comma-separated: {', '.join(HOP_KINDS)}")] = None,
+    source: Annotated[
+        str,
+        Query(
+            alias="from",
+            min_length=1,
+            description="the certificate held: an IRI, a certificate-type id, or search text",
+            examples=["IL-CT-hengfeng-spinner-senior-technician"],
+        ),
+    ],
+    target: Annotated[
+        str,
+        Query(
+            alias="to",
+            min_length=1,
+            description="the certificate (or title or education level) required: an IRI, an id, or search text",
+            examples=["IL-CT-js-hrss-spinner-senior-technician"],
+        ),
+    ],
+    as_of: Annotated[Day | None, Query(description="the day the routes must hold on; today if absent")] = None,
+    k: Annotated[int, Query(ge=1, le=50, description="how many routes at most")] = 3,
+    kinds: Annotated[
+        list[HopKind] | None,
+        Listed,
+        Query(description="the hop kinds a route may use (repeated or comma-separated); all if absent"),
+    ] = None,
     max_hops: Annotated[int, Query(ge=1, le=12)] = 6,
 ) -> Response:
     """Routes with evidence for every hop (same shape as `certbridge route --json`).
@@ -47,12 +73,12 @@ async def routes(
     thread pool and back costs about as much as the search itself. Everything that may take longer (loading
     the index, resolving search text, building the graphs of another day or hop-kind set) runs in a thread.
     """
-    chosen = [kind.strip() for kind in kinds.split(",")] if kinds else None
+    chosen = list(kinds) if kinds else None
 
     def answer(index: RoutingIndex, source_iri: str, target_iri: str) -> Response:
         found = find_routes(index, source_iri, target_iri, as_of=as_of, kinds=chosen, max_hops=max_hops, k=k)
         # serialised by orjson from the records, not through FastAPI's generic encoder and json (together they
-        # were most of a lookup's time after the search)
+        # were most of a lookup's time after the search); RouteAnswerOut documents this body
         return Response(found.to_json_bytes(), media_type="application/json")
 
     def resolved() -> Response:
@@ -60,7 +86,7 @@ async def routes(
         return answer(index, resolve(index, source), resolve(index, target))
 
     index = loaded_index(request)
-    if index is not None and as_of is None and kinds is None:
+    if index is not None and as_of is None and chosen is None:
         source_iri, target_iri = direct(index, source), direct(index, target)
         if source_iri in index.certificates and target_iri in index.certificates:  # not None, nor a credential
             return answer(index, source_iri, target_iri)
@@ -69,12 +95,13 @@ async def routes(
 
 @router.get(
     "/health",
+    operation_id="getHealth",
     summary="Liveness, and the store version served (cheap: the baseline of the API benchmark)",
-    responses={
-        200: {"content": {"application/json": {"example": {"status": "ok", "version": "v-20261126T201500Z-4242"}}}}
-    },
+    response_model=HealthOut,
+    responses=answered(HealthOut),
 )
-def health(request: Request) -> dict:
+def health(request: Request, response: Response) -> dict:
+    response.headers["Cache-Control"] = "no-store"  # a monitor must see the workers' state now, not a cached one
     version = current_version(settings_of(request).store)
     pool = getattr(request.app.state, "pool", None)
     return {
@@ -86,37 +113,58 @@ def health(request: Request) -> dict:
 
 @router.get(
     "/search",
+    operation_id="searchEntities",
     summary="Find certificate types, occupations, issuers, agreements and credentials by text, pinyin, id or code",
+    response_model=SearchOut,
+    responses={**answered(SearchOut), **responses(422, 503)},
 )
 def search_entities(
     request: Request,
-    q: Annotated[str, Query(min_length=1, examples=["纺纱工 高级技师"])],
+    q: Annotated[str, Query(min_length=1, max_length=200, examples=["纺纱工 高级技师"])],
     type: Annotated[
-        str | None, Query(description=f"comma-separated, any of: {', '.join(SEARCH_KINDS)}", examples=["occupation"])
+        list[SearchKind] | None,
+        Listed,
+        Query(description="the kinds to find (repeated or comma-separated); all if absent", examples=["occupation"]),
     ] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict:
-    """Entries whose names (Chinese, English, pinyin syllables or initials), ids or codes contain every word of q."""
-    kinds = [kind.strip() for kind in type.split(",")] if type else list(SEARCH_KINDS)
-    unknown = sorted(set(kinds) - set(SEARCH_KINDS))
-    if unknown:
-        raise Problem(400, f"unknown type {', '.join(unknown)}; use {', '.join(SEARCH_KINDS)}")
-    found = search(index_of(request), q, limit=limit, kinds=kinds)
-    return {"query": q, "results": [{"iri": iri, "label": label, "type": kind} for iri, label, kind in found]}
+    """Entries whose names (Chinese, English, pinyin syllables or initials), ids or codes contain every word of q.
+
+    Best match first: the exact id, code or name, then names starting with q, then names containing it, then
+    matches through pinyin only; ties by the shorter label.
+    """
+    kinds = list(type) if type else list(SearchKind)
+    page = ranked_search(index_of(request), q, offset=offset, limit=limit, kinds=kinds)
+    return {
+        "query": q,
+        "total": page.total,
+        "total_exact": page.total_exact,
+        "offset": page.offset,
+        "limit": page.limit,
+        "results": [
+            {"iri": hit.iri, "label": hit.label, "type": hit.kind, "match": hit.match.label} for hit in page.hits
+        ],
+    }
 
 
-@router.get("/coverage", summary="Share of ordered pairs with a formal-recognition route, grouped as asked")
+@router.get(
+    "/coverage",
+    operation_id="getCoverage",
+    summary="Share of ordered pairs with a formal-recognition route, grouped as asked",
+    response_model=CoverageOut,
+    responses={**answered(CoverageOut), **responses(422, 503)},
+)
 def coverage(
     request: Request,
-    by: Annotated[str, Query(examples=["region"], description=", ".join(GROUPINGS))] = "region",
-    as_of: Annotated[date | None, Query(examples=["2024-01-01"])] = None,
-    sample: Annotated[int | None, Query(ge=1, description="count a random sample of this many occupations")] = None,
+    by: Annotated[Grouping, Query(examples=["region"])] = Grouping.REGION,
+    as_of: Annotated[Day | None, Query(examples=["2024-01-01"])] = None,
+    sample: Annotated[
+        int | None, Query(ge=1, le=100_000, description="count a random sample of this many occupations")
+    ] = None,
 ) -> dict:
     """Same semantics as `certbridge coverage --json`."""
-    try:
-        return coverage_of(index_of(request), by=by, as_of=as_of, max_occupations=sample).to_json()
-    except ValueError as error:
-        raise Problem(400, str(error)) from None
+    return coverage_of(index_of(request), by=by, as_of=as_of, max_occupations=sample).to_json()
 
 
 WHAT_IF_EXAMPLE = (
@@ -128,7 +176,10 @@ WHAT_IF_EXAMPLE = (
 
 @router.post(
     "/what-if",
+    operation_id="whatIf",
     summary="Coverage after adding hypothetical agreements (never stored)",
+    response_model=WhatIfOut,
+    responses={**answered(WhatIfOut), **responses(422, 503)},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -138,14 +189,19 @@ WHAT_IF_EXAMPLE = (
 )
 async def what_if_endpoint(
     request: Request,
-    by: Annotated[str, Query(description=", ".join(GROUPINGS))] = "region",
-    as_of: Annotated[date | None, Query()] = None,
+    by: Annotated[Grouping, Query(examples=["region"])] = Grouping.REGION,
+    as_of: Annotated[Day | None, Query(examples=["2024-01-01"])] = None,
 ) -> dict:
-    """The body is a CSV with the columns of agreements.csv that routing uses (as for `certbridge what-if`)."""
+    """The body is a CSV with the columns of agreements.csv that routing uses (as for `certbridge what-if`).
+
+    Its defects are reported as ``what-if.csv:LINE: column: message``.
+    """
     body = await request.body()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "what-if.csv"
-        path.write_bytes(body)
+
+    def compute() -> dict:
         index = index_of(request)
-        before, after = what_if(index, read_hypothetical(path, index), by=by, as_of=as_of)
-    return {"before": before.to_json(), "after": after.to_json()}
+        hypothetical = read_hypothetical(Path(WHAT_IF_NAME), index, content=body)
+        before, after = what_if(index, hypothetical, by=by, as_of=as_of)
+        return {"before": before.to_json(), "after": after.to_json()}
+
+    return await run_in_threadpool(compute)

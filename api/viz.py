@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.routing import find_routes
-from certbridge.graph.routing.coverage import cell_pairs
+from certbridge.graph.routing.coverage import Grouping, cell_pairs
 from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.index import RoutingIndex
 from certbridge.graph.routing.resolve import resolve
@@ -28,15 +28,19 @@ from certbridge.visualize.views import (
     route_view,
 )
 
-from .problems import Problem
+from .models import Day
+from .problems import Problem, responses
 from .state import index_of, settings_of, store_of
 
 router = APIRouter(prefix="/viz", tags=["views"], default_response_class=HTMLResponse)
 
-_PAGE = {200: {"content": {"text/html": {"example": "<!doctype html>… certbridge graph view …"}}}}
+_PAGE = {
+    200: {"content": {"text/html": {"example": "<!doctype html>… certbridge graph view …"}}},
+    **responses(404, 409, 422, 503),
+}
 
 
-@router.get("", summary="The views, with a search form", responses=_PAGE)
+@router.get("", summary="The views, with a search form", responses={200: _PAGE[200]})
 def index_page() -> HTMLResponse:
     links = [
         ("/viz/route", "路径 / Route view"),
@@ -55,7 +59,7 @@ def route_page(
     request: Request,
     source: Annotated[str | None, Query(alias="from", examples=["IL-CT-hengfeng-spinner-senior-technician"])] = None,
     target: Annotated[str | None, Query(alias="to", examples=["IL-CT-js-hrss-spinner-senior-technician"])] = None,
-    as_of: Annotated[date | None, Query(examples=["2025-01-01"])] = None,
+    as_of: Annotated[Day | None, Query(examples=["2025-01-01"])] = None,
     k: Annotated[int, Query(ge=1, le=10)] = 3,
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> HTMLResponse:
@@ -92,7 +96,7 @@ def node_page(
 )
 def agreements_page(
     request: Request,
-    as_of: Annotated[date | None, Query(examples=["2025-01-01"])] = None,
+    as_of: Annotated[Day | None, Query(examples=["2025-01-01"])] = None,
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> HTMLResponse:
     view = agreement_map(index_of(request), as_of or date.today(), max_nodes=settings_of(request).viz_max_nodes)
@@ -102,8 +106,8 @@ def agreements_page(
 @router.get("/coverage", summary="Coverage heat map; each cell links to the pairs behind it", responses=_PAGE)
 def coverage_page(
     request: Request,
-    by: Annotated[str, Query(examples=["region"])] = "region",
-    as_of: Annotated[date | None, Query(examples=["2025-01-01"])] = None,
+    by: Annotated[Grouping, Query(examples=["region"])] = Grouping.REGION,
+    as_of: Annotated[Day | None, Query(examples=["2025-01-01"])] = None,
     sample: Annotated[int | None, Query(ge=1)] = None,
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> HTMLResponse:
@@ -114,13 +118,17 @@ def coverage_page(
     return HTMLResponse(render_html(coverage_view(table), served=True, language=lang))
 
 
-@router.get("/coverage/cell", summary="The certificate pairs behind one coverage cell, each linking to its route view")
+@router.get(
+    "/coverage/cell",
+    summary="The certificate pairs behind one coverage cell, each linking to its route view",
+    responses=_PAGE,
+)
 def coverage_cell(
     request: Request,
-    by: Annotated[str, Query(examples=["region"])],
+    by: Annotated[Grouping, Query(examples=["region"])],
     source: Annotated[str, Query(alias="from", examples=["Shandong"])],
     target: Annotated[str, Query(alias="to", examples=["Jiangsu"])],
-    as_of: Annotated[date | None, Query(examples=["2025-01-01"])] = None,
+    as_of: Annotated[Day | None, Query(examples=["2025-01-01"])] = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 200,
 ) -> HTMLResponse:
     index = index_of(request)

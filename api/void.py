@@ -166,6 +166,7 @@ def _serialize(triples: list[ox.Triple], fmt: ox.RdfFormat) -> bytes:
 @router.get(
     "/.well-known/void",
     name="void",
+    response_class=Response,
     summary="The VoID description of the dataset: triples per named graph, bulk downloads, licence, last change",
     responses={
         200: {

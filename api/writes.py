@@ -7,8 +7,6 @@ every defect listed. Without a configured token every write is refused.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import secrets
 from pathlib import Path
@@ -19,7 +17,8 @@ from fastapi.concurrency import run_in_threadpool
 from certbridge.graph import writes
 from certbridge.graph.errors import DataError, ShapeViolations
 
-from .problems import Problem
+from .models import WriteOut, answered
+from .problems import Problem, ProblemType, problem_response, responses
 from .settings import WRITE_TOKEN_ENV
 from .state import settings_of
 
@@ -74,6 +73,23 @@ WRITABLE: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 CSV_TYPES = ("text/csv", "application/csv")
+#: the name a CSV body is given in its defects (``body.csv:3: ...``)
+CSV_BODY = Path("body.csv")
+JSON_BODY = Path("body")
+
+#: one row as JSON: column -> value (lists are joined with ';', booleans written yes/no)
+ROW_SCHEMA: dict = {
+    "type": "object",
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "string"},
+            {"type": "number"},
+            {"type": "boolean"},
+            {"type": "null"},
+            {"type": "array", "items": {"type": "string"}},
+        ]
+    },
+}
 
 
 def _authorise(request: Request) -> None:
@@ -86,27 +102,31 @@ def _authorise(request: Request) -> None:
         raise Problem(401, "a write needs the header 'Authorization: Bearer <token>' with the configured token")
 
 
-def _rows(body: bytes, media_type: str) -> list[dict[str, str]]:
-    """The body as rows: a JSON object or array of objects (column -> value), or CSV with a header."""
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Problem(400, "the body is not UTF-8") from None
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _rows(table: str, body: bytes, media_type: str) -> writes.NewRows:
+    """The body as new rows: a JSON object or array of objects (column -> value), or CSV with a header.
+
+    CSV is read by the same code as ``certbridge import`` (every ragged row reported by its line); JSON items
+    are numbered from 0.
+    """
     if media_type in CSV_TYPES:
-        try:
-            return [dict(row) for row in csv.DictReader(io.StringIO(text, newline=""), strict=True)]
-        except csv.Error as exc:
-            raise Problem(400, f"malformed CSV body: {exc}") from None
+        return writes.read_rows(CSV_BODY, table, content=body)
     if media_type != "application/json":
         raise Problem(415, f"send application/json or text/csv, not {media_type or 'no content type'}")
     try:
-        data = json.loads(text)
+        data = json.loads(body.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise Problem(400, "the body is not UTF-8") from None
     except json.JSONDecodeError as exc:
         raise Problem(400, f"malformed JSON body: {exc}") from None
     items = data if isinstance(data, list) else [data]
     if not items or not all(isinstance(item, dict) for item in items):
         raise Problem(400, "the body must be a JSON object or a non-empty array of objects (column -> value)")
-    return [{str(k): _cell(v) for k, v in item.items()} for item in items]
+    rows = [{str(k): _cell(v) for k, v in item.items()} for item in items]
+    return writes.NewRows(table, rows, JSON_BODY, list(range(len(rows))))
 
 
 def _cell(value: object) -> str:
@@ -120,34 +140,29 @@ def _cell(value: object) -> str:
 
 
 def _add(request: Request, table: str, body: bytes) -> dict:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    rows = _rows(body, media_type)
-    if not rows:
-        raise Problem(400, "the body holds no rows")
-    csv_body = media_type in CSV_TYPES
-    origin = Path("body.csv" if csv_body else "body")
-    # CSV rows are numbered by their line (header is line 1, assuming one line per row); JSON items from 0
-    lines = list(range(2, len(rows) + 2)) if csv_body else list(range(len(rows)))
     try:
-        result = writes.add_rows(settings_of(request).store, writes.NewRows(table, rows, origin, lines))
+        new = _rows(table, body, _media_type(request))
+        result = writes.add_rows(settings_of(request).store, new)
     except DataError as exc:
         errors = [
             {
-                "item" if error.path == origin and not csv_body else "line": error.line,
+                "item" if error.path == JSON_BODY else "line": error.line,
                 "field": error.column,
                 "message": error.message,
-                **({} if error.path == origin else {"table": error.path.name}),
+                **({} if error.path in (JSON_BODY, CSV_BODY) else {"table": error.path.name}),
             }
             for error in exc.errors
         ]
-        raise Problem(422, f"{len(errors)} defect(s); nothing was written", extra={"errors": errors}) from None
+        shown = "; ".join(str(error) for error in exc.errors[:5]) + ("; …" if len(exc.errors) > 5 else "")
+        detail = f"{len(errors)} defect(s); nothing was written: {shown}"
+        raise Problem(422, detail, extra={"errors": errors}, kind=ProblemType.REJECTED_WRITE) from None
     except ShapeViolations as exc:
         detail = f"{exc.count} SHACL violation(s); nothing was written"
-        raise Problem(422, detail, extra={"report": exc.report}) from None
-    return {"table": table, "added": len(rows), "version": result.version.name, "triples": result.triples}
+        raise Problem(422, detail, extra={"report": exc.report}, kind=ProblemType.REJECTED_WRITE) from None
+    return {"table": table, "added": len(new.rows), "version": result.version.name, "triples": result.triples}
 
 
-def _endpoint(name: str, table: str, example: dict[str, str]):
+def _endpoint(name: str, table: str, example: dict[str, str]) -> None:
     async def add(request: Request) -> dict:
         _authorise(request)
         body = await request.body()
@@ -164,19 +179,25 @@ def _endpoint(name: str, table: str, example: dict[str, str]):
         add,
         methods=["POST"],
         status_code=201,
+        operation_id=f"add{name.capitalize()}",
         summary=f"Add {name} (bearer token)",
+        response_model=WriteOut,
         responses={
-            201: {"description": "Written; the new store version is served from the next request on."},
-            401: {"description": "Missing or wrong bearer token."},
-            403: {"description": f"Writes disabled ({WRITE_TOKEN_ENV} not set)."},
-            422: {"description": "Rejected whole; `errors` lists every defect by item (JSON) or line (CSV) and field."},
+            **answered(WriteOut, 201, description="Written; the new store version is served from the next request on."),
+            **responses(400, 401, 403, 415, 503),
+            422: {
+                **problem_response(422),
+                "description": "Rejected whole; `errors` lists every defect by item (JSON) or line (CSV) and field, "
+                "or `report` the SHACL violations ([rejected-write](/problems/rejected-write)).",
+            },
         },
         openapi_extra={
+            "security": [{"bearerToken": []}],
             "requestBody": {
                 "required": True,
                 "content": {
                     "application/json": {
-                        "schema": {"type": "array", "items": {"type": "object"}},
+                        "schema": {"oneOf": [ROW_SCHEMA, {"type": "array", "minItems": 1, "items": ROW_SCHEMA}]},
                         "example": [example],
                     },
                     "text/csv": {
@@ -184,7 +205,7 @@ def _endpoint(name: str, table: str, example: dict[str, str]):
                         "example": ",".join(example) + "\n" + ",".join(example.values()) + "\n",
                     },
                 },
-            }
+            },
         },
     )
 

@@ -1,15 +1,37 @@
 """The closed sets of names callers choose from: hop kinds, coverage groupings, export formats.
 
-A module that imports nothing, so the command line can list them in its help without loading the
-domain (routing alone pulls in networkx, pypinyin and the index). The modules that act on a name
-import its set from here.
+A module that imports nothing but ``enum``, so the command line can list them in its help without loading the
+domain (routing alone pulls in networkx, pypinyin and the index). The modules that act on a name import its set
+from here.
 """
 
-#: Hop kinds from strongest to weakest; a route is as strong as its weakest hop.
-HOP_KINDS = ("formal-recognition", "same-qualification", "grade-dominance", "cross-system-bridge")
+from enum import StrEnum
 
-#: how coverage pairs are grouped: both sides by one property, or occupation group × the held certificate's issuer kind
-GROUPINGS = ("region", "occupation-group", "issuer-kind", "occupation-group/issuer-kind")
+
+class HopKind(StrEnum):
+    """The kinds of hop, from strongest to weakest; a route is as strong as its weakest hop."""
+
+    FORMAL_RECOGNITION = "formal-recognition"
+    SAME_QUALIFICATION = "same-qualification"
+    GRADE_DOMINANCE = "grade-dominance"
+    CROSS_SYSTEM_BRIDGE = "cross-system-bridge"
+
+
+#: the hop kinds' names, strongest first
+HOP_KINDS: tuple[str, ...] = tuple(kind.value for kind in HopKind)
+
+
+class Grouping(StrEnum):
+    """How coverage pairs are grouped: both sides by one property, or occupation group × the held certificate's
+    issuer kind."""
+
+    REGION = "region"
+    OCCUPATION_GROUP = "occupation-group"
+    ISSUER_KIND = "issuer-kind"
+    OCCUPATION_GROUP_BY_ISSUER_KIND = "occupation-group/issuer-kind"
+
+
+GROUPINGS: tuple[str, ...] = tuple(grouping.value for grouping in Grouping)
 
 #: export formats of the union of the graphs, then of the dataset (named graphs kept)
 UNION_FORMATS = ("ttl", "nt", "jsonld")

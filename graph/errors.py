@@ -43,12 +43,11 @@ class TableError:
 class DataError(CertbridgeError):
     """The input tables have defects; ``errors`` lists all of them, not just the first."""
 
-    def __init__(self, errors: list[TableError]) -> None:
-        self.errors = sorted(errors, key=lambda e: (str(e.path), e.line, e.column))
-        super().__init__(
-            f"{len(errors)} error(s) in the input tables:\n" + "\n".join(map(str, self.errors)),
-            hint="fix the rows listed; the previous store was left as it was",
-        )
+    def __init__(
+        self, errors: list[TableError], *, hint: str = "fix the rows named above; the previous store was left as it was"
+    ) -> None:
+        self.errors = sorted(errors, key=lambda e: (str(e.path), e.line, str(e.column)))
+        super().__init__(f"{len(errors)} error(s) in the input tables:\n" + "\n".join(map(str, self.errors)), hint=hint)
 
 
 class MissingInput(CertbridgeError):

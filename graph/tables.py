@@ -151,34 +151,26 @@ class Table:
         return seen
 
 
-def read_table(path: Path, columns: Iterable[str], log: ErrorLog) -> Table:
+def read_table(path: Path, columns: Iterable[str], log: ErrorLog, *, content: bytes | None = None) -> Table:
     """Read *path* as UTF-8 CSV whose header must hold every name in *columns*.
 
     Structural defects go to *log*; rows with the wrong number of fields are reported and skipped.
-    A missing file is reported as a defect of line 0.
+    A missing file is reported as a defect of line 0. With *content*, those bytes are read instead of the
+    file, and *path* only names them in the defects (an upload is named by what the client sent, not by
+    where the server keeps it).
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        log.add(path, 0, "-", f"cannot read the table: {exc.strerror or exc}")
+    if content is None:
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            log.add(path, 0, "-", f"cannot read the table: {exc.strerror or exc}")
+            return Table(path, [], [])
+    text = decode(content, path, log)
+    if text is None:
         return Table(path, [], [])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        log.add(path, line, "-", f"not UTF-8 (byte {exc.start} cannot be decoded); save the file as UTF-8")
+    header, records = split_records(text, path, log)
+    if header is None:
         return Table(path, [], [])
-
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = [name.strip() for name in next(reader)]
-    except StopIteration:
-        log.add(path, 1, "-", "the file is empty; it needs at least a header line")
-        return Table(path, [], [])
-    except csv.Error as exc:
-        log.add(path, 1, "-", f"malformed CSV header: {exc}")
-        return Table(path, [], [])
-
     missing = [name for name in columns if name not in header]
     for name in missing:
         log.add(path, 1, name, "column is missing from the header")
@@ -186,8 +178,36 @@ def read_table(path: Path, columns: Iterable[str], log: ErrorLog) -> Table:
         log.add(path, 1, "-", "the header names a column twice")
     if missing:
         return Table(path, header, [])
+    return Table(path, header, [Row(path, line, values, log) for line, values in records])
 
-    rows: list[Row] = []
+
+def decode(raw: bytes, path: Path, log: ErrorLog) -> str | None:
+    """*raw* as UTF-8 text (a byte order mark is dropped), or None with the defect logged."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        log.add(path, line, "-", f"not UTF-8 (byte {exc.start} cannot be decoded); save the file as UTF-8")
+        return None
+
+
+def split_records(text: str, path: Path, log: ErrorLog) -> tuple[list[str] | None, list[tuple[int, dict[str, str]]]]:
+    """The header and the (line, column -> value) records of CSV *text*; blank records are skipped.
+
+    Shared by the tables of a build and the rows of a write (CLI ``import`` and the API), so both report
+    the same defects: every record with another number of fields than the header is logged as a defect
+    of its line and skipped (not only the first), and so is malformed CSV (after which nothing is read).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        log.add(path, 1, "-", "the file is empty; it needs at least a header line")
+        return None, []
+    except csv.Error as exc:
+        log.add(path, 1, "-", f"malformed CSV header: {exc}")
+        return None, []
+    records: list[tuple[int, dict[str, str]]] = []
     while True:
         start = reader.line_num + 1
         try:
@@ -202,5 +222,5 @@ def read_table(path: Path, columns: Iterable[str], log: ErrorLog) -> Table:
         if len(fields) != len(header):
             log.add(path, start, "-", f"expected {len(header)} fields as in the header, found {len(fields)}")
             continue
-        rows.append(Row(path, start, dict(zip(header, fields, strict=True)), log))
-    return Table(path, header, rows)
+        records.append((start, dict(zip(header, fields, strict=True))))
+    return header, records

@@ -20,6 +20,7 @@ from . import store as stores
 from .build import BuildResult, Progress, build, silent
 from .convert import TABLES, convert_tables
 from .errors import CertbridgeError, DataError, TableError
+from .tables import ErrorLog, decode, split_records
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,34 +33,26 @@ class NewRows:
     lines: Sequence[int]
 
 
-def read_rows(path: Path, table: str | None = None) -> NewRows:
-    """Read a CSV file of new rows for *table*, else for the table the file is named after (``agreements.csv``)."""
+def read_rows(path: Path, table: str | None = None, *, content: bytes | None = None) -> NewRows:
+    """Read a CSV file of new rows for *table*, else for the table the file is named after (``agreements.csv``).
+
+    With *content*, those bytes are read, and *path* only names them in the defects. Every defect of the
+    file's structure is reported (each row with another number of fields than the header, by its line).
+    """
     table = table or _table_named_by(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError([TableError(path, 0, "-", f"cannot read the file: {exc.strerror or exc}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError([TableError(path, line, "-", "not UTF-8; save the file as UTF-8")]) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    rows: list[dict[str, str]] = []
-    lines: list[int] = []
-    try:
-        start = 2
-        for row in reader:
-            if None in row or any(value is None for value in row.values()):
-                raise DataError([TableError(path, start, "-", "the row does not have as many fields as the header")])
-            rows.append(row)
-            lines.append(start)
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise DataError([TableError(path, reader.line_num, "-", f"malformed CSV: {exc}")]) from None
-    if not rows:
+    log = ErrorLog()
+    if content is None:
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise DataError([TableError(path, 0, "-", f"cannot read the file: {exc.strerror or exc}")]) from None
+    text = decode(content, path, log)
+    header, records = split_records(text, path, log) if text is not None else (None, [])
+    if log:
+        raise DataError(log.errors)
+    if header is None or not records:
         raise DataError([TableError(path, 1, "-", "the file has no rows to add")])
-    return NewRows(table, rows, path, lines)
+    return NewRows(table, [values for _, values in records], path, [line for line, _ in records])
 
 
 def _table_named_by(path: Path) -> str:

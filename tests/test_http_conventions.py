@@ -311,7 +311,13 @@ def test_every_405_carries_allow(http: httpx.Client) -> None:
 def test_reads_carry_validators_and_revalidate(http: httpx.Client, mini_store: Path) -> None:
     version = current_version(mini_store)
     assert version is not None
-    for url in ("/sparql?query=ASK%7B%7D", OCCUPATION, "/api/v1/health", "/api/v1/download/graph.ttl", "/query"):
+    for url in (
+        "/sparql?query=ASK%7B%7D",
+        OCCUPATION,
+        "/api/v1/search?q=spinner",
+        "/api/v1/download/graph.ttl",
+        "/query",
+    ):
         response = http.get(url)
         assert response.status_code == 200, url
         etag, modified = response.headers["etag"], response.headers["last-modified"]
@@ -327,6 +333,15 @@ def test_reads_carry_validators_and_revalidate(http: httpx.Client, mini_store: P
         # If-None-Match decides when both are sent
         both = {"If-None-Match": 'W/"other"', "If-Modified-Since": modified}
         assert http.get(url, headers=both).status_code == 200
+
+
+def test_health_is_never_reused_by_a_cache(http: httpx.Client) -> None:
+    """Health reports the query workers' live state: a cache or a 304 would hide a dead pool."""
+    response = http.get("/api/v1/health")
+    assert response.headers["cache-control"] == "no-store" and "etag" not in response.headers
+    assert http.get("/api/v1/health", headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}).status_code == 200
+    assert http.get("/api/v1/health", headers={"If-None-Match": "*"}).status_code == 200
+    assert response.headers[DATA_VERSION]  # the data version is still named
 
 
 def test_each_representation_has_its_own_etag(http: httpx.Client) -> None:
@@ -355,9 +370,9 @@ def test_a_new_store_version_changes_the_etag(tmp_path: Path) -> None:
     location = tmp_path / "store"
     build(MINI_DATA, location)
     with serving(Settings(location)) as url, httpx.Client(base_url=url, timeout=30) as client:
-        first = client.get("/api/v1/health")
+        first = client.get("/api/v1/search?q=spinner")
         build(MINI_DATA, location)
-        second = client.get("/api/v1/health", headers={"If-None-Match": first.headers["etag"]})
+        second = client.get("/api/v1/search?q=spinner", headers={"If-None-Match": first.headers["etag"]})
         assert second.status_code == 200
         assert second.headers[DATA_VERSION] != first.headers[DATA_VERSION]
         assert second.headers["etag"] != first.headers["etag"]

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certbridge.graph.routing.index import RoutingIndex, index_for
-from certbridge.graph.routing.search import haystack, search, search_index
+from certbridge.graph.routing.search import RANKED, Match, haystack, ranked_search, search, search_index
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +101,48 @@ def test_what_people_type_finds_the_entry(index: RoutingIndex, text: str, kind: 
 
 def test_the_search_index_is_built_once(index: RoutingIndex) -> None:
     assert search_index(index) is search_index(index)
+
+
+# -- ranking: best match first, paged
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=2), size=st.integers(1, 7))
+def test_ranked_pages_are_the_matches_best_first(index: RoutingIndex, words: list[str], size: int) -> None:
+    text = " ".join(words)
+    whole = ranked_search(index, text, limit=RANKED)
+    assert whole.total == len(whole.hits) and whole.total_exact
+    assert {hit.iri for hit in whole.hits} == {iri for iri, _, _ in search(index, text, limit=100_000)}
+    assert [hit.match for hit in whole.hits] == sorted(hit.match for hit in whole.hits)
+    paged = [hit for offset in range(0, min(whole.total, 5 * size), size) for hit in _page(index, text, offset, size)]
+    assert paged == whole.hits[: len(paged)]
+
+
+def _page(index: RoutingIndex, text: str, offset: int, size: int) -> list:
+    page = ranked_search(index, text, offset=offset, limit=size)
+    assert page.offset == offset and page.limit == size and len(page.hits) <= size
+    return page.hits
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "match"),
+    [
+        ("6-04-02-01", "occupation/6-04-02-01", Match.EXACT),  # a code
+        ("IL-CT-hengfeng-spinner-senior-technician", "IL-CT-hengfeng-spinner-senior-technician", Match.EXACT),  # id
+        ("hengfeng", "organisation/hengfeng", Match.EXACT),  # an issuer's id before its certificate types
+        ("纺纱工", "occupation/6-04-02-01", Match.EXACT),  # a whole name
+        ("德州恒丰", "organisation/hengfeng", Match.PREFIX),
+        ("fangshagong", "occupation/6-04-02-01", Match.PINYIN),
+    ],
+)
+def test_the_best_match_comes_first(index: RoutingIndex, text: str, first: str, match: Match) -> None:
+    hits = ranked_search(index, text, limit=5).hits
+    assert hits[0].iri.endswith(first) and hits[0].match == match, hits
+
+
+def test_chinese_and_english_matches_come_before_pinyin_ones(index: RoutingIndex) -> None:
+    """ "gong" is in English names (Hong Kong) and in the pinyin of many Chinese ones (工)."""
+    hits = ranked_search(index, "kong", limit=RANKED).hits
+    kinds = [hit.match for hit in hits]
+    assert Match.PINYIN in kinds and kinds[0] < Match.PINYIN
+    assert kinds.index(Match.PINYIN) == sum(kind < Match.PINYIN for kind in kinds)

@@ -130,6 +130,35 @@ def test_unknown_columns_are_reported_with_the_other_defects(store: Path, cli: C
     assert "organisations.csv:2: kind:" in result.stderr
 
 
+RAGGED = "id,kind\na,b,c,d,e\nok-1,government-hr-authority\nx,y,z\n"
+
+
+def test_every_ragged_row_of_an_import_is_reported_by_its_line(store: Path, cli: Cli, tmp_path: Path) -> None:
+    version = current_version(store)
+    path = tmp_path / "organisations.csv"
+    path.write_text(RAGGED, encoding="utf-8")
+    result = cli("import", path, "--store", store, "-q")
+    assert result.exit_code == 2
+    assert "organisations.csv:2: -: expected 2 fields as in the header, found 5" in result.stderr, result.stderr
+    assert "organisations.csv:4: -: expected 2 fields as in the header, found 3" in result.stderr, result.stderr
+    assert current_version(store) == version
+
+
+def test_every_ragged_row_of_a_csv_write_is_a_422_naming_the_body(store: Path) -> None:
+    """The API reads CSV with the import's code: each ragged row is a defect of its line, never a 500."""
+    version = current_version(store)
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/csv"}
+    with serving(Settings(store, write_token=TOKEN)) as url, httpx.Client(base_url=url, timeout=60) as http:
+        body = is_problem(http.post("/api/v1/issuers", content=RAGGED.encode(), headers=auth), 422)
+        assert body["type"] == "/problems/rejected-write"
+        assert {(e["line"], e["field"]) for e in body["errors"]} == {(2, "-"), (4, "-")}
+        assert "body.csv:2: -: expected 2 fields" in body["detail"] and "body.csv:4:" in body["detail"]
+        assert "/tmp" not in str(body)
+        header_only = is_problem(http.post("/api/v1/issuers", content=b"id,kind\n", headers=auth), 422)
+        assert "no rows" in header_only["detail"]
+    assert current_version(store) == version
+
+
 def test_a_file_that_names_no_table_asks_for_one(store: Path, cli: Cli, tmp_path: Path) -> None:
     result = cli("import", write_csv(tmp_path / "new.csv", [AGREEMENT]), "--store", store)
     assert result.exit_code == 2 and "--table" in result.stderr

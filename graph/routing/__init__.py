@@ -6,9 +6,10 @@ qualifications and agreements, where interchangeable certificate types are contr
 (``graphs.py``), so that the graph searched stays small however many certificate types there are.
 """
 
+from ..choices import HopKind
 from .engine import find_routes
 from .graphs import warm
 from .index import RoutingIndex, load_index
 from .model import HOP_KINDS, Hop, Route, RouteAnswer
 
-__all__ = ["HOP_KINDS", "Hop", "Route", "RouteAnswer", "RoutingIndex", "find_routes", "load_index", "warm"]
+__all__ = ["HOP_KINDS", "Hop", "HopKind", "Route", "RouteAnswer", "RoutingIndex", "find_routes", "load_index", "warm"]

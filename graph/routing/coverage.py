@@ -20,13 +20,13 @@ import networkx as nx
 
 from certbridge.ontology import ID
 
-from ..choices import GROUPINGS
+from ..choices import GROUPINGS, Grouping
 from ..errors import DataError, InvalidOption
 from ..tables import ErrorLog, read_table
 from .graphs import GraphOptions, certificate_graph
 from .index import Agreement, RoutingIndex
 
-CROSS = "occupation-group/issuer-kind"
+CROSS = Grouping.OCCUPATION_GROUP_BY_ISSUER_KIND.value
 FORMAL_KINDS = ("formal-recognition", "grade-dominance")
 
 
@@ -190,10 +190,13 @@ WHAT_IF_COLUMNS = (
 )
 
 
-def read_hypothetical(path: Path, index: RoutingIndex) -> list[Agreement]:
-    """Hypothetical agreements from a CSV with the columns of agreements.csv that routing uses."""
+def read_hypothetical(path: Path, index: RoutingIndex, *, content: bytes | None = None) -> list[Agreement]:
+    """Hypothetical agreements from a CSV with the columns of agreements.csv that routing uses.
+
+    With *content*, those bytes are read, and *path* only names them in the defects (``what-if.csv:3: ...``).
+    """
     log = ErrorLog()
-    table = read_table(path, WHAT_IF_COLUMNS, log)
+    table = read_table(path, WHAT_IF_COLUMNS, log, content=content)
     parties = {f"region:{iri.rsplit('/', 1)[-1]}": iri for iri in index.region_labels}
     parties |= {f"org:{iri.rsplit('/', 1)[-1]}": iri for iri in index.issuers}
     grades = {iri.rsplit("/", 1)[-1]: iri for iri in index.grades}
@@ -240,8 +243,8 @@ def read_hypothetical(path: Path, index: RoutingIndex) -> list[Agreement]:
             )
         )
     if log:
-        raise DataError(log.errors)
+        raise DataError(log.errors, hint="fix the rows named above; a what-if never changes the store")
     return found
 
 
-__all__ = ["GROUPINGS", "Coverage", "coverage", "read_hypothetical", "what_if"]
+__all__ = ["GROUPINGS", "Coverage", "Grouping", "coverage", "read_hypothetical", "what_if"]

@@ -6,6 +6,10 @@ its grade's names put together, so each word of the query is matched against tho
 names (Chinese, English, pinyin syllables and initials, ids and codes), and the certificate types are
 then enumerated from the most selective word's matches. A word is matched within one of the names
 (or the certificate type's own id), not across two of them.
+
+Answers are ranked (``ranked_search``): an exact id, code or name first, then names that start with
+the text, then names that contain it, and last the matches found only through pinyin (Chinese and
+English names before their romanisation).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
 from functools import cached_property
 
 from pypinyin import Style, lazy_pinyin
@@ -23,8 +28,19 @@ from certbridge.ontology import ID
 
 from .index import RoutingIndex
 
-#: what ``type=`` may ask for
-KINDS = ("certificate-type", "occupation", "issuer", "agreement", "credential")
+
+class SearchKind(StrEnum):
+    """What a search may find (``type=``)."""
+
+    CERTIFICATE_TYPE = "certificate-type"
+    OCCUPATION = "occupation"
+    ISSUER = "issuer"
+    AGREEMENT = "agreement"
+    CREDENTIAL = "credential"
+
+
+#: the kinds' names, as ``search`` takes them
+KINDS: tuple[str, ...] = tuple(kind.value for kind in SearchKind)
 
 
 def haystack(*texts: str | None) -> str:
@@ -250,3 +266,101 @@ def _chain(*groups: Iterable[Iterable[str]]) -> Iterator[str]:
     for group in groups:
         for members in group:
             yield from members
+
+
+class Match(IntEnum):
+    """How well an entry matches the text, best first (the order of a ranked answer)."""
+
+    EXACT = 0  # the text is the entry's id, code or a whole name
+    PREFIX = 1  # a name or the id starts with the text
+    SUBSTRING = 2  # every word is in a name or the id
+    PINYIN = 3  # some word is found only in the pinyin of a Chinese name
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    iri: str
+    label: str
+    kind: str
+    match: Match
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of a ranked answer; ``total`` counts every match (a lower bound when not ``total_exact``)."""
+
+    hits: list[Hit]
+    total: int
+    total_exact: bool
+    offset: int
+    limit: int
+
+
+#: at most this many matches are ranked; a broader text (one word matching most of 600,000 certificate
+#: types) is ranked among the first found, and its total is then reported as a lower bound
+RANKED = 10_000
+
+
+def ranked_search(
+    index: RoutingIndex, text: str, *, offset: int = 0, limit: int = 20, kinds: Iterable[str] = KINDS
+) -> SearchPage:
+    """The matches of *text* (as ``search`` finds them), best first, from *offset* on, at most *limit*."""
+    found = search(index, text, limit=RANKED + 1, kinds=kinds)
+    exact_total = len(found) <= RANKED
+    query = " ".join(text.casefold().split())
+    terms = query.split()
+    ranked = sorted(
+        (
+            Hit(iri=iri, label=label, kind=kind, match=_match(index, iri, kind, query, terms))
+            for iri, label, kind in found[:RANKED]
+        ),
+        key=lambda hit: (hit.match, len(hit.label), hit.label, hit.iri),
+    )
+    page = ranked[offset : offset + limit]
+    return SearchPage(hits=page, total=len(found), total_exact=exact_total, offset=offset, limit=limit)
+
+
+def _match(index: RoutingIndex, iri: str, kind: str, query: str, terms: list[str]) -> Match:
+    """How *iri* matches: its ids and codes and its own names are compared whole and as prefixes; the names it is
+    matched through (issuer, occupation and grade of a certificate type) count for the substring rank."""
+    ids, names, others = _names(index, iri, kind)
+    own = [text.casefold() for text in (*ids, *names) if text]
+    if query in own:
+        return Match.EXACT
+    if any(text.startswith(query) for text in own):
+        return Match.PREFIX
+    plain = [*own, *(text.casefold() for text in others if text)]
+    if all(any(term in text for text in plain) for term in terms):
+        return Match.SUBSTRING
+    return Match.PINYIN
+
+
+def _names(index: RoutingIndex, iri: str, kind: str) -> tuple[list[str], list[str | None], list[str | None]]:
+    """(ids and codes, own names, names it is found through) of an entry, without pinyin."""
+    key = iri.rsplit("/", 1)[-1]
+    if kind == SearchKind.OCCUPATION:
+        return [key], [index.occupation_labels.get(key)], []
+    if kind == SearchKind.ISSUER:
+        issuer = index.issuers[iri]
+        return [key], [issuer.label_zh, issuer.label_en], []
+    if kind == SearchKind.AGREEMENT:
+        agreement = index.agreements[iri]
+        return [key, agreement.document_number or ""], [agreement.label_zh, agreement.label_en], []
+    if kind == SearchKind.CREDENTIAL:
+        return [key], list(index.credentials[iri]), []
+    cert = index.certificates[iri]
+    issuer, grade = index.issuers[cert.issuer], index.grades[cert.grade]
+    through = [
+        cert.issuer.rsplit("/", 1)[-1],
+        issuer.label_zh,
+        issuer.label_en,
+        cert.occupation,
+        index.occupation_labels.get(cert.occupation),
+        grade.label_zh,
+        grade.label_en,
+    ]
+    return [key], [cert.label_zh, cert.label_en], through
