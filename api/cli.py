@@ -29,7 +29,7 @@ import typer
 from typer.core import TyperGroup
 
 from certbridge.data import DATA_DIR
-from certbridge.graph.choices import EXPORT_FORMATS, GROUPINGS, HOP_KINDS
+from certbridge.graph.choices import CLI_EXPORT_FORMATS, GROUPINGS, HOP_KINDS
 from certbridge.graph.errors import CertbridgeError, InvalidOption, MissingInput, NotFound
 
 from .settings import STORE_ENV, resolve_store
@@ -499,7 +499,7 @@ def _print_table(answer: QueryAnswer) -> bool:
 def export_command(
     store: StoreOption = None,
     format: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help=f"One of {', '.join(EXPORT_FORMATS)}.")
+        str, typer.Option("--format", "-f", metavar="FORMAT", help=f"One of {', '.join(CLI_EXPORT_FORMATS)}.")
     ] = "ttl",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="File to write; default standard output.")
@@ -507,7 +507,8 @@ def export_command(
 ) -> None:
     """Write the whole graph to a file or standard output.
 
-    Turtle, N-Triples, JSON-LD (the union of the graphs) or TriG, N-Quads (named graphs kept).
+    Turtle, N-Triples, JSON-LD (the union of the graphs) or TriG, N-Quads (named graphs kept); or a part of it
+    for other tools: skos (the 2022 classification and ISCO-08 as SKOS concept schemes, Turtle).
     """
     from certbridge.graph.export import export
     from certbridge.graph.store import open_store

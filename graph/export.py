@@ -1,4 +1,5 @@
-"""Export the store: the whole dataset (TriG, N-Quads) or the union of its graphs (Turtle, N-Triples, JSON-LD)."""
+"""Export the store: the whole dataset (TriG, N-Quads), the union of its graphs (Turtle, N-Triples, JSON-LD), or a
+part of it in a format of the credential world (SKOS; graph/formats/)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pyoxigraph as ox
 
 from certbridge.ontology import PREFIXES
 
-from .choices import DATASET_FORMATS, EXPORT_FORMATS, UNION_FORMATS
+from .choices import CLI_EXPORT_FORMATS, DATASET_FORMATS, ELSEWHERE_FORMATS, UNION_FORMATS
 from .errors import QueryError
 from .query import GRAPH_FORMATS
 from .store import AnyStore
@@ -32,5 +33,15 @@ def export(store: AnyStore, output: BinaryIO, format_name: str) -> None:
     elif format_name == "jsonld":
         triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
         triples.serialize(output, ox.RdfFormat.JSON_LD)
+    elif format_name in ELSEWHERE_FORMATS:
+        _export_elsewhere(store, output, format_name)
     else:
-        raise QueryError(f"unknown export format {format_name!r}; use one of {', '.join(EXPORT_FORMATS)}")
+        raise QueryError(f"unknown export format {format_name!r}; use one of {', '.join(CLI_EXPORT_FORMATS)}")
+
+
+def _export_elsewhere(store: AnyStore, output: BinaryIO, format_name: str) -> None:
+    # imported here: each format's module (and its libraries) is paid for only by its own export
+    if format_name == "skos":
+        from .formats.skos import export_skos
+
+        export_skos(store, output)
