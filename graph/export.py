@@ -9,10 +9,12 @@ import pyoxigraph as ox
 
 from certbridge.ontology import PREFIXES
 
-from .choices import CLI_EXPORT_FORMATS, DATASET_FORMATS, ELSEWHERE_FORMATS, UNION_FORMATS
+from .choices import CLI_EXPORT_FORMATS, DATASET_FORMATS, ELSEWHERE_FORMATS, EXPORT_FORMATS, UNION_FORMATS
 from .errors import QueryError
 from .query import GRAPH_FORMATS
 from .store import AnyStore
+
+__all__ = ["EXPORT_FORMATS", "RDF_FORMATS", "UNION_FORMATS", "export"]  # the web service downloads these formats
 
 #: how each format of choices.EXPORT_FORMATS is written (the union's formats from graph.query's one table)
 RDF_FORMATS = {
