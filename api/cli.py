@@ -508,7 +508,8 @@ def export_command(
     """Write the whole graph to a file or standard output.
 
     Turtle, N-Triples, JSON-LD (the union of the graphs) or TriG, N-Quads (named graphs kept); or a part of it
-    for other tools: skos (the 2022 classification and ISCO-08 as SKOS concept schemes, Turtle).
+    for other tools: skos (the 2022 classification and ISCO-08 as SKOS concept schemes, Turtle), sssom (every
+    alignment between systems: grade bridges, alignments.csv, EQF and ESCO IRIs, as an SSSOM TSV).
     """
     from certbridge.graph.export import export
     from certbridge.graph.store import open_store

@@ -1,5 +1,5 @@
 """Export the store: the whole dataset (TriG, N-Quads), the union of its graphs (Turtle, N-Triples, JSON-LD), or a
-part of it in a format of the credential world (SKOS; graph/formats/)."""
+part of it in a format of the credential world (SKOS, SSSOM; graph/formats/)."""
 
 from __future__ import annotations
 
@@ -47,3 +47,7 @@ def _export_elsewhere(store: AnyStore, output: BinaryIO, format_name: str) -> No
         from .formats.skos import export_skos
 
         export_skos(store, output)
+    elif format_name == "sssom":
+        from .formats.sssom import export_sssom
+
+        export_sssom(store, output)
