@@ -504,23 +504,28 @@ def export_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="File to write; default standard output.")
     ] = None,
+    occupation: Annotated[
+        str | None,
+        typer.Option("--occupation", metavar="CODE", help="ctdl only: that occupation's (or group's) certificates."),
+    ] = None,
 ) -> None:
     """Write the whole graph to a file or standard output.
 
     Turtle, N-Triples, JSON-LD (the union of the graphs) or TriG, N-Quads (named graphs kept); or a part of it
     for other tools: skos (the 2022 classification and ISCO-08 as SKOS concept schemes, Turtle), sssom (every
-    alignment between systems: grade bridges, alignments.csv, EQF and ESCO IRIs, as an SSSOM TSV).
+    alignment between systems: grade bridges, alignments.csv, EQF and ESCO IRIs, as an SSSOM TSV), ctdl
+    (certificate types and their issuers as CTDL JSON-LD, streamed; --occupation limits it).
     """
     from certbridge.graph.export import export
     from certbridge.graph.store import open_store
 
     opened = open_store(resolve_store(store))
     if output is None:
-        export(opened, sys.stdout.buffer, format)
+        export(opened, sys.stdout.buffer, format, occupation=occupation)
         sys.stdout.flush()
     else:
         with output.open("wb") as handle:
-            export(opened, handle, format)
+            export(opened, handle, format, occupation=occupation)
 
 
 @app.command()
