@@ -29,7 +29,7 @@ import typer
 from typer.core import TyperGroup
 
 from certbridge.data import DATA_DIR
-from certbridge.graph.choices import CLI_EXPORT_FORMATS, GROUPINGS, HOP_KINDS
+from certbridge.graph.choices import CLI_EXPORT_FORMATS, GROUPINGS, HOP_KINDS, IMPORT_FORMATS
 from certbridge.graph.errors import CertbridgeError, InvalidOption, MissingInput, NotFound
 
 from .settings import STORE_ENV, resolve_store
@@ -224,15 +224,34 @@ def import_rows(
     ] = None,
     store: StoreOption = None,
     quiet: QuietOption = False,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help=f"One of {', '.join(IMPORT_FORMATS)} (sssom: alignments rows)."
+        ),
+    ] = "csv",
 ) -> None:
     """Add rows (agreements, issuers, sanctions, …) to the store.
 
-    The store is validated and re-derived whole with them, or they are rejected whole.
+    The store is validated and re-derived whole with them, or they are rejected whole. An SSSOM mapping set
+    (--format sssom) adds its mappings between grades, framework levels, occupations and ISCO-08 groups to
+    alignments.csv.
     """
     from certbridge.graph import writes
 
     location = resolve_store(store)
-    new = writes.read_rows(file, table)
+    if format not in IMPORT_FORMATS:
+        raise InvalidOption(f"unknown import format {format!r}", hint=f"use one of {', '.join(IMPORT_FORMATS)}")
+    if format == "sssom":
+        from certbridge.graph.formats.sssom import alignment_rows
+
+        if table not in (None, "alignments"):
+            raise InvalidOption("an SSSOM mapping set adds to alignments", hint="drop --table")
+        new, others = alignment_rows(file)
+        if others and not quiet:
+            _console(stderr=True).print(f"left {others} mapping(s) that are not alignments (bridges, outside links)")
+    else:
+        new = writes.read_rows(file, table)
     result = writes.add_rows(location, new, progress=_progress(quiet))
     if not quiet:
         _console().print(f"added {len(new.rows)} row(s) to {new.table}: {result.triples:,} triples in the new version")

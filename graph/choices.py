@@ -19,3 +19,6 @@ EXPORT_FORMATS = (*UNION_FORMATS, *DATASET_FORMATS)
 #: line's export offers them after the RDF formats above, which are the ones the web service downloads
 ELSEWHERE_FORMATS = ("skos", "sssom", "ctdl")
 CLI_EXPORT_FORMATS = (*EXPORT_FORMATS, *ELSEWHERE_FORMATS)
+
+#: formats `certbridge import` reads: CSV rows of any table, or an SSSOM mapping set (rows of alignments.csv)
+IMPORT_FORMATS = ("csv", "sssom")

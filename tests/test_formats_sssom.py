@@ -22,12 +22,13 @@ from certbridge.graph.formats.sssom import (
     SKOS,
     Justification,
     Mapping,
+    alignment_rows,
     mappings,
     read_sssom,
     write_sssom,
 )
 from certbridge.graph.store import open_store
-from conftest import Cli
+from conftest import MINI_DATA, Cli
 
 #: every validator sssom 0.4.21 implements (its SHACL and SPARQL ones raise NotImplementedError)
 VALIDATIONS = [
@@ -169,3 +170,46 @@ def test_the_real_mappings_are_valid_sssom(
     path = export(cli, real_store, tmp_path / "real.sssom.tsv")
     assert problems(path, caplog) == []
     assert read_sssom(path) == mappings(open_store(real_store))
+
+
+ALIGNMENT = {
+    "id": "A1",
+    "from_ref": "grade:senior",
+    "to_ref": "framework-level:EQF-4",
+    "relation": "closeMatch",
+    "source_ids": "SRC-EQF",
+    "trust": "low",
+    "note": "a test row; not a real alignment",
+}
+
+
+def test_import_sssom_gives_back_the_alignments_row(
+    cli: Cli, mini_data: Path, mini_store: Path, tmp_path: Path
+) -> None:
+    """graph -> SSSOM -> alignments.csv row: the row it came from; bridges and outside links are left."""
+    with (mini_data / "alignments.csv").open("a", encoding="utf-8") as table:
+        table.write(",".join(f'"{value}"' for value in ALIGNMENT.values()) + "\n")
+    build(mini_data, tmp_path / "with-a1")
+    path = export(cli, tmp_path / "with-a1", tmp_path / "with-a1.sssom.tsv")
+    new, others = alignment_rows(path)
+    assert [dict(row) for row in new.rows] == [ALIGNMENT]
+    assert others == len(mappings(open_store(mini_store)))
+    store = tmp_path / "fresh"
+    build(MINI_DATA, store)
+    result = cli("import", "--store", store, "--format", "sssom", path)
+    assert result.exit_code == 0, result.output
+    assert "added 1 row(s) to alignments" in result.stdout
+    assert [m for m in mappings(open_store(store)) if any("/alignment/" in link for link in m.see_also)] == [
+        m for m in mappings(open_store(tmp_path / "with-a1")) if any("/alignment/" in link for link in m.see_also)
+    ]
+
+
+def test_import_sssom_without_alignments_is_refused(cli: Cli, mini_store: Path, tmp_path: Path) -> None:
+    path = export(cli, mini_store, tmp_path / "mini.sssom.tsv")
+    result = cli("import", "--store", mini_store, "--format", "sssom", path)
+    assert result.exit_code == 2 and "nothing to add to alignments" in result.stderr
+
+
+def test_import_unknown_format_is_refused(cli: Cli, mini_store: Path, tmp_path: Path) -> None:
+    result = cli("import", "--store", mini_store, "--format", "xlsx", tmp_path / "x.xlsx")
+    assert result.exit_code == 2 and "unknown import format" in result.stderr

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 import yaml
 
-from certbridge.ontology import PREFIXES
+from certbridge.ontology import ID, PREFIXES
 
 from .. import iris
+from ..convert.grades import ALIGNMENT_RELATIONS
 from ..errors import DataError, TableError
 from ..store import AnyStore
+
+if TYPE_CHECKING:
+    from ..writes import NewRows
 
 SKOS = PREFIXES["skos"]
 SEMAPV = "https://w3id.org/semapv/vocab/"
@@ -88,12 +93,13 @@ class Mapping:
 _BRIDGES = """
 SELECT ?record ?graph ?subject ?object ?relation ?trust
   (GROUP_CONCAT(DISTINCT STR(?source); separator=" ") AS ?sources) (SAMPLE(?address) AS ?provider)
-  (SAMPLE(?sl) AS ?subjectLabel) (SAMPLE(?ol) AS ?objectLabel)
+  (SAMPLE(?sl) AS ?subjectLabel) (SAMPLE(?ol) AS ?objectLabel) (SAMPLE(?n) AS ?note)
 WHERE {
   VALUES ?graph { data:grade_bridges data:alignments }
   GRAPH ?graph { ?record a cb:CrossSystemBridge ; cb:bridgeFrom ?subject ; cb:bridgeTo ?object ;
                    cb:bridgeRelation ?relation .
-                 OPTIONAL { ?record cb:trust ?trust } OPTIONAL { ?record dcterms:source ?source } }
+                 OPTIONAL { ?record cb:trust ?trust } OPTIONAL { ?record dcterms:source ?source }
+                 OPTIONAL { ?record cb:note ?n } }
   OPTIONAL { GRAPH ?sg { ?source schema:url ?address } }
   OPTIONAL { GRAPH ?lg { ?subject skos:prefLabel ?sl } FILTER (lang(?sl) = "zh") }
   OPTIONAL { GRAPH ?lg2 { ?object skos:prefLabel ?ol } FILTER (lang(?ol) = "zh") }
@@ -132,7 +138,7 @@ def mappings(store: AnyStore) -> list[Mapping]:
                 mapping_justification=Justification.MANUAL,
                 mapping_provider=_value(row["provider"]),
                 see_also=(row["record"].value, *sorted(_value(row["sources"]).split())),
-                comment=f"trust: {_trust(trust.value)}" if trust else "",
+                comment=_comment(_trust(trust.value) if trust else "", _value(row["note"])),
             )
         )
     for row in store.query(_LINKS, prefixes=PREFIXES):
@@ -154,6 +160,19 @@ def mappings(store: AnyStore) -> list[Mapping]:
 
 def _value(term: object) -> str:
     return "" if term is None else str(getattr(term, "value", term))
+
+
+def _comment(trust: str, note: str) -> str:
+    """``trust: medium-low; note: ...``: the record's trust and note, which SSSOM has no columns for."""
+    return "; ".join(part for part in (trust and f"trust: {trust}", note and f"note: {note}") if part)
+
+
+def _uncomment(comment: str) -> tuple[str, str]:
+    """(trust, note) of a comment :func:`_comment` wrote; another tool's comment is all note."""
+    trust = ""
+    if comment.startswith("trust: "):
+        trust, _, comment = comment.removeprefix("trust: ").partition("; ")
+    return trust, comment.removeprefix("note: ")
 
 
 def _trust(iri: str) -> str:
@@ -210,13 +229,18 @@ def read_sssom(path: Path) -> list[Mapping]:
 
     Raises DataError listing every row without its four required cells or with a justification other than
     the ones certbridge writes."""
+    return [mapping for _, mapping in _read(path)]
+
+
+def _read(path: Path) -> list[tuple[int, Mapping]]:
+    """The mappings of the file, each with its line number."""
     # split on line feeds only: str.splitlines would also cut a label at U+2028 and its like
     lines = [line.removesuffix("\r") for line in path.read_text(encoding="utf-8").split("\n") if line]
     header_lines = [line[1:] for line in lines if line.startswith("#")]
     header = yaml.safe_load("\n".join(header_lines)) or {}
     curie_map = {**CURIE_MAP, **(header.get("curie_map") or {})}
     rows = csv.DictReader((line for line in lines if not line.startswith("#")), delimiter="\t")
-    found: list[Mapping] = []
+    found: list[tuple[int, Mapping]] = []
     errors: list[TableError] = []
     for number, row in enumerate(rows, start=len(header_lines) + 2):
         missing = [column for column in REQUIRED if not row.get(column)]
@@ -232,22 +256,95 @@ def read_sssom(path: Path) -> list[Mapping]:
             )
             continue
         found.append(
-            Mapping(
-                subject_id=_expand(row["subject_id"], curie_map),
-                predicate_id=_expand(row["predicate_id"], curie_map),
-                object_id=_expand(row["object_id"], curie_map),
-                mapping_justification=Justification(justification),
-                subject_label=row.get("subject_label") or "",
-                object_label=row.get("object_label") or "",
-                predicate_label=row.get("predicate_label") or "",
-                mapping_provider=row.get("mapping_provider") or "",
-                see_also=tuple(part for part in (row.get("see_also") or "").split("|") if part),
-                comment=row.get("comment") or "",
+            (
+                number,
+                Mapping(
+                    subject_id=_expand(row["subject_id"], curie_map),
+                    predicate_id=_expand(row["predicate_id"], curie_map),
+                    object_id=_expand(row["object_id"], curie_map),
+                    mapping_justification=Justification(justification),
+                    subject_label=row.get("subject_label") or "",
+                    object_label=row.get("object_label") or "",
+                    predicate_label=row.get("predicate_label") or "",
+                    mapping_provider=row.get("mapping_provider") or "",
+                    see_also=tuple(part for part in (row.get("see_also") or "").split("|") if part),
+                    comment=row.get("comment") or "",
+                ),
             )
         )
     if errors:
         raise DataError(errors)
     return found
+
+
+#: the kinds of record an alignments.csv row may join: the IRI path of each, and its reference prefix
+ALIGNABLE = {"grade": "grade", "framework-level": "framework-level", "occupation": "occupation", "isco08": "isco"}
+
+
+def _reference(iri: str) -> str | None:
+    """``https://w3id.org/certbridge/id/grade/senior`` -> ``grade:senior`` for the kinds an alignment joins."""
+    kind, _, key = iri.removeprefix(str(ID)).partition("/")
+    return f"{ALIGNABLE[kind]}:{key}" if iri.startswith(str(ID)) and kind in ALIGNABLE and key else None
+
+
+def _cited(see_also: tuple[str, ...]) -> tuple[list[str], str | None]:
+    """The source and document ids among a mapping's see_also links, and the alignment record it names."""
+    ids, record = [], None
+    for link in see_also:
+        kind, _, key = link.removeprefix(str(ID)).partition("/")
+        if link.startswith(str(ID)) and kind in ("source", "document"):
+            ids.append(key)
+        elif link.startswith(str(ID)) and kind == "alignment":
+            record = key
+    return ids, record
+
+
+def alignment_rows(path: Path) -> tuple[NewRows, int]:
+    """The rows of alignments.csv a mapping set stands for, and how many of its mappings are of other kinds.
+
+    An alignment is a mapping between two certbridge grades, framework levels, occupations or ISCO-08 groups by
+    a SKOS mapping predicate; its sources come from see_also, its trust from the comment certbridge writes, its
+    id from the alignment record in see_also (else one derived from its three ids). The other mappings (bridges,
+    links to outside IRIs) are left: their own tables hold them. Raises DataError when none is an alignment."""
+    from ..writes import NewRows  # here: writes pulls in the build, which the export does not need
+
+    rows: list[dict[str, str]] = []
+    lines: list[int] = []
+    others = 0
+    for number, mapping in _read(path):
+        origin, target = _reference(mapping.subject_id), _reference(mapping.object_id)
+        relation = mapping.predicate_id.removeprefix(SKOS)
+        if not (origin and target) or relation not in ALIGNMENT_RELATIONS or mapping.predicate_label:
+            others += 1
+            continue
+        sources, record = _cited(mapping.see_also)
+        trust, note = _uncomment(mapping.comment)
+        key = record or "SSSOM-" + uuid.uuid5(uuid.NAMESPACE_URL, f"{origin} {relation} {target}").hex[:8]
+        rows.append(
+            {
+                "id": key,
+                "from_ref": origin,
+                "to_ref": target,
+                "relation": relation,
+                "source_ids": ";".join(sources),
+                "trust": trust,
+                "note": note,
+            }
+        )
+        lines.append(number)
+    if not rows:
+        raise DataError(
+            [
+                TableError(
+                    path,
+                    1,
+                    "-",
+                    "no mapping joins two certbridge grades, framework levels, occupations or ISCO-08 "
+                    "groups by a SKOS mapping predicate, so there is nothing to add to alignments",
+                )
+            ]
+        )
+    return NewRows("alignments", rows, path, lines), others
 
 
 def export_sssom(store: AnyStore, output: BinaryIO) -> None:
