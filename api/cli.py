@@ -29,7 +29,7 @@ import typer
 from typer.core import TyperGroup
 
 from certbridge.data import DATA_DIR
-from certbridge.graph.choices import EXPORT_FORMATS, GROUPINGS, HOP_KINDS
+from certbridge.graph.choices import CLI_EXPORT_FORMATS, GROUPINGS, HOP_KINDS, IMPORT_FORMATS
 from certbridge.graph.errors import CertbridgeError, InvalidOption, MissingInput, NotFound
 
 from .settings import STORE_ENV, resolve_store
@@ -224,15 +224,34 @@ def import_rows(
     ] = None,
     store: StoreOption = None,
     quiet: QuietOption = False,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help=f"One of {', '.join(IMPORT_FORMATS)} (sssom: alignments rows)."
+        ),
+    ] = "csv",
 ) -> None:
     """Add rows (agreements, issuers, sanctions, …) to the store.
 
-    The store is validated and re-derived whole with them, or they are rejected whole.
+    The store is validated and re-derived whole with them, or they are rejected whole. An SSSOM mapping set
+    (--format sssom) adds its mappings between grades, framework levels, occupations and ISCO-08 groups to
+    alignments.csv.
     """
     from certbridge.graph import writes
 
     location = resolve_store(store)
-    new = writes.read_rows(file, table)
+    if format not in IMPORT_FORMATS:
+        raise InvalidOption(f"unknown import format {format!r}", hint=f"use one of {', '.join(IMPORT_FORMATS)}")
+    if format == "sssom":
+        from certbridge.graph.formats.sssom import alignment_rows
+
+        if table not in (None, "alignments"):
+            raise InvalidOption("an SSSOM mapping set adds to alignments", hint="drop --table")
+        new, others = alignment_rows(file)
+        if others and not quiet:
+            _console(stderr=True).print(f"left {others} mapping(s) that are not alignments (bridges, outside links)")
+    else:
+        new = writes.read_rows(file, table)
     result = writes.add_rows(location, new, progress=_progress(quiet))
     if not quiet:
         _console().print(f"added {len(new.rows)} row(s) to {new.table}: {result.triples:,} triples in the new version")
@@ -507,26 +526,33 @@ def _print_table(answer: QueryAnswer) -> bool:
 def export_command(
     store: StoreOption = None,
     format: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help=f"One of {', '.join(EXPORT_FORMATS)}.")
+        str, typer.Option("--format", "-f", metavar="FORMAT", help=f"One of {', '.join(CLI_EXPORT_FORMATS)}.")
     ] = "ttl",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="File to write; default standard output.")
     ] = None,
+    occupation: Annotated[
+        str | None,
+        typer.Option("--occupation", metavar="CODE", help="ctdl only: that occupation's (or group's) certificates."),
+    ] = None,
 ) -> None:
     """Write the whole graph to a file or standard output.
 
-    Turtle, N-Triples, JSON-LD (the union of the graphs) or TriG, N-Quads (named graphs kept).
+    Turtle, N-Triples, JSON-LD (the union of the graphs) or TriG, N-Quads (named graphs kept); or a part of it
+    for other tools: skos (the 2022 classification and ISCO-08 as SKOS concept schemes, Turtle), sssom (every
+    alignment between systems: grade bridges, alignments.csv, EQF and ESCO IRIs, as an SSSOM TSV), ctdl
+    (certificate types and their issuers as CTDL JSON-LD, streamed; --occupation limits it).
     """
     from certbridge.graph.export import export
     from certbridge.graph.store import open_store
 
     opened = open_store(resolve_store(store))
     if output is None:
-        export(opened, sys.stdout.buffer, format)
+        export(opened, sys.stdout.buffer, format, occupation=occupation)
         sys.stdout.flush()
     else:
         with output.open("wb") as handle:
-            export(opened, handle, format)
+            export(opened, handle, format, occupation=occupation)
 
 
 @app.command()

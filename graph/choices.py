@@ -37,3 +37,10 @@ GROUPINGS: tuple[str, ...] = tuple(grouping.value for grouping in Grouping)
 UNION_FORMATS = ("ttl", "nt", "jsonld")
 DATASET_FORMATS = ("trig", "nq")
 EXPORT_FORMATS = (*UNION_FORMATS, *DATASET_FORMATS)
+#: formats other tools of the credential world read, each of a part of the graph (graph/formats/); the command
+#: line's export offers them after the RDF formats above, which are the ones the web service downloads
+ELSEWHERE_FORMATS = ("skos", "sssom", "ctdl")
+CLI_EXPORT_FORMATS = (*EXPORT_FORMATS, *ELSEWHERE_FORMATS)
+
+#: formats `certbridge import` reads: CSV rows of any table, or an SSSOM mapping set (rows of alignments.csv)
+IMPORT_FORMATS = ("csv", "sssom")

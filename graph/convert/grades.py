@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import pairwise
 
-from rdflib import Literal
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from certbridge.ontology import CB
@@ -38,7 +38,17 @@ FRAMEWORK_COLUMNS = (
     "source_ids",
     "note",
 )
-LEVEL_COLUMNS = ("framework", "level", "title_en", "knowledge", "skills", "responsibility_and_autonomy", "source_id")
+LEVEL_COLUMNS = (
+    "framework",
+    "level",
+    "title_en",
+    "knowledge",
+    "skills",
+    "responsibility_and_autonomy",
+    "source_id",
+    "exact_match",
+    "exact_match_source_id",
+)
 BRIDGE_COLUMNS = (
     "id",
     "from_ref",
@@ -204,6 +214,16 @@ def convert_frameworks(ctx: Context) -> None:
         source = row.ref("source_id", ctx.known["source"], what="source", required=True)
         if source:
             graph.add((subject, DCTERMS.source, iris.record("source", source)))
+        _published_level(ctx, graph, subject, row)
+
+
+def _published_level(ctx: Context, graph, subject, row) -> None:
+    """The framework's own IRI for the level (EQF's in the EU vocabulary), only with the source that gives it."""
+    match = row.pattern("exact_match", r"https?://\S+", what="an http(s) IRI")
+    match_source = row.ref("exact_match_source_id", ctx.known["source"], what="source", required=match is not None)
+    if match and match_source:
+        graph.add((subject, SKOS.exactMatch, URIRef(match)))
+        graph.add((subject, DCTERMS.source, iris.record("source", match_source)))
 
 
 def convert_bridges(ctx: Context) -> None:
