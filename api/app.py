@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from certbridge.graph.errors import CertbridgeError
 from certbridge.graph.routing.model import HOP_KINDS
 
-from . import docs, downloads, entities, graph_store, problems, query_page, rest, sparql, viz, void, writes
+from . import docs, downloads, entities, graph_store, problems, query_page, rest, sources, sparql, viz, void, writes
 from .conventions import EXPOSED, HttpConventions
 from .settings import Settings
 from .state import load_index_of, pool_for
@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     docs.install(app)
     app.include_router(sparql.router)
     app.include_router(rest.router)
+    app.include_router(sources.router)
     app.include_router(query_page.router)
     app.include_router(downloads.router)
     app.include_router(graph_store.router)

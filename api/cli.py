@@ -2,7 +2,7 @@
 
 \b
 Build the graph:  build, reason, import, synth
-Ask it:           route, coverage, what-if, query, info, export
+Ask it:           route, coverage, what-if, query, info, sources, export
 Show it:          viz (route, node, agreements, coverage), serve
 
 Exit codes: 0 ok; 1 ran, but the answer is negative (no route, no rows, ASK false); 2 error (bad input,
@@ -277,6 +277,9 @@ def route(
         int | None,
         typer.Option("--no-failed-check-years", metavar="N", help="Only issuers without a failed check in N years."),
     ] = None,
+    unconditional: Annotated[
+        bool, typer.Option("--unconditional", help="Only agreements without conditions (no exam still to take).")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """The routes by which FROM is accepted where TO is required.
@@ -303,12 +306,48 @@ def route(
         k=k,
         exclude_sanctioned=not include_sanctioned,
         quality=bar,
+        unconditional=unconditional,
     )
     if as_json:
         typer.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
         typer.echo(render(answer))
     raise typer.Exit(EXIT_OK if answer.routes else EXIT_NEGATIVE)
+
+
+@app.command("sources")
+def sources_command(store: StoreOption = None, as_json: JsonOption = False) -> None:
+    """Every source and document, with how many records rest on it.
+
+    Kind, address, date and its precision, trust, and the records citing it per table; then the totals per table.
+    """
+    from rich.table import Table
+
+    from certbridge.graph.sources import source_report
+    from certbridge.graph.store import open_store
+
+    report = source_report(open_store(resolve_store(store)))
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    grid = Table("id", "kind", "address", "date", "precision", "trust", "records", "per table")
+    for s in report.sources:
+        per_table = ", ".join(f"{table} {n}" for table, n in s.by_table.items())
+        grid.add_row(
+            s.id,
+            s.kind,
+            s.url or "(none)",
+            s.date or s.date_as_stated or "",
+            s.precision or "",
+            s.trust or "",
+            str(s.records),
+            per_table,
+        )
+    _console().print(grid)
+    totals = Table("table", "records citing a source")
+    for table, n in report.by_table.items():
+        totals.add_row(table, str(n))
+    _console().print(totals)
 
 
 def _print_coverage(table: Coverage, title: str) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from certbridge.graph.choices import HopKind
+from certbridge.graph.choices import ConditionKind, HopKind
 from certbridge.graph.routing.coverage import Grouping
 from certbridge.graph.routing.search import SearchKind
 
@@ -87,6 +87,15 @@ class SourceOut(BaseModel):
     document_number: str | None
 
 
+class ConditionOut(BaseModel):
+    """What a holder must still do after recognition under an agreement, as its source states it."""
+
+    model_config = _CLOSED
+    kind: ConditionKind
+    text: str | None = Field(description="the source's words, in the source's language")
+    agreement: str = Field(description="the IRI of the agreement that sets the condition")
+
+
 class EvidenceOut(BaseModel):
     """What justifies a hop: the agreement, qualification (standard), grade order or bridge, and its sources."""
 
@@ -106,6 +115,7 @@ class EvidenceOut(BaseModel):
     illustrative: bool
     notes: list[str]
     synthetic: bool
+    conditions: list[ConditionOut] = Field(description="what the holder must still do; empty when none is stated")
 
 
 class IssuerQualityOut(BaseModel):
@@ -146,6 +156,7 @@ class RouteOut(BaseModel):
     illustrative: bool
     synthetic: bool
     steps: list[HopOut]
+    conditions: list[ConditionOut] = Field(description="the union of the hops' conditions, in hop order")
 
 
 class NoRouteOut(BaseModel):
@@ -189,6 +200,7 @@ class RouteAnswerOut(BaseModel):
                 "no_route": None,
                 "notes": [],
                 "found": False,
+                "unconditional": False,
             }
         },
     )
@@ -202,6 +214,7 @@ class RouteAnswerOut(BaseModel):
     no_route: NoRouteOut | None
     notes: list[str]
     found: bool
+    unconditional: bool = Field(description="true when routes through agreements with conditions were left out")
 
 
 class SearchHitOut(BaseModel):

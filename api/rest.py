@@ -65,6 +65,7 @@ async def routes(
         Query(description="the hop kinds a route may use (repeated or comma-separated); all if absent"),
     ] = None,
     max_hops: Annotated[int, Query(ge=1, le=12)] = 6,
+    unconditional: Annotated[bool, Query(description="only agreements without conditions (no exam to take)")] = False,
 ) -> Response:
     """Routes with evidence for every hop (same shape as `certbridge route --json`).
 
@@ -76,7 +77,16 @@ async def routes(
     chosen = list(kinds) if kinds else None
 
     def answer(index: RoutingIndex, source_iri: str, target_iri: str) -> Response:
-        found = find_routes(index, source_iri, target_iri, as_of=as_of, kinds=chosen, max_hops=max_hops, k=k)
+        found = find_routes(
+            index,
+            source_iri,
+            target_iri,
+            as_of=as_of,
+            kinds=chosen,
+            max_hops=max_hops,
+            k=k,
+            unconditional=unconditional,
+        )
         # serialised by orjson from the records, not through FastAPI's generic encoder and json (together they
         # were most of a lookup's time after the search); RouteAnswerOut documents this body
         return Response(found.to_json_bytes(), media_type="application/json")
@@ -86,7 +96,7 @@ async def routes(
         return answer(index, resolve(index, source), resolve(index, target))
 
     index = loaded_index(request)
-    if index is not None and as_of is None and chosen is None:
+    if index is not None and as_of is None and chosen is None and not unconditional:
         source_iri, target_iri = direct(index, source), direct(index, target)
         if source_iri in index.certificates and target_iri in index.certificates:  # not None, nor a credential
             return answer(index, source_iri, target_iri)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from certbridge.graph.routing.model import Endpoint, Hop, RouteAnswer
+from certbridge.graph.routing.model import Condition, Endpoint, Hop, RouteAnswer
+
+CONDITION_NAMES = {
+    "examination": ("考试", "examination"),
+    "comprehensive-review": ("综合评审", "comprehensive review"),
+    "residence": ("居住", "residence"),
+}
 
 KIND_NAMES = {
     "formal-recognition": ("正式认可", "formal recognition"),
@@ -33,6 +39,7 @@ def _hop_lines(number: int, hop: Hop) -> list[str]:
     if any(details):
         lines.append("     " + "; ".join(d for d in details if d))
     lines += [f"     note: {note}" for note in e.notes]
+    lines += [f"     {_condition(c)}" for c in e.conditions]
     for source in e.sources:
         lines.append(
             f"     source: {source.title or source.iri} {source.url or '(no address)'} (trust {source.trust or '?'})"
@@ -49,6 +56,11 @@ def _hop_lines(number: int, hop: Hop) -> list[str]:
     return lines
 
 
+def _condition(condition: Condition) -> str:
+    zh, en = CONDITION_NAMES.get(condition.kind, (condition.kind, condition.kind))
+    return f"condition / 条件: {zh} / {en}: {condition.text or '(words not recorded)'}"
+
+
 def render(answer: RouteAnswer) -> str:
     source, target = answer.source, answer.target
     lines = [
@@ -56,6 +68,8 @@ def render(answer: RouteAnswer) -> str:
         f"Q: Is {source.label_en} accepted where {target.label_en} is required? (as of {answer.as_of})",
         "",
     ]
+    if answer.unconditional:
+        lines[-1:] = ["仅无条件认可 / unconditional recognition only: agreements with conditions are left out", ""]
     if not answer.routes:
         no = answer.no_route
         lines += ["答：未找到认可路径。 / A: no route found.", f"Why: {no.reason}" if no else ""]
@@ -78,6 +92,10 @@ def render(answer: RouteAnswer) -> str:
         flag = "  [contains ILLUSTRATIVE data / 含示例数据]" if route.illustrative else ""
         flag += "  [contains SYNTHETIC data / 含合成数据]" if route.synthetic else ""
         lines += ["", f"Route {number}: {en} / {zh}, {len(route.hops)} hop(s){flag}"]
+        conditions = route.conditions
+        if conditions:
+            lines.append(f"  有条件 / conditional: the holder must still meet {len(conditions)} condition(s):")
+            lines += [f"   - {_condition(c)}" for c in conditions]
         for index, hop in enumerate(route.hops, 1):
             lines += _hop_lines(index, hop)
     return "\n".join(lines) + "\n"

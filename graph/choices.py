@@ -33,6 +33,17 @@ class Grouping(StrEnum):
 
 GROUPINGS: tuple[str, ...] = tuple(grouping.value for grouping in Grouping)
 
+
+class ConditionKind(StrEnum):
+    """What a holder must still do after recognition under an agreement (cb:conditionKind), as a source states it."""
+
+    EXAMINATION = "examination"
+    COMPREHENSIVE_REVIEW = "comprehensive-review"
+    RESIDENCE = "residence"
+
+
+CONDITION_KINDS: tuple[str, ...] = tuple(kind.value for kind in ConditionKind)
+
 #: export formats of the union of the graphs, then of the dataset (named graphs kept)
 UNION_FORMATS = ("ttl", "nt", "jsonld")
 DATASET_FORMATS = ("trig", "nq")

@@ -8,7 +8,7 @@ from datetime import date
 
 from certbridge.graph.dates import PartialDate
 from certbridge.graph.routing.index import Agreement, Bridge, Certificate, Grade, Issuer, Qualification, RoutingIndex
-from certbridge.graph.routing.model import STRENGTH
+from certbridge.graph.routing.model import STRENGTH, Condition
 from certbridge.graph.routing.rules import agreement_in_force, issuer_standing
 
 ID = "https://w3id.org/certbridge/id/"
@@ -98,7 +98,9 @@ class World:
         valid_to: str | None = None,
         status: str = "signed",
         recognises: bool = True,
+        conditions: tuple[str, ...] = (),
     ) -> str:
+        """An agreement; *conditions* are the kinds of what a holder must still do (examination ...)."""
         iri = f"{ID}agreement/{name}"
         all_parties = frozenset(parties) | frozenset(recognising) | frozenset(recognised)
         self.index.agreements[iri] = Agreement(
@@ -123,6 +125,7 @@ class World:
             None,
             (),
             False,
+            conditions=tuple(Condition(kind, f"{kind} ({name})", iri) for kind in conditions),
         )
         return iri
 
@@ -136,8 +139,9 @@ class World:
 # --- brute force -------------------------------------------------------------------------------------
 
 
-def hop_kinds(index: RoutingIndex, a: str, b: str, day: date) -> set[str]:
-    """Every hop kind that directly links certificate a to certificate b (written from the rules, not the engine)."""
+def hop_kinds(index: RoutingIndex, a: str, b: str, day: date, *, unconditional: bool = False) -> set[str]:
+    """Every hop kind that directly links certificate a to certificate b (written from the rules, not the engine);
+    *unconditional*: agreements with conditions do not count."""
     ca, cb = index.certificates[a], index.certificates[b]
     if a == b or ca.occupation != cb.occupation:
         return set()
@@ -150,7 +154,7 @@ def hop_kinds(index: RoutingIndex, a: str, b: str, day: date) -> set[str]:
     ia, ib = index.issuers[ca.issuer], index.issuers[cb.issuer]
     parties_a, parties_b = {ia.iri, ia.region}, {ib.iri, ib.region}
     for g in index.agreements.values():
-        if ca.grade != cb.grade or not agreement_in_force(g, day)[0]:
+        if ca.grade != cb.grade or not agreement_in_force(g, day)[0] or (unconditional and g.conditions):
             continue
         if g.scope_codes and not any(ca.occupation == s or ca.occupation.startswith(s + "-") for s in g.scope_codes):
             continue
@@ -170,7 +174,14 @@ def hop_kinds(index: RoutingIndex, a: str, b: str, day: date) -> set[str]:
 
 
 def brute_force_routes(
-    index: RoutingIndex, source: str, target: str, day: date, max_hops: int, kinds: set[str]
+    index: RoutingIndex,
+    source: str,
+    target: str,
+    day: date,
+    max_hops: int,
+    kinds: set[str],
+    *,
+    unconditional: bool = False,
 ) -> Iterator[tuple[int, int]]:
     """(strength, hops) of every simple certificate-level path, by exhaustive search."""
     valid = {iri for iri, c in index.certificates.items() if issuer_standing(index.issuers[c.issuer], day) is None}
@@ -187,7 +198,7 @@ def brute_force_routes(
         for nxt in valid:
             if nxt in path:
                 continue
-            usable = hop_kinds(index, here, nxt, day) & kinds
+            usable = hop_kinds(index, here, nxt, day, unconditional=unconditional) & kinds
             if usable:
                 yield from walk([*path, nxt], min(weakest, max(STRENGTH[k] for k in usable)))
 

@@ -200,7 +200,7 @@ def test_translated_names_say_so_in_their_labels(real_store: Path) -> None:
 
 def test_parties_not_shown_issuing_are_not_issuers(real_store: Path) -> None:
     organisations = by_id("organisations")
-    parties = {"gd-osta", "gd-skills-centre", "zhuhai-vtc", "mo-dsal", "mo-ift"}
+    parties = {"gd-osta", "gd-skills-centre", "zhuhai-vtc", "mo-dsal", "mo-ift", "hk-vtc"}
     assert {key for key, row in organisations.items() if row["kind"] == "arrangement-party"} == parties
     assert "arrangement-party" in NON_ISSUER_KINDS and "arrangement-party" not in ISSUER_KINDS
     issuers = {row["x"] for row in select(open_store(real_store), "SELECT ?x WHERE { ?x a cb:Issuer }")}

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from certbridge.data import DATA_DIR
 from certbridge.graph.query import run_query, select
+from certbridge.graph.routing.index import index_for
+from certbridge.graph.routing.rules import agreement_in_force
 from certbridge.graph.store import open_store
+from certbridge.ontology import ID
 
 pytestmark = pytest.mark.slow
 
@@ -123,10 +127,12 @@ def test_every_arrangement_has_its_source_with_url_or_a_stated_reason(real_store
         )
     )
     real = {r["id"] for r in table("agreements") if r["illustrative"] != "yes"}
-    assert {row["a"].removeprefix("agreement:") for row in rows} == real == {f"MR{i:02d}" for i in range(1, 16)}
-    without_url = {row["a"] for row in rows if not row["url"]}
+    assert {row["a"].removeprefix("agreement:") for row in rows} == real == {f"MR{i:02d}" for i in range(1, 22)}
+    # a policy document cited beside its source has no address of its own: an agreement needs one source with one
+    with_url = {row["a"] for row in rows if row["url"]}
+    without_url = {row["a"] for row in rows} - with_url
     assert without_url == {"agreement:MR15"}, "only MR15's source gave no address"
-    assert all("no URL" in row["note"] for row in rows if not row["url"])
+    assert all("no URL" in row["note"] for row in rows if row["a"] in without_url)
 
 
 def test_cooperation_only_arrangements_are_not_recognition(real_store: Path) -> None:
@@ -156,8 +162,18 @@ def test_illustrative_records_are_marked_and_cite_the_illustrative_source(real_s
     assert marked == citing
     assert "organisation:hengfeng" not in marked, "Hengfeng is a real, sourced enterprise"
     assert "cert:IL-CT-hengfeng-spinner-senior-technician" in marked
-    labels = {r["l"] for r in select(store, """SELECT ?l WHERE { ?c a cb:CertificateType ; rdfs:label ?l }""")}
-    assert all("示例" in label or "illustrative" in label for label in labels)
+    labels = {
+        (r["c"] in marked, r["l"])
+        for r in select(store, "SELECT ?c ?l WHERE { ?c a cb:CertificateType ; rdfs:label ?l }")
+    }
+    assert all(("示例" in label or "illustrative" in label) == ill for ill, label in labels)
+    real = {r["c"] for r in select(store, "SELECT ?c WHERE { ?c a cb:CertificateType }")} - marked
+    assert real == {  # the Fujian–Taiwan demonstration on real records (README)
+        "cert:CT-tw-chinese-cuisine-class-c",
+        "cert:CT-fj-chinese-cook-senior",
+        "cert:CT-tw-care-worker-single",
+        "cert:CT-fj-elderly-carer-intermediate",
+    }
 
 
 def test_the_demo_question_is_in_the_data(real_store: Path) -> None:
@@ -189,3 +205,58 @@ def test_every_fact_record_names_a_source(real_store: Path) -> None:
 def test_esco_acknowledgement_is_kept(real_store: Path) -> None:
     rows = list(select(open_store(real_store), "SELECT ?l WHERE { src:SRC-ISCO-ESCO cb:licenceNote ?l }"))
     assert "This service uses the ESCO classification of the European Commission." in rows[0]["l"]
+
+
+def test_fujian_taiwan_recognition_records_what_the_documents_state(real_store: Path) -> None:
+    """闽人社文〔2021〕71号's catalogue was not seen: its count is stated, its list is not filled in; the Taiwan
+    技术士 levels are aligned only as the Zhangzhou report and the fifth batch's first row state."""
+    agreements = {row["id"]: row for row in table("agreements")}
+    notice = agreements["MR18"]
+    assert notice["document_number"] == "闽人社文〔2021〕71号" and notice["trust"] == "high"
+    assert notice["scope_occupation_codes"] == "" and "20个职业" in notice["scope_as_stated"]
+    assert "attachment not seen" in notice["scope_as_stated"]
+    assert agreements["MR19"]["scope_occupation_codes"].split(";") == ["4-10-01-05", "4-10-04-01"]
+    for key in ("MR16", "MR17", "MR18", "MR19"):
+        assert agreements[key]["direction"] == "one-way" and agreements[key]["recognised_refs"] == "region:710000"
+    store = open_store(real_store)
+    pairs = {
+        (row["grade"], row["level"], row["relation"])
+        for row in select(
+            store,
+            """SELECT ?grade ?level ?relation WHERE { ?x a cb:CrossSystemBridge ; cb:bridgeFrom ?level ;
+               cb:bridgeTo ?grade ; cb:bridgeRelation ?relation . ?level a cb:TaiwanTechnicianLevel }""",
+        )
+    }
+    assert pairs == {
+        ("grade:technician", "credential:tw-ts-class-b", "closeMatch"),
+        ("grade:senior", "credential:tw-ts-class-c", "closeMatch"),
+        ("grade:intermediate", "credential:tw-ts-single", "relatedMatch"),
+    }
+    levels = {row["id"] for row in table("credentials") if row["kind"] == "taiwan-technician-level"}
+    assert levels == {"tw-ts-class-c", "tw-ts-class-b", "tw-ts-single"}  # 甲级: no source read names it
+
+
+def test_guangdong_hong_kong_and_the_documents_without_recognition(real_store: Path) -> None:
+    """一试三证 from 2013 with its first trades; the construction follow-up undated (so never counted); the campaign,
+    blacklist and Sichuan–Chongqing cooperation recorded as documents, not as recognition."""
+    agreements = {row["id"]: row for row in table("agreements")}
+    assert agreements["MR20"]["date"] == "2013-03" and agreements["MR20"]["scope_occupation_codes"] == (
+        "4-10-03-01;4-10-03-02"
+    )
+    assert "3,743" in agreements["MR20"]["conditions"]
+    assert agreements["MR21"]["date"] == "" and agreements["MR21"]["status"] == "announced"
+    documents = {row["id"]: row for row in table("documents")}
+    assert documents["P-SZZS2022"]["document_number"] == "人社部函〔2022〕25号"
+    assert documents["P-SZZS2022"]["date"] == "2022"  # 3月16日 has no year in its source: kept as stated
+    store = open_store(real_store)
+    cited = {
+        row["a"]
+        for row in select(
+            store,
+            """SELECT ?a WHERE { ?a a cb:RecognitionAgreement ; dcterms:source ?d .
+               VALUES ?d { doc:P-SZZS2022 doc:P-YN-BLACKLIST2022 doc:P-CQSC2021 } }""",
+        )
+    }
+    assert not cited, "no recognition rests on these documents"
+    index = index_for(real_store)
+    assert not agreement_in_force(index.agreements[str(ID["agreement/MR21"])], date(2026, 12, 1))[0]

@@ -260,12 +260,15 @@ def test_json_shape_is_stable(world: World) -> None:
     world.agreement("g", parties=(region("320000"), region("370000")))
     body = find_routes(world.index, f"{ID}certificate-type/a", f"{ID}certificate-type/b", as_of=DAY).to_json()
     json.dumps(body)
-    assert set(body) == {"source", "target", "as_of", "kinds", "max_hops", "k", "routes", "no_route", "notes", "found"}
+    assert set(body) == {
+        *("source", "target", "as_of", "kinds", "max_hops", "k", "routes", "no_route", "notes", "found"),
+        "unconditional",
+    }
+    assert set(body["routes"][0]) == {"strength", "hops", "illustrative", "synthetic", "conditions", "steps"}
     step = body["routes"][0]["steps"][0]
     assert set(step) == {"source", "target", "kind", "direction", "evidence", "derivation", "quality"}
-    assert {"iri", "kind", "sources", "document_number", "valid_from", "valid_to", "rule", "illustrative"} <= set(
-        step["evidence"]
-    )
+    evidence = {"iri", "kind", "sources", "document_number", "valid_from", "valid_to", "rule", "illustrative"}
+    assert evidence | {"conditions"} <= set(step["evidence"])
 
 
 def test_resolve_names(world: World) -> None:

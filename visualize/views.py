@@ -90,6 +90,10 @@ def route_facets(index: RoutingIndex, answer: dict) -> dict[str, dict[str, str]]
     return certificate_facets(index, {end["iri"] for end in ends})
 
 
+#: the mark of a hop through an agreement with conditions on the route view's edges (zh, en)
+CONDITIONAL_MARK = ("（有条件）", "(conditional)")
+
+
 def route_view(answer: dict, facets: dict[str, dict[str, str]] | None = None) -> View:
     """The k routes of a route answer (``RouteAnswer.to_json()``): hops coloured by kind, one edge per distinct hop.
 
@@ -125,6 +129,8 @@ def route_view(answer: dict, facets: dict[str, dict[str, str]] | None = None) ->
             colour, zh, en = HOP_STYLES[step["kind"]]
             dates = _dates(evidence.get("valid_from"), evidence.get("valid_to"))
             short = evidence["iri"].rsplit("/", 1)[-1]
+            if evidence.get("conditions"):  # what the holder must still do: said on the edge, listed in the panel
+                short += " " + CONDITIONAL_MARK[0]
             ill, syn = evidence.get("illustrative", False), evidence.get("synthetic", False)
             edges[slot] = ViewEdge(
                 f"hop-{len(edges) + 1}",
@@ -132,7 +138,7 @@ def route_view(answer: dict, facets: dict[str, dict[str, str]] | None = None) ->
                 step["target"]["iri"],
                 step["kind"],
                 marked_label(f"{zh} {short} {dates}".strip(), ill, syn, "zh"),
-                marked_label(f"{en} {short} {dates}".strip(), ill, syn, "en"),
+                marked_label(f"{en} {short.replace(*CONDITIONAL_MARK)} {dates}".strip(), ill, syn, "en"),
                 colour=colour,
                 dashes=step["derivation"] == "inferred" and step["kind"] != "formal-recognition",
                 width=3.0 if number == 1 else 2.0,

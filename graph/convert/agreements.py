@@ -8,6 +8,7 @@ from rdflib.namespace import DCTERMS, RDF
 from certbridge.ontology import CB
 
 from .. import iris
+from ..choices import CONDITION_KINDS  # what the optional ``requires`` column lists
 from .context import Context, add_date, add_labels, text_language, translated_names
 from .issuers import ISSUER_KINDS, ORGANISATION_KINDS, check_period
 from .sources import DOCUMENT_NUMBER_PATTERN
@@ -54,6 +55,10 @@ MECHANISMS = (
     "title-recognition",
     "cooperation-only",
 )
+#: optional columns: tables written before conditions were modelled (and synthetic ones) lack them
+CONDITION_COLUMNS = ("requires", "requires_as_stated")
+#: optional column: yes when the source refers to a list of occupations (an attachment) that was not seen
+SCOPE_UNSEEN_COLUMN = "scope_list_unseen"
 STATUSES = ("issued", "signed", "in-operation", "pilot", "launched", "announced", "planned", "expired")
 
 
@@ -99,6 +104,8 @@ def convert_agreements(ctx: Context) -> None:
         _grade_range(ctx, graph, subject, row)
         for kind in row.refs("scope_issuer_kinds", ISSUER_KINDS, what="issuer kind"):
             graph.add((subject, CB.scopeIssuerKind, ORGANISATION_KINDS[kind]))
+        if SCOPE_UNSEEN_COLUMN in row.values and row.boolean(SCOPE_UNSEEN_COLUMN):
+            graph.add((subject, CB.scopeListKnown, Literal(False)))
         scope = row.text("scope_as_stated")
         if scope:
             graph.add((subject, CB.scopeText, Literal(scope, lang=text_language(scope))))
@@ -121,12 +128,33 @@ def convert_agreements(ctx: Context) -> None:
         conditions = row.text("conditions")
         if conditions:
             graph.add((subject, CB.condition, Literal(conditions, lang=text_language(conditions))))
+        _conditions(graph, subject, key, row)
         number = row.pattern(
             "document_number", DOCUMENT_NUMBER_PATTERN, what="a document number like 人社函〔2016〕3112号"
         )
         if number:
             graph.add((subject, CB.documentNumber, Literal(number)))
         ctx.provenance(graph, subject, row)
+
+
+def _conditions(graph, subject, key: str, row) -> None:
+    """One cb:RecognitionCondition per kind in ``requires``, each with the source's words (``requires_as_stated``):
+    what a holder recognised under the agreement must still do. Both columns or neither."""
+    if not all(column in row.values for column in CONDITION_COLUMNS):
+        return
+    kinds = row.refs("requires", CONDITION_KINDS, what="condition kind")
+    stated = row.text("requires_as_stated")
+    if kinds and not stated:
+        row.error("requires_as_stated", "a condition keeps the source's words")
+    if stated and not kinds:
+        row.error("requires", f"name the kind(s) of the stated condition: {', '.join(CONDITION_KINDS)}")
+    for kind in kinds:
+        condition = iris.record("agreement-condition", f"{key}-{kind}")
+        graph.add((subject, CB.hasCondition, condition))
+        graph.add((condition, RDF.type, CB.RecognitionCondition))
+        graph.add((condition, CB.conditionKind, iris.vocab("condition-kind", kind)))
+        if stated:
+            graph.add((condition, CB.condition, Literal(stated, lang=text_language(stated))))
 
 
 def _grade_range(ctx: Context, graph, subject, row) -> None:

@@ -84,6 +84,7 @@ CREDENTIAL_KINDS = {
     "education-level": CB.EducationLevel,
     "school-programme": CB.EducationLevel,
     "vocational-qualification": CB.ProfessionalTitle,
+    "taiwan-technician-level": CB.TaiwanTechnicianLevel,
 }
 ALIGNMENT_RELATIONS = {
     "exactMatch": SKOS.exactMatch,
@@ -263,13 +264,15 @@ def convert_bridges(ctx: Context) -> None:
 
 
 def convert_alignments(ctx: Context) -> None:
-    """SKOS mappings (grade to framework level, occupation to ISCO-08) only where a source states them."""
+    """SKOS mappings (grade to framework level or another system's level, occupation to ISCO-08) only where a
+    source states them."""
     table = ctx.table("alignments", ALIGNMENT_COLUMNS)
     graph = ctx.graph("alignments")
-    sides = ctx.known_references("grade", "framework-level", "occupation", "isco")
+    sides = ctx.known_references("grade", "framework-level", "credential", "occupation", "isco")
+    what = "grade, framework level, credential, occupation or ISCO group"
     for key, row in table.unique_ids().items():
-        origin = row.ref("from_ref", sides, what="grade, framework level, occupation or ISCO group", required=True)
-        target = row.ref("to_ref", sides, what="grade, framework level, occupation or ISCO group", required=True)
+        origin = row.ref("from_ref", sides, what=what, required=True)
+        target = row.ref("to_ref", sides, what=what, required=True)
         relation = row.choice("relation", ALIGNMENT_RELATIONS, required=True)
         if not (origin and target and relation):
             continue

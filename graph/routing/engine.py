@@ -39,11 +39,13 @@ def find_routes(
     k: int = 3,
     exclude_sanctioned: bool = True,
     quality: QualityBar | None = None,
+    unconditional: bool = False,
 ) -> RouteAnswer:
     """The *k* best routes by which certificate type *source* is accepted where *target* is required.
 
     *store* is a routing index or a store location. *target* may also be a title or framework level
-    (reached by a cross-system bridge). Raises KeyError when *source* or *target* is unknown.
+    (reached by a cross-system bridge). *unconditional* leaves out agreements that attach conditions (an
+    examination still to take ...). Raises KeyError when *source* or *target* is unknown.
     """
     index = store if isinstance(store, RoutingIndex) else index_for(store)
     day = as_of or date.today()
@@ -55,7 +57,13 @@ def find_routes(
     goal = index.endpoint(target)
     goal_cert = index.certificates.get(target)  # None for a credential (a title or level)
     answer = dict(
-        source=index.endpoint(source), target=goal, as_of=day.isoformat(), kinds=allowed, max_hops=max_hops, k=k
+        source=index.endpoint(source),
+        target=goal,
+        as_of=day.isoformat(),
+        kinds=allowed,
+        max_hops=max_hops,
+        k=k,
+        unconditional=unconditional,
     )
     blocked = [
         f"{which} {reason}"
@@ -76,7 +84,8 @@ def find_routes(
         )
 
     credential = target if goal.node_type == "credential" else None
-    cg = class_graph(index, GraphOptions(start.occupation, day, allowed, exclude_sanctioned, quality, credential))
+    options = GraphOptions(start.occupation, day, allowed, exclude_sanctioned, quality, credential, unconditional)
+    cg = class_graph(index, options)
     above = goal_cert is not None and _above(index, goal_cert, start)
     strengths = {STRENGTH[kind] for kind in allowed}
     found = [] if above else best_routes(index, cg, source, target, strengths, max_hops, k)
@@ -130,6 +139,7 @@ def _evidence(index: RoutingIndex, edge: dict, day: date) -> Evidence:
             agreement.illustrative,
             notes,
             synthetic=agreement.synthetic,
+            conditions=agreement.conditions,
         )
     if kind == "same-qualification":
         q = index.qualifications[edge["evidence"]]

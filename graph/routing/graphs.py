@@ -55,6 +55,8 @@ class GraphOptions:
     exclude_sanctioned: bool = True
     quality: QualityBar | None = None
     credential: str | None = None
+    #: leave out agreements with conditions (what the holder must still do): only unconditional recognition
+    unconditional: bool = False
 
 
 def blocked_reason(
@@ -143,7 +145,7 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
             found.out[profile][hub] = found.hubs[hub]
             found.into[profile].add(hub)
     if "formal-recognition" in allowed:
-        _formal_incidence(index, found, profiles, occupation, day)
+        _formal_incidence(index, found, profiles, occupation, day, unconditional=options.unconditional)
     if "grade-dominance" in allowed:
         by_issuer: dict[str, list[str]] = defaultdict(list)
         for cert in certs:
@@ -158,10 +160,11 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
 
 
 def _formal_incidence(
-    index: RoutingIndex, found: Incidence, profiles: set[Profile], occupation: str, day: date
+    index: RoutingIndex, found: Incidence, profiles: set[Profile], occupation: str, day: date, *, unconditional: bool
 ) -> None:
-    """``A -> H(agreement, grade, recognised side) -> B`` for every agreement in force covering the occupation:
-    a profile is on a side when its issuer or its region is a party there."""
+    """``A -> H(agreement, grade, recognised side) -> B`` for every agreement in force covering the occupation
+    (only those without conditions when *unconditional*): a profile is on a side when its issuer or its region is
+    a party there."""
     by_party: dict[str, list[Profile]] = defaultdict(list)
     for profile in profiles:
         for party in (profile.party, profile.region):
@@ -170,6 +173,8 @@ def _formal_incidence(
     grades = {profile.grade for profile in profiles}
     for agreement in index.agreements.values():
         if not agreement.covers_occupation(occupation) or not agreement_in_force(agreement, day)[0]:
+            continue
+        if unconditional and agreement.conditions:
             continue
         # the occupation is in scope here, so the grade decides: once per grade
         in_scope = {grade for grade in grades if _grade_in_scope(index, agreement, grade)}

@@ -23,7 +23,7 @@ from certbridge.ontology import CB, PREFIXES
 from .. import store as stores
 from ..convert.issuers import ISSUER_KINDS, ORGANISATION_KINDS
 from ..dates import PartialDate
-from .model import Endpoint, Source
+from .model import Condition, Endpoint, Source
 
 _KIND_BY_CLASS = {str(cls): kind for kind, cls in ORGANISATION_KINDS.items()}
 _ISSUER_CLASSES = tuple(str(ORGANISATION_KINDS[kind]) for kind in ISSUER_KINDS)
@@ -84,10 +84,17 @@ class Agreement:
     sources: tuple[Source, ...]
     illustrative: bool
     synthetic: bool = False
+    #: what a holder recognised under it must still do (cb:hasCondition); empty when the source states none
+    conditions: tuple[Condition, ...] = ()
+    #: False when the source's list of occupations was not seen: only the listed ones are covered
+    scope_known: bool = True
 
     def covers_occupation(self, code: str) -> bool:
-        """True when the scope names no occupation, or this one or a group above it (6-04 covers 6-04-02-01)."""
-        return not self.scope_codes or any(code == scope or code.startswith(scope + "-") for scope in self.scope_codes)
+        """True when the scope names no occupation (and no unseen list), or this one or a group above it (6-04
+        covers 6-04-02-01)."""
+        if not self.scope_codes:
+            return self.scope_known
+        return any(code == scope or code.startswith(scope + "-") for scope in self.scope_codes)
 
 
 @dataclass(slots=True)
@@ -345,17 +352,24 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
         values[str(CB.party)] |= values[str(CB.recognisingParty)] | values[str(CB.recognisedParty)]
     for row in _rows(store, """SELECT ?a ?code WHERE { ?a cb:scopeOccupation/skos:notation ?code }"""):
         multi[_v(row, "a")]["scope"].add(_v(row, "code"))
+    conditions: dict[str, list[Condition]] = defaultdict(list)
     for row in _rows(
         store,
-        f"""SELECT ?x ?direction ?mechanism ?status ?recognises ?min ?max ?from ?to ?date ?stated
-            ?number ?ill ?syn ?zh ?en WHERE {{ ?x a cb:RecognitionAgreement ; cb:direction/skos:notation ?direction ;
+        """SELECT ?a ?kind ?text WHERE { ?a cb:hasCondition ?c . ?c cb:conditionKind/skos:notation ?kind .
+            OPTIONAL { ?c cb:condition ?text } } ORDER BY ?a ?kind""",
+    ):
+        conditions[_v(row, "a")].append(Condition(_v(row, "kind"), _v(row, "text"), _v(row, "a")))
+    for row in _rows(
+        store,
+        f"""SELECT ?x ?direction ?mechanism ?status ?recognises ?min ?max ?from ?to ?date ?stated ?number ?ill ?syn
+            ?known ?zh ?en WHERE {{ ?x a cb:RecognitionAgreement ; cb:direction/skos:notation ?direction ;
             cb:status/skos:notation ?status ; cb:recognisesCertificates ?recognises .
             OPTIONAL {{ ?x cb:mechanism/skos:notation ?mechanism }} OPTIONAL {{ ?x cb:scopeMinGrade ?min }}
             OPTIONAL {{ ?x cb:scopeMaxGrade ?max }} OPTIONAL {{ ?x cb:validFrom ?from }}
             OPTIONAL {{ ?x cb:validTo ?to }}
             OPTIONAL {{ ?x dcterms:date ?date }} OPTIONAL {{ ?x cb:dateAsStated ?stated }}
             OPTIONAL {{ ?x cb:documentNumber ?number }} OPTIONAL {{ ?x cb:illustrative ?ill }}
-            OPTIONAL {{ ?x cb:synthetic ?syn }} {_LABELS} }}""",
+            OPTIONAL {{ ?x cb:synthetic ?syn }} OPTIONAL {{ ?x cb:scopeListKnown ?known }} {_LABELS} }}""",
     ):
         iri = _v(row, "x")
         values = multi[iri]
@@ -382,6 +396,8 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
             cite(iri),
             _v(row, "ill") == "true",
             synthetic=_v(row, "syn") == "true",
+            conditions=tuple(conditions.get(iri, ())),
+            scope_known=_v(row, "known") != "false",
         )
 
     for row in _rows(

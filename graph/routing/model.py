@@ -23,6 +23,15 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Condition:
+    """What a holder must still do after recognition under an agreement (cb:RecognitionCondition)."""
+
+    kind: str  # examination, comprehensive-review or residence
+    text: str | None  # the source's words
+    agreement: str  # the agreement's IRI, which the condition belongs to
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """What justifies a hop: the agreement, qualification (standard), grade order or bridge, and its sources."""
 
@@ -41,6 +50,8 @@ class Evidence:
     illustrative: bool = False
     notes: tuple[str, ...] = ()
     synthetic: bool = False
+    #: what the holder must still do (an agreement's conditions); empty when none is stated
+    conditions: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +109,11 @@ class Route:
     def synthetic(self) -> bool:
         return any(hop.evidence.synthetic or hop.source.synthetic or hop.target.synthetic for hop in self.hops)
 
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        """The union of the hops' conditions, in hop order: everything the holder must still do on this route."""
+        return tuple(dict.fromkeys(c for hop in self.hops for c in hop.evidence.conditions))
+
 
 @dataclass(frozen=True, slots=True)
 class NoRoute:
@@ -120,6 +136,8 @@ class RouteAnswer:
     routes: tuple[Route, ...] = ()
     no_route: NoRoute | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: True when hops through agreements with conditions were left out (``find_routes(..., unconditional=True)``)
+    unconditional: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The documented, stable JSON shape (also returned by the REST API)."""
@@ -138,6 +156,7 @@ class RouteAnswer:
                 "hops": len(route.hops),
                 "illustrative": route.illustrative,
                 "synthetic": route.synthetic,
+                "conditions": route.conditions,
                 "steps": route.hops,
             }
             for route in self.routes

@@ -86,6 +86,7 @@
           + row(text("规则", "rule"), escape(ev.rule))
           + `<dt>${text("来源文件", "source documents")}</dt>${sources(ev.sources)}`
           + (ev.notes || []).map((n) => row(text("说明", "note"), escape(n))).join("")
+          + (ev.conditions || []).map((c) => row(text("条件", "condition"), `${escape(c.kind)}: ${escape(c.text || "")}`)).join("")
           + (d.quality || []).map((q) => row(text("发证机构", "issuer"), `${escape(state.language === "zh" ? q.label_zh : q.label_en)} · ${escape(q.kind)} · ${text("题库", "question bank")}: ${escape(q.question_bank || "?")}${q.sanctions.length ? " · " + text("处罚", "sanctions") + ": " + escape(q.sanctions.map((s) => s.join(" ")).join("; ")) : ""}`)).join("");
       } else if (d.agreement) {
         html += row(text("协议", "agreement"), link(d.agreement, state.language === "zh" ? d.label_zh : d.label_en))

@@ -1,0 +1,79 @@
+"""`certbridge sources`, GET /api/v1/sources and the domain function: every source with the records resting on it,
+counted against the tables themselves."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from certbridge.api.settings import Settings
+from certbridge.data import DATA_DIR
+from certbridge.graph.sources import source_report
+from certbridge.graph.store import open_store
+from conftest import Cli
+from test_api import serving
+
+#: tables whose rows share another table's named graph
+_GRAPH_OF = {"framework_levels": "frameworks"}
+
+
+def _citations() -> tuple[Counter, dict[str, Counter]]:
+    """(ids of sources.csv and documents.csv, per source: rows of each table citing it), read from data/."""
+    ids: Counter = Counter()
+    cited: dict[str, Counter] = {}
+    for path in sorted(DATA_DIR.glob("*.csv")):
+        table = _GRAPH_OF.get(path.stem, path.stem)
+        with path.open(newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                if path.stem in ("sources", "documents"):
+                    ids[row["id"]] += 1
+                for column in ("source_id", "source_ids", "document_id", "exact_match_source_id"):
+                    for key in filter(None, (k.strip() for k in (row.get(column) or "").split(";"))):
+                        cited.setdefault(key, Counter())[table] += 1
+    return ids, cited
+
+
+def test_every_source_is_listed_with_the_records_of_each_table_that_cite_it(real_store: Path) -> None:
+    report = source_report(open_store(real_store))
+    ids, cited = _citations()
+    assert [s.id for s in report.sources] == sorted(ids)
+    for source in report.sources:
+        assert source.by_table == dict(cited.get(source.id, {})), source.id
+        assert source.records == sum(source.by_table.values())
+    by_id = {s.id: s for s in report.sources}
+    assert by_id["SRC-FJ-ZZGOV2022"].trust == "high" and by_id["SRC-FJ-ZZGOV2022"].kind == "official page"
+    assert by_id["SRC-FJ-ZZGOV2022"].url == "http://www.zhangzhou.gov.cn/cms/html/zzsrmzf/2022-03-31/1947464673.html"
+    assert (by_id["SRC-FJ-XH2019"].date, by_id["SRC-FJ-XH2019"].precision) == ("2019-04-05", "day")
+    assert (by_id["P-FZ2018"].date, by_id["P-FZ2018"].precision, by_id["P-FZ2018"].kind) == (
+        "2018-08",
+        "month",
+        "policy document",
+    )
+    assert (by_id["P-FJ2021-71"].date, by_id["P-FJ2021-71"].precision) == ("2021", "year")
+    hk01 = by_id["SRC-FJ-HK01"]
+    assert hk01.date is None and hk01.precision is None and hk01.date_as_stated == "not shown in the excerpt"
+    assert by_id["SRC-MR15"].url is None
+    with (DATA_DIR / "agreements.csv").open(newline="", encoding="utf-8") as f:
+        agreements = len(list(csv.DictReader(f)))
+    assert report.by_table["occupations"] == 2176 and report.by_table["agreements"] == agreements
+
+
+def test_cli_sources(real_store: Path, cli: Cli) -> None:
+    as_json = cli("sources", "--store", real_store, "--json")
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout) == source_report(open_store(real_store)).to_json()
+    text = cli("sources", "--store", real_store)
+    assert text.exit_code == 0 and "SRC-FJ-ZZGOV2022" in text.stdout and "records citing a source" in text.stdout
+    missing = cli("sources", "--store", real_store.parent / "no-such-store")
+    assert missing.exit_code != 0 and "Traceback" not in missing.output
+
+
+def test_rest_sources(real_store: Path) -> None:
+    with serving(Settings(real_store)) as url:
+        answer = httpx.get(f"{url}/api/v1/sources", timeout=30)
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
+        assert answer.json() == source_report(open_store(real_store)).to_json()
