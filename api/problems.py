@@ -299,6 +299,8 @@ def install(app: FastAPI) -> None:
 
 router = APIRouter(prefix=PROBLEMS_PATH, tags=["problems"])
 _ALSO_HTML = {"text/html": {"schema": {"type": "string"}}}
+#: the problem pages are negotiated (HTML or JSON), so caches keep one copy per Accept
+_VARY = {"Vary": "Accept"}
 
 
 def _out(kind: ProblemType) -> ProblemTypeOut:
@@ -338,9 +340,10 @@ def problem_types(request: Request) -> Response:
         )
         return HTMLResponse(
             "<!doctype html><meta charset='utf-8'><title>certbridge problem types</title>"
-            f"<h1>错误类型 / Problem types</h1><table>{rows}</table>"
+            f"<h1>错误类型 / Problem types</h1><table>{rows}</table>",
+            headers=_VARY,
         )
-    return JSONResponse([out.model_dump() for out in found])
+    return JSONResponse([out.model_dump() for out in found], headers=_VARY)
 
 
 @router.get(
@@ -357,9 +360,10 @@ def problem_type(request: Request, slug: Annotated[ProblemType, PathParameter(ex
             f"<!doctype html><meta charset='utf-8'><title>{html.escape(out.title_en)}</title>"
             f"<h1>{html.escape(out.title_zh)} / {html.escape(out.title_en)}</h1>"
             f"<p>HTTP {out.status}</p><p lang='zh'>{html.escape(out.explanation_zh)}</p>"
-            f"<p lang='en'>{html.escape(out.explanation_en)}</p><p><a href='{PROBLEMS_PATH}'>all problem types</a></p>"
+            f"<p lang='en'>{html.escape(out.explanation_en)}</p><p><a href='{PROBLEMS_PATH}'>all problem types</a></p>",
+            headers=_VARY,
         )
-    return JSONResponse(out.model_dump())
+    return JSONResponse(out.model_dump(), headers=_VARY)
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -376,5 +380,7 @@ def _allowed(request: Request) -> list[str]:
 
 
 def _wants_html(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept and "json" not in accept.split("text/html")[0]
+    """HTML when the Accept header prefers it to JSON (q-values, q=0 and wildcards as everywhere else)."""
+    from .negotiation import HTML, negotiate  # negotiation raises this module's Problem
+
+    return negotiate(request.headers.get("accept"), ("application/json", HTML)) == HTML

@@ -42,9 +42,11 @@ from urllib.parse import urlencode
 import httpx
 from bench_scale import percentile
 
-#: the server's SPARQL time limit in this benchmark (the slow query of step 5 finishes well within it)
-TIME_LIMIT_S = 20
-#: a query of a few seconds at N = 40,000 (about 5 s: well under the time limit): it counts every triple
+#: the server's SPARQL time limit in this benchmark. The slow query of step 5 takes about 3 s alone, but its worker
+#: runs at nice 10, so while route lookups keep both cores busy it gets little CPU and takes 10-20 s of wall time
+#: (at a 20 s limit one of them was stopped: a correct 400, but then the load is not the one meant)
+TIME_LIMIT_S = 60
+#: a query of a few seconds at N = 40,000 (about 3 s alone: well under the time limit): it counts every triple
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 REPORT_LUA = """
@@ -235,6 +237,8 @@ def slow_queries(base: str, method: str) -> Iterator[list[int]]:
                 else:
                     response = client.get("/sparql", params={"query": SLOW_QUERY})
                 statuses.append(response.status_code)
+                if response.status_code != 200:  # say why: a time-out, the memory limit, a saturated pool
+                    print(f"  slow {method} query: HTTP {response.status_code}: {response.text[:300]}", flush=True)
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
@@ -315,8 +319,14 @@ def report(results: dict) -> None:
     print(f"search one request at a time: p50 {one['p50_ms']} ms, p95 {one['p95_ms']} ms, max {one['max_ms']} ms")
     for method in ("GET", "POST"):
         slow = results[f"routes_with_slow_{method}"]
-        print(f"routes p95 with a slow {method} query running / quiet: {slow['p95_ms'] / routes['p95_ms']:.2f}x")
-        print(f"slow {method} query answers (status: count): {results[f'slow_{method}_statuses']}")
+        ratio, share = slow["p95_ms"] / routes["p95_ms"], slow["per_second"] / health["per_second"]
+        statuses = results[f"slow_{method}_statuses"]
+        # an answer other than 200 to the slow query (a time-out, a 503) counts as an error as well
+        errors = slow["errors"] + slow["non2xx"] + sum(n for code, n in statuses.items() if code != "200")
+        print(f"with a slow {method} query running: routes p95 / quiet {ratio:.2f}x (goal <= 1.5x), throughput /")
+        print(f"  health {share:.0%} (goal >= 50%), errors {errors} (goal 0); slow query answers {statuses}")
+        verdict = ratio <= 1.5 and share >= 0.5 and errors == 0
+        print(f"  {'all three goals met' if verdict else 'NOT all goals met'}")
     print(f"\n{'example query':<44} {'direct ms':>10} {'/sparql ms':>11} {'ratio':>6}")
     for row in results["sparql"]:
         figures = [row[key] if row[key] is not None else "over limit" for key in ("direct_ms", "endpoint_ms", "ratio")]

@@ -133,6 +133,23 @@ def test_a_browser_gets_html(http: httpx.Client, path: str) -> None:
     assert "Accept" in response.headers["vary"]
 
 
+@pytest.mark.parametrize("path", ["/problems", "/problems/not-found"])
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (BROWSER, "text/html"),
+        ("text/html;q=0, application/json", "application/json"),  # q=0 refuses HTML even when it is named first
+        ("application/json;q=0.1, text/html;q=0.5", "text/html"),
+        ("*/*", "application/json"),
+        (None, "application/json"),
+    ],
+)
+def test_problem_pages_are_negotiated_with_q_values(http: httpx.Client, path: str, accept, expected: str) -> None:
+    response = http.get(path, headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200 and media(response) == expected
+    assert "Accept" in response.headers["vary"]
+
+
 def test_dereferencing_refuses_what_q_zero_excludes(http: httpx.Client) -> None:
     assert http.get(OCCUPATION, headers={"Accept": "text/turtle;q=0, text/html;q=0"}).status_code == 406
     assert media(http.get(OCCUPATION, headers={"Accept": "text/html;q=0, */*"})) == "text/turtle"
