@@ -15,7 +15,7 @@ from certbridge.graph.routing.model import HOP_KINDS
 from . import docs, downloads, entities, graph_store, problems, query_page, rest, sources, sparql, viz, void, writes
 from .conventions import EXPOSED, HttpConventions
 from .settings import Settings
-from .state import load_index_of, pool_for
+from .state import AppState, state_of
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -23,13 +23,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = state_of(app)
         with contextlib.suppress(CertbridgeError):  # no store yet: requests will say so
-            await run_in_threadpool(load_index_of, app)
-            await run_in_threadpool(pool_for, app)  # the query workers start now, not on the first query
+            await run_in_threadpool(state.index)
+            await run_in_threadpool(state.pool)  # the query workers start now, not on the first query
         yield
-        pool = getattr(app.state, "pool", None)
-        if pool is not None:
-            await run_in_threadpool(pool.close)
+        await run_in_threadpool(state.close)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -45,7 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
         generate_unique_id_function=docs.operation_id,
     )
-    app.state.settings = settings
+    app.state.certbridge = AppState(settings)
     app.add_middleware(HttpConventions)  # inside CORS (the middleware added last is the outermost)
     app.add_middleware(
         CORSMiddleware,

@@ -29,7 +29,6 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from certbridge.graph.errors import CertbridgeError
-from certbridge.graph.store import current_version
 
 DATA_VERSION = "Certbridge-Data-Version"
 #: headers a browser script may read across origins, beyond the CORS-safelisted ones
@@ -105,7 +104,7 @@ def _validators(headers: MutableHeaders, version: Path, code_version: str) -> tu
 
 def _version(scope: Scope) -> Path | None:
     try:
-        return current_version(scope["app"].state.settings.store)
+        return scope["app"].state.certbridge.store.current_version()
     except (CertbridgeError, OSError):  # a server store that cannot be reached: the route itself will say so
         return None
 
@@ -131,7 +130,7 @@ class HttpConventions:
         head = method == "HEAD"
         if head:
             scope = {**scope, "method": "GET"}
-        settings = scope["app"].state.settings
+        settings = scope["app"].state.certbridge.settings
         location = settings.store
         version = _version(scope) if isinstance(location, Path) else await run_in_threadpool(_version, scope)
         drop_body = head

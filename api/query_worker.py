@@ -41,8 +41,7 @@ import pyoxigraph as ox
 from certbridge.graph.errors import QueryError, StoreError
 from certbridge.graph.query import GRAPH_FORMATS, RESULT_FORMATS
 from certbridge.graph.remote.client import TruncatedAnswer
-from certbridge.graph.remote.location import RemoteLocation
-from certbridge.graph.store import AnyStore, Location, current_version, open_store
+from certbridge.graph.store import AnyStore, GraphStore, Location, as_store, store_at
 from certbridge.ontology import PREFIXES
 
 from .settings import SPARQL_QUEUE_TIMEOUT_ENV, SPARQL_TIMEOUT_ENV, SPARQL_WORKER_MEMORY_ENV
@@ -218,11 +217,12 @@ def _serve(folder: Location, connection: Connection, parent: int, limits: Limits
     """A worker's life: limits and isolation first, then answer jobs until the pipe closes or the parent is gone."""
     _die_with_parent(parent)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not write core files into the server's folder
-    isolated = False if isinstance(folder, RemoteLocation) else isolate_network()  # a server store is reached by HTTP
+    graph_store = store_at(folder)  # this process's own (a server store's HTTP client cannot cross processes)
+    isolated = isolate_network() if graph_store.local else False  # a server store is reached by HTTP
     memory = limits.memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     os.nice(WORKER_NICENESS)
-    version, store = current_version(folder), open_store(folder)
+    version, store = graph_store.snapshot()
     connection.send(Ready(isolated))
     while True:
         try:
@@ -232,9 +232,9 @@ def _serve(folder: Location, connection: Connection, parent: int, limits: Limits
         if os.getppid() != parent:
             return
         try:
-            if current_version(folder) != version:
+            if graph_store.current_version() != version:
                 del store
-                version, store = current_version(folder), open_store(folder)
+                version, store = graph_store.snapshot()
             with _own_time_limit(limits.timeout_s + OWN_LIMIT_GRACE_S):
                 outcome = run_job(store, job)
         except MemoryError:
@@ -337,9 +337,15 @@ class QueryPool:
     """
 
     def __init__(
-        self, location: Location, *, size: int = 2, limits: Limits | None = None, queue_timeout_s: float = 5.0
+        self,
+        store: GraphStore | Location,
+        *,
+        size: int = 2,
+        limits: Limits | None = None,
+        queue_timeout_s: float = 5.0,
     ) -> None:
-        self.location = location
+        self.store = as_store(store)
+        self.location = self.store.location  # what each worker opens its own store at
         self.size = size
         self.limits = limits or Limits()
         self.queue_timeout_s = queue_timeout_s
@@ -416,7 +422,7 @@ class QueryPool:
             if not self._closed:
                 LOG.warning("query worker %s %s (%s)", process.pid, WorkerEnd.STARTING.value, _signal_name(exitcode))
             return False
-        if not ready.isolated and not self._warned_isolation and not isinstance(self.location, RemoteLocation):
+        if not ready.isolated and not self._warned_isolation and self.store.local:
             self._warned_isolation = True
             LOG.warning(
                 "query workers run without a network namespace of their own (unshare failed: no root and no "

@@ -15,11 +15,10 @@ from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.index import RoutingIndex
 from certbridge.graph.routing.resolve import direct, resolve
 from certbridge.graph.routing.search import SearchKind, ranked_search
-from certbridge.graph.store import current_version
 
 from .models import CoverageOut, Day, HealthOut, Listed, RouteAnswerOut, SearchOut, WhatIfOut, answered
 from .problems import responses
-from .state import index_of, loaded_index, settings_of
+from .state import index_of, loaded_index, state_of
 
 router = APIRouter(prefix="/api/v1", tags=["routes"])
 
@@ -112,8 +111,9 @@ async def routes(
 )
 def health(request: Request, response: Response) -> dict:
     response.headers["Cache-Control"] = "no-store"  # a monitor must see the workers' state now, not a cached one
-    version = current_version(settings_of(request).store)
-    pool = getattr(request.app.state, "pool", None)
+    state = state_of(request.app)
+    version = state.store.current_version()
+    pool = state.started_pool()
     return {
         "status": "ok",
         "version": version.name if version else None,

@@ -1,8 +1,11 @@
-"""What a request reads from the application: its settings, the store and the routing index.
+"""What the application holds across requests, as one typed object (``AppState``) made in ``create_app``.
 
-The store and the index are opened once per store version: after a write (or a build by another
-process) swaps in a new version, the next request opens it, and requests already running keep the
-version they started with (the store keeps the previous version on disk).
+The store (a :class:`~certbridge.graph.store.GraphStore`, created once from the settings), the version served
+with the store opened at it and its routing index, and the query workers. The opened store and the index follow
+the store's current version: after a write (or a build by another process) swaps in a new version, the next
+request opens it, and requests already running keep the version they started with (the store keeps the previous
+version on disk). Handlers reach it through the functions below, or the ``Annotated`` dependencies, which tests
+can override (``app.dependency_overrides``).
 """
 
 from __future__ import annotations
@@ -11,89 +14,126 @@ import gc
 import threading
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import FastAPI, Request
-from starlette.datastructures import State
+from fastapi import Depends, FastAPI, Request
 
 from certbridge.graph.routing import warm
 from certbridge.graph.routing.index import RoutingIndex, index_for
 from certbridge.graph.routing.search import search_index
-from certbridge.graph.store import AnyStore, current_version, open_store
+from certbridge.graph.store import AnyStore, GraphStore, store_at
 
 from .query_worker import Limits, QueryPool
 from .settings import Settings
 
-_LOCK = threading.RLock()
+
+class AppState:
+    """The settings, the store, the version served (opened, and its routing index) and the query workers."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store: GraphStore = store_at(settings.store)
+        self._lock = threading.RLock()
+        self._version: Path | None = None
+        self._followed = False
+        self._opened: AnyStore | None = None
+        self._index: RoutingIndex | None = None
+        self._pool: QueryPool | None = None
+        #: the VoID triple counts of a version (a full scan), kept until the version changes
+        self.graph_counts: tuple[Path | None, list] | None = None
+
+    def _follow_version(self) -> None:
+        """Forget the opened store and index when the store's current version changed (called under the lock)."""
+        version = self.store.current_version()
+        if not self._followed or self._version != version:
+            self._followed, self._version = True, version
+            self._opened = self._index = None
+
+    def opened(self) -> AnyStore:
+        """The store opened at the version served (StoreError when nothing was built yet)."""
+        with self._lock:
+            self._follow_version()
+            if self._opened is None:
+                self._opened = self.store.open()
+            return self._opened
+
+    def loaded_index(self) -> RoutingIndex | None:
+        """The routing index of the version served if it is loaded already, else None (loading takes seconds)."""
+        with self._lock:
+            self._follow_version()
+            return self._index
+
+    def index(self) -> RoutingIndex:
+        """The routing index of the version served (also loaded at startup, so the first request need not wait)."""
+        with self._lock:
+            self._follow_version()
+            if self._index is None:
+                self._index = index_for(self.store)
+                search_index(self._index)  # now, once, rather than in the first searches
+                warm(self._index, date.today())  # every occupation's routing graph, before the first route query
+                # The index is millions of long-lived objects: without freezing them, each full garbage
+                # collection walks them all and stalls every request for a second at national scale.
+                gc.collect()
+                gc.freeze()
+            return self._index
+
+    def pool(self) -> QueryPool:
+        """The query workers, started on first use (a missing store is reported first, before any worker)."""
+        with self._lock:
+            if self._pool is None:
+                self.opened()
+                settings = self.settings
+                limits = Limits(timeout_s=settings.sparql_timeout_s, memory_mb=settings.sparql_worker_memory_mb)
+                self._pool = QueryPool(
+                    self.store,
+                    size=settings.sparql_workers,
+                    limits=limits,
+                    queue_timeout_s=settings.sparql_queue_timeout_s,
+                )
+            return self._pool
+
+    def started_pool(self) -> QueryPool | None:
+        """The query workers if they were started (health reports them without starting them)."""
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the query workers and close the store (at shutdown)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+        self.store.close()
+
+
+def state_of(app: FastAPI) -> AppState:
+    return app.state.certbridge
 
 
 def settings_of(request: Request) -> Settings:
-    return request.app.state.settings
+    return state_of(request.app).settings
 
 
-def _follow_version(state: State) -> None:
-    """Forget the opened store and index when the store's current version changed."""
-    version: Path | None = current_version(state.settings.store)
-    if not hasattr(state, "version") or state.version != version:
-        state.version = version
-        state.store = None
-        state.index = None
+def graph_store_of(request: Request) -> GraphStore:
+    return state_of(request.app).store
 
 
 def store_of(request: Request) -> AnyStore:
-    state = request.app.state
-    with _LOCK:
-        _follow_version(state)
-        if state.store is None:
-            state.store = open_store(state.settings.store)
-        return state.store
+    return state_of(request.app).opened()
 
 
 def pool_of(request: Request) -> QueryPool:
-    return pool_for(request.app)
-
-
-def pool_for(app: FastAPI) -> QueryPool:
-    """The app's query workers, started on first use (a missing store is reported first, before any worker)."""
-    state = app.state
-    with _LOCK:
-        if getattr(state, "pool", None) is None:
-            _follow_version(state)
-            if state.store is None:
-                state.store = open_store(state.settings.store)
-            settings: Settings = state.settings
-            limits = Limits(timeout_s=settings.sparql_timeout_s, memory_mb=settings.sparql_worker_memory_mb)
-            state.pool = QueryPool(
-                settings.store,
-                size=settings.sparql_workers,
-                limits=limits,
-                queue_timeout_s=settings.sparql_queue_timeout_s,
-            )
-        return state.pool
+    return state_of(request.app).pool()
 
 
 def index_of(request: Request) -> RoutingIndex:
-    return load_index_of(request.app)
+    return state_of(request.app).index()
 
 
 def loaded_index(request: Request) -> RoutingIndex | None:
-    """The routing index of the version served if it is loaded already, else None (loading takes seconds)."""
-    state = request.app.state
-    with _LOCK:
-        _follow_version(state)
-        return state.index
+    return state_of(request.app).loaded_index()
 
 
-def load_index_of(app: FastAPI) -> RoutingIndex:
-    """The routing index of the version the app serves (also called at startup, so the first request need not wait)."""
-    state = app.state
-    with _LOCK:
-        _follow_version(state)
-        if state.index is None:
-            state.index = index_for(state.settings.store)
-            search_index(state.index)  # now, once, rather than in the first searches
-            warm(state.index, date.today())  # every occupation's routing graph, before the first route query
-            # The index is millions of long-lived objects: without freezing them, each full garbage
-            # collection walks them all and stalls every request for a second at national scale.
-            gc.collect()
-            gc.freeze()
-        return state.index
+#: dependencies for handlers (``store: OpenedStore``), overridable in tests
+OpenedStore = Annotated[AnyStore, Depends(store_of)]
+Index = Annotated[RoutingIndex, Depends(index_of)]
+AppSettings = Annotated[Settings, Depends(settings_of)]

@@ -15,12 +15,12 @@ from fastapi.responses import Response
 
 from certbridge.graph.export import EXPORT_FORMATS
 from certbridge.graph.query import keep_carriage_returns
-from certbridge.graph.store import AnyStore, current_version
+from certbridge.graph.store import AnyStore
 from certbridge.ontology import CB, ID, PREFIXES
 
 from .conventions import built_at
 from .negotiation import GRAPHS, RESULTS, VARY, choose, media_type
-from .state import settings_of, store_of
+from .state import state_of, store_of
 
 router = APIRouter(tags=["sparql"])
 
@@ -65,8 +65,8 @@ def dataset_iri(request: Request) -> ox.NamedNode:
 
 def _graph_counts(request: Request, store: AnyStore, version: Path | None) -> list[tuple[ox.NamedNode, int]]:
     """Triples per named graph, counted once per store version (it reads every triple: seconds at national scale)."""
-    state = request.app.state
-    cached = getattr(state, "graph_counts", None)
+    state = state_of(request.app)
+    cached = state.graph_counts
     if cached is not None and cached[0] == version:
         return cached[1]
     counts = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
@@ -78,7 +78,7 @@ def _graph_counts(request: Request, store: AnyStore, version: Path | None) -> li
 
 def dataset(request: Request) -> list[ox.Triple]:
     """The VoID description of the served store: one subset per named graph, with its triple count."""
-    version = current_version(settings_of(request).store)
+    version = state_of(request.app).store.current_version()
     store = store_of(request)
     modified = built_at(version) if version is not None else None
     document = str(request.url_for("void"))

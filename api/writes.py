@@ -20,7 +20,7 @@ from certbridge.graph.errors import DataError, ShapeViolations
 from .models import WriteOut, answered
 from .problems import Problem, ProblemType, problem_response, responses
 from .settings import WRITE_TOKEN_ENV
-from .state import settings_of
+from .state import graph_store_of, settings_of
 
 router = APIRouter(prefix="/api/v1", tags=["writes"])
 
@@ -142,7 +142,7 @@ def _cell(value: object) -> str:
 def _add(request: Request, table: str, body: bytes) -> dict:
     try:
         new = _rows(table, body, _media_type(request))
-        result = writes.add_rows(settings_of(request).store, new)
+        result = writes.add_rows(graph_store_of(request), new)
     except DataError as exc:
         errors = [
             {

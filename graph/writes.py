@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import store as stores
-from .build import BuildResult, Progress, build, silent
+from .build import BuildResult, build
 from .convert import TABLES, convert_tables
 from .errors import CertbridgeError, DataError, TableError
+from .progress import Progress, silent
 from .tables import ErrorLog, decode, split_records
 
 
@@ -65,16 +66,17 @@ def _table_named_by(path: Path) -> str:
     )
 
 
-def add_rows(location: Path, new: NewRows, *, progress: Progress = silent) -> BuildResult:
+def add_rows(store: stores.GraphStore | stores.Location, new: NewRows, *, progress: Progress = silent) -> BuildResult:
     """Validate *new* with everything already stored and build the next version, or raise and change nothing.
 
     Raises DataError (every defect, numbered by ``new.lines`` for the new rows), ShapeViolations or StoreError.
     """
     if new.table not in TABLES:
         raise CertbridgeError(f"{new.table!r} is not a table", hint=f"tables: {', '.join(TABLES)}")
-    stores.tables_of(location)  # no store there: say so before creating anything
-    with stores.write_lock(location):
-        current = stores.tables_of(location)  # again under the lock: another writer may have swapped versions
+    graph_store = stores.as_store(store)
+    graph_store.tables()  # no store there: say so before creating anything
+    with graph_store.write_lock():
+        current = graph_store.tables()  # again under the lock: another writer may have swapped versions
         with tempfile.TemporaryDirectory(prefix="certbridge-write-") as folder:
             work = Path(folder)
             for table in TABLES:
@@ -90,7 +92,7 @@ def add_rows(location: Path, new: NewRows, *, progress: Progress = silent) -> Bu
             if unknown:  # the rows cannot be written as given; still report all their other defects
                 raise DataError([*unknown, *renumbered(_defects(work))])
             try:
-                return build(work, location, progress=progress)
+                return build(work, graph_store, progress=progress)
             except DataError as exc:
                 raise DataError(renumbered(exc.errors)) from None
 

@@ -55,6 +55,26 @@ def test_a_layer_violation_is_caught(tmp_path: Path, module: str, source: str) -
     assert "BROKEN" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        ("graph/build.py", "from certbridge.graph.routing import index", "derived data is registered"),
+        ("graph/store/base.py", "import certbridge.graph.routing.index", "derived data is registered"),
+        ("api/rest.py", "from certbridge.graph.remote.location import RemoteLocation", "what a server location is"),
+        ("graph/routing/engine.py", "from ..remote.location import RemoteLocation", "what a server location is"),
+    ],
+)
+def test_the_store_and_build_contracts_are_enforced(tmp_path: Path, module: str, line: str, contract: str) -> None:
+    """The build imports nothing of routing; only the store implementations know server locations."""
+    tree = package_tree(tmp_path, copy=True)
+    path = tree / "certbridge" / module
+    path.write_text(path.read_text() + "\n" + line + "  # noqa\n")
+    result = lint_imports(tree)
+    assert result.returncode != 0
+    broken = [text for text in result.stdout.splitlines() if "BROKEN" in text]
+    assert any(contract in text for text in broken), result.stdout
+
+
 def test_ruff_is_clean() -> None:
     ruff = Path(sys.executable).with_name("ruff")
     result = subprocess.run([str(ruff), "check", str(ROOT)], capture_output=True, text=True, check=False)

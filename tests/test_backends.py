@@ -26,12 +26,11 @@ from certbridge.graph.build import BuildResult, build, reason
 from certbridge.graph.errors import QueryError, StoreError
 from certbridge.graph.query import compact, run_query
 from certbridge.graph.remote.client import TruncatedAnswer
-from certbridge.graph.remote.location import RemoteLocation
 from certbridge.graph.remote.store import project_graphs
 from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.coverage import coverage
 from certbridge.graph.routing.index import RoutingIndex, index_for
-from certbridge.graph.store import Location, open_store
+from certbridge.graph.store import Location, open_store, store_at
 from conftest import Cli
 from servers import oxigraph, oxigraph_location, virtuoso, virtuoso_location
 from test_api import serving
@@ -216,7 +215,7 @@ def test_routes_are_identical_across_backends(backend: Built, reference: Built) 
 
 
 def test_the_demo_route_from_the_cli(backend: Built, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    if isinstance(backend.location, RemoteLocation):
+    if not store_at(backend.location).local:
         monkeypatch.setenv("CERTBRIDGE_SERVER_WORKDIR", str(backend.location.workdir))
         if backend.location.user:
             monkeypatch.setenv("CERTBRIDGE_SERVER_USER", backend.location.user)

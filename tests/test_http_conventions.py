@@ -27,7 +27,7 @@ from certbridge.api.conventions import DATA_VERSION, built_at
 from certbridge.api.negotiation import GRAPHS, HTML, RESULTS, Offer, media_type, negotiate
 from certbridge.api.settings import Settings
 from certbridge.graph.build import build
-from certbridge.graph.store import current_version
+from certbridge.graph.store import store_at
 from certbridge.ontology import GRAPH
 from conftest import MINI_DATA
 from test_api import serving
@@ -326,7 +326,7 @@ def test_every_405_carries_allow(http: httpx.Client) -> None:
 
 
 def test_reads_carry_validators_and_revalidate(http: httpx.Client, mini_store: Path) -> None:
-    version = current_version(mini_store)
+    version = store_at(mini_store).current_version()
     assert version is not None
     for url in (
         "/sparql?query=ASK%7B%7D",
@@ -378,7 +378,7 @@ def test_each_representation_has_its_own_etag(http: httpx.Client) -> None:
 def test_errors_are_not_validated_but_name_the_version(http: httpx.Client, mini_store: Path) -> None:
     response = http.get("/sparql", params={"query": "SELEC"})
     assert response.status_code == 400 and "etag" not in response.headers
-    assert response.headers[DATA_VERSION] == current_version(mini_store).name
+    assert response.headers[DATA_VERSION] == store_at(mini_store).current_version().name
     posted = http.post("/sparql", data={"query": COUNT})
     assert posted.status_code == 200 and "etag" not in posted.headers and DATA_VERSION in posted.headers
 
@@ -460,7 +460,7 @@ def test_void_has_the_triples_of_each_graph(http: httpx.Client, mini_store: Path
     )
     assert {str(row.g): int(row.n) for row in rows} == graph_counts(http)
     dataset = next(void.subjects(VOID.subset, None))
-    version = current_version(mini_store)
+    version = store_at(mini_store).current_version()
     assert version is not None
     (modified,) = void.objects(dataset, DCTERMS.modified)
     assert isinstance(modified, Literal) and modified.toPython() == built_at(version)

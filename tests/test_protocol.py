@@ -18,7 +18,7 @@ import pytest
 from rdflib import Graph
 
 from certbridge.api.settings import Settings
-from certbridge.graph.store import new_version
+from certbridge.graph.store import EmbeddedStore
 from test_api import serving
 
 DATA = "http://kasei.us/2009/09/sparql/data/"
@@ -39,7 +39,7 @@ CR_TEXT = "line one\r\nline two"
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     location = tmp_path_factory.mktemp("protocol") / "store"
-    with new_version(location) as store:
+    with EmbeddedStore(location).writable_version() as store:
         for n in (1, 2, 3):
             graph = ox.NamedNode(f"{DATA}data{n}.rdf")
             store.add(ox.Quad(graph, RDF_TYPE, FOAF_DOCUMENT, graph))

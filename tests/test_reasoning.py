@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
-from certbridge.graph.build import NOT_IN_MEMORY, ONTOLOGY_GRAPH, load_ontology
+from certbridge.graph.build import ONTOLOGY_GRAPH, load_ontology
 from certbridge.graph.convert import TABLES
 from certbridge.graph.iris import named_graph
 from certbridge.graph.reasoning import INFERRED_GRAPH, Engine, materialise
 from certbridge.graph.routing.index import load_index
-from certbridge.graph.store import open_store
+from certbridge.graph.store import NOT_IN_MEMORY, open_store
 from certbridge.ontology import CB, ID, VOC
 
 AXIOM_PREDICATES = {

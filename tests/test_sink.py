@@ -108,7 +108,7 @@ def test_the_in_memory_store_gets_every_converted_triple_but_the_skipped_predica
     whole = convert_tables(MINI_DATA)
     chunks: list[tuple[URIRef, Path, bool]] = []
     chunked = convert_tables(
-        MINI_DATA, chunks=lambda *chunk: chunks.append(chunk), memory_skips={"*": frozenset({skipped})}
+        MINI_DATA, chunks=lambda *chunk: chunks.append(chunk), split_predicates={"*": frozenset({skipped})}
     )
     try:
         expected, on_disk, in_memory = ox.Store(), ox.Store(), ox.Store()

@@ -18,7 +18,7 @@ from certbridge.api.settings import Settings
 from certbridge.api.writes import WRITABLE
 from certbridge.graph.build import build
 from certbridge.graph.query import run_query
-from certbridge.graph.store import current_version, kept_tables, open_store
+from certbridge.graph.store import open_store, store_at
 from conftest import MINI_DATA, Cli
 from test_api import is_problem, serving
 
@@ -75,9 +75,9 @@ def count(location: Path, where: str) -> int:
 
 
 def test_a_build_keeps_its_tables_for_later_writes(store: Path) -> None:
-    version = current_version(store)
+    version = store_at(store).current_version()
     assert version is not None
-    kept = kept_tables(store, version)
+    kept = store_at(store).kept_tables(version)
     assert (kept / "agreements.csv").read_bytes() == (MINI_DATA / "agreements.csv").read_bytes()
 
 
@@ -104,7 +104,7 @@ def test_an_imported_sanction_ends_the_routes_through_its_issuer(store: Path, cl
 
 
 def test_a_bad_write_is_rejected_whole_with_every_defect(store: Path, cli: Cli, tmp_path: Path) -> None:
-    version = current_version(store)
+    version = store_at(store).current_version()
     good = dict(AGREEMENT)
     duplicate = dict(AGREEMENT, id="MR01")
     broken = dict(AGREEMENT, id="IL-AG-BAD", direction="sideways", valid_from="2025-13-01", source_ids="NOPE")
@@ -118,7 +118,7 @@ def test_a_bad_write_is_rejected_whole_with_every_defect(store: Path, cli: Cli, 
         "more.csv:4: source_ids:",
     ):
         assert expected in result.stderr, result.stderr
-    assert current_version(store) == version
+    assert store_at(store).current_version() == version
     assert count(store, "agreement:IL-AG-ZJ-SD ?p ?o") == 0
 
 
@@ -134,19 +134,19 @@ RAGGED = "id,kind\na,b,c,d,e\nok-1,government-hr-authority\nx,y,z\n"
 
 
 def test_every_ragged_row_of_an_import_is_reported_by_its_line(store: Path, cli: Cli, tmp_path: Path) -> None:
-    version = current_version(store)
+    version = store_at(store).current_version()
     path = tmp_path / "organisations.csv"
     path.write_text(RAGGED, encoding="utf-8")
     result = cli("import", path, "--store", store, "-q")
     assert result.exit_code == 2
     assert "organisations.csv:2: -: expected 2 fields as in the header, found 5" in result.stderr, result.stderr
     assert "organisations.csv:4: -: expected 2 fields as in the header, found 3" in result.stderr, result.stderr
-    assert current_version(store) == version
+    assert store_at(store).current_version() == version
 
 
 def test_every_ragged_row_of_a_csv_write_is_a_422_naming_the_body(store: Path) -> None:
     """The API reads CSV with the import's code: each ragged row is a defect of its line, never a 500."""
-    version = current_version(store)
+    version = store_at(store).current_version()
     auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/csv"}
     with serving(Settings(store, write_token=TOKEN)) as url, httpx.Client(base_url=url, timeout=60) as http:
         body = is_problem(http.post("/api/v1/issuers", content=RAGGED.encode(), headers=auth), 422)
@@ -156,7 +156,7 @@ def test_every_ragged_row_of_a_csv_write_is_a_422_naming_the_body(store: Path) -
         assert "/tmp" not in str(body)
         header_only = is_problem(http.post("/api/v1/issuers", content=b"id,kind\n", headers=auth), 422)
         assert "no rows" in header_only["detail"]
-    assert current_version(store) == version
+    assert store_at(store).current_version() == version
 
 
 def test_a_file_that_names_no_table_asks_for_one(store: Path, cli: Cli, tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_a_file_that_names_no_table_asks_for_one(store: Path, cli: Cli, tmp_path
 
 
 def test_a_write_killed_midway_leaves_the_store_as_it_was(store: Path, tmp_path: Path) -> None:
-    version = current_version(store)
+    version = store_at(store).current_version()
     path = write_csv(tmp_path / "agreements.csv", [AGREEMENT])
     command = [sys.executable, "-m", "certbridge.api", "import", str(path), "--store", str(store), "-q"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -175,7 +175,7 @@ def test_a_write_killed_midway_leaves_the_store_as_it_was(store: Path, tmp_path:
         time.sleep(0.002)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    assert current_version(store) == version
+    assert store_at(store).current_version() == version
     assert count(store, "agreement:IL-AG-ZJ-SD ?p ?o") == 0
     assert count(store, "?o a cb:Occupation") > 0
     # the next write succeeds and clears the debris of the killed one
@@ -195,7 +195,7 @@ def test_writes_over_http(store: Path) -> None:
         auth = {"Authorization": f"Bearer {TOKEN}"}
         created = http.post("/api/v1/agreements", json=[AGREEMENT], headers=auth)
         assert created.status_code == 201, created.text
-        assert created.json()["added"] == 1 and created.json()["version"] == current_version(store).name
+        assert created.json()["added"] == 1 and created.json()["version"] == store_at(store).current_version().name
         # the server follows the new version: details, SPARQL and routes all see the write
         assert http.get(f"/api/v1/agreements/{AGREEMENT['id']}").status_code == 200
         ask = http.get("/sparql", params={"query": "ASK { agreement:IL-AG-ZJ-SD a cb:RecognitionAgreement }"})
@@ -212,7 +212,7 @@ def test_writes_over_http(store: Path) -> None:
 
 
 def test_a_bad_write_over_http_lists_every_defect_and_changes_nothing(store: Path) -> None:
-    version = current_version(store)
+    version = store_at(store).current_version()
     auth = {"Authorization": f"Bearer {TOKEN}"}
     items = [dict(AGREEMENT), dict(AGREEMENT, id="X2", direction="sideways", mystery="1")]
     with serving(Settings(store, write_token=TOKEN)) as url, httpx.Client(base_url=url, timeout=60) as http:
@@ -225,7 +225,7 @@ def test_a_bad_write_over_http_lists_every_defect_and_changes_nothing(store: Pat
             http.post("/api/v1/agreements", content=b"{not json", headers={**auth, "Content-Type": "application/json"}),
             400,
         )
-    assert current_version(store) == version
+    assert store_at(store).current_version() == version
 
 
 def test_writes_are_disabled_without_a_token(mini_store: Path) -> None:

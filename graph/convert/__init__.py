@@ -67,17 +67,17 @@ def convert_tables(
     data_dir: Path,
     *,
     chunks: ChunkTaker | None = None,
-    memory_skips: Mapping[str, frozenset[str]] | None = None,
+    split_predicates: Mapping[str, frozenset[str]] | None = None,
 ) -> dict[str, TripleSink]:
     """Read every table under *data_dir*; return one triple sink per table, or raise DataError listing every defect.
 
     The caller owns the sinks and must ``close()`` them (their N-Triples files are temporary). Given *chunks*,
     each sink hands it the chunks of its files while converting, and the last ones once its table is
     converted (they may hold rows of tables found defective); the triples of the predicates (N-Triples text)
-    *memory_skips* names for the table, or for every table under "*", come in chunks marked as not for the
-    in-memory store.
+    *split_predicates* names for the table, or for every table under "*", come in chunks of their own, marked
+    so (the store decides what to do with them).
     """
-    ctx = Context(data_dir, memory_skips=memory_skips or {}, chunks=chunks)
+    ctx = Context(data_dir, split_predicates=split_predicates or {}, chunks=chunks)
     try:
         for converter in CONVERTERS:
             before = set(ctx.graphs)

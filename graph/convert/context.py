@@ -44,8 +44,8 @@ class Context:
     known: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: extra facts later converters need (e.g. the kind of each organisation)
     facts: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
-    #: table (or "*") -> predicates (N-Triples) whose triples the in-memory store does without
-    memory_skips: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: table (or "*") -> predicates (N-Triples) whose triples go to chunks of their own (see ``TripleSink``)
+    split_predicates: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: takes each table's N-Triples in chunks while the table is converted (see ``TripleSink``), if anything
     chunks: ChunkTaker | None = None
     _citable_ids: tuple[tuple[int, int], set[str]] = ((-1, -1), set())
@@ -56,8 +56,8 @@ class Context:
 
     def graph(self, name: str) -> TripleSink:
         if name not in self.graphs:
-            skips = self.memory_skips.get("*", frozenset()) | self.memory_skips.get(name, frozenset())
-            self.graphs[name] = TripleSink(iris.named_graph(name), memory_skips=skips, chunks=self.chunks)
+            split = self.split_predicates.get("*", frozenset()) | self.split_predicates.get(name, frozenset())
+            self.graphs[name] = TripleSink(iris.named_graph(name), split_predicates=split, chunks=self.chunks)
         return self.graphs[name]
 
     def label(

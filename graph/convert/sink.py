@@ -4,8 +4,8 @@ A national-scale build converts millions of triples; holding them in rdflib grap
 and minutes. A sink writes each triple once, as an N-Triples line, to a temporary file that Oxigraph
 bulk-loads. Given *chunks*, it hands over its file every CHUNK_TRIPLES triples and starts a new one, and the
 last one on ``finish()``, so that the stores can load a table while the rest of it, and the tables after
-it, are converted. The triples of the predicates *memory_skips* names go to files of their own, handed over
-as for the on-disk store only (the embedded build's in-memory store does without them). It keeps in an
+it, are converted. The triples of the predicates *split_predicates* names go to files of their own, handed
+over marked as such (the embedded store's in-memory copy does without them: graph/store/embedded.py). It keeps in an
 rdflib graph the triples of the first ``sample_subjects`` subjects. Tables smaller than that are validated
 whole by SHACL; of a larger one, its first LARGE_TABLE_SAMPLE subjects are.
 """
@@ -31,7 +31,7 @@ LARGE_TABLE_SAMPLE = 500
 CHUNK_TRIPLES = 500_000
 
 #: Takes a finished chunk: the sink's graph, the N-Triples file (the sink deletes it on ``close()``) and
-#: whether the in-memory store takes it too (False: the chunk holds triples of *memory_skips*).
+#: whether it is a main chunk (False: the chunk holds only triples of the *split_predicates*).
 ChunkTaker = Callable[[URIRef, Path, bool], None]
 
 
@@ -66,8 +66,8 @@ def _object_nt(term: Node) -> str:
 class _ChunkedFile:
     """N-Triples lines into temporary files, handed over every CHUNK_TRIPLES lines (if anything takes them)."""
 
-    def __init__(self, identifier: URIRef, folder: Path | None, chunks: ChunkTaker | None, in_memory: bool):
-        self._identifier, self._folder, self._chunks, self._in_memory = identifier, folder, chunks, in_memory
+    def __init__(self, identifier: URIRef, folder: Path | None, chunks: ChunkTaker | None, main: bool):
+        self._identifier, self._folder, self._chunks, self._main = identifier, folder, chunks, main
         self.files: list[Path] = []  # every file written, the chunks handed over and the one being written
         self.lines = 0
         self._open()
@@ -85,7 +85,7 @@ class _ChunkedFile:
         self.lines += 1
         if self._chunks is not None and self.lines % CHUNK_TRIPLES == 0:
             self._file.close()
-            self._chunks(self._identifier, self.files[-1], self._in_memory)
+            self._chunks(self._identifier, self.files[-1], self._main)
             self._open()
 
     def finish(self) -> None:
@@ -93,7 +93,7 @@ class _ChunkedFile:
         if not self._file.closed:
             self._file.close()
             if self._chunks is not None and self.lines % CHUNK_TRIPLES:
-                self._chunks(self._identifier, self.files[-1], self._in_memory)
+                self._chunks(self._identifier, self.files[-1], self._main)
 
     def close(self) -> None:
         """Close the file being written, handing nothing over (the build is being given up), and delete them all."""
@@ -109,13 +109,13 @@ class TripleSink:
         *,
         folder: Path | None = None,
         sample_subjects: int = SAMPLE_SUBJECTS,
-        memory_skips: frozenset[str] = frozenset(),
+        split_predicates: frozenset[str] = frozenset(),
         chunks: ChunkTaker | None = None,
     ):
         self.identifier = identifier
-        self._memory_skips = memory_skips  # predicates (as N-Triples) whose triples the in-memory store skips
-        self._lines = _ChunkedFile(identifier, folder, chunks, in_memory=True)
-        self._disk_only = _ChunkedFile(identifier, folder, chunks, in_memory=False) if memory_skips else self._lines
+        self._split = split_predicates  # predicates (as N-Triples) whose triples go to chunks of their own
+        self._lines = _ChunkedFile(identifier, folder, chunks, main=True)
+        self._apart = _ChunkedFile(identifier, folder, chunks, main=False) if split_predicates else self._lines
         self.sample = Graph(identifier=identifier)
         self.sample_subjects = sample_subjects
         #: the sampled subjects by their N-Triples text (a str hashes faster than an rdflib term), in order
@@ -149,8 +149,8 @@ class TripleSink:
             subject = s.n3()
             self._subject = (s, subject)
         line = f"{subject} {predicate} {obj} .\n"
-        if predicate in self._memory_skips:
-            self._disk_only.write(line)
+        if predicate in self._split:
+            self._apart.write(line)
         else:
             self._lines.write(line)
         self.count += 1
@@ -186,19 +186,19 @@ class TripleSink:
     def finish(self) -> None:
         """The table is complete: close its files, and hand them over if the sink hands over chunks."""
         self._lines.finish()
-        self._disk_only.finish()
+        self._apart.finish()
 
     def path(self) -> Path:
         """The finished N-Triples file of the whole table, for a sink that hands over no chunks and skips nothing
         for memory (closes the sink for writing)."""
-        assert self._disk_only is self._lines, "the table is in two sets of files"
+        assert self._apart is self._lines, "the table is in two sets of files"
         self._lines.finish()
         return self._lines.files[-1]
 
     def close(self) -> None:
         """Delete the temporary files."""
         self._lines.close()
-        self._disk_only.close()
+        self._apart.close()
 
 
 def validation_data(sinks: list[TripleSink]) -> tuple[list[Graph], list[Node] | None]:

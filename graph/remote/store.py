@@ -93,7 +93,7 @@ def _graph_iri(graph: GraphName | str) -> str:
 
 
 class RemoteStore:
-    """The store of a SPARQL server; one instance per process (it holds an HTTP connection pool)."""
+    """The store of a SPARQL server; it holds an HTTP connection pool (one per ``ServerStore``, graph/store/)."""
 
     def __init__(self, location: RemoteLocation, *, transport: httpx.BaseTransport | None = None) -> None:
         self.location = location
@@ -101,6 +101,12 @@ class RemoteStore:
 
     def close(self) -> None:
         self.client.close()
+
+    def __del__(self) -> None:
+        # a store opened by a one-off call (``open_store``) and dropped: its connections close with it
+        client = getattr(self, "client", None)
+        if client is not None:
+            client.close()
 
     # -- queries -----------------------------------------------------------------------------------
 

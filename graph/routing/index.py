@@ -23,6 +23,7 @@ from certbridge.ontology import CB, PREFIXES
 from .. import store as stores
 from ..convert.issuers import ISSUER_KINDS, ORGANISATION_KINDS
 from ..dates import PartialDate
+from ..derived import DerivedData
 from .model import Condition, Endpoint, Source
 
 _KIND_BY_CLASS = {str(cls): kind for kind, cls in ORGANISATION_KINDS.items()}
@@ -448,19 +449,26 @@ def _layout() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _cache_path(location: stores.Location, version_name: str) -> Path:
-    return stores.local_dir(location) / stores.CACHE_DIR / f"{version_name}.routing.pickle"
+#: the kind of derived data the routing index is cached as, beside each store version
+CACHE_KIND = "routing.pickle"
 
 
-def write_cache(location: stores.Location, index: RoutingIndex, *, version_name: str | None = None) -> None:
-    """Keep *index* as the routing index of the store's current version, or of the version *version_name*
-    that a build is about to make current (the embedded build writes it while its disk load finishes)."""
+def write_cache(
+    store: stores.GraphStore | stores.Location, index: RoutingIndex, *, version_name: str | None = None
+) -> None:
+    """Keep *index* as the routing index of the store's current version, or of the version *version_name*."""
+    graph_store = stores.as_store(store)
     if version_name is None:
-        version = stores.current_version(location)
+        version = graph_store.current_version()
         if version is None:
             return
         version_name = version.name
-    cache = _cache_path(location, version_name)
+    _save(graph_store.cache_path(version_name, CACHE_KIND), index)
+
+
+def _save(cache: Path, index: RoutingIndex) -> None:
+    """Pickle *index* to *cache* through a partial file (a reader never loads half of one); a failure to write
+    only costs the next reader the time to derive it again."""
     with contextlib.suppress(OSError):
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(".partial")
@@ -469,22 +477,30 @@ def write_cache(location: stores.Location, index: RoutingIndex, *, version_name:
         partial.replace(cache)
 
 
-def forget_cache(location: stores.Location, version_name: str) -> None:
+#: registered as derived data (pyproject.toml, entry point group ``certbridge.derived``): every build derives
+#: the index from its in-memory store and saves it with the new version
+ROUTING_INDEX = DerivedData(name="the routing index", kind=CACHE_KIND, derive=load_index, save=_save)
+
+
+def forget_cache(store: stores.GraphStore | stores.Location, version_name: str) -> None:
     """Remove the cached index of a version that was never made current (a build that failed late)."""
-    _cache_path(location, version_name).unlink(missing_ok=True)
+    stores.as_store(store).cache_path(version_name, CACHE_KIND).unlink(missing_ok=True)
 
 
-def index_for(location: stores.Location) -> RoutingIndex:
-    """The index of the store's current version, from the on-disk cache when it is there."""
-    version = stores.current_version(location)
-    store = stores.open_store(location)
-    assert version is not None
-    cache = _cache_path(location, version.name)
+def index_for(store: stores.GraphStore | stores.Location) -> RoutingIndex:
+    """The index of the store's current version, from the on-disk cache when it is there.
+
+    The version is read once: the cache and the store opened are of the same version, even if a build swaps
+    in another meanwhile.
+    """
+    graph_store = stores.as_store(store)
+    version, opened = graph_store.snapshot()
+    cache = graph_store.cache_path(version.name, CACHE_KIND)
     if cache.is_file():
         with contextlib.suppress(Exception), cache.open("rb") as handle:
             layout, index = pickle.load(handle)
             if layout == _layout():
                 return index
-    index = load_index(store)
-    write_cache(location, index)
+    index = load_index(opened)
+    write_cache(graph_store, index, version_name=version.name)
     return index
