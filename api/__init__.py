@@ -1,1 +1,2 @@
-"""Outer adapters: the command line (and, later, the HTTP API). The only layer that reads the environment."""
+"""Outer adapters: the command line (typer) and the web service (FastAPI), with their settings. The only layer
+that reads the environment."""

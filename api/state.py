@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import pyoxigraph as ox
 from fastapi import Depends, FastAPI, Request
 
 from certbridge.graph.routing import warm
@@ -40,7 +41,7 @@ class AppState:
         self._index: RoutingIndex | None = None
         self._pool: QueryPool | None = None
         #: the VoID triple counts of a version (a full scan), kept until the version changes
-        self.graph_counts: tuple[Path | None, list] | None = None
+        self.graph_counts: tuple[Path | None, list[tuple[ox.NamedNode, int]]] | None = None
 
     def _follow_version(self) -> None:
         """Forget the opened store and index when the store's current version changed (called under the lock)."""
@@ -106,7 +107,8 @@ class AppState:
 
 
 def state_of(app: FastAPI) -> AppState:
-    return app.state.certbridge
+    state: AppState = app.state.certbridge
+    return state
 
 
 def settings_of(request: Request) -> Settings:

@@ -1,5 +1,5 @@
-"""The domain core: tables to RDF, validation, the store, queries.
+"""The domain core: tables to RDF, validation, reasoning, the store and its versions, routing, queries, exports.
 
-Pure, typed functions over rdflib graphs and the Oxigraph store. No HTTP, CLI, visualisation or
-environment access here: every option arrives as an argument (the layering is enforced by import-linter).
+No HTTP, CLI, visualisation or environment access here: every option arrives as an argument (the layering is
+enforced by import-linter; see ARCHITECTURE.md).
 """

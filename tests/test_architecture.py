@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-SUBPACKAGES = ("ontology", "data", "graph", "api", "visualize")
-
-
-def package_tree(target: Path, *, copy: bool = False) -> Path:
-    """Lay the folders out as the installed ``certbridge`` package, so import-linter can walk it."""
-    package = target / "certbridge"
-    package.mkdir(parents=True)
-    for name in SUBPACKAGES:
-        if copy:
-            shutil.copytree(ROOT / name, package / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            (package / name).symlink_to(ROOT / name)
-    return target
+from helpers.layout import ROOT, package_tree
 
 
 def lint_imports(path: Path) -> subprocess.CompletedProcess[str]:

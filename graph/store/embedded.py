@@ -67,6 +67,7 @@ class EmbeddedStore(GraphStore):
     """Versioned on-disk Oxigraph directories under one folder, with a ``current`` symlink readers follow."""
 
     local = True
+    location: Path
 
     def __init__(self, location: Path) -> None:
         self.location = self.workdir = location

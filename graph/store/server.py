@@ -20,7 +20,7 @@ from ..convert.sink import TripleSink
 from ..iris import BUILD_ACTIVITY, BUILD_GRAPH, ONTOLOGY_GRAPH
 from ..progress import Progress
 from ..reasoning import ReasoningReport, materialise
-from ..remote.load import put_graphs
+from ..remote.load import GraphLoad, put_graphs
 from ..remote.location import RemoteLocation
 from ..remote.store import RemoteStore
 from .base import KEEP_VERSIONS, TABLES_DIR, GraphStore, NewVersion, new_version_name, prune_cache
@@ -36,6 +36,7 @@ class ServerStore(GraphStore):
     """
 
     local = False
+    location: RemoteLocation
     _what = "build on the SPARQL server"
 
     def __init__(self, location: RemoteLocation) -> None:
@@ -149,8 +150,10 @@ class _Loads(_ServerVersion):
 
     def load(self, ontology: Graph | None, tables: Sequence[TripleSink], progress: Progress) -> None:
         assert ontology is not None
-        self.server.remove_graph(BUILD_GRAPH)  # until commit(), no build is current
-        graphs = [(str(ONTOLOGY_GRAPH), ontology.serialize(format="nt", encoding="utf-8"), len(ontology))]
+        self.server.remove_graph(ox.NamedNode(str(BUILD_GRAPH)))  # until commit(), no build is current
+        graphs: list[GraphLoad] = [
+            (str(ONTOLOGY_GRAPH), ontology.serialize(format="nt", encoding="utf-8"), len(ontology))
+        ]
         graphs += [(str(sink.identifier), sink.path(), len(sink)) for sink in tables]
         put_graphs(self.server, graphs, progress)  # one progress step per graph
 
@@ -160,4 +163,4 @@ class _InPlace(_ServerVersion):
 
     def load(self, ontology: Graph | None, tables: Sequence[TripleSink], progress: Progress) -> None:
         """Nothing to load (the server holds the asserted graphs); until commit(), no build is current."""
-        self.server.remove_graph(BUILD_GRAPH)
+        self.server.remove_graph(ox.NamedNode(str(BUILD_GRAPH)))
