@@ -51,7 +51,7 @@ EXIT_OK, EXIT_NEGATIVE, EXIT_ERROR = 0, 1, 2
 class Commands(TyperGroup):
     """The one place where errors meet the user: one line with its hint and exit 2, never a traceback.
 
-    A CertbridgeError, a ValueError (a bad setting) or an OSError (a file that cannot be read or written)
+    A CertbridgeError (a bad setting is an InvalidValue) or an OSError (a file that cannot be read or written)
     raised by any command ends here; a closed pipe (`certbridge export | head`) ends quietly with 0.
     """
 
@@ -68,8 +68,6 @@ class Commands(TyperGroup):
                 _silence_stdout()
                 raise typer.Exit(EXIT_OK) from None
             _report(CertbridgeError(_os_message(error)))
-        except ValueError as error:
-            _report(CertbridgeError(str(error)))
         raise typer.Exit(EXIT_ERROR)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from certbridge.graph.errors import InvalidValue
 from certbridge.graph.remote.location import RemoteLocation, is_remote, parse_location
 
 if TYPE_CHECKING:  # the store module loads rdflib and httpx: too slow for `certbridge --help`
@@ -56,9 +57,9 @@ def server_location(text: str, store_setting: str) -> RemoteLocation:
         try:
             options["password"] = Path(password_file).read_text().strip()
         except OSError as exc:
-            raise ValueError(f"{SERVER_PASSWORD_FILE_ENV}={password_file!r}: {exc.strerror}") from None
+            raise InvalidValue(f"{SERVER_PASSWORD_FILE_ENV}={password_file!r}: {exc.strerror}") from None
     if options["auth"] not in (None, "digest", "basic"):
-        raise ValueError(f"{SERVER_ENV['auth']}={options['auth']!r} must be digest or basic")
+        raise InvalidValue(f"{SERVER_ENV['auth']}={options['auth']!r} must be digest or basic")
     if options["timeout_s"] is not None:
         options["timeout_s"] = _number(SERVER_ENV["timeout_s"], "600", float)
     names = {"store": store_setting, **SERVER_ENV}
@@ -67,7 +68,7 @@ def server_location(text: str, store_setting: str) -> RemoteLocation:
     try:
         return parse_location(text, workdir_base=default_store().parent / "servers", settings=names, **options)
     except ValueError as exc:
-        raise ValueError(f"{store_setting}={text!r}: {exc}") from None
+        raise InvalidValue(f"{store_setting}={text!r}: {exc}") from None
 
 
 SPARQL_MAX_ROWS_ENV = "CERTBRIDGE_SPARQL_MAX_ROWS"
@@ -130,7 +131,7 @@ def _number(name: str, default: str, cast: type) -> int | float:
     try:
         value = cast(text)
     except ValueError:
-        raise ValueError(f"{name}={text!r} is not a number") from None
+        raise InvalidValue(f"{name}={text!r} is not a number") from None
     if value <= 0:
-        raise ValueError(f"{name}={text!r} must be positive")
+        raise InvalidValue(f"{name}={text!r} must be positive")
     return value

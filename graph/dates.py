@@ -21,6 +21,8 @@ from datetime import date
 from rdflib import Literal
 from rdflib.namespace import XSD
 
+from .errors import InvalidValue
+
 _PATTERN = re.compile(r"^(?P<year>\d{4}|\?{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$")
 
 
@@ -32,21 +34,21 @@ class PartialDate:
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
-        """Parse ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or ``????-MM-DD``; raise ValueError otherwise."""
+        """Parse ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or ``????-MM-DD``; raise InvalidValue (a ValueError) otherwise."""
         match = _PATTERN.match(text.strip())
         if not match:
-            raise ValueError(f"{text!r} is not a date (use YYYY, YYYY-MM, YYYY-MM-DD, or ????-MM-DD)")
+            raise InvalidValue(f"{text!r} is not a date (use YYYY, YYYY-MM, YYYY-MM-DD, or ????-MM-DD)")
         year = None if match["year"].startswith("?") else int(match["year"])
         month = int(match["month"]) if match["month"] else None
         day = int(match["day"]) if match["day"] else None
         if year is None and (month is None or day is None):
-            raise ValueError(f"{text!r}: a date without its year must give month and day")
+            raise InvalidValue(f"{text!r}: a date without its year must give month and day")
         if month is not None and not 1 <= month <= 12:
-            raise ValueError(f"{text!r}: month {month} does not exist")
+            raise InvalidValue(f"{text!r}: month {month} does not exist")
         if day is not None:
             last = calendar.monthrange(year or 2000, month or 1)[1]  # 2000 is a leap year: allows 02-29
             if not 1 <= day <= last:
-                raise ValueError(f"{text!r}: day {day} does not exist in that month")
+                raise InvalidValue(f"{text!r}: day {day} does not exist in that month")
         return cls(year, month, day)
 
     @property
@@ -62,12 +64,12 @@ class PartialDate:
 
     def earliest(self) -> date:
         if self.year is None:
-            raise ValueError("the year is not known")
+            raise InvalidValue("the year is not known")
         return date(self.year, self.month or 1, self.day or 1)
 
     def latest(self) -> date:
         if self.year is None:
-            raise ValueError("the year is not known")
+            raise InvalidValue("the year is not known")
         month = self.month or 12
         return date(self.year, month, self.day or calendar.monthrange(self.year, month)[1])
 

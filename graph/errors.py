@@ -3,8 +3,9 @@
 * CertbridgeError            base; ``message`` for people, ``hint`` says what to do
   x DataError                input tables are wrong; carries every TableError found
   x MissingInput             an input file or folder is not there (checked before anything is written)
-  x InvalidOption            an option names a value outside its closed set (a grouping, a hop kind);
-                             also a ValueError, which callers that validate arguments already catch
+  x InvalidValue             a value is malformed (a date, a store location, a setting); also a ValueError,
+                             which callers that validate arguments already catch
+    x InvalidOption          an option names a value outside its closed set (a grouping, a hop kind)
   x ShapeViolations          the built graph does not conform to ontology/shapes.ttl
   x StoreError               the store is missing, locked or unreadable
   x QueryError               a SPARQL query does not parse or cannot run
@@ -54,7 +55,11 @@ class MissingInput(CertbridgeError):
     pass
 
 
-class InvalidOption(CertbridgeError, ValueError):
+class InvalidValue(CertbridgeError, ValueError):
+    pass
+
+
+class InvalidOption(InvalidValue):
     pass
 
 

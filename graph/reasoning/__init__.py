@@ -37,6 +37,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
+from ..errors import InvalidOption
 from ..iris import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from . import in_memory, sparql
 from .report import ReasoningReport
@@ -60,9 +61,9 @@ def materialise(
     if engine is None:
         engine = "sets" if isinstance(store, ox.Store) else "sparql"
     if engine == "sets" and not isinstance(store, ox.Store):
-        raise ValueError("the sets engine runs on the embedded store only")
+        raise InvalidOption("the sets engine runs on the embedded store only")
     if conclusions is not None and engine != "sets":
-        raise ValueError("only the sets engine writes its conclusions to a file")
+        raise InvalidOption("only the sets engine writes its conclusions to a file")
     report = ReasoningReport()
     sparql.clear(store)
     sparql.domain_rules(store, report)

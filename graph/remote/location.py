@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..errors import InvalidValue
+
 SCHEME_PREFIX = "sparql+"
 
 #: (suffix of the query URL, update URL suffix, Graph Store URL suffix)
@@ -70,7 +72,7 @@ def parse_location(text: str, *, workdir_base: Path, **options: object) -> Remot
     query_url = text.removeprefix(SCHEME_PREFIX)
     parts = urlsplit(query_url)
     if not parts.hostname:
-        raise ValueError(f"{text!r} names no host")
+        raise InvalidValue(f"{text!r} names no host")
     update_url, gsp_url = derived_endpoints(query_url)
     given = {key: value for key, value in options.items() if value is not None}
     return RemoteLocation(
