@@ -675,12 +675,12 @@ def viz_node(
     lang: LangOption = "zh",
 ) -> None:
     """The neighbourhood view of ID."""
+    from certbridge.graph.iris import from_path
     from certbridge.graph.neighbourhood import neighbourhood
     from certbridge.graph.store import open_store
-    from certbridge.ontology import ID
     from certbridge.visualize.views import node_view
 
-    iri = entity if entity.startswith("http") else f"{ID}{entity}"
+    iri = from_path(entity)
     found = neighbourhood(open_store(resolve_store(store)), iri, depth=depth, limit=max_nodes * 2)
     if found is None:
         raise NotFound(f"nothing is known about <{iri}>", hint="give an IRI or kind/key such as occupation/6-04")

@@ -10,13 +10,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from certbridge.graph.iris import from_path
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.coverage import Grouping, cell_pairs
 from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.index import RoutingIndex
 from certbridge.graph.routing.resolve import resolve
-from certbridge.ontology import ID
 from certbridge.visualize.model import View, hop_legend
 from certbridge.visualize.render import render_html
 from certbridge.visualize.views import (
@@ -80,7 +80,7 @@ def node_page(
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> HTMLResponse:
     limit = settings_of(request).viz_max_nodes
-    iri = id if id.startswith("http") else f"{ID}{id}"
+    iri = from_path(id)
     found = neighbourhood(store_of(request), iri, depth=depth, limit=limit * 2)
     if found is None:
         raise Problem(404, f"nothing is known about <{iri}>")

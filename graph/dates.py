@@ -34,7 +34,7 @@ class PartialDate:
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
-        """Parse ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or ``????-MM-DD``; raise InvalidValue (a ValueError) otherwise."""
+        """Parse ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or ``????-MM-DD``; raise InvalidValue otherwise."""
         match = _PATTERN.match(text.strip())
         if not match:
             raise InvalidValue(f"{text!r} is not a date (use YYYY, YYYY-MM, YYYY-MM-DD, or ????-MM-DD)")

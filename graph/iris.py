@@ -18,6 +18,12 @@ def _mint(kind: str, key: str) -> URIRef:
     return URIRef(f"{ID}{kind}/{key}")
 
 
+def from_path(text: str) -> str:
+    """An IRI given whole, or the IRI of a path under the id space (``occupation/6-04-02-01``: how /id/ URLs,
+    the CLI and the views name an entity)."""
+    return text if text.startswith(("http://", "https://")) else f"{ID}{text.lstrip('/')}"
+
+
 def occupation(code: str) -> URIRef:
     return _mint("occupation", code)
 
