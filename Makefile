@@ -26,8 +26,8 @@ lint: ## ruff check and format check
 fmt: ## ruff format and autofix
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
-arch: ## import-linter layering contracts
-	$(BIN)/pytest tests/test_architecture.py
+arch: ## import-linter contracts, ruff and mypy
+	$(BIN)/pytest tests/test_architecture.py tests/test_types.py tests/test_docstrings.py
 
 check: lint test ## lint and every test
 

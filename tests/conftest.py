@@ -1,13 +1,19 @@
-"""Shared fixtures: the mini and real data sets built into real on-disk stores, and a CLI runner."""
+"""Shared fixtures: the mini and real data sets built into real on-disk stores, a CLI runner, and `certbridge serve`
+over a private mini store (the schemathesis run and the generated client share it)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from helpers.data import MINI_DATA, Cli
+from helpers.serving import BIN, TOKEN, Served, _free_port
 from hypothesis import settings
 from typer.testing import CliRunner, Result
 
@@ -19,11 +25,6 @@ from certbridge.graph.build import build
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-FIXTURES = Path(__file__).parent / "fixtures"
-MINI_DATA = FIXTURES / "mini"
-
-Cli = Callable[..., Result]
 
 
 @pytest.fixture
@@ -58,3 +59,41 @@ def real_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     location = tmp_path_factory.mktemp("real") / "store"
     build(DATA_DIR, location)
     return location
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`certbridge serve` over a private mini store (writes change it), with the write token set."""
+    folder = tmp_path_factory.mktemp("served")
+    store = folder / "store"
+    build(MINI_DATA, store)
+    port = _free_port()
+    log = folder / "server.log"
+    env = {**os.environ, "CERTBRIDGE_WRITE_TOKEN": TOKEN, "CERTBRIDGE_SPARQL_WORKERS": "1"}
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [BIN / "certbridge", "serve", "--store", store, "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "certbridge serve did not start:\n" + log.read_text()
+            time.sleep(0.2)
+        yield Served(url, process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

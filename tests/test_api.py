@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,36 +12,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from helpers.data import Cli
+from helpers.serving import COUNT, is_problem, serving
 from rdflib import Graph
 
-from certbridge.api.app import create_app
 from certbridge.api.query_worker import WORKER_NICENESS, Job, QueryPool
 from certbridge.api.settings import Settings
-from conftest import Cli
 
 MAX_ROWS = 40
-COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?o a cb:Occupation }"
-
-
-@contextlib.contextmanager
-def serving(settings: Settings) -> Iterator[str]:
-    """A real uvicorn server on a free loopback port, for the duration of the block."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +32,6 @@ def base_url(mini_store: Path) -> Iterator[str]:
 def http(base_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base_url, timeout=30) as client:
         yield client
-
-
-def is_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    return body
 
 
 def test_get_query_defaults_to_sparql_json(http: httpx.Client) -> None:

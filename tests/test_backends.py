@@ -17,6 +17,10 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from helpers.data import Cli
+from helpers.rows import AGREEMENT, SOURCE, TARGET, write_csv
+from helpers.servers import oxigraph, oxigraph_location, virtuoso, virtuoso_location
+from helpers.serving import serving
 
 from certbridge.api.settings import Settings
 from certbridge.data import DATA_DIR
@@ -31,10 +35,6 @@ from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.coverage import coverage
 from certbridge.graph.routing.index import RoutingIndex, index_for
 from certbridge.graph.store import Location, open_store, store_at
-from conftest import Cli
-from servers import oxigraph, oxigraph_location, virtuoso, virtuoso_location
-from test_api import serving
-from test_writes import AGREEMENT, SOURCE, TARGET, write_csv
 
 BACKENDS = ("embedded", "virtuoso", "oxigraph")
 AS_OF = date(2024, 1, 1)

@@ -7,38 +7,25 @@ Screenshots go to artifacts/screenshots/ (not committed) for a person to look at
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
 
 import httpx
 import pytest
+from helpers.browser import CHROMIUM, CHROMIUM_ARGS, Page, playwright_api
+from helpers.data import Cli
+from helpers.serving import serving
 
 from certbridge.api.settings import Settings
-from conftest import Cli
-from test_api import serving
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 SOURCE, TARGET = "IL-CT-hengfeng-spinner-senior-technician", "IL-CT-js-hrss-spinner-senior-technician"
 AS_OF = "2025-01-01"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
         raise RuntimeError("chromium is not installed: .ci/run installs Debian's chromium for these tests")
     pytest.skip("Debian's chromium is not installed here", allow_module_level=True)
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
@@ -53,54 +40,6 @@ def browser() -> Iterator[object]:
 def base_url(real_store: Path) -> Iterator[str]:
     with serving(Settings(real_store, viz_max_nodes=500)) as url:
         yield url
-
-
-class Page:
-    """A browser page that blocks non-loopback requests and collects console errors."""
-
-    def __init__(self, browser: object) -> None:
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
-        self.blocked: list[str] = []
-        self.errors: list[str] = []
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def _route(self, route: object) -> None:
-        url = urlparse(route.request.url)
-        if url.scheme in ("file", "data", "blob") or url.hostname in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            route.abort()
-
-    def open(self, url: str) -> dict:
-        self.page.goto(url)
-        self.page.wait_for_function("window.certbridgeView && window.certbridgeView.stable", timeout=30_000)
-        return self.state()
-
-    def state(self) -> dict:
-        return self.page.evaluate(
-            "({nodes: certbridgeView.nodes, edges: certbridgeView.edges, language: certbridgeView.language,"
-            " expanded: certbridgeView.expanded, errors: certbridgeView.errors})"
-        )
-
-    def drawn_pixels(self) -> int:
-        return self.page.evaluate(
-            """() => { const c = document.querySelector('#network canvas');
-                 const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                 let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"""
-        )
-
-    def shot(self, name: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-    def close(self) -> None:
-        assert self.blocked == [], f"the page tried to reach the internet: {self.blocked}"
-        assert self.errors == [], f"browser console errors: {self.errors}"
-        self.context.close()
 
 
 @pytest.fixture

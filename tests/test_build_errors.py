@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from helpers.data import FIXTURES, Cli
 from rdflib import URIRef
 
 from certbridge.graph import load_queue as load_queue_module
@@ -17,7 +18,6 @@ from certbridge.graph.iris import BUILD_GRAPH, INFERRED_GRAPH, named_graph
 from certbridge.graph.load_queue import LoadQueue
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.store import CACHE_DIR, PARTIAL_SUFFIX, new_version_name, open_store
-from conftest import FIXTURES, Cli
 
 INVALID = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
 PROBE = "SELECT ?c ?label WHERE { ?c a cb:CertificateType ; rdfs:label ?label } ORDER BY ?c ?label"

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import typer
+from helpers.data import Cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Dataset, Graph
@@ -28,7 +29,6 @@ from certbridge.graph.errors import InvalidOption, MissingInput
 from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.coverage import coverage
 from certbridge.graph.routing.index import index_for
-from conftest import Cli
 
 COUNT_OCCUPATIONS = "SELECT (COUNT(?o) AS ?n) WHERE { ?o a cb:Occupation }"
 

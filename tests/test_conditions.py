@@ -11,6 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers.data import MINI_DATA, Cli
+from helpers.routing_world import GRADES, ID, World, brute_force_routes, region
+from helpers.serving import serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,9 +24,6 @@ from certbridge.graph.query import select
 from certbridge.graph.routing import HOP_KINDS, find_routes
 from certbridge.graph.store import open_store
 from certbridge.visualize.views import route_view
-from conftest import MINI_DATA, Cli
-from routing_world import GRADES, ID, World, brute_force_routes, region
-from test_api import serving
 
 DAY = date(2024, 1, 1)
 A, B = f"{ID}certificate-type/a", f"{ID}certificate-type/b"

@@ -6,11 +6,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers.data import Cli
+from helpers.routing_world import ID, World, region
 
 from certbridge.graph.errors import DataError
 from certbridge.graph.routing.coverage import coverage, read_hypothetical, what_if
-from conftest import Cli
-from routing_world import ID, World, region
 
 DAY = date(2024, 1, 1)
 HEADER = (

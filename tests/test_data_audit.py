@@ -285,7 +285,7 @@ def test_the_fallback_to_the_date_is_said_in_the_explanation() -> None:
 
 
 def test_the_route_evidence_says_the_date_stands_in_for_the_validity() -> None:
-    from routing_world import World, region
+    from helpers.routing_world import World, region
 
     world = World()
     world.issuer("a", region_code="110000")

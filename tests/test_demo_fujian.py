@@ -8,10 +8,11 @@ import shlex
 from datetime import date
 from pathlib import Path
 
+from helpers.data import Cli
+
 from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.resolve import resolve
-from conftest import Cli
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 ILLUSTRATIVE_SOURCE = "SRC-ILLUSTRATIVE"

@@ -7,13 +7,13 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from helpers.data import Cli
 
 from certbridge.api.cli import app
 from certbridge.graph.convert import TABLES
 from certbridge.graph.query import run_query
 from certbridge.graph.store import open_store
 from certbridge.graph.tables import ErrorLog, read_table
-from conftest import Cli
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

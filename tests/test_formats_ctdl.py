@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.data import Cli
 from rdflib import Graph
 
 from certbridge.graph.formats.ctdl import ctid
-from conftest import Cli
 
 TERMS = json.loads((Path(__file__).parent / "fixtures" / "ctdl" / "registry_terms.json").read_text(encoding="utf-8"))
 CLASSES: dict[str, dict[str, list[str]]] = TERMS["classes"]

@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from helpers.data import Cli
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 from skosify import check
@@ -17,7 +18,6 @@ from skosify import check
 from certbridge.data import DATA_DIR
 from certbridge.graph import iris
 from certbridge.graph.convert.classification import ISCO_SCHEME, OCCUPATION_SCHEME
-from conftest import Cli
 
 OCCUPATIONS = iris.scheme(OCCUPATION_SCHEME)
 ISCO = iris.scheme(ISCO_SCHEME)

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from helpers.data import MINI_DATA, Cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sssom.constants import SchemaValidationType
@@ -28,7 +29,6 @@ from certbridge.graph.formats.sssom import (
     write_sssom,
 )
 from certbridge.graph.store import open_store
-from conftest import MINI_DATA, Cli
 
 #: every validator sssom 0.4.21 implements (its SHACL and SPARQL ones raise NotImplementedError)
 VALIDATIONS = [

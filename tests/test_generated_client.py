@@ -16,9 +16,7 @@ from types import ModuleType
 
 import httpx
 import pytest
-from test_schemathesis import BIN, Served, served
-
-__all__ = ["served"]  # the fixture, shared with the schemathesis run's module (a server of its own here)
+from helpers.serving import BIN, Served
 
 SOURCE, TARGET = "IL-CT-hengfeng-spinner-senior-technician", "IL-CT-js-hrss-spinner-senior-technician"
 PACKAGE = "certbridge_client"

@@ -18,6 +18,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
+from helpers.data import MINI_DATA
+from helpers.serving import serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -29,8 +31,6 @@ from certbridge.api.settings import Settings
 from certbridge.graph.build import build
 from certbridge.graph.store import store_at
 from certbridge.ontology import GRAPH
-from conftest import MINI_DATA
-from test_api import serving
 
 MAX_AGE = 123
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?o a cb:Occupation }"

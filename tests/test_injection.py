@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from helpers.serving import serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,6 @@ from certbridge.graph.describe import describe
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.store import open_store
 from certbridge.ontology import ID
-from test_api import serving
 
 KNOWN = "hengfeng"  # an issuer of the mini data
 HOSTILE = [

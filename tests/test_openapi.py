@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
+from helpers.serving import is_problem, serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,6 @@ from certbridge.api.problems import EXPLANATIONS, PROBLEM, ProblemType, type_of
 from certbridge.api.settings import Settings
 from certbridge.graph.routing import HOP_KINDS
 from certbridge.graph.routing.index import index_for
-from test_api import is_problem, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE, TARGET = "IL-CT-hengfeng-spinner-senior-technician", "IL-CT-js-hrss-spinner-senior-technician"
@@ -246,7 +246,7 @@ def test_the_vendored_assets_are_package_data() -> None:
 
 @pytest.mark.parametrize(("page", "selector"), [("/docs", ".opblock-summary"), ("/redoc", "[data-section-id]")])
 def test_docs_render_the_operations_with_the_network_cut_off(base_url: str, page: str, selector: str) -> None:
-    from test_browser import CHROMIUM, CHROMIUM_ARGS  # skips (or, under CI, fails) where chromium is missing
+    from helpers.browser import CHROMIUM, CHROMIUM_ARGS  # skips (or, under CI, fails) where chromium is missing
 
     playwright_api = pytest.importorskip("playwright.sync_api")
     blocked: list[str] = []

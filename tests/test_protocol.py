@@ -15,11 +15,11 @@ from xml.etree import ElementTree
 import httpx
 import pyoxigraph as ox
 import pytest
+from helpers.serving import serving
 from rdflib import Graph
 
 from certbridge.api.settings import Settings
 from certbridge.graph.store import EmbeddedStore
-from test_api import serving
 
 DATA = "http://kasei.us/2009/09/sparql/data/"
 FOAF_DOCUMENT = ox.NamedNode("http://xmlns.com/foaf/0.1/Document")

@@ -23,15 +23,15 @@ from urllib.parse import urlparse
 import httpx
 import pyoxigraph as ox
 import pytest
+from helpers.browser import CHROMIUM, CHROMIUM_ARGS, Page, playwright_api
+from helpers.serving import serving
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_browser import CHROMIUM, CHROMIUM_ARGS, Page, playwright_api
 
 from certbridge.api.query_page import ASSETS, STATIC_DIR, page, with_prefixes
 from certbridge.api.settings import Settings
 from certbridge.examples import examples
 from certbridge.ontology import PREFIXES
-from test_api import serving
 
 DEMO = "certificates-of-the-demo"
 VISIBLE_EDITOR = ".tabPanel.active .CodeMirror"

@@ -23,12 +23,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers.network import SLOW_TEXT, listener
 
 from certbridge.api.query_worker import Job, Limits, Outcome, QueryPool, WorkerEnd, _end_of, run_job
 from certbridge.graph.store import open_store
 
 ASK = Job("ASK { ?s ?p ?o }", (), (), "json", None, 10)
-SLOW_TEXT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 SLOW = Job(SLOW_TEXT, (), (), "json", None, 10)
 #: a string that doubles 30 times: about 10 GiB if nothing stops it
 HUNGRY = Job(
@@ -175,33 +175,6 @@ def test_waiting_for_a_free_worker_is_bounded(mini_store: Path) -> None:
         answers(pool)
     finally:
         pool.close()
-
-
-@contextlib.contextmanager
-def listener() -> Iterator[tuple[int, list[object]]]:
-    """A loopback TCP listener that records every connection made to it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    server.settimeout(0.2)
-    seen: list[object] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError, OSError):
-                connection, address = server.accept()
-                seen.append(address)
-                connection.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1], seen
-    finally:
-        stop.set()
-        thread.join(5)
-        server.close()
 
 
 def test_the_network_namespace_alone_stops_a_service_fetch(pool: QueryPool, mini_store: Path) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from helpers.data import Cli
+from helpers.routing_world import GRADES, ID, OCCUPATION, World, brute_force_routes, hop_kinds, region
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,8 +24,6 @@ from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.model import STRENGTH
 from certbridge.graph.routing.resolve import resolve
 from certbridge.graph.routing.rules import QualityBar
-from conftest import Cli
-from routing_world import GRADES, ID, OCCUPATION, World, brute_force_routes, hop_kinds, region
 
 DAY = date(2024, 1, 1)
 FORMAL = ["formal-recognition"]
@@ -556,7 +556,7 @@ TIED_ROUTES = """
 import json, sys
 from datetime import date
 sys.path.insert(0, sys.argv[1])
-from routing_world import ID, World, region
+from helpers.routing_world import ID, World, region
 from certbridge.graph.routing import find_routes
 w = World()
 w.issuer("ent", kind="authorised-enterprise", region_code="370000")

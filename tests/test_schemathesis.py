@@ -8,22 +8,13 @@ and fails on any failure schemathesis reports; afterwards the server must still 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-
-from certbridge.graph.build import build
-from conftest import MINI_DATA
-
-BIN = Path(sys.executable).parent
-TOKEN = "schemathesis-write-token"
+from helpers.serving import BIN, TOKEN, Served
 
 #: Schemathesis's positive_data_acceptance check expects any schema-valid request to be accepted. A schema
 #: cannot say which strings are valid SPARQL, nor which rows agree with the tables already stored, so these
@@ -53,57 +44,6 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 include-operation-id = "getGraph"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Served:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """`certbridge serve` over a private mini store (writes change it), with the write token set."""
-    folder = tmp_path_factory.mktemp("served")
-    store = folder / "store"
-    build(MINI_DATA, store)
-    port = _free_port()
-    log = folder / "server.log"
-    env = {**os.environ, "CERTBRIDGE_WRITE_TOKEN": TOKEN, "CERTBRIDGE_SPARQL_WORKERS": "1"}
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [BIN / "certbridge", "serve", "--store", store, "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "certbridge serve did not start:\n" + log.read_text()
-            time.sleep(0.2)
-        yield Served(url, process, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_every_operation_passes_every_check(served: Served, tmp_path: Path) -> None:

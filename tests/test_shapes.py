@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.data import FIXTURES, MINI_DATA
 from pyshacl import validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
@@ -14,7 +15,6 @@ from certbridge.graph.build import load_ontology
 from certbridge.graph.convert import convert_tables
 from certbridge.graph.validate import load_shapes, results_of, validate_graphs
 from certbridge.ontology import CB
-from conftest import FIXTURES, MINI_DATA
 
 INVALID = sorted((FIXTURES / "shapes-invalid").glob("*.ttl"))
 

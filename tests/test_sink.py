@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from helpers.data import MINI_DATA, Cli
 from hypothesis import given
 from hypothesis import strategies as st
 from rdflib import Literal, URIRef
@@ -16,7 +17,6 @@ from rdflib.namespace import RDFS, SKOS, XSD
 from certbridge.graph.convert import convert_tables
 from certbridge.graph.convert import sink as sink_module
 from certbridge.graph.convert.sink import TripleSink, literal_nt
-from conftest import MINI_DATA, Cli
 
 #: any text a CSV cell can hold (lone surrogates cannot be written as UTF-8 at all)
 CELL_TEXT = st.text(st.characters(blacklist_categories=["Cs"]))

@@ -9,13 +9,13 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+from helpers.data import Cli
+from helpers.serving import serving
 
 from certbridge.api.settings import Settings
 from certbridge.data import DATA_DIR
 from certbridge.graph.sources import source_report
 from certbridge.graph.store import open_store
-from conftest import Cli
-from test_api import serving
 
 #: tables whose rows share another table's named graph
 _GRAPH_OF = {"framework_levels": "frameworks"}

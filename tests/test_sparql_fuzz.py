@@ -16,12 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers.network import SLOW_TEXT
+from helpers.serving import COUNT, serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_query_workers import SLOW_TEXT
 
 from certbridge.api.settings import Settings
-from test_api import COUNT, serving
 
 WORKERS = 2
 MAX_BYTES = 30_000

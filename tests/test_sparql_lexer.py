@@ -17,15 +17,15 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from helpers.network import listener
+from helpers.serving import serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_query_workers import listener
 
 from certbridge.api.settings import Settings
 from certbridge.graph.sparql_lexer import Kind, LexError, analyse, tokenize, unescape_codepoints
 from certbridge.graph.store import open_store
 from certbridge.ontology import PREFIXES
-from test_api import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted([*(ROOT / "examples").glob("*.rq"), *(ROOT / "ontology" / "checks").glob("*.rq")])

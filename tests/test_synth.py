@@ -7,6 +7,7 @@ import filecmp
 from pathlib import Path
 
 import pytest
+from helpers.data import Cli
 
 from certbridge.data import DATA_DIR
 from certbridge.graph.build import build
@@ -15,7 +16,6 @@ from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.store import open_store
 from certbridge.graph.synth import GENERATED, SYNTHETIC_SOURCE, synthesise
-from conftest import Cli
 
 
 def rows(folder: Path, table: str) -> list[dict[str, str]]:

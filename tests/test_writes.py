@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import signal
@@ -13,17 +12,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers.data import MINI_DATA, Cli
+from helpers.rows import AGREEMENT, SOURCE, TARGET, write_csv
+from helpers.serving import is_problem, serving
 
 from certbridge.api.settings import Settings
 from certbridge.api.writes import WRITABLE
 from certbridge.graph.build import build
 from certbridge.graph.query import run_query
 from certbridge.graph.store import open_store, store_at
-from conftest import MINI_DATA, Cli
-from test_api import is_problem, serving
 
 TOKEN = "s3cret-token-for-tests"
-SOURCE, TARGET = "IL-CT-hengfeng-spinner-senior-technician", "IL-CT-js-hrss-spinner-senior-technician"
 SANCTION = {
     "id": "SA-il-hengfeng",
     "issuer_id": "hengfeng",
@@ -34,23 +33,6 @@ SANCTION = {
     "illustrative": "yes",
     "source_ids": "SRC-ILLUSTRATIVE",
 }
-AGREEMENT = {
-    "id": "IL-AG-ZJ-SD",
-    "name_zh": "示例：浙鲁纺织类证书互认",
-    "name_en": "ILLUSTRATIVE: Zhejiang-Shandong mutual recognition of textile certificates",
-    "date": "2025-01-01",
-    "date_precision": "day",
-    "party_refs": "region:330000;region:370000",
-    "direction": "mutual",
-    "mechanism": "equivalence",
-    "recognises_certificates": "yes",
-    "scope_occupation_codes": "6-04",
-    "valid_from": "2025-01-01",
-    "status": "issued",
-    "source_ids": "SRC-ILLUSTRATIVE",
-    "trust": "low",
-    "illustrative": "yes",
-}
 
 
 @pytest.fixture
@@ -59,14 +41,6 @@ def store(tmp_path: Path) -> Path:
     location = tmp_path / "store"
     build(MINI_DATA, location)
     return location
-
-
-def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def count(location: Path, where: str) -> int:

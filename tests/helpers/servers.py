@@ -23,7 +23,7 @@ import pytest
 
 from certbridge.graph.remote.location import RemoteLocation, parse_location
 
-SCRIPTS = Path(__file__).parent.parent / "scripts"
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 #: the row cap of the Virtuoso the tests use: low enough that a test can exceed it on the real data
 VIRTUOSO_MAX_ROWS = 50_000
 
