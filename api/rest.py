@@ -13,12 +13,12 @@ from certbridge.graph.routing import HopKind, find_routes
 from certbridge.graph.routing.coverage import Grouping, read_hypothetical, what_if
 from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.index import RoutingIndex
-from certbridge.graph.routing.resolve import direct, resolve
+from certbridge.graph.routing.resolve import certificate_pair, resolve
 from certbridge.graph.routing.search import SearchKind, ranked_search
 
 from .models import CoverageOut, Day, HealthOut, Listed, RouteAnswerOut, SearchOut, WhatIfOut, answered
 from .problems import responses
-from .state import index_of, loaded_index, state_of
+from .state import Index, index_of, loaded_index, state_of
 
 router = APIRouter(prefix="/api/v1", tags=["routes"])
 
@@ -96,9 +96,9 @@ async def routes(
 
     index = loaded_index(request)
     if index is not None and as_of is None and chosen is None and not unconditional:
-        source_iri, target_iri = direct(index, source), direct(index, target)
-        if source_iri in index.certificates and target_iri in index.certificates:  # not None, nor a credential
-            return answer(index, source_iri, target_iri)
+        pair = certificate_pair(index, source, target)
+        if pair is not None:
+            return answer(index, *pair)
     return await run_in_threadpool(resolved)
 
 
@@ -129,7 +129,7 @@ def health(request: Request, response: Response) -> dict:
     responses={**answered(SearchOut), **responses(422, 503)},
 )
 def search_entities(
-    request: Request,
+    index: Index,
     q: Annotated[str, Query(min_length=1, max_length=200, examples=["纺纱工 高级技师"])],
     type: Annotated[
         list[SearchKind] | None,
@@ -145,7 +145,7 @@ def search_entities(
     matches through pinyin only; ties by the shorter label.
     """
     kinds = list(type) if type else list(SearchKind)
-    page = ranked_search(index_of(request), q, offset=offset, limit=limit, kinds=kinds)
+    page = ranked_search(index, q, offset=offset, limit=limit, kinds=kinds)
     return {
         "query": q,
         "total": page.total,
@@ -166,7 +166,7 @@ def search_entities(
     responses={**answered(CoverageOut), **responses(422, 503)},
 )
 def coverage(
-    request: Request,
+    index: Index,
     by: Annotated[Grouping, Query(examples=["region"])] = Grouping.REGION,
     as_of: Annotated[Day | None, Query(examples=["2024-01-01"])] = None,
     sample: Annotated[
@@ -174,7 +174,7 @@ def coverage(
     ] = None,
 ) -> dict:
     """Same semantics as `certbridge coverage --json`."""
-    return coverage_of(index_of(request), by=by, as_of=as_of, max_occupations=sample).to_json()
+    return coverage_of(index, by=by, as_of=as_of, max_occupations=sample).to_json()
 
 
 WHAT_IF_EXAMPLE = (

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
 from helpers.data import Cli
 from helpers.routing_world import ID, World, region
+from helpers.serving import serving
 
 from certbridge.graph.errors import DataError
 from certbridge.graph.routing.coverage import coverage, read_hypothetical, what_if
@@ -81,3 +83,20 @@ def test_coverage_and_what_if_cli(real_store: Path, cli: Cli, tmp_path: Path) ->
     path.write_text(HEADER + "H1,mutual,region:130000;region:320000,,,6-04,,,,2023-01-01,\n", encoding="utf-8")
     result = cli("what-if", path, "--store", real_store, "--as-of", "2024-01-01")
     assert result.exit_code == 0 and "newly connected" in result.stdout
+
+
+def test_the_web_service_takes_the_index_as_a_dependency_a_test_can_override(world: World, tmp_path: Path) -> None:
+    """GET /api/v1/coverage answers from whatever index ``index_of`` gives: here a world built in the test, over
+    a store location that holds nothing (without the override the same request is the 'no store' problem)."""
+    from certbridge.api.app import create_app
+    from certbridge.api.settings import Settings
+    from certbridge.api.state import index_of
+
+    settings = Settings(tmp_path / "nothing-built")
+    app = create_app(settings)
+    with serving(settings, app=app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        assert client.get("/api/v1/coverage", params={"by": "region"}).status_code == 503
+        app.dependency_overrides[index_of] = lambda: world.index
+        answer = client.get("/api/v1/coverage", params={"by": "region", "as_of": DAY.isoformat()})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == coverage(world.index, by="region", as_of=DAY).to_json()

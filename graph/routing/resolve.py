@@ -23,6 +23,17 @@ def direct(index: RoutingIndex, text: str) -> str | None:
     return None
 
 
+def certificate_pair(index: RoutingIndex, source: str, target: str) -> tuple[str, str] | None:
+    """Both texts name certificate types directly (by id or IRI; not a credential): the IRIs, else None.
+
+    The lookup a server can answer at once from its warmed graphs, without search or a thread.
+    """
+    pair = direct(index, source), direct(index, target)
+    if pair[0] in index.certificates and pair[1] in index.certificates:
+        return pair[0], pair[1]  # type: ignore[return-value]  # both found, so neither is None
+    return None
+
+
 def resolve(index: RoutingIndex, text: str) -> str:
     """The IRI *text* names; raise NotFound, or Ambiguous listing the candidates.
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from certbridge.api.app import create_app
 from certbridge.api.settings import Settings
@@ -23,12 +24,14 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?o a cb:Occupation }"
 
 
 @contextlib.contextmanager
-def serving(settings: Settings) -> Iterator[str]:
-    """A real uvicorn server on a free loopback port, for the duration of the block."""
+def serving(settings: Settings, *, app: FastAPI | None = None) -> Iterator[str]:
+    """A real uvicorn server on a free loopback port, for the duration of the block (of *app*, if given: one
+    made by ``create_app(settings)`` whose dependencies a test overrides)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    served = app if app is not None else create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(served, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
