@@ -1,7 +1,7 @@
 """The `certbridge` command line.
 
 \b
-Build the graph:  build, reason, import, synth
+Build the graph:  build, reason, import, synth, export-tables, changes
 Ask it:           route, coverage, what-if, query, info, sources, export
 Show it:          viz (route, node, agreements, coverage), serve
 
@@ -180,16 +180,26 @@ def build(
     store: StoreOption = None,
     data: Annotated[Path, typer.Option("--data", metavar="DIR", help="Folder of the CSV tables.")] = DATA_DIR,
     quiet: QuietOption = False,
+    discard_changes: Annotated[
+        str | None,
+        typer.Option(
+            "--discard-changes",
+            metavar="IDS",
+            help="Changesets of the store (comma-separated ids) that DIR lacks and may be dropped.",
+        ),
+    ] = None,
 ) -> None:
     """Build a new store version from the CSV tables.
 
     The tables are converted to RDF, validated with SHACL and reasoned over; the new version is swapped in only
-    on success.
+    on success. A store holding changes (writes) that DIR lacks is not replaced: build from `certbridge
+    export-tables`, or name the changes to drop with --discard-changes.
     """
     from certbridge.graph import build as builder
 
     location = resolve_store(store)
-    result = builder.build(data, location, progress=_progress(quiet))
+    dropped = [name.strip() for name in (discard_changes or "").split(",") if name.strip()]
+    result = builder.build(data, location, progress=_progress(quiet), discard_changes=dropped)
     if not quiet:
         _console().print(
             f"built {result.triples:,} triples ({result.reasoning.total:,} inferred) "
@@ -228,6 +238,11 @@ def import_rows(
             "--format", "-f", metavar="FORMAT", help=f"One of {', '.join(IMPORT_FORMATS)} (sssom: alignments rows)."
         ),
     ] = "csv",
+    note: Annotated[str, typer.Option("--note", metavar="TEXT", help="Why (required): logged with the change.")] = "",
+    writer: Annotated[
+        str | None,
+        typer.Option("--writer", metavar="NAME", help="Who makes the change; default: your login name."),
+    ] = None,
 ) -> None:
     """Add rows (agreements, issuers, sanctions, …) to the store.
 
@@ -250,9 +265,49 @@ def import_rows(
             _console(stderr=True).print(f"left {others} mapping(s) that are not alignments (bridges, outside links)")
     else:
         new = writes.read_rows(file, table)
-    result = writes.add_rows(location, new, progress=_progress(quiet))
+    import getpass
+
+    written = writes.add_rows(location, new, writer=writer or getpass.getuser(), note=note, progress=_progress(quiet))
     if not quiet:
-        _console().print(f"added {len(new.rows)} row(s) to {new.table}: {result.triples:,} triples in the new version")
+        _console().print(
+            f"added {len(new.rows)} row(s) to {new.table} as {written.changeset.id}: "
+            f"{written.result.triples:,} triples in the new version"
+        )
+
+
+@app.command("export-tables")
+def export_tables_command(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="A new or empty folder to write the tables to.")],
+    store: StoreOption = None,
+) -> None:
+    """Write the tables, changes included, as CSV to edit.
+
+    Every change is in them, with the changes log (changes.jsonl): `certbridge build --data DIR` rebuilds
+    the same store.
+    """
+    from certbridge.graph import writes
+
+    written = writes.export_tables(resolve_store(store), folder)
+    _console().print(f"wrote {len(written)} file(s) to {folder}")
+
+
+@app.command("changes")
+def changes_command(store: StoreOption = None, as_json: JsonOption = False) -> None:
+    """Who changed what, when and why (the changes log).
+
+    The log of the current version: every write since the store was built from its tables.
+    """
+    from certbridge.graph.changes import read_log
+    from certbridge.graph.store import store_at
+
+    log = read_log(store_at(resolve_store(store)).tables())
+    if as_json:
+        typer.echo(json.dumps([c.to_json() for c in log], ensure_ascii=False, indent=2))
+        return
+    for changeset in log:
+        typer.echo(changeset.summary())
+    if not log:
+        typer.echo("no changes since the store was built from its tables")
 
 
 @app.command()

@@ -412,13 +412,22 @@ class WriteOut(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "example": {"table": "agreements", "added": 1, "version": "v-20261126T201500Z-4242", "triples": 41234}
+            "example": {
+                "table": "agreements",
+                "added": 1,
+                "version": "v-20261126T201500Z-4242",
+                "triples": 41234,
+                "changeset": "CS-20261126T201500123456Z-3fa2",
+                "writer": "api",
+            }
         },
     )
     table: str
     added: int = Field(ge=1)
     version: str
     triples: int = Field(ge=0)
+    changeset: str = Field(description="the id the change is logged under (GET /api/v1/changes)")
+    writer: str = Field(description="the writer its token names")
 
 
 class QueryWorkersOut(BaseModel):

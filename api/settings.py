@@ -79,6 +79,10 @@ SPARQL_WORKER_MEMORY_ENV = "CERTBRIDGE_SPARQL_WORKER_MEMORY_MB"
 SPARQL_MAX_QUERY_BYTES_ENV = "CERTBRIDGE_SPARQL_MAX_QUERY_BYTES"
 SPARQL_MAX_DEPTH_ENV = "CERTBRIDGE_SPARQL_MAX_DEPTH"
 WRITE_TOKEN_ENV = "CERTBRIDGE_WRITE_TOKEN"
+#: named writers: ``name=token;name2=token2`` (a write is logged under the name its token maps to)
+WRITERS_ENV = "CERTBRIDGE_WRITERS"
+#: the writer a write with the single ``CERTBRIDGE_WRITE_TOKEN`` is logged under
+DEFAULT_WRITER = "api"
 #: on SIGTERM, requests still running after this many seconds are cancelled and their query workers stopped, so a
 #: slow query cannot hold the server up (uvicorn's default waits for every request, however long)
 GRACEFUL_SHUTDOWN_S = 3
@@ -108,6 +112,13 @@ class Settings:
     sparql_max_query_bytes: int = 100_000
     #: the deepest nesting of { ( [ accepted (the engine's parser recurses; deep nesting crashes it)
     sparql_max_depth: int = 40
+    #: (writer name, token) pairs: each write is logged under the name of the token it presents
+    writers: tuple[tuple[str, str], ...] = ()
+
+    def tokens(self) -> tuple[tuple[str, str], ...]:
+        """Every (writer, token) accepted: the named writers, and ``write_token`` as DEFAULT_WRITER."""
+        single = ((DEFAULT_WRITER, self.write_token),) if self.write_token else ()
+        return (*self.writers, *single)
 
     @classmethod
     def from_environment(cls, store: str | Path | None = None) -> Settings:
@@ -123,7 +134,19 @@ class Settings:
             sparql_worker_memory_mb=_number(SPARQL_WORKER_MEMORY_ENV, "4096", int),
             sparql_max_query_bytes=_number(SPARQL_MAX_QUERY_BYTES_ENV, "100000", int),
             sparql_max_depth=_number(SPARQL_MAX_DEPTH_ENV, "40", int),
+            writers=_writers(os.environ.get(WRITERS_ENV, "")),
         )
+
+
+def _writers(text: str) -> tuple[tuple[str, str], ...]:
+    """``name=token;name2=token2`` as pairs; a pair without a name or a token is refused, naming the setting."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        name, _, token = item.partition("=")
+        if not name.strip() or not token.strip():
+            raise InvalidValue(f"{WRITERS_ENV}: {name.strip() or '?'!r} needs the form name=token")
+        pairs.append((name.strip(), token.strip()))
+    return tuple(pairs)
 
 
 def _number(name: str, default: str, cast: type) -> int | float:

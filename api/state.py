@@ -139,3 +139,4 @@ def loaded_index(request: Request) -> RoutingIndex | None:
 OpenedStore = Annotated[AnyStore, Depends(store_of)]
 Index = Annotated[RoutingIndex, Depends(index_of)]
 AppSettings = Annotated[Settings, Depends(settings_of)]
+AppGraphStore = Annotated[GraphStore, Depends(graph_store_of)]

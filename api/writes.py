@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from certbridge.graph import writes
@@ -19,7 +20,7 @@ from certbridge.graph.errors import DataError, ShapeViolations
 
 from .models import WriteOut, answered
 from .problems import Problem, ProblemType, problem_response, responses
-from .settings import WRITE_TOKEN_ENV
+from .settings import WRITE_TOKEN_ENV, WRITERS_ENV
 from .state import graph_store_of, settings_of
 
 router = APIRouter(prefix="/api/v1", tags=["writes"])
@@ -92,14 +93,18 @@ ROW_SCHEMA: dict = {
 }
 
 
-def _authorise(request: Request) -> None:
-    token = settings_of(request).write_token
-    if token is None:
-        raise Problem(403, f"writes are disabled on this server: set {WRITE_TOKEN_ENV} to enable them")
+def _authorise(request: Request) -> str:
+    """The name of the writer whose token the request presents (every token compared, in constant time)."""
+    tokens = settings_of(request).tokens()
+    if not tokens:
+        raise Problem(403, f"writes are disabled on this server: set {WRITERS_ENV} or {WRITE_TOKEN_ENV} to enable them")
     given = request.headers.get("authorization", "")
     scheme, _, credentials = given.partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(credentials.strip().encode(), token.encode()):
-        raise Problem(401, "a write needs the header 'Authorization: Bearer <token>' with the configured token")
+    presented = credentials.strip().encode()
+    matches = [name for name, token in tokens if secrets.compare_digest(presented, token.encode())]
+    if scheme.lower() != "bearer" or not matches:
+        raise Problem(401, "a write needs the header 'Authorization: Bearer <token>' with a configured token")
+    return matches[0]
 
 
 def _media_type(request: Request) -> str:
@@ -139,10 +144,10 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _add(request: Request, table: str, body: bytes) -> dict:
+def _add(request: Request, table: str, body: bytes, writer: str, note: str) -> dict:
     try:
         new = _rows(table, body, _media_type(request))
-        result = writes.add_rows(graph_store_of(request), new)
+        written = writes.add_rows(graph_store_of(request), new, writer=writer, note=note)
     except DataError as exc:
         errors = [
             {
@@ -159,14 +164,30 @@ def _add(request: Request, table: str, body: bytes) -> dict:
     except ShapeViolations as exc:
         detail = f"{exc.count} SHACL violation(s); nothing was written"
         raise Problem(422, detail, extra={"report": exc.report}, kind=ProblemType.REJECTED_WRITE) from None
-    return {"table": table, "added": len(new.rows), "version": result.version.name, "triples": result.triples}
+    result = written.result
+    return {
+        "table": table,
+        "added": len(new.rows),
+        "version": result.version.name,
+        "triples": result.triples,
+        "changeset": written.changeset.id,
+        "writer": writer,
+    }
 
 
 def _endpoint(name: str, table: str, example: dict[str, str]) -> None:
-    async def add(request: Request) -> dict:
-        _authorise(request)
+    async def add(
+        request: Request,
+        note: Annotated[
+            str,
+            Query(min_length=1, max_length=2000, description="why the rows are added: logged with the change"),
+        ],
+    ) -> dict:
+        writer = _authorise(request)
+        if not note.strip():
+            raise Problem(422, "note: say why the rows are added (it is logged with the change)")
         body = await request.body()
-        return await run_in_threadpool(_add, request, table, body)
+        return await run_in_threadpool(_add, request, table, body, writer, note)
 
     add.__name__ = f"add_{name}"
     add.__doc__ = (

@@ -9,7 +9,7 @@ graph by graph for a server); whatever fails, readers keep the version that was 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from certbridge.ontology import CB, ONTOLOGY_FILES
 
 from . import derived
+from .changes import check_nothing_lost, read_log
 from .convert import TABLES, convert_tables
 from .convert.sink import TripleSink, validation_data
 from .errors import MissingInput, ShapeViolations
@@ -191,15 +192,26 @@ def _run_stages(run: _Run, stages: tuple[Stage, ...]) -> None:
         run.close()
 
 
-def build(data_dir: Path, store: GraphStore | Location, *, progress: Progress = silent) -> BuildResult:
+def build(
+    data_dir: Path,
+    store: GraphStore | Location,
+    *,
+    progress: Progress = silent,
+    discard_changes: Iterable[str] = (),
+) -> BuildResult:
     """Build a new version of *store* from the tables in *data_dir* and make it current.
 
-    Raises MissingInput (no folder at *data_dir*, before anything is written), DataError (every table
-    defect), ShapeViolations or StoreError; in each case the store readers see is left exactly as it was.
+    Raises MissingInput (no folder at *data_dir*, before anything is written), ChangesWouldBeLost (the store
+    holds changesets that *data_dir*'s changes log lacks and *discard_changes* does not name), DataError (every
+    table defect), ShapeViolations or StoreError; in each case the store readers see is left exactly as it was.
     """
     if not data_dir.is_dir():
         raise MissingInput(f"no folder of tables at {data_dir}", hint="give --data the folder of the CSV tables")
     graph_store = as_store(store)
+    given = read_log(data_dir)  # a malformed log is refused like any other defect of the input
+    current = graph_store.current_version()
+    if current is not None:
+        check_nothing_lost(read_log(graph_store.kept_tables(current)), given, discard_changes)
     with graph_store.new_version(tables=data_dir) as version:
         run = _Run(graph_store, version, progress, data_dir=data_dir)
         _run_stages(run, BUILD_STAGES)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import store as stores
 from .build import BuildResult, build
+from .changes import LOG_FILE, Changeset, append, new_changeset
 from .convert import TABLES, convert_tables
 from .errors import CertbridgeError, DataError, TableError
 from .progress import Progress, silent
@@ -66,10 +67,27 @@ def _table_named_by(path: Path) -> str:
     )
 
 
-def add_rows(store: stores.GraphStore | stores.Location, new: NewRows, *, progress: Progress = silent) -> BuildResult:
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What a write made: the new version, and the changeset logged for it."""
+
+    result: BuildResult
+    changeset: Changeset
+
+
+def add_rows(
+    store: stores.GraphStore | stores.Location,
+    new: NewRows,
+    *,
+    writer: str,
+    note: str,
+    progress: Progress = silent,
+) -> Written:
     """Validate *new* with everything already stored and build the next version, or raise and change nothing.
 
-    Raises DataError (every defect, numbered by ``new.lines`` for the new rows), ShapeViolations or StoreError.
+    The rows go into a copy of the current version's tables, and a changeset (*writer*, *note*, the rows) into the
+    copy's changes log; the new version keeps both (graph/changes.py). Raises CertbridgeError (no writer or no
+    note), DataError (every defect, numbered by ``new.lines`` for the new rows), ShapeViolations or StoreError.
     """
     if new.table not in TABLES:
         raise CertbridgeError(f"{new.table!r} is not a table", hint=f"tables: {', '.join(TABLES)}")
@@ -77,10 +95,11 @@ def add_rows(store: stores.GraphStore | stores.Location, new: NewRows, *, progre
     graph_store.tables()  # no store there: say so before creating anything
     with graph_store.write_lock():
         current = graph_store.tables()  # again under the lock: another writer may have swapped versions
+        changeset = new_changeset(table=new.table, rows=new.rows, writer=writer, note=note, based_on=current.name)
         with tempfile.TemporaryDirectory(prefix="certbridge-write-") as folder:
             work = Path(folder)
-            for table in TABLES:
-                source = current / f"{table}.csv"
+            for name in (*(f"{table}.csv" for table in TABLES), LOG_FILE):
+                source = current / name
                 if source.exists():
                     (work / source.name).write_bytes(source.read_bytes())
             target = work / f"{new.table}.csv"
@@ -91,10 +110,32 @@ def add_rows(store: stores.GraphStore | stores.Location, new: NewRows, *, progre
 
             if unknown:  # the rows cannot be written as given; still report all their other defects
                 raise DataError([*unknown, *renumbered(_defects(work))])
+            append(work, changeset)
             try:
-                return build(work, graph_store, progress=progress)
+                return Written(build(work, graph_store, progress=progress), changeset)
             except DataError as exc:
                 raise DataError(renumbered(exc.errors)) from None
+
+
+def export_tables(store: stores.GraphStore | stores.Location, target: Path) -> list[Path]:
+    """Write the current version's tables (every change included) and its changes log into *target*, to edit and
+    build from; refuse a folder that already holds tables (nothing there is overwritten)."""
+    graph_store = stores.as_store(store)
+    tables = graph_store.tables()
+    names = [f"{table}.csv" for table in TABLES if (tables / f"{table}.csv").is_file()]
+    if (tables / LOG_FILE).is_file():
+        names.append(LOG_FILE)
+    clashes = [name for name in names if (target / name).exists()]
+    if clashes:
+        raise CertbridgeError(
+            f"{target} already holds {', '.join(clashes[:3])}", hint="export into a new or empty folder"
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in names:
+        (target / name).write_bytes((tables / name).read_bytes())
+        written.append(target / name)
+    return written
 
 
 def _defects(data_dir: Path) -> list[TableError]:

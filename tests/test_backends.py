@@ -280,13 +280,19 @@ def test_a_bad_write_changes_nothing(backend: Built, tmp_path: Path) -> None:
     before = graph_counts(backend.location)
     bad = {**AGREEMENT, "direction": "sideways", "valid_from": "2025-13-01"}
     with pytest.raises(Exception) as raised:
-        writes.add_rows(backend.location, writes.read_rows(write_csv(tmp_path / "agreements.csv", [bad])))
+        writes.add_rows(
+            backend.location,
+            writes.read_rows(write_csv(tmp_path / "agreements.csv", [bad])),
+            writer="test",
+            note="a bad write",
+        )
     assert "direction" in str(raised.value) and "valid_from" in str(raised.value)
     assert graph_counts(backend.location) == before
 
 
 def test_a_write_is_applied_with_its_inferences(backend: Built, tmp_path: Path) -> None:
-    writes.add_rows(backend.location, writes.read_rows(write_csv(tmp_path / "agreements.csv", [AGREEMENT])))
+    rows = writes.read_rows(write_csv(tmp_path / "agreements.csv", [AGREEMENT]))
+    writes.add_rows(backend.location, rows, writer="test", note="a write on every backend")
     agreement = f"<https://w3id.org/certbridge/id/agreement/{AGREEMENT['id']}>"
     store = open_store(backend.location)
     assert bool(run_query(store, f"ASK {{ {agreement} a cb:RecognitionAgreement }}"))

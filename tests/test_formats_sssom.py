@@ -196,7 +196,7 @@ def test_import_sssom_gives_back_the_alignments_row(
     assert others == len(mappings(open_store(mini_store)))
     store = tmp_path / "fresh"
     build(MINI_DATA, store)
-    result = cli("import", "--store", store, "--format", "sssom", path)
+    result = cli("import", "--store", store, "--format", "sssom", path, "--note", "SSSOM round trip")
     assert result.exit_code == 0, result.output
     assert "added 1 row(s) to alignments" in result.stdout
     assert [m for m in mappings(open_store(store)) if any("/alignment/" in link for link in m.see_also)] == [
@@ -206,7 +206,7 @@ def test_import_sssom_gives_back_the_alignments_row(
 
 def test_import_sssom_without_alignments_is_refused(cli: Cli, mini_store: Path, tmp_path: Path) -> None:
     path = export(cli, mini_store, tmp_path / "mini.sssom.tsv")
-    result = cli("import", "--store", mini_store, "--format", "sssom", path)
+    result = cli("import", "--store", mini_store, "--format", "sssom", path, "--note", "SSSOM import")
     assert result.exit_code == 2 and "nothing to add to alignments" in result.stderr
 
 

@@ -34,6 +34,9 @@ SANCTION = {
     "source_ids": "SRC-ILLUSTRATIVE",
 }
 
+#: every write says why (a query parameter; GETs ignore it)
+NOTE = {"note": "a test write"}
+
 
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
@@ -57,7 +60,9 @@ def test_a_build_keeps_its_tables_for_later_writes(store: Path) -> None:
 
 def test_import_adds_an_agreement_with_its_inferences(store: Path, cli: Cli, tmp_path: Path) -> None:
     assert count(store, "?s prov:wasDerivedFrom agreement:IL-AG-ZJ-SD") == 0
-    result = cli("import", write_csv(tmp_path / "agreements.csv", [AGREEMENT]), "--store", store, "-q")
+    result = cli(
+        "import", write_csv(tmp_path / "agreements.csv", [AGREEMENT]), "--store", store, "-q", "--note", "a test write"
+    )
     assert result.exit_code == 0, result.stderr
     assert count(store, "agreement:IL-AG-ZJ-SD a cb:RecognitionAgreement") == 1
     # the recognition the agreement implies was re-derived, with the agreement as its provenance
@@ -67,13 +72,35 @@ def test_import_adds_an_agreement_with_its_inferences(store: Path, cli: Cli, tmp
 def test_an_imported_sanction_ends_the_routes_through_its_issuer(store: Path, cli: Cli, tmp_path: Path) -> None:
     before = cli("route", SOURCE, TARGET, "--store", store, "--as-of", "2026-01-01", "--json")
     assert before.exit_code == 0 and json.loads(before.stdout)["routes"]
-    assert cli("import", write_csv(tmp_path / "sanctions.csv", [SANCTION]), "--store", store, "-q").exit_code == 0
+    assert (
+        cli(
+            "import",
+            write_csv(tmp_path / "sanctions.csv", [SANCTION]),
+            "--store",
+            store,
+            "-q",
+            "--note",
+            "a test write",
+        ).exit_code
+        == 0
+    )
     after = cli("route", SOURCE, TARGET, "--store", store, "--as-of", "2026-01-01", "--json")
     assert after.exit_code == 1 and "suspended" in json.loads(after.stdout)["no_route"]["reason"]
     earlier = cli("route", SOURCE, TARGET, "--store", store, "--as-of", "2025-01-01", "--json")
     assert earlier.exit_code == 0  # before the sanction's date the routes still count
     # a second write starts from the first one's tables
-    assert cli("import", write_csv(tmp_path / "agreements.csv", [AGREEMENT]), "--store", store, "-q").exit_code == 0
+    assert (
+        cli(
+            "import",
+            write_csv(tmp_path / "agreements.csv", [AGREEMENT]),
+            "--store",
+            store,
+            "-q",
+            "--note",
+            "a test write",
+        ).exit_code
+        == 0
+    )
     assert count(store, "sanction:SA-il-hengfeng a cb:Sanction") == 1
 
 
@@ -83,7 +110,7 @@ def test_a_bad_write_is_rejected_whole_with_every_defect(store: Path, cli: Cli, 
     duplicate = dict(AGREEMENT, id="MR01")
     broken = dict(AGREEMENT, id="IL-AG-BAD", direction="sideways", valid_from="2025-13-01", source_ids="NOPE")
     path = write_csv(tmp_path / "more.csv", [good, duplicate, broken])
-    result = cli("import", path, "--table", "agreements", "--store", store, "-q")
+    result = cli("import", path, "--table", "agreements", "--store", store, "-q", "--note", "a test write")
     assert result.exit_code == 2
     for expected in (
         "more.csv:3: id: duplicate id 'MR01' (already stored",
@@ -98,7 +125,7 @@ def test_a_bad_write_is_rejected_whole_with_every_defect(store: Path, cli: Cli, 
 
 def test_unknown_columns_are_reported_with_the_other_defects(store: Path, cli: Cli, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "organisations.csv", [{"id": "x-new", "kind": "nope", "colour": "red"}])
-    result = cli("import", path, "--store", store, "-q")
+    result = cli("import", path, "--store", store, "-q", "--note", "a test write")
     assert result.exit_code == 2
     assert "organisations.csv:2: colour: is not a column of organisations" in result.stderr
     assert "organisations.csv:2: kind:" in result.stderr
@@ -111,7 +138,7 @@ def test_every_ragged_row_of_an_import_is_reported_by_its_line(store: Path, cli:
     version = store_at(store).current_version()
     path = tmp_path / "organisations.csv"
     path.write_text(RAGGED, encoding="utf-8")
-    result = cli("import", path, "--store", store, "-q")
+    result = cli("import", path, "--store", store, "-q", "--note", "a test write")
     assert result.exit_code == 2
     assert "organisations.csv:2: -: expected 2 fields as in the header, found 5" in result.stderr, result.stderr
     assert "organisations.csv:4: -: expected 2 fields as in the header, found 3" in result.stderr, result.stderr
@@ -122,7 +149,10 @@ def test_every_ragged_row_of_a_csv_write_is_a_422_naming_the_body(store: Path) -
     """The API reads CSV with the import's code: each ragged row is a defect of its line, never a 500."""
     version = store_at(store).current_version()
     auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/csv"}
-    with serving(Settings(store, write_token=TOKEN)) as url, httpx.Client(base_url=url, timeout=60) as http:
+    with (
+        serving(Settings(store, write_token=TOKEN)) as url,
+        httpx.Client(base_url=url, timeout=60, params=NOTE) as http,
+    ):
         body = is_problem(http.post("/api/v1/issuers", content=RAGGED.encode(), headers=auth), 422)
         assert body["type"] == "/problems/rejected-write"
         assert {(e["line"], e["field"]) for e in body["errors"]} == {(2, "-"), (4, "-")}
@@ -134,7 +164,7 @@ def test_every_ragged_row_of_a_csv_write_is_a_422_naming_the_body(store: Path) -
 
 
 def test_a_file_that_names_no_table_asks_for_one(store: Path, cli: Cli, tmp_path: Path) -> None:
-    result = cli("import", write_csv(tmp_path / "new.csv", [AGREEMENT]), "--store", store)
+    result = cli("import", write_csv(tmp_path / "new.csv", [AGREEMENT]), "--store", store, "--note", "a test write")
     assert result.exit_code == 2 and "--table" in result.stderr
 
 
@@ -142,6 +172,7 @@ def test_a_write_killed_midway_leaves_the_store_as_it_was(store: Path, tmp_path:
     version = store_at(store).current_version()
     path = write_csv(tmp_path / "agreements.csv", [AGREEMENT])
     command = [sys.executable, "-m", "certbridge.api", "import", str(path), "--store", str(store), "-q"]
+    command += ["--note", "a test write"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while not any(p.name.endswith(".partial") for p in store.iterdir()):  # the new version is being written
@@ -161,7 +192,10 @@ def test_a_write_killed_midway_leaves_the_store_as_it_was(store: Path, tmp_path:
 
 
 def test_writes_over_http(store: Path) -> None:
-    with serving(Settings(store, write_token=TOKEN)) as url, httpx.Client(base_url=url, timeout=60) as http:
+    with (
+        serving(Settings(store, write_token=TOKEN)) as url,
+        httpx.Client(base_url=url, timeout=60, params=NOTE) as http,
+    ):
         assert http.get(f"/api/v1/agreements/{AGREEMENT['id']}").status_code == 404  # served before the write
         assert "token" in is_problem(http.post("/api/v1/agreements", json=AGREEMENT), 401)["detail"]
         wrong = {"Authorization": "Bearer not-the-token"}
@@ -189,7 +223,10 @@ def test_a_bad_write_over_http_lists_every_defect_and_changes_nothing(store: Pat
     version = store_at(store).current_version()
     auth = {"Authorization": f"Bearer {TOKEN}"}
     items = [dict(AGREEMENT), dict(AGREEMENT, id="X2", direction="sideways", mystery="1")]
-    with serving(Settings(store, write_token=TOKEN)) as url, httpx.Client(base_url=url, timeout=60) as http:
+    with (
+        serving(Settings(store, write_token=TOKEN)) as url,
+        httpx.Client(base_url=url, timeout=60, params=NOTE) as http,
+    ):
         body = is_problem(http.post("/api/v1/agreements", json=items, headers=auth), 422)
         found = {(e["item"], e["field"]) for e in body["errors"]}
         assert {(1, "direction"), (1, "mystery")} <= found
@@ -203,7 +240,7 @@ def test_a_bad_write_over_http_lists_every_defect_and_changes_nothing(store: Pat
 
 
 def test_writes_are_disabled_without_a_token(mini_store: Path) -> None:
-    with serving(Settings(mini_store)) as url, httpx.Client(base_url=url) as http:
+    with serving(Settings(mini_store)) as url, httpx.Client(base_url=url, params=NOTE) as http:
         body = is_problem(http.post("/api/v1/sanctions", json=WRITABLE["sanctions"][1]), 403)
         assert "CERTBRIDGE_WRITE_TOKEN" in body["detail"]
 
@@ -212,7 +249,10 @@ def test_writes_are_disabled_without_a_token(mini_store: Path) -> None:
 def test_every_documented_write_example_is_accepted(store: Path, name: str) -> None:
     """The examples at /docs are real: each one is a valid write on the mini data (issuer before sanction)."""
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    with serving(Settings(store, write_token=TOKEN)) as url, httpx.Client(base_url=url, timeout=60) as http:
+    with (
+        serving(Settings(store, write_token=TOKEN)) as url,
+        httpx.Client(base_url=url, timeout=60, params=NOTE) as http,
+    ):
         if name == "sanctions":
             assert http.post("/api/v1/issuers", json=WRITABLE["issuers"][1], headers=auth).status_code == 201
         response = http.post(f"/api/v1/{name}", json=WRITABLE[name][1], headers=auth)
@@ -222,6 +262,13 @@ def test_every_documented_write_example_is_accepted(store: Path, name: str) -> N
 
 
 def test_import_into_a_missing_store_says_so_and_creates_nothing(cli: Cli, tmp_path: Path) -> None:
-    result = cli("import", write_csv(tmp_path / "agreements.csv", [AGREEMENT]), "--store", tmp_path / "nothing")
+    result = cli(
+        "import",
+        write_csv(tmp_path / "agreements.csv", [AGREEMENT]),
+        "--store",
+        tmp_path / "nothing",
+        "--note",
+        "a test write",
+    )
     assert result.exit_code == 2 and "no certbridge store" in result.stderr
     assert not (tmp_path / "nothing").exists()

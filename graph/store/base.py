@@ -19,6 +19,7 @@ from typing import TypeAlias
 import pyoxigraph as ox
 from rdflib import Graph
 
+from ..changes import LOG_FILE
 from ..convert.sink import ChunkTaker, TripleSink
 from ..errors import StoreError
 from ..progress import Progress
@@ -97,12 +98,14 @@ class GraphStore(ABC):
         return self.workdir / TABLES_DIR / version.name
 
     def keep_tables(self, version_name: str, tables: Path) -> None:
-        """Copy the CSV tables a version was built from beside it, so that a later write can start from them."""
+        """Copy the CSV tables a version was built from (and their changes log) beside it, so that a later write
+        can start from them."""
         kept = self.workdir / TABLES_DIR / version_name
         shutil.rmtree(kept, ignore_errors=True)
         kept.mkdir(parents=True)
-        for table in tables.glob("*.csv"):
-            shutil.copy2(table, kept / table.name)
+        for table in (*tables.glob("*.csv"), tables / LOG_FILE):
+            if table.is_file():
+                shutil.copy2(table, kept / table.name)
 
     def tables(self) -> Path:
         """The tables the current version was built from; a write adds its rows to a copy of them."""
