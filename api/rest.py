@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from certbridge.graph.routing import HopKind, find_routes
 from certbridge.graph.routing.coverage import Grouping, read_hypothetical, what_if
 from certbridge.graph.routing.coverage import coverage as coverage_of
-from certbridge.graph.routing.index import RoutingIndex
+from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.resolve import direct, resolve
 from certbridge.graph.routing.search import SearchKind, ranked_search
 from certbridge.graph.store import current_version

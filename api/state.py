@@ -16,7 +16,8 @@ from fastapi import FastAPI, Request
 from starlette.datastructures import State
 
 from certbridge.graph.routing import warm
-from certbridge.graph.routing.index import RoutingIndex, index_for
+from certbridge.graph.routing.index import index_for
+from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.search import search_index
 from certbridge.graph.store import AnyStore, current_version, open_store
 

@@ -14,7 +14,7 @@ from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.coverage import Grouping, cell_pairs
 from certbridge.graph.routing.coverage import coverage as coverage_of
-from certbridge.graph.routing.index import RoutingIndex
+from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.resolve import resolve
 from certbridge.ontology import ID
 from certbridge.visualize.model import View, hop_legend

@@ -26,7 +26,8 @@ from .load_queue import LoadQueue, bulk_load
 from .reasoning import INFERRED_GRAPH, ONTOLOGY_GRAPH, ReasoningReport, materialise
 from .remote.load import put_graphs
 from .remote.location import RemoteLocation
-from .routing.index import forget_cache, load_index, write_cache
+from .routing.cache import forget_cache, write_cache
+from .routing.load import load_index
 from .store import Location
 from .validate import validate_graphs
 

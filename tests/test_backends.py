@@ -30,7 +30,8 @@ from certbridge.graph.remote.location import RemoteLocation
 from certbridge.graph.remote.store import project_graphs
 from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.coverage import coverage
-from certbridge.graph.routing.index import RoutingIndex, index_for
+from certbridge.graph.routing.index import index_for
+from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.store import Location, open_store
 from conftest import Cli
 from servers import oxigraph, oxigraph_location, virtuoso, virtuoso_location

@@ -117,7 +117,7 @@ def test_cross_system_bridge_only_where_sourced(world: World) -> None:
     engineer = f"{ID}credential/engineer"
     assert not find_routes(world.index, f"{ID}certificate-type/a", engineer, as_of=DAY).routes
     world.bridge("technician")
-    world.index.graphs.clear()  # an index is immutable once built; this test changed it, so drop its cached graphs
+    world.index.derived.graphs.clear()  # an index is immutable once built; this test changed it: drop its graphs
     answer = find_routes(world.index, f"{ID}certificate-type/a", engineer, as_of=DAY)
     assert kinds_of(answer)[0] == ("cross-system-bridge", 2)  # a covers c (dominance), c bridges to the title
     assert answer.routes[0].hops[-1].derivation == "asserted"
@@ -403,16 +403,16 @@ def test_warm_builds_the_default_graphs_ahead_and_routes_stay_the_same(world: Wo
     world.agreement("g", parties=(region("320000"), region("370000")))
     pair = (f"{ID}certificate-type/a", f"{ID}certificate-type/b")
     cold = find_routes(world.index, *pair, as_of=DAY).to_json()
-    world.index.graphs.clear()
+    world.index.derived.graphs.clear()
     assert warm(world.index, DAY, min_certificates=5) == 0  # the occupation has 4 certificate types
     assert warm(world.index, DAY, min_certificates=1) == 1
-    (key, graph), *_ = world.index.graphs.items()
+    (key, graph), *_ = world.index.derived.graphs.items()
     assert key == ("classes", GraphOptions(OCCUPATION, DAY, HOP_KINDS))
     assert find_routes(world.index, *pair, as_of=DAY).to_json() == cold
-    assert list(world.index.graphs.values()) == [graph]  # the query used the warmed graph, built nothing else
+    assert list(world.index.derived.graphs.values()) == [graph]  # the query used the warmed graph, built nothing else
     world.cert("z", "gov", "senior", occupation="6-04-01-03")
     world.cert("y", "gov", "technician", occupation="6-04-01-03")
-    world.index.graphs.clear()
+    world.index.derived.graphs.clear()
     monkeypatch.setattr(graphs, "GRAPH_CACHE_ITEMS", 2)  # half the bound is held after the first: stop there
     assert warm(world.index, DAY, min_certificates=1) == 1
 
@@ -507,7 +507,7 @@ def test_the_graph_cache_is_safe_under_concurrent_queries(monkeypatch) -> None:
     finally:
         sys.setswitchinterval(previous)
     assert not failures, failures[0]
-    assert len(w.index.graphs) <= 3
+    assert len(w.index.derived.graphs) <= 3
 
 
 def test_a_route_may_pass_two_interchangeable_certificate_types() -> None:

@@ -13,7 +13,7 @@ from datetime import date
 from itertools import combinations
 
 from certbridge.graph.routing.coverage import Coverage
-from certbridge.graph.routing.index import RoutingIndex
+from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.rules import agreement_in_force
 from certbridge.ontology import ID
 

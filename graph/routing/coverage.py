@@ -11,10 +11,11 @@ occupations (``max_pairs``) and say so.
 from __future__ import annotations
 
 import random
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -24,7 +25,7 @@ from ..choices import GROUPINGS, Grouping
 from ..errors import DataError, InvalidOption
 from ..tables import ErrorLog, read_table
 from .graphs import GraphOptions, certificate_graph
-from .index import Agreement, RoutingIndex
+from .records import Agreement, Derived, RoutingIndex
 
 CROSS = Grouping.OCCUPATION_GROUP_BY_ISSUER_KIND.value
 FORMAL_KINDS = ("formal-recognition", "grade-dominance")
@@ -52,7 +53,7 @@ class Coverage:
     def total(self) -> Cell:
         return Cell(sum(c.pairs for c in self.cells.values()), sum(c.covered for c in self.cells.values()))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "by": self.by,
             "as_of": self.as_of,
@@ -89,7 +90,8 @@ def covered_pairs(
     """All eligible ordered pairs of one occupation, and those connected by formal recognition."""
     graph = certificate_graph(index, GraphOptions(occupation, day, FORMAL_KINDS))
     certs = [iri for iri in index.by_occupation.get(occupation, ()) if iri in graph]
-    eligible, covered = [], set()
+    eligible: list[tuple[str, str]] = []
+    covered: set[tuple[str, str]] = set()
     for a in certs:
         reach = nx.descendants(graph, a)
         ca = index.certificates[a]
@@ -163,9 +165,7 @@ def what_if(
     """Coverage before and after adding hypothetical *agreements* (the store is never written)."""
     day = as_of or date.today()
     before = coverage(index, by=by, as_of=day, max_occupations=max_occupations)
-    hypothetical = replace(
-        index, agreements={**index.agreements, **{a.iri: a for a in agreements}}, graphs=OrderedDict()
-    )
+    hypothetical = replace(index, agreements={**index.agreements, **{a.iri: a for a in agreements}}, derived=Derived())
     after = coverage(hypothetical, by=by, as_of=day, max_occupations=max_occupations)
     touched = {code for code in hypothetical.by_occupation if any(a.covers_occupation(code) for a in agreements)}
     for occupation in sorted(touched):
@@ -215,31 +215,26 @@ def read_hypothetical(path: Path, index: RoutingIndex, *, content: bytes | None 
         start, end = row.date("valid_from", required=True), row.date("valid_to")
         if direction is None or start is None:
             continue
+        scope = row.text("scope_occupation_codes")
         found.append(
             Agreement(
-                f"{ID}hypothetical/{key}",
-                f"假设：{key}",
-                f"HYPOTHETICAL: {key}",
-                direction,
-                "equivalence",
-                "signed",
-                True,
-                frozenset(refs["party_refs"])
-                | frozenset(refs["recognising_refs"])
-                | frozenset(refs["recognised_refs"]),
-                frozenset(refs["recognising_refs"]),
-                frozenset(refs["recognised_refs"]),
-                tuple(row.text("scope_occupation_codes").split(";")) if row.text("scope_occupation_codes") else (),
-                grades.get(low) if low else None,
-                grades.get(high) if high else None,
-                frozenset(row.refs("scope_issuer_kinds", kinds, what="issuer kind")),
-                start,
-                end,
-                None,
-                None,
-                None,
-                (),
-                True,
+                iri=f"{ID}hypothetical/{key}",
+                label_zh=f"假设：{key}",
+                label_en=f"HYPOTHETICAL: {key}",
+                direction=direction,
+                mechanism="equivalence",
+                status="signed",
+                recognises=True,
+                parties=frozenset(refs["party_refs"] + refs["recognising_refs"] + refs["recognised_refs"]),
+                recognising=frozenset(refs["recognising_refs"]),
+                recognised=frozenset(refs["recognised_refs"]),
+                scope_codes=tuple(scope.split(";")) if scope else (),
+                min_grade=grades.get(low) if low else None,
+                max_grade=grades.get(high) if high else None,
+                issuer_kinds=frozenset(row.refs("scope_issuer_kinds", kinds, what="issuer kind")),
+                valid_from=start,
+                valid_to=end,
+                illustrative=True,
             )
         )
     if log:

@@ -18,9 +18,10 @@ from certbridge.ontology import ID
 from ..errors import InvalidOption
 from .explain import explain
 from .graphs import GraphOptions, blocked_reason, class_graph
-from .index import Certificate, RoutingIndex, index_for
+from .index import index_for
 from .model import HOP_KINDS, STRENGTH, Evidence, Hop, IssuerQuality, NoRoute, Route, RouteAnswer
 from .paths import RouteHops, best_routes
+from .records import Certificate, RoutingIndex
 from .rules import QualityBar, agreement_in_force
 
 RULES = {"mutual": str(ID["rule/mutual-agreement"]), "one-way": str(ID["rule/one-way-agreement"])}

@@ -6,8 +6,8 @@ from collections.abc import Hashable, Iterator
 from datetime import date
 
 from .graphs import ClassGraph
-from .index import Certificate, RoutingIndex
 from .model import NoRoute
+from .records import Certificate, RoutingIndex
 
 EXPLAIN_LIMIT = 10
 

@@ -26,8 +26,8 @@ from typing import NamedTuple
 
 import networkx as nx
 
-from .index import Certificate, RoutingIndex
 from .model import HOP_KINDS, STRENGTH
+from .records import Agreement, Certificate, RoutingIndex
 from .rules import QualityBar, agreement_in_force, issuer_standing, meets_bar
 
 #: the cache holds at most this many graphs ...
@@ -71,7 +71,7 @@ def blocked_reason(
     return f"is issued by {issuer.label_zh or issuer.iri}, below the quality bar: {lacking}" if lacking else None
 
 
-def _grade_in_scope(index: RoutingIndex, agreement, grade_iri: str) -> bool:
+def _grade_in_scope(index: RoutingIndex, agreement: Agreement, grade_iri: str) -> bool:
     """Whether *grade_iri* lies within the agreement's grade range (bounds on another ladder exclude it)."""
     grade = index.grades[grade_iri]
     for bound, accept in (
@@ -368,16 +368,17 @@ def _cached(index: RoutingIndex, key: tuple, build: Callable[[], nx.DiGraph | Cl
     The server answers routes from several threads: the cache is only read and changed under a lock (a graph
     is built outside it, so two threads may build the same one; the second simply replaces the first).
     """
+    cache = index.derived.graphs
     with _CACHE_LOCK:
-        if key in index.graphs:
-            index.graphs.move_to_end(key)
-            return index.graphs[key]
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
     graph = build()
     with _CACHE_LOCK:
-        index.graphs[key] = graph
-        held = sum(_size(g) for g in index.graphs.values())
-        while len(index.graphs) > 1 and (len(index.graphs) > GRAPH_CACHE_SIZE or held > GRAPH_CACHE_ITEMS):
-            held -= _size(index.graphs.popitem(last=False)[1])
+        cache[key] = graph
+        held = sum(_size(g) for g in cache.values())
+        while len(cache) > 1 and (len(cache) > GRAPH_CACHE_SIZE or held > GRAPH_CACHE_ITEMS):
+            held -= _size(cache.popitem(last=False)[1])
     return graph
 
 

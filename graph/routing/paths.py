@@ -21,8 +21,8 @@ from itertools import pairwise
 import networkx as nx
 
 from .graphs import ClassGraph
-from .index import RoutingIndex
 from .model import STRENGTH
+from .records import RoutingIndex
 
 #: a route as its hops: (from certificate type, to certificate type or credential, edge data)
 RouteHops = list[tuple[str, str, dict]]

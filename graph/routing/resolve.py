@@ -5,7 +5,7 @@ from __future__ import annotations
 from certbridge.ontology import ID
 
 from ..errors import Ambiguous, NotFound
-from .index import RoutingIndex
+from .records import RoutingIndex
 from .search import search
 
 #: what a route may start or end at
