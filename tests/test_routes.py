@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certbridge.graph.errors import Ambiguous, NotFound
-from certbridge.graph.routing import HOP_KINDS, explain, find_routes, graphs, paths, warm
-from certbridge.graph.routing.graphs import GraphOptions
+from certbridge.graph.routing import HOP_KINDS, HopKind, explain, find_routes, graphs, paths, warm
+from certbridge.graph.routing.graphs import EDGE, Edge, GraphOptions
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.model import STRENGTH
 from certbridge.graph.routing.resolve import resolve
@@ -430,7 +430,7 @@ def test_nearest_listing_matches_dijkstra(world: World, i: int, max_hops: int, r
         return
     node = nodes[i % len(nodes)]
     lengths = nx.single_source_dijkstra_path_length(
-        graph.reverse(copy=False) if reverse else graph, node, cutoff=max_hops, weight="hop"
+        graph.reverse(copy=False) if reverse else graph, node, cutoff=max_hops, weight=lambda u, v, d: d[EDGE].hops
     )
     expected = sorted((n for n in lengths if not isinstance(n, tuple) and n != node), key=lambda n: (lengths[n], n))
     got = explain.nearest(world.index, graphs.class_graph(world.index, options), node, max_hops, reverse=reverse)
@@ -451,7 +451,7 @@ def weighted_graphs(draw) -> nx.DiGraph:
     )
     graph = nx.DiGraph()
     graph.add_nodes_from(range(nodes))
-    graph.add_edges_from((u, v, {"kind": kind, "hop": hop}) for u, v, kind, hop in edges if u != v)
+    graph.add_edges_from((u, v, {EDGE: Edge(HopKind(kind), hop, "")}) for u, v, kind, hop in edges if u != v)
     return graph
 
 
@@ -463,13 +463,13 @@ def test_hop_search_matches_dijkstra(graph: nx.DiGraph, level: int, cutoff: int,
     start = data.draw(st.sampled_from(sorted(graph)))
     ends = data.draw(st.lists(st.sampled_from(sorted(graph)), min_size=1, max_size=3, unique=True))
 
-    def hops(u, v, edge: dict) -> int | None:
-        return edge["hop"] if STRENGTH[edge["kind"]] >= level else None
+    def hops(u, v, data: dict) -> int | None:
+        return data[EDGE].hops if data[EDGE].strength >= level else None
 
     ahead = nx.single_source_dijkstra_path_length(graph, start, cutoff=cutoff, weight=hops)
     behind = nx.multi_source_dijkstra_path_length(graph.reverse(copy=False), ends, cutoff=cutoff, weight=hops)
-    assert paths._hops_from(graph._succ, [start], level, cutoff) == ahead
-    pruned = paths._hops_from(graph._pred, ends, level, cutoff, ahead)
+    assert paths._hops_from(dict(graph.adjacency()), [start], level, cutoff) == ahead
+    pruned = paths._hops_from(dict(graph.reverse(copy=False).adjacency()), ends, level, cutoff, ahead)
     on_short_paths = {node for node in ahead if ahead[node] + behind.get(node, cutoff + 1) <= cutoff}
     assert {node: behind[node] for node in on_short_paths} == {node: pruned[node] for node in on_short_paths}
     assert all(pruned[node] >= behind[node] for node in pruned)

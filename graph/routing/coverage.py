@@ -21,14 +21,14 @@ import networkx as nx
 
 from certbridge.ontology import ID
 
-from ..choices import GROUPINGS, Grouping
+from ..choices import GROUPINGS, Grouping, HopKind
 from ..errors import DataError, InvalidOption
 from ..tables import ErrorLog, read_table
 from .graphs import GraphOptions, certificate_graph
 from .records import Agreement, Derived, RoutingIndex
 
 CROSS = Grouping.OCCUPATION_GROUP_BY_ISSUER_KIND.value
-FORMAL_KINDS = ("formal-recognition", "grade-dominance")
+FORMAL_KINDS = (HopKind.FORMAL_RECOGNITION, HopKind.GRADE_DOMINANCE)
 
 
 @dataclass
