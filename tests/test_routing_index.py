@@ -1,4 +1,5 @@
-"""The routing index's parts: its records pickle whole, and each query file is used."""
+"""The routing index's parts: its records pickle whole, each query file is used, and the names shown come from the
+ontology."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from importlib.resources import files
 
 import pytest
 
+from certbridge.graph.choices import ConditionKind, HopKind
 from certbridge.graph.dates import PartialDate
 from certbridge.graph.routing import load
 from certbridge.graph.routing.records import Certificate, Issuer, QualityCheck, RoutingIndex, Sanction
+from certbridge.graph.vocabulary import concept_names, hop_kind_name
 
 QUERIES = sorted(path.name.removesuffix(".rq") for path in (files(load.__package__) / "queries").iterdir())
 
@@ -45,3 +48,9 @@ def test_every_query_file_is_read_and_filled(name: str) -> None:
     text = load.query(name)
     assert not re.search(r"\{\{\w+\}\}", text), "a placeholder was left unfilled"
     assert f'"{name}"' in (files(load.__package__) / "load.py").read_text(), f"{name}.rq is never run"
+
+
+def test_every_hop_kind_and_condition_kind_has_its_names_in_the_ontology() -> None:
+    assert set(concept_names("hop-kind")) == set(HopKind)
+    assert set(concept_names("condition-kind")) == set(ConditionKind)
+    assert hop_kind_name(HopKind.GRADE_DOMINANCE) == ("等级覆盖", "grade dominance")

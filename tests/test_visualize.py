@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from certbridge.graph.choices import HopKind
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.coverage import cell_pairs, coverage
@@ -15,7 +16,7 @@ from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.rules import agreement_in_force
 from certbridge.graph.store import open_store
 from certbridge.ontology import ID
-from certbridge.visualize.model import HOP_STYLES, View, ViewEdge, ViewNode, aggregate
+from certbridge.visualize.model import HOP_COLOURS, View, ViewEdge, ViewNode, aggregate
 from certbridge.visualize.render import render_html
 from certbridge.visualize.views import agreement_map, coverage_view, node_view, route_view
 
@@ -36,7 +37,7 @@ def test_route_view_has_one_node_per_certificate_and_one_edge_per_distinct_hop(a
     hops = {(s["source"]["iri"], s["target"]["iri"], s["kind"], s["evidence"]["iri"]) for s in steps}
     assert {n.id for n in view.nodes} == ends and len(view.edges) == len(hops)
     for edge in view.edges:
-        assert edge.colour == HOP_STYLES[edge.kind][0]
+        assert edge.colour == HOP_COLOURS[HopKind(edge.kind)]
         assert edge.details["evidence"]["iri"] and edge.details["derivation"] in ("asserted", "inferred")
     assert {n.id for n in view.nodes if n.highlight} == {SOURCE, TARGET}
     assert sorted({r for e in view.edges for r in e.routes}) == list(range(1, len(answer["routes"]) + 1))

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from datetime import date
 from itertools import combinations
 
+from certbridge.graph.choices import HopKind
 from certbridge.graph.routing.coverage import Coverage
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.rules import agreement_in_force
@@ -19,7 +20,6 @@ from certbridge.ontology import ID
 
 from .model import (
     AGREEMENT_STATES,
-    HOP_STYLES,
     NODE_STYLES,
     LegendItem,
     View,
@@ -27,6 +27,7 @@ from .model import (
     ViewNode,
     aggregate,
     hop_legend,
+    hop_style,
     marked_label,
     node_legend,
 )
@@ -126,7 +127,7 @@ def route_view(answer: dict, facets: dict[str, dict[str, str]] | None = None) ->
             if slot in edges:
                 edges[slot].routes.append(number)
                 continue
-            colour, zh, en = HOP_STYLES[step["kind"]]
+            colour, zh, en = hop_style(HopKind(step["kind"]))
             dates = _dates(evidence.get("valid_from"), evidence.get("valid_to"))
             short = evidence["iri"].rsplit("/", 1)[-1]
             if evidence.get("conditions"):  # what the holder must still do: said on the edge, listed in the panel

@@ -21,7 +21,8 @@ import networkx as nx
 
 from certbridge.ontology import ID
 
-from ..choices import GROUPINGS, Grouping, HopKind
+from ..choices import GROUPINGS, Direction, Grouping, HopKind
+from ..convert.agreements import direction_defects
 from ..errors import DataError, InvalidOption
 from ..tables import ErrorLog, read_table
 from .graphs import GraphOptions, certificate_graph
@@ -203,13 +204,14 @@ def read_hypothetical(path: Path, index: RoutingIndex, *, content: bytes | None 
     kinds = {issuer.kind for issuer in index.issuers.values()}
     found = []
     for key, row in table.unique_ids().items():
-        direction = row.choice("direction", ("mutual", "one-way"), required=True)
+        direction = row.choice("direction", (Direction.MUTUAL.value, Direction.ONE_WAY.value), required=True)
         refs = {
             column: [parties[r] for r in row.refs(column, parties, what="party")]
             for column in ("party_refs", "recognising_refs", "recognised_refs")
         }
-        if direction == "one-way" and not (refs["recognising_refs"] and refs["recognised_refs"]):
-            row.error("direction", "a one-way agreement needs recognising_refs and recognised_refs")
+        sides = {"recognising": bool(refs["recognising_refs"]), "recognised": bool(refs["recognised_refs"])}
+        for defect in direction_defects(direction, **sides):
+            row.error("direction", defect)
         low = row.ref("scope_min_grade", grades, what="grade")
         high = row.ref("scope_max_grade", grades, what="grade")
         start, end = row.date("valid_from", required=True), row.date("valid_to")
