@@ -67,7 +67,7 @@ def route_page(
         empty = View("route", "选择两个证书", "Pick two certificates", legend=hop_legend(), data={"answer": None})
         return HTMLResponse(render_html(empty, served=True, language=lang))
     index = index_of(request)
-    answer = find_routes(index, resolve(index, source), resolve(index, target), as_of=as_of, k=k).to_json()
+    answer = find_routes(index, resolve(index, source), resolve(index, target), as_of=as_of, k=k)
     facets = route_facets(index, answer)
     return HTMLResponse(render_html(route_view(answer, facets), served=True, language=lang))
 

@@ -219,7 +219,7 @@ def test_rest_unconditional(conditional_store: Path) -> None:
 
 def test_route_view_marks_the_conditional_hop_and_lists_its_condition(world: World) -> None:
     world.agreement("g", parties=(region("320000"), region("370000")), conditions=("examination",))
-    view = route_view(find_routes(world.index, A, B, as_of=DAY).to_json())
+    view = route_view(find_routes(world.index, A, B, as_of=DAY))
     [edge] = view.edges
     assert "（有条件）" in edge.label_zh and "(conditional)" in edge.label_en and "有条件" not in edge.label_en
     assert edge.details["evidence"]["conditions"][0]["kind"] == "examination"
