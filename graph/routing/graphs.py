@@ -207,11 +207,16 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
         )
     profiles = set(profile_of.values())
     found = Incidence(certs, profile_of, {p: {} for p in profiles}, {p: set() for p in profiles}, {}, {})
+    # one hub and one edge each way per qualification, shared by its profiles (see ``_formal_incidence``)
+    qualification_hubs: dict[str, tuple[QualificationHub, Edge]] = {}
     for profile in profiles:
         if profile.qualification:
-            hub = QualificationHub(profile.qualification)
-            found.hubs[hub] = Edge(HopKind.SAME_QUALIFICATION, 0, profile.qualification)
-            found.out[profile][hub] = found.hubs[hub]._replace(hops=1)
+            if profile.qualification not in qualification_hubs:
+                hub = QualificationHub(profile.qualification)
+                found.hubs[hub] = Edge(HopKind.SAME_QUALIFICATION, 0, profile.qualification)
+                qualification_hubs[profile.qualification] = hub, Edge(HopKind.SAME_QUALIFICATION, 1, hub.qualification)
+            hub, into_hub = qualification_hubs[profile.qualification]
+            found.out[profile][hub] = into_hub
             found.into[profile].add(hub)
     if HopKind.FORMAL_RECOGNITION in allowed:
         _formal_incidence(index, found, profiles, occupation, day, unconditional=options.unconditional)
@@ -221,10 +226,16 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
             by_issuer[cert.issuer].append(cert.iri)
         found.issuer_certs = {issuer: tuple(iris) for issuer, iris in by_issuer.items() if len(iris) > 1}
     if options.credential and HopKind.CROSS_SYSTEM_BRIDGE in allowed:
+        bridge_edges = {
+            bridge.iri: Edge(HopKind.CROSS_SYSTEM_BRIDGE, 1, bridge.iri)
+            for bridges in index.bridges.values()
+            for bridge in bridges
+            if bridge.credential == options.credential
+        }
         for profile in profiles:
             for bridge in index.bridges.get(profile.grade, ()):
                 if bridge.credential == options.credential:
-                    found.out[profile][options.credential] = Edge(HopKind.CROSS_SYSTEM_BRIDGE, 1, bridge.iri)
+                    found.out[profile][options.credential] = bridge_edges[bridge.iri]
     return found
 
 
@@ -233,7 +244,11 @@ def _formal_incidence(
 ) -> None:
     """``A -> H(agreement, grade, recognised side) -> B`` for every agreement in force covering the occupation
     (only those without conditions when *unconditional*): a profile is on a side when its issuer or its region is
-    a party there."""
+    a party there.
+
+    Each hub, and each edge, is made once and shared by every profile and graph edge it serves: a named tuple is
+    tracked by the garbage collector for as long as it lives (a plain tuple of strings is not), and the cached
+    graphs hold hundreds of thousands of edges."""
     by_party: dict[str, list[Profile]] = defaultdict(list)
     for profile in profiles:
         for party in (profile.party, profile.region):
@@ -257,16 +272,18 @@ def _formal_incidence(
         into_hub = Edge(HopKind.FORMAL_RECOGNITION, 1, agreement.iri)
         for recognised, recognising in sides:
             side = tuple(sorted(recognised))
+            hubs: dict[str, AgreementHub] = {}  # by grade: the hubs of this agreement and side
             sources = {profile for party in recognised for profile in by_party.get(party, ())}
             for profile in sources:
                 kind_ok = not agreement.issuer_kinds or profile.kind in agreement.issuer_kinds
                 if kind_ok and profile.grade in in_scope:
-                    hub = AgreementHub(agreement.iri, profile.grade, side)
-                    found.hubs[hub] = out_of_hub
-                    found.out[profile][hub] = into_hub
+                    if profile.grade not in hubs:
+                        hubs[profile.grade] = AgreementHub(agreement.iri, profile.grade, side)
+                        found.hubs[hubs[profile.grade]] = out_of_hub
+                    found.out[profile][hubs[profile.grade]] = into_hub
             for profile in {profile for party in recognising for profile in by_party.get(party, ())} - sources:
-                hub = AgreementHub(agreement.iri, profile.grade, side)
-                if hub in found.hubs and profile.grade in in_scope:
+                hub = hubs.get(profile.grade)  # in_scope, when made: a hub is made only for a grade in scope
+                if hub is not None:
                     found.into[profile].add(hub)
 
 
@@ -280,9 +297,17 @@ def _dominance_pairs(index: RoutingIndex, issuer_certs: dict[str, tuple[str, ...
                     yield high, low
 
 
-def _dominance_edge(index: RoutingIndex, high: str, low: str) -> Edge:
-    grades = Dominance(index.certificates[high].grade, index.certificates[low].grade)
-    return Edge(HopKind.GRADE_DOMINANCE, 1, grades)
+def _dominance_edges(index: RoutingIndex) -> Callable[[str, str], Edge]:
+    """The edge of a dominance hop from certificate type *high* to *low*, one object per pair of grades."""
+    made: dict[tuple[str, str], Edge] = {}
+
+    def edge(high: str, low: str) -> Edge:
+        grades = (index.certificates[high].grade, index.certificates[low].grade)
+        if grades not in made:
+            made[grades] = Edge(HopKind.GRADE_DOMINANCE, 1, Dominance(*grades))
+        return made[grades]
+
+    return edge
 
 
 def certificate_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph[Node]:
@@ -299,9 +324,9 @@ def _build_certificate_graph(index: RoutingIndex, options: GraphOptions) -> nx.D
             graph.add_edge(iri, hub, **{EDGE: edge})
         for hub in found.into[profile]:
             graph.add_edge(hub, iri, **{EDGE: found.hubs[hub]})
+    dominance_edge = _dominance_edges(index)
     graph.add_edges_from(
-        (high, low, {EDGE: _dominance_edge(index, high, low)})
-        for high, low in _dominance_pairs(index, found.issuer_certs)
+        (high, low, {EDGE: dominance_edge(high, low)}) for high, low in _dominance_pairs(index, found.issuer_certs)
     )
     graph.graph["size"] = graph.number_of_edges()
     return graph
@@ -402,22 +427,28 @@ def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph
 
     # Edges are added in a sorted order: the order of equally good routes follows it, and hubs come out of
     # sets, whose order changes from one process to the next.
-    def leaving(number: int, role: Literal["class", "lower"]) -> Iterator[tuple[ClassNode, Hub | str, dict[str, Edge]]]:
-        for hub in out[number]:  # sorted above
-            yield ClassNode(role, number), hub, {EDGE: found.out[profiles[number]][hub]}
+    # one node object per class and role (a named tuple lives tracked by the garbage collector: see _formal_incidence)
+    nodes = [ClassNode("class", number) for number in range(len(keys))]
+
+    def leaving(node: ClassNode) -> Iterator[tuple[ClassNode, Hub | str, dict[str, Edge]]]:
+        for hub in out[node.number]:  # sorted above
+            yield node, hub, {EDGE: found.out[profiles[node.number]][hub]}
 
     graph: nx.DiGraph[Node] = nx.DiGraph()
-    graph.add_nodes_from(ClassNode("class", number) for number in range(len(keys)))
-    for number in range(len(keys)):
-        graph.add_edges_from(leaving(number, "class"))
+    graph.add_nodes_from(nodes)
+    for number, node in enumerate(nodes):
+        graph.add_edges_from(leaving(node))
         for hub in into[number]:
-            graph.add_edge(hub, ClassNode("class", number), **{EDGE: found.hubs[hub]})
+            graph.add_edge(hub, node, **{EDGE: found.hubs[hub]})
     dominance = {(class_of[high], class_of[low]): (high, low) for high, low in _class_pairs(index, found, class_of)}
+    lower_nodes: dict[int, ClassNode] = {}
+    dominance_edge = _dominance_edges(index)
     for (high, low), (witness_high, witness_low) in sorted(dominance.items()):
-        if ClassNode("lower", low) not in graph:  # a class entered by dominance leads to the class's hubs as well
-            graph.add_edges_from(leaving(low, "lower"))
-        edge = _dominance_edge(index, witness_high, witness_low)
-        graph.add_edge(ClassNode("class", high), ClassNode("lower", low), **{EDGE: edge})
+        if low not in lower_nodes:  # a class entered by dominance leads to the class's hubs as well
+            lower_nodes[low] = ClassNode("lower", low)
+            graph.add_edges_from(leaving(lower_nodes[low]))
+        edge = dominance_edge(witness_high, witness_low)
+        graph.add_edge(nodes[high], lower_nodes[low], **{EDGE: edge})
     components = {node: n for n, nodes in enumerate(nx.weakly_connected_components(graph)) for node in nodes}
     ranks = {grade: (index.grades[grade].ladder, index.grades[grade].rank) for grade in set(grades)}
     return ClassGraph(
