@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 
+from certbridge.graph.choices import HOP_KINDS
 from certbridge.graph.errors import CertbridgeError
-from certbridge.graph.routing.model import HOP_KINDS
 
 from . import (
     changes,

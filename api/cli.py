@@ -716,8 +716,7 @@ def viz_route(
 
     index = index_for(resolve_store(store))
     answer = find_routes(index, resolve(index, source), resolve(index, target), as_of=_day(as_of), k=k)
-    body = answer.to_json()
-    _write_view(route_view(body, route_facets(index, body)), out, lang)
+    _write_view(route_view(answer, route_facets(index, answer)), out, lang)
 
 
 @viz_app.command("node")

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from certbridge.graph.choices import ConditionKind, HopKind
+from certbridge.graph.choices import HOP_KINDS, ConditionKind, HopKind
 from certbridge.graph.routing.coverage import Grouping
 from certbridge.graph.routing.search import SearchKind
 
@@ -193,7 +193,7 @@ class RouteAnswerOut(BaseModel):
                     "synthetic": False,
                 },
                 "as_of": "2024-01-01",
-                "kinds": ["formal-recognition", "same-qualification", "grade-dominance", "cross-system-bridge"],
+                "kinds": list(HOP_KINDS),
                 "max_hops": 6,
                 "k": 3,
                 "routes": [],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from certbridge.graph.routing import HopKind, find_routes
 from certbridge.graph.routing.coverage import Grouping, read_hypothetical, what_if
 from certbridge.graph.routing.coverage import coverage as coverage_of
-from certbridge.graph.routing.index import RoutingIndex
+from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.resolve import certificate_pair, resolve
 from certbridge.graph.routing.search import SearchKind, ranked_search
 
@@ -109,7 +109,7 @@ async def routes(
     response_model=HealthOut,
     responses=answered(HealthOut),
 )
-def health(request: Request, response: Response) -> dict:
+def health(request: Request, response: Response) -> dict[str, Any]:
     response.headers["Cache-Control"] = "no-store"  # a monitor must see the workers' state now, not a cached one
     state = state_of(request.app)
     version = state.store.current_version()
@@ -138,7 +138,7 @@ def search_entities(
     ] = None,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict:
+) -> dict[str, Any]:
     """Entries whose names (Chinese, English, pinyin syllables or initials), ids or codes contain every word of q.
 
     Best match first: the exact id, code or name, then names starting with q, then names containing it, then
@@ -172,7 +172,7 @@ def coverage(
     sample: Annotated[
         int | None, Query(ge=1, le=100_000, description="count a random sample of this many occupations")
     ] = None,
-) -> dict:
+) -> dict[str, Any]:
     """Same semantics as `certbridge coverage --json`."""
     return coverage_of(index, by=by, as_of=as_of, max_occupations=sample).to_json()
 
@@ -201,14 +201,14 @@ async def what_if_endpoint(
     request: Request,
     by: Annotated[Grouping, Query(examples=["region"])] = Grouping.REGION,
     as_of: Annotated[Day | None, Query(examples=["2024-01-01"])] = None,
-) -> dict:
+) -> dict[str, Any]:
     """The body is a CSV with the columns of agreements.csv that routing uses (as for `certbridge what-if`).
 
     Its defects are reported as ``what-if.csv:LINE: column: message``.
     """
     body = await request.body()
 
-    def compute() -> dict:
+    def compute() -> dict[str, Any]:
         index = index_of(request)
         hypothetical = read_hypothetical(Path(WHAT_IF_NAME), index, content=body)
         before, after = what_if(index, hypothetical, by=by, as_of=as_of)

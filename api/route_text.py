@@ -3,19 +3,7 @@
 from __future__ import annotations
 
 from certbridge.graph.routing.model import Condition, Endpoint, Hop, RouteAnswer
-
-CONDITION_NAMES = {
-    "examination": ("考试", "examination"),
-    "comprehensive-review": ("综合评审", "comprehensive review"),
-    "residence": ("居住", "residence"),
-}
-
-KIND_NAMES = {
-    "formal-recognition": ("正式认可", "formal recognition"),
-    "same-qualification": ("同一资格", "same qualification"),
-    "grade-dominance": ("高等级覆盖低等级", "grade dominance"),
-    "cross-system-bridge": ("跨体系贯通", "cross-system bridge"),
-}
+from certbridge.graph.vocabulary import concept_names, hop_kind_name
 
 
 def _name(endpoint: Endpoint) -> str:
@@ -23,7 +11,7 @@ def _name(endpoint: Endpoint) -> str:
 
 
 def _hop_lines(number: int, hop: Hop) -> list[str]:
-    zh, en = KIND_NAMES[hop.kind]
+    zh, en = hop_kind_name(hop.kind)
     e = hop.evidence
     lines = [f"  {number}. {_name(hop.source)}", f"     → {_name(hop.target)}", f"     {zh} / {en} ({hop.derivation})"]
     lines.append(f"     evidence: {e.label_zh or ''} / {e.label_en or ''} <{e.iri}>")
@@ -57,7 +45,7 @@ def _hop_lines(number: int, hop: Hop) -> list[str]:
 
 
 def _condition(condition: Condition) -> str:
-    zh, en = CONDITION_NAMES.get(condition.kind, (condition.kind, condition.kind))
+    zh, en = concept_names("condition-kind").get(condition.kind, (condition.kind, condition.kind))
     return f"condition / 条件: {zh} / {en}: {condition.text or '(words not recorded)'}"
 
 
@@ -88,7 +76,7 @@ def render(answer: RouteAnswer) -> str:
         f"答：找到 {len(answer.routes)} 条路径（由强到弱）。 / A: {len(answer.routes)} route(s), strongest first."
     )
     for number, route in enumerate(answer.routes, 1):
-        zh, en = KIND_NAMES[route.strength]
+        zh, en = hop_kind_name(route.strength)
         flag = "  [contains ILLUSTRATIVE data / 含示例数据]" if route.illustrative else ""
         flag += "  [contains SYNTHETIC data / 含合成数据]" if route.synthetic else ""
         lines += ["", f"Route {number}: {en} / {zh}, {len(route.hops)} hop(s){flag}"]

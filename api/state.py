@@ -20,7 +20,8 @@ import pyoxigraph as ox
 from fastapi import Depends, FastAPI, Request
 
 from certbridge.graph.routing import warm
-from certbridge.graph.routing.index import RoutingIndex, index_for
+from certbridge.graph.routing.index import index_for
+from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.search import search_index
 from certbridge.graph.store import AnyStore, GraphStore, store_at
 

@@ -15,7 +15,7 @@ from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.coverage import Grouping, cell_pairs
 from certbridge.graph.routing.coverage import coverage as coverage_of
-from certbridge.graph.routing.index import RoutingIndex
+from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.resolve import resolve
 from certbridge.visualize.model import View, hop_legend
 from certbridge.visualize.render import render_html
@@ -67,7 +67,7 @@ def route_page(
         empty = View("route", "选择两个证书", "Pick two certificates", legend=hop_legend(), data={"answer": None})
         return HTMLResponse(render_html(empty, served=True, language=lang))
     index = index_of(request)
-    answer = find_routes(index, resolve(index, source), resolve(index, target), as_of=as_of, k=k).to_json()
+    answer = find_routes(index, resolve(index, source), resolve(index, target), as_of=as_of, k=k)
     facets = route_facets(index, answer)
     return HTMLResponse(render_html(route_view(answer, facets), served=True, language=lang))
 

@@ -1,4 +1,4 @@
-"""The closed sets of names callers choose from: hop kinds, coverage groupings, export formats.
+"""The closed sets of names callers choose from: hop kinds, directions, coverage groupings, export formats.
 
 A module that imports nothing but ``enum``, so the command line can list them in its help without loading the
 domain (routing alone pulls in networkx, pypinyin and the index). The modules that act on a name import its set
@@ -19,6 +19,14 @@ class HopKind(StrEnum):
 
 #: the hop kinds' names, strongest first
 HOP_KINDS: tuple[str, ...] = tuple(kind.value for kind in HopKind)
+
+
+class Direction(StrEnum):
+    """Which way an agreement recognises (cb:direction): each party the others', one side the other's, or unsaid."""
+
+    MUTUAL = "mutual"
+    ONE_WAY = "one-way"
+    NOT_STATED = "not-stated"
 
 
 class Grouping(StrEnum):

@@ -76,6 +76,12 @@ BUILD_GRAPH = GRAPH["build"]
 BUILD_ACTIVITY = GRAPH["build#activity"]
 
 
+#: The rules the inferred graph names as the plans of what it derived (prov:Plan), and route evidence cites.
+SAME_QUALIFICATION_RULE = ID["rule/same-qualification"]
+MUTUAL_AGREEMENT_RULE = ID["rule/mutual-agreement"]
+ONE_WAY_AGREEMENT_RULE = ID["rule/one-way-agreement"]
+
+
 #: Prefixes of the typed references used in polymorphic columns (party_refs, from_ref, ...).
 REFERENCE_KINDS = {
     "region": region,

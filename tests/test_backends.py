@@ -33,7 +33,8 @@ from certbridge.graph.remote.client import TruncatedAnswer
 from certbridge.graph.remote.store import project_graphs
 from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.coverage import coverage
-from certbridge.graph.routing.index import RoutingIndex, index_for
+from certbridge.graph.routing.index import index_for
+from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.store import Location, open_store, store_at
 
 BACKENDS = ("embedded", "virtuoso", "oxigraph")

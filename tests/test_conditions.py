@@ -67,7 +67,7 @@ def test_unconditional_leaves_the_conditional_agreement_out_or_finds_another(wor
     assert not gone.routes and gone.no_route is not None and gone.unconditional
     assert "unconditional recognition only" in render(gone)
     world.agreement("h", parties=(region("320000"), region("370000")))
-    world.index.graphs.clear()  # graphs are cached per index, and the index changed
+    world.index.derived.graphs.clear()  # graphs are cached per index, and the index changed
     other = find_routes(world.index, A, B, as_of=DAY, unconditional=True)
     assert [hop.evidence.iri for hop in other.routes[0].hops] == [f"{ID}agreement/h"]
     assert other.routes[0].conditions == () and other.to_json()["routes"][0]["conditions"] == []
@@ -219,7 +219,7 @@ def test_rest_unconditional(conditional_store: Path) -> None:
 
 def test_route_view_marks_the_conditional_hop_and_lists_its_condition(world: World) -> None:
     world.agreement("g", parties=(region("320000"), region("370000")), conditions=("examination",))
-    view = route_view(find_routes(world.index, A, B, as_of=DAY).to_json())
+    view = route_view(find_routes(world.index, A, B, as_of=DAY))
     [edge] = view.edges
     assert "（有条件）" in edge.label_zh and "(conditional)" in edge.label_en and "有条件" not in edge.label_en
     assert edge.details["evidence"]["conditions"][0]["kind"] == "examination"

@@ -70,6 +70,22 @@ def test_bad_hypothesis_names_file_and_line(world: World, tmp_path: Path) -> Non
     assert "h.csv:3: direction:" in text and "h.csv:3: valid_from: is required but empty" in text
 
 
+def test_a_hypothesis_states_its_direction_as_agreements_csv_does(world: World, tmp_path: Path) -> None:
+    """The same direction rule as agreements.csv (convert/agreements.py ``direction_defects``): only a one-way
+    agreement names the two sides, and it names both."""
+    path = tmp_path / "h.csv"
+    rows = (
+        "H1,mutual,region:370000,region:320000,region:370000,,,,,2023-01-01,\n"
+        "H2,one-way,,region:320000,,,,,,2023-01-01,\n"
+    )
+    path.write_text(HEADER + rows, encoding="utf-8")
+    with pytest.raises(DataError) as error:
+        read_hypothetical(path, world.index)
+    text = str(error.value)
+    assert "h.csv:2: direction: only a one-way agreement names recognising and recognised parties" in text
+    assert "h.csv:3: direction: a one-way agreement needs recognising_refs and recognised_refs" in text
+
+
 def test_unknown_grouping(world: World) -> None:
     with pytest.raises(ValueError, match="unknown grouping"):
         coverage(world.index, by="planet")

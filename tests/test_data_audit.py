@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from certbridge.graph.dates import PartialDate
 from certbridge.graph.errors import DataError
 from certbridge.graph.query import select
 from certbridge.graph.routing.engine import find_routes
-from certbridge.graph.routing.index import Agreement, index_for
+from certbridge.graph.routing.index import index_for
+from certbridge.graph.routing.records import Agreement
 from certbridge.graph.routing.rules import agreement_in_force
 from certbridge.graph.store import open_store
 from certbridge.graph.tables import ErrorLog, read_table
@@ -292,7 +294,7 @@ def test_the_route_evidence_says_the_date_stands_in_for_the_validity() -> None:
     world.issuer("b", region_code="120000")
     source, target = world.cert("ca", "a", "senior"), world.cert("cb", "b", "senior", qualification="other")
     iri = world.agreement("ag", parties=(region("110000"), region("120000")), valid_from=None)
-    world.index.agreements[iri].date = PartialDate.parse("2020-03-01")
+    world.index.agreements[iri] = replace(world.index.agreements[iri], date=PartialDate.parse("2020-03-01"))
     answer = find_routes(world.index, source, target, as_of=date(2021, 1, 1), kinds=["formal-recognition"])
     [evidence] = {hop.evidence for route in answer.routes for hop in route.hops}
     assert evidence.valid_from is None, "the date is not presented as a stated validity"

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certbridge.graph.errors import Ambiguous, NotFound
-from certbridge.graph.routing import HOP_KINDS, explain, find_routes, graphs, paths, warm
-from certbridge.graph.routing.graphs import GraphOptions
+from certbridge.graph.routing import HOP_KINDS, HopKind, explain, find_routes, graphs, paths, warm
+from certbridge.graph.routing.graphs import EDGE, Edge, GraphOptions
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.model import STRENGTH
 from certbridge.graph.routing.resolve import resolve
@@ -117,7 +117,7 @@ def test_cross_system_bridge_only_where_sourced(world: World) -> None:
     engineer = f"{ID}credential/engineer"
     assert not find_routes(world.index, f"{ID}certificate-type/a", engineer, as_of=DAY).routes
     world.bridge("technician")
-    world.index.graphs.clear()  # an index is immutable once built; this test changed it, so drop its cached graphs
+    world.index.derived.graphs.clear()  # an index is immutable once built; this test changed it: drop its graphs
     answer = find_routes(world.index, f"{ID}certificate-type/a", engineer, as_of=DAY)
     assert kinds_of(answer)[0] == ("cross-system-bridge", 2)  # a covers c (dominance), c bridges to the title
     assert answer.routes[0].hops[-1].derivation == "asserted"
@@ -403,16 +403,16 @@ def test_warm_builds_the_default_graphs_ahead_and_routes_stay_the_same(world: Wo
     world.agreement("g", parties=(region("320000"), region("370000")))
     pair = (f"{ID}certificate-type/a", f"{ID}certificate-type/b")
     cold = find_routes(world.index, *pair, as_of=DAY).to_json()
-    world.index.graphs.clear()
+    world.index.derived.graphs.clear()
     assert warm(world.index, DAY, min_certificates=5) == 0  # the occupation has 4 certificate types
     assert warm(world.index, DAY, min_certificates=1) == 1
-    (key, graph), *_ = world.index.graphs.items()
+    (key, graph), *_ = world.index.derived.graphs.items()
     assert key == ("classes", GraphOptions(OCCUPATION, DAY, HOP_KINDS))
     assert find_routes(world.index, *pair, as_of=DAY).to_json() == cold
-    assert list(world.index.graphs.values()) == [graph]  # the query used the warmed graph, built nothing else
+    assert list(world.index.derived.graphs.values()) == [graph]  # the query used the warmed graph, built nothing else
     world.cert("z", "gov", "senior", occupation="6-04-01-03")
     world.cert("y", "gov", "technician", occupation="6-04-01-03")
-    world.index.graphs.clear()
+    world.index.derived.graphs.clear()
     monkeypatch.setattr(graphs, "GRAPH_CACHE_ITEMS", 2)  # half the bound is held after the first: stop there
     assert warm(world.index, DAY, min_certificates=1) == 1
 
@@ -430,7 +430,7 @@ def test_nearest_listing_matches_dijkstra(world: World, i: int, max_hops: int, r
         return
     node = nodes[i % len(nodes)]
     lengths = nx.single_source_dijkstra_path_length(
-        graph.reverse(copy=False) if reverse else graph, node, cutoff=max_hops, weight="hop"
+        graph.reverse(copy=False) if reverse else graph, node, cutoff=max_hops, weight=lambda u, v, d: d[EDGE].hops
     )
     expected = sorted((n for n in lengths if not isinstance(n, tuple) and n != node), key=lambda n: (lengths[n], n))
     got = explain.nearest(world.index, graphs.class_graph(world.index, options), node, max_hops, reverse=reverse)
@@ -451,7 +451,7 @@ def weighted_graphs(draw) -> nx.DiGraph:
     )
     graph = nx.DiGraph()
     graph.add_nodes_from(range(nodes))
-    graph.add_edges_from((u, v, {"kind": kind, "hop": hop}) for u, v, kind, hop in edges if u != v)
+    graph.add_edges_from((u, v, {EDGE: Edge(HopKind(kind), hop, "")}) for u, v, kind, hop in edges if u != v)
     return graph
 
 
@@ -463,13 +463,13 @@ def test_hop_search_matches_dijkstra(graph: nx.DiGraph, level: int, cutoff: int,
     start = data.draw(st.sampled_from(sorted(graph)))
     ends = data.draw(st.lists(st.sampled_from(sorted(graph)), min_size=1, max_size=3, unique=True))
 
-    def hops(u, v, edge: dict) -> int | None:
-        return edge["hop"] if STRENGTH[edge["kind"]] >= level else None
+    def hops(u, v, data: dict) -> int | None:
+        return data[EDGE].hops if data[EDGE].strength >= level else None
 
     ahead = nx.single_source_dijkstra_path_length(graph, start, cutoff=cutoff, weight=hops)
     behind = nx.multi_source_dijkstra_path_length(graph.reverse(copy=False), ends, cutoff=cutoff, weight=hops)
-    assert paths._hops_from(graph._succ, [start], level, cutoff) == ahead
-    pruned = paths._hops_from(graph._pred, ends, level, cutoff, ahead)
+    assert paths._hops_from(dict(graph.adjacency()), [start], level, cutoff) == ahead
+    pruned = paths._hops_from(dict(graph.reverse(copy=False).adjacency()), ends, level, cutoff, ahead)
     on_short_paths = {node for node in ahead if ahead[node] + behind.get(node, cutoff + 1) <= cutoff}
     assert {node: behind[node] for node in on_short_paths} == {node: pruned[node] for node in on_short_paths}
     assert all(pruned[node] >= behind[node] for node in pruned)
@@ -507,7 +507,7 @@ def test_the_graph_cache_is_safe_under_concurrent_queries(monkeypatch) -> None:
     finally:
         sys.setswitchinterval(previous)
     assert not failures, failures[0]
-    assert len(w.index.graphs) <= 3
+    assert len(w.index.derived.graphs) <= 3
 
 
 def test_a_route_may_pass_two_interchangeable_certificate_types() -> None:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from certbridge.graph.routing.index import RoutingIndex, index_for
+from certbridge.graph.routing.index import index_for
+from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.search import RANKED, Match, haystack, ranked_search, search, search_index
 
 

@@ -22,10 +22,14 @@ CLEAN = (
     "certbridge/graph/progress",
     "certbridge/graph/writes",
     "certbridge/api/state",
+    "certbridge/api/changes",
+    "certbridge/graph/changes",
+    "certbridge/graph/routing",
+    "certbridge/visualize/model",
+    "certbridge/visualize/views",
 )
 #: errors allowed per folder or module today (a ratchet: never raise one)
 CEILING = {
-    "certbridge/graph/routing": 128,
     "certbridge/graph/convert": 14,
     "certbridge/graph/describe": 9,
     "certbridge/graph/remote": 8,
@@ -36,8 +40,8 @@ CEILING = {
     "certbridge/graph/synth": 4,
     "certbridge/graph/export": 3,
     "certbridge/graph/query": 2,
-    "certbridge/api": 40,
-    "certbridge/visualize": 21,
+    "certbridge/api": 34,
+    "certbridge/visualize": 4,
 }
 _WHERE = re.compile(r"^(certbridge/[\w/]+?)(?:\.py)?:\d+: error:", re.MULTILINE)
 

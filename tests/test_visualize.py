@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from certbridge.graph.choices import HopKind
 from certbridge.graph.neighbourhood import neighbourhood
-from certbridge.graph.routing import find_routes
+from certbridge.graph.routing import RouteAnswer, find_routes
 from certbridge.graph.routing.coverage import cell_pairs, coverage
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.rules import agreement_in_force
 from certbridge.graph.store import open_store
 from certbridge.ontology import ID
-from certbridge.visualize.model import HOP_STYLES, View, ViewEdge, ViewNode, aggregate
+from certbridge.visualize.model import HOP_COLOURS, View, ViewEdge, ViewNode, aggregate
 from certbridge.visualize.render import render_html
 from certbridge.visualize.views import agreement_map, coverage_view, node_view, route_view
 
@@ -25,24 +26,24 @@ DAY = date(2025, 1, 1)
 
 
 @pytest.fixture(scope="module")
-def answer(mini_store: Path) -> dict:
-    return find_routes(index_for(mini_store), SOURCE, TARGET, as_of=DAY, k=3).to_json()
+def answer(mini_store: Path) -> RouteAnswer:
+    return find_routes(index_for(mini_store), SOURCE, TARGET, as_of=DAY, k=3)
 
 
-def test_route_view_has_one_node_per_certificate_and_one_edge_per_distinct_hop(answer: dict) -> None:
+def test_route_view_has_one_node_per_certificate_and_one_edge_per_distinct_hop(answer: RouteAnswer) -> None:
     view = route_view(answer)
-    steps = [step for route in answer["routes"] for step in route["steps"]]
+    steps = [step for route in answer.to_json()["routes"] for step in route["steps"]]
     ends = {end["iri"] for step in steps for end in (step["source"], step["target"])}
     hops = {(s["source"]["iri"], s["target"]["iri"], s["kind"], s["evidence"]["iri"]) for s in steps}
     assert {n.id for n in view.nodes} == ends and len(view.edges) == len(hops)
     for edge in view.edges:
-        assert edge.colour == HOP_STYLES[edge.kind][0]
+        assert edge.colour == HOP_COLOURS[HopKind(edge.kind)]
         assert edge.details["evidence"]["iri"] and edge.details["derivation"] in ("asserted", "inferred")
     assert {n.id for n in view.nodes if n.highlight} == {SOURCE, TARGET}
-    assert sorted({r for e in view.edges for r in e.routes}) == list(range(1, len(answer["routes"]) + 1))
+    assert sorted({r for e in view.edges for r in e.routes}) == list(range(1, len(answer.routes) + 1))
 
 
-def test_illustrative_records_say_so_in_both_languages(answer: dict) -> None:
+def test_illustrative_records_say_so_in_both_languages(answer: RouteAnswer) -> None:
     view = route_view(answer)
     assert view.illustrative
     flagged = [n for n in view.nodes if n.illustrative]
@@ -51,15 +52,15 @@ def test_illustrative_records_say_so_in_both_languages(answer: dict) -> None:
 
 def test_no_route_shows_the_explanation_and_the_nearest_certificates(mini_store: Path) -> None:
     index = index_for(mini_store)
-    answer = find_routes(index, TARGET, f"{CT}IL-CT-zj-assoc-spinner-senior", as_of=DAY).to_json()
-    assert answer["no_route"]
+    answer = find_routes(index, TARGET, f"{CT}IL-CT-zj-assoc-spinner-senior", as_of=DAY)
+    assert answer.no_route
     view = route_view(answer)
     assert any("No route" in en for _, en in view.notes) and any("Missing" in en for _, en in view.notes)
-    near = {e["iri"] for e in answer["no_route"]["source_reaches"]}
+    near = {e.iri for e in answer.no_route.source_reaches}
     assert near and near <= {n.id for n in view.nodes}
     assert all(e.kind == "nearest" and e.dashes for e in view.edges)
     # a required grade above the certificate's: explained as such, with no agreement proposed
-    upwards = route_view(find_routes(index, f"{CT}IL-CT-zj-assoc-spinner-senior", TARGET, as_of=DAY).to_json())
+    upwards = route_view(find_routes(index, f"{CT}IL-CT-zj-assoc-spinner-senior", TARGET, as_of=DAY))
     assert any("above the certificate's grade" in en for _, en in upwards.notes)
     assert not any("Missing" in en for _, en in upwards.notes)
 
@@ -105,7 +106,7 @@ def test_coverage_view_holds_every_cell(mini_store: Path) -> None:
     assert view.data["total"] == {"pairs": table.total.pairs, "covered": table.total.covered}
 
 
-def test_the_page_loads_nothing_from_the_network(answer: dict) -> None:
+def test_the_page_loads_nothing_from_the_network(answer: RouteAnswer) -> None:
     page = render_html(route_view(answer))
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=\s*[\"']?(https?:)?//", page, re.IGNORECASE)
     assert "@import" not in page and "vis.Network" in page

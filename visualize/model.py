@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
-#: Hop kinds (strongest first) with their colour and bilingual name; the legend lists them in this order.
-HOP_STYLES: dict[str, tuple[str, str, str]] = {
-    "formal-recognition": ("#1b7f3b", "正式认可", "formal recognition"),
-    "same-qualification": ("#1f5fbf", "同一资格", "same qualification"),
-    "grade-dominance": ("#c07a00", "等级覆盖", "grade dominance"),
-    "cross-system-bridge": ("#8e44ad", "跨体系衔接", "cross-system bridge"),
+from certbridge.graph.choices import HopKind
+from certbridge.graph.vocabulary import hop_kind_name
+
+#: Hop kinds (strongest first) with their colour; the legend lists them in this order. Their names are the
+#: ontology's labels (``hop_style``).
+HOP_COLOURS: dict[HopKind, str] = {
+    HopKind.FORMAL_RECOGNITION: "#1b7f3b",
+    HopKind.SAME_QUALIFICATION: "#1f5fbf",
+    HopKind.GRADE_DOMINANCE: "#c07a00",
+    HopKind.CROSS_SYSTEM_BRIDGE: "#8e44ad",
 }
 #: Node kinds with their shape, colour and bilingual name.
 NODE_STYLES: dict[str, tuple[str, str, str, str]] = {
@@ -110,14 +115,19 @@ class View:
     def node(self, node_id: str) -> ViewNode | None:
         return next((n for n in self.nodes if n.id == node_id), None)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         body = asdict(self)
         body["illustrative"], body["synthetic"] = self.illustrative, self.synthetic
         return body
 
 
+def hop_style(kind: HopKind) -> tuple[str, str, str]:
+    """The colour and the (Chinese, English) name of a hop kind."""
+    return (HOP_COLOURS[kind], *hop_kind_name(kind))
+
+
 def hop_legend() -> list[LegendItem]:
-    return [LegendItem(colour, zh, en) for colour, zh, en in HOP_STYLES.values()]
+    return [LegendItem(*hop_style(kind)) for kind in HOP_COLOURS]
 
 
 def node_legend(kinds: set[str]) -> list[LegendItem]:
@@ -182,7 +192,8 @@ def aggregate(view: View, limit: int, *, keep: set[str], key: str = "kind") -> V
         slot = (source, target, edge.kind)
         if slot in merged:
             merged[slot].width = min(8.0, merged[slot].width + 0.5)
-            merged[slot].details["links"] = int(merged[slot].details.get("links", 1)) + 1
+            links = merged[slot].details.get("links", 1)
+            merged[slot].details["links"] = (links if isinstance(links, int) else 1) + 1
         else:
             merged[slot] = ViewEdge(**{**asdict(edge), "source": source, "target": target, "id": f"{edge.id}"})
     view.nodes = [n for n in view.nodes if n.id in kept] + groups

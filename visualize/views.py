@@ -11,15 +11,20 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date
 from itertools import combinations
+from typing import Any
 
+import pyoxigraph as ox
+
+from certbridge.graph.choices import Direction, HopKind
+from certbridge.graph.query import compact
 from certbridge.graph.routing.coverage import Coverage
-from certbridge.graph.routing.index import RoutingIndex
-from certbridge.graph.routing.rules import agreement_in_force
-from certbridge.ontology import ID
+from certbridge.graph.routing.model import Endpoint, RouteAnswer, as_json
+from certbridge.graph.routing.records import Agreement, RoutingIndex
+from certbridge.graph.routing.rules import NOT_IN_FORCE_STATUSES, agreement_in_force
+from certbridge.ontology import CB, ID, ORG
 
 from .model import (
     AGREEMENT_STATES,
-    HOP_STYLES,
     NODE_STYLES,
     LegendItem,
     View,
@@ -27,41 +32,50 @@ from .model import (
     ViewNode,
     aggregate,
     hop_legend,
+    hop_style,
     marked_label,
     node_legend,
 )
 
 DEFAULT_MAX_NODES = 500
+#: the arrows of an agreement's edges on the map, by its direction (none when not stated)
+_ARROWS: dict[str, str] = {Direction.MUTUAL: "to;from", Direction.ONE_WAY: "to"}
+
+#: node kinds by the classes an entity has, first match first; the classes as the neighbourhood names them
+_KIND_BY_CLASSES = tuple(
+    (kind, frozenset(compact(ox.NamedNode(str(cls))) for cls in classes))
+    for kind, classes in (
+        ("certificate-type", (CB.CertificateType,)),
+        ("organisation", (CB.Issuer, CB.Organisation, ORG.Organization)),
+        ("occupation", (CB.Occupation,)),
+        ("agreement", (CB.RecognitionAgreement,)),
+        ("region", (CB.Region,)),
+    )
+)
 
 
 def _kind_of(iri: str, types: list[str] | None = None) -> str:
     local = iri.removeprefix(str(ID)).split("/", 1)[0] if iri.startswith(str(ID)) else ""
     if local in NODE_STYLES:
         return local
-    for kind, markers in (
-        ("certificate-type", ("cb:CertificateType",)),
-        ("organisation", ("cb:Issuer", "cb:Organisation", "org:Organization")),
-        ("occupation", ("cb:Occupation",)),
-        ("agreement", ("cb:RecognitionAgreement",)),
-        ("region", ("cb:Region",)),
-    ):
-        if any(t in markers for t in types or ()):
+    for kind, classes in _KIND_BY_CLASSES:
+        if any(t in classes for t in types or ()):
             return kind
     return "credential" if local in ("credential", "title", "framework-level", "grade") else "other"
 
 
-def _endpoint_node(endpoint: dict, *, highlight: bool = False) -> ViewNode:
-    ill, syn = endpoint.get("illustrative", False), endpoint.get("synthetic", False)
-    zh = endpoint.get("label_zh") or endpoint.get("label_en") or endpoint["iri"]
-    en = endpoint.get("label_en") or zh
+def _endpoint_node(endpoint: Endpoint, *, highlight: bool = False) -> ViewNode:
+    ill, syn = endpoint.illustrative, endpoint.synthetic
+    zh = endpoint.label_zh or endpoint.label_en or endpoint.iri
+    en = endpoint.label_en or zh
     return ViewNode(
-        endpoint["iri"],
-        endpoint.get("node_type") or _kind_of(endpoint["iri"]),
+        endpoint.iri,
+        endpoint.node_type or _kind_of(endpoint.iri),
         marked_label(zh, ill, syn, "zh"),
         marked_label(en, ill, syn, "en"),
         illustrative=ill,
         synthetic=syn,
-        details={"iri": endpoint["iri"]},
+        details={"iri": endpoint.iri},
         highlight=highlight,
     )
 
@@ -83,88 +97,88 @@ def certificate_facets(index: RoutingIndex, iris: Iterable[str]) -> dict[str, di
     return found
 
 
-def route_facets(index: RoutingIndex, answer: dict) -> dict[str, dict[str, str]]:
+def route_facets(index: RoutingIndex, answer: RouteAnswer) -> dict[str, dict[str, str]]:
     """The facets of every certificate type a route answer names (source, target and every hop's ends)."""
-    steps = [step for route in answer["routes"] for step in route["steps"]]
-    ends = [answer["source"], answer["target"], *(end for s in steps for end in (s["source"], s["target"]))]
-    return certificate_facets(index, {end["iri"] for end in ends})
+    hops = [hop for route in answer.routes for hop in route.hops]
+    ends = [answer.source, answer.target, *(end for hop in hops for end in (hop.source, hop.target))]
+    return certificate_facets(index, {end.iri for end in ends})
 
 
 #: the mark of a hop through an agreement with conditions on the route view's edges (zh, en)
 CONDITIONAL_MARK = ("（有条件）", "(conditional)")
 
 
-def route_view(answer: dict, facets: dict[str, dict[str, str]] | None = None) -> View:
-    """The k routes of a route answer (``RouteAnswer.to_json()``): hops coloured by kind, one edge per distinct hop.
+def route_view(answer: RouteAnswer, facets: dict[str, dict[str, str]] | None = None) -> View:
+    """The k routes of a route answer: hops coloured by kind, one edge per distinct hop. The page gets the answer's
+    JSON (``RouteAnswer.to_json()``) as well.
 
     *facets* (from :func:`certificate_facets`) give the filters something to act on.
     """
-    source, target = answer["source"], answer["target"]
+    source, target = answer.source, answer.target
     view = View(
         "route",
-        f"{source.get('label_zh')} → {target.get('label_zh')}",
-        f"{source.get('label_en')} → {target.get('label_en')}",
+        f"{source.label_zh} → {target.label_zh}",
+        f"{source.label_en} → {target.label_en}",
         legend=hop_legend(),
-        data={"answer": answer},
+        data={"answer": answer.to_json()},
     )
     nodes = {
-        source["iri"]: _endpoint_node(source, highlight=True),
-        target["iri"]: _endpoint_node(target, highlight=True),
+        source.iri: _endpoint_node(source, highlight=True),
+        target.iri: _endpoint_node(target, highlight=True),
     }
     edges: dict[tuple[str, str, str, str], ViewEdge] = {}
-    for number, route in enumerate(answer.get("routes", []), start=1):
-        for step in route["steps"]:
-            qualities = step.get("quality", [])
-            for position, end in enumerate((step["source"], step["target"])):
-                node = nodes.setdefault(end["iri"], _endpoint_node(end))
-                if end.get("node_type") == "certificate-type" and position < len(qualities):
-                    issuer = qualities[position]
-                    node.facets.setdefault("issuer_kind", issuer["kind"])
-                    node.facets.setdefault("region", issuer.get("region") or "")
-            evidence = step["evidence"]
-            slot = (step["source"]["iri"], step["target"]["iri"], step["kind"], evidence["iri"])
+    for number, route in enumerate(answer.routes, start=1):
+        for hop in route.hops:
+            for position, end in enumerate((hop.source, hop.target)):
+                node = nodes.setdefault(end.iri, _endpoint_node(end))
+                if end.node_type == "certificate-type" and position < len(hop.quality):
+                    issuer = hop.quality[position]
+                    node.facets.setdefault("issuer_kind", issuer.kind)
+                    node.facets.setdefault("region", issuer.region or "")
+            evidence = hop.evidence
+            slot = (hop.source.iri, hop.target.iri, str(hop.kind), evidence.iri)
             if slot in edges:
                 edges[slot].routes.append(number)
                 continue
-            colour, zh, en = HOP_STYLES[step["kind"]]
-            dates = _dates(evidence.get("valid_from"), evidence.get("valid_to"))
-            short = evidence["iri"].rsplit("/", 1)[-1]
-            if evidence.get("conditions"):  # what the holder must still do: said on the edge, listed in the panel
+            colour, zh, en = hop_style(hop.kind)
+            dates = _dates(evidence.valid_from, evidence.valid_to)
+            short = evidence.iri.rsplit("/", 1)[-1]
+            if evidence.conditions:  # what the holder must still do: said on the edge, listed in the panel
                 short += " " + CONDITIONAL_MARK[0]
-            ill, syn = evidence.get("illustrative", False), evidence.get("synthetic", False)
+            ill, syn = evidence.illustrative, evidence.synthetic
             edges[slot] = ViewEdge(
                 f"hop-{len(edges) + 1}",
-                step["source"]["iri"],
-                step["target"]["iri"],
-                step["kind"],
+                hop.source.iri,
+                hop.target.iri,
+                str(hop.kind),
                 marked_label(f"{zh} {short} {dates}".strip(), ill, syn, "zh"),
                 marked_label(f"{en} {short.replace(*CONDITIONAL_MARK)} {dates}".strip(), ill, syn, "en"),
                 colour=colour,
-                dashes=step["derivation"] == "inferred" and step["kind"] != "formal-recognition",
+                dashes=hop.derivation == "inferred" and hop.kind != HopKind.FORMAL_RECOGNITION,
                 width=3.0 if number == 1 else 2.0,
                 illustrative=ill,
                 synthetic=syn,
                 details={
-                    "kind": step["kind"],
-                    "direction": step["direction"],
-                    "derivation": step["derivation"],
-                    "evidence": evidence,
-                    "quality": step.get("quality", []),
+                    "kind": str(hop.kind),
+                    "direction": hop.direction,
+                    "derivation": hop.derivation,
+                    "evidence": as_json(evidence),
+                    "quality": as_json(hop.quality),
                 },
                 routes=[number],
             )
-    if answer.get("no_route"):
-        missing = answer["no_route"]
-        view.notes.append(("未找到认可路径：" + missing["reason"], "No route: " + missing["reason"]))
-        if missing.get("missing_agreement"):
-            view.notes.append(("缺少：" + missing["missing_agreement"], "Missing: " + missing["missing_agreement"]))
-        for side, key, zh, en in (
-            (source, "source_reaches", "可达", "reaches"),
-            (target, "target_reached_from", "可由其到达", "reached from"),
+    if answer.no_route is not None:
+        missing = answer.no_route
+        view.notes.append(("未找到认可路径：" + missing.reason, "No route: " + missing.reason))
+        if missing.missing_agreement:
+            view.notes.append(("缺少：" + missing.missing_agreement, "Missing: " + missing.missing_agreement))
+        for side, reaching, nearest, zh, en in (
+            (source, True, missing.source_reaches, "可达", "reaches"),
+            (target, False, missing.target_reached_from, "可由其到达", "reached from"),
         ):
-            for near in missing.get(key, []):
-                nodes.setdefault(near["iri"], _endpoint_node(near))
-                a, b = (side["iri"], near["iri"]) if key == "source_reaches" else (near["iri"], side["iri"])
+            for near in nearest:
+                nodes.setdefault(near.iri, _endpoint_node(near))
+                a, b = (side.iri, near.iri) if reaching else (near.iri, side.iri)
                 edges[(a, b, "nearest", "")] = ViewEdge(
                     f"near-{len(edges) + 1}", a, b, "nearest", zh, en, colour="#bbbbbb", dashes=True
                 )
@@ -173,7 +187,7 @@ def route_view(answer: dict, facets: dict[str, dict[str, str]] | None = None) ->
     for node in view.nodes:
         node.facets.update((facets or {}).get(node.id, {}))
     view.legend += node_legend({n.kind for n in view.nodes})
-    view.data["routes"] = len(answer.get("routes", []))
+    view.data["routes"] = len(answer.routes)
     return view
 
 
@@ -184,7 +198,7 @@ def _dates(start: str | None, end: str | None) -> str:
 
 
 def node_view(
-    found: dict, *, max_nodes: int = DEFAULT_MAX_NODES, facets: dict[str, dict[str, str]] | None = None
+    found: dict[str, Any], *, max_nodes: int = DEFAULT_MAX_NODES, facets: dict[str, dict[str, str]] | None = None
 ) -> View:
     """The neighbourhood of an entity (``Neighbourhood.to_json()``); beyond *max_nodes*, grouped by kind."""
     center = found["center"]
@@ -240,7 +254,7 @@ def agreement_map(index: RoutingIndex, as_of: date, *, max_nodes: int = DEFAULT_
     page's date slider works without the server.
     """
     view = View("agreements", "互认协议地图", "Map of recognition agreements", data={"as_of": as_of.isoformat()})
-    years = sorted({a.date.year for a in index.agreements.values() if a.date is not None and a.date.known})
+    years = sorted({a.date.year for a in index.agreements.values() if a.date is not None and a.date.year is not None})
     if years:
         span = list(range(years[0], max(years[-1], as_of.year) + 1))
         view.data["years"] = span
@@ -263,7 +277,7 @@ def agreement_map(index: RoutingIndex, as_of: date, *, max_nodes: int = DEFAULT_
         )
         pairs = (
             list(combinations(members, 2))
-            if agreement.direction != "one-way"
+            if agreement.direction != Direction.ONE_WAY
             else [(r, g) for r in sorted(agreement.recognised) for g in sorted(agreement.recognising)]
         )
         short = agreement.iri.rsplit("/", 1)[-1]
@@ -278,11 +292,7 @@ def agreement_map(index: RoutingIndex, as_of: date, *, max_nodes: int = DEFAULT_
                     marked_label(f"{short} {en_state}", agreement.illustrative, agreement.synthetic, "en"),
                     colour=colour,
                     dashes=dashes,
-                    arrows="to;from"
-                    if agreement.direction == "mutual"
-                    else "to"
-                    if agreement.direction == "one-way"
-                    else "",
+                    arrows=_ARROWS.get(agreement.direction, ""),
                     width=min(10.0, 1.5 + covered**0.5 / 4),
                     illustrative=agreement.illustrative,
                     synthetic=agreement.synthetic,
@@ -312,7 +322,7 @@ def agreement_map(index: RoutingIndex, as_of: date, *, max_nodes: int = DEFAULT_
     return aggregate(view, max_nodes, keep=set(), key="region")
 
 
-def _state(agreement, day: date, in_force: bool | None) -> str:
+def _state(agreement: Agreement, day: date, in_force: bool | None) -> str:
     if not agreement.recognises:
         return "no-recognition"
     if in_force is None:
@@ -320,7 +330,7 @@ def _state(agreement, day: date, in_force: bool | None) -> str:
     if in_force:
         return "in-force"
     start = agreement.valid_from or agreement.date
-    if agreement.status in ("planned", "announced") or (start is not None and start.known and day < start.latest()):
+    if agreement.status in NOT_IN_FORCE_STATUSES or (start is not None and start.known and day < start.latest()):
         return "planned"
     return "expired"
 
@@ -342,16 +352,18 @@ def _party_node(index: RoutingIndex, party: str) -> ViewNode:
             facets={"issuer_kind": issuer.kind, "region": region[1] or issuer.region or ""},
         )
     if party in index.party_labels:
-        zh, en = index.party_labels[party]
-        return ViewNode(party, "organisation", zh or en or party, en or zh or party, details={"iri": party})
-    zh, en = index.region_labels.get(party, (None, None))
+        name_zh, name_en = index.party_labels[party]
+        return ViewNode(
+            party, "organisation", name_zh or name_en or party, name_en or name_zh or party, details={"iri": party}
+        )
+    name_zh, name_en = index.region_labels.get(party, (None, None))
     return ViewNode(
         party,
         "region",
-        zh or party.rsplit("/", 1)[-1],
-        en or zh or party,
+        name_zh or party.rsplit("/", 1)[-1],
+        name_en or name_zh or party,
         details={"iri": party},
-        facets={"region": en or zh or ""},
+        facets={"region": name_en or name_zh or ""},
     )
 
 
@@ -401,7 +413,6 @@ def coverage_view(table: Coverage) -> View:
     return view
 
 
-_ARROWS = {"mutual": "to;from", "one-way": "to"}
 _GROUPING_ZH = {
     "region": "地区",
     "occupation-group": "职业大类",

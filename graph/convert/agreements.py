@@ -8,7 +8,7 @@ from rdflib.namespace import DCTERMS, RDF
 from certbridge.ontology import CB
 
 from .. import iris
-from ..choices import CONDITION_KINDS  # what the optional ``requires`` column lists
+from ..choices import CONDITION_KINDS, Direction  # CONDITION_KINDS: what the optional ``requires`` column lists
 from .context import Context, add_date, add_labels, text_language, translated_names
 from .issuers import ISSUER_KINDS, ORGANISATION_KINDS, check_period
 from .sources import DOCUMENT_NUMBER_PATTERN
@@ -44,7 +44,7 @@ COLUMNS = (
     "illustrative",
     "notes",
 )
-DIRECTIONS = ("mutual", "one-way", "not-stated")
+DIRECTIONS: tuple[str, ...] = tuple(direction.value for direction in Direction)
 MECHANISMS = (
     "equivalence",
     "direct-recognition",
@@ -79,10 +79,8 @@ def convert_agreements(ctx: Context) -> None:
         direction = row.choice("direction", DIRECTIONS, required=True)
         recognising = row.refs("recognising_refs", parties_known, what="party")
         recognised = row.refs("recognised_refs", parties_known, what="party")
-        if direction == "one-way" and not (recognising and recognised):
-            row.error("direction", "a one-way agreement needs recognising_refs and recognised_refs")
-        if direction != "one-way" and (recognising or recognised):
-            row.error("direction", "only a one-way agreement names recognising and recognised parties")
+        for defect in direction_defects(direction, recognising=bool(recognising), recognised=bool(recognised)):
+            row.error("direction", defect)
         if direction:
             graph.add((subject, CB.direction, iris.vocab("direction", direction)))
         for party in recognising:
@@ -135,6 +133,20 @@ def convert_agreements(ctx: Context) -> None:
         if number:
             graph.add((subject, CB.documentNumber, Literal(number)))
         ctx.provenance(graph, subject, row)
+
+
+def direction_defects(direction: str | None, *, recognising: bool, recognised: bool) -> list[str]:
+    """What is wrong with an agreement's direction given whether it names recognising and recognised parties: a
+    one-way agreement names both sides, any other names neither (also checked for a what-if's agreements).
+
+    >>> direction_defects("one-way", recognising=True, recognised=False)
+    ['a one-way agreement needs recognising_refs and recognised_refs']
+    """
+    if direction == Direction.ONE_WAY and not (recognising and recognised):
+        return ["a one-way agreement needs recognising_refs and recognised_refs"]
+    if direction != Direction.ONE_WAY and (recognising or recognised):
+        return ["only a one-way agreement names recognising and recognised parties"]
+    return []
 
 
 def _conditions(graph, subject, key: str, row) -> None:

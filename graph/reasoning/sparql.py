@@ -14,9 +14,15 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from certbridge.ontology import GRAPH, ID, PREFIXES
+from certbridge.ontology import GRAPH, PREFIXES
 
-from ..iris import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from ..iris import (
+    INFERRED_GRAPH,
+    MUTUAL_AGREEMENT_RULE,
+    ONE_WAY_AGREEMENT_RULE,
+    ONTOLOGY_GRAPH,
+    SAME_QUALIFICATION_RULE,
+)
 from ..remote.store import RemoteStore
 from .report import ReasoningReport
 
@@ -26,11 +32,6 @@ Store = ox.Store | RemoteStore
 #: working graphs of the semi-naive passes (the triples added by the previous and the current pass)
 DELTA_GRAPH = GRAPH["reasoning-delta"]
 NEXT_GRAPH = GRAPH["reasoning-next"]
-RULE = {
-    "same-qualification": ID["rule/same-qualification"],
-    "mutual-agreement": ID["rule/mutual-agreement"],
-    "one-way-agreement": ID["rule/one-way-agreement"],
-}
 #: Agreement statuses that never put an agreement in force.
 NOT_IN_FORCE = ("voc:status-planned", "voc:status-announced")
 
@@ -39,13 +40,13 @@ _NEW = "FILTER NOT EXISTS {{ GRAPH ?any {{ {triple} }} }}"
 
 _RULE_LABELS = f"""
 INSERT DATA {{ GRAPH <{INFERRED_GRAPH}> {{
-  <{RULE["same-qualification"]}> a prov:Plan ; rdfs:label "同一资格"@zh, "same qualification"@en ;
+  <{SAME_QUALIFICATION_RULE}> a prov:Plan ; rdfs:label "同一资格"@zh, "same qualification"@en ;
     rdfs:comment "同一职业、同一等级、同一国家职业技能标准的证书类型共享一个资格节点。"@zh,
                  "Certificate types of one occupation, grade and national standard share one qualification node."@en .
-  <{RULE["mutual-agreement"]}> a prov:Plan ; rdfs:label "互认协议"@zh, "mutual agreement"@en ;
+  <{MUTUAL_AGREEMENT_RULE}> a prov:Plan ; rdfs:label "互认协议"@zh, "mutual agreement"@en ;
     rdfs:comment "互认协议的各方相互认可证书。"@zh,
                  "The parties of a mutual agreement recognise each other's certificates."@en .
-  <{RULE["one-way-agreement"]}> a prov:Plan ; rdfs:label "单向认可协议"@zh, "one-way agreement"@en ;
+  <{ONE_WAY_AGREEMENT_RULE}> a prov:Plan ; rdfs:label "单向认可协议"@zh, "one-way agreement"@en ;
     rdfs:comment "单向协议的认可方认可被认可方的证书。"@zh,
                  "The recognising party of a one-way agreement recognises the recognised party's certificates."@en .
 }} }}
@@ -55,7 +56,7 @@ _SAME_QUALIFICATION = f"""
 INSERT {{ GRAPH <{INFERRED_GRAPH}> {{
   ?c cb:qualification ?q .
   ?q a cb:Qualification ; cb:qualificationOccupation ?o ; cb:qualificationGrade ?grade ;
-     cb:qualificationStandard ?s ; prov:wasGeneratedBy <{RULE["same-qualification"]}> ;
+     cb:qualificationStandard ?s ; prov:wasGeneratedBy <{SAME_QUALIFICATION_RULE}> ;
      rdfs:label ?zh, ?en .
 }} }}
 WHERE {{
@@ -74,7 +75,7 @@ _MUTUAL = f"""
 INSERT {{ GRAPH <{INFERRED_GRAPH}> {{
   ?p1 cb:mutuallyRecognises ?p2 .
   ?d a rdf:Statement ; rdf:subject ?p1 ; rdf:predicate cb:mutuallyRecognises ; rdf:object ?p2 ;
-     prov:wasDerivedFrom ?a ; prov:wasGeneratedBy <{RULE["mutual-agreement"]}> .
+     prov:wasDerivedFrom ?a ; prov:wasGeneratedBy <{MUTUAL_AGREEMENT_RULE}> .
 }} }}
 WHERE {{
   GRAPH ?g {{ ?a a cb:RecognitionAgreement ; cb:direction voc:direction-mutual ; cb:recognisesCertificates true ;
@@ -88,7 +89,7 @@ _ONE_WAY = f"""
 INSERT {{ GRAPH <{INFERRED_GRAPH}> {{
   ?r cb:recognisesCertificatesOf ?o .
   ?d a rdf:Statement ; rdf:subject ?r ; rdf:predicate cb:recognisesCertificatesOf ; rdf:object ?o ;
-     prov:wasDerivedFrom ?a ; prov:wasGeneratedBy <{RULE["one-way-agreement"]}> .
+     prov:wasDerivedFrom ?a ; prov:wasGeneratedBy <{ONE_WAY_AGREEMENT_RULE}> .
 }} }}
 WHERE {{
   GRAPH ?g {{ ?a a cb:RecognitionAgreement ; cb:direction voc:direction-one-way ; cb:recognisesCertificates true ;

@@ -11,23 +11,25 @@ occupations (``max_pairs``) and say so.
 from __future__ import annotations
 
 import random
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
 from certbridge.ontology import ID
 
-from ..choices import GROUPINGS, Grouping
+from ..choices import GROUPINGS, Direction, Grouping, HopKind
+from ..convert.agreements import direction_defects
 from ..errors import DataError, InvalidOption
 from ..tables import ErrorLog, read_table
 from .graphs import GraphOptions, certificate_graph
-from .index import Agreement, RoutingIndex
+from .records import Agreement, Derived, RoutingIndex
 
 CROSS = Grouping.OCCUPATION_GROUP_BY_ISSUER_KIND.value
-FORMAL_KINDS = ("formal-recognition", "grade-dominance")
+FORMAL_KINDS = (HopKind.FORMAL_RECOGNITION, HopKind.GRADE_DOMINANCE)
 
 
 @dataclass
@@ -52,7 +54,7 @@ class Coverage:
     def total(self) -> Cell:
         return Cell(sum(c.pairs for c in self.cells.values()), sum(c.covered for c in self.cells.values()))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "by": self.by,
             "as_of": self.as_of,
@@ -89,7 +91,8 @@ def covered_pairs(
     """All eligible ordered pairs of one occupation, and those connected by formal recognition."""
     graph = certificate_graph(index, GraphOptions(occupation, day, FORMAL_KINDS))
     certs = [iri for iri in index.by_occupation.get(occupation, ()) if iri in graph]
-    eligible, covered = [], set()
+    eligible: list[tuple[str, str]] = []
+    covered: set[tuple[str, str]] = set()
     for a in certs:
         reach = nx.descendants(graph, a)
         ca = index.certificates[a]
@@ -163,9 +166,7 @@ def what_if(
     """Coverage before and after adding hypothetical *agreements* (the store is never written)."""
     day = as_of or date.today()
     before = coverage(index, by=by, as_of=day, max_occupations=max_occupations)
-    hypothetical = replace(
-        index, agreements={**index.agreements, **{a.iri: a for a in agreements}}, graphs=OrderedDict()
-    )
+    hypothetical = replace(index, agreements={**index.agreements, **{a.iri: a for a in agreements}}, derived=Derived())
     after = coverage(hypothetical, by=by, as_of=day, max_occupations=max_occupations)
     touched = {code for code in hypothetical.by_occupation if any(a.covers_occupation(code) for a in agreements)}
     for occupation in sorted(touched):
@@ -203,43 +204,39 @@ def read_hypothetical(path: Path, index: RoutingIndex, *, content: bytes | None 
     kinds = {issuer.kind for issuer in index.issuers.values()}
     found = []
     for key, row in table.unique_ids().items():
-        direction = row.choice("direction", ("mutual", "one-way"), required=True)
+        direction = row.choice("direction", (Direction.MUTUAL.value, Direction.ONE_WAY.value), required=True)
         refs = {
             column: [parties[r] for r in row.refs(column, parties, what="party")]
             for column in ("party_refs", "recognising_refs", "recognised_refs")
         }
-        if direction == "one-way" and not (refs["recognising_refs"] and refs["recognised_refs"]):
-            row.error("direction", "a one-way agreement needs recognising_refs and recognised_refs")
+        sides = {"recognising": bool(refs["recognising_refs"]), "recognised": bool(refs["recognised_refs"])}
+        for defect in direction_defects(direction, **sides):
+            row.error("direction", defect)
         low = row.ref("scope_min_grade", grades, what="grade")
         high = row.ref("scope_max_grade", grades, what="grade")
         start, end = row.date("valid_from", required=True), row.date("valid_to")
         if direction is None or start is None:
             continue
+        scope = row.text("scope_occupation_codes")
         found.append(
             Agreement(
-                f"{ID}hypothetical/{key}",
-                f"假设：{key}",
-                f"HYPOTHETICAL: {key}",
-                direction,
-                "equivalence",
-                "signed",
-                True,
-                frozenset(refs["party_refs"])
-                | frozenset(refs["recognising_refs"])
-                | frozenset(refs["recognised_refs"]),
-                frozenset(refs["recognising_refs"]),
-                frozenset(refs["recognised_refs"]),
-                tuple(row.text("scope_occupation_codes").split(";")) if row.text("scope_occupation_codes") else (),
-                grades.get(low) if low else None,
-                grades.get(high) if high else None,
-                frozenset(row.refs("scope_issuer_kinds", kinds, what="issuer kind")),
-                start,
-                end,
-                None,
-                None,
-                None,
-                (),
-                True,
+                iri=f"{ID}hypothetical/{key}",
+                label_zh=f"假设：{key}",
+                label_en=f"HYPOTHETICAL: {key}",
+                direction=direction,
+                mechanism="equivalence",
+                status="signed",
+                recognises=True,
+                parties=frozenset(refs["party_refs"] + refs["recognising_refs"] + refs["recognised_refs"]),
+                recognising=frozenset(refs["recognising_refs"]),
+                recognised=frozenset(refs["recognised_refs"]),
+                scope_codes=tuple(scope.split(";")) if scope else (),
+                min_grade=grades.get(low) if low else None,
+                max_grade=grades.get(high) if high else None,
+                issuer_kinds=frozenset(row.refs("scope_issuer_kinds", kinds, what="issuer kind")),
+                valid_from=start,
+                valid_to=end,
+                illustrative=True,
             )
         )
     if log:

@@ -9,22 +9,24 @@ route, ``explain`` says why.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from certbridge.ontology import ID
-
+from ..choices import HOP_KINDS, Direction, HopKind
 from ..errors import InvalidOption
+from ..iris import MUTUAL_AGREEMENT_RULE, ONE_WAY_AGREEMENT_RULE, SAME_QUALIFICATION_RULE
 from .explain import explain
-from .graphs import GraphOptions, blocked_reason, class_graph
-from .index import Certificate, RoutingIndex, index_for
-from .model import HOP_KINDS, STRENGTH, Evidence, Hop, IssuerQuality, NoRoute, Route, RouteAnswer
+from .graphs import Dominance, Edge, GraphOptions, blocked_reason, class_graph
+from .index import index_for
+from .model import STRENGTH, Evidence, Hop, IssuerQuality, NoRoute, Route, RouteAnswer
 from .paths import RouteHops, best_routes
+from .records import Certificate, RoutingIndex
 from .rules import QualityBar, agreement_in_force
 
-RULES = {"mutual": str(ID["rule/mutual-agreement"]), "one-way": str(ID["rule/one-way-agreement"])}
-SAME_QUALIFICATION_RULE = str(ID["rule/same-qualification"])
+#: the rule (a prov:Plan in the inferred graph) by which an agreement of each direction recognises
+RULES: dict[str, str] = {Direction.MUTUAL: str(MUTUAL_AGREEMENT_RULE), Direction.ONE_WAY: str(ONE_WAY_AGREEMENT_RULE)}
 DIRECTION = "source accepted where target is required"
 
 
@@ -49,14 +51,15 @@ def find_routes(
     """
     index = store if isinstance(store, RoutingIndex) else index_for(store)
     day = as_of or date.today()
-    allowed = tuple(kind for kind in HOP_KINDS if kinds is None or kind in set(kinds))
+    allowed = tuple(kind for kind in HopKind if kinds is None or kind in set(kinds))
     unknown = set(kinds or ()) - set(HOP_KINDS)
     if unknown:
         raise InvalidOption(f"unknown hop kind(s) {sorted(unknown)}; use {', '.join(HOP_KINDS)}")
     start = index.certificates[source]
     goal = index.endpoint(target)
     goal_cert = index.certificates.get(target)  # None for a credential (a title or level)
-    answer = dict(
+    answer = functools.partial(
+        RouteAnswer,
         source=index.endpoint(source),
         target=goal,
         as_of=day.isoformat(),
@@ -71,29 +74,36 @@ def find_routes(
         if cert is not None and (reason := blocked_reason(index, cert, day, exclude_sanctioned, quality))
     ]
     if blocked:
-        return RouteAnswer(**answer, no_route=NoRoute("; ".join(blocked)))
+        return answer(no_route=NoRoute(reason="; ".join(blocked)))
     if goal_cert is not None and goal_cert.occupation != start.occupation:
-        other = goal_cert.occupation
-        return RouteAnswer(
-            **answer,
+        labels = index.occupation_labels
+        ours, theirs = start.occupation, goal_cert.occupation
+        return answer(
             no_route=NoRoute(
-                f"different occupations ({start.occupation} {index.occupation_labels.get(start.occupation, '')} and "
-                f"{other} {index.occupation_labels.get(other, '')}): recognition routes keep the occupation, and no "
-                "source maps one occupation onto another"
+                reason=f"different occupations ({ours} {labels.get(ours, '')} and {theirs} {labels.get(theirs, '')}): "
+                "recognition routes keep the occupation, and no source maps one occupation onto another"
             ),
         )
 
     credential = target if goal.node_type == "credential" else None
-    options = GraphOptions(start.occupation, day, allowed, exclude_sanctioned, quality, credential, unconditional)
+    options = GraphOptions(
+        occupation=start.occupation,
+        day=day,
+        allowed=allowed,
+        exclude_sanctioned=exclude_sanctioned,
+        quality=quality,
+        credential=credential,
+        unconditional=unconditional,
+    )
     cg = class_graph(index, options)
     above = goal_cert is not None and _above(index, goal_cert, start)
     strengths = {STRENGTH[kind] for kind in allowed}
-    found = [] if above else best_routes(index, cg, source, target, strengths, max_hops, k)
+    found: list[RouteHops] = [] if above else best_routes(index, cg, source, target, strengths, max_hops, k)
     if not found:
-        return RouteAnswer(**answer, no_route=explain(index, cg, start, target, max_hops, day, above=above))
+        return answer(no_route=explain(index, cg, start, target, max_hops, day, above=above))
     routes = tuple(Route(tuple(_hops(index, hops, day))) for hops in found)
     notes = tuple(sorted({note for route in routes for hop in route.hops for note in hop.evidence.notes}))
-    return RouteAnswer(**answer, routes=routes, notes=notes)
+    return answer(routes=routes, notes=notes)
 
 
 def _above(index: RoutingIndex, goal: Certificate, start: Certificate) -> bool:
@@ -106,73 +116,72 @@ def _above(index: RoutingIndex, goal: Certificate, start: Certificate) -> bool:
 def _hops(index: RoutingIndex, hops: RouteHops, day: date) -> Iterable[Hop]:
     for source, target, edge in hops:
         yield Hop(
-            index.endpoint(source),
-            index.endpoint(target),
-            edge["kind"],
-            DIRECTION,
-            _evidence(index, edge, day),
-            "asserted" if edge["kind"] == "cross-system-bridge" else "inferred",
-            tuple(_quality(index, node) for node in (source, target) if node in index.certificates),
+            source=index.endpoint(source),
+            target=index.endpoint(target),
+            kind=edge.kind,
+            direction=DIRECTION,
+            evidence=_evidence(index, edge, day),
+            derivation="asserted" if edge.kind is HopKind.CROSS_SYSTEM_BRIDGE else "inferred",
+            quality=tuple(_quality(index, node) for node in (source, target) if node in index.certificates),
         )
 
 
-def _evidence(index: RoutingIndex, edge: dict, day: date) -> Evidence:
-    kind = edge["kind"]
-    if kind == "formal-recognition":
-        agreement = index.agreements[edge["evidence"]]
-        notes = (f"{agreement.iri.rsplit('/', 1)[-1]}: {agreement_in_force(agreement, day)[1]}",)
+def _evidence(index: RoutingIndex, edge: Edge, day: date) -> Evidence:
+    if isinstance(edge.evidence, Dominance):  # grade dominance
+        high, low = index.grades[edge.evidence.high], index.grades[edge.evidence.low]
+        return Evidence(
+            iri=high.iri,
+            kind="grade-order",
+            label_zh=f"{high.label_zh} 高于 {low.label_zh}",
+            label_en=f"{high.label_en} above {low.label_en}",
+            sources=high.sources,
+            notes=("the higher grade of the same issuer and occupation covers the lower one",),
+        )
+    if edge.kind is HopKind.FORMAL_RECOGNITION:
+        agreement = index.agreements[edge.evidence]
+        notes: tuple[str, ...] = (f"{agreement.iri.rsplit('/', 1)[-1]}: {agreement_in_force(agreement, day)[1]}",)
         if agreement.valid_from is None and agreement.date is not None:
             notes += (f"validity not stated; the document's date ({agreement.date}) is used as its start",)
         return Evidence(
-            agreement.iri,
-            "recognition-agreement",
-            agreement.label_zh,
-            agreement.label_en,
-            agreement.sources,
-            agreement.document_number,
-            str(agreement.valid_from) if agreement.valid_from else None,
-            str(agreement.valid_to) if agreement.valid_to else None,
-            agreement.status,
-            agreement.mechanism,
-            agreement.direction,
-            RULES.get(agreement.direction),
-            agreement.illustrative,
-            notes,
+            iri=agreement.iri,
+            kind="recognition-agreement",
+            label_zh=agreement.label_zh,
+            label_en=agreement.label_en,
+            sources=agreement.sources,
+            document_number=agreement.document_number,
+            valid_from=str(agreement.valid_from) if agreement.valid_from else None,
+            valid_to=str(agreement.valid_to) if agreement.valid_to else None,
+            status=agreement.status,
+            mechanism=agreement.mechanism,
+            direction=agreement.direction,
+            rule=RULES.get(agreement.direction),
+            illustrative=agreement.illustrative,
+            notes=notes,
             synthetic=agreement.synthetic,
             conditions=agreement.conditions,
         )
-    if kind == "same-qualification":
-        q = index.qualifications[edge["evidence"]]
+    if edge.kind is HopKind.SAME_QUALIFICATION:
+        q = index.qualifications[edge.evidence]
         return Evidence(
-            q.iri,
-            "qualification",
-            q.label_zh,
-            q.label_en,
-            q.sources,
-            q.document_number,
-            rule=SAME_QUALIFICATION_RULE,
+            iri=q.iri,
+            kind="qualification",
+            label_zh=q.label_zh,
+            label_en=q.label_en,
+            sources=q.sources,
+            document_number=q.document_number,
+            rule=str(SAME_QUALIFICATION_RULE),
             notes=(f"same national standard: {q.standard_label} ({q.edition or 'edition unknown'})",),
         )
-    if kind == "grade-dominance":
-        high, low = (index.grades[g] for g in edge["evidence"])
-        return Evidence(
-            high.iri,
-            "grade-order",
-            f"{high.label_zh} 高于 {low.label_zh}",
-            f"{high.label_en} above {low.label_en}",
-            high.sources,
-            notes=("the higher grade of the same issuer and occupation covers the lower one",),
-        )
-    bridge = next(b for bridges in index.bridges.values() for b in bridges if b.iri == edge["evidence"])
-    notes = tuple(filter(None, (bridge.condition, f"held for at least {bridge.years} years" if bridge.years else None)))
+    bridge = next(b for bridges in index.bridges.values() for b in bridges if b.iri == edge.evidence)
+    held = f"held for at least {bridge.years} years" if bridge.years else None
     return Evidence(
-        bridge.iri,
-        "cross-system-bridge",
-        bridge.relation,
-        bridge.relation,
-        bridge.sources,
-        bridge.document_number,
-        notes=notes,
+        iri=bridge.iri,
+        kind="cross-system-bridge",
+        label_zh=bridge.relation,
+        label_en=bridge.relation,
+        sources=bridge.sources,
+        document_number=bridge.document_number,
+        notes=tuple(note for note in (bridge.condition, held) if note),
     )
 
 
@@ -181,15 +190,15 @@ def _quality(index: RoutingIndex, cert_iri: str) -> IssuerQuality:
     checks = tuple((str(when), result) for when, result in sorted(issuer.checks, key=lambda c: str(c[0]), reverse=True))
     sanctions = tuple((str(when), reason, status) for when, reason, status in issuer.sanctions)
     return IssuerQuality(
-        issuer.iri,
-        issuer.label_zh,
-        issuer.label_en,
-        issuer.kind,
-        issuer.region,
-        issuer.question_bank,
-        checks,
-        sanctions,
-        issuer.illustrative,
-        issuer.synthetic,
-        str(issuer.last_confirmed) if issuer.last_confirmed else None,
+        issuer=issuer.iri,
+        label_zh=issuer.label_zh,
+        label_en=issuer.label_en,
+        kind=issuer.kind,
+        region=issuer.region,
+        question_bank=issuer.question_bank,
+        checks=checks,
+        sanctions=sanctions,
+        illustrative=issuer.illustrative,
+        synthetic=issuer.synthetic,
+        last_confirmed=str(issuer.last_confirmed) if issuer.last_confirmed else None,
     )

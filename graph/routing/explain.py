@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 from datetime import date
 
-from .graphs import ClassGraph
-from .index import Certificate, RoutingIndex
+from .graphs import ClassGraph, ClassNode, Node
 from .model import NoRoute
+from .records import Certificate, RoutingIndex
 
 EXPLAIN_LIMIT = 10
 
@@ -27,7 +27,8 @@ def explain(
     reaches = nearest(index, cg, start.iri, max_hops, reverse=False) if start.iri in cg.class_of else []
     reached = target in cg.class_of or target in cg.graph
     reached_from = nearest(index, cg, target, max_hops, reverse=True) if reached else []
-    listed = tuple(map(index.endpoint, reaches)), tuple(map(index.endpoint, reached_from))
+    source_reaches = tuple(map(index.endpoint, reaches))
+    target_reached_from = tuple(map(index.endpoint, reached_from))
     goal = index.certificates.get(target)
     grade = index.grades[start.grade]
     if goal is not None and above:
@@ -39,9 +40,10 @@ def explain(
             f"{grade.label_zh} / {grade.label_en}"
         )
         return NoRoute(
-            f"{why}: no hop raises a grade (recognition keeps it, dominance only lowers it), so no route or "
+            reason=f"{why}: no hop raises a grade (recognition keeps it, dominance only lowers it), so no route or "
             "agreement connects them; a certificate of at least the required grade is needed",
-            *listed,
+            source_reaches=source_reaches,
+            target_reached_from=target_reached_from,
         )
     missing = None
     if goal is not None:
@@ -51,7 +53,12 @@ def explain(
             f"certificates of {_party_name(index, start)} (recognised) for {occupation} "
             f"at {grade.label_zh} / {grade.label_en}"
         )
-    return NoRoute(f"no route of at most {max_hops} hops on {day} with the allowed hop kinds", *listed, missing)
+    return NoRoute(
+        reason=f"no route of at most {max_hops} hops on {day} with the allowed hop kinds",
+        source_reaches=source_reaches,
+        target_reached_from=target_reached_from,
+        missing_agreement=missing,
+    )
 
 
 def _party_name(index: RoutingIndex, cert: Certificate) -> str:
@@ -72,9 +79,9 @@ def nearest(index: RoutingIndex, cg: ClassGraph, iri: str, max_hops: int, *, rev
     member is), and a single certificate type (the start, or reached by a dominance hop, which stays inside
     one issuer)."""
     step = _backward if reverse else _forward
-    seen: set[Hashable] = {iri}
+    seen: set[Node] = {iri}
     listed: set[str] = {iri}
-    layer: list[Hashable] = [iri]
+    layer: list[Node] = [iri]
     found: list[str] = []
     for _ in range(max_hops + 1):
         stack = list(layer)
@@ -89,7 +96,7 @@ def nearest(index: RoutingIndex, cg: ClassGraph, iri: str, max_hops: int, *, rev
         found += sorted(new)
         if len(found) >= EXPLAIN_LIMIT:
             break
-        following = []
+        following: list[Node] = []
         for node in layer:
             for after, hops in step(index, cg, node):
                 if hops == 1 and after not in seen:
@@ -99,43 +106,50 @@ def nearest(index: RoutingIndex, cg: ClassGraph, iri: str, max_hops: int, *, rev
     return found[:EXPLAIN_LIMIT]
 
 
-def _certificates(cg: ClassGraph, node: Hashable) -> list[str]:
+def _certificates(cg: ClassGraph, node: Node) -> list[str] | tuple[str, ...]:
     if isinstance(node, str):
         return [node]  # a certificate type or a credential
-    return cg.members[node[1]] if node[0] == "class" else []
+    return cg.members[node.number] if isinstance(node, ClassNode) and node.role == "class" else []
 
 
-def _forward(index: RoutingIndex, cg: ClassGraph, node: Hashable) -> Iterator[tuple[Hashable, int]]:
+def _forward(index: RoutingIndex, cg: ClassGraph, node: Node) -> Iterator[tuple[Node, int]]:
     if isinstance(node, str):
         if node in cg.class_of:  # a certificate type: its class's hubs, and its own issuer's lower types
             yield from ((hub, 1) for hub in cg.out[cg.class_of[node]])
             yield from ((low, 1) for low in cg.lower(node, index.certificates[node].issuer))
-    elif node[0] == "class":
-        number = node[1]
-        yield from ((hub, 1) for hub in cg.out[number])
-        for lower in cg.graph.successors(node):
-            if lower[0] == "lower":  # the members of each issuer the two classes share
-                yield from ((low, 1) for low in _shared_issuers(cg, number, lower[1], pick=lower[1]))
+    elif isinstance(node, ClassNode):
+        if node.role == "class":
+            number = node.number
+            yield from ((hub, 1) for hub in cg.out[number])
+            for lower in cg.successors[node]:
+                if isinstance(lower, ClassNode) and lower.role == "lower":  # members of the issuers both share
+                    yield from ((low, 1) for low in _shared_issuers(cg, number, lower.number, pick=lower.number))
     else:  # a hub: every class it leads to
-        yield from ((after, 0) for after in cg.graph.successors(node))
+        yield from ((after, 0) for after in cg.successors[node])
 
 
-def _backward(index: RoutingIndex, cg: ClassGraph, node: Hashable) -> Iterator[tuple[Hashable, int]]:
+def _backward(index: RoutingIndex, cg: ClassGraph, node: Node) -> Iterator[tuple[Node, int]]:
     if isinstance(node, str):
         if node in cg.class_of:  # a certificate type: its class's hubs, and its own issuer's higher types
             yield from ((hub, 0) for hub in cg.into[cg.class_of[node]])
             yield from ((high, 1) for high in cg.higher(node, index.certificates[node].issuer))
         else:  # a credential: the classes with a bridge to it
-            yield from ((("class", before[1]), 1) for before in cg.graph.predecessors(node))
-    elif node[0] == "class":
-        number = node[1]
-        yield from ((hub, 0) for hub in cg.into[number])
-        lower = ("lower", number)
-        if lower in cg.graph:
-            for higher in cg.graph.predecessors(lower):
-                yield from ((high, 1) for high in _shared_issuers(cg, higher[1], number, pick=higher[1]))
+            yield from ((ClassNode("class", _number(before)), 1) for before in cg.predecessors[node])
+    elif isinstance(node, ClassNode):
+        if node.role == "class":
+            number = node.number
+            yield from ((hub, 0) for hub in cg.into[number])
+            lower = ClassNode("lower", number)
+            for higher in cg.predecessors.get(lower, ()):
+                yield from ((high, 1) for high in _shared_issuers(cg, _number(higher), number, pick=_number(higher)))
     else:  # a hub: every class that leads to it (in either role, the members are the same)
-        yield from ((("class", before[1]), 1) for before in cg.graph.predecessors(node))
+        yield from ((ClassNode("class", _number(before)), 1) for before in cg.predecessors[node])
+
+
+def _number(node: Node) -> int:
+    """The number of a class node (what leads into a hub, a credential or a lower class is always one)."""
+    assert isinstance(node, ClassNode)
+    return node.number
 
 
 def _shared_issuers(cg: ClassGraph, high: int, low: int, *, pick: int) -> Iterator[str]:

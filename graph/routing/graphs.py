@@ -11,6 +11,9 @@ types of one occupation. Both graphs below are built from the same incidences (`
   and out are interchangeable on any route, so each such class is one node. At national scale the largest
   occupation's 35,000 certificate types make about 230 classes beside 280 hubs. See ``ClassGraph``.
 
+Nodes and edges are typed: a hub is a ``QualificationHub`` or an ``AgreementHub``, a class node a ``ClassNode``,
+a certificate type or credential its IRI; every edge carries one ``Edge`` record (attribute ``EDGE``).
+
 Graphs are cached on the index per (occupation, day, options) within a bound; ``warm`` builds the large
 occupations' class graphs ahead (the server does so for today when it loads the index).
 """
@@ -19,15 +22,16 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Literal, NamedTuple, TypeAlias, TypeVar, cast
 
 import networkx as nx
 
-from .index import Certificate, RoutingIndex
-from .model import HOP_KINDS, STRENGTH
+from ..choices import Direction, HopKind
+from .model import STRENGTH
+from .records import Agreement, Certificate, RoutingIndex
 from .rules import QualityBar, agreement_in_force, issuer_standing, meets_bar
 
 #: the cache holds at most this many graphs ...
@@ -42,7 +46,70 @@ GRAPH_CACHE_ITEMS = 4_000_000
 WARM_MIN_CERTIFICATES = 1
 _CACHE_LOCK = threading.Lock()
 
-Hub = tuple  # ("qualification", IRI) or ("agreement", IRI, grade IRI, recognised parties)
+
+class QualificationHub(NamedTuple):
+    """The hub of one qualification: ``A -> hub -> B`` for any two certificate types of it."""
+
+    qualification: str
+
+
+class AgreementHub(NamedTuple):
+    """The hub of one agreement at one grade for one recognised side: ``A -> hub -> B`` when A's issuer or region
+    is on the recognised side and B's on the recognising side."""
+
+    agreement: str
+    grade: str
+    #: the recognised side's parties, sorted
+    recognised: tuple[str, ...]
+
+
+Hub: TypeAlias = QualificationHub | AgreementHub
+
+
+class ClassNode(NamedTuple):
+    """A class of interchangeable certificate types in one of its two roles (see ``ClassGraph``)."""
+
+    role: Literal["class", "lower"]
+    number: int
+
+
+#: a node of a routing graph: a hub, a class, or a certificate type or credential (by its IRI)
+Node: TypeAlias = Hub | ClassNode | str
+
+
+class Dominance(NamedTuple):
+    """The evidence of a grade-dominance hop: the two grades."""
+
+    high: str
+    low: str
+
+
+class Edge(NamedTuple):
+    """What an edge of a routing graph stands for: a hop of *kind*, weighing *hops* (1 into a hub and for a
+    dominance hop, 0 out of a hub, so that a path's weight is its hop count), justified by *evidence* (the
+    agreement, qualification or bridge IRI, or the two grades)."""
+
+    kind: HopKind
+    hops: int
+    evidence: str | Dominance
+
+    @property
+    def strength(self) -> int:
+        return STRENGTH[self.kind]
+
+
+#: the one attribute of a routing graph's edges: its ``Edge``
+EDGE = "edge"
+
+
+def order(target: Hub | str) -> tuple[int, str] | tuple[int, str, str, tuple[str, ...]]:
+    """The order edges are added in, which the order of equally good routes follows: agreement hubs, then
+    qualification hubs, then credentials (a bridge's target), each by its fields."""
+    if isinstance(target, AgreementHub):
+        return (0, *target)
+    if isinstance(target, QualificationHub):
+        return (1, *target)
+    return (2, target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +118,7 @@ class GraphOptions:
 
     occupation: str
     day: date
-    allowed: tuple[str, ...]
+    allowed: tuple[HopKind, ...]
     exclude_sanctioned: bool = True
     quality: QualityBar | None = None
     credential: str | None = None
@@ -71,14 +138,16 @@ def blocked_reason(
     return f"is issued by {issuer.label_zh or issuer.iri}, below the quality bar: {lacking}" if lacking else None
 
 
-def _grade_in_scope(index: RoutingIndex, agreement, grade_iri: str) -> bool:
+def _grade_in_scope(index: RoutingIndex, agreement: Agreement, grade_iri: str) -> bool:
     """Whether *grade_iri* lies within the agreement's grade range (bounds on another ladder exclude it)."""
     grade = index.grades[grade_iri]
-    for bound, accept in (
-        (agreement.min_grade, lambda b: grade.rank >= b.rank),
-        (agreement.max_grade, lambda b: grade.rank <= b.rank),
-    ):
-        if bound is not None and (index.grades[bound].ladder != grade.ladder or not accept(index.grades[bound])):
+    if agreement.min_grade is not None:
+        low = index.grades[agreement.min_grade]
+        if low.ladder != grade.ladder or grade.rank < low.rank:
+            return False
+    if agreement.max_grade is not None:
+        high = index.grades[agreement.max_grade]
+        if high.ladder != grade.ladder or grade.rank > high.rank:
             return False
     return True
 
@@ -103,12 +172,12 @@ class Incidence:
 
     certs: list[Certificate]
     profile_of: dict[str, Profile]
-    #: profile -> hub (or credential) it leads to -> (hop kind, evidence)
-    out: dict[Profile, dict[Hashable, tuple[str, object]]]
+    #: profile -> hub (or credential) it leads to -> the edge there (1 hop)
+    out: dict[Profile, dict[Hub | str, Edge]]
     #: profile -> hubs that lead to it
     into: dict[Profile, set[Hub]]
-    #: hub -> (hop kind, evidence)
-    hubs: dict[Hub, tuple[str, object]]
+    #: hub -> the edges out of it (0 hops)
+    hubs: dict[Hub, Edge]
     #: issuer -> its certificate types of this occupation, when grade dominance is allowed (else empty)
     issuer_certs: dict[str, tuple[str, ...]]
 
@@ -116,7 +185,7 @@ class Incidence:
 def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
     occupation, day, allowed = options.occupation, options.day, options.allowed
     blocked: dict[str, bool] = {}  # per issuer: its standing and quality are the same for all its certificates
-    certs = []
+    certs: list[Certificate] = []
     for iri in index.by_occupation.get(occupation, ()):
         cert = index.certificates[iri]
         if cert.issuer not in blocked:
@@ -125,7 +194,7 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
         if not blocked[cert.issuer]:
             certs.append(cert)
     parties = {p for a in index.agreements.values() for p in a.parties | a.recognising | a.recognised}
-    same_qualification = "same-qualification" in allowed
+    same_qualification = HopKind.SAME_QUALIFICATION in allowed
     profile_of: dict[str, Profile] = {}
     for cert in certs:
         issuer = index.issuers[cert.issuer]
@@ -138,24 +207,35 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
         )
     profiles = set(profile_of.values())
     found = Incidence(certs, profile_of, {p: {} for p in profiles}, {p: set() for p in profiles}, {}, {})
+    # one hub and one edge each way per qualification, shared by its profiles (see ``_formal_incidence``)
+    qualification_hubs: dict[str, tuple[QualificationHub, Edge]] = {}
     for profile in profiles:
         if profile.qualification:
-            hub = ("qualification", profile.qualification)
-            found.hubs[hub] = ("same-qualification", profile.qualification)
-            found.out[profile][hub] = found.hubs[hub]
+            if profile.qualification not in qualification_hubs:
+                hub = QualificationHub(profile.qualification)
+                found.hubs[hub] = Edge(HopKind.SAME_QUALIFICATION, 0, profile.qualification)
+                qualification_hubs[profile.qualification] = hub, Edge(HopKind.SAME_QUALIFICATION, 1, hub.qualification)
+            hub, into_hub = qualification_hubs[profile.qualification]
+            found.out[profile][hub] = into_hub
             found.into[profile].add(hub)
-    if "formal-recognition" in allowed:
+    if HopKind.FORMAL_RECOGNITION in allowed:
         _formal_incidence(index, found, profiles, occupation, day, unconditional=options.unconditional)
-    if "grade-dominance" in allowed:
+    if HopKind.GRADE_DOMINANCE in allowed:
         by_issuer: dict[str, list[str]] = defaultdict(list)
         for cert in certs:
             by_issuer[cert.issuer].append(cert.iri)
         found.issuer_certs = {issuer: tuple(iris) for issuer, iris in by_issuer.items() if len(iris) > 1}
-    if options.credential and "cross-system-bridge" in allowed:
+    if options.credential and HopKind.CROSS_SYSTEM_BRIDGE in allowed:
+        bridge_edges = {
+            bridge.iri: Edge(HopKind.CROSS_SYSTEM_BRIDGE, 1, bridge.iri)
+            for bridges in index.bridges.values()
+            for bridge in bridges
+            if bridge.credential == options.credential
+        }
         for profile in profiles:
             for bridge in index.bridges.get(profile.grade, ()):
                 if bridge.credential == options.credential:
-                    found.out[profile][options.credential] = ("cross-system-bridge", bridge.iri)
+                    found.out[profile][options.credential] = bridge_edges[bridge.iri]
     return found
 
 
@@ -164,7 +244,11 @@ def _formal_incidence(
 ) -> None:
     """``A -> H(agreement, grade, recognised side) -> B`` for every agreement in force covering the occupation
     (only those without conditions when *unconditional*): a profile is on a side when its issuer or its region is
-    a party there."""
+    a party there.
+
+    Each hub, and each edge, is made once and shared by every profile and graph edge it serves: a named tuple is
+    tracked by the garbage collector for as long as it lives (a plain tuple of strings is not), and the cached
+    graphs hold hundreds of thousands of edges."""
     by_party: dict[str, list[Profile]] = defaultdict(list)
     for profile in profiles:
         for party in (profile.party, profile.region):
@@ -178,24 +262,28 @@ def _formal_incidence(
             continue
         # the occupation is in scope here, so the grade decides: once per grade
         in_scope = {grade for grade in grades if _grade_in_scope(index, agreement, grade)}
-        if agreement.direction == "one-way":
+        if agreement.direction == Direction.ONE_WAY:
             sides = [(agreement.recognised, agreement.recognising)]
-        elif agreement.direction == "mutual":
+        elif agreement.direction == Direction.MUTUAL:
             sides = [(frozenset({party}), agreement.parties - {party}) for party in agreement.parties]
         else:
             continue
+        out_of_hub = Edge(HopKind.FORMAL_RECOGNITION, 0, agreement.iri)
+        into_hub = Edge(HopKind.FORMAL_RECOGNITION, 1, agreement.iri)
         for recognised, recognising in sides:
             side = tuple(sorted(recognised))
+            hubs: dict[str, AgreementHub] = {}  # by grade: the hubs of this agreement and side
             sources = {profile for party in recognised for profile in by_party.get(party, ())}
             for profile in sources:
                 kind_ok = not agreement.issuer_kinds or profile.kind in agreement.issuer_kinds
                 if kind_ok and profile.grade in in_scope:
-                    hub = ("agreement", agreement.iri, profile.grade, side)
-                    found.hubs[hub] = ("formal-recognition", agreement.iri)
-                    found.out[profile][hub] = found.hubs[hub]
+                    if profile.grade not in hubs:
+                        hubs[profile.grade] = AgreementHub(agreement.iri, profile.grade, side)
+                        found.hubs[hubs[profile.grade]] = out_of_hub
+                    found.out[profile][hubs[profile.grade]] = into_hub
             for profile in {profile for party in recognising for profile in by_party.get(party, ())} - sources:
-                hub = ("agreement", agreement.iri, profile.grade, side)
-                if hub in found.hubs and profile.grade in in_scope:
+                hub = hubs.get(profile.grade)  # in_scope, when made: a hub is made only for a grade in scope
+                if hub is not None:
                     found.into[profile].add(hub)
 
 
@@ -209,28 +297,36 @@ def _dominance_pairs(index: RoutingIndex, issuer_certs: dict[str, tuple[str, ...
                     yield high, low
 
 
-def _dominance_data(index: RoutingIndex, high: str, low: str) -> dict:
-    grades = (index.certificates[high].grade, index.certificates[low].grade)
-    return {"kind": "grade-dominance", "hop": 1, "evidence": grades}
+def _dominance_edges(index: RoutingIndex) -> Callable[[str, str], Edge]:
+    """The edge of a dominance hop from certificate type *high* to *low*, one object per pair of grades."""
+    made: dict[tuple[str, str], Edge] = {}
+
+    def edge(high: str, low: str) -> Edge:
+        grades = (index.certificates[high].grade, index.certificates[low].grade)
+        if grades not in made:
+            made[grades] = Edge(HopKind.GRADE_DOMINANCE, 1, Dominance(*grades))
+        return made[grades]
+
+    return edge
 
 
-def certificate_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
+def certificate_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph[Node]:
     """The certificate graph for *options* (see the module docstring), from the index's cache."""
     return _cached(index, ("certificates", options), lambda: _build_certificate_graph(index, options))
 
 
-def _build_certificate_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph:
+def _build_certificate_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph[Node]:
     found = _incidence(index, options)
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[Node] = nx.DiGraph()
     graph.add_nodes_from((cert.iri for cert in found.certs), hub=False)
     for iri, profile in found.profile_of.items():
-        for hub, (kind, evidence) in found.out[profile].items():
-            graph.add_edge(iri, hub, kind=kind, hop=1, evidence=evidence)
+        for hub, edge in found.out[profile].items():
+            graph.add_edge(iri, hub, **{EDGE: edge})
         for hub in found.into[profile]:
-            kind, evidence = found.hubs[hub]
-            graph.add_edge(hub, iri, kind=kind, hop=0, evidence=evidence)
+            graph.add_edge(hub, iri, **{EDGE: found.hubs[hub]})
+    dominance_edge = _dominance_edges(index)
     graph.add_edges_from(
-        (high, low, _dominance_data(index, high, low)) for high, low in _dominance_pairs(index, found.issuer_certs)
+        (high, low, {EDGE: dominance_edge(high, low)}) for high, low in _dominance_pairs(index, found.issuer_certs)
     )
     graph.graph["size"] = graph.number_of_edges()
     return graph
@@ -252,7 +348,11 @@ class ClassGraph:
     graph small and light on the garbage collector.
     """
 
-    graph: nx.DiGraph
+    graph: nx.DiGraph[Node]
+    #: node -> its successors -> their edge attributes, and node -> its predecessors -> ...: the graph's own
+    #: adjacency dicts (``DiGraph.adjacency``), read as they are by the route search's inner loop
+    successors: dict[Node, dict[Node, dict[str, Edge]]]
+    predecessors: dict[Node, dict[Node, dict[str, Edge]]]
     class_of: dict[str, int]
     #: class -> its members, in IRI order
     members: list[tuple[str, ...]]
@@ -261,17 +361,21 @@ class ClassGraph:
     #: class -> grade
     grades: list[str]
     #: class -> the hubs (and credential) it leads to, and class -> the hubs leading into it
-    out: list[tuple[Hashable, ...]]  # sorted, as every order the routes may follow
+    out: list[tuple[Hub | str, ...]]  # sorted (``order``), as every order the routes may follow
     into: list[tuple[Hub, ...]]
     #: issuer -> its certificate types of this occupation (dominance stays inside one issuer)
     issuer_certs: dict[str, tuple[str, ...]]
     #: grade -> (ladder, rank), for the grades of this occupation
     ranks: dict[str, tuple[str, int]]
     #: node -> weakly connected component number (of ``graph``)
-    components: dict[Hashable, int]
+    components: dict[Node, int]
+    #: the strengths of its edges' hop kinds
+    strengths: frozenset[int]
+    #: edges plus member certificate types: what the cache bounds
+    size: int
 
-    def node(self, iri: str, role: str = "class") -> tuple[str, int]:
-        return (role, self.class_of[iri])
+    def node(self, iri: str, role: Literal["class", "lower"] = "class") -> ClassNode:
+        return ClassNode(role, self.class_of[iri])
 
     def lower(self, iri: str, issuer: str) -> list[str]:
         """The certificate types *iri* dominates: its issuer's, at a lower grade of the same ladder."""
@@ -283,7 +387,7 @@ class ClassGraph:
 
     def _same_ladder(self, iri: str, issuer: str, keep: Callable[[int, int], bool]) -> list[str]:
         ladder, rank = self.ranks[self.grades[self.class_of[iri]]]
-        found = []
+        found: list[str] = []
         for other in self.issuer_certs.get(issuer, ()):
             other_ladder, other_rank = self.ranks[self.grades[self.class_of[other]]]
             if other_ladder == ladder and keep(rank, other_rank):
@@ -303,7 +407,7 @@ def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph
     live = {hub for hubs in found.into.values() for hub in hubs}
     for profile, hubs in found.out.items():
         found.out[profile] = {hub: edge for hub, edge in hubs.items() if hub in live or hub not in found.hubs}
-    keys: dict[tuple, int] = {}
+    keys: dict[tuple[str, frozenset[Hub | str], frozenset[Hub]], int] = {}
     number_of: dict[Profile, int] = {}
     for profile in sorted(found.out, key=str):
         key = (profile.grade, frozenset(found.out[profile]), frozenset(found.into[profile]))
@@ -318,33 +422,51 @@ def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph
     members = [tuple(iris) for iris in listed]
     grades = [grade for grade, _, _ in keys]
     profiles = {number: profile for profile, number in number_of.items()}
-    out = [tuple(sorted(found.out[profiles[number]], key=str)) for number in range(len(keys))]
-    into = [tuple(sorted(found.into[profiles[number]], key=str)) for number in range(len(keys))]
+    out = [tuple(sorted(found.out[profiles[number]], key=order)) for number in range(len(keys))]
+    into = [tuple(sorted(found.into[profiles[number]], key=order)) for number in range(len(keys))]
 
     # Edges are added in a sorted order: the order of equally good routes follows it, and hubs come out of
     # sets, whose order changes from one process to the next.
-    def leaving(number: int, role: str) -> Iterator[tuple]:
-        for hub in out[number]:  # sorted above
-            kind, evidence = found.out[profiles[number]][hub]
-            yield (role, number), hub, {"kind": kind, "hop": 1, "evidence": evidence}
+    # one node object per class and role (a named tuple lives tracked by the garbage collector: see _formal_incidence)
+    nodes = [ClassNode("class", number) for number in range(len(keys))]
 
-    graph = nx.DiGraph()
-    graph.add_nodes_from(("class", number) for number in range(len(keys)))
-    for number in range(len(keys)):
-        graph.add_edges_from(leaving(number, "class"))
+    def leaving(node: ClassNode) -> Iterator[tuple[ClassNode, Hub | str, dict[str, Edge]]]:
+        for hub in out[node.number]:  # sorted above
+            yield node, hub, {EDGE: found.out[profiles[node.number]][hub]}
+
+    graph: nx.DiGraph[Node] = nx.DiGraph()
+    graph.add_nodes_from(nodes)
+    for number, node in enumerate(nodes):
+        graph.add_edges_from(leaving(node))
         for hub in into[number]:
-            kind, evidence = found.hubs[hub]
-            graph.add_edge(hub, ("class", number), kind=kind, hop=0, evidence=evidence)
+            graph.add_edge(hub, node, **{EDGE: found.hubs[hub]})
     dominance = {(class_of[high], class_of[low]): (high, low) for high, low in _class_pairs(index, found, class_of)}
-    for (high, low), witness in sorted(dominance.items()):
-        if ("lower", low) not in graph:  # a class entered by dominance leads to the class's hubs as well
-            graph.add_edges_from(leaving(low, "lower"))
-        graph.add_edge(("class", high), ("lower", low), **_dominance_data(index, *witness))
-    graph.graph["strengths"] = {STRENGTH[kind] for _, _, kind in graph.edges(data="kind")}
-    graph.graph["size"] = graph.number_of_edges() + len(class_of)
+    lower_nodes: dict[int, ClassNode] = {}
+    dominance_edge = _dominance_edges(index)
+    for (high, low), (witness_high, witness_low) in sorted(dominance.items()):
+        if low not in lower_nodes:  # a class entered by dominance leads to the class's hubs as well
+            lower_nodes[low] = ClassNode("lower", low)
+            graph.add_edges_from(leaving(lower_nodes[low]))
+        edge = dominance_edge(witness_high, witness_low)
+        graph.add_edge(nodes[high], lower_nodes[low], **{EDGE: edge})
     components = {node: n for n, nodes in enumerate(nx.weakly_connected_components(graph)) for node in nodes}
     ranks = {grade: (index.grades[grade].ladder, index.grades[grade].rank) for grade in set(grades)}
-    return ClassGraph(graph, class_of, members, by_issuer, grades, out, into, found.issuer_certs, ranks, components)
+    return ClassGraph(
+        graph=graph,
+        successors=dict(graph.adjacency()),
+        predecessors=dict(graph.reverse(copy=False).adjacency()),
+        class_of=class_of,
+        members=members,
+        by_issuer=by_issuer,
+        grades=grades,
+        out=out,
+        into=into,
+        issuer_certs=found.issuer_certs,
+        ranks=ranks,
+        components=components,
+        strengths=frozenset(STRENGTH[data[EDGE].kind] for *_, data in graph.edges(data=True)),
+        size=graph.number_of_edges() + len(class_of),
+    )
 
 
 def _class_pairs(index: RoutingIndex, found: Incidence, class_of: dict[str, int]) -> Iterator[tuple[str, str]]:
@@ -358,26 +480,33 @@ def _class_pairs(index: RoutingIndex, found: Incidence, class_of: dict[str, int]
             yield from _dominance_pairs(index, {issuer: iris})
 
 
-def _size(graph: nx.DiGraph | ClassGraph) -> int:
-    return (graph.graph if isinstance(graph, ClassGraph) else graph).graph["size"]
+#: what the cache holds: a certificate graph (coverage) or a class graph (routes), under (which, options)
+CachedGraph: TypeAlias = "nx.DiGraph[Node] | ClassGraph"
+GraphKey: TypeAlias = tuple[Literal["certificates", "classes"], GraphOptions]
+_Graph = TypeVar("_Graph", "nx.DiGraph[Node]", ClassGraph)
 
 
-def _cached(index: RoutingIndex, key: tuple, build: Callable[[], nx.DiGraph | ClassGraph]):
+def _size(graph: CachedGraph) -> int:
+    return graph.size if isinstance(graph, ClassGraph) else int(graph.graph["size"])
+
+
+def _cached(index: RoutingIndex, key: GraphKey, build: Callable[[], _Graph]) -> _Graph:
     """The graph under *key* from the index's LRU cache (bounded in graphs and in items), built when missing.
 
     The server answers routes from several threads: the cache is only read and changed under a lock (a graph
     is built outside it, so two threads may build the same one; the second simply replaces the first).
     """
+    cache = index.derived.graphs
     with _CACHE_LOCK:
-        if key in index.graphs:
-            index.graphs.move_to_end(key)
-            return index.graphs[key]
+        if key in cache:
+            cache.move_to_end(key)
+            return cast(_Graph, cache[key])  # the key's first part says which kind of graph
     graph = build()
     with _CACHE_LOCK:
-        index.graphs[key] = graph
-        held = sum(_size(g) for g in index.graphs.values())
-        while len(index.graphs) > 1 and (len(index.graphs) > GRAPH_CACHE_SIZE or held > GRAPH_CACHE_ITEMS):
-            held -= _size(index.graphs.popitem(last=False)[1])
+        cache[key] = graph
+        held = sum(_size(g) for g in cache.values())
+        while len(cache) > 1 and (len(cache) > GRAPH_CACHE_SIZE or held > GRAPH_CACHE_ITEMS):
+            held -= _size(cache.popitem(last=False)[1])
     return graph
 
 
@@ -393,5 +522,5 @@ def warm(index: RoutingIndex, day: date, *, min_certificates: int = WARM_MIN_CER
     for built, occupation in enumerate(occupations):
         if held > GRAPH_CACHE_ITEMS // 2:
             return built
-        held += _size(class_graph(index, GraphOptions(occupation, day, HOP_KINDS)))
+        held += _size(class_graph(index, GraphOptions(occupation, day, tuple(HopKind))))
     return len(occupations)

@@ -1,19 +1,24 @@
-"""The answer of a route query: routes of hops, each hop with its evidence. ``to_json`` is the stable shape."""
+"""The answer of a route query: routes of hops, each hop with its evidence. ``to_json`` is the stable shape.
+
+Records are built with keywords; their fields' order is the order of the JSON's keys.
+"""
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field, fields, is_dataclass
+from enum import Enum
 from typing import Any
 
 import orjson
 
-from ..choices import HOP_KINDS
+from ..choices import HopKind
 
-STRENGTH = {kind: len(HOP_KINDS) - i for i, kind in enumerate(HOP_KINDS)}
+#: hop kind -> its strength (the strongest, formal recognition, is the highest)
+STRENGTH: dict[HopKind, int] = {kind: len(HopKind) - i for i, kind in enumerate(HopKind)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Source:
     iri: str
     title: str | None
@@ -22,7 +27,7 @@ class Source:
     document_number: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Condition:
     """What a holder must still do after recognition under an agreement (cb:RecognitionCondition)."""
 
@@ -31,7 +36,7 @@ class Condition:
     agreement: str  # the agreement's IRI, which the condition belongs to
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Evidence:
     """What justifies a hop: the agreement, qualification (standard), grade order or bridge, and its sources."""
 
@@ -54,7 +59,7 @@ class Evidence:
     conditions: tuple[Condition, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IssuerQuality:
     """The evaluation-quality facts of an issuer that decide whether others trust its certificates."""
 
@@ -72,7 +77,7 @@ class IssuerQuality:
     last_confirmed: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Endpoint:
     iri: str
     label_zh: str | None
@@ -82,11 +87,11 @@ class Endpoint:
     synthetic: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Hop:
     source: Endpoint
     target: Endpoint
-    kind: str
+    kind: HopKind
     direction: str  # "source accepted where target is required"
     evidence: Evidence
     derivation: str  # "asserted" or "inferred"
@@ -98,7 +103,7 @@ class Route:
     hops: tuple[Hop, ...]
 
     @property
-    def strength(self) -> str:
+    def strength(self) -> HopKind:
         return min((hop.kind for hop in self.hops), key=STRENGTH.__getitem__)
 
     @property
@@ -115,7 +120,7 @@ class Route:
         return tuple(dict.fromkeys(c for hop in self.hops for c in hop.evidence.conditions))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NoRoute:
     """Why there is no route, and what would connect the two."""
 
@@ -130,7 +135,7 @@ class RouteAnswer:
     source: Endpoint
     target: Endpoint
     as_of: str
-    kinds: tuple[str, ...]
+    kinds: tuple[HopKind, ...]
     max_hops: int
     k: int
     routes: tuple[Route, ...] = ()
@@ -141,7 +146,8 @@ class RouteAnswer:
 
     def to_json(self) -> dict[str, Any]:
         """The documented, stable JSON shape (also returned by the REST API)."""
-        return _plain(self._shape())
+        shape: dict[str, Any] = as_json(self._shape())
+        return shape
 
     def to_json_bytes(self) -> bytes:
         """``to_json()`` serialised, by orjson straight from the records (it writes a dataclass's fields in
@@ -170,21 +176,23 @@ def _names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
-def _plain(value: Any) -> Any:
-    """JSON-ready lists and dicts of a record (``dataclasses.asdict`` deep-copies every leaf: several times slower,
-    and the route service answers hundreds of these a second). Leaves are told by their exact type first: most
-    values are strings."""
+def as_json(value: Any) -> Any:
+    """JSON-ready lists and dicts of a record, as ``RouteAnswer.to_json`` shows it (``dataclasses.asdict``
+    deep-copies every leaf: several times slower, and the route service answers hundreds of these a second). Leaves
+    are told by their exact type first: most values are strings."""
     kind = type(value)
     if kind in _LEAVES:
         return value
     if kind is tuple or kind is list:
-        return [_plain(item) for item in value]
+        return [as_json(item) for item in value]
     if kind is dict:
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: as_json(item) for key, item in value.items()}
     if is_dataclass(kind):
-        return {name: _plain(getattr(value, name)) for name in _names(kind)}
+        return {name: as_json(getattr(value, name)) for name in _names(kind)}
     if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+        return [as_json(item) for item in value]
+    if isinstance(value, Enum):  # a hop kind: its name, as orjson writes it
+        return value.value
     return value
 
 

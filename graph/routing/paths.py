@@ -15,18 +15,31 @@ always found and a listed route is never a detour of a better one.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from .graphs import ClassGraph
-from .index import RoutingIndex
+from .graphs import EDGE, ClassGraph, ClassNode, Edge, Node
 from .model import STRENGTH
+from .records import RoutingIndex
 
-#: a route as its hops: (from certificate type, to certificate type or credential, edge data)
-RouteHops = list[tuple[str, str, dict]]
+if TYPE_CHECKING:
+    from _typeshed import SupportsGetItem
+
+#: a route as its hops: (from certificate type, to certificate type or credential, the edge that leaves the first)
+RouteHops = list[tuple[str, str, Edge]]
+#: node -> its neighbours (successors or predecessors) -> the edge's attributes
+Adjacency = Mapping[Node, Mapping[Node, Mapping[str, Edge]]]
+#: an edge attached for a query, with the length of the shortest path through it
+_Attached = tuple[Node, Node, Edge, int]
 _FAR = 1 << 30
+
+
+def _hops(u: Node, v: Node, data: SupportsGetItem[str, Edge]) -> int:
+    """An edge's weight for networkx: its hops."""
+    return data[EDGE].hops
 
 
 def best_routes(
@@ -36,7 +49,7 @@ def best_routes(
     if source == target or not _may_connect(cg, source, target):
         return []
     found: list[RouteHops] = []
-    for level in sorted(strengths & cg.graph.graph["strengths"], reverse=True):
+    for level in sorted(strengths & cg.strengths, reverse=True):
         found += _level_routes(index, cg, source, target, level, max_hops, k - len(found))
         if len(found) == k:
             break
@@ -49,10 +62,10 @@ def _may_connect(cg: ClassGraph, source: str, target: str) -> bool:
     return any(cg.components.get(end) == start for end in _ends(cg, target))
 
 
-def _ends(cg: ClassGraph, target: str) -> list[Hashable]:
+def _ends(cg: ClassGraph, target: str) -> list[Node]:
     """The nodes of the graph that lead to *target*'s certificate types: its class in both roles (entered from a
     hub, entered by dominance), or the credential itself."""
-    ends = [cg.node(target), cg.node(target, "lower")] if target in cg.class_of else [target]
+    ends: list[Node] = [cg.node(target), cg.node(target, "lower")] if target in cg.class_of else [target]
     return [end for end in ends if end in cg.graph]
 
 
@@ -67,21 +80,22 @@ def _level_routes(
     """
     edges = _attach(index, cg, level, source, target, max_hops)
     taken: list[RouteHops] = []
-    seen: set[tuple] = set()
+    seen: set[tuple[Node, ...]] = set()
     # no path is shorter than the least length through an edge into the target
     least = min((through for _, v, _, through in edges if v == target), default=max_hops + 1)
     for bound in range(least, max_hops + 1):
-        near = nx.DiGraph((u, v, d) for u, v, d, through in edges if through <= bound)
+        near = nx.DiGraph((u, v, {EDGE: edge}) for u, v, edge, through in edges if through <= bound)
         if source not in near or target not in near:
             continue
         try:
-            for path in nx.shortest_simple_paths(near, source, target, weight="hop"):
-                if sum(near[u][v]["hop"] for u, v in pairwise(path)) > bound:
+            for path in nx.shortest_simple_paths(near, source, target, weight=_hops):
+                hops = [near[u][v][EDGE] for u, v in pairwise(path)]
+                if sum(edge.hops for edge in hops) > bound:
                     break
                 if tuple(path) in seen:
                     continue
                 seen.add(tuple(path))
-                if min(STRENGTH[near[u][v]["kind"]] for u, v in pairwise(path)) > level:
+                if min(edge.strength for edge in hops) > level:
                     continue  # listed by a stronger level
                 for chosen in _expansions(index, cg, path, source, target):
                     taken.append(_route_hops(near, path, chosen))
@@ -94,7 +108,7 @@ def _level_routes(
 
 def _attach(
     index: RoutingIndex, cg: ClassGraph, level: int, source: str, target: str, max_hops: int
-) -> list[tuple[Hashable, Hashable, dict, int]]:
+) -> list[_Attached]:
     """The edges at least *level* strong on some path of at most *max_hops* from *source* to *target*, with the
     two attached: each edge with the length of the shortest path through it (a lower bound, which is all
     pruning needs).
@@ -104,41 +118,43 @@ def _attach(
     distances are searched from the source's class and to the target's class (both roles): a class leads at
     least where its members do, so they are never more than the true ones.
     """
-    graph = cg.graph
+    successors = cg.successors
     start = cg.node(source)
-    ahead = _hops_from(graph._succ, [start], level, max_hops)
+    ahead = _hops_from(successors, [start], level, max_hops)
     ends = _ends(cg, target)
-    behind = _hops_from(graph._pred, ends, level, max_hops, ahead) if ends else {}
-    edges = []
+    behind = _hops_from(cg.predecessors, ends, level, max_hops, ahead) if ends else {}
+    edges: list[_Attached] = []
     for u, before in ahead.items():
         if before + behind.get(u, _FAR) <= max_hops:
-            for v, data in graph._succ[u].items():
-                if STRENGTH[data["kind"]] >= level:
-                    edges.append((u, v, data, before + data["hop"] + behind.get(v, _FAR)))
-    for node, data in graph[start].items():
-        if not _is_class(node):  # a hub, or a credential reached by a bridge
-            edges.append((source, node, data, 1 + behind.get(node, _FAR)))
+            for v, data in successors[u].items():
+                edge = data[EDGE]
+                if STRENGTH[edge.kind] >= level:
+                    edges.append((u, v, edge, before + edge.hops + behind.get(v, _FAR)))
+    for node, data in successors[start].items():
+        if not isinstance(node, ClassNode):  # a hub, or a credential reached by a bridge
+            edges.append((source, node, data[EDGE], 1 + behind.get(node, _FAR)))
     for low in cg.lower(source, index.certificates[source].issuer):  # dominance: the source's issuer's only
         lower_node = cg.node(low, "lower")
-        data = graph[start][lower_node]
+        edge = successors[start][lower_node][EDGE]
         through = 1 if low == target else 1 + behind.get(lower_node, _FAR)
-        edges.append((source, target if low == target else lower_node, data, through))
+        edges.append((source, target if low == target else lower_node, edge, through))
     if target in cg.class_of:
         end = cg.node(target)
         for hub in cg.into[cg.class_of[target]]:
-            edges.append((hub, target, graph[hub][end], ahead.get(hub, _FAR)))
+            edges.append((hub, target, successors[hub][end][EDGE], ahead.get(hub, _FAR)))
         for high in cg.higher(target, index.certificates[target].issuer):
             node = cg.node(high)
             if high != source:
-                edges.append((node, target, graph[node][cg.node(target, "lower")], ahead.get(node, _FAR) + 1))
-    return [edge for edge in edges if edge[3] <= max_hops and STRENGTH[edge[2]["kind"]] >= level]
+                edge = successors[node][cg.node(target, "lower")][EDGE]
+                edges.append((node, target, edge, ahead.get(node, _FAR) + 1))
+    return [attached for attached in edges if attached[3] <= max_hops and STRENGTH[attached[2].kind] >= level]
 
 
 def _hops_from(
-    adjacency: dict, starts: list, level: int, cutoff: int, ahead: dict[Hashable, int] | None = None
-) -> dict[Hashable, int]:
+    adjacency: Adjacency, starts: Sequence[Node], level: int, cutoff: int, ahead: dict[Node, int] | None = None
+) -> dict[Node, int]:
     """The fewest hops from any of *starts* to each node within *cutoff*, over the edges at least *level*
-    strong of *adjacency* (a networkx successor or predecessor map, which the search reads as is). Searching
+    strong of *adjacency* (a graph's successor or predecessor dicts, ``ClassGraph.successors``). Searching
     back from the target, *ahead* holds the hops from the source: a node whose two distances add up to more
     than *cutoff* is on no path short enough, and is not searched beyond.
 
@@ -148,14 +164,15 @@ def _hops_from(
     """
     found = dict.fromkeys(starts, 0)
     waiting = deque(starts)
-    bound = ahead.get if ahead is not None else lambda node, default: 0
+    bound: Callable[[Node, int], int] = ahead.get if ahead is not None else lambda node, default: 0
     while waiting:
         u = waiting.popleft()
         before = found[u]
         for v, data in adjacency[u].items():
-            hop = data["hop"]
+            edge = data[EDGE]
+            hop = edge.hops
             if (
-                STRENGTH[data["kind"]] < level
+                STRENGTH[edge.kind] < level
                 or before + hop + bound(v, _FAR) > cutoff
                 or found.get(v, _FAR) <= before + hop
             ):
@@ -168,25 +185,30 @@ def _hops_from(
     return found
 
 
-def _expansions(index: RoutingIndex, cg: ClassGraph, path: list, source: str, target: str) -> Iterator[list[str]]:
+def _expansions(
+    index: RoutingIndex, cg: ClassGraph, path: list[Node], source: str, target: str
+) -> Iterator[list[Node]]:
     """The member choices for the class nodes of *path* (in path order, members in IRI order) that make a simple
     route: distinct certificate types, neither of them *source* or *target*, and each dominance hop inside one
     issuer."""
-    slots = [i for i, node in enumerate(path) if _is_class(node)]
+    slots = [i for i, node in enumerate(path) if isinstance(node, ClassNode)]
     issuer_of = {source: index.certificates[source].issuer}
     if target in index.certificates:
         issuer_of[target] = index.certificates[target].issuer
 
     def candidates(i: int, chosen: dict[int, str]) -> Iterator[str]:
-        role, number = path[i]
+        node = path[i]
+        assert isinstance(node, ClassNode)
+        role, number = node
         if role == "lower":  # entered by dominance: the issuer of the certificate type it came from
             before = path[i - 1]
-            issuer = index.certificates[chosen[i - 1] if _is_class(before) else before].issuer
-            yield from cg.by_issuer[number].get(issuer, ())
+            came_from = chosen[i - 1] if isinstance(before, ClassNode) else before
+            assert isinstance(came_from, str)
+            yield from cg.by_issuer[number].get(index.certificates[came_from].issuer, ())
             return
         after = path[i + 1]
-        if _is_class(after):  # leaves by dominance to a lower class: an issuer present in both
-            for issuer in sorted(cg.by_issuer[number].keys() & cg.by_issuer[after[1]].keys()):
+        if isinstance(after, ClassNode):  # leaves by dominance to a lower class: an issuer present in both
+            for issuer in sorted(cg.by_issuer[number].keys() & cg.by_issuer[after.number].keys()):
                 yield from cg.by_issuer[number][issuer]
         elif after == target and target in issuer_of:  # leaves by dominance to the target itself
             yield from cg.by_issuer[number].get(issuer_of[target], ())
@@ -210,16 +232,13 @@ def _expansions(index: RoutingIndex, cg: ClassGraph, path: list, source: str, ta
         yield [chosen.get(i, node) for i, node in enumerate(path)]
 
 
-def _route_hops(graph: nx.DiGraph, path: list, chosen: list) -> RouteHops:
+def _route_hops(graph: nx.DiGraph[Node], path: list[Node], chosen: list[Node]) -> RouteHops:
     """The hops of a class path whose class nodes are replaced by the *chosen* members: one per pair of
-    consecutive certificate types, with the data of the edge that leaves the first (into a hub, or dominance)."""
-    stops = [i for i, node in enumerate(path) if not _is_hub(node)]
-    return [(chosen[a], chosen[b], graph[path[a]][path[a + 1]]) for a, b in pairwise(stops)]
+    consecutive certificate types, with the edge that leaves the first (into a hub, or dominance)."""
+    stops = [i for i, node in enumerate(chosen) if isinstance(node, str)]
+    return [(_iri(chosen[a]), _iri(chosen[b]), graph[path[a]][path[a + 1]][EDGE]) for a, b in pairwise(stops)]
 
 
-def _is_class(node: Hashable) -> bool:
-    return isinstance(node, tuple) and node[0] in ("class", "lower")
-
-
-def _is_hub(node: Hashable) -> bool:
-    return isinstance(node, tuple) and not _is_class(node)
+def _iri(node: Node) -> str:
+    assert isinstance(node, str)
+    return node

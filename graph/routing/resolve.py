@@ -5,7 +5,7 @@ from __future__ import annotations
 from certbridge.ontology import ID
 
 from ..errors import Ambiguous, NotFound
-from .index import RoutingIndex
+from .records import RoutingIndex
 from .search import search
 
 #: what a route may start or end at
@@ -30,7 +30,7 @@ def certificate_pair(index: RoutingIndex, source: str, target: str) -> tuple[str
     """
     pair = direct(index, source), direct(index, target)
     if pair[0] in index.certificates and pair[1] in index.certificates:
-        return pair[0], pair[1]  # type: ignore[return-value]  # both found, so neither is None
+        return pair[0], pair[1]
     return None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .index import Agreement, Issuer
+from .records import Agreement, Issuer
 
 NOT_IN_FORCE_STATUSES = {"planned", "announced"}
 UNTIMED_BAD_STATUSES = {"suspended", "revoked"}

@@ -26,7 +26,7 @@ from pypinyin import Style, lazy_pinyin
 
 from certbridge.ontology import ID
 
-from .index import RoutingIndex
+from .records import RoutingIndex
 
 
 class SearchKind(StrEnum):
@@ -76,7 +76,7 @@ class Haystack:
 
     def keys_with(self, term: str, cap: int) -> set[str] | None:
         """The keys of the texts that contain *term*, or None when more than *cap* do (a broad word)."""
-        found = set()
+        found: set[str] = set()
         for number in self.hits(term):
             if len(found) >= cap:
                 return None
@@ -151,11 +151,12 @@ def search_index(index: RoutingIndex) -> SearchIndex:
 
     Built under a lock: without it, the first burst of concurrent searches each built their own copy.
     """
-    if not isinstance(index.search_text, SearchIndex):
+    derived = index.derived
+    if derived.search is None:
         with _BUILDING:
-            if not isinstance(index.search_text, SearchIndex):
-                index.search_text = build_search(index)
-    return index.search_text
+            if derived.search is None:
+                derived.search = build_search(index)
+    return derived.search
 
 
 def search(
@@ -215,10 +216,10 @@ def _certificates(index: RoutingIndex, found: SearchIndex, terms: list[str]) -> 
     def size(word: _Word) -> float:
         if word.broad:
             return float("inf")
-        return (
-            sum(len(found.by_issuer.get(i, ())) for i in word.issuers)
-            + sum(len(index.by_occupation.get(o, ())) for o in word.occupations)
-            + sum(len(found.by_grade.get(g, ())) for g in word.grades)
+        return (  # a word that is not broad has all three sets
+            sum(len(found.by_issuer.get(i, ())) for i in word.issuers or ())
+            + sum(len(index.by_occupation.get(o, ())) for o in word.occupations or ())
+            + sum(len(found.by_grade.get(g, ())) for g in word.grades or ())
         )
 
     # enumerate from the most selective word; one that may be an id is also looked up among the ids
@@ -229,9 +230,9 @@ def _certificates(index: RoutingIndex, found: SearchIndex, terms: list[str]) -> 
         rest = words
     else:
         candidates = _chain(
-            (found.by_issuer.get(i, ()) for i in sorted(first.issuers)),
-            (index.by_occupation.get(o, ()) for o in sorted(first.occupations)),
-            (found.by_grade.get(g, ()) for g in sorted(first.grades)),
+            (found.by_issuer.get(i, ()) for i in sorted(first.issuers or ())),
+            (index.by_occupation.get(o, ()) for o in sorted(first.occupations or ())),
+            (found.by_grade.get(g, ()) for g in sorted(first.grades or ())),
             [(found.ids.keys[n] for n in found.ids.hits(first.term))] if first.may_be_id else (),
         )
         rest = words[1:]
@@ -254,7 +255,11 @@ def _matches(index: RoutingIndex, found: SearchIndex, iri: str, word: _Word) -> 
             or word.term in found.occupations.text_of(cert.occupation)
             or word.term in found.grades.text_of(cert.grade)
         )
-    return cert.issuer in word.issuers or cert.occupation in word.occupations or cert.grade in word.grades
+    return (
+        cert.issuer in (word.issuers or ())
+        or cert.occupation in (word.occupations or ())
+        or cert.grade in (word.grades or ())
+    )
 
 
 def _looks_like_id(term: str) -> bool:

@@ -7,8 +7,18 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from certbridge.graph.dates import PartialDate
-from certbridge.graph.routing.index import Agreement, Bridge, Certificate, Grade, Issuer, Qualification, RoutingIndex
 from certbridge.graph.routing.model import STRENGTH, Condition
+from certbridge.graph.routing.records import (
+    Agreement,
+    Bridge,
+    Certificate,
+    Grade,
+    Issuer,
+    Qualification,
+    QualityCheck,
+    RoutingIndex,
+    Sanction,
+)
 from certbridge.graph.routing.rules import agreement_in_force, issuer_standing
 
 ID = "https://w3id.org/certbridge/id/"
@@ -38,7 +48,9 @@ class World:
 
     def __post_init__(self) -> None:
         for rank, name in enumerate(GRADES, start=2):
-            self.index.grades[grade(name)] = Grade(grade(name), "worker", rank, name, name, ())
+            self.index.grades[grade(name)] = Grade(
+                iri=grade(name), ladder="worker", rank=rank, label_zh=name, label_en=name
+            )
         self.index.occupation_labels[OCCUPATION] = "纺纱工"
         self.index.credentials[f"{ID}credential/engineer"] = ("工程师", "engineer")
 
@@ -53,11 +65,17 @@ class World:
         checks: tuple = (),
     ) -> str:
         iri = issuer(name)
-        record = Issuer(iri, name, name, kind, region(region_code), bank, False)
-        if sanctioned:
-            record.sanctions.append((PartialDate.parse(sanctioned), "excessive-issuance", "suspended"))
-        record.checks.extend((PartialDate.parse(d), r) for d, r in checks)
-        self.index.issuers[iri] = record
+        sanctions = (Sanction(PartialDate.parse(sanctioned), "excessive-issuance", "suspended"),) if sanctioned else ()
+        self.index.issuers[iri] = Issuer(
+            iri=iri,
+            label_zh=name,
+            label_en=name,
+            kind=kind,
+            region=region(region_code),
+            question_bank=bank,
+            sanctions=sanctions,
+            checks=tuple(QualityCheck(PartialDate.parse(d), r) for d, r in checks),
+        )
         return iri
 
     def cert(
@@ -73,11 +91,25 @@ class World:
         if qualification:
             q = f"{ID}qualification/{occupation}/{grade_name}/{qualification}"
             self.index.qualifications.setdefault(
-                q, Qualification(q, q, q, f"{ID}standard/{qualification}", qualification, "2019", None, ())
+                q,
+                Qualification(
+                    iri=q,
+                    label_zh=q,
+                    label_en=q,
+                    standard=f"{ID}standard/{qualification}",
+                    standard_label=qualification,
+                    edition="2019",
+                ),
             )
         iri = cert(name)
         self.index.certificates[iri] = Certificate(
-            iri, name, name, issuer(issuer_name), occupation, grade(grade_name), q, None, False
+            iri=iri,
+            label_zh=name,
+            label_en=name,
+            issuer=issuer(issuer_name),
+            occupation=occupation,
+            grade=grade(grade_name),
+            qualification=q,
         )
         self.index.by_occupation[occupation].append(iri)
         return iri
@@ -104,35 +136,30 @@ class World:
         iri = f"{ID}agreement/{name}"
         all_parties = frozenset(parties) | frozenset(recognising) | frozenset(recognised)
         self.index.agreements[iri] = Agreement(
-            iri,
-            name,
-            name,
-            direction,
-            "equivalence",
-            status,
-            recognises,
-            all_parties,
-            frozenset(recognising),
-            frozenset(recognised),
-            scope,
-            grade(min_grade) if min_grade else None,
-            grade(max_grade) if max_grade else None,
-            frozenset(kinds),
-            PartialDate.parse(valid_from) if valid_from else None,
-            PartialDate.parse(valid_to) if valid_to else None,
-            None,
-            None,
-            None,
-            (),
-            False,
-            conditions=tuple(Condition(kind, f"{kind} ({name})", iri) for kind in conditions),
+            iri=iri,
+            label_zh=name,
+            label_en=name,
+            direction=direction,
+            mechanism="equivalence",
+            status=status,
+            recognises=recognises,
+            parties=all_parties,
+            recognising=frozenset(recognising),
+            recognised=frozenset(recognised),
+            scope_codes=scope,
+            min_grade=grade(min_grade) if min_grade else None,
+            max_grade=grade(max_grade) if max_grade else None,
+            issuer_kinds=frozenset(kinds),
+            valid_from=PartialDate.parse(valid_from) if valid_from else None,
+            valid_to=PartialDate.parse(valid_to) if valid_to else None,
+            conditions=tuple(Condition(kind=kind, text=f"{kind} ({name})", agreement=iri) for kind in conditions),
         )
         return iri
 
     def bridge(self, grade_name: str, credential: str = f"{ID}credential/engineer") -> None:
         iri = f"{ID}bridge/{grade_name}"
         self.index.bridges[grade(grade_name)].append(
-            Bridge(iri, grade(grade_name), credential, "may_apply_for", 3, None, None, ())
+            Bridge(iri=iri, grade=grade(grade_name), credential=credential, relation="may_apply_for", years=3)
         )
 
 

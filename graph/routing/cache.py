@@ -1,0 +1,79 @@
+"""The routing index kept on disk per store version (``STORE/cache/<version>.routing.pickle``).
+
+Reading the index from the store takes seconds (minutes at national scale); unpickling it, a fraction of that. A
+cache is written atomically, carries a fingerprint of the record layouts, and is read only when the fingerprint
+matches, so a cache written by other code is never loaded. Every build derives the index and saves it here
+(registered as derived data: ``ROUTING_INDEX``, entry point ``certbridge.derived`` in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import pickle
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+
+from .. import store as stores
+from ..derived import DerivedData
+from .load import load_index
+from .records import RECORDS, RoutingIndex
+
+#: the kind of derived data the routing index is cached as, beside each store version
+CACHE_KIND = "routing.pickle"
+
+
+def _layout() -> str:
+    """A fingerprint of the record layouts: a cache written by other code is never loaded."""
+    text = repr([(cls.__name__, _field_names(cls)) for cls in RECORDS])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _field_names(cls: type) -> list[str]:
+    if is_dataclass(cls):
+        return [f.name for f in fields(cls)]
+    return list(getattr(cls, "_fields", ()))  # a NamedTuple
+
+
+def read(store: stores.GraphStore, version_name: str) -> RoutingIndex | None:
+    """The cached index of the version *version_name*, or None when there is none (or it is of another layout)."""
+    cache = store.cache_path(version_name, CACHE_KIND)
+    if cache.is_file():
+        with contextlib.suppress(Exception), cache.open("rb") as handle:
+            layout, index = pickle.load(handle)
+            if layout == _layout() and isinstance(index, RoutingIndex):
+                return index
+    return None
+
+
+def write_cache(
+    store: stores.GraphStore | stores.Location, index: RoutingIndex, *, version_name: str | None = None
+) -> None:
+    """Keep *index* as the routing index of the store's current version, or of the version *version_name*."""
+    graph_store = stores.as_store(store)
+    if version_name is None:
+        version = graph_store.current_version()
+        if version is None:
+            return
+        version_name = version.name
+    save(graph_store.cache_path(version_name, CACHE_KIND), index)
+
+
+def save(cache: Path, index: RoutingIndex) -> None:
+    """Pickle *index* to *cache* through a partial file (a reader never loads half of one); a failure to write only
+    costs the next reader the time to derive it again."""
+    with contextlib.suppress(OSError):
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(".partial")
+        with partial.open("wb") as handle:
+            pickle.dump((_layout(), index), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(cache)
+
+
+def forget_cache(store: stores.GraphStore | stores.Location, version_name: str) -> None:
+    """Remove the cached index of a version that was never made current (a build that failed late)."""
+    stores.as_store(store).cache_path(version_name, CACHE_KIND).unlink(missing_ok=True)
+
+
+#: every build derives the index from its in-memory store and saves it with the new version
+ROUTING_INDEX = DerivedData(name="the routing index", kind=CACHE_KIND, derive=load_index, save=save)
