@@ -12,7 +12,21 @@ from fastapi.middleware.cors import CORSMiddleware
 from certbridge.graph.errors import CertbridgeError
 from certbridge.graph.routing.model import HOP_KINDS
 
-from . import docs, downloads, entities, graph_store, problems, query_page, rest, sources, sparql, viz, void, writes
+from . import (
+    docs,
+    downloads,
+    entities,
+    graph_store,
+    linked_data,
+    problems,
+    query_page,
+    rest,
+    sources,
+    sparql,
+    viz,
+    void,
+    writes,
+)
 from .conventions import EXPOSED, HttpConventions
 from .settings import Settings
 from .state import load_index_of, pool_for
@@ -64,6 +78,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(graph_store.router)
     app.include_router(void.router)
     app.include_router(entities.router)
+    app.include_router(linked_data.router)
     app.include_router(writes.router)
     app.include_router(viz.router)
     app.include_router(problems.router)
