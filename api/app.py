@@ -13,6 +13,7 @@ from certbridge.graph.errors import CertbridgeError
 from certbridge.graph.routing.model import HOP_KINDS
 
 from . import (
+    ctdl,
     docs,
     downloads,
     entities,
@@ -77,6 +78,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(downloads.router)
     app.include_router(graph_store.router)
     app.include_router(void.router)
+    app.include_router(ctdl.router)  # before entities: /api/v1/{kind}/{key} would take /api/v1/ctdl/{one segment}
     app.include_router(entities.router)
     app.include_router(linked_data.router)
     app.include_router(writes.router)

@@ -1,5 +1,5 @@
 """The linked-data side of the web service, against a real server on loopback: the JSON-LD context and the framed
-kinds' schemas, and framed JSON-LD at /id/."""
+kinds' schemas, framed JSON-LD at /id/, and one record's CTDL at /api/v1/ctdl/."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pyld import jsonld
 from rdflib import Graph, URIRef
 
 from certbridge.api.settings import Settings
+from certbridge.graph.formats.ctdl import CONTEXT as CTDL_CONTEXT
 from certbridge.ontology import CONTEXT_FILE, CONTEXT_IRI, ID
 from test_api import is_problem, serving
 
@@ -95,3 +96,30 @@ def test_a_browser_still_gets_html_and_turtle_stays_the_default(http: httpx.Clie
 
 def test_unknown_schema_kind_is_a_422(http: httpx.Client) -> None:
     is_problem(http.get("/schemas/grade.json"), 422)
+
+
+def test_ctdl_of_one_certificate_type(http: httpx.Client) -> None:
+    response = http.get(f"/api/v1/ctdl/{CERTIFICATE}")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/ld+json")
+    body = response.json()
+    assert body["@context"] == CTDL_CONTEXT
+    (node,) = body["@graph"]
+    assert node["@type"] == "ceterms:Certificate" and node["ceterms:credentialType"] == "ceterms:Certificate"
+    assert node["ceterms:description"]["zh"].startswith("示例记录")  # illustrative, and says so
+    (level,) = node["ceterms:audienceLevelType"]
+    assert level["ceterms:targetNode"] == f"{ID}grade/senior-technician"
+
+
+def test_ctdl_of_an_agreement_is_its_recognitions(http: httpx.Client) -> None:
+    actions = http.get("/api/v1/ctdl/agreement/IL-AG02").json()["@graph"]
+    (action,) = actions  # one-way: Hebei recognises Shandong's certificates
+    assert action["@type"] == "ceterms:RecognizeAction"
+    assert action["ceterms:actingAgent"] == [f"{ID}region/130000"] and action["ceterms:object"] == [
+        f"{ID}region/370000"
+    ]
+    assert action["ceterms:endDate"] == "2020-12-31"
+    mutual = http.get("/api/v1/ctdl/agreement/IL-AG01").json()["@graph"]
+    assert {a["ceterms:actingAgent"][0] for a in mutual} == {f"{ID}region/370000", f"{ID}region/320000"}
+    is_problem(http.get("/api/v1/ctdl/agreement/MR09"), 404)  # cooperation only: no recognition
+    is_problem(http.get("/api/v1/ctdl/occupation/6-04-02-01"), 404)
+    is_problem(http.get("/api/v1/ctdl/%20not%20an%20iri"), 404)
