@@ -18,6 +18,7 @@ from . import (
     downloads,
     entities,
     graph_store,
+    landing,
     linked_data,
     problems,
     query_page,
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ctdl.router)  # before entities: /api/v1/{kind}/{key} would take /api/v1/ctdl/{one segment}
     app.include_router(entities.router)
     app.include_router(linked_data.router)
+    app.include_router(landing.router)
     app.include_router(writes.router)
     app.include_router(viz.router)
     app.include_router(problems.router)

@@ -1,5 +1,6 @@
-"""Details of any entity with its links and provenance, and linked-data dereferencing of instance IRIs: an HTML page,
-framed JSON-LD with certbridge's context, or the record's triples in the other RDF formats."""
+"""Details of any entity with its links and provenance, and linked-data dereferencing of instance IRIs: an HTML page
+(with the record in schema.org's terms embedded for search engines), framed JSON-LD with certbridge's context, or
+the record's triples in the other RDF formats."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from fastapi import Path as PathParameter
 from fastapi.responses import HTMLResponse, Response
 
 from certbridge.graph.describe import describe
+from certbridge.graph.formats import schemaorg
 from certbridge.graph.formats.jsonld import framed
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.query import keep_carriage_returns
 from certbridge.ontology import CONTEXT_IRI, ID
 
+from .landing import json_ld_script
 from .models import EntityOut, NeighbourhoodOut, answered
 from .negotiation import GRAPHS, HTML, VARY, choose, media_type
 from .problems import Problem, responses
@@ -84,7 +87,7 @@ RESOURCE_TYPES = (*GRAPHS, HTML)
 )
 def dereference(request: Request, path: Annotated[str, PathParameter(examples=["organisation/hengfeng"])]) -> Response:
     """application/ld+json is the record framed with certbridge's context (its schema per kind at /schemas/); the
-    other RDF formats are its statements as triples."""
+    other RDF formats are its statements as triples; the HTML page embeds it in schema.org's terms."""
     iri = f"{ID}{path}"
     chosen = choose(request.headers.get("accept"), RESOURCE_TYPES)
     body = _described(request, iri)  # 404 when unknown (and for anything that is not a plain IRI)
@@ -94,6 +97,8 @@ def dereference(request: Request, path: Annotated[str, PathParameter(examples=["
         document = framed(store, iri) or {"@context": CONTEXT_IRI, "@id": iri}
         return Response(json.dumps(document, ensure_ascii=False).encode(), media_type=JSON_LD, headers=VARY)
     if chosen == HTML:
+        described = schemaorg.describe(store, iri)
+        script = json_ld_script(described) if described is not None else ""
         rows = "".join(
             f"<tr><td>{_cell(s['predicate'])}</td><td>{_cell(s['object'])}"
             f" {_cell(s['label_zh'])} {_cell(s['label_en'])}</td>"
@@ -101,7 +106,7 @@ def dereference(request: Request, path: Annotated[str, PathParameter(examples=["
             for s in body["statements"]
         )
         return HTMLResponse(
-            f"<!doctype html><meta charset='utf-8'><title>{html.escape(iri)}</title>"
+            f"<!doctype html><meta charset='utf-8'><title>{html.escape(iri)}</title>{script}"
             f"<h1>{html.escape(iri)}</h1><table>{rows}</table>",
             headers=VARY,
         )
