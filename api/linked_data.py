@@ -42,7 +42,23 @@ assert {kind.value for kind in FramedKind} == set(KINDS), "FramedKind must name 
     operation_id="getJsonLdContext",
     response_class=Response,
     summary="The JSON-LD context of certbridge's compact JSON-LD (its terms are the ontology's)",
-    responses={200: {"content": {JSON_LD: {"schema": {"type": "object", "required": ["@context"]}}}}},
+    responses={
+        200: {
+            "content": {
+                JSON_LD: {
+                    "schema": {"type": "object", "required": ["@context"]},
+                    "example": {
+                        "@context": {
+                            "type": "@type",
+                            "cb": "https://w3id.org/certbridge/ontology#",
+                            "name": {"@id": "skos:prefLabel", "@container": "@language"},
+                            "issuedBy": {"@id": "cb:issuedBy", "@type": "@id"},
+                        }
+                    },
+                }
+            }
+        }
+    },
 )
 def json_ld_context() -> Response:
     return Response(CONTEXT_FILE.read_bytes(), media_type=JSON_LD)
