@@ -186,3 +186,46 @@ def test_the_export_is_the_union_of_the_graphs(cli: Cli, mini_store: Path, tmp_p
     assert len(back) == len(expected)  # the blank nodes (the ontology's lists) are all there too
     certificate = next(node for node in nodes if node["@id"].endswith("IL-CT-hengfeng-spinner-senior-technician"))
     assert certificate["issuedBy"] == f"{ID}organisation/hengfeng" and certificate["illustrative"] is True
+
+
+def test_the_export_keeps_values_its_terms_cannot_hold() -> None:
+    """The whole-graph writer compacts by the context's terms itself; a value of another kind than its term's (a
+    date under a language map, text under a link, a URL that is not xsd:anyURI) goes under a prefixed name, and
+    native JSON only where the lexical form is canonical: pyld's expansion gives back every triple."""
+    from io import BytesIO
+
+    from certbridge.graph.formats.jsonld import export_jsonld
+
+    xsd, cb, skos = PREFIXES["xsd"], PREFIXES["cb"], PREFIXES["skos"]
+    node, other, graph = ox.NamedNode(f"{ID}x/1"), ox.BlankNode("b1"), ox.NamedNode("urn:graph")
+    odd = [
+        (f"{skos}prefLabel", ox.Literal("2020", datatype=ox.NamedNode(f"{xsd}gYear"))),
+        (f"{skos}prefLabel", ox.Literal("无语言")),
+        (f"{skos}prefLabel", ox.Literal("名", language="zh")),
+        (f"{skos}prefLabel", ox.NamedNode(f"{ID}y")),
+        (f"{cb}issuedBy", ox.Literal("not a link")),
+        (f"{cb}issuedBy", other),
+        ("https://schema.org/url", ox.Literal("http://example.org/a", datatype=ox.NamedNode(f"{xsd}anyURI"))),
+        ("https://schema.org/url", ox.Literal("http://example.org/b")),
+        (f"{cb}rank", ox.Literal("007", datatype=ox.NamedNode(f"{xsd}integer"))),
+        (f"{cb}rank", ox.Literal("7", datatype=ox.NamedNode(f"{xsd}integer"))),
+        (f"{cb}illustrative", ox.Literal("1", datatype=ox.NamedNode(f"{xsd}boolean"))),
+        ("http://example.org/no-prefix#p", ox.Literal("x", language="en")),
+        (PREFIXES["rdf"] + "type", ox.NamedNode("http://example.org/Thing")),
+    ]
+    store = ox.Store()
+    for predicate, value in odd:
+        store.add(ox.Quad(node, ox.NamedNode(predicate), value, graph))
+    store.add(ox.Quad(other, ox.NamedNode(f"{skos}prefLabel"), ox.Literal("b", language="en"), graph))
+    out = BytesIO()
+    export_jsonld(store, out)
+    document = json.loads(out.getvalue())
+    back = jsonld.to_rdf(document, {"format": "application/n-quads"})
+    parsed = {(str(q.subject), str(q.predicate), str(q.object)) for q in ox.parse(back.encode(), ox.RdfFormat.N_QUADS)}
+    stored = {(str(q.subject), str(q.predicate), str(q.object)) for q in store}  # as the store keeps them
+    link = f"<{cb}issuedBy>"
+    named = {t for t in stored if not t[0].startswith("_:") and not (t[1] == link and t[2].startswith("_:"))}
+    assert named <= parsed and len(parsed) == len(stored)  # the store keeps "007" and "7" as one integer
+    assert any(t[1] == link and t[2].startswith("_:") for t in parsed)
+    keys = set(document["@graph"][-1]) | set(document["@graph"][0])
+    assert {"skos:prefLabel", "cb:issuedBy", "schema:url", "http://example.org/no-prefix#p"} <= keys
