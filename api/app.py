@@ -14,10 +14,13 @@ from certbridge.graph.errors import CertbridgeError
 
 from . import (
     changes,
+    ctdl,
     docs,
     downloads,
     entities,
     graph_store,
+    landing,
+    linked_data,
     problems,
     query_page,
     rest,
@@ -76,7 +79,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(downloads.router)
     app.include_router(graph_store.router)
     app.include_router(void.router)
+    app.include_router(ctdl.router)  # before entities: /api/v1/{kind}/{key} would take /api/v1/ctdl/{one segment}
     app.include_router(entities.router)
+    app.include_router(linked_data.router)
+    app.include_router(landing.router)
     app.include_router(writes.router)
     app.include_router(changes.router)
     app.include_router(viz.router)

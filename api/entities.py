@@ -1,8 +1,11 @@
-"""Details of any entity with its links and provenance, and linked-data dereferencing of instance IRIs."""
+"""Details of any entity with its links and provenance, and linked-data dereferencing of instance IRIs: an HTML page
+(with the record in schema.org's terms embedded for search engines), framed JSON-LD with certbridge's context, or
+the record's triples in the other RDF formats."""
 
 from __future__ import annotations
 
 import html
+import json
 from enum import StrEnum
 from typing import Annotated
 
@@ -12,16 +15,22 @@ from fastapi import Path as PathParameter
 from fastapi.responses import HTMLResponse, Response
 
 from certbridge.graph.describe import describe
+from certbridge.graph.formats import schemaorg
+from certbridge.graph.formats.jsonld import framed
+from certbridge.graph.iris import from_path
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.query import keep_carriage_returns
-from certbridge.ontology import ID
+from certbridge.ontology import CONTEXT_IRI, ID
 
+from .landing import json_ld_script
 from .models import EntityOut, NeighbourhoodOut, answered
 from .negotiation import GRAPHS, HTML, VARY, choose, media_type
 from .problems import Problem, responses
 from .state import store_of
 
 router = APIRouter(tags=["entities"])
+
+JSON_LD = media_type(ox.RdfFormat.JSON_LD)
 
 
 class EntityKind(StrEnum):
@@ -65,29 +74,45 @@ def entity(
     return _described(request, f"{ID}{KINDS[kind]}/{key}")
 
 
+def _cell(value: str | bool | None) -> str:
+    return html.escape(str(value or ""))
+
+
 #: what an instance IRI dereferences to: its RDF (the first is the default), or its page for browsers
 RESOURCE_TYPES = (*GRAPHS, HTML)
 
 
-@router.get("/id/{path:path}", summary="Linked-data dereferencing: HTML for browsers, RDF for RDF clients")
+@router.get(
+    "/id/{path:path}",
+    summary="Linked-data dereferencing: HTML for browsers, framed JSON-LD (context /ns/context.jsonld), other RDF",
+)
 def dereference(request: Request, path: Annotated[str, PathParameter(examples=["organisation/hengfeng"])]) -> Response:
-    iri = f"{ID}{path}"
+    """application/ld+json is the record framed with certbridge's context (its schema per kind at /schemas/); the
+    other RDF formats are its statements as triples; the HTML page embeds it in schema.org's terms."""
+    iri = f"{ID}{path}"  # the /id/ URL space is the IRI space: never an IRI given whole
     chosen = choose(request.headers.get("accept"), RESOURCE_TYPES)
     body = _described(request, iri)  # 404 when unknown (and for anything that is not a plain IRI)
+    store = store_of(request)
+    if chosen == ox.RdfFormat.JSON_LD:
+        # a node that is only linked to has no statements of its own: its node object is its IRI alone
+        document = framed(store, iri) or {"@context": CONTEXT_IRI, "@id": iri}
+        return Response(json.dumps(document, ensure_ascii=False).encode(), media_type=JSON_LD, headers=VARY)
     if chosen == HTML:
+        described = schemaorg.describe(store, iri)
+        script = json_ld_script(described) if described is not None else ""
         rows = "".join(
-            f"<tr><td>{html.escape(s['predicate'] or '')}</td><td>{html.escape(s['object'] or '')}"
-            f" {html.escape(s['label_zh'] or '')} {html.escape(s['label_en'] or '')}</td>"
-            f"<td>{html.escape(s['graph'] or '')}</td></tr>"
+            f"<tr><td>{_cell(s['predicate'])}</td><td>{_cell(s['object'])}"
+            f" {_cell(s['label_zh'])} {_cell(s['label_en'])}</td>"
+            f"<td>{_cell(s['graph'])}</td></tr>"
             for s in body["statements"]
         )
         return HTMLResponse(
-            f"<!doctype html><meta charset='utf-8'><title>{html.escape(iri)}</title>"
+            f"<!doctype html><meta charset='utf-8'><title>{html.escape(iri)}</title>{script}"
             f"<h1>{html.escape(iri)}</h1><table>{rows}</table>",
             headers=VARY,
         )
     assert isinstance(chosen, ox.RdfFormat)
-    triples = store_of(request).query(
+    triples = store.query(
         "CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }",
         use_default_graph_as_union=True,
         substitutions={ox.Variable("x"): ox.NamedNode(iri)},
@@ -118,7 +143,7 @@ def neighbourhood_of(
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> dict:
     """Links between instances within *depth* hops; at most *limit* nodes (``truncated`` says so)."""
-    iri = id if id.startswith("http") else f"{ID}{id}"
+    iri = from_path(id)
     found = neighbourhood(store_of(request), iri, depth=depth, limit=limit)
     if found is None:
         raise Problem(404, f"nothing is known about <{iri}>")

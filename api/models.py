@@ -262,7 +262,7 @@ class StatementOut(BaseModel):
     model_config = _CLOSED
     predicate: str | None
     object: str | None
-    object_is_iri: Literal["true", "false"]
+    object_is_iri: bool
     label_zh: str | None
     label_en: str | None
     graph: str | None
@@ -280,7 +280,7 @@ class EntityOut(BaseModel):
                     {
                         "predicate": "rdfs:label",
                         "object": '"德州恒丰集团"@zh',
-                        "object_is_iri": "false",
+                        "object_is_iri": False,
                         "label_zh": None,
                         "label_en": None,
                         "graph": "cbg:organisations",

@@ -1,4 +1,5 @@
-"""What the endpoint and its dataset are, as RDF: the SPARQL 1.1 Service Description and the VoID description.
+"""What the endpoint and its dataset are, as RDF: the SPARQL 1.1 Service Description and the VoID description (the
+dataset typed schema:Dataset too, with schema.org's name, description, licence and downloads).
 
 Both are built from pyoxigraph terms, never as text. The dataset part (VoID: triples per named graph, the bulk
 downloads, the Graph Store address of each graph, licence, last change) is one function, used by the service
@@ -14,11 +15,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from certbridge.graph.export import EXPORT_FORMATS
+from certbridge.graph.formats import schemaorg
 from certbridge.graph.query import keep_carriage_returns
 from certbridge.graph.store import AnyStore
 from certbridge.ontology import CB, ID, PREFIXES
 
 from .conventions import built_at
+from .downloads import MEDIA as DOWNLOAD_TYPES
 from .negotiation import GRAPHS, RESULTS, VARY, choose, media_type
 from .state import state_of, store_of
 
@@ -61,6 +64,18 @@ def _text(zh: str, en: str) -> list[ox.Literal]:
 
 def dataset_iri(request: Request) -> ox.NamedNode:
     return ox.NamedNode(f"{request.url_for('void')}#dataset")
+
+
+def dataset_facts(request: Request) -> schemaorg.DatasetFacts:
+    """What the schema.org Dataset says about the served store, with this server's addresses."""
+    version = state_of(request.app).store.current_version()
+    return schemaorg.DatasetFacts(
+        iri=dataset_iri(request).value,
+        url=str(request.url_for("landing")),
+        license=str(request.url_for("sources")),
+        downloads=[(str(request.url_for("graph", format=name)), DOWNLOAD_TYPES[name]) for name in EXPORT_FORMATS],
+        modified=built_at(version) if version is not None else None,
+    )
 
 
 def _graph_counts(request: Request, store: AnyStore, version: Path | None) -> list[tuple[ox.NamedNode, int]]:
@@ -106,6 +121,8 @@ def dataset(request: Request) -> list[ox.Triple]:
         ),
         *(ox.Triple(node, _void("feature"), format_iri(fmt)) for fmt in GRAPHS),
     ]
+    # the same node as a schema:Dataset, for search engines and web tools (the landing page embeds the same)
+    out += schemaorg.as_triples(schemaorg.dataset(dataset_facts(request)))
     if modified is not None:
         out.append(
             ox.Triple(

@@ -13,7 +13,7 @@ from .store import AnyStore
 @dataclass
 class Description:
     iri: str
-    statements: list[dict[str, str | None]] = field(default_factory=list)
+    statements: list[dict[str, str | bool | None]] = field(default_factory=list)
     incoming: int = 0
 
     def to_json(self) -> dict:
@@ -40,7 +40,7 @@ def describe(store: AnyStore, iri: str) -> Description | None:
             {
                 "predicate": compact(solution["p"]),
                 "object": obj.value if isinstance(obj, ox.NamedNode) else compact(obj),
-                "object_is_iri": str(isinstance(obj, ox.NamedNode)).lower(),
+                "object_is_iri": isinstance(obj, ox.NamedNode),
                 "label_zh": solution["zh"].value if solution["zh"] else None,
                 "label_en": solution["en"].value if solution["en"] else None,
                 "graph": compact(solution["g"]),

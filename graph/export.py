@@ -1,5 +1,6 @@
-"""Export the store: the whole dataset (TriG, N-Quads), the union of its graphs (Turtle, N-Triples, JSON-LD), or a
-part of it in a format of the credential world (SKOS, SSSOM, CTDL; graph/formats/)."""
+"""Export the store: the whole dataset (TriG, N-Quads), the union of its graphs (Turtle, N-Triples, and compact
+JSON-LD with certbridge's context: graph/formats/jsonld.py), or a part of it in a format of the credential world
+(SKOS, SSSOM, CTDL; graph/formats/)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ def export(store: AnyStore, output: BinaryIO, format_name: str, *, occupation: s
         for graph in sorted(store.named_graphs(), key=str):
             store.dump(output, RDF_FORMATS[format_name], from_graph=graph, prefixes=PREFIXES)
     elif format_name == "jsonld":
-        triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-        triples.serialize(output, ox.RdfFormat.JSON_LD)
+        from .formats.jsonld import export_jsonld  # pyld is paid for only by this export
+
+        export_jsonld(store, output)
     elif format_name in ELSEWHERE_FORMATS:
         _export_elsewhere(store, output, format_name, occupation)
     else:

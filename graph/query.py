@@ -144,6 +144,20 @@ def is_negative(answer: QueryAnswer, data: bytes, format_name: str) -> bool:
     return not data.strip()
 
 
+def as_solutions(answer: QueryAnswer) -> ox.QuerySolutions:
+    """The answer of a SELECT, typed as such (QueryError for any other form)."""
+    if not isinstance(answer, ox.QuerySolutions):
+        raise QueryError("expected a SELECT query")
+    return answer
+
+
+def as_triples(answer: QueryAnswer) -> ox.QueryTriples:
+    """The answer of a CONSTRUCT or DESCRIBE, typed as such (QueryError for any other form)."""
+    if not isinstance(answer, ox.QueryTriples):
+        raise QueryError("expected a CONSTRUCT or DESCRIBE query")
+    return answer
+
+
 def select(store: AnyStore, text: str) -> Iterator[dict[str, str]]:
     """Rows of a SELECT as dicts of compact strings (for counts and reports)."""
     answer = run_query(store, text)

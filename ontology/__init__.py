@@ -35,6 +35,9 @@ CHECKS_DIR = _HERE / "checks"
 ONTOLOGY_FILES = (ONTOLOGY_FILE, VOCABULARIES_FILE)
 
 BASE = "https://w3id.org/certbridge/"
+#: the JSON-LD context (generated from the ontology by certbridge.graph.formats.jsonld), served at this IRI's path
+CONTEXT_FILE = _HERE / "context.jsonld"
+CONTEXT_IRI = BASE + "ns/context.jsonld"
 ONTOLOGY_IRI = BASE + "ontology"
 
 CB = CachedNamespace(BASE + "ontology#")
@@ -92,6 +95,8 @@ __all__ = [
     "BASE",
     "CB",
     "CHECKS_DIR",
+    "CONTEXT_FILE",
+    "CONTEXT_IRI",
     "GRAPH",
     "ID",
     "INSTANCE_PREFIXES",

@@ -25,6 +25,7 @@ CLEAN = (
     "certbridge/api/changes",
     "certbridge/graph/changes",
     "certbridge/graph/routing",
+    "certbridge/graph/formats",
     "certbridge/visualize/model",
     "certbridge/visualize/views",
 )
@@ -35,7 +36,6 @@ CEILING = {
     "certbridge/graph/remote": 8,
     "certbridge/graph/reasoning": 8,
     "certbridge/graph/neighbourhood": 7,
-    "certbridge/graph/formats": 5,
     "certbridge/graph/validate": 4,
     "certbridge/graph/synth": 4,
     "certbridge/graph/export": 3,

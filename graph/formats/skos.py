@@ -15,6 +15,7 @@ from certbridge.ontology import PREFIXES
 
 from .. import iris
 from ..convert.classification import ISCO_SCHEME, OCCUPATION_SCHEME
+from ..query import as_triples
 from ..store import AnyStore
 
 #: the concept schemes exported, each with the named graph of the table it is converted from
@@ -49,6 +50,6 @@ def export_skos(store: AnyStore, output: BinaryIO) -> None:
     triples: list[ox.Triple] = []
     for scheme_key, graph in SCHEMES.items():
         query = _CONSTRUCT % {"graph": graph, "scheme": iris.scheme(scheme_key)}
-        triples.extend(store.query(query, prefixes=PREFIXES))
+        triples.extend(as_triples(store.query(query, prefixes=PREFIXES)))
     triples.sort(key=lambda triple: (str(triple.subject), str(triple.predicate), str(triple.object)))
     ox.serialize(triples, output, ox.RdfFormat.TURTLE, prefixes=_PREFIXES)

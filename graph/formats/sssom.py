@@ -25,6 +25,7 @@ from certbridge.ontology import ID, PREFIXES
 from .. import iris
 from ..convert.grades import ALIGNMENT_RELATIONS
 from ..errors import DataError, TableError
+from ..query import as_solutions
 from ..store import AnyStore
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ GROUP BY ?subject ?object ?graph
 def mappings(store: AnyStore) -> list[Mapping]:
     """Every alignment of the graph, sorted by subject, predicate and object so that the file is stable."""
     found: list[Mapping] = []
-    for row in store.query(_BRIDGES, prefixes=PREFIXES):
+    for row in as_solutions(store.query(_BRIDGES, prefixes=PREFIXES)):
         relation = row["relation"].value
         alignment = row["graph"].value == str(iris.named_graph("alignments"))
         trust = row["trust"]
@@ -141,7 +142,7 @@ def mappings(store: AnyStore) -> list[Mapping]:
                 comment=_comment(_trust(trust.value) if trust else "", _value(row["note"])),
             )
         )
-    for row in store.query(_LINKS, prefixes=PREFIXES):
+    for row in as_solutions(store.query(_LINKS, prefixes=PREFIXES)):
         eqf = row["graph"].value == str(iris.named_graph("frameworks"))
         found.append(
             Mapping(
