@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from certbridge.graph.dates import PartialDate
-from certbridge.graph.routing.model import STRENGTH, Condition
+from certbridge.graph.routing.model import STRENGTH, Condition, RouteAnswer
 from certbridge.graph.routing.records import (
     Agreement,
     Bridge,
@@ -230,3 +230,23 @@ def brute_force_routes(
                 yield from walk([*path, nxt], min(weakest, max(STRENGTH[k] for k in usable)))
 
     yield from walk([source], 99)
+
+
+def three_issuers() -> World:
+    """An enterprise (370000), a state authority (320000) and a school (130000), with certificate types a and b
+    (senior technician, one standard), c (the enterprise's technician, no standard) and d (the school's, another
+    standard): the world the rule tests start from."""
+    w = World()
+    w.issuer("ent", kind="authorised-enterprise", region_code="370000", bank="own")
+    w.issuer("gov", region_code="320000")
+    w.issuer("school", kind="vocational-school", region_code="130000")
+    w.cert("a", "ent", "senior-technician")
+    w.cert("b", "gov", "senior-technician")
+    w.cert("c", "ent", "technician", qualification=None)
+    w.cert("d", "school", "senior-technician", qualification="other-standard")
+    return w
+
+
+def kinds_of(answer: RouteAnswer) -> list[tuple[str, int]]:
+    """(strength, hops) of each route of an answer, in order."""
+    return [(route.strength, len(route.hops)) for route in answer.routes]
