@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from certbridge.graph.routing.model import Condition, Endpoint, Hop, RouteAnswer
-
-CONDITION_NAMES = {
-    "examination": ("考试", "examination"),
-    "comprehensive-review": ("综合评审", "comprehensive review"),
-    "residence": ("居住", "residence"),
-}
+from certbridge.graph.routing.model import Condition, Endpoint, Hop, RouteAnswer, condition_names
 
 KIND_NAMES = {
     "formal-recognition": ("正式认可", "formal recognition"),
@@ -57,7 +51,7 @@ def _hop_lines(number: int, hop: Hop) -> list[str]:
 
 
 def _condition(condition: Condition) -> str:
-    zh, en = CONDITION_NAMES.get(condition.kind, (condition.kind, condition.kind))
+    zh, en = condition_names().get(condition.kind, (condition.kind, condition.kind))  # the ontology's names
     return f"condition / 条件: {zh} / {en}: {condition.text or '(words not recorded)'}"
 
 

@@ -14,6 +14,7 @@ from itertools import combinations
 
 from certbridge.graph.routing.coverage import Coverage
 from certbridge.graph.routing.index import RoutingIndex
+from certbridge.graph.routing.model import condition_names
 from certbridge.graph.routing.rules import agreement_in_force
 from certbridge.ontology import ID
 
@@ -105,7 +106,8 @@ def route_view(answer: dict, facets: dict[str, dict[str, str]] | None = None) ->
         f"{source.get('label_zh')} → {target.get('label_zh')}",
         f"{source.get('label_en')} → {target.get('label_en')}",
         legend=hop_legend(),
-        data={"answer": answer},
+        # the condition kinds' names in both languages, from the ontology (the panel shows them, not the codes)
+        data={"answer": answer, "condition_names": condition_names()},
     )
     nodes = {
         source["iri"]: _endpoint_node(source, highlight=True),

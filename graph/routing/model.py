@@ -7,6 +7,10 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 import orjson
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SKOS
+
+from certbridge.ontology import VOC, VOCABULARIES_FILE
 
 from ..choices import HOP_KINDS
 
@@ -20,6 +24,22 @@ class Source:
     url: str | None
     trust: str | None
     document_number: str | None = None
+
+
+@functools.cache
+def condition_names() -> dict[str, tuple[str, str]]:
+    """kind -> (Chinese, English) name of each condition kind, read from the ontology's vocabulary (the
+    ``voc:condition-kind`` concepts' skos:prefLabel): the one place the names are written, which the text answers,
+    the API's texts and the route view all show."""
+    graph = Graph().parse(VOCABULARIES_FILE)
+    scheme = URIRef(f"{VOC}condition-kind")
+    names: dict[str, dict[str, str]] = {}
+    for concept in graph.subjects(SKOS.inScheme, scheme):
+        kind = str(graph.value(concept, SKOS.notation))
+        for label in graph.objects(concept, SKOS.prefLabel):
+            if isinstance(label, Literal) and label.language in ("zh", "en"):
+                names.setdefault(kind, {})[label.language] = str(label)
+    return {kind: (found["zh"], found["en"]) for kind, found in sorted(names.items())}
 
 
 @dataclass(frozen=True, slots=True)
