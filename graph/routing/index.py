@@ -143,6 +143,8 @@ class RoutingIndex:
     credentials: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     occupation_labels: dict[str, str] = field(default_factory=dict)
     region_labels: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    #: region -> the region above it (a county's city, a city's province), for the divisions below the provinces
+    region_parents: dict[str, str] = field(default_factory=dict)
     #: labels of organisations that are parties to agreements without issuing (ministries, governments)
     party_labels: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     #: routing graphs built from this index, per (graph kind, GraphOptions); not pickled
@@ -152,6 +154,14 @@ class RoutingIndex:
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "graphs": OrderedDict(), "search_text": None}
+
+    def enclosing_regions(self, region: str | None) -> tuple[str, ...]:
+        """*region* and every region above it, innermost first (an issuer in Zhuhai is in Guangdong too)."""
+        found: list[str] = []
+        while region is not None and region not in found:
+            found.append(region)
+            region = self.region_parents.get(region)
+        return tuple(found)
 
     def endpoint(self, iri: str) -> Endpoint:
         """A certificate type or a credential (title, level) as a route names it. Raises KeyError."""
@@ -431,6 +441,9 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
         index.occupation_labels[_v(row, "code")] = _v(row, "zh")
     for row in _rows(store, f"""SELECT ?x ?zh ?en WHERE {{ ?x a cb:Region . {_LABELS} }}"""):
         index.region_labels[_v(row, "x")] = _labels(row)
+    for subject, parent in _pairs(store, str(SKOS.broader)):
+        if subject in index.region_labels and parent.value in index.region_labels:
+            index.region_parents[subject] = parent.value
     organisations = ", ".join(f"<{c}>" for c in _KIND_BY_CLASS)
     for row in _rows(
         store,
