@@ -12,13 +12,16 @@ from pathlib import Path
 import pytest
 
 from certbridge.data import DATA_DIR
+from certbridge.graph.choices import Grouping
 from certbridge.graph.convert import convert_tables
 from certbridge.graph.errors import DataError
 from certbridge.graph.query import select
 from certbridge.graph.routing import find_routes
+from certbridge.graph.routing.coverage import coverage
 from certbridge.graph.routing.index import RoutingIndex, index_for
 from certbridge.graph.store import open_store
 from certbridge.ontology import ID
+from certbridge.visualize.views import certificate_facets
 from routing_world import OCCUPATION, World, region
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -271,3 +274,19 @@ def test_no_table_records_a_named_certificate_holder() -> None:
         text = path.read_text(encoding="utf-8")
         for name in ("王晓菲", "Wang Xiaofei"):
             assert name not in text, f"{path.name} names {name}"
+
+
+def test_an_issuer_in_a_city_is_grouped_with_its_province() -> None:
+    """Coverage and the views' region filter group an issuer in a city with its province."""
+    w = World()
+    w.index.region_labels.update({region("370000"): ("山东省", "Shandong"), region("371400"): ("德州市", None)})
+    w.index.region_labels[region("320000")] = ("江苏省", "Jiangsu")
+    w.index.region_parents[region("371400")] = region("370000")
+    w.issuer("dezhou", kind="authorised-enterprise", region_code="371400")
+    w.issuer("js", region_code="320000")
+    held, wanted = w.cert("held", "dezhou", "senior"), w.cert("wanted", "js", "senior")
+    assert w.index.province_of(region("371400")) == region("370000") == w.index.province_of(region("370000"))
+    table = coverage(w.index, by=Grouping.REGION, as_of=date(2024, 1, 1))
+    assert {group for cell in table.cells for group in cell} == {"Shandong", "Jiangsu"}
+    assert certificate_facets(w.index, [held])[held]["region"] == "Shandong"
+    assert certificate_facets(w.index, [wanted])[wanted]["region"] == "Jiangsu"

@@ -75,7 +75,7 @@ def certificate_facets(index: RoutingIndex, iris: Iterable[str]) -> dict[str, di
         issuer = index.issuers.get(cert.issuer if cert else iri)
         if issuer is None:
             continue
-        region = index.region_labels.get(issuer.region or "", (None, None))
+        region = index.region_labels.get(index.province_of(issuer.region) or "", (None, None))  # filters by province
         facets = {"issuer_kind": issuer.kind, "region": region[1] or region[0] or ""}
         if cert is not None:
             grade = index.grades.get(cert.grade)
@@ -333,6 +333,7 @@ def _party_node(index: RoutingIndex, party: str) -> ViewNode:
         zh = issuer.label_zh or party.rsplit("/", 1)[-1]
         en = issuer.label_en or zh
         region = index.region_labels.get(issuer.region or "", (None, None))
+        province = index.region_labels.get(index.province_of(issuer.region) or "", (None, None))
         return ViewNode(
             party,
             "organisation",
@@ -341,7 +342,7 @@ def _party_node(index: RoutingIndex, party: str) -> ViewNode:
             illustrative=issuer.illustrative,
             synthetic=issuer.synthetic,
             details={"iri": party, "issuer_kind": issuer.kind, "region": region[1] or region[0]},
-            facets={"issuer_kind": issuer.kind, "region": region[1] or issuer.region or ""},
+            facets={"issuer_kind": issuer.kind, "region": province[1] or province[0] or issuer.region or ""},
         )
     if party in index.party_labels:
         zh, en = index.party_labels[party]
@@ -364,9 +365,8 @@ def _occupations_by_party(index: RoutingIndex) -> dict[str, Counter[str]]:
         issuer = index.issuers.get(cert.issuer)
         if issuer is None:
             continue
-        for party in (issuer.iri, issuer.region):
-            if party:
-                found[party][cert.occupation] += 1
+        for party in (issuer.iri, *index.enclosing_regions(issuer.region)):  # a city's issuer counts for its province
+            found[party][cert.occupation] += 1
     return found
 
 

@@ -163,6 +163,11 @@ class RoutingIndex:
             region = self.region_parents.get(region)
         return tuple(found)
 
+    def province_of(self, region: str | None) -> str | None:
+        """The province-level division *region* lies in (itself for a province): what regional groupings use."""
+        regions = self.enclosing_regions(region)
+        return regions[-1] if regions else None
+
     def endpoint(self, iri: str) -> Endpoint:
         """A certificate type or a credential (title, level) as a route names it. Raises KeyError."""
         if iri in self.certificates:
