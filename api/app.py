@@ -75,6 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(rest.router)
     app.include_router(sources.router)
+    app.include_router(sources.page_router)
     app.include_router(query_page.router)
     app.include_router(downloads.router)
     app.include_router(graph_store.router)

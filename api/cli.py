@@ -376,14 +376,15 @@ def sources_command(store: StoreOption = None, as_json: JsonOption = False) -> N
     """
     from rich.table import Table
 
-    from certbridge.graph.sources import source_report
+    from certbridge.graph.sources import COLUMNS, TOTALS, source_report
     from certbridge.graph.store import open_store
 
     report = source_report(open_store(resolve_store(store)))
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return
-    grid = Table("id", "kind", "address", "date", "precision", "trust", "records", "per table")
+    names = ("id", "kind", "url", "date", "precision", "trust", "records", "by_table")
+    grid = Table(*(f"{COLUMNS[name][0]} {COLUMNS[name][1]}" for name in names))
     for s in report.sources:
         per_table = ", ".join(f"{table} {n}" for table, n in s.by_table.items())
         grid.add_row(
@@ -397,7 +398,7 @@ def sources_command(store: StoreOption = None, as_json: JsonOption = False) -> N
             per_table,
         )
     _console().print(grid)
-    totals = Table("table", "records citing a source")
+    totals = Table("表 table", f"{TOTALS[0]} {TOTALS[1]}")
     for table, n in report.by_table.items():
         totals.add_row(table, str(n))
     _console().print(totals)

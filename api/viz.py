@@ -47,6 +47,7 @@ def index_page() -> HTMLResponse:
         ("/viz/node?id=organisation/mohrss", "关联 / Neighbourhood view"),
         ("/viz/agreements", "互认协议地图 / Agreement map"),
         ("/viz/coverage", "覆盖率 / Coverage heat map"),
+        ("/sources", "来源 / Sources"),
     ]
     items = "".join(f"<li><a href='{href}'>{text}</a></li>" for href, text in links)
     return HTMLResponse(

@@ -83,6 +83,24 @@ def test_clicking_an_edge_shows_its_evidence_and_sources(page: Page, base_url: s
     page.shot("route-view-evidence")
 
 
+def test_a_conditional_hop_names_its_condition_in_the_shown_language(page: Page, base_url: str) -> None:
+    """The Fujian–Taiwan route (real records): the panel says 考试 in Chinese and examination in English."""
+    url = f"{base_url}/viz/route?" + urlencode(
+        {"from": "CT-tw-chinese-cuisine-class-c", "to": "CT-fj-chinese-cook-senior", "as_of": "2026-12-01"}
+    )
+    page.open(url)
+    point = page.page.evaluate("certbridgeView.edgeMidpoint('hop-1')")
+    page.page.mouse.click(point["x"], point["y"])
+    panel = page.page.locator("#panel")
+    panel.wait_for(state="visible")
+    assert "条件" in panel.inner_text() and "考试: " in panel.inner_text()
+    assert "examination: " not in panel.inner_text()
+    page.page.click("#language")
+    english = panel.inner_text()
+    assert "condition" in english and "examination: " in english and "考试: " not in english
+    page.shot("route-view-condition")
+
+
 def test_the_language_switch_changes_the_labels(page: Page, base_url: str) -> None:
     page.open(route_url(base_url))
     label_of = (

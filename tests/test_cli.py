@@ -62,7 +62,7 @@ def test_query_csv(cli: Cli, mini_store: Path) -> None:
         mini_store,
         "--format",
         "csv",
-        "SELECT ?code WHERE { ?r a cb:Region ; skos:notation ?code } ORDER BY ?code",
+        "SELECT ?code WHERE { ?r a cb:ProvinceLevelDivision ; skos:notation ?code } ORDER BY ?code",
     )
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == ["code"]
@@ -87,7 +87,14 @@ def test_no_rows_exit_1_in_every_format(cli: Cli, mini_store: Path, fmt: str) ->
 
 
 def test_construct_as_turtle(cli: Cli, mini_store: Path) -> None:
-    result = cli("query", "--store", mini_store, "-f", "ttl", "CONSTRUCT { ?r a cb:Region } WHERE { ?r a cb:Region }")
+    result = cli(
+        "query",
+        "--store",
+        mini_store,
+        "-f",
+        "ttl",
+        "CONSTRUCT { ?r a cb:Region } WHERE { ?r a cb:ProvinceLevelDivision }",
+    )
     assert result.exit_code == 0
     assert len(Graph().parse(data=result.stdout, format="turtle")) == 34
 

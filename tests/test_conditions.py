@@ -16,13 +16,19 @@ from helpers.routing_world import GRADES, ID, World, brute_force_routes, region
 from helpers.serving import serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rdflib import Graph, Literal
+from rdflib.namespace import SKOS
 
+import certbridge.visualize
 from certbridge.api.route_text import render
 from certbridge.api.settings import Settings
 from certbridge.graph.build import build
+from certbridge.graph.choices import CONDITION_KINDS
 from certbridge.graph.query import select
 from certbridge.graph.routing import HOP_KINDS, find_routes
 from certbridge.graph.store import open_store
+from certbridge.graph.vocabulary import concept_names
+from certbridge.ontology import VOC, VOCABULARIES_FILE
 from certbridge.visualize.views import route_view
 
 DAY = date(2024, 1, 1)
@@ -247,3 +253,33 @@ def test_derived_recognitions_keep_their_agreements_conditions(conditional_store
         )
     )
     assert not unconditional
+
+
+def test_the_condition_kinds_have_one_set_of_names_from_the_ontology() -> None:
+    """The text answer, the route view and the ontology's vocabulary name each kind alike: one source, the
+    vocabulary's prefLabels; and every kind the tables accept has a name in both languages."""
+    vocabulary = Graph().parse(VOCABULARIES_FILE)
+    from_ontology = {
+        str(vocabulary.value(c, SKOS.notation)): {
+            label.language: str(label) for label in vocabulary.objects(c, SKOS.prefLabel) if isinstance(label, Literal)
+        }
+        for c in vocabulary.subjects(SKOS.inScheme, VOC["condition-kind"])
+    }
+    assert set(from_ontology) == set(CONDITION_KINDS)
+    expected = {kind: (names["zh"], names["en"]) for kind, names in from_ontology.items()}
+    assert concept_names("condition-kind") == expected
+    assert concept_names("condition-kind")["examination"] == ("考试", "examination")
+    assert concept_names("condition-kind")["comprehensive-review"] == ("综合评审", "comprehensive review")
+    assert concept_names("condition-kind")["residence"] == ("居住", "residence")
+
+
+def test_the_route_view_names_conditions_in_the_shown_language(world: World) -> None:
+    world.agreement("g", parties=(region("320000"), region("370000")), conditions=("examination",))
+    answer = find_routes(world.index, A, B, as_of=DAY)
+    assert answer.routes
+    view = route_view(answer)
+    assert view.data["condition_names"] == concept_names("condition-kind")
+    script = (Path(certbridge.visualize.__file__).parent / "static" / "view.js").read_text(encoding="utf-8")
+    assert "conditionName(c.kind)" in script and "escape(c.kind)" not in script
+    text = render(find_routes(world.index, A, B, as_of=DAY))
+    assert "考试 / examination" in text

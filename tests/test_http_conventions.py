@@ -334,6 +334,7 @@ def test_reads_carry_validators_and_revalidate(http: httpx.Client, mini_store: P
         "/api/v1/search?q=spinner",
         "/api/v1/download/graph.ttl",
         "/query",
+        "/sources",
     ):
         response = http.get(url)
         assert response.status_code == 200, url

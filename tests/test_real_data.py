@@ -49,8 +49,10 @@ def test_occupation_marks_match_official_numbers(real_store: Path) -> None:
 
 
 def test_all_34_province_level_divisions_with_both_labels(real_store: Path) -> None:
-    assert count(real_store, "?x a cb:Region") == 34
-    assert count(real_store, '?x a cb:Region ; rdfs:label ?zh, ?en FILTER (LANG(?zh) = "zh" && LANG(?en) = "en")') == 34
+    assert count(real_store, "?x a cb:ProvinceLevelDivision") == 34
+    both = '?x a cb:ProvinceLevelDivision ; rdfs:label ?zh, ?en FILTER (LANG(?zh) = "zh" && LANG(?en) = "en")'
+    assert count(real_store, both) == 34
+    assert count(real_store, "?x a cb:Region") == 34 + len(table("subregions"))
 
 
 def test_isco08_groups(real_store: Path) -> None:

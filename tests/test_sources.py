@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -13,12 +14,22 @@ from helpers.data import Cli
 from helpers.serving import serving
 
 from certbridge.api.settings import Settings
+from certbridge.api.sources import sources_page
 from certbridge.data import DATA_DIR
-from certbridge.graph.sources import source_report
+from certbridge.graph.sources import COLUMNS, source_report
 from certbridge.graph.store import open_store
 
 #: tables whose rows share another table's named graph
 _GRAPH_OF = {"framework_levels": "frameworks"}
+#: the columns that cite a source or document
+_CITING = (
+    "source_id",
+    "source_ids",
+    "document_id",
+    "exact_match_source_id",
+    "skill_levels_source_id",
+    "founded_source_id",
+)
 
 
 def _citations() -> tuple[Counter, dict[str, Counter]]:
@@ -31,9 +42,13 @@ def _citations() -> tuple[Counter, dict[str, Counter]]:
             for row in csv.DictReader(f):
                 if path.stem in ("sources", "documents"):
                     ids[row["id"]] += 1
-                for column in ("source_id", "source_ids", "document_id", "exact_match_source_id"):
-                    for key in filter(None, (k.strip() for k in (row.get(column) or "").split(";"))):
-                        cited.setdefault(key, Counter())[table] += 1
+                keys = {  # a row citing one source in two columns is one record resting on it
+                    key
+                    for column in _CITING
+                    for key in filter(None, (k.strip() for k in (row.get(column) or "").split(";")))
+                }
+                for key in keys:
+                    cited.setdefault(key, Counter())[table] += 1
     return ids, cited
 
 
@@ -77,3 +92,31 @@ def test_rest_sources(real_store: Path) -> None:
         answer = httpx.get(f"{url}/api/v1/sources", timeout=30)
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
         assert answer.json() == source_report(open_store(real_store)).to_json()
+
+
+def test_sources_page(real_store: Path) -> None:
+    """GET /sources: every source as a row with its address as a link, date with its precision, trust and counts;
+    Chinese first, then English, with the column names the CLI uses."""
+    report = source_report(open_store(real_store))
+    with serving(Settings(real_store)) as url:
+        answer = httpx.get(f"{url}/sources", timeout=30)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    page = answer.text
+    assert '<html lang="zh">' in page and page.index("来源与政策文件") < page.index("Sources and policy documents")
+    for zh, en in COLUMNS.values():
+        assert f"{zh} / {en}" in page
+    rows = re.findall(r'<tr><th scope="row" id="([^"]+)">(.*?)</tr>', page, re.S)
+    assert [key for key, _ in rows] == [s.id for s in report.sources]
+    cells = dict(rows)
+    zz = cells["SRC-FJ-ZZGOV2022"]
+    address = "http://www.zhangzhou.gov.cn/cms/html/zzsrmzf/2022-03-31/1947464673.html"
+    assert f'<a href="{address}" rel="noopener noreferrer">' in zz and "<td>2022-03-31</td><td>日 / day</td>" in zz
+    assert "<td>high</td>" in zz
+    fz = cells["P-FZ2018"]
+    assert "<td>2018-08</td><td>月 / month</td>" in fz and "policy document" in fz
+    assert "（无地址） / (no address)" in cells["SRC-MR15"]
+    for source in report.sources:
+        assert f"<td>{source.records}</td>" in cells[source.id], source.id
+    totals = dict(re.findall(r"<tr><th scope='row'>([^<]+)</th><td>(\d+)</td></tr>", page))
+    assert {table: int(n) for table, n in totals.items()} == report.by_table
+    assert sources_page(report) == page

@@ -93,7 +93,7 @@ def test_large_tables_are_validated_on_a_sample_whose_references_are_typed(tmp_p
     from certbridge.graph.validate import validate_graphs
     from certbridge.ontology import CB
 
-    synthesise(DATA_DIR, tmp_path / "data", issuers=200, seed=2)
+    synthesise(DATA_DIR, tmp_path / "data", issuers=400, seed=2)  # certificate types above SAMPLE_SUBJECTS
     sinks = convert_tables(tmp_path / "data")
     try:
         assert not sinks["certificate_types"].complete and sinks["occupations"].complete

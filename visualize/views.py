@@ -21,6 +21,7 @@ from certbridge.graph.routing.coverage import Coverage
 from certbridge.graph.routing.model import Endpoint, RouteAnswer, as_json
 from certbridge.graph.routing.records import Agreement, RoutingIndex
 from certbridge.graph.routing.rules import NOT_IN_FORCE_STATUSES, agreement_in_force
+from certbridge.graph.vocabulary import concept_names
 from certbridge.ontology import CB, ID, ORG
 
 from .model import (
@@ -88,7 +89,7 @@ def certificate_facets(index: RoutingIndex, iris: Iterable[str]) -> dict[str, di
         issuer = index.issuers.get(cert.issuer if cert else iri)
         if issuer is None:
             continue
-        region = index.region_labels.get(issuer.region or "", (None, None))
+        region = index.region_labels.get(index.province_of(issuer.region) or "", (None, None))  # filters by province
         facets = {"issuer_kind": issuer.kind, "region": region[1] or region[0] or ""}
         if cert is not None:
             grade = index.grades.get(cert.grade)
@@ -120,7 +121,8 @@ def route_view(answer: RouteAnswer, facets: dict[str, dict[str, str]] | None = N
         f"{source.label_zh} → {target.label_zh}",
         f"{source.label_en} → {target.label_en}",
         legend=hop_legend(),
-        data={"answer": answer.to_json()},
+        # the condition kinds' names in both languages, from the ontology (the panel shows them, not the codes)
+        data={"answer": answer.to_json(), "condition_names": concept_names("condition-kind")},
     )
     nodes = {
         source.iri: _endpoint_node(source, highlight=True),
@@ -341,6 +343,7 @@ def _party_node(index: RoutingIndex, party: str) -> ViewNode:
         zh = issuer.label_zh or party.rsplit("/", 1)[-1]
         en = issuer.label_en or zh
         region = index.region_labels.get(issuer.region or "", (None, None))
+        province = index.region_labels.get(index.province_of(issuer.region) or "", (None, None))
         return ViewNode(
             party,
             "organisation",
@@ -349,7 +352,7 @@ def _party_node(index: RoutingIndex, party: str) -> ViewNode:
             illustrative=issuer.illustrative,
             synthetic=issuer.synthetic,
             details={"iri": party, "issuer_kind": issuer.kind, "region": region[1] or region[0]},
-            facets={"issuer_kind": issuer.kind, "region": region[1] or issuer.region or ""},
+            facets={"issuer_kind": issuer.kind, "region": province[1] or province[0] or issuer.region or ""},
         )
     if party in index.party_labels:
         name_zh, name_en = index.party_labels[party]
@@ -374,9 +377,8 @@ def _occupations_by_party(index: RoutingIndex) -> dict[str, Counter[str]]:
         issuer = index.issuers.get(cert.issuer)
         if issuer is None:
             continue
-        for party in (issuer.iri, issuer.region):
-            if party:
-                found[party][cert.occupation] += 1
+        for party in (issuer.iri, *index.enclosing_regions(issuer.region)):  # a city's issuer counts for its province
+            found[party][cert.occupation] += 1
     return found
 
 

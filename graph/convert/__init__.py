@@ -12,7 +12,13 @@ from pathlib import Path
 from ..errors import DataError
 from .agreements import convert_agreements
 from .certificates import convert_certificate_types
-from .classification import convert_isco, convert_occupations, convert_regions
+from .classification import (
+    convert_classification_counts,
+    convert_isco,
+    convert_occupations,
+    convert_regions,
+    convert_subregions,
+)
 from .context import Context
 from .grades import convert_alignments, convert_bridges, convert_credentials, convert_frameworks, convert_grades
 from .issuers import convert_authorisations, convert_organisations, convert_quality_checks, convert_sanctions
@@ -24,8 +30,10 @@ CONVERTERS: tuple[Callable[[Context], None], ...] = (
     convert_sources,
     convert_documents,
     convert_regions,
+    convert_subregions,
     convert_occupations,
     convert_isco,
+    convert_classification_counts,
     convert_grades,
     convert_credentials,
     convert_frameworks,
@@ -45,8 +53,10 @@ TABLES = (
     "sources",
     "documents",
     "regions",
+    "subregions",
     "occupations",
     "isco08_groups",
+    "classification_counts",
     "grade_levels",
     "credentials",
     "frameworks",

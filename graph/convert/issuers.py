@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import DCTERMS, RDF
 
-from certbridge.ontology import CB
+from certbridge.ontology import CB, SCHEMA
 
 from .. import iris
 from ..dates import certainly_after
@@ -23,6 +23,8 @@ ORGANISATION_COLUMNS = (
     "source_ids",
     "note",
 )
+#: optional columns: when the organisation was founded (a partial date), and the source saying so (required with it)
+FOUNDED_COLUMNS = ("founded", "founded_source_id")
 AUTHORISATION_COLUMNS = (
     "id",
     "issuer_id",
@@ -89,12 +91,30 @@ def convert_organisations(ctx: Context) -> None:
         if region:
             graph.add((subject, CB.region, iris.region(region)))
             ctx.facts["organisation-region"][key] = region
+        if FOUNDED_COLUMNS[0] in row.values:
+            _founded(ctx, graph, subject, row)
         bank = row.choice("question_bank", QUESTION_BANKS)
         if bank:
             if kind not in ISSUER_KINDS:
                 row.error("question_bank", "only issuers examine; this organisation is not an issuer")
             graph.add((subject, CB.questionBank, iris.vocab("question-bank", bank)))
         ctx.provenance(graph, subject, row)
+
+
+def _founded(ctx: Context, graph, subject: URIRef, row) -> None:
+    """schema:foundingDate, as precise as its source; the source must be named, and is cited by the record."""
+    founded = row.date("founded")
+    source = row.ref("founded_source_id", ctx.known["source"], what="source", required=founded is not None)
+    if founded is None:
+        if source:
+            row.error("founded_source_id", "names a source for a founding date the row does not give")
+        return
+    literal = founded.to_literal()
+    if literal is None:
+        row.error("founded", "a founding date needs its year")
+    elif source:
+        graph.add((subject, SCHEMA.foundingDate, literal))
+        graph.add((subject, DCTERMS.source, iris.record("source", source)))
 
 
 def _issuer(ctx: Context, row, column: str = "issuer_id") -> URIRef | None:

@@ -18,6 +18,7 @@ from typing import Any
 from certbridge.data import DATA_DIR
 
 from ..convert.agreements import DIRECTIONS, MECHANISMS, STATUSES
+from ..convert.classification import COUNT_SUBJECTS, SUBREGION_LEVELS
 from ..convert.context import TRUST_LEVELS
 from ..convert.grades import ALIGNMENT_RELATIONS, CREDENTIAL_KINDS, LADDERS
 from ..convert.issuers import (
@@ -53,36 +54,49 @@ ENUMS: dict[tuple[str, str], tuple[Sequence[str], bool]] = {
     ("quality_checks", "result"): (CHECK_RESULTS, True),
     ("standards", "kind"): (STANDARD_KINDS, True),
     ("standards", "code_from"): (CODE_ORIGINS, False),  # required only with an occupation code
+    ("subregions", "division_level"): (tuple(SUBREGION_LEVELS), True),
+    ("classification_counts", "about"): (COUNT_SUBJECTS, True),
 }
-INTEGERS = {"level", "rank", "number_of_levels", "minimum_years_held", "edition_year"}
-YES_NO = {"illustrative", "in_five_level_ladder", "in_eight_level_ladder", "recognises_certificates"}
+INTEGERS = {"level", "rank", "number_of_levels", "minimum_years_held", "edition_year", "value"}
+YES_NO = {
+    "illustrative",
+    "in_five_level_ladder",
+    "in_eight_level_ladder",
+    "recognises_certificates",
+    "counted_by_certbridge",
+}
 ONE_ZERO = {"digital_occupation_S", "green_occupation_L", "sources_agree"}
 #: partial dates (YYYY, YYYY-MM, YYYY-MM-DD, or ????-MM-DD without a year: data/README.md's date rules)
-DATES = {"date", "valid_from", "valid_to", "last_confirmed"}
+DATES = {"date", "valid_from", "valid_to", "last_confirmed", "founded"}
 URIS = {"url", "esco_uri", "exact_match"}
 PRIMARY_KEYS: dict[str, list[str]] = {
     "occupations": ["code"],
     "isco08_groups": ["code"],
     "regions": ["gb2260_code"],
+    "subregions": ["code"],
     "framework_levels": ["framework", "level"],
 }
 #: single-valued references: column -> (table, column); lists (``source_ids``, ``party_refs``) are not checkable
-#: as Frictionless foreign keys and are described only
+#: as Frictionless foreign keys and are described only, and so are the columns naming a region, which may be a
+#: province-level one (regions.csv) or a city or county (subregions.csv)
 REFERENCES: dict[str, tuple[str, str]] = {
     "source_id": ("sources", "id"),
     "exact_match_source_id": ("sources", "id"),
+    "skill_levels_source_id": ("sources", "id"),
+    "founded_source_id": ("sources", "id"),
     "document_id": ("documents", "id"),
     "issuer_id": ("organisations", "id"),
     "occupation_code": ("occupations", "code"),
     "standard_id": ("standards", "id"),
     "grade_id": ("grade_levels", "id"),
-    "region_code": ("regions", "gb2260_code"),
 }
 TABLE_REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("framework_levels", "framework"): ("frameworks", "id"),
     ("occupations", "parent_code"): ("occupations", "code"),
     ("isco08_groups", "parent_code"): ("isco08_groups", "code"),
 }
+#: the columns that cite sources (ids of sources.csv)
+CITING_COLUMNS = ("source_id", "source_ids", "exact_match_source_id", "skill_levels_source_id", "founded_source_id")
 _HEADING = re.compile(r"^## (.+)$")
 _COLUMN_HEAD = re.compile(r"^\| column(?: \((\w+)\.csv\))? \| meaning \|$")
 _ROW = re.compile(r"^\| (`[^|]+`) \| (.*) \|$")
@@ -152,7 +166,7 @@ def _field(table: str, name: str, meaning: str, key: Sequence[str]) -> dict[str,
 def _sources(table: str, rows: list[dict[str, str]], sources: Mapping[str, dict[str, str]]) -> list[dict[str, str]]:
     cited: set[str] = set()
     for row in rows:
-        for column in ("source_id", "source_ids", "exact_match_source_id"):
+        for column in CITING_COLUMNS:
             cited.update(part.strip() for part in (row.get(column) or "").split(";") if part.strip())
     found = []
     for key in sorted(cited & sources.keys()):

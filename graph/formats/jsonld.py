@@ -74,6 +74,7 @@ OUTSIDE_TERMS: dict[str, tuple[str, str]] = {
     "used": ("prov:used", "iri"),
     "endedAtTime": ("prov:endedAtTime", "value"),
     "url": ("schema:url", "anyURI"),
+    "foundingDate": ("schema:foundingDate", "value"),
     "sameAs": ("owl:sameAs", "iri"),
 }
 #: cb: datatype properties whose values the converters write with a language tag

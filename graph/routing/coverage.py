@@ -78,8 +78,9 @@ def _cell(index: RoutingIndex, a: str, b: str, by: str) -> tuple[str, str]:
 def _group(index: RoutingIndex, iri: str, by: str) -> str:
     cert = index.certificates[iri]
     issuer = index.issuers[cert.issuer]
-    if by == "region":
-        return index.region_labels.get(issuer.region or "", (None, None))[1] or issuer.region or "national"
+    if by == "region":  # by province: an issuer in a city counts with its province
+        province = index.province_of(issuer.region)
+        return index.region_labels.get(province or "", (None, None))[1] or province or "national"
     if by == "occupation-group":
         return cert.occupation.split("-", 1)[0]
     return issuer.kind

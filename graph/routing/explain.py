@@ -62,11 +62,12 @@ def explain(
 
 
 def _party_name(index: RoutingIndex, cert: Certificate) -> str:
-    """The region of the certificate's issuer (agreements are mostly regional), else the issuer itself."""
+    """The province of the certificate's issuer (agreements are mostly between provinces), else the issuer itself."""
     issuer = index.issuers[cert.issuer]
-    if issuer.region:
-        zh, en = index.region_labels.get(issuer.region, (None, None))
-        return f"{zh} / {en}" if zh else issuer.region
+    province = index.province_of(issuer.region)
+    if province:
+        zh, en = index.region_labels.get(province, (None, None))
+        return f"{zh} / {en}" if zh and en else zh or en or province
     return issuer.label_zh or issuer.iri
 
 

@@ -243,15 +243,15 @@ def _formal_incidence(
     index: RoutingIndex, found: Incidence, profiles: set[Profile], occupation: str, day: date, *, unconditional: bool
 ) -> None:
     """``A -> H(agreement, grade, recognised side) -> B`` for every agreement in force covering the occupation
-    (only those without conditions when *unconditional*): a profile is on a side when its issuer or its region is
-    a party there.
+    (only those without conditions when *unconditional*): a profile is on a side when its issuer, its region or a
+    region above that (the province of a city, say) is a party there.
 
     Each hub, and each edge, is made once and shared by every profile and graph edge it serves: a named tuple is
     tracked by the garbage collector for as long as it lives (a plain tuple of strings is not), and the cached
     graphs hold hundreds of thousands of edges."""
     by_party: dict[str, list[Profile]] = defaultdict(list)
     for profile in profiles:
-        for party in (profile.party, profile.region):
+        for party in (profile.party, *index.enclosing_regions(profile.region)):
             if party:
                 by_party[party].append(profile)
     grades = {profile.grade for profile in profiles}

@@ -152,6 +152,9 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
         index.occupation_labels[_text(row, "code")] = _text(row, "zh")
     for row in _rows(store, "region-labels"):
         index.region_labels[_text(row, "x")] = _labels(row)
+    for subject, parent in _pairs(store, str(SKOS.broader)):
+        if subject in index.region_labels and parent.value in index.region_labels:
+            index.region_parents[subject] = parent.value
     for row in _rows(store, "party-labels"):
         if _text(row, "x") not in index.issuers:
             index.party_labels[_text(row, "x")] = _labels(row)

@@ -222,6 +222,8 @@ class RoutingIndex:
     credentials: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     occupation_labels: dict[str, str] = field(default_factory=dict)
     region_labels: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    #: region -> the region above it (a county's city, a city's province), for the divisions below the provinces
+    region_parents: dict[str, str] = field(default_factory=dict)
     #: labels of organisations that are parties to agreements without issuing (ministries, governments)
     party_labels: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     #: derived while the process runs; not pickled, not compared
@@ -232,6 +234,19 @@ class RoutingIndex:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state, derived=Derived())
+
+    def enclosing_regions(self, region: str | None) -> tuple[str, ...]:
+        """*region* and every region above it, innermost first (an issuer in Zhuhai is in Guangdong too)."""
+        found: list[str] = []
+        while region is not None and region not in found:
+            found.append(region)
+            region = self.region_parents.get(region)
+        return tuple(found)
+
+    def province_of(self, region: str | None) -> str | None:
+        """The province-level division *region* lies in (itself for a province): what regional groupings use."""
+        regions = self.enclosing_regions(region)
+        return regions[-1] if regions else None
 
     def endpoint(self, iri: str) -> Endpoint:
         """A certificate type or a credential (title, level) as a route names it. Raises KeyError."""

@@ -17,6 +17,11 @@
   const edgeById = new Map(view.edges.map((e) => [e.id, e]));
   const label = (item) => (state.language === "zh" ? item.label_zh : item.label_en);
   const text = (zh, en) => (state.language === "zh" ? zh : en);
+  // a condition kind by its name in the shown language (the ontology's, sent by the route view); the code otherwise
+  const conditionName = (kind) => {
+    const names = (view.data && view.data.condition_names || {})[kind];
+    return names ? names[state.language === "zh" ? 0 : 1] : kind;
+  };
   const escape = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
   // ---- language ----------------------------------------------------------------------------------
@@ -86,7 +91,7 @@
           + row(text("规则", "rule"), escape(ev.rule))
           + `<dt>${text("来源文件", "source documents")}</dt>${sources(ev.sources)}`
           + (ev.notes || []).map((n) => row(text("说明", "note"), escape(n))).join("")
-          + (ev.conditions || []).map((c) => row(text("条件", "condition"), `${escape(c.kind)}: ${escape(c.text || "")}`)).join("")
+          + (ev.conditions || []).map((c) => row(text("条件", "condition"), `${escape(conditionName(c.kind))}: ${escape(c.text || "")}`)).join("")
           + (d.quality || []).map((q) => row(text("发证机构", "issuer"), `${escape(state.language === "zh" ? q.label_zh : q.label_en)} · ${escape(q.kind)} · ${text("题库", "question bank")}: ${escape(q.question_bank || "?")}${q.sanctions.length ? " · " + text("处罚", "sanctions") + ": " + escape(q.sanctions.map((s) => s.join(" ")).join("; ")) : ""}`)).join("");
       } else if (d.agreement) {
         html += row(text("协议", "agreement"), link(d.agreement, state.language === "zh" ? d.label_zh : d.label_en))
