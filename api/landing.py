@@ -32,9 +32,31 @@ TEXT: dict[str, tuple[str, str]] = {
     "/docs": ("REST 接口文档", "REST API documentation"),
     "/viz/agreements": ("互认协议地图", "Agreement map"),
     "/viz/coverage": ("覆盖率热图", "Coverage heat map"),
-    "/api/v1/sources": ("数据来源", "Sources of the data"),
+    "/sources": ("数据来源", "Sources of the data"),
+    "examples": ("例题", "Worked questions"),
+    "real": (
+        "台湾技术士（中餐烹调 丙级）在福建要求中式烹调师（高级工）证书处是否被接受？依据哪份文件、有何条件？"
+        "（真实记录）",
+        "Is a Taiwan 技术士 certificate (Chinese cuisine, class C) accepted in Fujian where a 中式烹调师 (senior) "
+        "certificate is required, by which document, on what condition? (real records)",
+    ),
+    "illustrative": (
+        "示例：德州恒丰集团自主评价的纺纱工高级技师证书，在要求江苏省人社厅同类证书处是否被接受？"
+        "（示例数据，并非真实事实）",
+        "Illustrative: is Dezhou Hengfeng's enterprise-issued 高级技师 certificate accepted where Jiangsu's "
+        "state-issued one is required? (illustrative records, not real facts)",
+    ),
 }
-LINKS = ("/query", "/docs", "/viz/agreements", "/viz/coverage", "/api/v1/sources")
+LINKS = ("/query", "/docs", "/viz/agreements", "/viz/coverage", "/sources")
+#: the README's two worked questions, as route views: one on real records, one on illustrative ones
+EXAMPLES = (
+    ("real", "/viz/route?from=CT-tw-chinese-cuisine-class-c&to=CT-fj-chinese-cook-senior&as_of=2026-12-01"),
+    (
+        "illustrative",
+        "/viz/route?from=IL-CT-hengfeng-spinner-senior-technician&to=IL-CT-js-hrss-spinner-senior-technician"
+        "&as_of=2024-01-01",
+    ),
+)
 
 
 def both(key: str) -> str:
@@ -60,6 +82,7 @@ def json_ld_script(document: dict[str, Any]) -> str:
 def landing(request: Request) -> HTMLResponse:
     described = schemaorg.dataset(dataset_facts(request))
     links = "".join(f"<li><a href='{href}'>{both(href)}</a></li>" for href in LINKS)
+    examples = "".join(f"<li><a href='{html.escape(href)}'>{both(key)}</a></li>" for key, href in EXAMPLES)
     return HTMLResponse(
         "<!doctype html><html lang='zh'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -70,5 +93,6 @@ def landing(request: Request) -> HTMLResponse:
         f"<p><label>{both('held')} <input name='from' required></label></p>"
         f"<p><label>{both('required')} <input name='to' required></label></p>"
         f"<p><button type='submit'>{both('ask')}</button> <small>{both('hint')}</small></p></form>"
+        f"<h2>{both('examples')}</h2><ul>{examples}</ul>"
         f"<h2>{both('more')}</h2><ul>{links}</ul></body></html>"
     )

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shlex
 from datetime import date
 from pathlib import Path
 
+import httpx
 from helpers.data import Cli
+from helpers.serving import serving
 
+from certbridge.api.landing import EXAMPLES
+from certbridge.api.settings import Settings
 from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.resolve import resolve
@@ -72,3 +77,17 @@ def test_no_record_on_the_real_routes_is_illustrative_or_synthetic(real_store: P
             for cert in (hop.source.iri, hop.target.iri):
                 record = index.certificates[cert]
                 assert not record.illustrative and not index.issuers[record.issuer].illustrative
+
+
+def test_the_landing_page_s_worked_questions_answer_on_the_shipped_data(real_store: Path) -> None:
+    """The landing page links both README questions to route views that answer them: the real one by MR17 with its
+    condition, the illustrative one by IL-AG01 (marked illustrative)."""
+    answers = {}
+    with serving(Settings(real_store)) as url, httpx.Client(base_url=url, timeout=60) as http:
+        assert all(html.escape(href) in http.get("/").text for _, href in EXAMPLES)
+        for key, href in EXAMPLES:
+            response = http.get(href)
+            assert response.status_code == 200, (href, response.text[:300])
+            answers[key] = response.text
+    assert "agreement/MR17" in answers["real"] and "examination" in answers["real"]
+    assert "IL-AG01" in answers["illustrative"]

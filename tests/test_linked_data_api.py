@@ -4,6 +4,7 @@ read from the pages (extracted with extruct, as a crawler would) and from the Vo
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from pyld import jsonld
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
-from certbridge.api.landing import LINKS, TEXT
+from certbridge.api.landing import EXAMPLES, LINKS, TEXT
 from certbridge.api.settings import Settings
 from certbridge.graph.formats import schemaorg
 from certbridge.graph.formats.ctdl import CONTEXT as CTDL_CONTEXT
@@ -141,6 +142,9 @@ def test_the_landing_page_asks_the_question_and_describes_the_dataset(http: http
     page = response.text
     assert page.index(TEXT["question"][0]) < page.index(TEXT["question"][1])  # Chinese first
     assert all(f"href='{link}'" in page for link in LINKS)
+    for key, href in EXAMPLES:  # the README's two worked questions; the illustrative one says so in both languages
+        assert html.escape(href) in page and TEXT[key][0] in page and html.escape(TEXT[key][1]) in page
+    assert "示例" in TEXT["illustrative"][0] and "not real facts" in TEXT["illustrative"][1]
     (dataset,) = json_ld_of(page, base_url)
     assert dataset["@type"] == "Dataset" and dataset["@context"] == "https://schema.org"
     assert dataset["@id"] == f"{base_url}/.well-known/void#dataset"
