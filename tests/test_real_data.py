@@ -262,3 +262,20 @@ def test_guangdong_hong_kong_and_the_documents_without_recognition(real_store: P
     assert not cited, "no recognition rests on these documents"
     index = index_for(real_store)
     assert not agreement_in_force(index.agreements[str(ID["agreement/MR21"])], date(2026, 12, 1))[0]
+
+
+def test_no_table_converts_to_the_same_triple_twice() -> None:
+    """The build record counts each table's triples as converted; the store holds each triple once, so a table that
+    wrote one twice (a source cited by two columns of a row, say) would make the record disagree with the store."""
+    from collections import Counter
+
+    from certbridge.graph.convert import convert_tables
+
+    sinks = convert_tables(DATA_DIR)
+    try:
+        for name, sink in sinks.items():
+            lines = Counter(Path(sink.path()).read_text(encoding="utf-8").splitlines())
+            assert not [line for line, n in lines.items() if n > 1], name
+    finally:
+        for sink in sinks.values():
+            sink.close()

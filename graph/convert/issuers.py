@@ -114,7 +114,9 @@ def _founded(ctx: Context, graph, subject: URIRef, row) -> None:
         row.error("founded", "a founding date needs its year")
     elif source:
         graph.add((subject, SCHEMA.foundingDate, literal))
-        graph.add((subject, DCTERMS.source, iris.record("source", source)))
+        cited = {key.strip() for key in (row.values.get("source_ids") or "").split(";")}
+        if source not in cited:  # cited once: the record's triple counts must be the store's
+            graph.add((subject, DCTERMS.source, iris.record("source", source)))
 
 
 def _issuer(ctx: Context, row, column: str = "issuer_id") -> URIRef | None:
