@@ -125,7 +125,7 @@ class SparqlClient:
                 if hasattr(body, "seek"):  # a streamed body is sent once: learn the new challenge first
                     probe = self.location.update_url  # (the authenticated SPARQL endpoint; never a graph)
                     self._http.get(probe, params={"query": "ASK {}"}, auth=self._write_auth)
-                    body.seek(0)  # type: ignore[union-attr]
+                    body.seek(0)
                 response = self._http.request(method, url, **request)  # type: ignore[arg-type]
             self._check(response, url, setting)
             return response
