@@ -78,7 +78,7 @@ CSV_BODY = Path("body.csv")
 JSON_BODY = Path("body")
 
 #: one row as JSON: column -> value (lists are joined with ';', booleans written yes/no)
-ROW_SCHEMA: dict = {
+ROW_SCHEMA: dict[str, object] = {
     "type": "object",
     "additionalProperties": {
         "anyOf": [
@@ -139,7 +139,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _add(request: Request, table: str, body: bytes) -> dict:
+def _add(request: Request, table: str, body: bytes) -> dict[str, object]:
     try:
         new = _rows(table, body, _media_type(request))
         result = writes.add_rows(graph_store_of(request), new)
@@ -163,7 +163,7 @@ def _add(request: Request, table: str, body: bytes) -> dict:
 
 
 def _endpoint(name: str, table: str, example: dict[str, str]) -> None:
-    async def add(request: Request) -> dict:
+    async def add(request: Request) -> dict[str, object]:
         _authorise(request)
         body = await request.body()
         return await run_in_threadpool(_add, request, table, body)
