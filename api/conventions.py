@@ -30,6 +30,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from certbridge.graph.errors import CertbridgeError
 
+from .state import state_of
+
 DATA_VERSION = "Certbridge-Data-Version"
 #: headers a browser script may read across origins, beyond the CORS-safelisted ones
 EXPOSED = ["ETag", DATA_VERSION]
@@ -104,7 +106,7 @@ def _validators(headers: MutableHeaders, version: Path, code_version: str) -> tu
 
 def _version(scope: Scope) -> Path | None:
     try:
-        return scope["app"].state.certbridge.store.current_version()
+        return state_of(scope["app"]).store.current_version()
     except (CertbridgeError, OSError):  # a server store that cannot be reached: the route itself will say so
         return None
 

@@ -103,6 +103,7 @@ def certificate_types(request: Request) -> StreamingResponse:
 
     def write(handle: BinaryIO) -> None:
         answer = store.query(CERTIFICATE_TYPES, prefixes=PREFIXES, use_default_graph_as_union=True)
+        assert isinstance(answer, ox.QuerySolutions)  # a SELECT
         answer.serialize(handle, ox.QueryResultsFormat.CSV)
 
     return spooled(write, media=CSV, headers={"Content-Disposition": 'attachment; filename="certificate-types.csv"'})

@@ -12,7 +12,7 @@ type in the header is read with their ``from_media_type``, which maps the aliase
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 import mimeparse
 import pyoxigraph as ox
@@ -24,6 +24,8 @@ from .problems import Problem
 Format: TypeAlias = ox.QueryResultsFormat | ox.RdfFormat
 #: what a resource offers: a pyoxigraph format, or a plain media type (the HTML page of a resource)
 Offer: TypeAlias = Format | str
+#: the kind of offer a caller passes (say ox.QueryResultsFormat), and so gets back
+OfferT = TypeVar("OfferT", bound=Offer)
 
 HTML = "text/html"
 #: SELECT and ASK answers, the default first
@@ -31,7 +33,10 @@ RESULTS: tuple[ox.QueryResultsFormat, ...] = tuple(RESULT_FORMATS.values())
 #: graphs (CONSTRUCT, DESCRIBE, the RDF of a resource, of a named graph, of the descriptions), the default first
 GRAPHS: tuple[ox.RdfFormat, ...] = tuple(GRAPH_FORMATS.values())
 #: a format's short name, as the query workers and ``?accept=`` know it
-NAMES: dict[Format, str] = {fmt: name for name, fmt in {**RESULT_FORMATS, **GRAPH_FORMATS}.items()}
+NAMES: dict[Format, str] = {
+    **{fmt: name for name, fmt in RESULT_FORMATS.items()},
+    **{fmt: name for name, fmt in GRAPH_FORMATS.items()},
+}
 #: the header every negotiated answer carries, so that caches keep one copy per Accept
 VARY = {"Vary": "Accept"}
 
@@ -73,7 +78,7 @@ def _ranges(accept: str, offered: Sequence[Offer]) -> list[_Range]:
     return ranges
 
 
-def qualities(accept: str | None, offered: Sequence[Offer]) -> dict[Offer, float]:
+def qualities(accept: str | None, offered: Sequence[OfferT]) -> dict[OfferT, float]:
     """The q the header gives each offered format (0 for the ones it does not accept)."""
     if accept is None or not accept.strip():
         return {offer: 1.0 for offer in offered}
@@ -81,12 +86,13 @@ def qualities(accept: str | None, offered: Sequence[Offer]) -> dict[Offer, float
     return {offer: mimeparse.quality_parsed(media_type(offer), ranges) for offer in offered}
 
 
-def negotiate(accept: str | None, offered: Sequence[Offer]) -> Offer | None:
+def negotiate(accept: str | None, offered: Sequence[OfferT]) -> OfferT | None:
     """The offered format with the highest q (the earlier offered on a tie); None when none is acceptable.
 
     Without an Accept header, the first offered.
     """
-    best, best_q = None, 0.0
+    best: OfferT | None = None
+    best_q = 0.0
     for offer, q in qualities(accept, offered).items():
         if q > best_q:
             best, best_q = offer, q
@@ -101,7 +107,7 @@ def not_acceptable(offered: Sequence[Offer]) -> Problem:
     )
 
 
-def choose(accept: str | None, offered: Sequence[Offer]) -> Offer:
+def choose(accept: str | None, offered: Sequence[OfferT]) -> OfferT:
     """:func:`negotiate`, raising the 406 problem when nothing offered is acceptable."""
     chosen = negotiate(accept, offered)
     if chosen is None:

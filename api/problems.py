@@ -7,6 +7,7 @@ Each problem's ``type`` is a URI reference, ``/problems/{slug}``, that resolves 
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from http import HTTPStatus
@@ -222,7 +223,9 @@ def type_of(status: int) -> ProblemType:
 class Problem(Exception):
     """An HTTP error with a title and detail, rendered as problem+json."""
 
-    def __init__(self, status: int, detail: str, *, extra: dict | None = None, kind: ProblemType | None = None) -> None:
+    def __init__(
+        self, status: int, detail: str, *, extra: dict[str, object] | None = None, kind: ProblemType | None = None
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -238,6 +241,13 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: object,
 ) -> JSONResponse:
+    return _problem_response(status, detail, kind, headers, extra)
+
+
+def _problem_response(
+    status: int, detail: str, kind: ProblemType | None, headers: dict[str, str] | None, extra: Mapping[str, object]
+) -> JSONResponse:
+    """:func:`problem` with its extra members as one mapping (so none of them can be taken for *headers*)."""
     kind = kind or type_of(status)
     body = {"type": kind.uri, "title": HTTPStatus(status).phrase, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
@@ -269,7 +279,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        return problem(exc.status, exc.detail, kind=exc.kind, **exc.extra)
+        return _problem_response(exc.status, exc.detail, exc.kind, None, exc.extra)
 
     @app.exception_handler(CertbridgeError)
     async def _domain(_: Request, exc: CertbridgeError) -> JSONResponse:
@@ -281,7 +291,7 @@ def install(app: FastAPI) -> None:
             extra["errors"] = [
                 {"file": e.path.name, "line": e.line, "field": e.column, "message": e.message} for e in exc.errors
             ]
-        return problem(status, exc.message, kind=kind, hint=exc.hint, **extra)
+        return _problem_response(status, exc.message, kind, None, {"hint": exc.hint, **extra})
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

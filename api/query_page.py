@@ -166,5 +166,5 @@ def query_asset(name: Annotated[str, FastAPIPath(examples=["query.js"])]) -> Fil
         }
     },
 )
-def example_queries() -> dict:
+def example_queries() -> dict[str, object]:
     return {"examples": examples()}

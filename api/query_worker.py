@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 import pyoxigraph as ox
@@ -149,7 +150,9 @@ def _answer(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, job: 
     if isinstance(answer, ox.QueryTriples):
         if job.graph_format is None:
             return Outcome(kind="graph", status=406)
-        return Outcome("graph", answer.serialize(format=GRAPH_FORMATS[job.graph_format]))
+        graph_data = answer.serialize(format=GRAPH_FORMATS[job.graph_format])
+        assert graph_data is not None  # without an output, serialize returns the bytes (its stub says bytes | None)
+        return Outcome("graph", graph_data)
     kind = "ask" if isinstance(answer, ox.QueryBoolean) else "select"
     if job.result_format is None:
         return Outcome(kind=kind, status=406)
@@ -158,7 +161,9 @@ def _answer(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, job: 
         if len(rows) > job.max_rows:
             return Outcome(kind=kind, status=413, detail=f"more than {job.max_rows:,} rows")
         answer = _replay(answer.variables, rows)
-    return Outcome(kind, answer.serialize(format=RESULT_FORMATS[job.result_format]))
+    data = answer.serialize(format=RESULT_FORMATS[job.result_format])
+    assert data is not None  # (as above)
+    return Outcome(kind, data)
 
 
 def _replay(variables: list[ox.Variable], rows: list[ox.QuerySolution]) -> ox.QuerySolutions:
@@ -168,7 +173,9 @@ def _replay(variables: list[ox.Variable], rows: list[ox.QuerySolution]) -> ox.Qu
     """
     lines = ["\t".join(str(v) for v in variables)]
     lines += ["\t".join("" if row[v] is None else str(row[v]) for v in variables) for row in rows]
-    return ox.parse_query_results("\n".join(lines) + "\n", ox.QueryResultsFormat.TSV)
+    replayed = ox.parse_query_results("\n".join(lines) + "\n", ox.QueryResultsFormat.TSV)
+    assert isinstance(replayed, ox.QuerySolutions)  # a TSV table always parses as solutions
+    return replayed
 
 
 # --- inside a worker -------------------------------------------------------------------------------------------
@@ -274,7 +281,7 @@ def _end_of(exitcode: int | None) -> WorkerEnd:
     return by_signal.get(-exitcode, WorkerEnd.CRASHED)
 
 
-def _exitcode(process: Any, timeout: float) -> int | None:
+def _exitcode(process: BaseProcess, timeout: float) -> int | None:
     """The exit code of *process* once it ended (None if it runs on after *timeout*).
 
     Starting a process reaps every child that ended, from whichever thread starts it; a join racing with that
@@ -299,7 +306,7 @@ def _signal_name(exitcode: int | None) -> str:
 class Worker:
     """The server's handle on one worker process."""
 
-    def __init__(self, process: Any, connection: Connection, isolated: bool) -> None:
+    def __init__(self, process: BaseProcess, connection: Connection, isolated: bool) -> None:
         self.process = process
         self.connection = connection
         self.isolated = isolated
@@ -307,7 +314,9 @@ class Worker:
 
     @property
     def pid(self) -> int:
-        return self.process.pid
+        pid = self.process.pid
+        assert pid is not None  # a worker is made of a process already started
+        return pid
 
     def stop(self) -> int | None:
         """Kill the process (the only way to stop a running Oxigraph query) and return its exit code."""

@@ -6,12 +6,13 @@ This module is the only place the environment is read.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from certbridge.graph.errors import InvalidValue
-from certbridge.graph.remote.location import RemoteLocation, is_remote, parse_location
+from certbridge.graph.remote.location import LocationOptions, RemoteLocation, is_remote, parse_location
 
 if TYPE_CHECKING:  # the store module loads rdflib and httpx: too slow for `certbridge --help`
     from certbridge.graph.store import Location
@@ -51,7 +52,15 @@ def resolve_store(option: str | Path | None) -> Location:
 
 def server_location(text: str, store_setting: str) -> RemoteLocation:
     """A server store's connection settings, from the environment; a bad value raises naming its setting."""
-    options: dict[str, object] = {key: os.environ.get(name) or None for key, name in SERVER_ENV.items()}
+    given = {key: os.environ.get(name) or None for key, name in SERVER_ENV.items()}
+    options = LocationOptions(
+        update_url=given["update_url"],
+        gsp_url=given["gsp_url"],
+        user=given["user"],
+        password=given["password"],
+        auth=given["auth"],
+        workdir=given["workdir"],
+    )
     password_file = os.environ.get(SERVER_PASSWORD_FILE_ENV)
     if options["password"] is None and password_file:
         try:
@@ -60,13 +69,14 @@ def server_location(text: str, store_setting: str) -> RemoteLocation:
             raise InvalidValue(f"{SERVER_PASSWORD_FILE_ENV}={password_file!r}: {exc.strerror}") from None
     if options["auth"] not in (None, "digest", "basic"):
         raise InvalidValue(f"{SERVER_ENV['auth']}={options['auth']!r} must be digest or basic")
-    if options["timeout_s"] is not None:
+    if given["timeout_s"] is not None:
         options["timeout_s"] = _number(SERVER_ENV["timeout_s"], "600", float)
     names = {"store": store_setting, **SERVER_ENV}
     if password_file:
         names["password"] = f"{SERVER_ENV['password']} / {SERVER_PASSWORD_FILE_ENV}"
+    options["settings"] = names
     try:
-        return parse_location(text, workdir_base=default_store().parent / "servers", settings=names, **options)
+        return parse_location(text, workdir_base=default_store().parent / "servers", **options)
     except ValueError as exc:
         raise InvalidValue(f"{store_setting}={text!r}: {exc}") from None
 
@@ -149,7 +159,11 @@ def _writers(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _number(name: str, default: str, cast: type) -> int | float:
+Number = TypeVar("Number", int, float)
+
+
+def _number(name: str, default: str, cast: Callable[[str], Number]) -> Number:
+    """The positive number *name* sets (else *default*), read by *cast* (``int`` or ``float``)."""
     text = os.environ.get(name, default)
     try:
         value = cast(text)

@@ -35,7 +35,7 @@ _PROTOCOL_PARAMETERS = (
     "using-named-graph-uri",
 )
 #: what GET /sparql without a query offers: its service description in RDF, or the query page for browsers
-DESCRIPTION_TYPES = (*GRAPHS, HTML)
+DESCRIPTION_TYPES: tuple[ox.RdfFormat | str, ...] = (*GRAPHS, HTML)
 
 
 def _one(values: list[str], name: str) -> str:

@@ -79,7 +79,7 @@ CSV_BODY = Path("body.csv")
 JSON_BODY = Path("body")
 
 #: one row as JSON: column -> value (lists are joined with ';', booleans written yes/no)
-ROW_SCHEMA: dict = {
+ROW_SCHEMA: dict[str, object] = {
     "type": "object",
     "additionalProperties": {
         "anyOf": [
@@ -144,7 +144,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _add(request: Request, table: str, body: bytes, writer: str, note: str) -> dict:
+def _add(request: Request, table: str, body: bytes, writer: str, note: str) -> dict[str, object]:
     try:
         new = _rows(table, body, _media_type(request))
         written = writes.add_rows(graph_store_of(request), new, writer=writer, note=note)
@@ -182,7 +182,7 @@ def _endpoint(name: str, table: str, example: dict[str, str]) -> None:
             str,
             Query(min_length=1, max_length=2000, description="why the rows are added: logged with the change"),
         ],
-    ) -> dict:
+    ) -> dict[str, object]:
         writer = _authorise(request)
         if not note.strip():
             raise Problem(422, "note: say why the rows are added (it is logged with the change)")

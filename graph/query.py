@@ -118,12 +118,16 @@ def serialize(answer: QueryAnswer, format_name: str) -> bytes:
             raise QueryError(
                 f"a graph answer cannot be written as {format_name!r}; use one of {', '.join(GRAPH_FORMATS)}"
             )
-        return keep_carriage_returns(answer.serialize(format=GRAPH_FORMATS[format_name]), GRAPH_FORMATS[format_name])
+        graph_data = answer.serialize(format=GRAPH_FORMATS[format_name])
+        assert graph_data is not None  # without an output, serialize returns the bytes (its stub says bytes | None)
+        return keep_carriage_returns(graph_data, GRAPH_FORMATS[format_name])
     if format_name not in RESULT_FORMATS:
         raise QueryError(
             f"a SELECT or ASK answer cannot be written as {format_name!r}; use one of {', '.join(RESULT_FORMATS)}"
         )
-    return keep_carriage_returns(answer.serialize(format=RESULT_FORMATS[format_name]), RESULT_FORMATS[format_name])
+    data = answer.serialize(format=RESULT_FORMATS[format_name])
+    assert data is not None  # (as above)
+    return keep_carriage_returns(data, RESULT_FORMATS[format_name])
 
 
 #: How each result format looks when a SELECT has no rows.

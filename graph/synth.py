@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import random
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +47,7 @@ def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         return list(reader.fieldnames or []), list(reader)
 
 
-def _append(path: Path, header: list[str], rows: Iterable[dict[str, object]]) -> int:
+def _append(path: Path, header: list[str], rows: Iterable[Mapping[str, object]]) -> int:
     count = 0
     with path.open("a", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
@@ -92,9 +92,15 @@ def synthesise(data_dir: Path, out_dir: Path, *, issuers: int, seed: int = 1) ->
                 standard_of[row["occupation_code"]] = (row["id"], row["edition_year"])
     _, regions = _read(data_dir / "regions.csv")
     region_codes = [row["gb2260_code"] for row in regions if not row["gb2260_code"].startswith(OUTSIDE_MAINLAND)]
-    kinds, weights = zip(*ISSUER_KINDS, strict=True)
+    kinds = [kind for kind, _ in ISSUER_KINDS]
+    weights = [weight for _, weight in ISSUER_KINDS]
 
-    organisations, certificates, authorisations, checks, sanctions, members = [], [], [], [], [], []
+    organisations: list[dict[str, str]] = []
+    certificates: list[dict[str, str]] = []
+    authorisations: list[dict[str, str]] = []
+    checks: list[dict[str, str]] = []
+    sanctions: list[dict[str, str]] = []
+    members: list[tuple[str, str, str]] = []
     for n in range(1, issuers + 1):
         key = f"SYN-O{n:06d}"
         kind = rng.choices(kinds, weights)[0]
@@ -184,11 +190,11 @@ def synthesise(data_dir: Path, out_dir: Path, *, issuers: int, seed: int = 1) ->
 
 def _agreement(
     rng: random.Random, n: int, regions: list[str], popular: list[str], members: list[tuple[str, str, str]]
-) -> dict[str, object]:
+) -> dict[str, str]:
     """One synthetic agreement: mutual or one-way, between regions or issuers, in force, expired or future."""
     shape = rng.choices(("mutual", "one-way", "issuers", "expired", "future"), (50, 20, 10, 10, 10))[0]
     a, b = rng.sample(regions, 2)
-    row: dict[str, object] = {
+    row = {
         "id": f"SYN-G{n:05d}",
         "name_zh": f"合成：互认协议 {n:05d}",
         "name_en": f"SYNTHETIC agreement {n:05d}",

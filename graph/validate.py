@@ -19,7 +19,7 @@ from rdflib import Graph
 from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
 from certbridge.ontology import SHAPES_FILE
 
@@ -37,11 +37,14 @@ class ValidationReport:
 
 def results_of(report_graph: Graph) -> frozenset[Result]:
     """The results of a SHACL validation report graph, comparable between validators."""
+    return frozenset(_result(report_graph, r) for r in report_graph.subjects(SH.resultSeverity, None))
+
+
+def _result(report_graph: Graph, result: Node) -> Result:
     value = report_graph.value
-    return frozenset(
-        (value(r, SH.focusNode), value(r, SH.resultPath), value(r, SH.sourceConstraintComponent))
-        for r in report_graph.subjects(SH.resultSeverity, None)
-    )
+    focus, component = value(result, SH.focusNode), value(result, SH.sourceConstraintComponent)
+    assert focus is not None and component is not None  # SHACL gives every result exactly one of each
+    return focus, value(result, SH.resultPath), component
 
 
 def load_shapes() -> Graph:
@@ -61,7 +64,7 @@ class _PreparedQueriesGraph(Graph):
         processor: str = "sparql",
         result: str = "sparql",
         initNs: Mapping[str, Any] | None = None,
-        initBindings: Mapping[str, Node] | None = None,
+        initBindings: Mapping[str, Identifier] | None = None,
         use_store_provided: bool = True,
         **kwargs: Any,
     ) -> Any:
@@ -80,7 +83,8 @@ class _FocusSetValidator(Validator):
     def make_executor(self) -> Any:
         executor = super().make_executor()
         if executor.focus_nodes:
-            executor.focus_nodes = frozenset(executor.focus_nodes)
+            # typed list[URIRef] by pyshacl, which only tests membership and size: a frozenset does both faster
+            executor.focus_nodes = frozenset(executor.focus_nodes)  # type: ignore[assignment]
         return executor
 
 
@@ -105,6 +109,6 @@ def validate_graphs(
             "inplace": True,  # nothing is inferred into it; a copy would lose the prepared queries
         },
     )
-    conforms, report_graph, text = validator.run()
+    conforms, report_graph, text = validator.run()  # type: ignore[no-untyped-call]  # pyshacl leaves run() unannotated
     violations = len(set(report_graph.subjects(SH.resultSeverity, SH.Violation)))
     return ValidationReport(bool(conforms), violations, str(text), results_of(report_graph))

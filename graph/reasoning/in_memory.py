@@ -130,7 +130,8 @@ class Facts:
 
 def _read(store: ox.Store, predicates: Iterable[str]) -> tuple[Facts, Facts, dict[str, ox.BlankNode]]:
     """The premises (every named graph but the ontology's), the ontology's own triples, and the blank nodes seen."""
-    premises, in_ontology, blank = Facts(), Facts(), {}
+    premises, in_ontology = Facts(), Facts()
+    blank: dict[str, ox.BlankNode] = {}
     ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
     for graph in store.named_graphs():
         facts = in_ontology if graph == ontology else premises
@@ -138,9 +139,9 @@ def _read(store: ox.Store, predicates: Iterable[str]) -> tuple[Facts, Facts, dic
             node = ox.NamedNode(predicate[1:-1])
             for quad in store.quads_for_pattern(None, node, None, graph):
                 s, o = _text(quad.subject), _text(quad.object)
-                if s.startswith("_:"):
+                if isinstance(quad.subject, ox.BlankNode):  # the terms whose text starts with "_:"
                     blank[s] = quad.subject
-                if o.startswith("_:"):
+                if isinstance(quad.object, ox.BlankNode):
                     blank[o] = quad.object
                 if predicate == TYPE:
                     facts.members[o].add(s)
@@ -289,7 +290,7 @@ def _write(path: Path, store: ox.Store, passes: list[Facts], blank: dict[str, ox
     with path.open("w", encoding="utf-8") as lines:
         for s, p, o in (triple for new in passes for triple in new.triples()):
             if s in blank or o in blank:
-                with_blanks.append(ox.Quad(_term(s, blank), ox.NamedNode(p[1:-1]), _term(o, blank), graph))
+                with_blanks.append(ox.Quad(_subject(s, blank), ox.NamedNode(p[1:-1]), _term(o, blank), graph))
             else:
                 lines.write(f"{s} {p} {o} .\n")
                 written += 1
@@ -297,8 +298,14 @@ def _write(path: Path, store: ox.Store, passes: list[Facts], blank: dict[str, ox
     return written
 
 
-def _term(text: str, blank: dict[str, ox.BlankNode]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+def _term(text: str, blank: dict[str, ox.BlankNode]) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
     if text in blank:
         return blank[text]
-    triple = next(iter(ox.parse(f"<urn:x> <urn:x> {text} .".encode(), ox.RdfFormat.N_TRIPLES)))
-    return triple.object
+    quad: ox.Quad = next(iter(ox.parse(f"<urn:x> <urn:x> {text} .".encode(), ox.RdfFormat.N_TRIPLES)))
+    return quad.object
+
+
+def _subject(text: str, blank: dict[str, ox.BlankNode]) -> ox.NamedNode | ox.BlankNode | ox.Triple:
+    term = _term(text, blank)
+    assert not isinstance(term, ox.Literal), text  # the rules never put a literal first (they filter them out)
+    return term

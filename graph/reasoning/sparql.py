@@ -149,7 +149,8 @@ def _owl_rules() -> list[Rule]:
 
 def chain_axioms(store: Store) -> list[tuple[str, list[str]]]:
     """Each ``owl:propertyChainAxiom`` of the ontology: the property and its steps in order."""
-    chained = store.query(
+    chained = _select(
+        store,
         f"SELECT DISTINCT ?p WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?p owl:propertyChainAxiom ?list }} }}",
         prefixes=PREFIXES,
     )
@@ -175,7 +176,8 @@ def _ordered_chain(store: Store, prop: str) -> list[str]:
     One query, positions counted along ``rdf:rest``: a list's blank nodes cannot be named again in a
     later request to a SPARQL server, so the list is never walked cell by cell.
     """
-    answer = store.query(
+    answer = _select(
+        store,
         f"""SELECT ?step (COUNT(?before) AS ?position) WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{
               <{prop}> owl:propertyChainAxiom ?list . ?list rdf:rest* ?before . ?before rdf:rest* ?cell .
               ?cell rdf:first ?step }} }} GROUP BY ?cell ?step ORDER BY ?position""",
@@ -185,8 +187,15 @@ def _ordered_chain(store: Store, prop: str) -> list[str]:
 
 
 def _size(store: Store, graph: URIRef) -> int:
-    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    answer = _select(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     return int(next(iter(answer))["n"].value)
+
+
+def _select(store: Store, query: str, prefixes: dict[str, str] | None = None) -> ox.QuerySolutions:
+    """The rows a SELECT answers (either store's ``query`` is typed for every query form)."""
+    answer = store.query(query, prefixes=prefixes)
+    assert isinstance(answer, ox.QuerySolutions)
+    return answer
 
 
 def clear(store: Store) -> None:

@@ -19,7 +19,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TypedDict, Unpack
 
 import httpx
 
@@ -59,6 +59,16 @@ def canonical_booleans(chunks: Iterable[bytes]) -> Iterator[bytes]:
         carry = buffer[cut:]
         yield _canonical(buffer[:cut])
     yield carry
+
+
+class _Request(TypedDict, total=False):
+    """The keyword arguments of an httpx request that the client sends."""
+
+    params: dict[str, str]
+    data: dict[str, str] | dict[str, list[str]]
+    content: IO[bytes] | bytes
+    headers: dict[str, str]
+    auth: httpx.Auth | None
 
 
 class TruncatedAnswer(QueryError):
@@ -110,9 +120,9 @@ class SparqlClient:
             auth=self._write_auth,
         )
 
-    def _send(self, method: str, url: str, setting: str, **request: object) -> httpx.Response:
+    def _send(self, method: str, url: str, setting: str, **request: Unpack[_Request]) -> httpx.Response:
         with self._errors(url, setting):
-            response = self._http.request(method, url, **request)  # type: ignore[arg-type]
+            response = self._http.request(method, url, **request)
             if response.status_code == 401 and isinstance(request.get("auth"), httpx.DigestAuth):
                 # Virtuoso has, rarely, refused a correct digest answer to a fresh challenge (seen three times
                 # in many runs, right after a start; not reproduced in 1,000 requests): ask once more, with a
@@ -122,20 +132,21 @@ class SparqlClient:
                     self.location.user or "", self.location.password or ""
                 )
                 body = request.get("content")
-                if hasattr(body, "seek"):  # a streamed body is sent once: learn the new challenge first
+                # a streamed body (a file, not bytes) is sent once: learn the new challenge first
+                if body is not None and not isinstance(body, bytes):
                     probe = self.location.update_url  # (the authenticated SPARQL endpoint; never a graph)
                     self._http.get(probe, params={"query": "ASK {}"}, auth=self._write_auth)
-                    body.seek(0)  # type: ignore[union-attr]
-                response = self._http.request(method, url, **request)  # type: ignore[arg-type]
+                    body.seek(0)
+                response = self._http.request(method, url, **request)
             self._check(response, url, setting)
             return response
 
-    def _stream(self, method: str, url: str, setting: str, *, json_results: bool, **request: object) -> Body:
+    def _stream(self, method: str, url: str, setting: str, *, json_results: bool, **request: Unpack[_Request]) -> Body:
         """The answer body: bytes when small, else spilled to a temporary file as it arrives."""
         memory = bytearray()
         spill: IO[bytes] | None = None
         try:
-            with self._errors(url, setting), self._http.stream(method, url, **request) as response:  # type: ignore[arg-type]
+            with self._errors(url, setting), self._http.stream(method, url, **request) as response:
                 if response.status_code >= 400:
                     response.read()
                 self._check(response, url, setting)

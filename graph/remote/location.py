@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict, TypeVar, Unpack
 from urllib.parse import urlsplit
 
 from ..errors import InvalidValue
@@ -20,6 +21,9 @@ SCHEME_PREFIX = "sparql+"
 
 #: (suffix of the query URL, update URL suffix, Graph Store URL suffix)
 _LAYOUTS = (("/sparql", "/sparql-auth", "/sparql-graph-crud-auth"), ("/query", "/update", "/store"))
+T = TypeVar("T")
+DEFAULT_AUTH = "digest"
+DEFAULT_TIMEOUT_S = 600.0
 
 
 def is_remote(text: str) -> bool:
@@ -37,9 +41,9 @@ class RemoteLocation:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     #: "digest" (Virtuoso's write endpoints accept nothing else) or "basic"
-    auth: str = "digest"
+    auth: str = DEFAULT_AUTH
     #: seconds an HTTP request may take before the client gives up
-    timeout_s: float = 600.0
+    timeout_s: float = DEFAULT_TIMEOUT_S
     #: the names of the settings, for error messages (filled by the settings layer)
     settings: dict[str, str] = field(default_factory=dict, compare=False)
 
@@ -67,18 +71,43 @@ def default_workdir(query_url: str, base: Path) -> Path:
     return base / f"{parts.hostname}-{parts.port or 80}-{digest}"
 
 
-def parse_location(text: str, *, workdir_base: Path, **options: object) -> RemoteLocation:
+class LocationOptions(TypedDict, total=False):
+    """What settings may give beside the URL; None (as an unset environment variable gives) keeps the default."""
+
+    update_url: str | None
+    gsp_url: str | None
+    workdir: str | Path | None
+    user: str | None
+    password: str | None
+    auth: str | None
+    timeout_s: float | None
+    settings: dict[str, str] | None
+
+
+def parse_location(text: str, *, workdir_base: Path, **options: Unpack[LocationOptions]) -> RemoteLocation:
     """A RemoteLocation from ``sparql+http(s)://...``; *options* override the derived endpoints."""
     query_url = text.removeprefix(SCHEME_PREFIX)
     parts = urlsplit(query_url)
     if not parts.hostname:
         raise InvalidValue(f"{text!r} names no host")
+    unknown = options.keys() - LocationOptions.__optional_keys__
+    if unknown:  # the check a dataclass makes of its keywords, which the typed options no longer reach
+        raise TypeError(f"parse_location() got unexpected options: {', '.join(sorted(unknown))}")
     update_url, gsp_url = derived_endpoints(query_url)
-    given = {key: value for key, value in options.items() if value is not None}
+    workdir = options.get("workdir")
     return RemoteLocation(
         query_url=query_url,
-        update_url=str(given.pop("update_url", update_url)),
-        gsp_url=str(given.pop("gsp_url", gsp_url)),
-        workdir=Path(given.pop("workdir", default_workdir(query_url, workdir_base))),
-        **given,  # type: ignore[arg-type]
+        update_url=_given(options.get("update_url"), update_url),
+        gsp_url=_given(options.get("gsp_url"), gsp_url),
+        workdir=Path(workdir) if workdir is not None else default_workdir(query_url, workdir_base),
+        user=options.get("user"),
+        password=options.get("password"),
+        auth=_given(options.get("auth"), DEFAULT_AUTH),
+        timeout_s=_given(options.get("timeout_s"), DEFAULT_TIMEOUT_S),
+        settings=_given(options.get("settings"), {}),
     )
+
+
+def _given(value: T | None, default: T) -> T:
+    """*value* unless it is None (an unset setting), else *default*."""
+    return value if value is not None else default

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import IO, TypeVar
+from typing import IO, TypeAlias, TypeVar
 
 import httpx
 import pyoxigraph as ox
@@ -29,6 +29,8 @@ RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 
 GraphName = ox.NamedNode | ox.DefaultGraph
+#: an RDF term as pyoxigraph's stubs spell it (they define no ``Term`` name)
+Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 #: how many hex digits of MD5 a cut-off scan is split by, at most (16**4 parts)
 MAX_PARTITION_DEPTH = 4
 T = TypeVar("T")
@@ -55,7 +57,7 @@ def query_form(text: str) -> str:
 _TOKEN = re.compile(_IGNORED.pattern + r"|(\{)|(\})|[?$]([A-Za-z_][A-Za-z0-9_]*)|\b(WHERE)\b", re.IGNORECASE)
 
 
-def substitute(text: str, substitutions: Mapping[ox.Variable, ox.Term]) -> str:
+def substitute(text: str, substitutions: Mapping[ox.Variable, Term]) -> str:
     """The query with each substituted variable bound as pyoxigraph's ``substitutions`` binds it.
 
     A server takes no bindings beside the query, and a trailing VALUES clause is not the same: it joins
@@ -118,7 +120,7 @@ class RemoteStore:
         use_default_graph_as_union: bool = False,
         default_graph: GraphName | Sequence[GraphName] | None = None,
         named_graphs: Sequence[GraphName] | None = None,
-        substitutions: Mapping[ox.Variable, ox.Term] | None = None,
+        substitutions: Mapping[ox.Variable, Term] | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         text = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in (prefixes or {}).items()) + query
         if substitutions:
@@ -155,7 +157,7 @@ class RemoteStore:
         self,
         subject: ox.NamedNode | ox.BlankNode | None,
         predicate: ox.NamedNode | None,
-        object: ox.Term | None,
+        object: Term | None,
         graph_name: GraphName | None = None,
     ) -> Iterator[ox.Quad]:
         """The quads matching a pattern in certbridge's graphs, streamed from one SELECT.
@@ -240,10 +242,11 @@ class RemoteStore:
         prefixes: Mapping[str, str] | None = None,
     ) -> None:
         """Write one graph, or (without *from_graph*) every graph as quads, graph by graph."""
+        prefix_dict = dict(prefixes) if prefixes is not None else None  # pyoxigraph takes a dict, not any mapping
         if from_graph is not None:
-            ox.serialize(self._triples_of(_graph_iri(from_graph)), output, format, prefixes=prefixes)
+            ox.serialize(self._triples_of(_graph_iri(from_graph)), output, format, prefixes=prefix_dict)
             return
-        ox.serialize(self._quads(), output, format, prefixes=prefixes)
+        ox.serialize(self._quads(), output, format, prefixes=prefix_dict)
 
     def _triples_of(self, graph: str) -> Iterator[ox.Triple]:
         body = self.client.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", N_TRIPLES)
@@ -283,6 +286,8 @@ def _ask_from_row(answer: ox.QuerySolutions) -> ox.QueryBoolean:
     """Virtuoso may answer ASK as a one-row SELECT (``__ask_retval`` = 1): turn it back into a boolean."""
     rows: Iterable[ox.QuerySolution] = list(answer)
     value = next((row[0].value for row in rows if row[0] is not None), "0")
-    return ox.parse_query_results(
+    boolean = ox.parse_query_results(
         f'{{"head":{{}},"boolean":{"true" if value in ("1", "true") else "false"}}}', ox.QueryResultsFormat.JSON
     )
+    assert isinstance(boolean, ox.QueryBoolean)  # a "boolean" member is parsed as a boolean answer
+    return boolean
