@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParameter
 from fastapi.responses import HTMLResponse, Response
 
-from certbridge.graph.describe import describe
+from certbridge.graph.describe import Description, describe
 from certbridge.graph.formats import schemaorg
 from certbridge.graph.formats.jsonld import framed
 from certbridge.graph.iris import from_path
@@ -51,11 +51,11 @@ KINDS: dict[EntityKind, str] = {
 }
 
 
-def _described(request: Request, iri: str) -> dict:
+def _described(request: Request, iri: str) -> Description:
     found = describe(store_of(request), iri)
     if found is None:
         raise Problem(404, f"nothing is known about <{iri}>")
-    return found.to_json()
+    return found
 
 
 @router.get(
@@ -69,9 +69,9 @@ def entity(
     request: Request,
     kind: Annotated[EntityKind, PathParameter(examples=["issuers"])],
     key: Annotated[str, PathParameter(examples=["hengfeng"])],
-) -> dict:
+) -> dict[str, object]:
     """kind: certificates (by id), occupations (by code), issuers or agreements (by id)."""
-    return _described(request, f"{ID}{KINDS[kind]}/{key}")
+    return _described(request, f"{ID}{KINDS[kind]}/{key}").to_json()
 
 
 def _cell(value: str | bool | None) -> str:
@@ -79,7 +79,7 @@ def _cell(value: str | bool | None) -> str:
 
 
 #: what an instance IRI dereferences to: its RDF (the first is the default), or its page for browsers
-RESOURCE_TYPES = (*GRAPHS, HTML)
+RESOURCE_TYPES: tuple[ox.RdfFormat | str, ...] = (*GRAPHS, HTML)
 
 
 @router.get(
@@ -104,7 +104,7 @@ def dereference(request: Request, path: Annotated[str, PathParameter(examples=["
             f"<tr><td>{_cell(s['predicate'])}</td><td>{_cell(s['object'])}"
             f" {_cell(s['label_zh'])} {_cell(s['label_en'])}</td>"
             f"<td>{_cell(s['graph'])}</td></tr>"
-            for s in body["statements"]
+            for s in body.statements
         )
         return HTMLResponse(
             f"<!doctype html><meta charset='utf-8'><title>{html.escape(iri)}</title>{script}"
@@ -118,7 +118,9 @@ def dereference(request: Request, path: Annotated[str, PathParameter(examples=["
         substitutions={ox.Variable("x"): ox.NamedNode(iri)},
     )
     assert isinstance(triples, ox.QueryTriples)
-    body_bytes = keep_carriage_returns(triples.serialize(format=chosen), chosen)
+    written = triples.serialize(format=chosen)
+    assert written is not None  # no output given: the document is returned
+    body_bytes = keep_carriage_returns(written, chosen)
     return Response(body_bytes, media_type=media_type(chosen), headers=VARY)
 
 
@@ -141,7 +143,7 @@ def neighbourhood_of(
     ],
     depth: Annotated[int, Query(ge=1, le=3)] = 1,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-) -> dict:
+) -> dict[str, object]:
     """Links between instances within *depth* hops; at most *limit* nodes (``truncated`` says so)."""
     iri = from_path(id)
     found = neighbourhood(store_of(request), iri, depth=depth, limit=limit)

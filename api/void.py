@@ -33,7 +33,9 @@ DCTERMS = "http://purl.org/dc/terms/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 #: the W3C format registry's IRI where pyoxigraph 0.5 names a format otherwise (``.../ns/formats/data/JSON-LD``)
-_REGISTERED_IRI = {ox.RdfFormat.JSON_LD: "http://www.w3.org/ns/formats/JSON-LD"}
+_REGISTERED_IRI: dict[ox.RdfFormat | ox.QueryResultsFormat, str] = {
+    ox.RdfFormat.JSON_LD: "http://www.w3.org/ns/formats/JSON-LD"
+}
 _WRITTEN_PREFIXES = {**PREFIXES, "sd": SD, "void": VOID, "dcterms": DCTERMS}
 
 
@@ -170,14 +172,20 @@ def service_description(request: Request, fmt: ox.RdfFormat) -> bytes:
         ox.Triple(endpoint, _sd("supportedLanguage"), _sd("SPARQL11Query")),
         ox.Triple(endpoint, _sd("feature"), _sd("UnionDefaultGraph")),
         ox.Triple(endpoint, _sd("defaultDataset"), dataset_iri(request)),
-        *(ox.Triple(endpoint, _sd("resultFormat"), format_iri(f)) for f in (*RESULTS, *GRAPHS)),
+        *(ox.Triple(endpoint, _sd("resultFormat"), format_iri(f)) for f in _FORMATS),
         *dataset(request),
     ]
     return _serialize(triples, fmt)
 
 
+#: every format the endpoint answers in
+_FORMATS: tuple[ox.RdfFormat | ox.QueryResultsFormat, ...] = (*RESULTS, *GRAPHS)
+
+
 def _serialize(triples: list[ox.Triple], fmt: ox.RdfFormat) -> bytes:
-    return keep_carriage_returns(ox.serialize(triples, format=fmt, prefixes=_WRITTEN_PREFIXES), fmt)
+    written = ox.serialize(triples, format=fmt, prefixes=_WRITTEN_PREFIXES)
+    assert written is not None  # no output given: the document is returned
+    return keep_carriage_returns(written, fmt)
 
 
 @router.get(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .query import compact, named_node
+from .query import as_solutions, compact, named_node
 from .store import AnyStore
 
 
@@ -16,7 +16,7 @@ class Description:
     statements: list[dict[str, str | bool | None]] = field(default_factory=list)
     incoming: int = 0
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {"iri": self.iri, "statements": self.statements, "incoming_links": self.incoming}
 
 
@@ -26,14 +26,17 @@ def describe(store: AnyStore, iri: str) -> Description | None:
     if node is None:
         return None
     found = Description(iri)
-    subject = {ox.Variable("x"): node}  # a binding, never text spliced into the query
-    for solution in store.query(
-        """SELECT ?x ?p ?o ?g ?zh ?en WHERE { GRAPH ?g { ?x ?p ?o }
+    # a binding, never text spliced into the query
+    subject: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {ox.Variable("x"): node}
+    for solution in as_solutions(
+        store.query(
+            """SELECT ?x ?p ?o ?g ?zh ?en WHERE { GRAPH ?g { ?x ?p ?o }
              OPTIONAL { ?o <http://www.w3.org/2000/01/rdf-schema#label> ?zh FILTER (LANG(?zh) = "zh") }
              OPTIONAL { ?o <http://www.w3.org/2000/01/rdf-schema#label> ?en FILTER (LANG(?en) = "en") } }
            ORDER BY ?p ?o""",
-        use_default_graph_as_union=True,
-        substitutions=subject,
+            use_default_graph_as_union=True,
+            substitutions=subject,
+        )
     ):
         obj = solution["o"]
         found.statements.append(
@@ -47,6 +50,8 @@ def describe(store: AnyStore, iri: str) -> Description | None:
             }
         )
     # a substituted variable must be projected, hence the GROUP BY (no row when nothing links to it)
-    count = store.query("SELECT ?x (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?x } } GROUP BY ?x", substitutions=subject)
+    count = as_solutions(
+        store.query("SELECT ?x (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?x } } GROUP BY ?x", substitutions=subject)
+    )
     found.incoming = next((int(row["n"].value) for row in count), 0)
     return found if found.statements or found.incoming else None

@@ -36,6 +36,7 @@ def export(store: AnyStore, output: BinaryIO, format_name: str, *, occupation: s
     elif format_name in ("ttl", "nt"):
         # Concatenated Turtle (or N-Triples) documents are one valid document of the union.
         for graph in sorted(store.named_graphs(), key=str):
+            assert isinstance(graph, ox.NamedNode)  # certbridge names every graph it writes
             store.dump(output, RDF_FORMATS[format_name], from_graph=graph, prefixes=PREFIXES)
     elif format_name == "jsonld":
         from .formats.jsonld import export_jsonld  # pyld is paid for only by this export

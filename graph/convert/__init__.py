@@ -6,7 +6,7 @@ checked against them. All defects of all tables are collected before anything is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from ..errors import DataError
@@ -103,7 +103,7 @@ def convert_tables(
     return ctx.graphs
 
 
-def _close(sinks) -> None:
+def _close(sinks: Iterable[TripleSink]) -> None:
     for sink in sinks:
         sink.close()
 

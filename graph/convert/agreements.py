@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from rdflib import Literal
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 from certbridge.ontology import CB
 
 from .. import iris
 from ..choices import CONDITION_KINDS, Direction  # CONDITION_KINDS: what the optional ``requires`` column lists
+from ..tables import Row
 from .context import Context, add_date, add_labels, text_language, translated_names
 from .issuers import ISSUER_KINDS, ORGANISATION_KINDS, check_period
+from .sink import TripleSink
 from .sources import DOCUMENT_NUMBER_PATTERN
 
 COLUMNS = (
@@ -149,7 +151,7 @@ def direction_defects(direction: str | None, *, recognising: bool, recognised: b
     return []
 
 
-def _conditions(graph, subject, key: str, row) -> None:
+def _conditions(graph: TripleSink, subject: URIRef, key: str, row: Row) -> None:
     """One cb:RecognitionCondition per kind in ``requires``, each with the source's words (``requires_as_stated``):
     what a holder recognised under the agreement must still do. Both columns or neither."""
     if not all(column in row.values for column in CONDITION_COLUMNS):
@@ -169,7 +171,7 @@ def _conditions(graph, subject, key: str, row) -> None:
             graph.add((condition, CB.condition, Literal(stated, lang=text_language(stated))))
 
 
-def _grade_range(ctx: Context, graph, subject, row) -> None:
+def _grade_range(ctx: Context, graph: TripleSink, subject: URIRef, row: Row) -> None:
     lowest = row.ref("scope_min_grade", ctx.known["grade"], what="grade")
     highest = row.ref("scope_max_grade", ctx.known["grade"], what="grade")
     if lowest and highest:

@@ -42,9 +42,9 @@ def convert_certificate_types(ctx: Context) -> None:
         standard = row.ref("standard_id", ctx.known["standard"], what="standard id")
         job_type = row.text("job_type_zh")
         named = (
-            issuer and ctx.reference("organisation", issuer),
-            occupation and ctx.reference("occupation", occupation),
-            grade and ctx.reference("grade", grade),
+            ctx.reference("organisation", issuer) if issuer else None,
+            ctx.reference("occupation", occupation) if occupation else None,
+            ctx.reference("grade", grade) if grade else None,
         )
         for prop, iri in zip((ISSUED_BY, CERTIFIES, AT_GRADE), named, strict=True):
             if iri:
@@ -57,7 +57,10 @@ def convert_certificate_types(ctx: Context) -> None:
         if job_type:
             graph.add_text(subject, JOB_TYPE, job_type, lang="zh")
         marks = ("（示例）", " (illustrative)") if row.boolean("illustrative") else ("", "")
-        parts = [names.get(iri) or names.setdefault(iri, _names(ctx.labels.get(iri))) for iri in named]
+        parts = [
+            names.get(iri) or names.setdefault(iri, _names(ctx.labels.get(iri) if iri is not None else None))
+            for iri in named
+        ]
         for position, (lang, mark) in enumerate(zip(("zh", "en"), marks, strict=True)):
             label = " ".join([part[position] for part in parts]) + mark
             for prop in LABELS:

@@ -11,7 +11,9 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from certbridge.ontology import CB
 
 from .. import iris
+from ..tables import Row
 from .context import Context, add_date, add_labels
+from .sink import TripleSink
 
 GRADE_COLUMNS = (
     "id",
@@ -95,7 +97,7 @@ ALIGNMENT_RELATIONS = {
 }
 
 
-def _scheme(graph, key: str) -> None:
+def _scheme(graph: TripleSink, key: str) -> None:
     scheme_key, zh, en = LADDER_SCHEMES[key]
     subject = iris.scheme(scheme_key)
     graph.add((subject, RDF.type, CB.GradeLadder))
@@ -184,10 +186,11 @@ def convert_frameworks(ctx: Context) -> None:
     levels = ctx.table("framework_levels", LEVEL_COLUMNS)
     seen: set[tuple[str, int]] = set()
     for row in levels:
-        key = row.ref("framework", ctx.known["framework"], what="framework", required=True)
+        framework = row.ref("framework", ctx.known["framework"], what="framework", required=True)
         level = row.integer("level", required=True, minimum=1)
-        if key is None or level is None:
+        if framework is None or level is None:
             continue
+        key = framework
         if key in sizes and level > sizes[key]:
             row.error("level", f"{key} has {sizes[key]} levels, so there is no level {level}")
             continue
@@ -218,7 +221,7 @@ def convert_frameworks(ctx: Context) -> None:
         _published_level(ctx, graph, subject, row)
 
 
-def _published_level(ctx: Context, graph, subject, row) -> None:
+def _published_level(ctx: Context, graph: TripleSink, subject: URIRef, row: Row) -> None:
     """The framework's own IRI for the level (EQF's in the EU vocabulary), only with the source that gives it."""
     match = row.pattern("exact_match", r"https?://\S+", what="an http(s) IRI")
     match_source = row.ref("exact_match_source_id", ctx.known["source"], what="source", required=match is not None)

@@ -9,7 +9,9 @@ from certbridge.ontology import CB, SCHEMA
 
 from .. import iris
 from ..dates import certainly_after
+from ..tables import Row
 from .context import Context, add_date, add_labels, translated_names
+from .sink import TripleSink
 
 ORGANISATION_COLUMNS = (
     "id",
@@ -101,7 +103,7 @@ def convert_organisations(ctx: Context) -> None:
         ctx.provenance(graph, subject, row)
 
 
-def _founded(ctx: Context, graph, subject: URIRef, row) -> None:
+def _founded(ctx: Context, graph: TripleSink, subject: URIRef, row: Row) -> None:
     """schema:foundingDate, as precise as its source; the source must be named, and is cited by the record."""
     founded = row.date("founded")
     source = row.ref("founded_source_id", ctx.known["source"], what="source", required=founded is not None)
@@ -119,12 +121,12 @@ def _founded(ctx: Context, graph, subject: URIRef, row) -> None:
             graph.add((subject, DCTERMS.source, iris.record("source", source)))
 
 
-def _issuer(ctx: Context, row, column: str = "issuer_id") -> URIRef | None:
+def _issuer(ctx: Context, row: Row, column: str = "issuer_id") -> URIRef | None:
     key = row.ref(column, ctx.known["issuer"], what="issuer", required=True)
     return iris.record("organisation", key) if key else None
 
 
-def _organisation(ctx: Context, row, column: str) -> URIRef | None:
+def _organisation(ctx: Context, row: Row, column: str) -> URIRef | None:
     key = row.ref(column, ctx.known["organisation"], what="organisation")
     return iris.record("organisation", key) if key else None
 
@@ -155,7 +157,7 @@ def convert_authorisations(ctx: Context) -> None:
         ctx.provenance(graph, subject, row)
 
 
-def _last_confirmed(ctx: Context, graph, subject: URIRef, row) -> None:
+def _last_confirmed(ctx: Context, graph: TripleSink, subject: URIRef, row: Row) -> None:
     """When a source last reported the status (a status is a report of its day, not a fact about today): a real
     authorisation reported active with no end date must say when that was last confirmed."""
     confirmed = row.date("last_confirmed")
@@ -172,7 +174,7 @@ def _last_confirmed(ctx: Context, graph, subject: URIRef, row) -> None:
         row.error("last_confirmed", "an active authorisation with no end date needs the date it was last confirmed")
 
 
-def check_period(row, start: str = "valid_from", end: str = "valid_to") -> None:
+def check_period(row: Row, start: str = "valid_from", end: str = "valid_to") -> None:
     """Report a period whose start is after its end, for every day the partial dates could mean."""
     begins, ends = row.date(start), row.date(end)
     if begins and ends and certainly_after(begins, ends):
