@@ -3,11 +3,7 @@ and caching, the Graph Store reads at /store and the VoID description at /.well-
 
 from __future__ import annotations
 
-import contextlib
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -15,8 +11,6 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from helpers.data import MINI_DATA
 from helpers.serving import serving
@@ -495,9 +489,10 @@ def test_a_route_that_sets_its_own_validators_keeps_them(mini_store: Path, tmp_p
     """A file answered with its own ETag and Last-Modified (as a static asset is) is revalidated by those."""
     asset = tmp_path / "asset.js"
     asset.write_text("console.log('certbridge');\n")
-    app = create_app(Settings(mini_store))
+    settings = Settings(mini_store)
+    app = create_app(settings)
     app.add_api_route("/test-asset", lambda: FileResponse(asset, media_type="text/javascript"), methods=["GET"])
-    with served(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+    with serving(settings, app=app) as url, httpx.Client(base_url=url, timeout=30) as client:
         first = client.get("/test-asset")
         own = FileResponse(asset, stat_result=asset.stat())  # the validators Starlette gives the file
         assert first.headers["etag"] == own.headers["etag"]
@@ -507,23 +502,3 @@ def test_a_route_that_sets_its_own_validators_keeps_them(mini_store: Path, tmp_p
             client.get("/test-asset", headers={"If-Modified-Since": first.headers["last-modified"]}).status_code == 304
         )
         assert DATA_VERSION in first.headers
-
-
-@contextlib.contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    """*app* on a real uvicorn server on a free loopback port (test_api.serving builds the app itself)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
