@@ -17,10 +17,10 @@ from fastapi.responses import HTMLResponse, Response
 from certbridge.graph.describe import Description, describe
 from certbridge.graph.formats import schemaorg
 from certbridge.graph.formats.jsonld import framed
-from certbridge.graph.iris import from_path
+from certbridge.graph.iris import from_path, record, under_id
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.query import keep_carriage_returns
-from certbridge.ontology import CONTEXT_IRI, ID
+from certbridge.ontology import CONTEXT_IRI
 
 from .landing import json_ld_script
 from .models import EntityOut, NeighbourhoodOut, answered
@@ -71,7 +71,7 @@ def entity(
     key: Annotated[str, PathParameter(examples=["hengfeng"])],
 ) -> dict[str, object]:
     """kind: certificates (by id), occupations (by code), issuers or agreements (by id)."""
-    return _described(request, f"{ID}{KINDS[kind]}/{key}").to_json()
+    return _described(request, str(record(KINDS[kind], key))).to_json()
 
 
 def _cell(value: str | bool | None) -> str:
@@ -89,7 +89,7 @@ RESOURCE_TYPES: tuple[ox.RdfFormat | str, ...] = (*GRAPHS, HTML)
 def dereference(request: Request, path: Annotated[str, PathParameter(examples=["organisation/hengfeng"])]) -> Response:
     """application/ld+json is the record framed with certbridge's context (its schema per kind at /schemas/); the
     other RDF formats are its statements as triples; the HTML page embeds it in schema.org's terms."""
-    iri = f"{ID}{path}"  # the /id/ URL space is the IRI space: never an IRI given whole
+    iri = under_id(path)  # the /id/ URL space is the IRI space: never an IRI given whole
     chosen = choose(request.headers.get("accept"), RESOURCE_TYPES)
     body = _described(request, iri)  # 404 when unknown (and for anything that is not a plain IRI)
     store = store_of(request)

@@ -19,9 +19,14 @@ def _mint(kind: str, key: str) -> URIRef:
 
 
 def from_path(text: str) -> str:
-    """An IRI given whole, or the IRI of a path under the id space (``occupation/6-04-02-01``: how /id/ URLs,
-    the CLI and the views name an entity)."""
-    return text if text.startswith(("http://", "https://")) else f"{ID}{text.lstrip('/')}"
+    """An IRI given whole, or the IRI of a path under the id space (``occupation/6-04-02-01``: how the CLI and the
+    views name an entity)."""
+    return text if text.startswith(("http://", "https://")) else under_id(text)
+
+
+def under_id(path: str) -> str:
+    """The IRI of a path under the id space, whatever the path says (how an /id/ URL names its entity)."""
+    return f"{ID}{path.lstrip('/')}"
 
 
 def occupation(code: str) -> URIRef:

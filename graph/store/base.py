@@ -109,7 +109,9 @@ class GraphStore(ABC):
 
     def tables(self) -> Path:
         """The tables the current version was built from; a write adds its rows to a copy of them."""
-        version, _ = self.snapshot()  # raises the StoreError that says how to build one
+        version = self.current_version()
+        if version is None:
+            version, _ = self.snapshot()  # raises the StoreError that says how to build one
         tables = self.kept_tables(version)
         if not tables.is_dir():
             raise StoreError(
