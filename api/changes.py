@@ -28,7 +28,6 @@ class ChangesetOut(BaseModel):
     note: str = Field(description="why, as the writer said")
     at: str = Field(description="when it was applied (UTC)")
     based_on: str | None = Field(description="the store version it was applied to")
-    extra: dict[str, str]
 
 
 class ChangesOut(BaseModel):
@@ -57,7 +56,6 @@ class ChangesOut(BaseModel):
                                 "note": "协议已签署 / signed in May",
                                 "at": "2026-12-07T10:15:00+00:00",
                                 "based_on": "v-20261207T100000000000Z-4242",
-                                "extra": {},
                             }
                         ]
                     }

@@ -27,6 +27,7 @@ from .convert.sink import TripleSink, validation_data
 from .errors import MissingInput, ShapeViolations
 from .iris import BUILD_ACTIVITY, BUILD_GRAPH, named_graph
 from .progress import Progress, silent
+from .query import as_triples
 from .reasoning import INFERRED_GRAPH, ONTOLOGY_GRAPH, ReasoningReport
 from .store import GraphStore, Location, NewVersion, as_store
 from .validate import validate_graphs
@@ -156,28 +157,22 @@ def _commit(run: _Run) -> None:
     run.version.commit(run.progress)
 
 
-BUILD_STAGES = tuple(
-    Stage(name, stage)
-    for name, stage in (
-        ("convert", _convert),
-        ("validate", _validate),
-        ("load", _load),
-        ("reason", _reason),
-        ("record", _record),
-        ("derive", _derive),
-        ("commit", _commit),
-    )
+BUILD_STAGES = (
+    Stage("convert", _convert),
+    Stage("validate", _validate),
+    Stage("load", _load),
+    Stage("reason", _reason),
+    Stage("record", _record),
+    Stage("derive", _derive),
+    Stage("commit", _commit),
 )
 #: `certbridge reason`: from the current version's asserted graphs instead of the tables
-REASON_STAGES = tuple(
-    Stage(name, stage)
-    for name, stage in (
-        ("load", _load),
-        ("reason", _reason),
-        ("record", _record_again),
-        ("derive", _derive),
-        ("commit", _commit),
-    )
+REASON_STAGES = (
+    Stage("load", _load),
+    Stage("reason", _reason),
+    Stage("record", _record_again),
+    Stage("derive", _derive),
+    Stage("commit", _commit),
 )
 
 
@@ -232,8 +227,9 @@ def reason(store: GraphStore | Location, *, progress: Progress = silent) -> Reas
 
 
 def _current_record(store: GraphStore) -> Graph:
-    answer = store.open().query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{BUILD_GRAPH}> {{ ?s ?p ?o }} }}")
-    assert isinstance(answer, ox.QueryTriples)
+    answer = as_triples(
+        store.open().query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{BUILD_GRAPH}> {{ ?s ?p ?o }} }}")
+    )
     record = Graph(identifier=BUILD_GRAPH)
     record.parse(data=answer.serialize(format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
     return record

@@ -15,7 +15,7 @@ import json
 import os
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -46,7 +46,6 @@ class Changeset:
     at: str
     #: the store version it was applied to
     based_on: str | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         rows = f"{len(self.rows)} row(s) to {self.table}"
@@ -55,7 +54,6 @@ class Changeset:
     def to_json(self) -> dict[str, object]:
         record = asdict(self)
         record["rows"] = [dict(row) for row in self.rows]
-        record["extra"] = dict(self.extra)
         return record
 
 
@@ -101,7 +99,6 @@ def read_log(folder: Path) -> list[Changeset]:
                     note=str(record["note"]),
                     at=str(record["at"]),
                     based_on=record.get("based_on"),
-                    extra={str(k): str(v) for k, v in (record.get("extra") or {}).items()},
                 )
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:

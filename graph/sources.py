@@ -14,7 +14,7 @@ from rdflib.namespace import XSD
 
 from certbridge.ontology import GRAPH
 
-from .query import run_query
+from .query import as_solutions, run_query
 from .store import AnyStore
 
 #: the precision a typed date carries (the build types a date as precisely as its source gives it)
@@ -120,9 +120,7 @@ def source_report(store: AnyStore) -> SourceReport:
 
 
 def _solutions(store: AnyStore, text: str) -> list[ox.QuerySolution]:
-    answer = run_query(store, text)
-    assert isinstance(answer, ox.QuerySolutions)
-    return list(answer)
+    return list(as_solutions(run_query(store, text)))
 
 
 def _table(graph: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str | None:

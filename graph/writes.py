@@ -18,8 +18,8 @@ from pathlib import Path
 
 from . import store as stores
 from .build import BuildResult, build
-from .changes import LOG_FILE, Changeset, append, new_changeset
-from .convert import TABLES, convert_tables
+from .changes import Changeset, append, new_changeset
+from .convert import TABLES, convert_tables, table_files
 from .errors import CertbridgeError, DataError, TableError
 from .progress import Progress, silent
 from .tables import ErrorLog, decode, split_records
@@ -98,10 +98,8 @@ def add_rows(
         changeset = new_changeset(table=new.table, rows=new.rows, writer=writer, note=note, based_on=current.name)
         with tempfile.TemporaryDirectory(prefix="certbridge-write-") as folder:
             work = Path(folder)
-            for name in (*(f"{table}.csv" for table in TABLES), LOG_FILE):
-                source = current / name
-                if source.exists():
-                    (work / source.name).write_bytes(source.read_bytes())
+            for source in table_files(current):
+                (work / source.name).write_bytes(source.read_bytes())
             target = work / f"{new.table}.csv"
             first_lines, unknown = _append(target, new)
 
@@ -121,21 +119,16 @@ def export_tables(store: stores.GraphStore | stores.Location, target: Path) -> l
     """Write the current version's tables (every change included) and its changes log into *target*, to edit and
     build from; refuse a folder that already holds tables (nothing there is overwritten)."""
     graph_store = stores.as_store(store)
-    tables = graph_store.tables()
-    names = [f"{table}.csv" for table in TABLES if (tables / f"{table}.csv").is_file()]
-    if (tables / LOG_FILE).is_file():
-        names.append(LOG_FILE)
-    clashes = [name for name in names if (target / name).exists()]
+    sources = table_files(graph_store.tables())
+    clashes = [source.name for source in sources if (target / source.name).exists()]
     if clashes:
         raise CertbridgeError(
             f"{target} already holds {', '.join(clashes[:3])}", hint="export into a new or empty folder"
         )
     target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in names:
-        (target / name).write_bytes((tables / name).read_bytes())
-        written.append(target / name)
-    return written
+    for source in sources:
+        (target / source.name).write_bytes(source.read_bytes())
+    return [target / source.name for source in sources]
 
 
 def _defects(data_dir: Path) -> list[TableError]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from ..changes import LOG_FILE
 from ..errors import DataError
 from .agreements import convert_agreements
 from .certificates import convert_certificate_types
@@ -73,6 +74,13 @@ TABLES = (
 )
 
 
+def table_files(folder: Path) -> list[Path]:
+    """The files that make a folder of tables: each table's CSV it holds, in reading order, then its changes log
+    (graph/changes.py) if it has one; what a store keeps of a version, a write copies and an export writes."""
+    candidates = (*(folder / f"{table}.csv" for table in TABLES), folder / LOG_FILE)
+    return [path for path in candidates if path.is_file()]
+
+
 def convert_tables(
     data_dir: Path,
     *,
@@ -108,4 +116,4 @@ def _close(sinks: Iterable[TripleSink]) -> None:
         sink.close()
 
 
-__all__ = ["TABLES", "convert_tables"]
+__all__ = ["TABLES", "convert_tables", "table_files"]

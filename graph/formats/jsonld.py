@@ -30,7 +30,7 @@ from rdflib.namespace import OWL, RDF
 
 from certbridge.ontology import BASE, CB, CONTEXT_FILE, CONTEXT_IRI, ID, ONTOLOGY_FILE, PREFIXES
 
-from ..query import named_node
+from ..query import as_solutions, as_triples, named_node
 from ..store import AnyStore
 
 #: the vocabularies whose prefixes the context declares (no instance prefixes: an @id would be shortened by them)
@@ -202,8 +202,7 @@ def description(store: AnyStore, iri: str) -> list[ox.Triple]:
     answer = store.query(
         _DESCRIPTION, use_default_graph_as_union=True, substitutions={ox.Variable("x"): node}, prefixes=PREFIXES
     )
-    assert isinstance(answer, ox.QueryTriples)
-    return list(answer)
+    return list(as_triples(answer))
 
 
 def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> dict[str, str]:
@@ -399,8 +398,7 @@ def export_jsonld(store: AnyStore, output: BinaryIO) -> None:
     the Turtle and N-Triples exports stream, for a graph too large for that."""
     head = json.dumps(context(), ensure_ascii=False, indent=1)
     output.write(head[: head.rindex("}")].rstrip().encode() + b',\n"@graph": [\n')
-    rows = store.query("SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
-    assert isinstance(rows, ox.QuerySolutions)
+    rows = as_solutions(store.query("SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"))
     nodes = compacted(ox.Triple(row["s"], row["p"], row["o"]) for row in rows)
     for position, node in enumerate(nodes):
         output.write((b",\n" if position else b"") + json.dumps(node, ensure_ascii=False).encode())

@@ -22,7 +22,7 @@ from pyld import jsonld
 
 from certbridge.ontology import CB, ID, PREFIXES, SCHEMA
 
-from ..query import named_node
+from ..query import as_solutions, named_node
 from ..store import AnyStore
 
 CONTEXT = "https://schema.org"
@@ -81,8 +81,7 @@ def _query(store: AnyStore, query: str, node: ox.NamedNode) -> list[ox.QuerySolu
     answer = store.query(
         query, use_default_graph_as_union=True, substitutions={ox.Variable("x"): node}, prefixes=PREFIXES
     )
-    assert isinstance(answer, ox.QuerySolutions)
-    return list(answer)
+    return list(as_solutions(answer))
 
 
 def _category(code: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import TypeAlias
 import pyoxigraph as ox
 from rdflib import Graph
 
-from ..changes import LOG_FILE
+from ..convert import table_files
 from ..convert.sink import ChunkTaker, TripleSink
 from ..errors import StoreError
 from ..progress import Progress
@@ -103,9 +103,8 @@ class GraphStore(ABC):
         kept = self.workdir / TABLES_DIR / version_name
         shutil.rmtree(kept, ignore_errors=True)
         kept.mkdir(parents=True)
-        for table in (*tables.glob("*.csv"), tables / LOG_FILE):
-            if table.is_file():
-                shutil.copy2(table, kept / table.name)
+        for path in table_files(tables):
+            shutil.copy2(path, kept / path.name)
 
     def tables(self) -> Path:
         """The tables the current version was built from; a write adds its rows to a copy of them."""
