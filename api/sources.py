@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from certbridge.graph.sources import COLUMNS, PRECISION_NAMES, TOTALS, SourceReport, SourceUsage, source_report
 
-from .state import store_of
+from .state import state_of
 
 router = APIRouter(prefix="/api/v1", tags=["sources"])
 page_router = APIRouter(tags=["sources"])
@@ -132,6 +132,11 @@ class SourcesOut(BaseModel):
     by_table: dict[str, int] = Field(description="per table: records citing at least one source")
 
 
+def _report(request: Request) -> SourceReport:
+    """The source report of the version served, made once per version (a scan of every dcterms:source)."""
+    return state_of(request.app).per_version("source-report", source_report)
+
+
 @router.get(
     "/sources",
     summary="Every source and policy document, with kind, address, date, trust and the records resting on it",
@@ -142,7 +147,7 @@ class SourcesOut(BaseModel):
 )
 def source_list(request: Request) -> SourcesOut:
     """Same content as `certbridge sources --json`, for the version served."""
-    return SourcesOut.model_validate(source_report(store_of(request)).to_json())
+    return SourcesOut.model_validate(_report(request).to_json())
 
 
 @page_router.get(
@@ -155,4 +160,4 @@ def source_list(request: Request) -> SourcesOut:
 )
 def source_page(request: Request) -> HTMLResponse:
     """The same content as GET /api/v1/sources, as a page (Chinese first, then English)."""
-    return HTMLResponse(sources_page(source_report(store_of(request))))
+    return HTMLResponse(sources_page(_report(request)))

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar, cast
 
-import pyoxigraph as ox
 from fastapi import Depends, FastAPI, Request
 
 from certbridge.graph.routing import warm
@@ -27,6 +27,8 @@ from certbridge.graph.store import AnyStore, GraphStore, store_at
 
 from .query_worker import Limits, QueryPool
 from .settings import Settings
+
+T = TypeVar("T")
 
 
 class AppState:
@@ -41,8 +43,8 @@ class AppState:
         self._opened: AnyStore | None = None
         self._index: RoutingIndex | None = None
         self._pool: QueryPool | None = None
-        #: the VoID triple counts of a version (a full scan), kept until the version changes
-        self.graph_counts: tuple[Path | None, list[tuple[ox.NamedNode, int]]] | None = None
+        #: what ``per_version`` computed for the version served, by name
+        self._per_version: dict[str, object] = {}
 
     def _follow_version(self) -> None:
         """Forget the opened store and index when the store's current version changed (called under the lock)."""
@@ -50,6 +52,7 @@ class AppState:
         if not self._followed or self._version != version:
             self._followed, self._version = True, version
             self._opened = self._index = None
+            self._per_version = {}
 
     def opened(self) -> AnyStore:
         """The store opened at the version served (StoreError when nothing was built yet)."""
@@ -58,6 +61,21 @@ class AppState:
             if self._opened is None:
                 self._opened = self.store.open()
             return self._opened
+
+    def per_version(self, name: str, compute: Callable[[AnyStore], T]) -> T:
+        """What *compute* answers on the version served, computed once per version (a scan of the whole store, say:
+        seconds at national scale). Computed outside the lock, so that route lookups never wait for it; two
+        requests at once may both compute it."""
+        with self._lock:
+            self._follow_version()
+            if name in self._per_version:
+                return cast(T, self._per_version[name])
+            version, opened = self._version, self.opened()
+        value = compute(opened)
+        with self._lock:
+            if self._version == version:
+                self._per_version[name] = value
+        return value
 
     def loaded_index(self) -> RoutingIndex | None:
         """The routing index of the version served if it is loaded already, else None (loading takes seconds)."""

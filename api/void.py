@@ -8,8 +8,6 @@ description (``GET /sparql`` without a query) and by ``/.well-known/void`` alike
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -23,7 +21,7 @@ from certbridge.ontology import CB, ID, PREFIXES
 from .conventions import built_at
 from .downloads import MEDIA as DOWNLOAD_TYPES
 from .negotiation import GRAPHS, RESULTS, VARY, choose, media_type
-from .state import state_of, store_of
+from .state import state_of
 
 router = APIRouter(tags=["sparql"])
 
@@ -80,27 +78,20 @@ def dataset_facts(request: Request) -> schemaorg.DatasetFacts:
     )
 
 
-def _graph_counts(request: Request, store: AnyStore, version: Path | None) -> list[tuple[ox.NamedNode, int]]:
-    """Triples per named graph, counted once per store version (it reads every triple: seconds at national scale)."""
-    state = state_of(request.app)
-    cached = state.graph_counts
-    if cached is not None and cached[0] == version:
-        return cached[1]
+def _graph_counts(store: AnyStore) -> list[tuple[ox.NamedNode, int]]:
+    """Triples per named graph (it reads every triple: seconds at national scale, so once per store version)."""
     counts = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
     assert isinstance(counts, ox.QuerySolutions)
-    rows = [(row["g"], int(row["n"].value)) for row in counts]
-    state.graph_counts = (version, rows)
-    return rows
+    return [(row["g"], int(row["n"].value)) for row in counts]
 
 
 def dataset(request: Request) -> list[ox.Triple]:
     """The VoID description of the served store: one subset per named graph, with its triple count."""
     version = state_of(request.app).store.current_version()
-    store = store_of(request)
     modified = built_at(version) if version is not None else None
     document = str(request.url_for("void"))
     node = dataset_iri(request)
-    rows = _graph_counts(request, store, version)
+    rows = state_of(request.app).per_version("void-graph-counts", _graph_counts)
     out = [
         ox.Triple(node, RDF_TYPE, _void("Dataset")),
         ox.Triple(node, RDF_TYPE, _sd("Dataset")),

@@ -120,3 +120,29 @@ def test_sources_page(real_store: Path) -> None:
     totals = dict(re.findall(r"<tr><th scope='row'>([^<]+)</th><td>(\d+)</td></tr>", page))
     assert {table: int(n) for table, n in totals.items()} == report.by_table
     assert sources_page(report) == page
+
+
+def test_the_source_report_is_made_once_per_store_version(tmp_path: Path, monkeypatch) -> None:
+    """It scans every dcterms:source (about a second at national scale): the API and the page share one report per
+    version served, and a new version gets a new one."""
+    from helpers.data import MINI_DATA
+
+    import certbridge.api.sources as api_sources
+    from certbridge.graph.build import build
+
+    made: list[str] = []
+
+    def counted(store):
+        made.append("report")
+        return source_report(store)
+
+    monkeypatch.setattr(api_sources, "source_report", counted)
+    location = tmp_path / "store"
+    build(MINI_DATA, location)
+    with serving(Settings(location)) as url, httpx.Client(base_url=url, timeout=60) as http:
+        first = http.get("/api/v1/sources").json()
+        assert http.get("/api/v1/sources").json() == first and http.get("/sources").status_code == 200
+        assert made == ["report"]
+        build(MINI_DATA, location)  # a new version is served from the next request on
+        assert http.get("/api/v1/sources").json() == first
+        assert made == ["report", "report"]
