@@ -154,8 +154,6 @@ def loaded_index(request: Request) -> RoutingIndex | None:
     return state_of(request.app).loaded_index()
 
 
-#: dependencies for handlers (``store: OpenedStore``), overridable in tests
-OpenedStore = Annotated[AnyStore, Depends(store_of)]
+#: dependencies for handlers (``index: Index``), overridable in tests (``app.dependency_overrides[index_of]``)
 Index = Annotated[RoutingIndex, Depends(index_of)]
-AppSettings = Annotated[Settings, Depends(settings_of)]
 AppGraphStore = Annotated[GraphStore, Depends(graph_store_of)]

@@ -46,19 +46,6 @@ def read(store: stores.GraphStore, version_name: str) -> RoutingIndex | None:
     return None
 
 
-def write_cache(
-    store: stores.GraphStore | stores.Location, index: RoutingIndex, *, version_name: str | None = None
-) -> None:
-    """Keep *index* as the routing index of the store's current version, or of the version *version_name*."""
-    graph_store = stores.as_store(store)
-    if version_name is None:
-        version = graph_store.current_version()
-        if version is None:
-            return
-        version_name = version.name
-    save(graph_store.cache_path(version_name, CACHE_KIND), index)
-
-
 def save(cache: Path, index: RoutingIndex) -> None:
     """Pickle *index* to *cache* through a partial file (a reader never loads half of one); a failure to write only
     costs the next reader the time to derive it again."""
@@ -68,11 +55,6 @@ def save(cache: Path, index: RoutingIndex) -> None:
         with partial.open("wb") as handle:
             pickle.dump((_layout(), index), handle, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(cache)
-
-
-def forget_cache(store: stores.GraphStore | stores.Location, version_name: str) -> None:
-    """Remove the cached index of a version that was never made current (a build that failed late)."""
-    stores.as_store(store).cache_path(version_name, CACHE_KIND).unlink(missing_ok=True)
 
 
 #: every build derives the index from its in-memory store and saves it with the new version

@@ -26,7 +26,7 @@ def index_for(store: stores.GraphStore | stores.Location) -> RoutingIndex:
     index = cache.read(graph_store, version.name)
     if index is None:
         index = load_index(opened)
-        cache.write_cache(graph_store, index, version_name=version.name)
+        cache.save(graph_store.cache_path(version.name, cache.CACHE_KIND), index)
     return index
 
 
