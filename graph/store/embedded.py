@@ -129,7 +129,7 @@ class EmbeddedStore(GraphStore):
         so that a later write can rebuild from them plus its own rows.
         """
         location = self.location
-        self.check_location()
+        self._check_location()
         location.mkdir(parents=True, exist_ok=True)
         name = name or new_version_name()
         partial = location / (name + PARTIAL_SUFFIX)
@@ -155,7 +155,7 @@ class EmbeddedStore(GraphStore):
         os.replace(link, location / CURRENT)
         self._prune(keep=final)
 
-    def check_location(self) -> None:
+    def _check_location(self) -> None:
         """Refuse a file, or a non-empty folder that holds no certbridge store, before anything is written."""
         location = self.location
         if location.exists() and not location.is_dir():
