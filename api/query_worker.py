@@ -49,9 +49,11 @@ from .settings import SPARQL_QUEUE_TIMEOUT_ENV, SPARQL_TIMEOUT_ENV, SPARQL_WORKE
 
 LOG = logging.getLogger(__name__)
 _CONTEXT = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited RocksDB handles
-#: workers run at a lower CPU priority than the server: a long query then gets the time route lookups leave idle,
-#: not half the cores (at N = 40,000 with a query running at equal priority, route p95 under load was 2.1x quiet)
-WORKER_NICENESS = 10
+#: workers run under Linux's idle scheduling class (SCHED_IDLE): a long query gets only the processor time that
+#: route lookups and the server leave unused, not a share of it (at N = 40,000 with a query at equal priority,
+#: route p95 under load was 2.1x quiet; at nice 10 the query still took 7-10 % of the routes' throughput).
+#: The trade-off: under a sustained overload of other requests a query may reach its time limit.
+WORKER_SCHEDULER = os.SCHED_IDLE
 #: how long a worker may take to start (import, isolate, open the store) before it counts as failed
 START_TIMEOUT_S = 30.0
 #: a worker stops itself this long after the time limit, in case the server did not (it is gone, or stuck)
@@ -228,7 +230,7 @@ def _serve(folder: Location, connection: Connection, parent: int, limits: Limits
     isolated = isolate_network() if graph_store.local else False  # a server store is reached by HTTP
     memory = limits.memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    os.nice(WORKER_NICENESS)
+    os.sched_setscheduler(0, WORKER_SCHEDULER, os.sched_param(0))
     version, store = graph_store.snapshot()
     connection.send(Ready(isolated))
     while True:

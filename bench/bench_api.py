@@ -43,8 +43,9 @@ import httpx
 from bench_scale import percentile
 
 #: the server's SPARQL time limit in this benchmark. The slow query of step 5 takes about 3 s alone, but its worker
-#: runs at nice 10, so while route lookups keep both cores busy it gets little CPU and takes 10-20 s of wall time
-#: (at a 20 s limit one of them was stopped: a correct 400, but then the load is not the one meant)
+#: runs in the idle scheduling class, so while route lookups keep both cores busy it gets almost no CPU and finishes
+#: after the load stops (at a 20 s limit, with nice 10 workers, one was stopped: a correct 400, but then the load is
+#: not the one meant)
 TIME_LIMIT_S = 60
 #: a query of a few seconds at N = 40,000 (about 3 s alone: well under the time limit): it counts every triple
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

@@ -16,7 +16,7 @@ from helpers.data import Cli
 from helpers.serving import COUNT, is_problem, serving
 from rdflib import Graph
 
-from certbridge.api.query_worker import WORKER_NICENESS, Job, QueryPool
+from certbridge.api.query_worker import WORKER_SCHEDULER, Job, QueryPool
 from certbridge.api.settings import Settings
 
 MAX_ROWS = 40
@@ -267,14 +267,14 @@ def test_time_limit_stops_a_slow_query_without_stalling_other_requests(slow_serv
 
 
 def test_query_workers_yield_the_processor_to_the_server(mini_store: Path) -> None:
-    """A long query must not take the cores route lookups need: its worker runs at a lower priority."""
+    """A long query must not take the cores route lookups need: its worker runs in the idle scheduling class."""
     pool = QueryPool(mini_store, size=1)
     try:
         job = Job("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", (), (), "json", None, 10)
         assert pool.run(job, timeout=60).kind == "select"  # the worker is up and answering
         (pid,) = pool.pids()
-        lowered = os.getpriority(os.PRIO_PROCESS, pid) - os.getpriority(os.PRIO_PROCESS, 0)
-        assert lowered == min(WORKER_NICENESS, 19 - os.getpriority(os.PRIO_PROCESS, 0))
+        assert os.sched_getscheduler(pid) == WORKER_SCHEDULER == os.SCHED_IDLE
+        assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the server itself keeps its normal class
     finally:
         pool.close()
 
