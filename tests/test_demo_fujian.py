@@ -89,5 +89,5 @@ def test_the_landing_page_s_worked_questions_answer_on_the_shipped_data(real_sto
             response = http.get(href)
             assert response.status_code == 200, (href, response.text[:300])
             answers[key] = response.text
-    assert "agreement/MR17" in answers["real"] and "examination" in answers["real"]
-    assert "IL-AG01" in answers["illustrative"]
+    assert "agreement/MR17" in answers["landing.real"] and "examination" in answers["landing.real"]
+    assert "IL-AG01" in answers["landing.illustrative"]

@@ -18,11 +18,12 @@ from pyld import jsonld
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
-from certbridge.api.landing import EXAMPLES, LINKS, TEXT
+from certbridge.api.landing import EXAMPLES, LINKS
 from certbridge.api.settings import Settings
 from certbridge.graph.formats import schemaorg
 from certbridge.graph.formats.ctdl import CONTEXT as CTDL_CONTEXT
 from certbridge.ontology import CONTEXT_FILE, CONTEXT_IRI, ID
+from certbridge.visualize.catalogue import message
 
 SCHEMA = Namespace("https://schema.org/")
 CERTIFICATE = "certificate-type/IL-CT-hengfeng-spinner-senior-technician"
@@ -140,11 +141,12 @@ def test_the_landing_page_asks_the_question_and_describes_the_dataset(http: http
     response = http.get("/")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     page = response.text
-    assert page.index(TEXT["question"][0]) < page.index(TEXT["question"][1])  # Chinese first
-    assert all(f"href='{link}'" in page for link in LINKS)
+    question = message("landing.question")
+    assert page.index(question.zh) < page.index(question.en)  # Chinese first
+    assert all(f"href='{link}'" in page for link, _ in LINKS)
     for key, href in EXAMPLES:  # the README's two worked questions; the illustrative one says so in both languages
-        assert html.escape(href) in page and TEXT[key][0] in page and html.escape(TEXT[key][1]) in page
-    assert "示例" in TEXT["illustrative"][0] and "not real facts" in TEXT["illustrative"][1]
+        assert html.escape(href) in page and message(key).zh in page and html.escape(message(key).en) in page
+    assert "示例" in message("landing.illustrative").zh and "not real facts" in message("landing.illustrative").en
     (dataset,) = json_ld_of(page, base_url)
     assert dataset["@type"] == "Dataset" and dataset["@context"] == "https://schema.org"
     assert dataset["@id"] == f"{base_url}/.well-known/void#dataset"
@@ -152,7 +154,7 @@ def test_the_landing_page_asks_the_question_and_describes_the_dataset(http: http
     assert dataset["license"] == f"{base_url}/api/v1/download/SOURCES.md"
     downloads = {d["contentUrl"]: d["encodingFormat"] for d in dataset["distribution"]}
     assert downloads[f"{base_url}/api/v1/download/graph.ttl"] == "text/turtle"
-    for link in (*LINKS, *downloads):
+    for link in (*(href for href, _ in LINKS), *downloads):
         assert http.get(link).status_code == 200, link
 
 
