@@ -368,11 +368,16 @@ class NodeOut(BaseModel):
 
 
 class EdgeOut(BaseModel):
+    """A link between two entities; a reified statement is shown as the relation it states, with ``via``."""
+
     model_config = _CLOSED
     source: str
     target: str
     predicate: str
     graph: str
+    label_zh: str | None = Field(description="the predicate's name in Chinese (from the ontology)")
+    label_en: str | None = Field(description="the predicate's name in English (from the ontology)")
+    via: list[str] = Field(description="the agreements (or rules' premises) a reified statement derives it from")
 
 
 class NeighbourhoodOut(BaseModel):

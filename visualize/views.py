@@ -223,18 +223,24 @@ def node_view(
                 highlight=raw["iri"] == center,
             )
         )
-    for number, raw in enumerate(found["edges"], start=1):
+    for number, raw in enumerate(relations(found["edges"]), start=1):
         predicate = raw.get("predicate", "")
+        via = raw.get("via") or []
+        named = " ".join(iri.rsplit("/", 1)[-1] for iri in via)
+        zh = (raw.get("label_zh") or raw.get("label_en") or predicate) + (f"（{named}）" if named else "")
+        en = (raw.get("label_en") or raw.get("label_zh") or predicate) + (f" ({named})" if named else "")
         view.edges.append(
             ViewEdge(
                 f"link-{number}",
                 raw["source"],
                 raw["target"],
                 "link",
-                predicate,
-                predicate,
-                colour="#7a7a7a",
-                details={"predicate": predicate, "graph": raw.get("graph")},
+                zh,
+                en,
+                colour="#1b7f3b" if via else "#7a7a7a",
+                arrows=raw.get("arrows", "to"),
+                width=2.5 if via else 1.5,
+                details={"predicate": predicate, "graph": raw.get("graph"), "via": via},
             )
         )
     first = view.node(center)
@@ -247,6 +253,37 @@ def node_view(
     aggregate(view, max_nodes, keep={center})
     view.legend = node_legend({n.kind for n in view.nodes})
     return view
+
+
+def relations(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The edges of a neighbourhood as a person reads them: a pair linked by a relation a reified statement states
+    (one with ``via``: "mutually recognises", derived from an agreement) shows that relation alone, once, with
+    arrows both ways when it holds both ways; the inferred generalisations and inverses beside it are left out.
+    Between other pairs, a link the reasoner inferred is left out when an asserted one joins the pair already."""
+    stated = {frozenset((e["source"], e["target"])) for e in edges if e.get("via")}
+    asserted = {frozenset((e["source"], e["target"])) for e in edges if e.get("graph") != _INFERRED}
+    kept: dict[tuple[frozenset[str], str, str], dict[str, Any]] = {}
+    for edge in edges:
+        pair = frozenset((edge["source"], edge["target"]))
+        if pair in stated:
+            if not edge.get("via"):
+                continue
+            slot = (pair, edge.get("predicate", ""), "")
+        elif edge.get("graph") == _INFERRED and pair in asserted:
+            continue
+        else:
+            slot = (pair, edge.get("predicate", ""), edge["source"])
+        if slot in kept:
+            if kept[slot]["source"] != edge["source"]:
+                kept[slot]["arrows"] = "to;from"
+            kept[slot]["via"] = sorted({*kept[slot]["via"], *edge.get("via", [])})
+            continue
+        kept[slot] = {**edge, "arrows": "to", "via": list(edge.get("via") or [])}
+    return list(kept.values())
+
+
+#: the named graph of what the reasoner concluded, as the neighbourhood names it
+_INFERRED = "cbg:inferred"
 
 
 def agreement_map(index: RoutingIndex, as_of: date, *, max_nodes: int = DEFAULT_MAX_NODES) -> View:

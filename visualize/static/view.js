@@ -262,8 +262,13 @@
     for (const raw of found.edges) {
       const eid = `x:${raw.source}|${raw.predicate}|${raw.target}`;
       if (edges.get(eid) || !nodes.get(raw.source) || !nodes.get(raw.target)) continue;
-      edgeById.set(eid, { id: eid, label_zh: raw.predicate, label_en: raw.predicate, details: { predicate: raw.predicate, graph: raw.graph } });
-      edges.add({ id: eid, from: raw.source, to: raw.target, label: raw.predicate, arrows: "to", color: { color: "#7a7a7a" } });
+      // the relation's name from the ontology, and the agreements a reified statement says it rests on
+      const via = (raw.via || []).map((iri) => iri.split("/").pop()).join(" ");
+      const item = { id: eid, label_zh: (raw.label_zh || raw.label_en || raw.predicate) + (via ? `（${via}）` : ""),
+        label_en: (raw.label_en || raw.label_zh || raw.predicate) + (via ? ` (${via})` : ""),
+        details: { predicate: raw.predicate, graph: raw.graph, via: raw.via || [] } };
+      edgeById.set(eid, item);
+      edges.add({ id: eid, from: raw.source, to: raw.target, label: label(item), arrows: "to", color: { color: via ? "#1b7f3b" : "#7a7a7a" } });
     }
     state.expanded += 1;
     count();
