@@ -4,7 +4,6 @@ the record's triples in the other RDF formats."""
 
 from __future__ import annotations
 
-import html
 import json
 from enum import StrEnum
 from typing import Annotated
@@ -12,17 +11,16 @@ from typing import Annotated
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParameter
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from certbridge.graph.describe import Description, describe
-from certbridge.graph.formats import schemaorg
 from certbridge.graph.formats.jsonld import framed
 from certbridge.graph.iris import from_path, record, under_id
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.query import keep_carriage_returns
 from certbridge.ontology import CONTEXT_IRI
 
-from .landing import json_ld_script
+from .entity_pages import entity_page
 from .models import EntityOut, NeighbourhoodOut, answered
 from .negotiation import GRAPHS, HTML, VARY, choose, media_type
 from .problems import Problem, responses
@@ -74,10 +72,6 @@ def entity(
     return _described(request, str(record(KINDS[kind], key))).to_json()
 
 
-def _cell(value: str | bool | None) -> str:
-    return html.escape(str(value or ""))
-
-
 #: what an instance IRI dereferences to: its RDF (the first is the default), or its page for browsers
 RESOURCE_TYPES: tuple[ox.RdfFormat | str, ...] = (*GRAPHS, HTML)
 
@@ -91,26 +85,14 @@ def dereference(request: Request, path: Annotated[str, PathParameter(examples=["
     other RDF formats are its statements as triples; the HTML page embeds it in schema.org's terms."""
     iri = under_id(path)  # the /id/ URL space is the IRI space: never an IRI given whole
     chosen = choose(request.headers.get("accept"), RESOURCE_TYPES)
-    body = _described(request, iri)  # 404 when unknown (and for anything that is not a plain IRI)
+    _described(request, iri)  # 404 when unknown (and for anything that is not a plain IRI)
     store = store_of(request)
     if chosen == ox.RdfFormat.JSON_LD:
         # a node that is only linked to has no statements of its own: its node object is its IRI alone
         document = framed(store, iri) or {"@context": CONTEXT_IRI, "@id": iri}
         return Response(json.dumps(document, ensure_ascii=False).encode(), media_type=JSON_LD, headers=VARY)
     if chosen == HTML:
-        described = schemaorg.describe(store, iri)
-        script = json_ld_script(described) if described is not None else ""
-        rows = "".join(
-            f"<tr><td>{_cell(s['predicate'])}</td><td>{_cell(s['object'])}"
-            f" {_cell(s['label_zh'])} {_cell(s['label_en'])}</td>"
-            f"<td>{_cell(s['graph'])}</td></tr>"
-            for s in body.statements
-        )
-        return HTMLResponse(
-            f"<!doctype html><meta charset='utf-8'><title>{html.escape(iri)}</title>{script}"
-            f"<h1>{html.escape(iri)}</h1><table>{rows}</table>",
-            headers=VARY,
-        )
+        return entity_page(request, iri)
     assert isinstance(chosen, ox.RdfFormat)
     triples = store.query(
         "CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }",
