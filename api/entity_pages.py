@@ -43,8 +43,10 @@ def entity_page(request: Request, iri: str) -> HTMLResponse:
     language = language_of(request)
     described = schemaorg.describe(store, iri)
     alternate = html.escape("/id/" + quote(iri.removeprefix(str(ID))))
-    head = page_head() + (json_ld_script(described) if described is not None else "") + (
-        f'<link rel="alternate" type="application/ld+json" href="{alternate}">'
+    head = (
+        page_head()
+        + (json_ld_script(described) if described is not None else "")
+        + (f'<link rel="alternate" type="application/ld+json" href="{alternate}">')
     )
     around = neighbourhood(store, iri, depth=1, limit=DRAWING_NODES * 2)
     body = entity_body(
