@@ -24,6 +24,7 @@ from . import (
     problems,
     query_page,
     rest,
+    search_page,
     sources,
     sparql,
     viz,
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(entities.router)
     app.include_router(linked_data.router)
     app.include_router(landing.router)
+    app.include_router(search_page.router)
     app.include_router(writes.router)
     app.include_router(changes.router)
     app.include_router(viz.router)
