@@ -14,6 +14,7 @@ from certbridge.graph.errors import CertbridgeError
 
 from . import (
     changes,
+    coverage_pages,
     ctdl,
     docs,
     downloads,
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(writes.router)
     app.include_router(changes.router)
     app.include_router(viz.router)
+    app.include_router(coverage_pages.router)
     app.include_router(problems.router)
     return app
 

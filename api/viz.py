@@ -14,7 +14,6 @@ from certbridge.graph.iris import from_path
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.coverage import Grouping, cell_pairs
-from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.resolve import resolve
 from certbridge.visualize.model import View, hop_legend
@@ -22,7 +21,6 @@ from certbridge.visualize.render import render_html
 from certbridge.visualize.views import (
     agreement_map,
     certificate_facets,
-    coverage_view,
     node_view,
     route_facets,
     route_view,
@@ -102,21 +100,6 @@ def agreements_page(
 ) -> HTMLResponse:
     view = agreement_map(index_of(request), as_of or date.today(), max_nodes=settings_of(request).viz_max_nodes)
     return HTMLResponse(render_html(view, served=True, language=lang))
-
-
-@router.get("/coverage", summary="Coverage heat map; each cell links to the pairs behind it", responses=_PAGE)
-def coverage_page(
-    request: Request,
-    by: Annotated[Grouping, Query(examples=["region"])] = Grouping.REGION,
-    as_of: Annotated[Day | None, Query(examples=["2025-01-01"])] = None,
-    sample: Annotated[int | None, Query(ge=1)] = None,
-    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
-) -> HTMLResponse:
-    try:
-        table = coverage_of(index_of(request), by=by, as_of=as_of, max_occupations=sample)
-    except ValueError as error:
-        raise Problem(400, str(error)) from None
-    return HTMLResponse(render_html(coverage_view(table), served=True, language=lang))
 
 
 @router.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -55,3 +56,23 @@ def describe(store: AnyStore, iri: str) -> Description | None:
     )
     found.incoming = next((int(row["n"].value) for row in count), 0)
     return found if found.statements or found.incoming else None
+
+
+def labels_of(store: AnyStore, iris: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+    """The (Chinese, English) label of each IRI (``rdfs:label``, else ``skos:prefLabel``); None where it has none."""
+    found: dict[str, tuple[str | None, str | None]] = {}
+    for iri in iris:
+        node = named_node(iri)
+        if node is None:
+            continue
+        names: dict[str | None, str] = {}
+        for predicate in (_LABEL, _PREF_LABEL):
+            for quad in store.quads_for_pattern(node, predicate, None):
+                if isinstance(quad.object, ox.Literal):
+                    names.setdefault(quad.object.language, quad.object.value)
+        found[iri] = (names.get("zh"), names.get("en"))
+    return found
+
+
+_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+_PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")

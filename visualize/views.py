@@ -419,8 +419,9 @@ def _occupations_by_party(index: RoutingIndex) -> dict[str, Counter[str]]:
     return found
 
 
-def coverage_view(table: Coverage) -> View:
-    """The coverage table as a heat map (rows: certificate side, columns: required side), one cell per group pair."""
+def coverage_view(table: Coverage, names: dict[str, tuple[str | None, str | None]] | None = None) -> View:
+    """The coverage table as a heat map (rows: certificate side, columns: required side), one cell per group pair;
+    *names* are the groups' names in the data, (zh, en) by key, which the page shows in its language."""
     rows = sorted({a for a, _ in table.cells})
     columns = sorted({b for _, b in table.cells})
     view = View(
@@ -435,7 +436,10 @@ def coverage_view(table: Coverage) -> View:
             "cells": {f"{a}\t{b}": {"pairs": c.pairs, "covered": c.covered} for (a, b), c in table.cells.items()},
             "total": {"pairs": table.total.pairs, "covered": table.total.covered},
             "sampled_occupations": table.sampled_occupations,
+            "labels": {key: [zh or en or key, en or zh or key] for key, (zh, en) in (names or {}).items()},
+            "illustrative_records": len(table.flagged),
         },
+        rests_on_illustrative=table.illustrative,
     )
     view.legend = [
         LegendItem("#f7fbff", "0%", "0%", shape="square"),

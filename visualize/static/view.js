@@ -199,10 +199,12 @@
     const corner = d.by === "occupation-group/issuer-kind"
       ? text("职业大类 \\ 持证方机构类型", "occupation group \\ holder's issuer kind")
       : text("持证方 \\ 要求方", "held \\ required");
+    // the groups' names in the data, in the page's language (the key when the data names it in neither)
+    const named = (key) => (d.labels && d.labels[key] ? d.labels[key][state.language === "zh" ? 0 : 1] : key);
     let html = `<table class="heat"><thead><tr><th>${corner}</th>`
-      + d.columns.map((c) => `<th>${escape(c)}</th>`).join("") + "</tr></thead><tbody>";
+      + d.columns.map((c) => `<th>${escape(named(c))}</th>`).join("") + "</tr></thead><tbody>";
     for (const r of d.rows) {
-      html += `<tr><th>${escape(r)}</th>`;
+      html += `<tr><th>${escape(named(r))}</th>`;
       for (const c of d.columns) {
         const cell = d.cells[`${r}\t${c}`];
         if (!cell) { html += "<td></td>"; continue; }

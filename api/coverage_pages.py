@@ -1,0 +1,187 @@
+"""The coverage page and the what-if page for policy staff, at /viz/coverage and /viz/what-if: pages for people in
+the shared shell and the request's language (the API's figures are /api/v1/coverage and /api/v1/what-if). The
+shell's banner shows whenever the figures rest on illustrative or synthetic records; the what-if form takes a
+typed or uploaded CSV of hypothetical agreements and shows the change, never writing them."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import UploadFile
+
+from certbridge.graph.choices import GROUPINGS
+from certbridge.graph.describe import labels_of
+from certbridge.graph.errors import DataError
+from certbridge.graph.routing.coverage import Coverage, Grouping, group_iris, read_hypothetical, what_if
+from certbridge.graph.routing.coverage import coverage as coverage_of
+from certbridge.graph.routing.records import RoutingIndex
+from certbridge.visualize.catalogue import Language, text
+from certbridge.visualize.coverage_pages import WHAT_IF_EXAMPLE, GroupNames, WhatIfResult, coverage_body, what_if_body
+from certbridge.visualize.pagestyle import page_head
+
+from .entity_pages import version_name
+from .models import Day
+from .pages import language_of, page
+from .problems import Problem, responses
+from .rest import WHAT_IF_NAME
+from .state import index_of, store_of
+
+router = APIRouter(prefix="/viz", tags=["views"], default_response_class=HTMLResponse)
+
+_PAGE = {
+    200: {"content": {"text/html": {"example": "<!doctype html>… 互认覆盖率 …"}}},
+    **responses(413, 422, 503),
+}
+#: the largest what-if table the form takes (the REST endpoint's callers send theirs as the body)
+MAX_UPLOAD = 1_000_000
+#: how many newly connected pairs the page lists
+LISTED = 100
+
+
+def group_names(request: Request, index: RoutingIndex, *tables: Coverage) -> GroupNames:
+    """The names in the data of every group of *tables*, by key."""
+    iris = {key: iri for table in tables for key, iri in group_iris(index, table).items()}
+    labels = labels_of(store_of(request), set(iris.values()))
+    return {key: labels.get(iri, (None, None)) for key, iri in iris.items()}
+
+
+@router.get(
+    "/coverage", summary="Coverage heat map for people; each cell links to the pairs behind it", responses=_PAGE
+)
+def coverage_page(
+    request: Request,
+    by: Annotated[Grouping, Query(examples=["region"])] = Grouping.REGION,
+    as_of: Annotated[Day | None, Query(examples=["2025-01-01"])] = None,
+    sample: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:
+    index = index_of(request)
+    try:
+        table = coverage_of(index, by=by, as_of=as_of, max_occupations=sample)
+    except ValueError as error:
+        raise Problem(400, str(error)) from None
+    language = language_of(request)
+    return page(
+        request,
+        title=f"{text('coverage.title', language)} {text(f'coverage.by.{table.by}', language)}",
+        body=coverage_body(table, group_names(request, index, table), language),
+        illustrative=table.illustrative,
+        version=version_name(request),
+        head=page_head(),
+    )
+
+
+@router.get("/what-if", summary="The what-if form: try hypothetical agreements on coverage", responses=_PAGE)
+def what_if_form(
+    request: Request,
+    by: Annotated[Grouping, Query(examples=["region"])] = Grouping.REGION,
+    as_of: Annotated[Day | None, Query(examples=["2025-01-01"])] = None,
+) -> HTMLResponse:
+    language = language_of(request)
+    body = what_if_body(language=language, by=by.value, as_of=(as_of or date.today()).isoformat(), csv=WHAT_IF_EXAMPLE)
+    return page(
+        request, title=text("whatif.title", language), body=body, head=page_head(), version=version_name(request)
+    )
+
+
+async def _table_sent(request: Request) -> tuple[str, dict[str, str]]:
+    """The CSV the form sent (an uploaded file wins over the text box) and the form's other fields."""
+    form = await request.form(max_files=1, max_fields=10)
+    fields = {name: value for name, value in form.items() if isinstance(value, str)}
+    upload = form.get("upload")
+    if isinstance(upload, UploadFile) and upload.filename:
+        content = await upload.read(MAX_UPLOAD + 1)
+        if content.strip():
+            if len(content) > MAX_UPLOAD:
+                raise Problem(413, f"the table is larger than {MAX_UPLOAD:,} bytes")
+            return content.decode("utf-8", errors="replace"), fields
+    typed = fields.get("csv", "")
+    if len(typed.encode()) > MAX_UPLOAD:
+        raise Problem(413, f"the table is larger than {MAX_UPLOAD:,} bytes")
+    return typed, fields
+
+
+@router.post(
+    "/what-if",
+    summary="The change hypothetical agreements would make to coverage, as a page (nothing is stored)",
+    responses=_PAGE,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "csv": {"type": "string", "example": WHAT_IF_EXAMPLE},
+                            "upload": {"type": "string", "format": "binary"},
+                            "by": {"type": "string", "enum": list(GROUPINGS)},
+                            "as_of": {"type": "string", "format": "date"},
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def what_if_page(request: Request) -> HTMLResponse:
+    language = language_of(request)
+    csv, fields = await _table_sent(request)
+    by = fields.get("by") or Grouping.REGION.value
+    defects: list[str] = []
+    if by not in GROUPINGS:
+        defects.append(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
+        by = Grouping.REGION.value
+    day = date.today()
+    try:
+        day = date.fromisoformat(fields["as_of"]) if fields.get("as_of") else day
+    except ValueError:
+        defects.append(f"as_of: {fields['as_of']!r} — {text('error.next.date', language)}")
+
+    def compute() -> tuple[WhatIfResult | None, list[str], GroupNames]:
+        index = index_of(request)
+        try:
+            hypothetical = read_hypothetical(Path(WHAT_IF_NAME), index, content=csv.encode())
+        except DataError as error:
+            return None, [f"{e.path.name}:{e.line}: {e.column}: {e.message}" for e in error.errors], {}
+        before, after = what_if(index, hypothetical, by=by, as_of=day, list_limit=LISTED)
+        connected = [
+            (_label(index, a, language), _label(index, b, language), _route(a, b, day, language))
+            for a, b in after.newly_connected
+        ]
+        return (
+            WhatIfResult(before=before, after=after, connected=connected),
+            [],
+            group_names(request, index, before, after),
+        )
+
+    result, more, names = (None, [], {}) if defects else await run_in_threadpool(compute)
+    defects += more
+    body = what_if_body(
+        language=language, by=by, as_of=day.isoformat(), csv=csv, result=result, names=names, defects=defects
+    )
+    return page(
+        request,
+        title=text("whatif.title", language),
+        body=body,
+        illustrative=result is not None,  # the figures after rest on hypothetical (illustrative) agreements
+        version=version_name(request),
+        head=page_head(),
+        status_code=422 if defects else 200,
+    )
+
+
+def _label(index: RoutingIndex, iri: str, language: Language) -> str:
+    cert = index.certificates[iri]
+    first, second = (cert.label_zh, cert.label_en) if language is Language.ZH else (cert.label_en, cert.label_zh)
+    return first or second or iri.rsplit("/", 1)[-1]
+
+
+def _route(a: str, b: str, day: date, language: Language) -> str:
+    query = {"from": a.rsplit("/", 1)[-1], "to": b.rsplit("/", 1)[-1], "as_of": day.isoformat(), "lang": language.value}
+    return "/viz/route?" + urlencode(query)
