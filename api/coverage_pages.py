@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 
 from certbridge.graph.choices import GROUPINGS
 from certbridge.graph.describe import labels_of
-from certbridge.graph.errors import DataError
+from certbridge.graph.errors import CertbridgeError, DataError
 from certbridge.graph.routing.coverage import Coverage, Grouping, group_iris, read_hypothetical, what_if
 from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.records import RoutingIndex
@@ -30,7 +30,7 @@ from .models import Day
 from .pages import language_of, page
 from .problems import Problem, responses
 from .rest import WHAT_IF_NAME
-from .state import index_of, store_of
+from .state import Index, index_of, store_of
 
 router = APIRouter(prefix="/viz", tags=["views"], default_response_class=HTMLResponse)
 
@@ -45,9 +45,14 @@ LISTED = 100
 
 
 def group_names(request: Request, index: RoutingIndex, *tables: Coverage) -> GroupNames:
-    """The names in the data of every group of *tables*, by key."""
+    """The names in the data of every group of *tables*, by key: regions from the routing index, the other groups
+    (occupation major groups, issuer kinds' classes) from the store's labels."""
     iris = {key: iri for table in tables for key, iri in group_iris(index, table).items()}
-    labels = labels_of(store_of(request), set(iris.values()))
+    try:
+        labels = labels_of(store_of(request), {iri for iri in iris.values() if iri not in index.region_labels})
+    except CertbridgeError:  # no store to read names from (an index given by a test): the keys are shown
+        labels = {}
+    labels |= {iri: index.region_labels[iri] for iri in iris.values() if iri in index.region_labels}
     return {key: labels.get(iri, (None, None)) for key, iri in iris.items()}
 
 
@@ -56,11 +61,11 @@ def group_names(request: Request, index: RoutingIndex, *tables: Coverage) -> Gro
 )
 def coverage_page(
     request: Request,
+    index: Index,
     by: Annotated[Grouping, Query(examples=["region"])] = Grouping.REGION,
     as_of: Annotated[Day | None, Query(examples=["2025-01-01"])] = None,
     sample: Annotated[int | None, Query(ge=1)] = None,
 ) -> HTMLResponse:
-    index = index_of(request)
     try:
         table = coverage_of(index, by=by, as_of=as_of, max_occupations=sample)
     except ValueError as error:
@@ -91,15 +96,15 @@ def what_if_form(
 
 async def _table_sent(request: Request) -> tuple[str, dict[str, str]]:
     """The CSV the form sent (an uploaded file wins over the text box) and the form's other fields."""
-    form = await request.form(max_files=1, max_fields=10)
-    fields = {name: value for name, value in form.items() if isinstance(value, str)}
-    upload = form.get("upload")
-    if isinstance(upload, UploadFile) and upload.filename:
-        content = await upload.read(MAX_UPLOAD + 1)
-        if content.strip():
+    async with request.form(max_files=1, max_fields=10) as form:  # the upload's temporary file closed on leaving
+        fields = {name: value for name, value in form.items() if isinstance(value, str)}
+        upload = form.get("upload")
+        if isinstance(upload, UploadFile) and upload.filename:
+            content = await upload.read(MAX_UPLOAD + 1)
             if len(content) > MAX_UPLOAD:
                 raise Problem(413, f"the table is larger than {MAX_UPLOAD:,} bytes")
-            return content.decode("utf-8", errors="replace"), fields
+            if content.strip():
+                return content.decode("utf-8", errors="replace"), fields
     typed = fields.get("csv", "")
     if len(typed.encode()) > MAX_UPLOAD:
         raise Problem(413, f"the table is larger than {MAX_UPLOAD:,} bytes")

@@ -76,10 +76,10 @@ def _next_steps(error: ErrorPage, language: Language) -> str:
         items = []
         for candidate in error.candidates:
             links = [
-                f'<a class="retry" href="{_e(href)}">{_e(name)}</a>'
-                for href, name in (
-                    (candidate.retry_href, candidate.label),
-                    (candidate.page_href, text("error.next.candidate.page", language)),
+                f'<a class="{kind}" href="{_e(href)}">{_e(name)}</a>'
+                for kind, href, name in (
+                    ("retry", candidate.retry_href, candidate.label),
+                    ("entity", candidate.page_href, text("error.next.candidate.page", language)),
                 )
                 if href
             ]
