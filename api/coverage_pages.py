@@ -27,8 +27,9 @@ from certbridge.visualize.pagestyle import page_head
 
 from .entity_pages import version_name
 from .models import Day
+from .negotiation import wants_html
 from .pages import language_of, page
-from .problems import Problem, responses
+from .problems import Problem, ProblemType, responses
 from .rest import WHAT_IF_NAME
 from .state import Index, index_of, store_of
 
@@ -40,6 +41,16 @@ _PAGE = {
 }
 #: the largest what-if table the form takes (the REST endpoint's callers send theirs as the body)
 MAX_UPLOAD = 1_000_000
+#: the fields of the what-if form (typed as text, or uploaded as a file)
+WHAT_IF_FORM = {
+    "type": "object",
+    "properties": {
+        "csv": {"type": "string", "description": "the hypothetical agreements, typed"},
+        "upload": {"type": "string", "format": "binary", "description": "the same, as a file (wins when given)"},
+        "by": {"type": "string", "enum": list(GROUPINGS)},
+        "as_of": {"type": "string", "format": "date"},
+    },
+}
 #: how many newly connected pairs the page lists
 LISTED = 100
 
@@ -119,17 +130,11 @@ async def _table_sent(request: Request) -> tuple[str, dict[str, str]]:
         "requestBody": {
             "required": True,
             "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "csv": {"type": "string", "example": WHAT_IF_EXAMPLE},
-                            "upload": {"type": "string", "format": "binary"},
-                            "by": {"type": "string", "enum": list(GROUPINGS)},
-                            "as_of": {"type": "string", "format": "date"},
-                        },
-                    }
-                }
+                "application/x-www-form-urlencoded": {
+                    "schema": WHAT_IF_FORM,
+                    "example": {"csv": WHAT_IF_EXAMPLE, "by": "region", "as_of": "2025-01-01"},
+                },
+                "multipart/form-data": {"schema": WHAT_IF_FORM},
             },
         }
     },
@@ -153,6 +158,8 @@ async def what_if_page(request: Request) -> HTMLResponse:
         try:
             hypothetical = read_hypothetical(Path(WHAT_IF_NAME), index, content=csv.encode())
         except DataError as error:
+            if not for_people:
+                raise  # a program gets the problem, every defect in its errors
             return None, [f"{e.path.name}:{e.line}: {e.column}: {e.message}" for e in error.errors], {}
         before, after = what_if(index, hypothetical, by=by, as_of=day, list_limit=LISTED)
         connected = [
@@ -165,6 +172,9 @@ async def what_if_page(request: Request) -> HTMLResponse:
             group_names(request, index, before, after),
         )
 
+    for_people = wants_html(request.headers.get("accept"))
+    if defects and not for_people:
+        raise Problem(422, "; ".join(defects), kind=ProblemType.INVALID_PARAMETERS)
     result, more, names = (None, [], {}) if defects else await run_in_threadpool(compute)
     defects += more
     body = what_if_body(
