@@ -28,7 +28,7 @@ MAX_VALUES = 40
 DRAWING_NODES = 40
 
 
-def _pick(zh: str | None, en: str | None, language: Language) -> str | None:
+def _pick(zh: str | None, en: str | None, /, language: Language) -> str | None:
     first, second = (zh, en) if language is Language.ZH else (en, zh)
     return first or second
 
@@ -191,9 +191,11 @@ def _agreements(index: RoutingIndex, involved: list[tuple[Agreement, str | None]
     items = []
     for agreement, through in involved:
         name = _pick(agreement.label_zh, agreement.label_en, language) or agreement.iri.rsplit("/", 1)[-1]
+        direction = directions.get(agreement.direction)
+        status = statuses.get(agreement.status)
         facts = [
-            _pick(*directions.get(agreement.direction, (None, None)), language),
-            _pick(*statuses.get(agreement.status, (None, None)), language),
+            _pick(*direction, language=language) if direction else None,
+            _pick(*status, language=language) if status else None,
             agreement.document_number,
             str(agreement.date) if agreement.date else None,
         ]
