@@ -5,6 +5,7 @@ typed or uploaded CSV of hypothetical agreements and shows the change, never wri
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -48,7 +49,7 @@ WHAT_IF_FORM = {
         "csv": {"type": "string", "description": "the hypothetical agreements, typed"},
         "upload": {"type": "string", "format": "binary", "description": "the same, as a file (wins when given)"},
         "by": {"type": "string", "enum": list(GROUPINGS)},
-        "as_of": {"type": "string", "format": "date"},
+        "as_of": {"type": "string", "pattern": r"^(\d{4}-\d{2}-\d{2})?$", "description": "YYYY-MM-DD; empty: today"},
     },
 }
 #: how many newly connected pairs the page lists
@@ -125,7 +126,7 @@ async def _table_sent(request: Request) -> tuple[str, dict[str, str]]:
 @router.post(
     "/what-if",
     summary="The change hypothetical agreements would make to coverage, as a page (nothing is stored)",
-    responses=_PAGE,
+    responses={**_PAGE, **responses(400)},  # 400: a form body that does not parse
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -149,7 +150,10 @@ async def what_if_page(request: Request) -> HTMLResponse:
         by = Grouping.REGION.value
     day = date.today()
     try:
-        day = date.fromisoformat(fields["as_of"]) if fields.get("as_of") else day
+        sent = fields.get("as_of") or ""
+        if sent and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", sent):
+            raise ValueError(sent)
+        day = date.fromisoformat(sent) if sent else day
     except ValueError:
         defects.append(f"as_of: {fields['as_of']!r} — {text('error.next.date', language)}")
 
