@@ -103,6 +103,8 @@ class EntityFacts:
     retired: bool = False
     #: the precision of its dcterms:date ("year", "month", "day"), so the date is shown no finer than known
     date_precision: str | None = None
+    #: for a reified statement: the two records it relates (its page links them)
+    facts_of_statement: list[Value] = field(default_factory=list)
 
 
 def at_precision(value: str, precision: str | None) -> str:
@@ -196,6 +198,8 @@ def entity_facts(store: AnyStore, iri: str, *, today: date | None = None) -> Ent
         )
     if not any_row:
         return None
+    if any(fact.predicate == "rdf:subject" for fact in facts.values()):
+        _as_relation(found, facts)
     day = (today or date.today()).isoformat()
     found.retired = bool(statuses & RETIRED_STATUSES) or any(end[:10] < day for end in valid_to)
     dated = facts.get(_DCTERMS + "date")
@@ -206,6 +210,20 @@ def entity_facts(store: AnyStore, iri: str, *, today: date | None = None) -> Ent
     found.facts = sorted(facts.values(), key=lambda f: f.predicate)
     found.sources = [source_facts(store, source) for source in sorted(source_iris)]
     return found
+
+
+def _as_relation(found: EntityFacts, facts: dict[str, Fact]) -> None:
+    """A reified statement (the reasoner's record of an inferred link) is shown as the relation it states: its
+    name is "subject relation object" in each language, and its rdf:subject, rdf:predicate and rdf:object are
+    read as that sentence, not listed as properties."""
+    parts = [facts.pop(_RDF + name, None) for name in ("subject", "predicate", "object")]
+    if any(part is None or not part.values for part in parts):
+        return
+    ends = [part.values[0] for part in parts if part is not None]
+    found.kind = "statement"
+    found.label_zh = " ".join(v.label_zh or v.label_en or v.text.rsplit("/", 1)[-1] for v in ends)
+    found.label_en = " ".join(v.label_en or v.label_zh or v.text.rsplit("/", 1)[-1] for v in ends)
+    found.facts_of_statement = [ends[0], ends[2]]
 
 
 def _value(row: ox.QuerySolution, name: str) -> str | None:

@@ -133,6 +133,21 @@ def test_reified_statements_are_relations_in_the_neighbourhood_and_its_views(htt
         assert "互认（MR06）" in page  # the relation, labelled with its agreement
 
 
+def test_a_reified_statement_has_a_page_naming_the_relation_it_states(http: httpx.Client, real_store: Path) -> None:
+    store = open_store(real_store)
+    answer = store.query(
+        "SELECT ?d ?name WHERE { ?d <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> ?p ."
+        ' ?p <http://www.w3.org/2000/01/rdf-schema#label> ?name FILTER (LANG(?name) = "zh") } LIMIT 1',
+        use_default_graph_as_union=True,
+    )
+    assert isinstance(answer, ox.QuerySolutions)
+    ((derivation, name),) = [(row["d"].value, row["name"].value) for row in answer]
+    page = http.get(f"/id/{derivation.removeprefix(ID)}", params={"lang": "zh"}, headers=HTML)
+    shown = visible(page.text)
+    assert page.status_code == 200 and not HASH.search(shown) and "rdf:" not in shown
+    assert message("entity.kind.statement").zh in shown and name in page.text.split("<h1>", 1)[1].split("</h1>")[0]
+
+
 def test_the_coverage_json_says_it_rests_on_illustrative_records(
     http: httpx.Client, cli: Cli, real_store: Path
 ) -> None:

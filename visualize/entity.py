@@ -216,8 +216,8 @@ def _agreements(index: RoutingIndex, involved: list[tuple[Agreement, str | None]
 
 def _drawing(neighbourhood: dict[str, Any] | None, iri: str, language: Language) -> str:
     heading = f"<h2>{html.escape(text('entity.drawing', language))}</h2>"
-    if neighbourhood is None:
-        return ""
+    if neighbourhood is None or len(neighbourhood.get("nodes", ())) < 2:
+        return ""  # nothing linked to draw (a reified statement's relation is its name)
     view = node_view(neighbourhood, max_nodes=DRAWING_NODES)
     drawing = render_drawing(
         view, language=language.value, element_id="entity-drawing", label=text("entity.drawing.label", language)
@@ -254,10 +254,12 @@ def entity_body(
         else ""
     )
     involved = agreements_involving(index, facts.iri) if index is not None else []
+    # a reified statement's IRI is a hash: its page names the relation instead
+    iri_line = "" if facts.kind == "statement" else f'<p class="iri"><code>{html.escape(facts.iri)}</code></p>'
     return (
         f'<article class="entity entity-{html.escape(facts.kind)}">'
         f'<p class="kind">{html.escape(kind)}</p><h1>{html.escape(title)}</h1>{subtitle}'
-        f'<p class="iri"><code>{html.escape(facts.iri)}</code></p>'
+        f"{iri_line}"
         f"{_marks(facts, language)}{_facts_table(facts, language)}"
         f"{_agreements(index, involved, language) if index is not None else ''}"
         f"{_sources(facts.sources, language)}{_drawing(neighbourhood, facts.iri, language)}"
