@@ -19,11 +19,28 @@ from starlette.datastructures import UploadFile
 from certbridge.graph.choices import GROUPINGS
 from certbridge.graph.describe import labels_of
 from certbridge.graph.errors import CertbridgeError, DataError
-from certbridge.graph.routing.coverage import Coverage, Grouping, group_iris, read_hypothetical, what_if
+from certbridge.graph.routing.coverage import (
+    Cell,
+    Coverage,
+    Grouping,
+    cell_pairs,
+    group_iris,
+    read_hypothetical,
+    what_if,
+)
 from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.visualize.catalogue import Language, text
-from certbridge.visualize.coverage_pages import WHAT_IF_EXAMPLE, GroupNames, WhatIfResult, coverage_body, what_if_body
+from certbridge.visualize.coverage_pages import (
+    WHAT_IF_EXAMPLE,
+    CellPair,
+    GroupNames,
+    WhatIfResult,
+    cell_body,
+    coverage_body,
+    what_if_body,
+)
+from certbridge.visualize.model import marked_label
 from certbridge.visualize.pagestyle import page_head
 
 from .entity_pages import version_name
@@ -91,6 +108,62 @@ def coverage_page(
         version=version_name(request),
         head=page_head(),
     )
+
+
+@router.get(
+    "/coverage/cell",
+    summary="The certificate pairs behind one coverage cell, each linking to its route view",
+    responses=_PAGE,
+)
+def coverage_cell(
+    request: Request,
+    index: Index,
+    by: Annotated[Grouping, Query(examples=["region"])],
+    source: Annotated[str, Query(alias="from", examples=["Shandong"])],
+    target: Annotated[str, Query(alias="to", examples=["Jiangsu"])],
+    as_of: Annotated[Day | None, Query(examples=["2025-01-01"])] = None,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 200,
+) -> HTMLResponse:
+    language = language_of(request)
+    day = as_of or date.today()
+    try:
+        found = cell_pairs(index, by=by, row=source, column=target, as_of=day, limit=limit)
+    except ValueError as error:
+        raise Problem(400, str(error)) from None
+    pairs = [
+        CellPair(
+            held=_label(index, a, language, marked=True),
+            required=_label(index, b, language, marked=True),
+            covered=covered,
+            flagged=any(_flagged(index, iri) for iri in (a, b)),
+            route_href=_route(a, b, day, language),
+        )
+        for a, b, covered in found
+    ]
+    table = Coverage(by, day.isoformat(), cells={(source, target): Cell()})
+    body = cell_body(
+        by=by.value,
+        row=source,
+        column=target,
+        as_of=day.isoformat(),
+        pairs=pairs,
+        names=group_names(request, index, table),
+        language=language,
+    )
+    return page(
+        request,
+        title=text("coverage.title", language),
+        body=body,
+        illustrative=any(pair.flagged for pair in pairs),
+        version=version_name(request),
+        head=page_head(),
+    )
+
+
+def _flagged(index: RoutingIndex, iri: str) -> bool:
+    cert = index.certificates[iri]
+    issuer = index.issuers.get(cert.issuer)
+    return cert.illustrative or cert.synthetic or (issuer is not None and (issuer.illustrative or issuer.synthetic))
 
 
 @router.get("/what-if", summary="The what-if form: try hypothetical agreements on coverage", responses=_PAGE)
@@ -195,10 +268,12 @@ async def what_if_page(request: Request) -> HTMLResponse:
     )
 
 
-def _label(index: RoutingIndex, iri: str, language: Language) -> str:
+def _label(index: RoutingIndex, iri: str, language: Language, *, marked: bool = False) -> str:
+    """A certificate type's name in *language*; *marked*: with its illustrative or synthetic badge."""
     cert = index.certificates[iri]
     first, second = (cert.label_zh, cert.label_en) if language is Language.ZH else (cert.label_en, cert.label_zh)
-    return first or second or iri.rsplit("/", 1)[-1]
+    name = first or second or iri.rsplit("/", 1)[-1]
+    return marked_label(name, cert.illustrative, cert.synthetic, language.value) if marked else name
 
 
 def _route(a: str, b: str, day: date, language: Language) -> str:

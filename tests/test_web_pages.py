@@ -245,6 +245,17 @@ def test_the_coverage_page_banner_follows_the_data(world: World, tmp_path: Path)
         assert message("coverage.flagged").zh.format(count=1) in flagged.text
 
 
+def test_a_coverage_cell_lists_its_pairs_in_the_page_language(http: httpx.Client) -> None:
+    params = {"by": "region", "from": "Shandong", "to": "Zhejiang", "as_of": "2025-01-01"}
+    heat = http.get("/api/v1/coverage", params={"as_of": "2025-01-01"}).json()
+    (cell,) = [c for c in heat["cells"] if (c["from"], c["to"]) == ("Shandong", "Zhejiang")]
+    zh = http.get("/viz/coverage/cell", params={**params, "lang": "zh"}, headers=HTML)
+    en = http.get("/viz/coverage/cell", params={**params, "lang": "en"}, headers=HTML)
+    assert "山东省 → 浙江省" in zh.text and "Shandong → Zhejiang" in en.text
+    assert zh.text.count("/viz/route?") == cell["pairs"]  # every pair behind the cell, each to its route view
+    assert message("shell.illustrative").zh in zh.text  # these pairs are illustrative records
+
+
 def test_the_what_if_form_shows_the_change_and_its_defects(http: httpx.Client) -> None:
     form = http.get("/viz/what-if", params={"lang": "en"}, headers=HTML)
     assert form.status_code == 200 and 'name="csv"' in form.text and 'type="file"' in form.text

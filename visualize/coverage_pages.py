@@ -235,3 +235,45 @@ def what_if_body(
             parts.append(f"<p>{_e(text('whatif.connected.none', language))}</p>")
         parts.append("</section>")
     return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CellPair:
+    """One pair behind a coverage cell: the two certificate types' names (with their marks), and whether a formal
+    recognition route connects them."""
+
+    held: str
+    required: str
+    covered: bool
+    flagged: bool
+    route_href: str
+
+
+def cell_body(
+    *, by: str, row: str, column: str, as_of: str, pairs: list[CellPair], names: GroupNames, language: Language
+) -> str:
+    """The page of one coverage cell: the pairs behind it, each linking to its route view."""
+    heading = text(
+        "cell.title", language, row=group_name(row, names, language), column=group_name(column, names, language)
+    )
+    intro = text("cell.intro", language, as_of=as_of, grouping=text(f"coverage.by.{by}", language))
+    back = "/viz/coverage?" + urlencode({"by": by, "as_of": as_of, "lang": language.value})
+    parts = [f"<h1>{_e(heading)}</h1>", f"<p>{_e(intro)}</p>"]
+    if not pairs:
+        parts.append(f"<p>{_e(text('cell.none', language))}</p>")
+    else:
+        header = "".join(
+            f'<th scope="col">{_e(text(key, language))}</th>' for key in ("cell.held", "cell.required", "cell.covered")
+        )
+        rows = "".join(
+            f"<tr><td>{_e(pair.held)}</td><td>{_e(pair.required)}</td>"
+            f"<td>{_e(text('cell.yes' if pair.covered else 'cell.no', language))}</td>"
+            f'<td><a href="{_e(pair.route_href)}">{_e(text("cell.route", language))}</a></td></tr>'
+            for pair in pairs
+        )
+        parts.append(
+            f'<div class="table-scroll"><table class="pairs"><thead><tr>{header}<th></th></tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>"
+        )
+    parts.append(f'<p><a href="{_e(back)}">{_e(text("cell.back", language))}</a></p>')
+    return "".join(parts)
