@@ -17,6 +17,7 @@ from certbridge.visualize.render import render_html
 from certbridge.visualize.views import (
     agreement_map,
     certificate_facets,
+    facet_names,
     node_view,
     route_facets,
     route_view,
@@ -80,8 +81,11 @@ def node_page(
     if found is None:
         raise Problem(404, f"nothing is known about <{iri}>")
     body = found.to_json()
-    facets = certificate_facets(index_of(request), [node["iri"] for node in body["nodes"]])
-    return HTMLResponse(render_html(node_view(body, max_nodes=limit, facets=facets), served=True, language=lang))
+    index = index_of(request)
+    facets = certificate_facets(index, [node["iri"] for node in body["nodes"]])
+    view = node_view(body, max_nodes=limit, facets=facets)
+    view.data["facet_names"] = facet_names(index)  # the filters' values named in each language
+    return HTMLResponse(render_html(view, served=True, language=lang))
 
 
 @router.get(

@@ -128,6 +128,20 @@ def test_the_agreement_map_draws_with_its_banner(page: Page, base_url: str, lang
     assert warning.is_visible()
     said = warning.inner_text()
     assert ("示例" in said) is (language is Language.ZH) and ("ILLUSTRATIVE" in said) is (language is Language.EN)
+    shown = page.page.evaluate(
+        """[...document.querySelectorAll('#facet-filter select')].flatMap((s) =>
+             [...s.options].filter((o) => o.value).map((o) => [s.dataset.facet, o.value, o.textContent]))"""
+    )
+    names = page.page.evaluate("JSON.parse(document.getElementById('view-data').textContent).data.facet_names")
+    chinese = re.compile(r"[\u4e00-\u9fff]")
+    regions = [text_ for facet, _, text_ in shown if facet == "region"]
+    assert ("广东省" if language is Language.ZH else "Guangdong") in regions
+    side = 0 if language is Language.ZH else 1
+    for facet, value, name in shown:  # each value by its name in the page's language, never by its code
+        if facet in ("region", "issuer_kind"):
+            assert name == names[facet][value][side], (facet, value, name)
+            zh, en = names[facet][value]
+            assert chinese.search(name) if language is Language.ZH else (not chinese.search(name) or zh == en)
     page.shot(f"agreements-{language.value}")
 
 

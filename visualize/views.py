@@ -21,7 +21,7 @@ from certbridge.graph.routing.coverage import Coverage
 from certbridge.graph.routing.model import Endpoint, RouteAnswer, as_json
 from certbridge.graph.routing.records import Agreement, RoutingIndex
 from certbridge.graph.routing.rules import NOT_IN_FORCE_STATUSES, agreement_in_force
-from certbridge.graph.vocabulary import concept_names
+from certbridge.graph.vocabulary import concept_names, issuer_kind_names
 from certbridge.ontology import CB, ID, ORG
 
 from .model import (
@@ -96,6 +96,18 @@ def certificate_facets(index: RoutingIndex, iris: Iterable[str]) -> dict[str, di
             facets["grade"] = (grade.label_en or grade.label_zh or "") if grade else ""
         found[iri] = facets
     return found
+
+
+def facet_names(index: RoutingIndex) -> dict[str, dict[str, list[str]]]:
+    """What the filters' values are called in each language: facet -> value -> [Chinese, English] (regions and
+    grades by their labels in the data, issuer kinds by their classes' labels in the ontology)."""
+    regions = {(en or zh or ""): [zh or en or "", en or zh or ""] for zh, en in index.region_labels.values()}
+    grades = {
+        (g.label_en or g.label_zh or ""): [g.label_zh or g.label_en or "", g.label_en or g.label_zh or ""]
+        for g in index.grades.values()
+    }
+    kinds = {kind: list(names) for kind, names in issuer_kind_names().items()}
+    return {"region": regions, "grade": grades, "issuer_kind": kinds}
 
 
 def route_facets(index: RoutingIndex, answer: RouteAnswer) -> dict[str, dict[str, str]]:
@@ -292,7 +304,12 @@ def agreement_map(index: RoutingIndex, as_of: date, *, max_nodes: int = DEFAULT_
     Every edge carries its state for each year (1 January) from the first agreement to the last, so the
     page's date slider works without the server.
     """
-    view = View("agreements", "互认协议地图", "Map of recognition agreements", data={"as_of": as_of.isoformat()})
+    view = View(
+        "agreements",
+        "互认协议地图",
+        "Map of recognition agreements",
+        data={"as_of": as_of.isoformat(), "facet_names": facet_names(index)},
+    )
     years = sorted({a.date.year for a in index.agreements.values() if a.date is not None and a.date.year is not None})
     if years:
         span = list(range(years[0], max(years[-1], as_of.year) + 1))

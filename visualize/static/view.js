@@ -161,7 +161,16 @@
   document.querySelectorAll("#facet-filter select").forEach((select) => {
     const facet = select.dataset.facet;
     const values = [...new Set(view.nodes.map((n) => (n.facets || {})[facet]).filter(Boolean))].sort();
-    values.forEach((v) => select.add(new Option(v, v)));
+    // each value named in both languages when the page knows its names (the language switch relabels them)
+    const names = (view.data.facet_names || {})[facet] || {};
+    values.forEach((v) => {
+      const option = new Option(v, v);
+      if (names[v]) {
+        [option.dataset.zh, option.dataset.en] = names[v];
+        option.textContent = names[v][state.language === "zh" ? 0 : 1];
+      }
+      select.add(option);
+    });
     if (!values.length) select.disabled = true;
     select.addEventListener("change", () => {
       const chosen = Object.fromEntries([...document.querySelectorAll("#facet-filter select")].map((s) => [s.dataset.facet, s.value]));
