@@ -69,6 +69,6 @@ def issuer_kind_names() -> dict[str, tuple[str, str]]:
     label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
     for quad in ox.parse(path=ONTOLOGY_FILE, format=ox.RdfFormat.TURTLE):
         if quad.predicate == label and quad.subject in classes and isinstance(quad.object, ox.Literal):
-            kind = classes[quad.subject]  # type: ignore[index]  # a NamedNode here
+            kind = classes[quad.subject]
             labels[kind].setdefault(quad.object.language or "en", quad.object.value)
     return {kind: (names.get("zh", kind), names.get("en", kind)) for kind, names in labels.items()}
