@@ -16,7 +16,7 @@ from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.coverage import Grouping, cell_pairs
 from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.records import RoutingIndex
-from certbridge.graph.routing.resolve import resolve
+from certbridge.graph.routing.resolve import HELD_KINDS, resolve
 from certbridge.visualize.model import View, hop_legend
 from certbridge.visualize.render import render_html
 from certbridge.visualize.views import (
@@ -68,7 +68,7 @@ def route_page(
         empty = View("route", "选择两个证书", "Pick two certificates", legend=hop_legend(), data={"answer": None})
         return HTMLResponse(render_html(empty, served=True, language=lang))
     index = index_of(request)
-    answer = find_routes(index, resolve(index, source), resolve(index, target), as_of=as_of, k=k)
+    answer = find_routes(index, resolve(index, source, kinds=HELD_KINDS), resolve(index, target), as_of=as_of, k=k)
     facets = route_facets(index, answer)
     return HTMLResponse(render_html(route_view(answer, facets), served=True, language=lang))
 

@@ -1,0 +1,587 @@
+"""The answer page (/answer): a route answer as a person reads it, in one language, and the routes drawn.
+
+:func:`answer_body` turns a :class:`RouteAnswer` into the page's body: a one-sentence verdict, one card per route
+(strongest first) with each hop as a sentence and its evidence, the issuers' evaluation-quality facts, badges for
+illustrative or synthetic records, and, beside the cards, the routes drawn by vis-network (the network built with
+pyvis) in a left-to-right hierarchical layout that the same answer always draws the same way. A no-route answer
+shows what each side reaches and the missing agreement, as ``certbridge route`` does.
+
+Every word comes from the catalogue (visualize/messages/answer.yaml); vocabulary values (hop kinds, statuses,
+trust levels, condition kinds, issuer kinds) are named by the ontology's labels in the page's language; names of
+records are shown in the page's language when the data has them, else in the one it has.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pyvis
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from pyvis.network import Network
+
+from certbridge.graph.choices import HopKind
+from certbridge.graph.routing.explain import MissingAgreement
+from certbridge.graph.routing.model import Endpoint, Evidence, Hop, IssuerQuality, Route, RouteAnswer
+from certbridge.graph.vocabulary import concept_definitions, concept_names, hop_kind_name, issuer_kind_name
+from certbridge.ontology import ID
+
+from .catalogue import Language, catalogue, text
+from .model import HOP_COLOURS
+
+HERE = Path(__file__).parent
+VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
+
+#: the drawing's geometry: columns (levels) apart, rows apart, the widest a node's label may wrap to (px)
+LEVEL_SEPARATION = 330
+NODE_SPACING = 170
+LABEL_WIDTH = 200
+#: the colour of the no-route drawing's "nearest reachable" edges, and of illustrative or synthetic borders
+NEAREST_COLOUR = "#9e9e9e"
+FLAGGED_BORDER = "#c0392b"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Name:
+    """A record's name in the page's language (or the one the data has), its language, and its link."""
+
+    text: str
+    lang: str
+    href: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Detail:
+    """One row of a hop's evidence: a label from the catalogue and a value (with its language and link)."""
+
+    label: str
+    value: str
+    lang: str | None = None
+    href: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceLine:
+    title: str
+    lang: str
+    url: str | None
+    trust: str | None
+    document_number: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QualityLine:
+    """An issuer's evaluation-quality facts, worded."""
+
+    issuer: Name
+    facts: tuple[str, ...]
+    illustrative: bool
+    synthetic: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HopCard:
+    number: int
+    sentence: str
+    kind: str
+    kind_name: str
+    definition: str
+    colour: str
+    evidence: Name
+    details: tuple[Detail, ...]
+    notes: tuple[str, ...]
+    conditions: tuple[tuple[str, str], ...]
+    sources: tuple[SourceLine, ...]
+    quality: tuple[QualityLine, ...]
+    illustrative: bool
+    synthetic: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RouteCard:
+    number: int
+    title: str
+    strength: str
+    illustrative: bool
+    synthetic: bool
+    conditions: tuple[tuple[str, str], ...]
+    hops: tuple[HopCard, ...]
+    #: the drawing's ids of this route's edges and nodes (hovering the card highlights them)
+    edges: tuple[str, ...]
+    nodes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoRouteCard:
+    reason: str
+    source_reaches: tuple[Name, ...]
+    target_reached_from: tuple[Name, ...]
+    missing: str | None
+
+
+@dataclass(kw_only=True)
+class Drawing:
+    """The vis-network data of the drawing: nodes, edges and options, made by pyvis."""
+
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnswerPage:
+    """Everything the answer page shows, worded in one language."""
+
+    language: Language
+    question: str
+    verdict: str
+    found: bool
+    illustrative: bool
+    synthetic: bool
+    routes: tuple[RouteCard, ...]
+    no_route: NoRouteCard | None
+    drawing: Drawing
+    #: the drawing's legend: (colour, name, dashed) of each kind of edge drawn
+    legend: tuple[tuple[str, str, bool], ...] = ()
+
+
+def local_href(iri: str) -> str | None:
+    """Where this server shows the record *iri* (its page under /id/), or None for an IRI outside the id space."""
+    return f"/id/{iri.removeprefix(str(ID))}" if iri.startswith(str(ID)) else None
+
+
+def _name(language: Language, zh: str | None, en: str | None, iri: str) -> Name:
+    """A record's name in *language*, else in the other one, else its IRI."""
+    first, second = (zh, en) if language is Language.ZH else (en, zh)
+    if first:
+        return Name(text=first, lang=language.value, href=local_href(iri))
+    if second:
+        return Name(text=second, lang=language.other.value, href=local_href(iri))
+    return Name(text=iri, lang="en", href=local_href(iri))
+
+
+def _endpoint(language: Language, endpoint: Endpoint) -> Name:
+    return _name(language, endpoint.label_zh, endpoint.label_en, endpoint.iri)
+
+
+def _pick(language: Language, names: tuple[str, str]) -> str:
+    return names[0] if language is Language.ZH else names[1]
+
+
+def _concept(language: Language, scheme: str, notation: str | None) -> str:
+    """The name of a vocabulary concept in *language*; the notation itself when the vocabulary lacks it."""
+    if not notation:
+        return ""
+    names = concept_names(scheme).get(notation)
+    return _pick(language, names) if names else notation
+
+
+def _kind(language: Language, kind: HopKind) -> str:
+    return _pick(language, hop_kind_name(kind))
+
+
+def _conditions(language: Language, evidence_conditions: Iterable[Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (_concept(language, "condition-kind", c.kind), c.text or text("answer.condition.no-text", language))
+        for c in evidence_conditions
+    )
+
+
+def _since(language: Language, evidence: Evidence, document_date: str | None) -> str:
+    if evidence.valid_from:
+        return text("answer.since.known", language, date=evidence.valid_from)
+    if document_date:
+        return text("answer.since.document", language, date=document_date)
+    return text("answer.since.unknown", language)
+
+
+def verdict(answer: RouteAnswer, language: Language, missing: MissingAgreement | None = None) -> str:
+    """The one-sentence verdict (two when conditions remain, or when the missing agreement is known)."""
+    if not answer.routes:
+        said = text("answer.verdict.none", language, as_of=answer.as_of)
+        if missing is not None:
+            said += " " + missing_sentence(missing, language)
+        return said
+    best = answer.routes[0]
+    if best.strength is HopKind.FORMAL_RECOGNITION:
+        hop = next(hop for hop in best.hops if hop.kind is HopKind.FORMAL_RECOGNITION)
+        evidence = hop.evidence
+        agreement = _name(language, evidence.label_zh, evidence.label_en, evidence.iri).text
+        if evidence.document_number:
+            agreement += f"（{evidence.document_number}）" if language is Language.ZH else f" ({evidence.document_number})"
+        said = text(
+            "answer.verdict.formal",
+            language,
+            as_of=answer.as_of,
+            since=_since(language, evidence, _document_date(evidence)),
+            agreement=agreement,
+        )
+    else:
+        said = text("answer.verdict.weaker", language, kind=_kind(language, best.strength), hops=len(best.hops))
+    if best.conditions:
+        said += " " + text("answer.verdict.conditional", language, count=len(best.conditions))
+    return said
+
+
+def _document_date(evidence: Evidence) -> str | None:
+    """The document's date when the evidence's notes say it stands in for an unstated start (the engine's note)."""
+    marker = "the document's date ("
+    for note in evidence.notes:
+        if marker in note:
+            return note.split(marker, 1)[1].split(")", 1)[0]
+    return None
+
+
+def missing_sentence(missing: MissingAgreement, language: Language) -> str:
+    """The missing agreement, worded in *language* from its parts."""
+    occupation = f"{missing.occupation} {missing.occupation_label}".strip()
+    return text(
+        "answer.verdict.missing",
+        language,
+        day=missing.day,
+        recognising=_pick(language, missing.recognising),
+        recognised=_pick(language, missing.recognised),
+        occupation=occupation,
+        grade=_pick(language, missing.grade),
+    )
+
+
+def _details(language: Language, hop: Hop) -> tuple[Detail, ...]:
+    e = hop.evidence
+    rows: list[Detail] = []
+    if e.kind:
+        key = f"answer.evidence-kind.{e.kind}"
+        kind = text(key, language) if key in catalogue() else e.kind
+        rows.append(Detail(label=text("answer.field.evidence-kind", language), value=kind))
+    if e.document_number:
+        rows.append(Detail(label=text("answer.field.document", language), value=e.document_number))
+    if e.valid_from or e.valid_to or e.kind == "recognition-agreement":
+        unknown = text("answer.field.valid.open", language)
+        rows.append(
+            Detail(label=text("answer.field.valid", language), value=f"{e.valid_from or unknown} – {e.valid_to or unknown}")
+        )
+    if e.status:
+        rows.append(Detail(label=text("answer.field.status", language), value=_concept(language, "status", e.status)))
+    if e.mechanism:
+        mechanism = _concept(language, "mechanism", e.mechanism)
+        rows.append(Detail(label=text("answer.field.mechanism", language), value=mechanism))
+    if e.direction:
+        rows.append(
+            Detail(label=text("answer.field.direction", language), value=_concept(language, "direction", e.direction))
+        )
+    rows.append(
+        Detail(label=text("answer.field.derivation", language), value=text(f"answer.derivation.{hop.derivation}", language))
+    )
+    if e.rule:
+        key = f"answer.rule.{e.rule.rsplit('/', 1)[-1]}"
+        rule = text(key, language) if key in catalogue() else e.rule
+        rows.append(Detail(label=text("answer.field.rule", language), value=rule, href=local_href(e.rule)))
+    return tuple(rows)
+
+
+def _quality(language: Language, quality: IssuerQuality) -> QualityLine:
+    facts = [f"{text('answer.quality.kind', language)}: {_pick(language, issuer_kind_name(quality.kind))}"]
+    if quality.question_bank:
+        facts.append(
+            f"{text('answer.quality.bank', language)}: {_concept(language, 'question-bank', quality.question_bank)}"
+        )
+    checks = "; ".join(f"{day} {result}" for day, result in quality.checks)
+    facts.append(
+        f"{text('answer.quality.checks', language)}: {checks}" if checks else text("answer.quality.checks.none", language)
+    )
+    sanctions = "; ".join(f"{day} {_concept(language, 'status', status)} ({reason})" for day, reason, status in quality.sanctions)
+    facts.append(
+        f"{text('answer.quality.sanctions', language)}: {sanctions}"
+        if sanctions
+        else text("answer.quality.sanctions.none", language)
+    )
+    if quality.last_confirmed:
+        facts.append(text("answer.quality.confirmed", language, date=quality.last_confirmed))
+    return QualityLine(
+        issuer=_name(language, quality.label_zh, quality.label_en, quality.issuer),
+        facts=tuple(facts),
+        illustrative=quality.illustrative,
+        synthetic=quality.synthetic,
+    )
+
+
+def _hop_card(language: Language, number: int, hop: Hop) -> HopCard:
+    e = hop.evidence
+    kind_name = _kind(language, hop.kind)
+    definition = concept_definitions("hop-kind").get(hop.kind)
+    return HopCard(
+        number=number,
+        sentence=text(
+            "answer.hop.sentence",
+            language,
+            number=number,
+            source=_endpoint(language, hop.source).text,
+            target=_endpoint(language, hop.target).text,
+            kind=kind_name,
+        ),
+        kind=str(hop.kind),
+        kind_name=kind_name,
+        definition=_pick(language, definition) if definition else "",
+        colour=HOP_COLOURS[hop.kind],
+        evidence=_name(language, e.label_zh, e.label_en, e.iri),
+        details=_details(language, hop),
+        notes=e.notes,
+        conditions=_conditions(language, e.conditions),
+        sources=tuple(
+            SourceLine(
+                title=source.title or source.iri,
+                lang="zh" if any("\u4e00" <= ch <= "\u9fff" for ch in (source.title or "")[:12]) else "en",
+                url=source.url,
+                trust=_concept(language, "trust", source.trust) if source.trust else None,
+                document_number=source.document_number,
+            )
+            for source in e.sources
+        ),
+        quality=tuple(_quality(language, q) for q in hop.quality),
+        illustrative=e.illustrative or hop.source.illustrative or hop.target.illustrative,
+        synthetic=e.synthetic or hop.source.synthetic or hop.target.synthetic,
+    )
+
+
+def _slot(hop: Hop) -> tuple[str, str, str, str]:
+    """What makes a hop one edge of the drawing: two routes through the same hop share it."""
+    return (hop.source.iri, hop.target.iri, str(hop.kind), hop.evidence.iri)
+
+
+def answer_page(answer: RouteAnswer, language: Language, missing: MissingAgreement | None = None) -> AnswerPage:
+    """The answer page's content in *language* (*missing*: the parts of the missing agreement, when known)."""
+    drawing, edge_ids = draw(answer, language)
+    routes = tuple(_route_card(language, number, route, edge_ids) for number, route in enumerate(answer.routes, 1))
+    no_route = None
+    if answer.no_route is not None:
+        no = answer.no_route
+        no_route = NoRouteCard(
+            reason=no.reason,
+            source_reaches=tuple(_endpoint(language, e) for e in no.source_reaches),
+            target_reached_from=tuple(_endpoint(language, e) for e in no.target_reached_from),
+            missing=missing_sentence(missing, language) if missing is not None else None,
+        )
+    ends = (answer.source, answer.target)
+    return AnswerPage(
+        language=language,
+        question=text(
+            "answer.question",
+            language,
+            as_of=answer.as_of,
+            source=_endpoint(language, answer.source).text,
+            target=_endpoint(language, answer.target).text,
+        ),
+        verdict=verdict(answer, language, missing),
+        found=bool(answer.routes),
+        illustrative=any(r.illustrative for r in answer.routes) or any(e.illustrative for e in ends),
+        synthetic=any(r.synthetic for r in answer.routes) or any(e.synthetic for e in ends),
+        routes=routes,
+        no_route=no_route,
+        drawing=drawing,
+        legend=_legend(answer, language),
+    )
+
+
+def _legend(answer: RouteAnswer, language: Language) -> tuple[tuple[str, str, bool], ...]:
+    drawn = {hop.kind for route in answer.routes for hop in route.hops}
+    legend = [(HOP_COLOURS[kind], _kind(language, kind), False) for kind in HopKind if kind in drawn]
+    if answer.no_route is not None:
+        legend.append((NEAREST_COLOUR, text("answer.drawing.nearest", language), True))
+    return tuple(legend)
+
+
+def _route_card(language: Language, number: int, route: Route, edge_ids: dict[tuple[str, str, str, str], str]) -> RouteCard:
+    return RouteCard(
+        number=number,
+        title=text("answer.route", language, number=number, kind=_kind(language, route.strength), hops=len(route.hops)),
+        strength=str(route.strength),
+        illustrative=route.illustrative,
+        synthetic=route.synthetic,
+        conditions=_conditions(language, route.conditions),
+        hops=tuple(_hop_card(language, position, hop) for position, hop in enumerate(route.hops, 1)),
+        edges=tuple(dict.fromkeys(edge_ids[_slot(hop)] for hop in route.hops)),
+        nodes=tuple(dict.fromkeys(end.iri for hop in route.hops for end in (hop.source, hop.target))),
+    )
+
+
+def _levels(answer: RouteAnswer) -> dict[str, int]:
+    """Each node's column, left to right: the held certificate first, the required one last, a node between them
+    at the fewest hops any route takes to reach it. A no-route answer: the held certificate, what it reaches, what
+    reaches the required one, the required one."""
+    source, target = answer.source.iri, answer.target.iri
+    if not answer.routes:
+        no = answer.no_route
+        levels = {source: 0, target: 3}
+        for near in no.target_reached_from if no else ():
+            levels.setdefault(near.iri, 2)
+        for near in no.source_reaches if no else ():
+            if near.iri not in (source, target):
+                levels[near.iri] = 1
+        return levels
+    last = max(len(route.hops) for route in answer.routes)
+    levels = {source: 0}
+    for route in answer.routes:
+        for position, hop in enumerate(route.hops, 1):
+            if hop.target.iri != target:
+                levels[hop.target.iri] = min(levels.get(hop.target.iri, position), position)
+    levels[target] = max(last, max(levels.values(), default=0) + 1)
+    return levels
+
+
+def _node_label(language: Language, endpoint: Endpoint) -> str:
+    return _endpoint(language, endpoint).text
+
+
+def draw(answer: RouteAnswer, language: Language) -> tuple[Drawing, dict[tuple[str, str, str, str], str]]:
+    """The routes as vis-network data (built with pyvis): nodes in columns by :func:`_levels`, one edge per
+    distinct hop coloured by its kind (a no-route answer: grey dashed edges to the nearest reachable). Also the
+    edge id of each hop's slot, for the route cards."""
+    network = Network(directed=True, cdn_resources="remote")
+    levels = _levels(answer)
+    endpoints: dict[str, Endpoint] = {answer.source.iri: answer.source, answer.target.iri: answer.target}
+    for route in answer.routes:
+        for hop in route.hops:
+            endpoints.setdefault(hop.source.iri, hop.source)
+            endpoints.setdefault(hop.target.iri, hop.target)
+    if answer.no_route is not None:
+        for near in (*answer.no_route.source_reaches, *answer.no_route.target_reached_from):
+            endpoints.setdefault(near.iri, near)
+    ends = {answer.source.iri, answer.target.iri}
+    for iri in sorted(endpoints, key=lambda i: (levels.get(i, 1), i)):
+        endpoint = endpoints[iri]
+        flagged = endpoint.illustrative or endpoint.synthetic
+        network.add_node(
+            iri,
+            label=_node_label(language, endpoint),
+            level=levels.get(iri, 1),
+            shape="box",
+            color={"background": "#e8f0fe" if iri in ends else "#ffffff", "border": FLAGGED_BORDER if flagged else "#1a1a1a" if iri in ends else "#7f8c8d"},
+            borderWidth=3 if iri in ends else 1,
+            shapeProperties={"borderDashes": [6, 4] if flagged else False},
+            widthConstraint={"maximum": LABEL_WIDTH},
+            font={"size": 14, "face": "sans-serif"},
+            margin=10,
+        )
+    slots: dict[tuple[str, str, str, str], str] = {}
+    pairs: dict[frozenset[str], int] = {}
+    for number, route in enumerate(answer.routes, 1):
+        for hop in route.hops:
+            slot = _slot(hop)
+            if slot in slots:
+                continue
+            slots[slot] = edge_id = f"edge-{len(slots) + 1}"
+            pair = frozenset((hop.source.iri, hop.target.iri))
+            nth = pairs[pair] = pairs.get(pair, -1) + 1
+            flagged = hop.evidence.illustrative or hop.evidence.synthetic
+            network.add_edge(
+                hop.source.iri,
+                hop.target.iri,
+                id=edge_id,
+                label=_kind(language, hop.kind) + (" *" if hop.evidence.conditions else ""),
+                color={"color": HOP_COLOURS[hop.kind], "highlight": HOP_COLOURS[hop.kind], "opacity": 1.0},
+                dashes=flagged,
+                width=3.0 if number == 1 else 2.0,
+                font={"align": "horizontal", "size": 12, "background": "#ffffff", "strokeWidth": 0},
+                smooth={"enabled": nth > 0, "type": "curvedCW", "roundness": 0.2 * ((nth + 1) // 2) * (-1) ** nth},
+            )
+    if answer.no_route is not None:
+        for side, nearest, outward in (
+            (answer.source.iri, answer.no_route.source_reaches, True),
+            (answer.target.iri, answer.no_route.target_reached_from, False),
+        ):
+            for near in nearest:
+                a, b = (side, near.iri) if outward else (near.iri, side)
+                network.add_edge(
+                    a, b, id=f"near-{a}-{b}", color={"color": NEAREST_COLOUR}, dashes=True, width=1.0, smooth=False
+                )
+    nodes, edges, _, _, _, _ = network.get_network_data()
+    return Drawing(nodes=list(nodes), edges=list(edges), options=drawing_options()), slots
+
+
+def drawing_options() -> dict[str, Any]:
+    """vis-network's options: a hierarchical left-to-right layout by the nodes' levels, no physics (so the same
+    answer is always drawn the same way, at once), interaction by hover and keyboard."""
+    return {
+        "layout": {
+            "hierarchical": {
+                "enabled": True,
+                "direction": "LR",
+                "sortMethod": "directed",
+                "levelSeparation": LEVEL_SEPARATION,
+                "nodeSpacing": NODE_SPACING,
+                "treeSpacing": NODE_SPACING,
+                "blockShifting": True,
+                "edgeMinimization": True,
+                "parentCentralization": True,
+            }
+        },
+        "physics": {"enabled": False},
+        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.8}}},
+        "interaction": {"hover": True, "keyboard": False, "dragNodes": False, "zoomView": True},
+    }
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+
+
+@cache
+def _asset(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _script_json(value: object) -> Markup:
+    """JSON for a ``<script type="application/json">`` element: no ``</`` can end the element early."""
+    return Markup(json.dumps(value, ensure_ascii=False).replace("</", "<\\/"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Share:
+    """The page's own addresses: the permalink, and the downloads of the same answer."""
+
+    permalink: str
+    json_href: str
+    csv_href: str
+    version: str | None
+
+
+def share_links(path: str, query: dict[str, str], version: str | None) -> Share:
+    """The permalink of an answer (``/answer?...``) and its JSON and CSV downloads, from the question's parameters."""
+    encoded = urlencode(query)
+    return Share(
+        permalink=f"{path}?{encoded}",
+        json_href=f"{path}.json?{encoded}",
+        csv_href=f"{path}.csv?{encoded}",
+        version=version,
+    )
+
+
+def answer_body(page: AnswerPage, share: Share, form: str) -> str:
+    """The HTML body of the answer page (*form*: the question form, made by the caller, shown to ask again)."""
+    words = {key: message.in_language(page.language) for key, message in catalogue().items()}
+    return (
+        _environment()
+        .get_template("answer.html")
+        .render(
+            page=page,
+            share=share,
+            words=words,
+            form=Markup(form),
+            drawing_json=_script_json({"nodes": page.drawing.nodes, "edges": page.drawing.edges}),
+            options_json=_script_json(page.drawing.options),
+            routes_json=_script_json(
+                [{"number": r.number, "edges": list(r.edges), "nodes": list(r.nodes)} for r in page.routes]
+            ),
+            words_json=_script_json({"copied": words["answer.copied"]}),
+            vis_js=Markup(_asset(VIS_DIR / "vis-network.min.js")),  # the package's own files
+            answer_js=Markup(_asset(HERE / "static" / "answer.js")),
+            answer_css=Markup(_asset(HERE / "static" / "answer.css")),
+        )
+    )
