@@ -13,6 +13,7 @@ from certbridge.graph.choices import HOP_KINDS
 from certbridge.graph.errors import CertbridgeError
 
 from . import (
+    answer,
     changes,
     ctdl,
     docs,
@@ -24,6 +25,7 @@ from . import (
     problems,
     query_page,
     rest,
+    search_page,
     sources,
     sparql,
     viz,
@@ -84,6 +86,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(entities.router)
     app.include_router(linked_data.router)
     app.include_router(landing.router)
+    app.include_router(answer.router)
+    app.include_router(search_page.router)
     app.include_router(writes.router)
     app.include_router(changes.router)
     app.include_router(viz.router)

@@ -716,7 +716,9 @@ def viz_route(
     from certbridge.visualize.views import route_facets, route_view
 
     index = index_for(resolve_store(store))
-    answer = find_routes(index, resolve(index, source, kinds=HELD_KINDS), resolve(index, target), as_of=_day(as_of), k=k)
+    answer = find_routes(
+        index, resolve(index, source, kinds=HELD_KINDS), resolve(index, target), as_of=_day(as_of), k=k
+    )
     _write_view(route_view(answer, route_facets(index, answer)), out, lang)
 
 

@@ -58,9 +58,13 @@ def _term_labels() -> dict[str, tuple[str, str]]:
     labels: dict[str, dict[str, str]] = defaultdict(dict)
     for quad in ox.parse(path=ONTOLOGY_FILE, format=ox.RdfFormat.TURTLE):
         subject, value = quad.subject, quad.object
-        if quad.predicate == _LABEL and isinstance(subject, ox.NamedNode) and isinstance(value, ox.Literal):
-            if value.language in ("zh", "en"):
-                labels[subject.value][value.language] = value.value
+        if (
+            quad.predicate == _LABEL
+            and isinstance(subject, ox.NamedNode)
+            and isinstance(value, ox.Literal)
+            and value.language in ("zh", "en")
+        ):
+            labels[subject.value][value.language] = value.value
     return {iri: (names["zh"], names["en"]) for iri, names in labels.items() if len(names) == 2}
 
 

@@ -39,12 +39,16 @@ HERE = Path(__file__).parent
 VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 
 #: the drawing's geometry: columns (levels) apart, rows apart, the widest a node's label may wrap to (px)
-LEVEL_SEPARATION = 330
-NODE_SPACING = 170
-LABEL_WIDTH = 200
+LEVEL_SEPARATION = 250
+NODE_SPACING = 150
+LABEL_WIDTH = 150
 #: the colour of the no-route drawing's "nearest reachable" edges, and of illustrative or synthetic borders
 NEAREST_COLOUR = "#9e9e9e"
 FLAGGED_BORDER = "#c0392b"
+
+
+#: what separates two sentences (Chinese sets none)
+_SPACE = {Language.ZH: "", Language.EN: " "}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -206,7 +210,7 @@ def verdict(answer: RouteAnswer, language: Language, missing: MissingAgreement |
     if not answer.routes:
         said = text("answer.verdict.none", language, as_of=answer.as_of)
         if missing is not None:
-            said += " " + missing_sentence(missing, language)
+            said += _SPACE[language] + missing_sentence(missing, language)
         return said
     best = answer.routes[0]
     if best.strength is HopKind.FORMAL_RECOGNITION:
@@ -214,7 +218,9 @@ def verdict(answer: RouteAnswer, language: Language, missing: MissingAgreement |
         evidence = hop.evidence
         agreement = _name(language, evidence.label_zh, evidence.label_en, evidence.iri).text
         if evidence.document_number:
-            agreement += f"（{evidence.document_number}）" if language is Language.ZH else f" ({evidence.document_number})"
+            agreement += (
+                f"（{evidence.document_number}）" if language is Language.ZH else f" ({evidence.document_number})"
+            )
         said = text(
             "answer.verdict.formal",
             language,
@@ -225,7 +231,7 @@ def verdict(answer: RouteAnswer, language: Language, missing: MissingAgreement |
     else:
         said = text("answer.verdict.weaker", language, kind=_kind(language, best.strength), hops=len(best.hops))
     if best.conditions:
-        said += " " + text("answer.verdict.conditional", language, count=len(best.conditions))
+        said += _SPACE[language] + text("answer.verdict.conditional", language, count=len(best.conditions))
     return said
 
 
@@ -264,7 +270,9 @@ def _details(language: Language, hop: Hop) -> tuple[Detail, ...]:
     if e.valid_from or e.valid_to or e.kind == "recognition-agreement":
         unknown = text("answer.field.valid.open", language)
         rows.append(
-            Detail(label=text("answer.field.valid", language), value=f"{e.valid_from or unknown} – {e.valid_to or unknown}")
+            Detail(
+                label=text("answer.field.valid", language), value=f"{e.valid_from or unknown} – {e.valid_to or unknown}"
+            )
         )
     if e.status:
         rows.append(Detail(label=text("answer.field.status", language), value=_concept(language, "status", e.status)))
@@ -276,7 +284,9 @@ def _details(language: Language, hop: Hop) -> tuple[Detail, ...]:
             Detail(label=text("answer.field.direction", language), value=_concept(language, "direction", e.direction))
         )
     rows.append(
-        Detail(label=text("answer.field.derivation", language), value=text(f"answer.derivation.{hop.derivation}", language))
+        Detail(
+            label=text("answer.field.derivation", language), value=text(f"answer.derivation.{hop.derivation}", language)
+        )
     )
     if e.rule:
         key = f"answer.rule.{e.rule.rsplit('/', 1)[-1]}"
@@ -293,9 +303,13 @@ def _quality(language: Language, quality: IssuerQuality) -> QualityLine:
         )
     checks = "; ".join(f"{day} {result}" for day, result in quality.checks)
     facts.append(
-        f"{text('answer.quality.checks', language)}: {checks}" if checks else text("answer.quality.checks.none", language)
+        f"{text('answer.quality.checks', language)}: {checks}"
+        if checks
+        else text("answer.quality.checks.none", language)
     )
-    sanctions = "; ".join(f"{day} {_concept(language, 'status', status)} ({reason})" for day, reason, status in quality.sanctions)
+    sanctions = "; ".join(
+        f"{day} {_concept(language, 'status', status)} ({reason})" for day, reason, status in quality.sanctions
+    )
     facts.append(
         f"{text('answer.quality.sanctions', language)}: {sanctions}"
         if sanctions
@@ -396,7 +410,9 @@ def _legend(answer: RouteAnswer, language: Language) -> tuple[tuple[str, str, bo
     return tuple(legend)
 
 
-def _route_card(language: Language, number: int, route: Route, edge_ids: dict[tuple[str, str, str, str], str]) -> RouteCard:
+def _route_card(
+    language: Language, number: int, route: Route, edge_ids: dict[tuple[str, str, str, str], str]
+) -> RouteCard:
     return RouteCard(
         number=number,
         title=text("answer.route", language, number=number, kind=_kind(language, route.strength), hops=len(route.hops)),
@@ -461,7 +477,10 @@ def draw(answer: RouteAnswer, language: Language) -> tuple[Drawing, dict[tuple[s
             label=_node_label(language, endpoint),
             level=levels.get(iri, 1),
             shape="box",
-            color={"background": "#e8f0fe" if iri in ends else "#ffffff", "border": FLAGGED_BORDER if flagged else "#1a1a1a" if iri in ends else "#7f8c8d"},
+            color={
+                "background": "#e8f0fe" if iri in ends else "#ffffff",
+                "border": FLAGGED_BORDER if flagged else "#1a1a1a" if iri in ends else "#7f8c8d",
+            },
             borderWidth=3 if iri in ends else 1,
             shapeProperties={"borderDashes": [6, 4] if flagged else False},
             widthConstraint={"maximum": LABEL_WIDTH},
