@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from markupsafe import escape
 
 from certbridge.graph.formats import schemaorg
 from certbridge.visualize.catalogue import text
