@@ -57,7 +57,11 @@ def words(element: lxml.html.HtmlElement) -> str:
 
 
 def label(record: dict, language: Language) -> str:
-    first, second = (record["label_zh"], record["label_en"]) if language is Language.ZH else (record["label_en"], record["label_zh"])
+    first, second = (
+        (record["label_zh"], record["label_en"])
+        if language is Language.ZH
+        else (record["label_en"], record["label_zh"])
+    )
     return first or second or record["iri"]
 
 
@@ -131,16 +135,21 @@ def test_the_downloads_equal_the_api_answer(http: httpx.Client) -> None:
         assert table.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(table.text)))
         assert tuple(next(csv.reader(io.StringIO(table.text)))) == COLUMNS
-        expected = [(n, h, step) for n, route in enumerate(answer["routes"], 1) for h, step in enumerate(route["steps"], 1)]
+        expected = [
+            (n, h, step) for n, route in enumerate(answer["routes"], 1) for h, step in enumerate(route["steps"], 1)
+        ]
         assert len(rows) == len(expected)
         for row, (number, position, step) in zip(rows, expected, strict=True):
             assert (row["route"], row["hop"]) == (str(number), str(position))
             assert (row["from"], row["to"], row["kind"]) == (step["source"]["iri"], step["target"]["iri"], step["kind"])
             assert row["evidence"] == step["evidence"]["iri"]
             assert row["document_number"] == (step["evidence"]["document_number"] or "")
-            assert row["illustrative"] == str(
-                step["evidence"]["illustrative"] or step["source"]["illustrative"] or step["target"]["illustrative"]
-            ).lower()
+            assert (
+                row["illustrative"]
+                == str(
+                    step["evidence"]["illustrative"] or step["source"]["illustrative"] or step["target"]["illustrative"]
+                ).lower()
+            )
     # the page links to both downloads of its own answer
     page = tree(http.get("/answer", params=REAL))
     for link in ("download-json", "download-csv"):
@@ -178,7 +187,9 @@ def test_bad_questions_are_said_in_words_with_a_4xx(http: httpx.Client, language
     assert all(http.get(href).status_code == 200 for href in choices)  # each candidate answers
     bad_day = http.get("/answer", params={**lang, **REAL, "as_of": "2024-02-30"})
     assert bad_day.status_code == 400
-    assert words(tree(bad_day).get_element_by_id("question-problem")) == text("answer.error.date", language, text="2024-02-30")
+    assert words(tree(bad_day).get_element_by_id("question-problem")) == text(
+        "answer.error.date", language, text="2024-02-30"
+    )
     held_title = http.get("/answer", params={**lang, "from": "engineer", "to": REAL["to"]})
     assert held_title.status_code == 400
     # the API: a title held is a clear 404, not the KeyError (500) it was
@@ -206,7 +217,7 @@ def test_the_question_is_read_from_the_first_non_empty_value() -> None:
     """The form sends a box's picked id and its text under one name; without a script the id is empty."""
     from starlette.requests import Request
 
-    scope = {"type": "http", "query_string": "from=&from=%E6%81%92%E4%B8%B0&to=B&to=&as_of=".encode()}
+    scope = {"type": "http", "query_string": b"from=&from=%E6%81%92%E4%B8%B0&to=B&to=&as_of="}
     asked = Asked.of(Request(scope))
     assert (asked.source, asked.target, asked.as_of, asked.day()) == ("恒丰", "B", "", None)
 

@@ -120,9 +120,13 @@ def test_typing_picking_with_the_keyboard_and_asking_shows_the_answer(page: Page
         page.page.locator("button.ask").click()
     page.page.wait_for_function(STABLE, timeout=30_000)
     asked = parse_qs(urlsplit(page.page.url).query)
-    assert asked["from"] == [held[0]["iri"].rsplit("/", 1)[-1]] and asked["to"] == [required[0]["iri"].rsplit("/", 1)[-1]]
+    assert asked["from"] == [held[0]["iri"].rsplit("/", 1)[-1]] and asked["to"] == [
+        required[0]["iri"].rsplit("/", 1)[-1]
+    ]
     assert asked["as_of"] == [ILLUSTRATIVE["as_of"]]  # one value per name: the text boxes were not sent
-    answer = api(base_url, "/api/v1/routes", **{"from": asked["from"][0], "to": asked["to"][0], "as_of": asked["as_of"][0]})
+    answer = api(
+        base_url, "/api/v1/routes", **{"from": asked["from"][0], "to": asked["to"][0], "as_of": asked["as_of"][0]}
+    )
     verdict = page.page.locator("#verdict").inner_text()
     assert answer["routes"] and answer["routes"][0]["steps"][0]["evidence"]["label_zh"] in verdict
     assert page.page.locator(".route-card").count() == len(answer["routes"])
@@ -141,8 +145,12 @@ def test_pointing_at_or_focusing_a_card_highlights_its_route(page: Page, base_ur
         selected = page.page.evaluate("certbridgeAnswer.network.getSelectedEdges()")
         hops = {(step["source"]["iri"], step["target"]["iri"]) for step in route["steps"]}
         assert {ends[edge] for edge in selected} == hops
-        widths = page.page.evaluate("Object.fromEntries(certbridgeAnswer.network.body.data.edges.get().map(e => [e.id, e.width]))")
-        assert all(widths[edge] > width for edge in selected for other, width in widths.items() if other not in selected)
+        widths = page.page.evaluate(
+            "Object.fromEntries(certbridgeAnswer.network.body.data.edges.get().map(e => [e.id, e.width]))"
+        )
+        assert all(
+            widths[edge] > width for edge in selected for other, width in widths.items() if other not in selected
+        )
         assert "highlighted" in page.page.locator(f"#route-{number}").get_attribute("class")
     page.shot("answer-hover")
     page.page.mouse.move(1, 1)
@@ -156,7 +164,9 @@ def boxes_overlap(a: dict, b: dict) -> bool:
 
 @pytest.mark.parametrize("width", [1400, 800, 360])
 @pytest.mark.parametrize("question", [ILLUSTRATIVE, NO_ROUTE, REAL], ids=["routes", "no-route", "real"])
-def test_nothing_overlaps_the_cards_and_no_labels_overlap(browser: object, base_url: str, question: dict, width: int) -> None:
+def test_nothing_overlaps_the_cards_and_no_labels_overlap(
+    browser: object, base_url: str, question: dict, width: int
+) -> None:
     opened = Page(browser)
     try:
         opened.page.set_viewport_size({"width": width, "height": 900})
@@ -164,7 +174,8 @@ def test_nothing_overlaps_the_cards_and_no_labels_overlap(browser: object, base_
         cards = opened.page.evaluate(
             """() => [...document.querySelectorAll('.route-card, #no-route, #answer-network')].map(e => {
                  const r = e.getBoundingClientRect();
-                 return {id: e.id, left: r.left, top: r.top + scrollY, right: r.right, bottom: r.bottom + scrollY}; })"""
+                 const y = window.scrollY;
+                 return {id: e.id, left: r.left, top: r.top + y, right: r.right, bottom: r.bottom + y}; })"""
         )
         assert len(cards) >= 2
         for i, a in enumerate(cards):

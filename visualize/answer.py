@@ -44,11 +44,8 @@ NODE_SPACING = 150
 LABEL_WIDTH = 150
 #: the colour of the no-route drawing's "nearest reachable" edges, and of illustrative or synthetic borders
 NEAREST_COLOUR = "#9e9e9e"
+MISSING_COLOUR = "#a33333"
 FLAGGED_BORDER = "#c0392b"
-
-
-#: what separates two sentences (Chinese sets none)
-_SPACE = {Language.ZH: "", Language.EN: " "}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,7 +123,6 @@ class NoRouteCard:
     reason: str
     source_reaches: tuple[Name, ...]
     target_reached_from: tuple[Name, ...]
-    missing: str | None
 
 
 @dataclass(kw_only=True)
@@ -145,6 +141,8 @@ class AnswerPage:
     language: Language
     question: str
     verdict: str
+    #: the sentence after the verdict: the conditions still to meet, or the missing agreement (may be empty)
+    verdict_more: str
     found: bool
     illustrative: bool
     synthetic: bool
@@ -205,13 +203,12 @@ def _since(language: Language, evidence: Evidence, document_date: str | None) ->
     return text("answer.since.unknown", language)
 
 
-def verdict(answer: RouteAnswer, language: Language, missing: MissingAgreement | None = None) -> str:
-    """The one-sentence verdict (two when conditions remain, or when the missing agreement is known)."""
+def verdict(answer: RouteAnswer, language: Language, missing: MissingAgreement | None = None) -> tuple[str, str]:
+    """The one-sentence verdict, and what follows it: the conditions the holder must still meet, or the missing
+    agreement (empty when there is nothing to add)."""
     if not answer.routes:
         said = text("answer.verdict.none", language, as_of=answer.as_of)
-        if missing is not None:
-            said += _SPACE[language] + missing_sentence(missing, language)
-        return said
+        return said, missing_sentence(missing, language) if missing is not None else ""
     best = answer.routes[0]
     if best.strength is HopKind.FORMAL_RECOGNITION:
         hop = next(hop for hop in best.hops if hop.kind is HopKind.FORMAL_RECOGNITION)
@@ -230,9 +227,8 @@ def verdict(answer: RouteAnswer, language: Language, missing: MissingAgreement |
         )
     else:
         said = text("answer.verdict.weaker", language, kind=_kind(language, best.strength), hops=len(best.hops))
-    if best.conditions:
-        said += _SPACE[language] + text("answer.verdict.conditional", language, count=len(best.conditions))
-    return said
+    more = text("answer.verdict.conditional", language, count=len(best.conditions)) if best.conditions else ""
+    return said, more
 
 
 def _document_date(evidence: Evidence) -> str | None:
@@ -379,9 +375,9 @@ def answer_page(answer: RouteAnswer, language: Language, missing: MissingAgreeme
             reason=no.reason,
             source_reaches=tuple(_endpoint(language, e) for e in no.source_reaches),
             target_reached_from=tuple(_endpoint(language, e) for e in no.target_reached_from),
-            missing=missing_sentence(missing, language) if missing is not None else None,
         )
     ends = (answer.source, answer.target)
+    said, more = verdict(answer, language, missing)
     return AnswerPage(
         language=language,
         question=text(
@@ -391,7 +387,8 @@ def answer_page(answer: RouteAnswer, language: Language, missing: MissingAgreeme
             source=_endpoint(language, answer.source).text,
             target=_endpoint(language, answer.target).text,
         ),
-        verdict=verdict(answer, language, missing),
+        verdict=said,
+        verdict_more=more,
         found=bool(answer.routes),
         illustrative=any(r.illustrative for r in answer.routes) or any(e.illustrative for e in ends),
         synthetic=any(r.synthetic for r in answer.routes) or any(e.synthetic for e in ends),
@@ -407,6 +404,8 @@ def _legend(answer: RouteAnswer, language: Language) -> tuple[tuple[str, str, bo
     legend = [(HOP_COLOURS[kind], _kind(language, kind), False) for kind in HopKind if kind in drawn]
     if answer.no_route is not None:
         legend.append((NEAREST_COLOUR, text("answer.drawing.nearest", language), True))
+        if answer.no_route.missing_agreement:
+            legend.append((MISSING_COLOUR, text("answer.drawing.missing", language), True))
     return tuple(legend)
 
 
@@ -433,12 +432,12 @@ def _levels(answer: RouteAnswer) -> dict[str, int]:
     source, target = answer.source.iri, answer.target.iri
     if not answer.routes:
         no = answer.no_route
-        levels = {source: 0, target: 3}
-        for near in no.target_reached_from if no else ():
-            levels.setdefault(near.iri, 2)
-        for near in no.source_reaches if no else ():
-            if near.iri not in (source, target):
-                levels[near.iri] = 1
+        levels = {source: 0}
+        reaches = [near.iri for near in (no.source_reaches if no else ()) if near.iri not in (source, target)]
+        reached = [near.iri for near in (no.target_reached_from if no else ()) if near.iri not in (source, target)]
+        levels.update(dict.fromkeys(reached, 1 + bool(reaches)))
+        levels.update(dict.fromkeys(reaches, 1))
+        levels[target] = 1 + bool(reaches) + bool(reached)
         return levels
     last = max(len(route.hops) for route in answer.routes)
     levels = {source: 0}
@@ -510,6 +509,18 @@ def draw(answer: RouteAnswer, language: Language) -> tuple[Drawing, dict[tuple[s
                 smooth={"enabled": nth > 0, "type": "curvedCW", "roundness": 0.2 * ((nth + 1) // 2) * (-1) ** nth},
             )
     if answer.no_route is not None:
+        if answer.no_route.missing_agreement:  # what would connect them, drawn as what it is: missing
+            network.add_edge(
+                answer.source.iri,
+                answer.target.iri,
+                id="missing",
+                label=text("answer.drawing.missing", language),
+                color={"color": MISSING_COLOUR},
+                dashes=[8, 6],
+                width=2.0,
+                font={"align": "horizontal", "size": 12, "background": "#ffffff", "strokeWidth": 0},
+                smooth=False,
+            )
         for side, nearest, outward in (
             (answer.source.iri, answer.no_route.source_reaches, True),
             (answer.target.iri, answer.no_route.target_reached_from, False),

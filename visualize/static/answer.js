@@ -18,9 +18,28 @@
   const network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
   state.network = network;
 
+  // Fit the drawing to its box, but never so small that labels cannot be read, nor larger than life: a wide
+  // drawing is then panned (drag) or zoomed (wheel) rather than shrunk to nothing.
+  const MIN_SCALE = 0.7, MAX_SCALE = 1.0;
+  function place() {
+    network.fit({ animation: false });
+    const scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, network.getScale()));
+    const ids = nodes.getIds();
+    const first = ids.length ? network.getPositions([ids[0]])[ids[0]] : { x: 0, y: 0 };
+    const centre = network.getViewPosition();
+    // a wide drawing starts at its left (the held certificate), a narrow one is centred
+    const fitted = network.getScale() >= MIN_SCALE;
+    network.moveTo({
+      position: fitted ? centre : { x: first.x + container.clientWidth / (2 * scale) - 90, y: centre.y },
+      scale: scale,
+      animation: false,
+    });
+  }
+  state.place = place;
+
   function markStable() {
     if (state.stable) return;
-    network.fit({ animation: false });
+    place();
     state.stable = true;
     state.stableAt = performance.now();
     container.dataset.stable = "true";
