@@ -39,7 +39,8 @@ router = APIRouter(tags=["views"])
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: the documented form of ``as_of`` on the page (checked by the page itself, so a bad one is said in words)
-_DAY_SCHEMA = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+#: (empty is today: the form without its script sends the empty field)
+_DAY_SCHEMA = {"anyOf": [{"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}, {"maxLength": 0}]}
 _HTML = {"content": {"text/html": {"example": "<!doctype html>… 是：依据… …"}}}
 
 Source = Annotated[
@@ -85,7 +86,8 @@ class Asked:
         def first(name: str) -> str:
             return next((v.strip() for v in request.query_params.getlist(name) if v.strip()), "")
 
-        return cls(source=first("from"), target=first("to"), as_of=first("as_of"))
+        day = next((v for v in request.query_params.getlist("as_of") if v), "")  # a day is never padded
+        return cls(source=first("from"), target=first("to"), as_of=day)
 
     def day(self) -> date | None:
         """The day asked about (None: today); QuestionError when it is not a YYYY-MM-DD calendar day."""
@@ -200,14 +202,12 @@ def show_answer(
     asked = Asked.of(request)
     title = text("answer.title", language)
     version = _version(request)
-    if not asked.source or not asked.target:  # the question half asked (a search result's "ask"): the form
-        note = (
-            f"<p class='note'>{escape(text('answer.error.missing', language))}</p>"
-            if asked.source or asked.target
-            else ""
-        )
-        return page(request, title=title, body=note + _form(asked, language), version=version)
     try:
+        asked.day()
+        if not asked.source or not asked.target:  # the question half asked (a search result's "ask"): the form
+            said = escape(text("answer.error.missing", language))
+            note = f"<p class='note'>{said}</p>" if asked.source or asked.target else ""
+            return page(request, title=title, body=note + _form(asked, language), version=version)
         answer, index = _answer(request, asked)
     except QuestionError as error:
         body = _problem_body(error, asked, language)
