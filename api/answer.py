@@ -217,7 +217,7 @@ def show_answer(
     missing = None
     if answer.no_route is not None and answer.no_route.missing_agreement:
         missing = missing_agreement(index, answer.source.iri, answer.target.iri, date.fromisoformat(answer.as_of))
-    shown = answer_page(answer, language, missing)
+    shown = answer_page(answer, language, missing, parties_of(index, answer))
     ids = (_short(answer.source.iri), _short(answer.target.iri))
     share = share_links("/answer", {"from": ids[0], "to": ids[1], "as_of": answer.as_of}, version)
     labels = (shown_label(answer.source, language), shown_label(answer.target, language))
@@ -229,6 +229,27 @@ def show_answer(
         illustrative=shown.illustrative or shown.synthetic,
         version=version,
     )
+
+
+def parties_of(index: RoutingIndex, answer: RouteAnswer) -> dict[str, tuple[tuple[str | None, str | None, str], ...]]:
+    """Who issued or agreed each agreement the answer's routes cite (the recognising side first): issuers,
+    regions, or other parties (ministries, governments), each as (Chinese, English, IRI)."""
+    found: dict[str, tuple[tuple[str | None, str | None, str], ...]] = {}
+    for route in answer.routes:
+        for hop in route.hops:
+            agreement = index.agreements.get(hop.evidence.iri)
+            if agreement is None or agreement.iri in found:
+                continue
+            ordered = sorted(agreement.parties, key=lambda iri: (iri not in agreement.recognising, iri))
+            found[agreement.iri] = tuple((*_party_labels(index, iri), iri) for iri in ordered)
+    return found
+
+
+def _party_labels(index: RoutingIndex, iri: str) -> tuple[str | None, str | None]:
+    issuer = index.issuers.get(iri)
+    if issuer is not None:
+        return issuer.label_zh, issuer.label_en
+    return index.region_labels.get(iri) or index.party_labels.get(iri) or (None, None)
 
 
 def shown_label(endpoint: Any, language: Language) -> str:

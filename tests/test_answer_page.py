@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from certbridge.api.answer import Asked
 from certbridge.api.landing import EXAMPLES
 from certbridge.api.settings import Settings
+from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.table import COLUMNS
 from certbridge.graph.vocabulary import concept_names, hop_kind_name
 from certbridge.visualize.catalogue import Language, text
@@ -255,3 +256,19 @@ def test_the_header_search_leads_to_ranked_results(http: httpx.Client) -> None:
     nothing = tree(http.get("/search", params={"q": "zzzz-nothing-qq", "lang": "en"}))
     assert words(nothing.get_element_by_id("search-none")) == text("search.none", Language.EN, query="zzzz-nothing-qq")
     assert http.get("/search").status_code == 200
+
+
+def test_an_agreement_s_hop_names_who_issued_or_agreed_it(http: httpx.Client, real_store: Path) -> None:
+    """The answer does not carry an agreement's parties; the page reads them from the routing index."""
+    index = index_for(real_store)
+    answer = api_answer(http, REAL)
+    hop = answer["routes"][0]["steps"][0]
+    agreement = index.agreements[hop["evidence"]["iri"]]
+    assert agreement.parties
+    page = tree(http.get("/answer", params={**REAL, "lang": "zh"}))
+    shown = words(page.find_class("hop")[0])
+    assert text("answer.field.parties", Language.ZH) in shown
+    for party in agreement.parties:
+        names = index.issuers[party].label_zh if party in index.issuers else None
+        names = names or (index.region_labels.get(party) or index.party_labels.get(party) or (None, None))[0]
+        assert (names or party) in shown

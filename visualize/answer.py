@@ -14,7 +14,7 @@ records are shown in the page's language when the data has them, else in the one
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -42,6 +42,8 @@ VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 LEVEL_SEPARATION = 250
 NODE_SPACING = 150
 LABEL_WIDTH = 150
+#: what separates the items of a list written in a sentence
+_LIST = {Language.ZH: "、", Language.EN: "; "}
 #: the colour of the no-route drawing's "nearest reachable" edges, and of illustrative or synthetic borders
 NEAREST_COLOUR = "#9e9e9e"
 MISSING_COLOUR = "#a33333"
@@ -254,13 +256,18 @@ def missing_sentence(missing: MissingAgreement, language: Language) -> str:
     )
 
 
-def _details(language: Language, hop: Hop) -> tuple[Detail, ...]:
+def _details(
+    language: Language, hop: Hop, parties: tuple[tuple[str | None, str | None, str], ...]
+) -> tuple[Detail, ...]:
     e = hop.evidence
     rows: list[Detail] = []
     if e.kind:
         key = f"answer.evidence-kind.{e.kind}"
         kind = text(key, language) if key in catalogue() else e.kind
         rows.append(Detail(label=text("answer.field.evidence-kind", language), value=kind))
+    if parties:
+        names = [_name(language, zh, en, iri).text for zh, en, iri in parties]
+        rows.append(Detail(label=text("answer.field.parties", language), value=_LIST[language].join(names)))
     if e.document_number:
         rows.append(Detail(label=text("answer.field.document", language), value=e.document_number))
     if e.valid_from or e.valid_to or e.kind == "recognition-agreement":
@@ -321,7 +328,7 @@ def _quality(language: Language, quality: IssuerQuality) -> QualityLine:
     )
 
 
-def _hop_card(language: Language, number: int, hop: Hop) -> HopCard:
+def _hop_card(language: Language, number: int, hop: Hop, parties: Parties) -> HopCard:
     e = hop.evidence
     kind_name = _kind(language, hop.kind)
     definition = concept_definitions("hop-kind").get(hop.kind)
@@ -340,7 +347,7 @@ def _hop_card(language: Language, number: int, hop: Hop) -> HopCard:
         definition=_pick(language, definition) if definition else "",
         colour=HOP_COLOURS[hop.kind],
         evidence=_name(language, e.label_zh, e.label_en, e.iri),
-        details=_details(language, hop),
+        details=_details(language, hop, parties.get(hop.evidence.iri, ())),
         notes=e.notes,
         conditions=_conditions(language, e.conditions),
         sources=tuple(
@@ -364,10 +371,19 @@ def _slot(hop: Hop) -> tuple[str, str, str, str]:
     return (hop.source.iri, hop.target.iri, str(hop.kind), hop.evidence.iri)
 
 
-def answer_page(answer: RouteAnswer, language: Language, missing: MissingAgreement | None = None) -> AnswerPage:
-    """The answer page's content in *language* (*missing*: the parts of the missing agreement, when known)."""
+#: the parties of each agreement cited, by the agreement's IRI: (Chinese, English, IRI) of each
+Parties = Mapping[str, tuple[tuple[str | None, str | None, str], ...]]
+
+
+def answer_page(
+    answer: RouteAnswer, language: Language, missing: MissingAgreement | None = None, parties: Parties | None = None
+) -> AnswerPage:
+    """The answer page's content in *language* (*missing*: the parts of the missing agreement, when known;
+    *parties*: who issued or agreed each agreement the routes cite, which the answer itself does not carry)."""
     drawing, edge_ids = draw(answer, language)
-    routes = tuple(_route_card(language, number, route, edge_ids) for number, route in enumerate(answer.routes, 1))
+    routes = tuple(
+        _route_card(language, number, route, edge_ids, parties or {}) for number, route in enumerate(answer.routes, 1)
+    )
     no_route = None
     if answer.no_route is not None:
         no = answer.no_route
@@ -410,7 +426,7 @@ def _legend(answer: RouteAnswer, language: Language) -> tuple[tuple[str, str, bo
 
 
 def _route_card(
-    language: Language, number: int, route: Route, edge_ids: dict[tuple[str, str, str, str], str]
+    language: Language, number: int, route: Route, edge_ids: dict[tuple[str, str, str, str], str], parties: Parties
 ) -> RouteCard:
     return RouteCard(
         number=number,
@@ -419,7 +435,7 @@ def _route_card(
         illustrative=route.illustrative,
         synthetic=route.synthetic,
         conditions=_conditions(language, route.conditions),
-        hops=tuple(_hop_card(language, position, hop) for position, hop in enumerate(route.hops, 1)),
+        hops=tuple(_hop_card(language, position, hop, parties) for position, hop in enumerate(route.hops, 1)),
         edges=tuple(dict.fromkeys(edge_ids[_slot(hop)] for hop in route.hops)),
         nodes=tuple(dict.fromkeys(end.iri for hop in route.hops for end in (hop.source, hop.target))),
     )
