@@ -48,7 +48,7 @@ Source = Annotated[
     Query(
         alias="from",
         description="the certificate held: an id, an IRI, or search text (empty: the question form alone)",
-        examples=["CT-tw-chinese-cuisine-class-c"],
+        examples=["IL-CT-hengfeng-spinner-senior-technician"],
     ),
 ]
 Target = Annotated[
@@ -56,7 +56,7 @@ Target = Annotated[
     Query(
         alias="to",
         description="the certificate (or title or level) required: an id, an IRI, or search text",
-        examples=["CT-fj-chinese-cook-senior"],
+        examples=["IL-CT-js-hrss-spinner-senior-technician"],
     ),
 ]
 
@@ -278,8 +278,8 @@ def _attachment(name: str, as_of: str) -> dict[str, str]:
 )
 def answer_json(
     request: Request,
-    source: Annotated[str, Query(alias="from", min_length=1, examples=["CT-tw-chinese-cuisine-class-c"])],
-    target: Annotated[str, Query(alias="to", min_length=1, examples=["CT-fj-chinese-cook-senior"])],
+    source: Annotated[str, Query(alias="from", min_length=1, examples=["IL-CT-hengfeng-spinner-senior-technician"])],
+    target: Annotated[str, Query(alias="to", min_length=1, examples=["IL-CT-js-hrss-spinner-senior-technician"])],
     as_of: Annotated[Day | None, Query(description="the day; today if absent")] = None,
 ) -> Response:
     """The route answer's JSON, as ``GET /api/v1/routes`` gives it for the same question."""
@@ -302,8 +302,8 @@ def answer_json(
 )
 def answer_csv(
     request: Request,
-    source: Annotated[str, Query(alias="from", min_length=1, examples=["CT-tw-chinese-cuisine-class-c"])],
-    target: Annotated[str, Query(alias="to", min_length=1, examples=["CT-fj-chinese-cook-senior"])],
+    source: Annotated[str, Query(alias="from", min_length=1, examples=["IL-CT-hengfeng-spinner-senior-technician"])],
+    target: Annotated[str, Query(alias="to", min_length=1, examples=["IL-CT-js-hrss-spinner-senior-technician"])],
     as_of: Annotated[Day | None, Query(description="the day; today if absent")] = None,
 ) -> Response:
     """The columns are those of ``certbridge.graph.routing.table.COLUMNS``."""
