@@ -272,3 +272,16 @@ def test_an_agreement_s_hop_names_who_issued_or_agreed_it(http: httpx.Client, re
         names = index.issuers[party].label_zh if party in index.issuers else None
         names = names or (index.region_labels.get(party) or index.party_labels.get(party) or (None, None))[0]
         assert (names or party) in shown
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_the_issuers_quality_checks_are_named_in_the_page_s_language(http: httpx.Client, language: Language) -> None:
+    question = {"from": "IL-CT-js-training-spinner-technician", "to": "IL-CT-hengfeng-spinner-technician"}
+    question["as_of"] = "2024-06-01"
+    answer = api_answer(http, question)
+    checked = [(q, c) for r in answer["routes"] for s in r["steps"] for q in s["quality"] for c in q["checks"]]
+    assert checked, "the pair's issuers have quality checks on record"
+    page = words(tree(http.get("/answer", params={**question, "lang": language.value})))
+    for quality, (day, result) in checked:
+        assert f"{day} {text(f'answer.check.{result}', language)}" in page
+        assert label({**quality, "iri": quality["issuer"]}, language) in page

@@ -186,6 +186,12 @@ def _concept(language: Language, scheme: str, notation: str | None) -> str:
     return _pick(language, names) if names else notation
 
 
+def _closed(language: Language, prefix: str, value: str) -> str:
+    """A value of a closed set the catalogue names (``prefix.value``); the value itself when it does not."""
+    key = f"{prefix}.{value}"
+    return text(key, language) if key in catalogue() else value
+
+
 def _kind(language: Language, kind: HopKind) -> str:
     return _pick(language, hop_kind_name(kind))
 
@@ -262,8 +268,7 @@ def _details(
     e = hop.evidence
     rows: list[Detail] = []
     if e.kind:
-        key = f"answer.evidence-kind.{e.kind}"
-        kind = text(key, language) if key in catalogue() else e.kind
+        kind = _closed(language, "answer.evidence-kind", e.kind)
         rows.append(Detail(label=text("answer.field.evidence-kind", language), value=kind))
     if parties:
         names = [_name(language, zh, en, iri).text for zh, en, iri in parties]
@@ -292,8 +297,7 @@ def _details(
         )
     )
     if e.rule:
-        key = f"answer.rule.{e.rule.rsplit('/', 1)[-1]}"
-        rule = text(key, language) if key in catalogue() else e.rule
+        rule = _closed(language, "answer.rule", e.rule.rsplit("/", 1)[-1])
         rows.append(Detail(label=text("answer.field.rule", language), value=rule, href=local_href(e.rule)))
     return tuple(rows)
 
@@ -304,14 +308,15 @@ def _quality(language: Language, quality: IssuerQuality) -> QualityLine:
         facts.append(
             f"{text('answer.quality.bank', language)}: {_concept(language, 'question-bank', quality.question_bank)}"
         )
-    checks = "; ".join(f"{day} {result}" for day, result in quality.checks)
+    checks = "; ".join(f"{day} {_closed(language, 'answer.check', result)}" for day, result in quality.checks)
     facts.append(
         f"{text('answer.quality.checks', language)}: {checks}"
         if checks
         else text("answer.quality.checks.none", language)
     )
     sanctions = "; ".join(
-        f"{day} {_concept(language, 'status', status)} ({reason})" for day, reason, status in quality.sanctions
+        f"{day} {_concept(language, 'status', status)} ({_closed(language, 'answer.sanction-reason', reason)})"
+        for day, reason, status in quality.sanctions
     )
     facts.append(
         f"{text('answer.quality.sanctions', language)}: {sanctions}"
