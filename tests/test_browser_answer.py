@@ -187,6 +187,10 @@ def test_nothing_overlaps_the_cards_and_no_labels_overlap(
             assert a["right"] > a["left"] and a["bottom"] > a["top"]
             for b in labels[i + 1 :]:
                 assert not boxes_overlap(a, b), (a, b)
+        edge_labels = opened.page.evaluate("certbridgeAnswer.edgeLabelBoxes()")
+        assert edge_labels  # route numbers, or the missing agreement
+        for edge in edge_labels:  # an edge's label sits clear of every node
+            assert not any(boxes_overlap(edge, node) for node in labels), edge
         scroll = opened.page.evaluate("document.documentElement.scrollWidth")
         assert scroll <= width, "the page is wider than the window"
         opened.shot(f"answer-{question['from']}-{width}")

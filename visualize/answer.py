@@ -508,27 +508,35 @@ def draw(answer: RouteAnswer, language: Language) -> tuple[Drawing, dict[tuple[s
             margin=10,
         )
     slots: dict[tuple[str, str, str, str], str] = {}
-    pairs: dict[frozenset[str], int] = {}
+    routes_of: dict[tuple[str, str, str, str], list[int]] = {}
+    first_hop: dict[tuple[str, str, str, str], Hop] = {}
     for number, route in enumerate(answer.routes, 1):
         for hop in route.hops:
             slot = _slot(hop)
-            if slot in slots:
-                continue
-            slots[slot] = edge_id = f"edge-{len(slots) + 1}"
-            pair = frozenset((hop.source.iri, hop.target.iri))
-            nth = pairs[pair] = pairs.get(pair, -1) + 1
-            flagged = hop.evidence.illustrative or hop.evidence.synthetic
-            network.add_edge(
-                hop.source.iri,
-                hop.target.iri,
-                id=edge_id,
-                label=_kind(language, hop.kind) + (" *" if hop.evidence.conditions else ""),
-                color={"color": HOP_COLOURS[hop.kind], "highlight": HOP_COLOURS[hop.kind], "opacity": 1.0},
-                dashes=flagged,
-                width=3.0 if number == 1 else 2.0,
-                font={"align": "horizontal", "size": 12, "background": "#ffffff", "strokeWidth": 0},
-                smooth={"enabled": nth > 0, "type": "curvedCW", "roundness": 0.2 * ((nth + 1) // 2) * (-1) ** nth},
-            )
+            routes_of.setdefault(slot, []).append(number)
+            first_hop.setdefault(slot, hop)
+    pairs: dict[frozenset[str], int] = {}
+    for slot, numbers in routes_of.items():
+        hop = first_hop[slot]
+        slots[slot] = edge_id = f"edge-{len(slots) + 1}"
+        pair = frozenset((hop.source.iri, hop.target.iri))
+        nth = pairs[pair] = pairs.get(pair, -1) + 1
+        span = abs(levels.get(hop.target.iri, 1) - levels.get(hop.source.iri, 0))
+        flagged = hop.evidence.illustrative or hop.evidence.synthetic
+        network.add_edge(
+            hop.source.iri,
+            hop.target.iri,
+            id=edge_id,
+            # the routes the hop belongs to (the cards' numbers; its kind is its colour, named in the legend), and
+            # a mark when the holder must still meet a condition: short, so that it fits between two columns
+            label="·".join(map(str, numbers)) + (" *" if hop.evidence.conditions else ""),
+            title=_kind(language, hop.kind),
+            color={"color": HOP_COLOURS[hop.kind], "highlight": HOP_COLOURS[hop.kind], "opacity": 1.0},
+            dashes=flagged,
+            width=3.0 if 1 in numbers else 2.0,
+            font={"align": "horizontal", "size": 13, "background": "#ffffff", "strokeWidth": 0},
+            smooth=_curve(nth, span),
+        )
     if answer.no_route is not None:
         if answer.no_route.missing_agreement:  # what would connect them, drawn as what it is: missing
             network.add_edge(
@@ -553,6 +561,18 @@ def draw(answer: RouteAnswer, language: Language) -> tuple[Drawing, dict[tuple[s
                 )
     nodes, edges, _, _, _, _ = network.get_network_data()
     return Drawing(nodes=list(nodes), edges=list(edges), options=drawing_options()), slots
+
+
+def _curve(nth: int, span: int) -> dict[str, Any]:
+    """How an edge bends: straight between neighbouring columns; arched when it jumps a column (so that it does not
+    pass behind the nodes between) or runs beside another edge between the same two nodes (alternately above and
+    below, each pair further out)."""
+    if nth == 0 and span <= 1:
+        return {"enabled": False}
+    step = nth + (1 if span > 1 else 0)
+    bend = 0.5 if span > 1 else 0.25  # an arch over a node between clears half its height
+    side = "curvedCW" if step % 2 == 0 else "curvedCCW"
+    return {"enabled": True, "type": side, "roundness": min(1.0, bend * ((step + 1) // 2))}
 
 
 def drawing_options() -> dict[str, Any]:

@@ -57,6 +57,19 @@
     });
   };
 
+  // The edges' label boxes, in page coordinates (vis-network's label module measures them when it draws).
+  state.edgeLabelBoxes = function () {
+    const rect = container.getBoundingClientRect();
+    return edges.getIds().flatMap((id) => {
+      const edge = network.body.edges[id];
+      const size = edge && edge.labelModule && edge.labelModule.size;
+      if (!edge || !edge.options.label || !size || !size.width) return [];
+      const a = network.canvasToDOM({ x: size.left, y: size.top });
+      const b = network.canvasToDOM({ x: size.left + size.width, y: size.top + size.height });
+      return [{ id: id, left: rect.left + a.x, top: rect.top + a.y, right: rect.left + b.x, bottom: rect.top + b.y }];
+    });
+  };
+
   function highlight(number) {
     const route = routes.find((r) => r.number === number);
     const chosen = new Set(route ? route.edges : []);
