@@ -397,7 +397,8 @@ def answer_page(
             source_reaches=tuple(_endpoint(language, e) for e in no.source_reaches),
             target_reached_from=tuple(_endpoint(language, e) for e in no.target_reached_from),
         )
-    ends = (answer.source, answer.target)
+    nearest = (*answer.no_route.source_reaches, *answer.no_route.target_reached_from) if answer.no_route else ()
+    ends = (answer.source, answer.target, *nearest)
     said, more = verdict(answer, language, missing)
     return AnswerPage(
         language=language,
