@@ -121,7 +121,9 @@ def test_a_no_route_answer_says_what_each_side_reaches_and_the_missing_agreement
     assert missing in verdict and NO_ROUTE["as_of"] in missing
     assert not page.find_class("route-card")
     shown = words(page.get_element_by_id("no-route"))
-    assert answer["no_route"]["reason"] in shown
+    assert answer["no_route"]["reason"] in shown  # the particulars, as the answer says them
+    why = text(f"answer.why.{answer['no_route']['kind']}", language, as_of=answer["as_of"], max_hops=answer["max_hops"])
+    assert words(page.get_element_by_id("no-route-why")) == why
     for near in (*answer["no_route"]["source_reaches"], *answer["no_route"]["target_reached_from"]):
         assert label(near, language) in shown
 
@@ -285,3 +287,24 @@ def test_the_issuers_quality_checks_are_named_in_the_page_s_language(http: httpx
     for quality, (day, result) in checked:
         assert f"{day} {text(f'answer.check.{result}', language)}" in page
         assert label({**quality, "iri": quality["issuer"]}, language) in page
+
+
+#: questions without a route, each with the kind of absence and words its English reason must contain
+ABSENT = [
+    ({**ILLUSTRATIVE, "as_of": "2020-01-01"}, "issuer-not-valid", "may not issue valid certificates"),
+    ({**REAL, "to": ILLUSTRATIVE["to"]}, "different-occupations", "different occupations"),
+    ({**ILLUSTRATIVE, "from": "IL-CT-hengfeng-spinner-technician"}, "grade-too-high", "no hop raises a grade"),
+    (NO_ROUTE, "not-connected", "no route of at most"),
+]
+
+
+@pytest.mark.parametrize(("question", "kind", "said"), ABSENT, ids=[kind for _, kind, _ in ABSENT])
+def test_each_kind_of_absence_is_said_in_the_page_s_language(
+    http: httpx.Client, question: dict[str, str], kind: str, said: str
+) -> None:
+    no_route = api_answer(http, question)["no_route"]
+    assert (no_route["kind"], said in no_route["reason"]) == (kind, True)  # the kind agrees with the reason
+    for language in Language:
+        page = tree(http.get("/answer", params={**question, "lang": language.value}))
+        why = words(page.get_element_by_id("no-route-why"))
+        assert why == text(f"answer.why.{kind}", language, as_of=question["as_of"], max_hops=6)

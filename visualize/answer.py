@@ -122,6 +122,8 @@ class RouteCard:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NoRouteCard:
+    #: why, in the page's language; and the particulars, as the answer says them (in English)
+    why: str
     reason: str
     source_reaches: tuple[Name, ...]
     target_reached_from: tuple[Name, ...]
@@ -393,6 +395,7 @@ def answer_page(
     if answer.no_route is not None:
         no = answer.no_route
         no_route = NoRouteCard(
+            why=text(f"answer.why.{no.kind}", language, as_of=answer.as_of, max_hops=answer.max_hops),
             reason=no.reason,
             source_reaches=tuple(_endpoint(language, e) for e in no.source_reaches),
             target_reached_from=tuple(_endpoint(language, e) for e in no.target_reached_from),

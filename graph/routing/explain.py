@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .graphs import ClassGraph, ClassNode, Node
-from .model import NoRoute
+from .model import Absence, NoRoute
 from .records import Certificate, RoutingIndex
 
 EXPLAIN_LIMIT = 10
@@ -45,6 +45,7 @@ def explain(
             "agreement connects them; a certificate of at least the required grade is needed",
             source_reaches=source_reaches,
             target_reached_from=target_reached_from,
+            kind=Absence.GRADE_TOO_HIGH,
         )
     missing = None
     if goal is not None:
