@@ -275,3 +275,23 @@ def test_the_answer_prints_as_an_a4_memo(page: Page, base_url: str, question: di
         (ARTIFACTS / f"{name}-page-1.pgm").write_bytes(b"P5 %d %d 255\n" % (columns, rows) + image.tobytes())
     finally:
         document.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/search?q=纺纱工", "/answer?from=恒丰"])
+def test_the_pages_fit_a_phone(browser: object, base_url: str, path: str) -> None:
+    opened = Page(browser)
+    try:
+        opened.page.set_viewport_size({"width": 360, "height": 740})
+        opened.page.goto(base_url + path)
+        assert opened.page.evaluate("document.documentElement.scrollWidth") <= 360, "wider than the phone"
+        if path == "/":  # the suggestions open within the screen
+            field = opened.page.locator("#from-text")
+            field.click()
+            field.press_sequentially("纺纱工", delay=20)
+            listed = opened.page.locator("#from-list")
+            listed.locator("[role=option]").first.wait_for(state="visible")
+            box = listed.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360
+        opened.shot("phone" + path.split("?")[0].replace("/", "-"))
+    finally:
+        opened.close()
