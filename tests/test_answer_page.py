@@ -308,3 +308,15 @@ def test_each_kind_of_absence_is_said_in_the_page_s_language(
         page = tree(http.get("/answer", params={**question, "lang": language.value}))
         why = words(page.get_element_by_id("no-route-why"))
         assert why == text(f"answer.why.{kind}", language, as_of=question["as_of"], max_hops=6)
+
+
+def test_a_revalidated_page_comes_back_in_the_language_now_chosen(http: httpx.Client) -> None:
+    """With the store version alone as validator, a browser that saw / in Chinese and then chose English got
+    "304 Not Modified" and showed its Chinese copy."""
+    with httpx.Client(base_url=http.base_url, timeout=60) as fresh:
+        chinese = fresh.get("/")
+        assert chinese.headers["content-language"] == "zh"
+        assert fresh.get("/", headers={"If-None-Match": chinese.headers["etag"]}).status_code == 304
+        fresh.cookies.set("certbridge_lang", "en")
+        english = fresh.get("/", headers={"If-None-Match": chinese.headers["etag"]})
+        assert english.status_code == 200 and english.headers["content-language"] == "en"

@@ -214,6 +214,8 @@ def test_the_drawing_is_the_same_every_time(browser: object, base_url: str) -> N
 
 
 def test_the_language_switch_is_remembered_on_the_next_page(page: Page, base_url: str) -> None:
+    page.page.goto(f"{base_url}/")  # seen in Chinese first: the browser must not show its cached copy later
+    assert page.page.locator("html").get_attribute("lang") == "zh"
     open_answer(page, base_url, REAL)
     answer = api(base_url, "/api/v1/routes", **REAL)
     formal = answer["routes"][0]["steps"][0]["evidence"]
