@@ -42,8 +42,9 @@ VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 LEVEL_SEPARATION = 250
 NODE_SPACING = 150
 LABEL_WIDTH = 150
-#: what separates the items of a list written in a sentence
+#: what separates the items of a list written in a sentence, and a label from its value
 _LIST = {Language.ZH: "、", Language.EN: "; "}
+_COLON = {Language.ZH: "：", Language.EN: ": "}
 #: the colour of the no-route drawing's "nearest reachable" edges, and of illustrative or synthetic borders
 NEAREST_COLOUR = "#9e9e9e"
 MISSING_COLOUR = "#a33333"
@@ -305,23 +306,22 @@ def _details(
 
 
 def _quality(language: Language, quality: IssuerQuality) -> QualityLine:
-    facts = [f"{text('answer.quality.kind', language)}: {_pick(language, issuer_kind_name(quality.kind))}"]
+    def labelled(key: str, value: str) -> str:
+        return f"{text(key, language)}{_COLON[language]}{value}"
+
+    facts = [labelled("answer.quality.kind", _pick(language, issuer_kind_name(quality.kind)))]
     if quality.question_bank:
-        facts.append(
-            f"{text('answer.quality.bank', language)}: {_concept(language, 'question-bank', quality.question_bank)}"
-        )
-    checks = "; ".join(f"{day} {_closed(language, 'answer.check', result)}" for day, result in quality.checks)
-    facts.append(
-        f"{text('answer.quality.checks', language)}: {checks}"
-        if checks
-        else text("answer.quality.checks.none", language)
+        facts.append(labelled("answer.quality.bank", _concept(language, "question-bank", quality.question_bank)))
+    checks = _LIST[language].join(
+        f"{day} {_closed(language, 'answer.check', result)}" for day, result in quality.checks
     )
-    sanctions = "; ".join(
+    facts.append(labelled("answer.quality.checks", checks) if checks else text("answer.quality.checks.none", language))
+    sanctions = _LIST[language].join(
         f"{day} {_concept(language, 'status', status)} ({_closed(language, 'answer.sanction-reason', reason)})"
         for day, reason, status in quality.sanctions
     )
     facts.append(
-        f"{text('answer.quality.sanctions', language)}: {sanctions}"
+        labelled("answer.quality.sanctions", sanctions)
         if sanctions
         else text("answer.quality.sanctions.none", language)
     )
