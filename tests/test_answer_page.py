@@ -320,3 +320,17 @@ def test_a_revalidated_page_comes_back_in_the_language_now_chosen(http: httpx.Cl
         fresh.cookies.set("certbridge_lang", "en")
         english = fresh.get("/", headers={"If-None-Match": chinese.headers["etag"]})
         assert english.status_code == 200 and english.headers["content-language"] == "en"
+
+
+def test_every_closed_value_the_page_names_has_its_words() -> None:
+    """The page words closed sets through keys made from their values: each value has its message."""
+    from certbridge.graph.convert.issuers import CHECK_RESULTS, SANCTION_REASONS
+    from certbridge.graph.routing.model import Absence
+    from certbridge.visualize.catalogue import catalogue
+
+    keys = catalogue()
+    assert {f"answer.why.{kind}" for kind in Absence} <= keys.keys()
+    assert {f"answer.check.{result}" for result in CHECK_RESULTS} <= keys.keys()
+    assert {f"answer.sanction-reason.{reason}" for reason in SANCTION_REASONS} <= keys.keys()
+    evidence_kinds = ("recognition-agreement", "qualification", "grade-order", "cross-system-bridge")
+    assert {f"answer.evidence-kind.{kind}" for kind in evidence_kinds} <= keys.keys()
