@@ -26,7 +26,7 @@ from certbridge.graph.routing.model import RouteAnswer
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.resolve import HELD_KINDS, TARGET_KINDS, resolve
 from certbridge.graph.routing.table import to_csv
-from certbridge.visualize.answer import answer_body, answer_page, share_links
+from certbridge.visualize.answer import AgreementFacts, answer_body, answer_page, share_links
 from certbridge.visualize.catalogue import Language, text
 from certbridge.visualize.question import Box, Question, question_form
 
@@ -217,7 +217,7 @@ def show_answer(
     missing = None
     if answer.no_route is not None and answer.no_route.missing_agreement:
         missing = missing_agreement(index, answer.source.iri, answer.target.iri, date.fromisoformat(answer.as_of))
-    shown = answer_page(answer, language, missing, parties_of(index, answer))
+    shown = answer_page(answer, language, missing, agreements_of(index, answer))
     ids = (_short(answer.source.iri), _short(answer.target.iri))
     share = share_links("/answer", {"from": ids[0], "to": ids[1], "as_of": answer.as_of}, version)
     labels = (shown_label(answer.source, language), shown_label(answer.target, language))
@@ -231,17 +231,20 @@ def show_answer(
     )
 
 
-def parties_of(index: RoutingIndex, answer: RouteAnswer) -> dict[str, tuple[tuple[str | None, str | None, str], ...]]:
-    """Who issued or agreed each agreement the answer's routes cite (the recognising side first): issuers,
-    regions, or other parties (ministries, governments), each as (Chinese, English, IRI)."""
-    found: dict[str, tuple[tuple[str | None, str | None, str], ...]] = {}
+def agreements_of(index: RoutingIndex, answer: RouteAnswer) -> dict[str, AgreementFacts]:
+    """What the page says of each agreement the answer's routes cite and the answer does not carry: its parties
+    (issuers, regions, or other parties such as ministries; the recognising side first) and its document's date."""
+    found: dict[str, AgreementFacts] = {}
     for route in answer.routes:
         for hop in route.hops:
             agreement = index.agreements.get(hop.evidence.iri)
             if agreement is None or agreement.iri in found:
                 continue
             ordered = sorted(agreement.parties, key=lambda iri: (iri not in agreement.recognising, iri))
-            found[agreement.iri] = tuple((*_party_labels(index, iri), iri) for iri in ordered)
+            found[agreement.iri] = AgreementFacts(
+                parties=tuple((*_party_labels(index, iri), iri) for iri in ordered),
+                document_date=str(agreement.date) if agreement.date else None,
+            )
     return found
 
 

@@ -260,7 +260,7 @@ def test_the_header_search_leads_to_ranked_results(http: httpx.Client) -> None:
     assert http.get("/search").status_code == 200
 
 
-def test_an_agreement_s_hop_names_who_issued_or_agreed_it(http: httpx.Client, real_store: Path) -> None:
+def test_an_agreement_s_parties_and_date_come_from_the_index(http: httpx.Client, real_store: Path) -> None:
     """The answer does not carry an agreement's parties; the page reads them from the routing index."""
     index = index_for(real_store)
     answer = api_answer(http, REAL)
@@ -274,6 +274,10 @@ def test_an_agreement_s_hop_names_who_issued_or_agreed_it(http: httpx.Client, re
         names = index.issuers[party].label_zh if party in index.issuers else None
         names = names or (index.region_labels.get(party) or index.party_labels.get(party) or (None, None))[0]
         assert (names or party) in shown
+    # its start is not stated: the verdict says the document's date stands for it
+    assert hop["evidence"]["valid_from"] is None and agreement.date is not None
+    verdict = words(page.get_element_by_id("verdict"))
+    assert text("answer.since.document", Language.ZH, date=str(agreement.date)) in verdict
 
 
 @pytest.mark.parametrize("language", list(Language))

@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
-from pyvis.network import Network
 
 from certbridge.graph.choices import HopKind
 from certbridge.graph.routing.explain import MissingAgreement
@@ -32,23 +30,16 @@ from certbridge.graph.routing.model import Endpoint, Evidence, Hop, IssuerQualit
 from certbridge.graph.vocabulary import concept_definitions, concept_names, hop_kind_name, issuer_kind_name
 from certbridge.ontology import ID
 
+from .answer_drawing import MISSING_COLOUR, NEAREST_COLOUR, Drawing, Slot, draw, slot
 from .catalogue import Language, catalogue, text
 from .model import HOP_COLOURS
+from .render import VIS_DIR
 
 HERE = Path(__file__).parent
-VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 
-#: the drawing's geometry: columns (levels) apart, rows apart, the widest a node's label may wrap to (px)
-LEVEL_SEPARATION = 250
-NODE_SPACING = 150
-LABEL_WIDTH = 150
 #: what separates the items of a list written in a sentence, and a label from its value
 _LIST = {Language.ZH: "、", Language.EN: "; "}
 _COLON = {Language.ZH: "：", Language.EN: ": "}
-#: the colour of the no-route drawing's "nearest reachable" edges, and of illustrative or synthetic borders
-NEAREST_COLOUR = "#9e9e9e"
-MISSING_COLOUR = "#a33333"
-FLAGGED_BORDER = "#c0392b"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,15 +121,6 @@ class NoRouteCard:
     target_reached_from: tuple[Name, ...]
 
 
-@dataclass(kw_only=True)
-class Drawing:
-    """The vis-network data of the drawing: nodes, edges and options, made by pyvis."""
-
-    nodes: list[dict[str, Any]] = field(default_factory=list)
-    edges: list[dict[str, Any]] = field(default_factory=list)
-    options: dict[str, Any] = field(default_factory=dict)
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AnswerPage:
     """Everything the answer page shows, worded in one language."""
@@ -214,7 +196,12 @@ def _since(language: Language, evidence: Evidence, document_date: str | None) ->
     return text("answer.since.unknown", language)
 
 
-def verdict(answer: RouteAnswer, language: Language, missing: MissingAgreement | None = None) -> tuple[str, str]:
+def verdict(
+    answer: RouteAnswer,
+    language: Language,
+    missing: MissingAgreement | None = None,
+    agreements: Agreements | None = None,
+) -> tuple[str, str]:
     """The one-sentence verdict, and what follows it: the conditions the holder must still meet, or the missing
     agreement (empty when there is nothing to add)."""
     if not answer.routes:
@@ -233,22 +220,13 @@ def verdict(answer: RouteAnswer, language: Language, missing: MissingAgreement |
             "answer.verdict.formal",
             language,
             as_of=answer.as_of,
-            since=_since(language, evidence, _document_date(evidence)),
+            since=_since(language, evidence, (agreements or {}).get(evidence.iri, AgreementFacts()).document_date),
             agreement=agreement,
         )
     else:
         said = text("answer.verdict.weaker", language, kind=_kind(language, best.strength), hops=len(best.hops))
     more = text("answer.verdict.conditional", language, count=len(best.conditions)) if best.conditions else ""
     return said, more
-
-
-def _document_date(evidence: Evidence) -> str | None:
-    """The document's date when the evidence's notes say it stands in for an unstated start (the engine's note)."""
-    marker = "the document's date ("
-    for note in evidence.notes:
-        if marker in note:
-            return note.split(marker, 1)[1].split(")", 1)[0]
-    return None
 
 
 def missing_sentence(missing: MissingAgreement, language: Language) -> str:
@@ -335,7 +313,7 @@ def _quality(language: Language, quality: IssuerQuality) -> QualityLine:
     )
 
 
-def _hop_card(language: Language, number: int, hop: Hop, parties: Parties) -> HopCard:
+def _hop_card(language: Language, number: int, hop: Hop, agreements: Agreements) -> HopCard:
     e = hop.evidence
     kind_name = _kind(language, hop.kind)
     definition = concept_definitions("hop-kind").get(hop.kind)
@@ -354,7 +332,7 @@ def _hop_card(language: Language, number: int, hop: Hop, parties: Parties) -> Ho
         definition=_pick(language, definition) if definition else "",
         colour=HOP_COLOURS[hop.kind],
         evidence=_name(language, e.label_zh, e.label_en, e.iri),
-        details=_details(language, hop, parties.get(hop.evidence.iri, ())),
+        details=_details(language, hop, agreements.get(hop.evidence.iri, AgreementFacts()).parties),
         notes=e.notes,
         conditions=_conditions(language, e.conditions),
         sources=tuple(
@@ -373,23 +351,32 @@ def _hop_card(language: Language, number: int, hop: Hop, parties: Parties) -> Ho
     )
 
 
-def _slot(hop: Hop) -> tuple[str, str, str, str]:
-    """What makes a hop one edge of the drawing: two routes through the same hop share it."""
-    return (hop.source.iri, hop.target.iri, str(hop.kind), hop.evidence.iri)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgreementFacts:
+    """What the page says of an agreement that the route answer does not carry: who issued or agreed it (the
+    recognising side first), and the document's date, which stands for its start when the source states none."""
+
+    #: (Chinese, English, IRI) of each party
+    parties: tuple[tuple[str | None, str | None, str], ...] = ()
+    document_date: str | None = None
 
 
-#: the parties of each agreement cited, by the agreement's IRI: (Chinese, English, IRI) of each
-Parties = Mapping[str, tuple[tuple[str | None, str | None, str], ...]]
+#: the facts of each agreement the routes cite, by its IRI
+Agreements = Mapping[str, AgreementFacts]
 
 
 def answer_page(
-    answer: RouteAnswer, language: Language, missing: MissingAgreement | None = None, parties: Parties | None = None
+    answer: RouteAnswer,
+    language: Language,
+    missing: MissingAgreement | None = None,
+    agreements: Agreements | None = None,
 ) -> AnswerPage:
     """The answer page's content in *language* (*missing*: the parts of the missing agreement, when known;
-    *parties*: who issued or agreed each agreement the routes cite, which the answer itself does not carry)."""
+    *agreements*: what the answer does not carry of the agreements its routes cite)."""
     drawing, edge_ids = draw(answer, language)
     routes = tuple(
-        _route_card(language, number, route, edge_ids, parties or {}) for number, route in enumerate(answer.routes, 1)
+        _route_card(language, number, route, edge_ids, agreements or {})
+        for number, route in enumerate(answer.routes, 1)
     )
     no_route = None
     if answer.no_route is not None:
@@ -402,7 +389,7 @@ def answer_page(
         )
     nearest = (*answer.no_route.source_reaches, *answer.no_route.target_reached_from) if answer.no_route else ()
     ends = (answer.source, answer.target, *nearest)
-    said, more = verdict(answer, language, missing)
+    said, more = verdict(answer, language, missing, agreements or {})
     return AnswerPage(
         language=language,
         question=text(
@@ -435,7 +422,7 @@ def _legend(answer: RouteAnswer, language: Language) -> tuple[tuple[str, str, bo
 
 
 def _route_card(
-    language: Language, number: int, route: Route, edge_ids: dict[tuple[str, str, str, str], str], parties: Parties
+    language: Language, number: int, route: Route, edge_ids: dict[Slot, str], agreements: Agreements
 ) -> RouteCard:
     return RouteCard(
         number=number,
@@ -444,162 +431,10 @@ def _route_card(
         illustrative=route.illustrative,
         synthetic=route.synthetic,
         conditions=_conditions(language, route.conditions),
-        hops=tuple(_hop_card(language, position, hop, parties) for position, hop in enumerate(route.hops, 1)),
-        edges=tuple(dict.fromkeys(edge_ids[_slot(hop)] for hop in route.hops)),
+        hops=tuple(_hop_card(language, position, hop, agreements) for position, hop in enumerate(route.hops, 1)),
+        edges=tuple(dict.fromkeys(edge_ids[slot(hop)] for hop in route.hops)),
         nodes=tuple(dict.fromkeys(end.iri for hop in route.hops for end in (hop.source, hop.target))),
     )
-
-
-def _levels(answer: RouteAnswer) -> dict[str, int]:
-    """Each node's column, left to right: the held certificate first, the required one last, a node between them
-    at the fewest hops any route takes to reach it. A no-route answer: the held certificate, what it reaches, what
-    reaches the required one, the required one."""
-    source, target = answer.source.iri, answer.target.iri
-    if not answer.routes:
-        no = answer.no_route
-        levels = {source: 0}
-        reaches = [near.iri for near in (no.source_reaches if no else ()) if near.iri not in (source, target)]
-        reached = [near.iri for near in (no.target_reached_from if no else ()) if near.iri not in (source, target)]
-        levels.update(dict.fromkeys(reached, 1 + bool(reaches)))
-        levels.update(dict.fromkeys(reaches, 1))
-        levels[target] = 1 + bool(reaches) + bool(reached)
-        return levels
-    last = max(len(route.hops) for route in answer.routes)
-    levels = {source: 0}
-    for route in answer.routes:
-        for position, hop in enumerate(route.hops, 1):
-            if hop.target.iri != target:
-                levels[hop.target.iri] = min(levels.get(hop.target.iri, position), position)
-    levels[target] = max(last, max(levels.values(), default=0) + 1)
-    return levels
-
-
-def _node_label(language: Language, endpoint: Endpoint) -> str:
-    return _endpoint(language, endpoint).text
-
-
-def draw(answer: RouteAnswer, language: Language) -> tuple[Drawing, dict[tuple[str, str, str, str], str]]:
-    """The routes as vis-network data (built with pyvis): nodes in columns by :func:`_levels`, one edge per
-    distinct hop coloured by its kind (a no-route answer: grey dashed edges to the nearest reachable). Also the
-    edge id of each hop's slot, for the route cards."""
-    network = Network(directed=True, cdn_resources="remote")
-    levels = _levels(answer)
-    endpoints: dict[str, Endpoint] = {answer.source.iri: answer.source, answer.target.iri: answer.target}
-    for route in answer.routes:
-        for hop in route.hops:
-            endpoints.setdefault(hop.source.iri, hop.source)
-            endpoints.setdefault(hop.target.iri, hop.target)
-    if answer.no_route is not None:
-        for near in (*answer.no_route.source_reaches, *answer.no_route.target_reached_from):
-            endpoints.setdefault(near.iri, near)
-    ends = {answer.source.iri, answer.target.iri}
-    for iri in sorted(endpoints, key=lambda i: (levels.get(i, 1), i)):
-        endpoint = endpoints[iri]
-        flagged = endpoint.illustrative or endpoint.synthetic
-        network.add_node(
-            iri,
-            label=_node_label(language, endpoint),
-            level=levels.get(iri, 1),
-            shape="box",
-            color={
-                "background": "#e8f0fe" if iri in ends else "#ffffff",
-                "border": FLAGGED_BORDER if flagged else "#1a1a1a" if iri in ends else "#7f8c8d",
-            },
-            borderWidth=3 if iri in ends else 1,
-            shapeProperties={"borderDashes": [6, 4] if flagged else False},
-            widthConstraint={"maximum": LABEL_WIDTH},
-            font={"size": 14, "face": "sans-serif"},
-            margin=10,
-        )
-    slots: dict[tuple[str, str, str, str], str] = {}
-    routes_of: dict[tuple[str, str, str, str], list[int]] = {}
-    first_hop: dict[tuple[str, str, str, str], Hop] = {}
-    for number, route in enumerate(answer.routes, 1):
-        for hop in route.hops:
-            slot = _slot(hop)
-            routes_of.setdefault(slot, []).append(number)
-            first_hop.setdefault(slot, hop)
-    pairs: dict[frozenset[str], int] = {}
-    for slot, numbers in routes_of.items():
-        hop = first_hop[slot]
-        slots[slot] = edge_id = f"edge-{len(slots) + 1}"
-        pair = frozenset((hop.source.iri, hop.target.iri))
-        nth = pairs[pair] = pairs.get(pair, -1) + 1
-        span = abs(levels.get(hop.target.iri, 1) - levels.get(hop.source.iri, 0))
-        flagged = hop.evidence.illustrative or hop.evidence.synthetic
-        network.add_edge(
-            hop.source.iri,
-            hop.target.iri,
-            id=edge_id,
-            # the routes the hop belongs to (the cards' numbers; its kind is its colour, named in the legend), and
-            # a mark when the holder must still meet a condition: short, so that it fits between two columns
-            label="·".join(map(str, numbers)) + (" *" if hop.evidence.conditions else ""),
-            title=_kind(language, hop.kind),
-            color={"color": HOP_COLOURS[hop.kind], "highlight": HOP_COLOURS[hop.kind], "opacity": 1.0},
-            dashes=flagged,
-            width=3.0 if 1 in numbers else 2.0,
-            font={"align": "horizontal", "size": 13, "background": "#ffffff", "strokeWidth": 0},
-            smooth=_curve(nth, span),
-        )
-    if answer.no_route is not None:
-        if answer.no_route.missing_agreement:  # what would connect them, drawn as what it is: missing
-            network.add_edge(
-                answer.source.iri,
-                answer.target.iri,
-                id="missing",
-                label=text("answer.drawing.missing", language),
-                color={"color": MISSING_COLOUR},
-                dashes=[8, 6],
-                width=2.0,
-                font={"align": "horizontal", "size": 12, "background": "#ffffff", "strokeWidth": 0},
-                smooth=False,
-            )
-        for side, nearest, outward in (
-            (answer.source.iri, answer.no_route.source_reaches, True),
-            (answer.target.iri, answer.no_route.target_reached_from, False),
-        ):
-            for near in nearest:
-                a, b = (side, near.iri) if outward else (near.iri, side)
-                network.add_edge(
-                    a, b, id=f"near-{a}-{b}", color={"color": NEAREST_COLOUR}, dashes=True, width=1.0, smooth=False
-                )
-    nodes, edges, _, _, _, _ = network.get_network_data()
-    return Drawing(nodes=list(nodes), edges=list(edges), options=drawing_options()), slots
-
-
-def _curve(nth: int, span: int) -> dict[str, Any]:
-    """How an edge bends: straight between neighbouring columns; arched when it jumps a column (so that it does not
-    pass behind the nodes between) or runs beside another edge between the same two nodes (alternately above and
-    below, each pair further out)."""
-    if nth == 0 and span <= 1:
-        return {"enabled": False}
-    step = nth + (1 if span > 1 else 0)
-    bend = 0.5 if span > 1 else 0.25  # an arch over a node between clears half its height
-    side = "curvedCW" if step % 2 == 0 else "curvedCCW"
-    return {"enabled": True, "type": side, "roundness": min(1.0, bend * ((step + 1) // 2))}
-
-
-def drawing_options() -> dict[str, Any]:
-    """vis-network's options: a hierarchical left-to-right layout by the nodes' levels, no physics (so the same
-    answer is always drawn the same way, at once), interaction by hover and keyboard."""
-    return {
-        "layout": {
-            "hierarchical": {
-                "enabled": True,
-                "direction": "LR",
-                "sortMethod": "directed",
-                "levelSeparation": LEVEL_SEPARATION,
-                "nodeSpacing": NODE_SPACING,
-                "treeSpacing": NODE_SPACING,
-                "blockShifting": True,
-                "edgeMinimization": True,
-                "parentCentralization": True,
-            }
-        },
-        "physics": {"enabled": False},
-        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.8}}},
-        "interaction": {"hover": True, "keyboard": False, "dragNodes": False, "zoomView": True},
-    }
 
 
 @cache
