@@ -26,6 +26,7 @@ from certbridge.graph.routing.model import RouteAnswer
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.resolve import HELD_KINDS, TARGET_KINDS, resolve
 from certbridge.graph.routing.table import to_csv
+from certbridge.ontology import ID
 from certbridge.visualize.answer import AgreementFacts, answer_body, answer_page, share_links
 from certbridge.visualize.catalogue import Language, text
 from certbridge.visualize.question import Box, Question, question_form
@@ -132,10 +133,9 @@ def resolve_quietly(index: RoutingIndex, typed: str) -> str | None:
 
 def _short(iri: str) -> str:
     """A certificate type's or credential's id, as a permalink names it (else the whole IRI)."""
-    for kind in ("certificate-type/", "credential/"):
-        marker = f"/id/{kind}"
-        if marker in iri:
-            return iri.split(marker, 1)[1]
+    for kind in ("certificate-type/", "credential/"):  # the id spaces resolve.direct reads an id in
+        if iri.startswith(f"{ID}{kind}"):
+            return iri.removeprefix(f"{ID}{kind}")
     return iri
 
 
