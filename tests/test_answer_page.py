@@ -338,3 +338,12 @@ def test_every_closed_value_the_page_names_has_its_words() -> None:
     assert {f"answer.sanction-reason.{reason}" for reason in SANCTION_REASONS} <= keys.keys()
     evidence_kinds = ("recognition-agreement", "qualification", "grade-order", "cross-system-bridge")
     assert {f"answer.evidence-kind.{kind}" for kind in evidence_kinds} <= keys.keys()
+
+
+@pytest.mark.parametrize("question", [REAL, ILLUSTRATIVE, NO_ROUTE], ids=["real", "illustrative", "no-route"])
+def test_every_record_the_page_links_to_has_a_page(http: httpx.Client, question: dict[str, str]) -> None:
+    page = tree(http.get("/answer", params=question))
+    linked = {a.get("href") for a in page.iter("a") if (a.get("href") or "").startswith("/id/")}
+    assert linked
+    for href in sorted(linked):
+        assert http.get(href, headers={"Accept": "text/html"}).status_code == 200, href
