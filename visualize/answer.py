@@ -117,6 +117,9 @@ class NoRouteCard:
     #: why, in the page's language; and the particulars, as the answer says them (in English)
     why: str
     reason: str
+    #: the two certificates asked about, with their pages
+    held: Name
+    required: Name
     source_reaches: tuple[Name, ...]
     target_reached_from: tuple[Name, ...]
 
@@ -384,6 +387,8 @@ def answer_page(
         no_route = NoRouteCard(
             why=text(f"answer.why.{no.kind}", language, as_of=answer.as_of, max_hops=answer.max_hops),
             reason=no.reason,
+            held=_endpoint(language, answer.source),
+            required=_endpoint(language, answer.target),
             source_reaches=tuple(_endpoint(language, e) for e in no.source_reaches),
             target_reached_from=tuple(_endpoint(language, e) for e in no.target_reached_from),
         )
