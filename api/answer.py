@@ -41,7 +41,12 @@ router = APIRouter(tags=["views"])
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: the documented form of ``as_of`` on the page (checked by the page itself, so a bad one is said in words)
 #: (empty is today: the form without its script sends the empty field)
-_DAY_SCHEMA = {"anyOf": [{"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}, {"maxLength": 0}]}
+_DAY_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        {"type": "string", "maxLength": 0},
+    ]
+}
 _HTML = {"content": {"text/html": {"example": "<!doctype html>… 是：依据… …"}}}
 
 Source = Annotated[
