@@ -229,7 +229,7 @@ def show_answer(
     body = answer_body(shown, share, _form(asked, language, labels, ids))
     return page(
         request,
-        title=f"{title}: {labels[0]} → {labels[1]}",
+        title=f"{labels[0]} → {labels[1]} · {title}",
         body=body,
         illustrative=shown.illustrative or shown.synthetic,
         version=version,
