@@ -278,6 +278,7 @@ def test_an_agreement_s_parties_and_date_come_from_the_index(http: httpx.Client,
     assert hop["evidence"]["valid_from"] is None and agreement.date is not None
     verdict = words(page.get_element_by_id("verdict"))
     assert text("answer.since.document", Language.ZH, date=str(agreement.date)) in verdict
+    assert text("answer.field.valid.document", Language.ZH, date=str(agreement.date)) in shown  # and the card
 
 
 @pytest.mark.parametrize("language", list(Language))
@@ -347,3 +348,20 @@ def test_every_record_the_page_links_to_has_a_page(http: httpx.Client, question:
     assert linked
     for href in sorted(linked):
         assert http.get(href, headers={"Accept": "text/html"}).status_code == 200, href
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_a_bridge_to_a_title_is_worded_with_its_condition(http: httpx.Client, language: Language) -> None:
+    question = {"from": ILLUSTRATIVE["from"], "to": "engineer", "as_of": ILLUSTRATIVE["as_of"]}
+    answer = api_answer(http, question)
+    bridges = [
+        (r, s) for r, route in enumerate(answer["routes"]) for s in route["steps"] if s["kind"] == "cross-system-bridge"
+    ]
+    assert bridges, "the shipped data bridges a grade to the engineer title"
+    page = tree(http.get("/answer", params={**question, "lang": language.value}))
+    cards = page.find_class("route-card")
+    for number, step in bridges:
+        hop = next(h for h in cards[number].find_class("hop") if h.get("data-kind") == "cross-system-bridge")
+        said = words(hop)
+        assert text(f"answer.bridge.{step['evidence']['label_en']}", language) in said
+        assert all(note in said for note in step["evidence"]["notes"])  # the source's condition, the years held

@@ -246,26 +246,23 @@ def missing_sentence(missing: MissingAgreement, language: Language) -> str:
     )
 
 
-def _details(
-    language: Language, hop: Hop, parties: tuple[tuple[str | None, str | None, str], ...]
-) -> tuple[Detail, ...]:
+def _details(language: Language, hop: Hop, facts: AgreementFacts) -> tuple[Detail, ...]:
     e = hop.evidence
     rows: list[Detail] = []
     if e.kind:
         kind = _closed(language, "answer.evidence-kind", e.kind)
         rows.append(Detail(label=text("answer.field.evidence-kind", language), value=kind))
-    if parties:
-        names = [_name(language, zh, en, iri).text for zh, en, iri in parties]
+    if facts.parties:
+        names = [_name(language, zh, en, iri).text for zh, en, iri in facts.parties]
         rows.append(Detail(label=text("answer.field.parties", language), value=_LIST[language].join(names)))
     if e.document_number:
         rows.append(Detail(label=text("answer.field.document", language), value=e.document_number))
     if e.valid_from or e.valid_to or e.kind == "recognition-agreement":
         unknown = text("answer.field.valid.open", language)
-        rows.append(
-            Detail(
-                label=text("answer.field.valid", language), value=f"{e.valid_from or unknown} – {e.valid_to or unknown}"
-            )
+        start = e.valid_from or (
+            text("answer.field.valid.document", language, date=facts.document_date) if facts.document_date else unknown
         )
+        rows.append(Detail(label=text("answer.field.valid", language), value=f"{start} – {e.valid_to or unknown}"))
     if e.status:
         rows.append(Detail(label=text("answer.field.status", language), value=_concept(language, "status", e.status)))
     if e.mechanism:
@@ -316,6 +313,17 @@ def _quality(language: Language, quality: IssuerQuality) -> QualityLine:
     )
 
 
+def _evidence_name(language: Language, evidence: Evidence) -> Name:
+    """The evidence's name; a bridge's is its relation (``may_apply_for`` ...), worded by the catalogue."""
+    if evidence.kind == "cross-system-bridge" and evidence.label_en:
+        return Name(
+            text=_closed(language, "answer.bridge", evidence.label_en),
+            lang=language.value,
+            href=local_href(evidence.iri),
+        )
+    return _name(language, evidence.label_zh, evidence.label_en, evidence.iri)
+
+
 def _hop_card(language: Language, number: int, hop: Hop, agreements: Agreements) -> HopCard:
     e = hop.evidence
     kind_name = _kind(language, hop.kind)
@@ -334,9 +342,11 @@ def _hop_card(language: Language, number: int, hop: Hop, agreements: Agreements)
         kind_name=kind_name,
         definition=_pick(language, definition) if definition else "",
         colour=HOP_COLOURS[hop.kind],
-        evidence=_name(language, e.label_zh, e.label_en, e.iri),
-        details=_details(language, hop, agreements.get(hop.evidence.iri, AgreementFacts()).parties),
-        notes=e.notes,
+        evidence=_evidence_name(language, e),
+        details=_details(language, hop, agreements.get(hop.evidence.iri, AgreementFacts())),
+        # what the engine notes of an agreement, a standard or a grade order (in English) the card says in its own
+        # words above; a bridge's notes are its condition as the source states it, and the years to hold the grade
+        notes=e.notes if e.kind == "cross-system-bridge" else (),
         conditions=_conditions(language, e.conditions),
         sources=tuple(
             SourceLine(
