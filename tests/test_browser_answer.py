@@ -294,6 +294,6 @@ def test_the_pages_fit_a_phone(browser: object, base_url: str, path: str) -> Non
             listed.locator("[role=option]").first.wait_for(state="visible")
             box = listed.bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360
-        opened.shot("phone" + path.split("?")[0].replace("/", "-"))
+        opened.shot("phone-" + (path.split("?")[0].strip("/") or "landing"))
     finally:
         opened.close()
