@@ -13,6 +13,7 @@ from certbridge.graph.choices import HOP_KINDS
 from certbridge.graph.errors import CertbridgeError
 
 from . import (
+    answer,
     changes,
     coverage_pages,
     ctdl,
@@ -86,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(entities.router)
     app.include_router(linked_data.router)
     app.include_router(landing.router)
+    app.include_router(answer.router)
     app.include_router(search_page.router)
     app.include_router(writes.router)
     app.include_router(changes.router)

@@ -341,7 +341,7 @@ def route(
     """
     from certbridge.graph.routing import find_routes
     from certbridge.graph.routing.index import index_for
-    from certbridge.graph.routing.resolve import resolve
+    from certbridge.graph.routing.resolve import HELD_KINDS, resolve
     from certbridge.graph.routing.rules import QualityBar
 
     from .route_text import render
@@ -351,7 +351,7 @@ def route(
     index = index_for(resolve_store(store))
     answer = find_routes(
         index,
-        resolve(index, source),
+        resolve(index, source, kinds=HELD_KINDS),
         resolve(index, target),
         as_of=day,
         kinds=kinds.split(",") if kinds else None,
@@ -723,11 +723,13 @@ def viz_route(
     """The route view of FROM -> TO."""
     from certbridge.graph.routing import find_routes
     from certbridge.graph.routing.index import index_for
-    from certbridge.graph.routing.resolve import resolve
+    from certbridge.graph.routing.resolve import HELD_KINDS, resolve
     from certbridge.visualize.views import route_facets, route_view
 
     index = index_for(resolve_store(store))
-    answer = find_routes(index, resolve(index, source), resolve(index, target), as_of=_day(as_of), k=k)
+    answer = find_routes(
+        index, resolve(index, source, kinds=HELD_KINDS), resolve(index, target), as_of=_day(as_of), k=k
+    )
     _write_view(route_view(answer, route_facets(index, answer)), out, lang)
 
 

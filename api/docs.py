@@ -152,7 +152,9 @@ def document(app: FastAPI) -> dict[str, Any]:
             for status, response in operation.get("responses", {}).items():
                 if re.fullmatch(r"[45]\d\d", status) and PROBLEM not in response.get("content", {}):
                     documented = problem_response(int(status))
-                    response["content"] = documented["content"]
+                    # a page for people documents its errors as pages: kept beside the problem+json
+                    pages = {media: body for media, body in response.get("content", {}).items() if media == HTML}
+                    response["content"] = {**pages, **documented["content"]}
                     if response.get("description") in (None, "", "Validation Error"):
                         response["description"] = documented["description"]
     text = str(schema["paths"])

@@ -1,46 +1,59 @@
-"""The landing page at /: the one question certbridge answers, where to go next, and the dataset described in
-schema.org's terms for search engines. Small on purpose; every word of it is in the catalogue
-(visualize/messages/landing.yaml), Chinese first."""
+"""The landing page at /: the one question certbridge answers, asked with two search boxes and a date, a sentence
+on what the data is and how far to trust it, the two worked questions, where to go next, and the dataset
+described in schema.org's terms for search engines. In the visitor's language (Chinese first); every word of it is
+in the catalogue (visualize/messages/landing.yaml).
+"""
 
 from __future__ import annotations
 
-import html
 import json
+from datetime import date
+from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from certbridge.graph.formats import schemaorg
-from certbridge.visualize.catalogue import message
+from certbridge.visualize.catalogue import text
+from certbridge.visualize.question import Question, question_form
 
+from .pages import language_of, page
+from .state import state_of
 from .void import dataset_facts
 
 router = APIRouter(tags=["views"])
 
 #: where the page links onward, with the catalogue key of each link's words
 LINKS = (
-    ("/query", "links.query"),
-    ("/docs", "links.docs"),
     ("/viz/agreements", "links.agreements"),
     ("/viz/coverage", "links.coverage"),
+    ("/query", "links.query"),
+    ("/docs", "links.docs"),
     ("/sources", "links.sources"),
 )
-#: the README's two worked questions, as route views: one on real records, one on illustrative ones
+#: the README's two worked questions, as answer pages: one on real records, one on illustrative ones
 EXAMPLES = (
-    ("landing.real", "/viz/route?from=CT-tw-chinese-cuisine-class-c&to=CT-fj-chinese-cook-senior&as_of=2026-12-01"),
+    (
+        "landing.real",
+        "/answer?"
+        + urlencode(
+            {"from": "CT-tw-chinese-cuisine-class-c", "to": "CT-fj-chinese-cook-senior", "as_of": "2026-12-01"}
+        ),
+    ),
     (
         "landing.illustrative",
-        "/viz/route?from=IL-CT-hengfeng-spinner-senior-technician&to=IL-CT-js-hrss-spinner-senior-technician"
-        "&as_of=2024-01-01",
+        "/answer?"
+        + urlencode(
+            {
+                "from": "IL-CT-hengfeng-spinner-senior-technician",
+                "to": "IL-CT-js-hrss-spinner-senior-technician",
+                "as_of": "2024-01-01",
+            }
+        ),
     ),
 )
-
-
-def both(key: str) -> str:
-    """A catalogue message in Chinese, then English, escaped for HTML."""
-    words = message(key)
-    return f"{html.escape(words.zh)} / <span lang='en'>{html.escape(words.en)}</span>"
 
 
 def json_ld_script(document: dict[str, Any]) -> str:
@@ -58,19 +71,24 @@ def json_ld_script(document: dict[str, Any]) -> str:
     responses={200: {"content": {"text/html": {"example": "<!doctype html>… certbridge …"}}}},
 )
 def landing(request: Request) -> HTMLResponse:
+    """The question form (search boxes that suggest certificates as one types), the worked questions, the links."""
+    language = language_of(request)
     described = schemaorg.dataset(dataset_facts(request))
-    links = "".join(f"<li><a href='{href}'>{both(key)}</a></li>" for href, key in LINKS)
-    examples = "".join(f"<li><a href='{html.escape(href)}'>{both(key)}</a></li>" for key, href in EXAMPLES)
-    return HTMLResponse(
-        "<!doctype html><html lang='zh'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{html.escape(message('landing.title').zh)} / {html.escape(message('landing.title').en)}</title>"
-        f"{json_ld_script(described)}</head><body>"
-        f"<h1>{both('landing.title')}</h1>"
-        f"<form action='/viz/route' method='get'><h2>{both('landing.question')}</h2>"
-        f"<p><label>{both('landing.held')} <input name='from' required></label></p>"
-        f"<p><label>{both('landing.required')} <input name='to' required></label></p>"
-        f"<p><button type='submit'>{both('landing.ask')}</button> <small>{both('landing.hint')}</small></p></form>"
-        f"<h2>{both('landing.examples')}</h2><ul>{examples}</ul>"
-        f"<h2>{both('landing.more')}</h2><ul>{links}</ul></body></html>"
+    words = {key: escape(text(key, language)) for key in ("landing.title", "landing.start", "landing.trust")}
+    examples = "".join(f"<li><a href='{escape(href)}'>{escape(text(key, language))}</a></li>" for key, href in EXAMPLES)
+    links = "".join(f"<li><a href='{href}'>{escape(text(key, language))}</a></li>" for href, key in LINKS)
+    form = question_form(Question(), language, today=date.today().isoformat())
+    body = (
+        f"<h1>{words['landing.title']}</h1><p class='lead'>{words['landing.start']}</p>{form}"
+        f"<p class='trust' id='trust'>{words['landing.trust']}</p>"
+        f"<h2>{escape(text('landing.examples', language))}</h2><ul class='examples'>{examples}</ul>"
+        f"<h2>{escape(text('landing.more', language))}</h2><ul class='links'>{links}</ul>"
+    )
+    version = state_of(request.app).store.current_version()
+    return page(
+        request,
+        title=text("landing.title", language),
+        body=body,
+        version=version.name if version is not None else None,
+        head=json_ld_script(described),
     )

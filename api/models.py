@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 
 from certbridge.graph.choices import HOP_KINDS, ConditionKind, HopKind
 from certbridge.graph.routing.coverage import Grouping
+from certbridge.graph.routing.model import Absence
 from certbridge.graph.routing.search import SearchKind
 
 _CLOSED = ConfigDict(extra="forbid")
@@ -167,6 +168,7 @@ class NoRouteOut(BaseModel):
     source_reaches: list[EndpointOut]
     target_reached_from: list[EndpointOut]
     missing_agreement: str | None
+    kind: Absence = Field(description="why, as a closed set (reason says it in English, with the particulars)")
 
 
 class RouteAnswerOut(BaseModel):

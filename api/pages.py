@@ -6,6 +6,7 @@ Chinese. Every page for people goes through :func:`page`, so each has the same h
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -52,8 +53,15 @@ def page(
         version=version,
         head=head,
     )
-    response = HTMLResponse(render_page(shell), status_code=status_code)
+    rendered = render_page(shell)
+    response = HTMLResponse(rendered, status_code=status_code)
     response.headers["Content-Language"] = language.value
+    # The same address answers in the language a cookie remembers, so a cache must not hand one visitor's language
+    # to another (private), nor reuse a page without asking (no-cache); the validator is the page's own text, not
+    # the store version alone, which both languages share.
+    response.headers["Vary"] = "Cookie"
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["ETag"] = f'W/"page-{hashlib.blake2b(rendered.encode(), digest_size=12).hexdigest()}"'
     if request.query_params.get("lang") in {member.value for member in Language}:
         response.set_cookie(LANGUAGE_COOKIE, language.value, max_age=LANGUAGE_COOKIE_AGE_S, samesite="lax")
     return response

@@ -13,7 +13,7 @@ from certbridge.graph.routing import HopKind, find_routes
 from certbridge.graph.routing.coverage import Grouping, read_hypothetical, what_if, what_if_json
 from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.records import RoutingIndex
-from certbridge.graph.routing.resolve import certificate_pair, resolve
+from certbridge.graph.routing.resolve import HELD_KINDS, certificate_pair, resolve
 from certbridge.graph.routing.search import SearchKind, ranked_search
 
 from .models import CoverageOut, Day, HealthOut, Listed, RouteAnswerOut, SearchOut, WhatIfOut, answered
@@ -92,7 +92,7 @@ async def routes(
 
     def resolved() -> Response:
         index = index_of(request)
-        return answer(index, resolve(index, source), resolve(index, target))
+        return answer(index, resolve(index, source, kinds=HELD_KINDS), resolve(index, target))
 
     index = loaded_index(request)
     if index is not None and as_of is None and chosen is None and not unconditional:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from certbridge.graph.iris import from_path
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.routing import find_routes
-from certbridge.graph.routing.resolve import resolve
+from certbridge.graph.routing.resolve import HELD_KINDS, resolve
 from certbridge.visualize.model import View, hop_legend
 from certbridge.visualize.render import render_html
 from certbridge.visualize.views import (
@@ -63,7 +63,7 @@ def route_page(
         empty = View("route", "选择两个证书", "Pick two certificates", legend=hop_legend(), data={"answer": None})
         return HTMLResponse(render_html(empty, served=True, language=lang))
     index = index_of(request)
-    answer = find_routes(index, resolve(index, source), resolve(index, target), as_of=as_of, k=k)
+    answer = find_routes(index, resolve(index, source, kinds=HELD_KINDS), resolve(index, target), as_of=as_of, k=k)
     facets = route_facets(index, answer)
     return HTMLResponse(render_html(route_view(answer, facets), served=True, language=lang))
 

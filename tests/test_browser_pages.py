@@ -156,7 +156,7 @@ def test_a_404_page_leads_through_its_search_box_to_the_record(page: Page, base_
     box.fill("hengfeng")
     box.press("Enter")
     page.page.wait_for_load_state()
-    page.page.locator("ol.results a").first.click()
+    page.page.locator("ol.search-results a").first.click()
     page.page.wait_for_load_state()
     assert page.page.locator("h1").inner_text() == (
         "德州恒丰集团" if language is Language.ZH else "Dezhou Hengfeng Group"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,3 +56,21 @@ def test_the_switch_keeps_the_query_and_the_banner_shows_only_when_flagged(clien
     assert message("shell.illustrative").zh not in client.get("/p").text
     client.cookies.set(LANGUAGE_COOKIE, "xx")
     assert Language.chosen(client.get("/lang").json()) is Language.ZH
+
+
+def test_the_shell_asks_for_nothing_outside_and_its_search_box_leads_to_search(client: httpx.Client) -> None:
+    shown = client.get("/p").text
+    assert '<form class="site-search" role="search" action="/search" method="get">' in shown
+    assert 'name="q"' in shown and '<link rel="icon" href="data:,">' in shown  # no favicon request either
+    assert not re.search(r"""(src|href)=["']https?://""", shown), "the shell loads nothing from elsewhere"
+
+
+def test_a_page_is_private_revalidated_and_validated_by_its_own_text(client: httpx.Client) -> None:
+    """The address is the same in both languages (the cookie decides), so a shared cache must not keep it."""
+    chinese = client.get("/p")
+    client.cookies.set(LANGUAGE_COOKIE, "en")
+    english = client.get("/p")
+    assert chinese.headers["etag"] != english.headers["etag"]
+    for response in (chinese, english):
+        assert "Cookie" in response.headers["vary"]
+        assert response.headers["cache-control"] == "private, no-cache"

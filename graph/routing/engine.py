@@ -20,7 +20,7 @@ from ..iris import MUTUAL_AGREEMENT_RULE, ONE_WAY_AGREEMENT_RULE, SAME_QUALIFICA
 from .explain import explain
 from .graphs import Dominance, Edge, GraphOptions, blocked_reason, class_graph
 from .index import index_for
-from .model import STRENGTH, Evidence, Hop, IssuerQuality, NoRoute, Route, RouteAnswer
+from .model import STRENGTH, Absence, Evidence, Hop, IssuerQuality, NoRoute, Route, RouteAnswer
 from .paths import RouteHops, best_routes
 from .records import Certificate, RoutingIndex
 from .rules import QualityBar, agreement_in_force
@@ -74,14 +74,15 @@ def find_routes(
         if cert is not None and (reason := blocked_reason(index, cert, day, exclude_sanctioned, quality))
     ]
     if blocked:
-        return answer(no_route=NoRoute(reason="; ".join(blocked)))
+        return answer(no_route=NoRoute(reason="; ".join(blocked), kind=Absence.ISSUER_NOT_VALID))
     if goal_cert is not None and goal_cert.occupation != start.occupation:
         labels = index.occupation_labels
         ours, theirs = start.occupation, goal_cert.occupation
         return answer(
             no_route=NoRoute(
                 reason=f"different occupations ({ours} {labels.get(ours, '')} and {theirs} {labels.get(theirs, '')}): "
-                "recognition routes keep the occupation, and no source maps one occupation onto another"
+                "recognition routes keep the occupation, and no source maps one occupation onto another",
+                kind=Absence.DIFFERENT_OCCUPATIONS,
             ),
         )
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 
 from .graphs import ClassGraph, ClassNode, Node
-from .model import NoRoute
+from .model import Absence, NoRoute
 from .records import Certificate, RoutingIndex
 
 EXPLAIN_LIMIT = 10
@@ -44,6 +45,7 @@ def explain(
             "agreement connects them; a certificate of at least the required grade is needed",
             source_reaches=source_reaches,
             target_reached_from=target_reached_from,
+            kind=Absence.GRADE_TOO_HIGH,
         )
     missing = None
     if goal is not None:
@@ -59,6 +61,48 @@ def explain(
         target_reached_from=target_reached_from,
         missing_agreement=missing,
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MissingAgreement:
+    """The agreement that would connect a certificate type to a required one, in parts (each a (Chinese, English)
+    pair) that a page words in its own language; ``NoRoute.missing_agreement`` says the same in one English text."""
+
+    day: str
+    #: the side that would accept (the required certificate's province, else its issuer)
+    recognising: tuple[str, str]
+    #: the side whose certificates would be accepted
+    recognised: tuple[str, str]
+    occupation: str
+    occupation_label: str
+    grade: tuple[str, str]
+
+
+def missing_agreement(index: RoutingIndex, source: str, target: str, day: date) -> MissingAgreement | None:
+    """The parts of the agreement that would let certificate type *source* be accepted where *target* is required
+    on *day*; None when either is not a certificate type of the index (a credential is reached by a bridge)."""
+    start, goal = index.certificates.get(source), index.certificates.get(target)
+    if start is None or goal is None:
+        return None
+    grade = index.grades[start.grade]
+    return MissingAgreement(
+        day=day.isoformat(),
+        recognising=_party_names(index, goal),
+        recognised=_party_names(index, start),
+        occupation=start.occupation,
+        occupation_label=index.occupation_labels.get(start.occupation, ""),
+        grade=(grade.label_zh or grade.label_en or grade.iri, grade.label_en or grade.label_zh or grade.iri),
+    )
+
+
+def _party_names(index: RoutingIndex, cert: Certificate) -> tuple[str, str]:
+    """What :func:`_party_name` names, as a (Chinese, English) pair, each falling back on the other."""
+    issuer = index.issuers[cert.issuer]
+    province = index.province_of(issuer.region)
+    if province:
+        zh, en = index.region_labels.get(province, (None, None))
+        return (zh or en or province, en or zh or province)
+    return (issuer.label_zh or issuer.label_en or issuer.iri, issuer.label_en or issuer.label_zh or issuer.iri)
 
 
 def _party_name(index: RoutingIndex, cert: Certificate) -> str:

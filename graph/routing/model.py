@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field, fields, is_dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 import orjson
@@ -120,6 +120,20 @@ class Route:
         return tuple(dict.fromkeys(c for hop in self.hops for c in hop.evidence.conditions))
 
 
+class Absence(StrEnum):
+    """Why there is no route, as a closed set: ``NoRoute.reason`` says it in English with the particulars, this
+    lets a page say it in its own language."""
+
+    #: the certificate held or the one required comes from an issuer that could not issue valid ones that day
+    ISSUER_NOT_VALID = "issuer-not-valid"
+    #: the two certify different occupations (routes keep the occupation)
+    DIFFERENT_OCCUPATIONS = "different-occupations"
+    #: the grade required is above the one held, or on another ladder (no hop raises a grade)
+    GRADE_TOO_HIGH = "grade-too-high"
+    #: nothing connects them within the hops and hop kinds allowed, on that day
+    NOT_CONNECTED = "not-connected"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NoRoute:
     """Why there is no route, and what would connect the two."""
@@ -128,6 +142,7 @@ class NoRoute:
     source_reaches: tuple[Endpoint, ...] = ()
     target_reached_from: tuple[Endpoint, ...] = ()
     missing_agreement: str | None = None
+    kind: Absence = Absence.NOT_CONNECTED
 
 
 @dataclass(frozen=True, slots=True)

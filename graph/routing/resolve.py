@@ -8,8 +8,9 @@ from ..errors import Ambiguous, NotFound
 from .records import RoutingIndex
 from .search import search
 
-#: what a route may start or end at
+#: what a route may end at (a certificate type, or a title or level reached by a bridge), and start at
 TARGET_KINDS = ("certificate-type", "credential")
+HELD_KINDS = ("certificate-type",)
 
 CANDIDATE_LIMIT = 20
 
@@ -34,8 +35,9 @@ def certificate_pair(index: RoutingIndex, source: str, target: str) -> tuple[str
     return None
 
 
-def resolve(index: RoutingIndex, text: str) -> str:
-    """The IRI *text* names; raise NotFound, or Ambiguous listing the candidates.
+def resolve(index: RoutingIndex, text: str, *, kinds: tuple[str, ...] = TARGET_KINDS) -> str:
+    """The IRI of the certificate type (or, when *kinds* allows, credential) *text* names; raise NotFound, or
+    Ambiguous listing the candidates. A route starts at a certificate held: resolve its text with ``HELD_KINDS``.
 
     >>> resolve(RoutingIndex(), "nothing")
     Traceback (most recent call last):
@@ -43,9 +45,14 @@ def resolve(index: RoutingIndex, text: str) -> str:
     """
     named = direct(index, text)
     if named is not None:
+        if "credential" not in kinds and named not in index.certificates:
+            raise NotFound(
+                f"{text.strip()!r} is a title or level: it can be required, but not held as a certificate",
+                hint="start from a certificate type",
+            )
         return named
     text = text.strip()
-    matches = [(iri, label) for iri, label, _ in search(index, text, limit=500, kinds=TARGET_KINDS)]
+    matches = [(iri, label) for iri, label, _ in search(index, text, limit=500, kinds=kinds)]
     if not matches:
         raise NotFound(f"no certificate type or credential matches {text!r}", hint="try fewer words, or an id")
     exact = [m for m in matches if text in (m[1],)]
