@@ -249,9 +249,9 @@ def test_the_header_search_leads_to_ranked_results(http: httpx.Client) -> None:
     search = page.get_element_by_id("site-search-box")
     assert search.getparent().get("action") == "/search"
     api = http.get("/api/v1/search", params={"q": "纺纱工", "limit": 20}).json()
-    results = tree(http.get("/search", params={"q": "纺纱工"}))
+    results = tree(http.get("/search", params={"q": "纺纱工", "lang": "zh"}))
     listed = [li.find("a").get("href") for li in results.find_class("search-results")[0]]
-    assert listed == [f"/id/{hit['iri'].split('/id/', 1)[1]}" for hit in api["results"]]
+    assert listed == [f"/id/{hit['iri'].split('/id/', 1)[1]}?lang=zh" for hit in api["results"]]
     asks = [a.get("href") for a in results.find_class("ask")]
     assert len(asks) == sum(hit["type"] == "certificate-type" for hit in api["results"]) > 0
     assert http.get(asks[0]).status_code == 200
