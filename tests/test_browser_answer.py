@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+import pypdfium2 as pdfium  # a test extra: its absence must fail, not skip, the PDF tests
 import pytest
 from helpers.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Page, playwright_api
 from helpers.serving import serving
@@ -25,7 +26,6 @@ if not Path(CHROMIUM).exists():
         raise RuntimeError("chromium is not installed: .ci/run installs Debian's chromium for these tests")
     pytest.skip("Debian's chromium is not installed here", allow_module_level=True)
 
-pdfium = pytest.importorskip("pypdfium2")
 
 REAL = {"from": "CT-tw-chinese-cuisine-class-c", "to": "CT-fj-chinese-cook-senior", "as_of": "2026-12-01"}
 ILLUSTRATIVE = {
