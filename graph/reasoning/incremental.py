@@ -33,6 +33,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 import pyoxigraph as ox
 from rdflib.namespace import PROV, RDF
@@ -70,6 +71,8 @@ class InferredChange:
 
     added: list[ox.Triple] = field(default_factory=list)
     removed: list[ox.Triple] = field(default_factory=list)
+    #: the change as it was applied: the quads added that were not there, and those removed that were
+    applied: Change = field(default_factory=Change)
     #: domain conclusions that appeared and disappeared
     domain_added: int = 0
     domain_removed: int = 0
@@ -377,7 +380,7 @@ class _Domain:
         s, p, o = triple
         if not s.startswith("<"):
             return set()
-        derived_from, qualification = term_text(ox.NamedNode(str(PROV.wasDerivedFrom))), f"<{CB.qualification}>"
+        derived_from, qualification = f"<{PROV.wasDerivedFrom}>", f"<{CB.qualification}>"
         statements = [s] + [
             term_text(quad.subject)
             for quad in self._inferred(None, f"<{RDF.subject}>", s)
@@ -386,9 +389,13 @@ class _Domain:
         ]
         found = {s[1:-1]}
         for statement in statements:
-            found |= {quad.object.value for quad in self._inferred(statement, derived_from, None)}
-        found |= {quad.subject.value for quad in self._inferred(None, qualification, s)}
+            found |= {q.object.value for q in self._inferred(statement, derived_from, None) if _named(q.object)}
+        found |= {q.subject.value for q in self._inferred(None, qualification, s) if _named(q.subject)}
         return found
+
+
+def _named(term: object) -> TypeGuard[ox.NamedNode]:
+    return isinstance(term, ox.NamedNode)
 
 
 def _asserted_graph(graph: object) -> bool:
@@ -501,6 +508,7 @@ def apply_change(store: ox.Store, change: Change) -> InferredChange:
     result = InferredChange(
         added=[terms.as_triple(t) for t in sorted(now - was)],
         removed=[terms.as_triple(t) for t in sorted(was - now)],
+        applied=Change(added=tuple(added_quads), removed=tuple(removing)),
         domain_added=len(domain_added),
         domain_removed=len(domain_removed),
         overdeleted=overdeleted,
