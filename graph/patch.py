@@ -121,7 +121,8 @@ def _record(store: ox.Store, name: str, inferred: InferredChange) -> None:
 def _count(store: ox.Store, subject: ox.NamedNode, predicate: ox.NamedNode) -> int:
     """A count the build record holds (0 for a graph it did not count)."""
     for quad in store.quads_for_pattern(subject, predicate, None, ox.NamedNode(str(BUILD_GRAPH))):
-        return int(quad.object.value)
+        if isinstance(quad.object, ox.Literal):
+            return int(quad.object.value)
     return 0
 
 
