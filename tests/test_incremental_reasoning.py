@@ -8,6 +8,7 @@ moment, and the change reported is the difference. On random ontologies, owlrl a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,8 +26,9 @@ from certbridge.graph.errors import InvalidOption
 from certbridge.graph.iris import BUILD_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from certbridge.graph.reasoning import materialise
 from certbridge.graph.reasoning.incremental import Change, InferredChange, apply_change
+from certbridge.graph.reasoning.sparql import DOMAIN_RULES, DomainRule
 from certbridge.graph.store import open_store
-from certbridge.ontology import CB, ID, VOC
+from certbridge.ontology import CB, ID, PREFIXES, VOC
 
 ONTOLOGY = ox.NamedNode(str(ONTOLOGY_GRAPH))
 INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
@@ -418,3 +420,14 @@ def test_changes_to_the_real_data_equal_the_full_closure(real_store: Path) -> No
     broader = next(q for q in world.asserted if q.predicate == node(SKOS.broader))
     world.change(removed=[broader])
     world.change(added=[broader])
+
+
+@pytest.mark.parametrize("rule", DOMAIN_RULES, ids=lambda rule: rule.name)
+def test_a_domain_rule_names_every_predicate_it_reads(rule: DomainRule) -> None:
+    """A change finds the matches it touches through the predicates a rule says it reads (``own`` and ``linked``):
+    each predicate of its pattern must be among them, or a change of it would go unnoticed."""
+    names = set(re.findall(r"\b([a-z]+):([A-Za-z]+)\b", rule.where))
+    predicates = {PREFIXES[prefix] + local for prefix, local in names if local[0].islower() and prefix not in ("voc", "xsd")}
+    predicates |= {str(RDF.type)} if re.search(r"\ba\b", rule.where) else set()
+    assert predicates, rule.where
+    assert predicates <= rule.own | set(rule.linked), predicates - rule.own - set(rule.linked)
