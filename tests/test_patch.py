@@ -4,6 +4,7 @@ same asserted graphs from scratch."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -11,7 +12,7 @@ import pytest
 from helpers.data import MINI_DATA
 
 from certbridge.graph.build import build
-from certbridge.graph.errors import InvalidOption
+from certbridge.graph.errors import InvalidOption, StoreError
 from certbridge.graph.iris import BUILD_ACTIVITY, BUILD_GRAPH, INFERRED_GRAPH
 from certbridge.graph.patch import patch
 from certbridge.graph.reasoning import materialise
@@ -103,3 +104,39 @@ def test_a_failed_change_leaves_the_current_version_and_nothing_behind(store: Em
     assert store.current_version() == before
     assert sorted(p.name for p in store.location.iterdir()) == listing
     assert sorted(p.name for p in (store.location / "cache").iterdir()) == cached
+
+
+def test_readers_see_the_version_before_or_after_never_half(store: EmbeddedStore) -> None:
+    """A reader opening the current version again and again while an agreement is retired and restored: in every
+    version it opens, the agreement and the recognition statements derived from it are both there or both gone."""
+    version = store.current_version()
+    assert version is not None
+    agreement = a_mutual_agreement(quads_of(version))
+    subject = agreement[0].subject
+    derived_from = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+    seen: list[tuple[bool, bool]] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                _, current = store.snapshot()
+            except StoreError:  # the version it found was pruned before it opened it (two swaps meanwhile): again
+                continue
+            stated = any(current.quads_for_pattern(subject, None, None, agreement[0].graph_name))
+            derived = any(current.quads_for_pattern(None, derived_from, subject, INFERRED))
+            seen.append((stated, derived))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for _ in range(3):
+            patch(store, Change(removed=tuple(agreement)), tables=store.tables())
+            patch(store, Change(added=tuple(agreement)), tables=store.tables())
+    finally:
+        done.set()
+        reader.join()
+    assert (True, True) in seen
+    assert set(seen) <= {(True, True), (False, False)}, (
+        "a version with the agreement but not its statements, or the reverse"
+    )
