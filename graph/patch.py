@@ -46,12 +46,21 @@ class Patched:
     seconds: dict[str, float]
 
 
-def patch(store: GraphStore | Location, change: Change, *, tables: Path, progress: Progress = silent) -> Patched:
+def patch(
+    store: GraphStore | Location,
+    change: Change,
+    *,
+    tables: Path,
+    based_on: Path | None = None,
+    progress: Progress = silent,
+) -> Patched:
     """Make the next version of *store* the current one with *change* applied, reasoned incrementally.
 
-    *tables* are the CSV tables (and changes log) the new version corresponds to. Raises StoreError on a server
-    store (which rebuilds instead) or when nothing was built yet, InvalidOption for a change of graphs that hold no
-    asserted triples; in each case the current version is left as it was.
+    *tables* are the CSV tables (and changes log) the new version corresponds to; *based_on*, the version the
+    change was worked out against, if the caller read one (a change is refused when another became current since).
+    Raises StoreError on a server store (which rebuilds instead), when nothing was built yet or when the current
+    version is not *based_on*, InvalidOption for a change of graphs that hold no asserted triples; in each case the
+    current version is left as it was.
     """
     graph_store = as_store(store)
     if not isinstance(graph_store, EmbeddedStore):
@@ -60,6 +69,11 @@ def patch(store: GraphStore | Location, change: Change, *, tables: Path, progres
             hint="only the embedded store takes a change without a rebuild",
         )
     current, _ = graph_store.snapshot()  # raises the StoreError that says how to build one
+    if based_on is not None and current != based_on:
+        raise StoreError(
+            f"the change was worked out against version {based_on.name}, but {current.name} is current now",
+            hint="work the change out again against the current version",
+        )
     name = new_version_name()
     seconds: dict[str, float] = {}
     started = time.perf_counter()

@@ -140,3 +140,14 @@ def test_readers_see_the_version_before_or_after_never_half(store: EmbeddedStore
     assert set(seen) <= {(True, True), (False, False)}, (
         "a version with the agreement but not its statements, or the reverse"
     )
+
+
+def test_a_change_based_on_a_version_no_longer_current_is_refused(store: EmbeddedStore) -> None:
+    first = store.current_version()
+    assert first is not None
+    agreement = a_mutual_agreement(quads_of(first))
+    patch(store, Change(removed=tuple(agreement)), tables=store.tables(), based_on=first)
+    moved = store.current_version()
+    with pytest.raises(StoreError, match="is current now"):
+        patch(store, Change(added=tuple(agreement)), tables=store.tables(), based_on=first)
+    assert store.current_version() == moved
