@@ -397,8 +397,8 @@ def test_a_changed_notation_moves_every_certificate_type_to_the_new_qualificatio
 # --- the real data --------------------------------------------------------------------------------------------
 
 
-def test_changes_to_the_real_data_equal_the_full_closure(real_store: Path) -> None:
-    """The real tables and the whole ontology: retire an agreement, cut an occupation from its group, then undo."""
+def real_world(real_store: Path) -> World:
+    """A world holding the real tables reasoned, checked against full reasoning with the real ontology."""
     built = open_store(real_store)
     asserted = [
         q for q in built.quads_for_pattern(None, None, None) if q.graph_name not in (INFERRED, node(BUILD_GRAPH))
@@ -408,6 +408,12 @@ def test_changes_to_the_real_data_equal_the_full_closure(real_store: Path) -> No
     world.store.extend(asserted)
     materialise(world.store)
     world.ontology = REAL_ONTOLOGY
+    return world
+
+
+def test_changes_to_the_real_data_equal_the_full_closure(real_store: Path) -> None:
+    """The real tables and the whole ontology: retire an agreement, cut an occupation from its group, then undo."""
+    world = real_world(real_store)
     agreement = next(
         q.subject
         for q in world.asserted
@@ -422,12 +428,49 @@ def test_changes_to_the_real_data_equal_the_full_closure(real_store: Path) -> No
     world.change(added=[broader])
 
 
+#: predicates the rules read, of which random changes to the real data are drawn
+READ_BY_RULES = {
+    node(p)
+    for p in (
+        RDF.type,
+        RDFS.label,
+        SKOS.broader,
+        SKOS.notation,
+        CB.direction,
+        CB.status,
+        CB.party,
+        CB.recognisingParty,
+        CB.recognisedParty,
+        CB.recognisesCertificates,
+        CB.certifiesOccupation,
+        CB.atGrade,
+        CB.followsStandard,
+        CB.standardKind,
+        CB.issuedBy,
+        CB.region,
+        CB.nextHigherGrade,
+    )
+}
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_random_changes_to_the_real_data_equal_the_full_closure(real_store: Path, data: st.DataObject) -> None:
+    """Removals and restorations of triples the rules read, drawn from the real tables."""
+    world = real_world(real_store)
+    pool = sorted((q for q in world.asserted if q.predicate in READ_BY_RULES), key=str)
+    for _ in range(3):
+        world.toggle(data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4, unique=True)))
+
+
 @pytest.mark.parametrize("rule", DOMAIN_RULES, ids=lambda rule: rule.name)
 def test_a_domain_rule_names_every_predicate_it_reads(rule: DomainRule) -> None:
     """A change finds the matches it touches through the predicates a rule says it reads (``own`` and ``linked``):
     each predicate of its pattern must be among them, or a change of it would go unnoticed."""
     names = set(re.findall(r"\b([a-z]+):([A-Za-z]+)\b", rule.where))
-    predicates = {PREFIXES[prefix] + local for prefix, local in names if local[0].islower() and prefix not in ("voc", "xsd")}
+    predicates = {
+        PREFIXES[prefix] + local for prefix, local in names if local[0].islower() and prefix not in ("voc", "xsd")
+    }
     predicates |= {str(RDF.type)} if re.search(r"\ba\b", rule.where) else set()
     assert predicates, rule.where
     assert predicates <= rule.own | set(rule.linked), predicates - rule.own - set(rule.linked)
