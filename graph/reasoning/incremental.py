@@ -46,7 +46,7 @@ from .in_memory import TYPE, Axioms, Facts, FactView, Pair, Pass, apply_rules, i
 from .report import ReasoningReport
 from .sparql import DOMAIN_RULES, RULE_IRIS, DomainRule, construct
 
-__all__ = ["Change", "InferredChange", "apply_change", "maintain"]
+__all__ = ["Change", "InferredChange", "apply_change"]
 
 Triple = tuple[str, str, str]
 
@@ -261,7 +261,7 @@ def _neighbourhood(view: _Overlay, facts: Facts) -> Facts:
     return around
 
 
-def maintain(
+def _maintain(
     axioms: Axioms,
     known: _StoreFacts | _Overlay,
     blocked: FactView,
@@ -325,6 +325,8 @@ class _Domain:
         self.new: set[Triple] = set()
         self._made: set[Triple] = set()
         self._asked: dict[str, set[str]] = {rule.name: set() for rule in DOMAIN_RULES}
+        #: (predicate, object or "" for any) of every triple a domain rule can conclude
+        self._shapes = {(f"<{p}>", f"<{o}>" if o else "") for rule in DOMAIN_RULES for p, o in rule.concludes()}
 
     def changed(self) -> None:
         """The store's asserted graphs now hold the change: evaluate the touched anchors again."""
@@ -350,7 +352,9 @@ class _Domain:
     def _untouched(self, triples: set[Triple]) -> set[Triple]:
         """Those of *triples* an anchor the change does not touch concludes (the same before and after): only a
         triple of the inferred graph can be one, and its anchors are on record there."""
-        inferred = {t for t in triples if any(self._inferred(*t))}
+        shapes = self._shapes
+        possible = {t for t in triples if (t[1], "") in shapes or (t[1], t[2]) in shapes}
+        inferred = {t for t in possible if any(self._inferred(*t))}
         wanted: dict[str, set[str]] = {rule.name: set() for rule in DOMAIN_RULES}
         for triple in inferred:
             for anchor in self._anchors_on_record(triple):
@@ -483,7 +487,7 @@ def apply_change(store: ox.Store, change: Change) -> InferredChange:
         plus=rule_facts(unasserted),
         minus=rule_facts(t for t in newly_asserted if not inferred.contains(t)),
     )
-    gone, new, overdeleted = maintain(
+    gone, new, overdeleted = _maintain(
         axioms,
         old_closure,
         blocked,

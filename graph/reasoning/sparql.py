@@ -9,6 +9,7 @@ Virtuoso 7 mangles a plain non-ASCII constant concatenated with stored text into
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -75,6 +76,18 @@ class DomainRule:
     def insert(self) -> str:
         """The update adding every match's conclusions to the inferred graph (the full build)."""
         return f"INSERT {{ GRAPH <{INFERRED_GRAPH}> {{ {self.template} }} }} WHERE {{ {self.where} }}"
+
+    def concludes(self) -> list[tuple[str, str]]:
+        """The (predicate, object) of each triple pattern the rule concludes, as IRIs; the object is "" when it is
+        not a constant: which triples a rule can make at all, read from its template."""
+        variables = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+        turtle = variables.replace("PREFIX ", "@prefix ").replace(">\n", "> .\n")
+        template = re.sub(r"\?(\w+)", r"<urn:variable:\1>", self.template)
+        found = []
+        for triple in ox.parse((turtle + template).encode(), ox.RdfFormat.TURTLE):
+            constant = isinstance(triple.object, ox.NamedNode) and not triple.object.value.startswith("urn:variable:")
+            found.append((triple.predicate.value, triple.object.value if constant else ""))
+        return found
 
     def construct(self, anchors: Iterable[str]) -> str:
         """The query answering the conclusions of the matches about *anchors* (IRIs) alone."""
