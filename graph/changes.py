@@ -184,8 +184,8 @@ _VERSION_TIME = re.compile(r"^v-(\d{8}T\d{12})Z-\d+$")
 
 def since(log: Sequence[Changeset], after: str | None) -> list[Changeset]:
     """The changesets of *log* after the version *after* (a version name: those that came after the one that
-    made it, or, for a version a build made, those made after it began) or on or after the day *after*
-    (``YYYY-MM-DD``); all of them for None. InvalidValue for anything else.
+    made it, or, for a version a build made, those made after it began; all of them for a name whose time is no
+    day) or on or after the day *after* (``YYYY-MM-DD``); all of them for None. InvalidValue for anything else.
 
     >>> since([], "2026-12-07"), since([], "v-20261207T101500123456Z-42")
     ([], [])
@@ -197,8 +197,11 @@ def since(log: Sequence[Changeset], after: str | None) -> list[Changeset]:
         return list(log[made[-1] + 1 :])
     found = _VERSION_TIME.match(after)
     if found:
-        began = datetime.strptime(found[1], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
-        return [c for c in log if datetime.fromisoformat(c.at) >= began.replace(microsecond=0) and c.version != after]
+        try:
+            began = datetime.strptime(found[1], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC, microsecond=0)
+        except ValueError:  # shaped like a version, but no time: no version of this store, so every change
+            return list(log)
+        return [c for c in log if datetime.fromisoformat(c.at) >= began and c.version != after]
     try:
         day = date.fromisoformat(after)
     except ValueError:

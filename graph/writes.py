@@ -191,7 +191,7 @@ def correct_rows(
 
     def edit(work: Path) -> tuple[list[RowChange], Callable[[list[TableError]], list[TableError]]]:
         target = work / f"{table}.csv"
-        text, header, records = _read_records(target)
+        text, header, records = _read_records(target) if target.is_file() else ("", [], [])  # an optional table
         by_key = {row_key(table, values): index for index, (_, _, values) in enumerate(records)}
         missing = [key for key, _ in corrections.items if key not in by_key]
         if missing:
