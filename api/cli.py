@@ -408,9 +408,9 @@ def retire_command(
     store: StoreOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Retire a record from a day (an agreement terminated, a sanction lifted …); nothing is deleted.
+    """Retire a record from a day; nothing is deleted.
 
-    A row of retirements.csv is added; route lookups as of that day or later no longer use the record, earlier
+    An agreement terminated, a sanction lifted, an authorisation ended: a row of retirements.csv is added; route lookups as of that day or later no longer use the record, earlier
     days still do, and every answer about it says it is retired, when and why.
     """
     import getpass
@@ -459,9 +459,10 @@ def changes_command(
         ),
     ] = None,
 ) -> None:
-    """Who changed what, when and why (the changes log), with each row before and after.
+    """Who changed what, when and why (the changes log).
 
-    The log of the current version: every write since the store was built from its tables.
+    The log of the current version: every write since the store was built from its tables, each row it touched
+    with its values before and after.
     """
     from certbridge.graph.changes import read_log
     from certbridge.graph.changes import since as changes_since
