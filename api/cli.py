@@ -410,8 +410,9 @@ def retire_command(
 ) -> None:
     """Retire a record from a day; nothing is deleted.
 
-    An agreement terminated, a sanction lifted, an authorisation ended: a row of retirements.csv is added; route lookups as of that day or later no longer use the record, earlier
-    days still do, and every answer about it says it is retired, when and why.
+    An agreement terminated, a sanction lifted, an authorisation ended: a row of retirements.csv is added; route
+    lookups as of that day or later no longer use the record, earlier days still do, and every answer about it
+    says it is retired, when and why.
     """
     import getpass
 
