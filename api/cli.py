@@ -152,6 +152,18 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress ou
 AsOfOption = Annotated[str | None, typer.Option("--as-of", metavar="DATE", help="Date YYYY-MM-DD (default today).")]
 ByOption = Annotated[str, typer.Option("--by", metavar="GROUPING", help=f"One of {', '.join(GROUPINGS)}.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="The documented JSON shape.")]
+NoteOption = Annotated[str, typer.Option("--note", metavar="TEXT", help="Why (required): logged with the change.")]
+WriterOption = Annotated[
+    str | None, typer.Option("--writer", metavar="NAME", help="Who makes the change; default: your login name.")
+]
+BasedOnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--based-on",
+        metavar="VERSION",
+        help="Refuse the change unless VERSION (as `certbridge info` names it) is still the current store version.",
+    ),
+]
 
 
 def _progress(quiet: bool) -> Progress:
@@ -238,11 +250,9 @@ def import_rows(
             "--format", "-f", metavar="FORMAT", help=f"One of {', '.join(IMPORT_FORMATS)} (sssom: alignments rows)."
         ),
     ] = "csv",
-    note: Annotated[str, typer.Option("--note", metavar="TEXT", help="Why (required): logged with the change.")] = "",
-    writer: Annotated[
-        str | None,
-        typer.Option("--writer", metavar="NAME", help="Who makes the change; default: your login name."),
-    ] = None,
+    note: NoteOption = "",
+    writer: WriterOption = None,
+    based_on: BasedOnOption = None,
 ) -> None:
     """Add rows (agreements, issuers, sanctions, …) to the store.
 
@@ -267,7 +277,9 @@ def import_rows(
         new = writes.read_rows(file, table)
     import getpass
 
-    written = writes.add_rows(location, new, writer=writer or getpass.getuser(), note=note, progress=_progress(quiet))
+    written = writes.add_rows(
+        location, new, writer=writer or getpass.getuser(), note=note, based_on=based_on, progress=_progress(quiet)
+    )
     if not quiet:
         _console().print(
             f"added {len(new.rows)} row(s) to {new.table} as {written.changeset.id}: "
@@ -306,20 +318,6 @@ def _assignments(pairs: list[str]) -> dict[str, str]:
             raise InvalidOption(f"--set {pair!r} is not COLUMN=VALUE", hint="e.g. --set valid_to=2026-12-31")
         found[column.strip()] = value
     return found
-
-
-NoteOption = Annotated[str, typer.Option("--note", metavar="TEXT", help="Why (required): logged with the change.")]
-WriterOption = Annotated[
-    str | None, typer.Option("--writer", metavar="NAME", help="Who makes the change; default: your login name.")
-]
-BasedOnOption = Annotated[
-    str | None,
-    typer.Option(
-        "--based-on",
-        metavar="VERSION",
-        help="Refuse the change unless VERSION (see `certbridge info`) is still the current store version.",
-    ),
-]
 
 
 @app.command("correct")
@@ -830,19 +828,22 @@ def info(
 ) -> None:
     """Counts per class, per named graph and per source.
 
-    And the time of the last build.
+    And the version served (what a write may be --based-on) and the time of its build.
     """
     from rich.table import Table
 
     from certbridge.graph.info import describe
-    from certbridge.graph.store import open_store
+    from certbridge.graph.store import store_at
 
     location = resolve_store(store)
-    facts = describe(open_store(location))
+    version, opened = store_at(location).snapshot()
+    facts = describe(opened)
     if as_json:
-        _console().print_json(json.dumps({"store": str(location), **asdict(facts)}, ensure_ascii=False))
+        found = {"store": str(location), "version": version.name, **asdict(facts)}
+        _console().print_json(json.dumps(found, ensure_ascii=False))
         return
-    _console().print(f"store: {location}\nbuilt: {facts.built_at}\nillustrative records: {facts.illustrative}")
+    _console().print(f"store: {location}\nversion: {version.name}\nbuilt: {facts.built_at}")
+    _console().print(f"illustrative records: {facts.illustrative}")
     for title, counts in (("named graph", facts.graphs), ("class", facts.classes), ("source", facts.sources)):
         table = Table(title, "count")
         for name, count in counts.items():

@@ -215,3 +215,26 @@ def test_the_changes_feed_since_a_version_or_a_day_as_json_and_atom(store: Path)
             assert correction["rows"][0]["before"]["valid_to"] == "" and correction["version"] == listed[2]["version"]
         since = feedparser.parse(http.get("/api/v1/changes.atom", params={"since": listed[5]["version"]}).content)
         assert [entry.id.rsplit("/", 1)[-1] for entry in since.entries] == ids[:5:-1]
+
+
+def test_a_log_written_before_change_kinds_reads_as_adds(tmp_path: Path) -> None:
+    """Logs written before corrections and retirements held each added row plain: they read as adds of those rows,
+    keyed by the table's key, with no row before and no version made."""
+    from certbridge.graph.changes import ChangeKind, read_log
+
+    old = {
+        "id": "CS-20261201T100000000000Z-0001",
+        "kind": "add",
+        "table": "framework_levels",
+        "rows": [{"framework": "EQF", "level": "9", "title_en": "Level 9"}],
+        "writer": "张三",
+        "note": "an old write",
+        "at": "2026-12-01T10:00:00+00:00",
+        "based_on": "v-20261201T090000000000Z-1",
+    }
+    (tmp_path / LOG_FILE).write_text(json.dumps(old, ensure_ascii=False) + "\n", encoding="utf-8")
+    (changeset,) = read_log(tmp_path)
+    assert changeset.kind is ChangeKind.ADD and changeset.version is None
+    (row,) = changeset.rows
+    assert row.key == "EQF:9" and row.before is None and row.after["title_en"] == "Level 9"
+    assert changeset.touches("framework_levels", "EQF:9") and not changeset.touches("framework_levels", "EQF:8")
