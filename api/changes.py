@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from certbridge.graph.changes import Changeset, read_log, since
+from certbridge.graph.changes import ChangeKind, Changeset, read_log, since
 from certbridge.graph.errors import InvalidValue
 from certbridge.visualize.catalogue import Language, text
 
@@ -157,12 +157,13 @@ def atom_feed(log: list[Changeset], self_url: str) -> bytes:
         entry = add(feed, "entry")
         add(entry, "id", f"{FEED_ID}/{changeset.id}")
         kind = f"{text(f'changes.kind.{changeset.kind}', Language.ZH)} / {changeset.kind}"
-        keys = ", ".join(changeset.keys())
-        add(
-            entry,
-            "title",
-            f"{text('changes.feed.entry', Language.ZH, kind=kind, table=changeset.table, keys=keys)}: {changeset.note}",
-        )
+        table, keys = changeset.table, ", ".join(changeset.keys())
+        if changeset.kind is ChangeKind.RETIRE:  # name the record retired, not the retirement's own row
+            retired = [row.after for row in changeset.rows]
+            table = ", ".join(sorted({row.get("record_table", "") for row in retired}))
+            keys = ", ".join(row.get("record_id", "") for row in retired)
+        title = text("changes.feed.entry", Language.ZH, kind=kind, table=table, keys=keys)
+        add(entry, "title", f"{title}: {changeset.note}")
         add(entry, "updated", changeset.at)
         add(entry, "published", changeset.at)
         add(add(entry, "author"), "name", changeset.writer)

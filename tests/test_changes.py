@@ -209,6 +209,7 @@ def test_the_changes_feed_since_a_version_or_a_day_as_json_and_atom(store: Path)
             assert [entry.id.rsplit("/", 1)[-1] for entry in feed.entries] == ids[::-1], "newest first"
             newest = feed.entries[0]
             assert newest.author == "li.si" and newest.summary == "closed"
+            assert newest.title == f"退出 / retire：organisations 表的 {ISSUER['id']}: closed"
             content = json.loads(newest.content[0].value)
             assert content["kind"] == "retire" and content["rows"][0]["after"]["record_id"] == ISSUER["id"]
             correction = json.loads(feed.entries[-3].content[0].value)

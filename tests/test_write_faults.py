@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers.contents import contents
 from helpers.data import MINI_DATA
 from helpers.rows import AGREEMENT, write_csv
 from helpers.serving import serving
@@ -187,18 +188,21 @@ def test_a_write_killed_at_random_moments_leaves_the_store_before_or_after(store
     duration = time.monotonic() - began  # a whole write, process start included: the kills fall within it
     changes = _check_consistent(store, baseline)
     assert changes == 1
-    kills = completed = 0
-    for number in range(1, 31):
+    kills = attempts = 0
+    while kills < 24 and attempts < 48:  # a load on the machine slows writes: kill within the fastest seen
+        attempts += 1
         version = store_at(store).current_version()
+        started = time.monotonic()
         process = subprocess.Popen(
-            _command(store, number, tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            _command(store, attempts, tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        time.sleep(rng.uniform(0.05, duration * 1.1))
+        time.sleep(rng.uniform(0.05, duration * 0.98))
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             kills += 1
+        elif process.returncode == 0:
+            duration = min(duration, time.monotonic() - started)
         process.wait()
-        completed += process.returncode == 0
         now = _check_consistent(store, baseline)
         after = store_at(store).current_version()
         if after == version:
@@ -208,9 +212,15 @@ def test_a_write_killed_at_random_moments_leaves_the_store_before_or_after(store
                 "the version after: one more change"
             )
         changes = now
-    assert kills >= 20, f"only {kills} writes were killed (each write took about {duration:.1f} s)"
-    # the lock is not left held: the next write goes through, and clears the debris of the killed ones
-    last = subprocess.run(_command(store, 31, tmp_path), capture_output=True, text=True, timeout=120)
+    assert kills >= 20, f"only {kills} of {attempts} writes were killed (the fastest took {duration:.1f} s)"
+    # the lock is not left held: the next write (a correction, which cannot be refused) goes through, and clears the
+    # debris of the killed ones
+    last = subprocess.run(_command(store, 3 * attempts + 1, tmp_path), capture_output=True, text=True, timeout=120)
     assert last.returncode == 0, last.stderr
     assert _check_consistent(store, baseline) == changes + 1
     assert not any(path.name.endswith(".partial") for path in store.iterdir())
+    # and the store is whole: what a fresh build makes of its tables
+    version = store_at(store).current_version()
+    assert version is not None
+    build(store_at(store).kept_tables(version), tmp_path / "fresh")
+    assert contents(store) == contents(tmp_path / "fresh")
