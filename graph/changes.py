@@ -104,6 +104,14 @@ class Changeset:
         return record
 
 
+def check_signed(writer: str, note: str) -> None:
+    """Refuse a change without a named writer or without a note saying why (before any work is done)."""
+    if not writer.strip():
+        raise CertbridgeError("a change needs a named writer", hint="name yourself with --writer")
+    if not note.strip():
+        raise CertbridgeError("a change needs a note saying why", hint="say why with --note (the API: ?note=)")
+
+
 def new_changeset(
     *,
     kind: ChangeKind,
@@ -115,10 +123,7 @@ def new_changeset(
     version: str | None = None,
 ) -> Changeset:
     """A changeset for *rows*, with a new id that sorts by time; refuses an anonymous writer or an empty note."""
-    if not writer.strip():
-        raise CertbridgeError("a change needs a named writer", hint="name yourself with --writer")
-    if not note.strip():
-        raise CertbridgeError("a change needs a note saying why", hint="say why with --note (the API: ?note=)")
+    check_signed(writer, note)
     now = datetime.now(UTC)
     return Changeset(
         id=f"CS-{now:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(2)}",
