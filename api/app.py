@@ -14,6 +14,7 @@ from certbridge.graph.errors import CertbridgeError
 
 from . import (
     changes,
+    coverage_pages,
     ctdl,
     docs,
     downloads,
@@ -24,6 +25,7 @@ from . import (
     problems,
     query_page,
     rest,
+    search_page,
     sources,
     sparql,
     viz,
@@ -84,9 +86,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(entities.router)
     app.include_router(linked_data.router)
     app.include_router(landing.router)
+    app.include_router(search_page.router)
     app.include_router(writes.router)
     app.include_router(changes.router)
     app.include_router(viz.router)
+    app.include_router(coverage_pages.router)
     app.include_router(problems.router)
     return app
 
