@@ -370,3 +370,30 @@ def test_retirements_end_what_they_retire_from_their_day_only() -> None:
     bar = QualityBar(no_failed_check_years=2)
     assert meets_bar(checked, bar, date(2024, 8, 1)) == "failed a quality check on 2024-05-01"
     assert meets_bar(checked, bar, date(2024, 9, 1)) is None
+
+
+def test_a_retired_certificate_type_ends_its_routes_from_its_day(store: Path, cli: Cli) -> None:
+    _ok(
+        cli(
+            "retire",
+            "certificate_types",
+            SOURCE,
+            "--on",
+            "2026-06",
+            "--reason",
+            "withdrawn by its issuer",
+            "--source",
+            "SRC-ILLUSTRATIVE",
+            "--illustrative",
+            "--note",
+            "withdrawn",
+            "--store",
+            store,
+            "-q",
+        )
+    )
+    before = find_routes(store, CERT + SOURCE, CERT + TARGET, as_of=date(2026, 5, 31))
+    after = find_routes(store, CERT + SOURCE, CERT + TARGET, as_of=date(2026, 6, 1))
+    assert before.routes and not after.routes
+    assert after.no_route is not None
+    assert after.no_route.reason == "source is retired on 2026-06 (withdrawn by its issuer)"
