@@ -15,6 +15,7 @@ from certbridge.graph.errors import CertbridgeError
 from . import (
     changes,
     ctdl,
+    diff,
     docs,
     downloads,
     entities,
@@ -23,6 +24,7 @@ from . import (
     linked_data,
     problems,
     query_page,
+    releases,
     rest,
     sources,
     sparql,
@@ -86,6 +88,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(landing.router)
     app.include_router(writes.router)
     app.include_router(changes.router)
+    app.include_router(releases.router)
+    app.include_router(diff.router)
     app.include_router(viz.router)
     app.include_router(problems.router)
     return app

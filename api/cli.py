@@ -2,6 +2,7 @@
 
 \b
 Build the graph:  build, reason, import, synth, export-tables, changes
+Keep its history: release, releases, diff
 Ask it:           route, coverage, what-if, query, info, sources, export
 Show it:          viz (route, node, agreements, coverage), serve
 
@@ -152,6 +153,7 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress ou
 AsOfOption = Annotated[str | None, typer.Option("--as-of", metavar="DATE", help="Date YYYY-MM-DD (default today).")]
 ByOption = Annotated[str, typer.Option("--by", metavar="GROUPING", help=f"One of {', '.join(GROUPINGS)}.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="The documented JSON shape.")]
+LangOption = Annotated[str, typer.Option("--lang", metavar="zh|en", help="The language of the notices (zh).")]
 
 
 def _progress(quiet: bool) -> Progress:
@@ -308,6 +310,126 @@ def changes_command(store: StoreOption = None, as_json: JsonOption = False) -> N
         typer.echo(changeset.summary())
     if not log:
         typer.echo("no changes since the store was built from its tables")
+
+
+@app.command("release")
+def release_command(
+    tag: Annotated[str, typer.Argument(metavar="TAG", help="The release's name, e.g. 2026-12 (unique).")],
+    note: Annotated[str, typer.Option("--note", metavar="TEXT", help="What the release is (required).")] = "",
+    writer: Annotated[
+        str | None,
+        typer.Option("--writer", metavar="NAME", help="Who makes the release; default: your login name."),
+    ] = None,
+    store: StoreOption = None,
+    lang: LangOption = "zh",
+) -> None:
+    """Name the current version as a data release, kept from pruning.
+
+    Reads may then pin it (?release=TAG, certbridge diff TAG current). The number of releases kept is the
+    setting CERTBRIDGE_KEEP_RELEASES: a release beyond it lets the oldest go (recorded, never silently).
+    """
+    import getpass
+
+    from certbridge.graph.store import store_at
+    from certbridge.graph.store.releases import make_release, releases
+    from certbridge.visualize.catalogue import Language, text
+
+    from .settings import Settings
+
+    settings = Settings.from_environment(store)
+    graph_store = store_at(settings.store)
+    before = {r.tag for r in releases(graph_store) if r.kept}
+    made = make_release(graph_store, tag, note=note, writer=writer or getpass.getuser(), keep=settings.keep_releases)
+    language = Language.chosen(lang)
+    typer.echo(text("release.made", language, tag=made.tag, version=made.version))
+    for gone in releases(graph_store):
+        if gone.tag in before and not gone.kept:
+            values = {"tag": gone.tag, "version": gone.version, "keep": settings.keep_releases}
+            typer.echo(text("release.let_go", language, **values))
+
+
+@app.command("releases")
+def releases_command(store: StoreOption = None, as_json: JsonOption = False, lang: LangOption = "zh") -> None:
+    """The data releases kept (tag, version, date, writer, note), and those let go."""
+    from certbridge.graph.store import store_at
+    from certbridge.graph.store.releases import releases
+    from certbridge.visualize.catalogue import Language, text
+
+    made = releases(store_at(resolve_store(store)))
+    if as_json:
+        typer.echo(json.dumps([r.to_json() for r in made], ensure_ascii=False, indent=2))
+        return
+    language = Language.chosen(lang)
+    for release in made:
+        if release.kept:
+            typer.echo(f"{release.tag}\t{release.version}\t{release.at}\t{release.writer}\t{release.note}")
+        else:
+            values = {"tag": release.tag, "at": release.let_go_at, "reason": release.let_go_reason}
+            typer.echo(text("releases.let_go", language, **values))
+    if not made:
+        typer.echo(text("releases.none", language))
+
+
+@app.command("diff")
+def diff_command(
+    source: Annotated[str, typer.Argument(metavar="A", help="The older: current, a release's tag, or a version.")],
+    target: Annotated[str, typer.Argument(metavar="B", help="The newer (default: current).")] = "current",
+    store: StoreOption = None,
+    as_of: AsOfOption = None,
+    max_pairs: Annotated[
+        int | None,
+        typer.Option("--max-pairs", metavar="N", min=1, help="Compare at most N pairs (CERTBRIDGE_DIFF_MAX_PAIRS)."),
+    ] = None,
+    as_json: JsonOption = False,
+    lang: LangOption = "zh",
+) -> None:
+    """What changed from A to B, and which routes it changed.
+
+    The records added, corrected and retired, and the pairs whose best route appeared, disappeared or changed
+    strength, each with the change (changeset, writer, note) that caused it.
+    """
+    from certbridge.graph.diff import diff
+
+    from .settings import Settings
+
+    settings = Settings.from_environment(store)
+    found = diff(settings.store, source, target, as_of=_day(as_of), max_pairs=max_pairs or settings.diff_max_pairs)
+    if as_json:
+        typer.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+        return
+    _print_diff(found.to_json(), lang)
+
+
+def _print_diff(body: dict[str, Any], lang: str) -> None:
+    """A diff's JSON as lines to read: the records, then the route changes, each with its causes."""
+    from certbridge.visualize.catalogue import Language, text
+
+    language = Language.chosen(lang)
+    name = "label_zh" if language is Language.ZH else "label_en"
+
+    def causes(listed: list[dict[str, Any]]) -> None:
+        for cause in listed:
+            typer.echo("    " + text("diff.cause", language, **cause))
+        if not listed:
+            typer.echo("    " + text("diff.no_cause", language))
+
+    ends = {side: body[side]["release"] or body[side]["version"] for side in ("from", "to")}
+    typer.echo(text("diff.header", language, source=ends["from"], target=ends["to"], as_of=body["as_of"]))
+    typer.echo(text("diff.records", language, count=len(body["records"])))
+    for record in body["records"]:
+        columns = f" ({', '.join(record['columns'])})" if record["columns"] else ""
+        typer.echo(f"  {text('diff.kind.' + record['kind'], language)} {record['table']} {record['key']}{columns}")
+        causes(record["causes"])
+    typer.echo(text("diff.routes", language, count=len(body["routes"]), pairs=body["pairs_compared"]))
+    for change in body["routes"]:
+        source, target = (change[side][name] or change[side]["iri"] for side in ("source", "target"))
+        strengths = [(change[when] or {}).get("strength", "-") for when in ("before", "after")]
+        typer.echo(f"  {text('diff.kind.' + change['kind'], language)}: {source} → {target} ({' → '.join(strengths)})")
+        causes(change["causes"])
+    if not body["complete"]:
+        typer.echo(text("diff.incomplete", language, max_pairs=body["max_pairs"]))
+    if body["illustrative"] or body["synthetic"]:
+        typer.echo(text("diff.illustrative", language))
 
 
 @app.command()
