@@ -165,6 +165,8 @@ class Diff:
     #: the release tags the two versions were named by (None: named by version or ``current``)
     from_release: str | None = None
     to_release: str | None = None
+    #: True for a what-if: the change is proposed, not made (``to_version`` names no version kept)
+    proposed: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def to_json(self) -> dict[str, Any]:
@@ -173,6 +175,7 @@ class Diff:
         return {
             "from": {"version": self.from_version, "release": self.from_release},
             "to": {"version": self.to_version, "release": self.to_release},
+            "proposed": self.proposed,
             "as_of": routes.as_of,
             "changes": as_json(self.changes),
             "records": [_record_json(r) for r in self.records],
@@ -496,25 +499,52 @@ def diff(
     logs = [read_log(folder) for folder in tables]
     known = [{c.id for c in log} for log in logs]
     between = [c for c in logs[1] if c.id not in known[0]] + [c for c in logs[0] if c.id not in known[1]]
-    records, changes = record_changes(tables[0], tables[1], between)
     indexes = [(index_of or functools.partial(index_for, graph_store))(version) for version in versions]
-    routes = route_changes(
-        indexes[0], indexes[1], as_of=as_of, max_pairs=max_pairs, causes_of=causes_by_record(records)
+    return compare(
+        (versions[0].name, tables[0], indexes[0]),
+        (versions[1].name, tables[1], indexes[1]),
+        between,
+        as_of=as_of,
+        max_pairs=max_pairs,
+        releases=(_tag(source), _tag(target)),
     )
+
+
+#: one side of a comparison: the version's name, the folder of its tables and its routing index
+Side = tuple[str, Path, RoutingIndex]
+
+
+def compare(
+    before: Side,
+    after: Side,
+    changes: Iterable[Changeset],
+    *,
+    as_of: date | None = None,
+    max_pairs: int = DEFAULT_MAX_PAIRS,
+    releases: tuple[str | None, str | None] = (None, None),
+    proposed: bool = False,
+) -> Diff:
+    """The diff of two sides (a version's name, tables and index), *changes* being the changesets between them:
+    what :func:`diff` answers for two versions of a store, and graph/proposed.py for a change not yet made."""
+    records, causes = record_changes(before[1], after[1], changes)
+    routes = route_changes(before[2], after[2], as_of=as_of, max_pairs=max_pairs, causes_of=causes_by_record(records))
     notes = []
+    if proposed:
+        notes.append("a proposed change: nothing was written; the diff is what applying it would make")
     if not routes.complete:
         notes.append(
             f"stopped after comparing {routes.pairs_compared:,} pairs (max_pairs); route changes of other pairs "
             "may be missing"
         )
     return Diff(
-        from_version=versions[0].name,
-        to_version=versions[1].name,
+        from_version=before[0],
+        to_version=after[0],
         records=records,
-        changes=changes,
+        changes=causes,
         routes=routes,
-        from_release=_tag(source),
-        to_release=_tag(target),
+        from_release=releases[0],
+        to_release=releases[1],
+        proposed=proposed,
         notes=tuple(notes),
     )
 
