@@ -15,7 +15,6 @@ from helpers.serving import is_problem, serving
 
 from certbridge.api.conventions import DATA_VERSION
 from certbridge.api.settings import Settings
-from certbridge.data import DATA_DIR
 from certbridge.graph import writes
 from certbridge.graph.build import build
 from certbridge.graph.errors import CertbridgeError, InvalidValue, NotFound, StoreError
@@ -170,5 +169,6 @@ def test_the_cli_releases_lists_and_lets_go(
     second = cli("release", "r2", "--note", "第二次", "--store", location, "--lang", "en")
     assert second.exit_code == 0 and "let go" in second.stdout and "r1" in second.stdout
     listed = json.loads(cli("releases", "--store", location, "--json").stdout)
-    assert [(r["tag"], r["writer"], r["let_go_at"] is None) for r in listed][0] == ("r1", "王五", False)
+    assert [(r["tag"], r["let_go_at"] is None) for r in listed] == [("r1", False), ("r2", True)]
+    assert listed[0]["writer"] == "王五" and listed[0]["note"] == "第一次发布"
     assert "let go: r1" in cli("releases", "--store", location, "--lang", "en").stdout
