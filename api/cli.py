@@ -1,7 +1,7 @@
 """The `certbridge` command line.
 
 \b
-Build the graph:  build, reason, import, synth, export-tables, changes
+Build the graph:  build, reason, import, correct, retire, synth, export-tables, changes
 Keep its history: release, releases, diff
 Ask it:           route, coverage, what-if, query, info, sources, export
 Show it:          viz (route, node, agreements, coverage), serve
@@ -293,23 +293,196 @@ def export_tables_command(
     _console().print(f"wrote {len(written)} file(s) to {folder}")
 
 
+def _both(message_key: str, **values: object) -> str:
+    """A catalogue message in Chinese, then English (the CLI's notices are bilingual)."""
+    from certbridge.visualize.catalogue import Language, text
+
+    return f"{text(message_key, Language.ZH, **values)} / {text(message_key, Language.EN, **values)}"
+
+
+def _assignments(pairs: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for pair in pairs:
+        column, sep, value = pair.partition("=")
+        if not sep or not column.strip():
+            raise InvalidOption(f"--set {pair!r} is not COLUMN=VALUE", hint="e.g. --set valid_to=2026-12-31")
+        found[column.strip()] = value
+    return found
+
+
+NoteOption = Annotated[str, typer.Option("--note", metavar="TEXT", help="Why (required): logged with the change.")]
+WriterOption = Annotated[
+    str | None, typer.Option("--writer", metavar="NAME", help="Who makes the change; default: your login name.")
+]
+BasedOnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--based-on",
+        metavar="VERSION",
+        help="Refuse the change unless VERSION (see `certbridge info`) is still the current store version.",
+    ),
+]
+
+
+@app.command("correct")
+def correct_command(
+    table: Annotated[str, typer.Argument(help="The table, e.g. agreements.")],
+    key: Annotated[
+        str | None, typer.Argument(help="The row's key (its id; several key columns joined by ':', e.g. EQF:4).")
+    ] = None,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="COLUMN=VALUE", help="A new value (repeat for several columns)."),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            metavar="CSV",
+            help="Corrections as CSV: the key column(s), then each column to rewrite (an empty cell empties it).",
+        ),
+    ] = None,
+    note: NoteOption = "",
+    writer: WriterOption = None,
+    based_on: BasedOnOption = None,
+    store: StoreOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Correct fields of existing rows, found by their key.
+
+    The next version is built from the tables with the corrected rows and validated whole (every defect as
+    FILE:line: column: message), or nothing changes. The changes log keeps each row before and after.
+    """
+    import getpass
+
+    from certbridge.graph import writes
+
+    if (file is None) == (key is None):
+        raise InvalidOption(
+            "name one row (KEY with --set) or give --file", hint="certbridge correct TABLE KEY --set C=V"
+        )
+    if file is not None:
+        corrections = writes.read_corrections(file, table)
+    else:
+        assert key is not None
+        values = _assignments(assignments or [])
+        if not values:
+            raise InvalidOption("nothing to correct", hint="say what with --set COLUMN=VALUE")
+        corrections = writes.Corrections(table, [(key, values)], Path("arguments"), [1])
+    written = writes.correct_rows(
+        resolve_store(store),
+        corrections,
+        writer=writer or getpass.getuser(),
+        note=note,
+        based_on=based_on,
+        progress=_progress(quiet),
+    )
+    if not quiet:
+        _console().print(
+            _both(
+                "changes.corrected",
+                table=table,
+                count=len(written.changeset.rows),
+                changeset=written.changeset.id,
+                version=written.result.version.name,
+            )
+        )
+
+
+@app.command("retire")
+def retire_command(
+    table: Annotated[str, typer.Argument(help="The record's table, e.g. agreements, sanctions, authorisations.")],
+    key: Annotated[str, typer.Argument(help="The record's id.")],
+    on: Annotated[str, typer.Option("--on", metavar="DATE", help="The day it stops counting (YYYY[-MM[-DD]]).")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why it was retired (required).")],
+    source: Annotated[
+        str, typer.Option("--source", metavar="IDS", help="The source(s) reporting it (ids, ';'-separated).")
+    ],
+    note: NoteOption = "",
+    writer: WriterOption = None,
+    precision: Annotated[
+        str, typer.Option("--date-precision", metavar="TEXT", help="How the date is known (day, reported on …).")
+    ] = "",
+    illustrative: Annotated[
+        bool, typer.Option("--illustrative", help="The retirement is illustrative (it cites SRC-ILLUSTRATIVE).")
+    ] = False,
+    based_on: BasedOnOption = None,
+    store: StoreOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Retire a record from a day (an agreement terminated, a sanction lifted …); nothing is deleted.
+
+    A row of retirements.csv is added; route lookups as of that day or later no longer use the record, earlier
+    days still do, and every answer about it says it is retired, when and why.
+    """
+    import getpass
+
+    from certbridge.graph import writes
+
+    retirement = writes.Retirement(
+        table=table,
+        key=key,
+        retired_on=on,
+        reason=reason,
+        source_ids=source,
+        date_precision=precision,
+        illustrative=illustrative,
+        note=note,
+    )
+    written = writes.retire(
+        resolve_store(store),
+        retirement,
+        writer=writer or getpass.getuser(),
+        note=note,
+        based_on=based_on,
+        progress=_progress(quiet),
+    )
+    if not quiet:
+        _console().print(
+            _both(
+                "changes.retired",
+                table=table,
+                key=key,
+                retired_on=on,
+                changeset=written.changeset.id,
+                version=written.result.version.name,
+            )
+        )
+
+
 @app.command("changes")
-def changes_command(store: StoreOption = None, as_json: JsonOption = False) -> None:
-    """Who changed what, when and why (the changes log).
+def changes_command(
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", metavar="VERSION|DATE", help="Only changes after that version, or on or after that day."
+        ),
+    ] = None,
+) -> None:
+    """Who changed what, when and why (the changes log), with each row before and after.
 
     The log of the current version: every write since the store was built from its tables.
     """
     from certbridge.graph.changes import read_log
+    from certbridge.graph.changes import since as changes_since
     from certbridge.graph.store import store_at
 
-    log = read_log(store_at(resolve_store(store)).tables())
+    log = changes_since(read_log(store_at(resolve_store(store)).tables()), since)
     if as_json:
         typer.echo(json.dumps([c.to_json() for c in log], ensure_ascii=False, indent=2))
         return
     for changeset in log:
         typer.echo(changeset.summary())
+        for row in changeset.rows:
+            typer.echo(f"  {changeset.table} {row.key}" + (" (new)" if row.before is None else ""))
+            for column, (before, after) in row.changed().items():
+                typer.echo(
+                    f"    {column}: {before!r} -> {after!r}" if row.before is not None else f"    {column}: {after!r}"
+                )
     if not log:
-        typer.echo("no changes since the store was built from its tables")
+        typer.echo(_both("changes.none"))
 
 
 @app.command("release")

@@ -42,7 +42,7 @@ def test_writes_are_logged_kept_and_rebuilt_from_the_export(store: Path, cli: Cl
         ("张三", "agreements", "协议已签署 / signed in May"),
         ("li.si", "organisations", "a new evaluation centre"),
     ]
-    assert log[0]["rows"][0]["id"] == AGREEMENT["id"] and log[1]["based_on"] != log[0]["based_on"]
+    assert log[0]["rows"][0]["after"]["id"] == AGREEMENT["id"] and log[1]["based_on"] != log[0]["based_on"]
     written = contents(store)
 
     exported = tmp_path / "exported"
@@ -106,7 +106,7 @@ def test_writes_over_http_are_logged_under_the_writer_their_token_names(store: P
         assert made.status_code == 201, made.text
         assert made.json()["writer"] == "广东省人社厅" and made.json()["changeset"].startswith("CS-")
         listed = http.get("/api/v1/changes").json()["changes"]
-        assert [(c["id"], c["writer"], c["note"], c["rows"][0]["id"]) for c in listed] == [
+        assert [(c["id"], c["writer"], c["note"], c["rows"][0]["after"]["id"]) for c in listed] == [
             (made.json()["changeset"], "广东省人社厅", "签署 / signed", AGREEMENT["id"])
         ]
         assert http.get("/api/v1/changes", params={"since": "2999-01-01"}).json()["changes"] == []

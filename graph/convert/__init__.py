@@ -23,6 +23,7 @@ from .classification import (
 from .context import Context
 from .grades import convert_alignments, convert_bridges, convert_credentials, convert_frameworks, convert_grades
 from .issuers import convert_authorisations, convert_organisations, convert_quality_checks, convert_sanctions
+from .retirements import convert_retirements
 from .sink import ChunkTaker, TripleSink
 from .sources import convert_documents, convert_sources
 from .standards import convert_standards
@@ -47,6 +48,7 @@ CONVERTERS: tuple[Callable[[Context], None], ...] = (
     convert_quality_checks,
     convert_certificate_types,
     convert_agreements,
+    convert_retirements,
 )
 
 #: Every table the build reads, in the order it reads them.
@@ -71,6 +73,7 @@ TABLES = (
     "quality_checks",
     "certificate_types",
     "agreements",
+    "retirements",
 )
 
 

@@ -147,8 +147,9 @@ class GraphStore(ABC):
     # --- new versions -------------------------------------------------------------------------------------------
 
     @abstractmethod
-    def new_version(self, *, tables: Path) -> contextlib.AbstractContextManager[NewVersion]:
-        """A version built from the tables in *tables* (kept beside it), current only if the block succeeds."""
+    def new_version(self, *, tables: Path, name: str | None = None) -> contextlib.AbstractContextManager[NewVersion]:
+        """A version built from the tables in *tables* (kept beside it), current only if the block succeeds; named
+        *name* (from ``new_version_name``, so that a write can log the version it makes before making it)."""
 
     @abstractmethod
     def reasoned_again(self) -> contextlib.AbstractContextManager[NewVersion]:

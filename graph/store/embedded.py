@@ -101,8 +101,8 @@ class EmbeddedStore(GraphStore):
             raise StoreError(f"cannot open the store at {self.location}: {exc}") from exc
 
     @contextlib.contextmanager
-    def new_version(self, *, tables: Path) -> Iterator[NewVersion]:
-        name = new_version_name()
+    def new_version(self, *, tables: Path, name: str | None = None) -> Iterator[NewVersion]:
+        name = name or new_version_name()
         with (
             tempfile.TemporaryDirectory(prefix="certbridge-build-") as folder,
             self._forgetting_derived(name),
