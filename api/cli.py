@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from certbridge.graph.build import Progress
+    from certbridge.graph.changes import Changeset
     from certbridge.graph.query import QueryAnswer
     from certbridge.graph.routing.coverage import Coverage
     from certbridge.graph.store import AnyStore
@@ -153,7 +154,6 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress ou
 AsOfOption = Annotated[str | None, typer.Option("--as-of", metavar="DATE", help="Date YYYY-MM-DD (default today).")]
 ByOption = Annotated[str, typer.Option("--by", metavar="GROUPING", help=f"One of {', '.join(GROUPINGS)}.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="The documented JSON shape.")]
-LangOption = Annotated[str, typer.Option("--lang", metavar="zh|en", help="The language of the notices (zh).")]
 
 
 def _progress(quiet: bool) -> Progress:
@@ -494,7 +494,6 @@ def release_command(
         typer.Option("--writer", metavar="NAME", help="Who makes the release; default: your login name."),
     ] = None,
     store: StoreOption = None,
-    lang: LangOption = "zh",
 ) -> None:
     """Name the current version as a data release, kept from pruning.
 
@@ -505,7 +504,6 @@ def release_command(
 
     from certbridge.graph.store import store_at
     from certbridge.graph.store.releases import make_release, releases
-    from certbridge.visualize.catalogue import Language, text
 
     from .settings import Settings
 
@@ -513,34 +511,31 @@ def release_command(
     graph_store = store_at(settings.store)
     before = {r.tag for r in releases(graph_store) if r.kept}
     made = make_release(graph_store, tag, note=note, writer=writer or getpass.getuser(), keep=settings.keep_releases)
-    language = Language.chosen(lang)
-    typer.echo(text("release.made", language, tag=made.tag, version=made.version))
+    typer.echo(_both("release.made", tag=made.tag, version=made.version))
     for gone in releases(graph_store):
         if gone.tag in before and not gone.kept:
             values = {"tag": gone.tag, "version": gone.version, "keep": settings.keep_releases}
-            typer.echo(text("release.let_go", language, **values))
+            typer.echo(_both("release.let_go", **values))
 
 
 @app.command("releases")
-def releases_command(store: StoreOption = None, as_json: JsonOption = False, lang: LangOption = "zh") -> None:
+def releases_command(store: StoreOption = None, as_json: JsonOption = False) -> None:
     """The data releases kept (tag, version, date, writer, note), and those let go."""
     from certbridge.graph.store import store_at
     from certbridge.graph.store.releases import releases
-    from certbridge.visualize.catalogue import Language, text
 
     made = releases(store_at(resolve_store(store)))
     if as_json:
         typer.echo(json.dumps([r.to_json() for r in made], ensure_ascii=False, indent=2))
         return
-    language = Language.chosen(lang)
     for release in made:
         if release.kept:
             typer.echo(f"{release.tag}\t{release.version}\t{release.at}\t{release.writer}\t{release.note}")
         else:
             values = {"tag": release.tag, "at": release.let_go_at, "reason": release.let_go_reason}
-            typer.echo(text("releases.let_go", language, **values))
+            typer.echo(_both("releases.let_go", **values))
     if not made:
-        typer.echo(text("releases.none", language))
+        typer.echo(_both("releases.none"))
 
 
 @app.command("diff")
@@ -554,7 +549,6 @@ def diff_command(
         typer.Option("--max-pairs", metavar="N", min=1, help="Compare at most N pairs (CERTBRIDGE_DIFF_MAX_PAIRS)."),
     ] = None,
     as_json: JsonOption = False,
-    lang: LangOption = "zh",
 ) -> None:
     """What changed from A to B, and which routes it changed.
 
@@ -570,39 +564,37 @@ def diff_command(
     if as_json:
         typer.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
         return
-    _print_diff(found.to_json(), lang)
+    _print_diff(found.to_json())
 
 
-def _print_diff(body: dict[str, Any], lang: str) -> None:
+def _print_diff(body: dict[str, Any]) -> None:
     """A diff's JSON as lines to read: the records, then the route changes, each with its causes."""
-    from certbridge.visualize.catalogue import Language, text
-
-    language = Language.chosen(lang)
-    name = "label_zh" if language is Language.ZH else "label_en"
 
     def causes(listed: list[dict[str, Any]]) -> None:
         for cause in listed:
-            typer.echo("    " + text("diff.cause", language, **cause))
+            typer.echo("    " + _both("diff.cause", **cause))
         if not listed:
-            typer.echo("    " + text("diff.no_cause", language))
+            typer.echo("    " + _both("diff.no_cause"))
 
     ends = {side: body[side]["release"] or body[side]["version"] for side in ("from", "to")}
-    typer.echo(text("diff.header", language, source=ends["from"], target=ends["to"], as_of=body["as_of"]))
-    typer.echo(text("diff.records", language, count=len(body["records"])))
+    typer.echo(_both("diff.header", source=ends["from"], target=ends["to"], as_of=body["as_of"]))
+    typer.echo(_both("diff.records", count=len(body["records"])))
     for record in body["records"]:
         columns = f" ({', '.join(record['columns'])})" if record["columns"] else ""
-        typer.echo(f"  {text('diff.kind.' + record['kind'], language)} {record['table']} {record['key']}{columns}")
+        typer.echo(f"  {_both('diff.kind.' + record['kind'])}: {record['table']} {record['key']}{columns}")
         causes(record["causes"])
-    typer.echo(text("diff.routes", language, count=len(body["routes"]), pairs=body["pairs_compared"]))
+    typer.echo(_both("diff.routes", count=len(body["routes"]), pairs=body["pairs_compared"]))
     for change in body["routes"]:
-        source, target = (change[side][name] or change[side]["iri"] for side in ("source", "target"))
+        source, target = (change[side]["label_zh"] or change[side]["iri"] for side in ("source", "target"))
         strengths = [(change[when] or {}).get("strength", "-") for when in ("before", "after")]
-        typer.echo(f"  {text('diff.kind.' + change['kind'], language)}: {source} → {target} ({' → '.join(strengths)})")
+        typer.echo(f"  {_both('diff.kind.' + change['kind'])}: {source} → {target} ({' → '.join(strengths)})")
         causes(change["causes"])
     if not body["complete"]:
-        typer.echo(text("diff.incomplete", language, max_pairs=body["max_pairs"]))
+        typer.echo(_both("diff.incomplete", max_pairs=body["max_pairs"]))
     if body["illustrative"] or body["synthetic"]:
-        typer.echo(text("diff.illustrative", language))
+        typer.echo(_both("diff.illustrative"))
+    if body["proposed"]:
+        typer.echo(_both("diff.proposed"))
 
 
 @app.command()
@@ -740,16 +732,51 @@ def coverage(
 
 @app.command("what-if")
 def what_if_command(
-    agreements: Annotated[Path, typer.Argument(help="CSV of hypothetical agreements (columns as agreements.csv).")],
+    agreements: Annotated[
+        Path | None, typer.Argument(help="CSV of hypothetical agreements (columns as agreements.csv).")
+    ] = None,
     store: StoreOption = None,
     by: ByOption = "region",
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
+    retire: Annotated[
+        str | None,
+        typer.Option("--retire", metavar="TABLE:ID", help="A proposed retirement (with --on, --reason, --source)."),
+    ] = None,
+    on: Annotated[str | None, typer.Option("--on", metavar="DATE", help="The day a retirement counts from.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", metavar="TEXT", help="Why it would be retired.")] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="IDS", help="The source(s) of the retirement.")
+    ] = None,
+    correct: Annotated[
+        str | None,
+        typer.Option("--correct", metavar="TABLE:KEY", help="A proposed correction of a row (with --set)."),
+    ] = None,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="COLUMN=VALUE", help="A corrected value (repeat for several columns)."),
+    ] = None,
+    max_pairs: Annotated[
+        int | None,
+        typer.Option("--max-pairs", metavar="N", min=1, help="Compare at most N pairs (CERTBRIDGE_DIFF_MAX_PAIRS)."),
+    ] = None,
 ) -> None:
-    """Coverage after adding hypothetical agreements.
+    """Coverage after adding hypothetical agreements; or the route diff a proposed retirement or correction
+    would make.
 
-    The agreements are never written to the store; the pairs they connect are listed.
+    Nothing is written to the store. Hypothetical agreements: coverage before and after, and the pairs they
+    connect. --retire or --correct: the change is applied, as `certbridge retire` or `certbridge correct` would,
+    to a scratch copy, and compared as `certbridge diff` compares two versions (the same answer as the diff
+    after making the change).
     """
+    if sum(given is not None for given in (agreements, retire, correct)) != 1:
+        raise InvalidOption(
+            "give one of: a CSV of hypothetical agreements, --retire TABLE:ID, --correct TABLE:KEY",
+            hint="certbridge what-if --retire agreements:IL-AG01 --on 2026-12-31 --reason … --source …",
+        )
+    if agreements is None:
+        _what_if_change(store, retire, correct, on, reason, source, assignments or [], as_of, as_json, max_pairs)
+        return
     from certbridge.graph.routing.coverage import read_hypothetical, what_if
     from certbridge.graph.routing.index import index_for
 
@@ -763,6 +790,60 @@ def what_if_command(
     _console().print(f"{len(after.newly_connected)} newly connected pair(s):")
     for a, b in after.newly_connected:
         _console().print(f"  {index.certificates[a].label_zh}  →  {index.certificates[b].label_zh}", markup=False)
+
+
+def _what_if_change(
+    store: str | None,
+    retire: str | None,
+    correct: str | None,
+    on: str | None,
+    reason: str | None,
+    source: str | None,
+    assignments: list[str],
+    as_of: str | None,
+    as_json: bool,
+    max_pairs: int | None,
+) -> None:
+    """``certbridge what-if --retire`` / ``--correct``: the diff of the proposed change (graph/proposed.py)."""
+    import getpass
+
+    from certbridge.graph import writes
+    from certbridge.graph.proposed import what_if_change
+    from certbridge.graph.store import GraphStore
+
+    from .settings import Settings
+
+    named = retire or correct or ""
+    table, _, key = named.partition(":")
+    if not table or not key:
+        option = "--retire" if retire else "--correct"
+        raise InvalidOption(f"{option} {named!r} is not TABLE:KEY", hint=f"e.g. {option} agreements:IL-AG01")
+    writer, note = getpass.getuser(), "what-if"
+    if retire is not None:
+        missing = [name for name, value in (("--on", on), ("--reason", reason), ("--source", source)) if not value]
+        if missing:
+            raise InvalidOption(f"a proposed retirement needs {', '.join(missing)}", hint="as certbridge retire does")
+        retirement = writes.Retirement(
+            table=table, key=key, retired_on=on or "", reason=reason or "", source_ids=source or ""
+        )
+
+        def apply(scratch: GraphStore) -> Changeset:
+            return writes.retire(scratch, retirement, writer=writer, note=note).changeset
+    else:
+        values = _assignments(assignments)
+        if not values:
+            raise InvalidOption("nothing to correct", hint="say what with --set COLUMN=VALUE")
+        corrections = writes.Corrections(table, [(key, values)], Path("arguments"), [1])
+
+        def apply(scratch: GraphStore) -> Changeset:
+            return writes.correct_rows(scratch, corrections, writer=writer, note=note).changeset
+
+    settings = Settings.from_environment(store)
+    found = what_if_change(settings.store, apply, as_of=_day(as_of), max_pairs=max_pairs or settings.diff_max_pairs)
+    if as_json:
+        typer.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+        return
+    _print_diff(found.to_json())
 
 
 @app.command()

@@ -31,24 +31,23 @@ from typing import Any
 
 from . import iris
 from . import store as stores
-from .changes import Changeset, read_log
+from .changes import ChangeKind, Changeset, read_log
 from .convert import TABLES
+from .convert.retirements import RETIRABLE
+from .convert.retirements import TABLE as RETIREMENTS
 from .errors import StoreError
 from .routing.engine import find_routes
 from .routing.index import index_for
 from .routing.model import STRENGTH, Endpoint, Route, RouteAnswer, as_json
 from .routing.records import RoutingIndex
 from .store.releases import version_of
+from .tables import row_key
 
 #: the pairs a diff compares at most, unless told otherwise (api/settings.py: CERTBRIDGE_DIFF_MAX_PAIRS)
 DEFAULT_MAX_PAIRS = 20_000
-#: the table whose rows retire records of the others (issue 18: nothing is deleted, a retirement is a row)
-RETIREMENTS = "retirements"
 #: the tables whose rows are routing records of their own: table -> the first segment of their rows' IRIs
 RECORD_KINDS: dict[str, str] = {
-    "agreements": "agreement",
-    "certificate_types": "certificate-type",
-    "organisations": "organisation",
+    table: RETIRABLE[table] for table in ("agreements", "certificate_types", "organisations")
 }
 #: the tables whose rows are facts about an issuer (the column naming it): they change the issuer's record
 ISSUER_FACTS: dict[str, str] = {"authorisations": "issuer_id", "sanctions": "issuer_id", "quality_checks": "issuer_id"}
@@ -207,25 +206,12 @@ def _route_json(change: RouteChange) -> dict[str, Any]:
 # --- the records ------------------------------------------------------------------------------------------------
 
 
-def key_columns(header: Iterable[str]) -> tuple[str, ...]:
-    """The column(s) that identify a row of a table with this header: ``id``, else its code, else the first two."""
-    columns = list(header)
-    for name in ("id", "code", "gb2260_code"):
-        if name in columns:
-            return (name,)
-    return tuple(columns[:2])
-
-
-def read_rows(path: Path) -> dict[str, dict[str, str]]:
-    """The rows of one CSV table by key (several key columns joined by '/'); empty when there is no such file."""
+def read_rows(path: Path, table: str) -> dict[str, dict[str, str]]:
+    """The rows of one CSV table by key (graph/tables.py ``row_key``); empty when there is no such file."""
     if not path.is_file():
         return {}
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        columns = key_columns(reader.fieldnames or ())
-        return {
-            "/".join(row.get(c) or "" for c in columns): {k: v or "" for k, v in row.items() if k} for row in reader
-        }
+        return {row_key(table, row): {k: v or "" for k, v in row.items() if k} for row in csv.DictReader(handle)}
 
 
 def record_iri(table: str, key: str, row: Mapping[str, str] | None = None) -> str | None:
@@ -237,13 +223,12 @@ def record_iri(table: str, key: str, row: Mapping[str, str] | None = None) -> st
     return None
 
 
-def touched_rows(changeset: Changeset) -> Iterator[tuple[str, str, Mapping[str, str]]]:
-    """(table, key, row) of every row a changeset touched (a retirement: the retired record too)."""
+def touched_rows(changeset: Changeset) -> Iterator[tuple[str, str]]:
+    """(table, key) of every row a changeset touched (a retirement: the retired record too)."""
     for row in changeset.rows:
-        key = "/".join(row.get(c) or "" for c in key_columns(row))
-        yield changeset.table, key, row
-        if changeset.table == RETIREMENTS and row.get("record_table") and row.get("record_id"):
-            yield row["record_table"], row["record_id"], row
+        yield changeset.table, row.key
+        if changeset.kind is ChangeKind.RETIRE and row.after.get("record_table") and row.after.get("record_id"):
+            yield row.after["record_table"], row.after["record_id"]
 
 
 def cause_of(changeset: Changeset) -> Cause:
@@ -260,10 +245,10 @@ def record_changes(
     changes = list(changes)
     by_row: dict[tuple[str, str], list[Cause]] = {}
     for changeset in changes:
-        for table, key, _ in touched_rows(changeset):
+        for table, key in touched_rows(changeset):
             by_row.setdefault((table, key), []).append(cause_of(changeset))
-    retirements_before = read_rows(before / f"{RETIREMENTS}.csv")
-    retirements_after = read_rows(after / f"{RETIREMENTS}.csv")
+    retirements_before = read_rows(before / f"{RETIREMENTS}.csv", RETIREMENTS)
+    retirements_after = read_rows(after / f"{RETIREMENTS}.csv", RETIREMENTS)
     retired = {
         (row.get("record_table", ""), row.get("record_id", "")): row
         for key, row in retirements_after.items()
@@ -271,9 +256,11 @@ def record_changes(
     }
     found: list[RecordChange] = []
     for table in TABLES:
-        old, new = read_rows(before / f"{table}.csv"), read_rows(after / f"{table}.csv")
+        old, new = read_rows(before / f"{table}.csv", table), read_rows(after / f"{table}.csv", table)
         for key in sorted(old.keys() | new.keys()):
             was, now = old.get(key), new.get(key)
+            if table == RETIREMENTS and was is None:
+                continue  # a retirement added: told as the record it retired
             causes = tuple(dict.fromkeys(by_row.get((table, key), ())))
             iri = record_iri(table, key, now or was)
             if (table, key) in retired:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -177,8 +177,117 @@ def test_unknown_names_and_the_api_and_cli_answers(real_copy: Path, tmp_path: Pa
         is_problem(http.get("/api/v1/diff", params={"from": "nope"}), 404)
         is_problem(http.get("/api/v1/diff", params={"from": "before", "to": "v-nope"}), 404)
         is_problem(http.get("/api/v1/diff", params={"from": "before", "as_of": "2026-13-01"}), 422)
-    shown = cli("diff", "before", "--store", real_copy, "--lang", "en")
+    shown = cli("diff", "before", "--store", real_copy)
     assert shown.exit_code == 0, shown.output
     assert "route appeared" in shown.stdout and NOTE in shown.stdout and "illustrative" in shown.stdout
     assert json.loads(cli("diff", "before", "current", "--store", real_copy, "--json").stdout) == expected
     assert cli("diff", "nope", "--store", real_copy).exit_code == 2
+
+
+def _agreement_a_route_rests_on(index: RoutingIndex, day: date) -> str:
+    """The id of an agreement that the best route of some pair of certificate types rests on (found by lookups)."""
+    for a, first in sorted(index.certificates.items()):
+        for b, second in sorted(index.certificates.items()):
+            if a != b and first.occupation == second.occupation:
+                for route in find_routes(index, a, b, as_of=day, k=1).routes:
+                    for hop in route.hops:
+                        if hop.evidence.kind == "recognition-agreement":
+                            return hop.evidence.iri.rsplit("/", 1)[-1]
+    raise AssertionError("no route rests on an agreement")
+
+
+def _retiring(key: str, day: date) -> Callable[[GraphStore], writes.Written]:
+    retirement = writes.Retirement(
+        table="agreements",
+        key=key,
+        retired_on=day.isoformat(),
+        reason="terminated",
+        source_ids="SRC-ILLUSTRATIVE",
+        illustrative=True,
+    )
+    return lambda store: writes.retire(store, retirement, writer="王五", note="协议终止 / terminated")
+
+
+def test_a_retired_agreement_appears_in_the_diff_with_the_routes_it_removed(real_copy: Path) -> None:
+    store = store_at(real_copy)
+    today = date.today()
+    old = index_for(store)
+    key = _agreement_a_route_rests_on(old, today)
+    make_release(store, "before", note="before the retirement", writer="w")
+    retired_on = today - timedelta(days=1)
+    written = _retiring(key, retired_on)(store)
+    expected = reference(old, index_for(store), today)
+    assert expected and {kind for _, _, kind in expected} <= {"disappeared", "weaker"}, expected
+
+    body = diff(store, "before", "current").to_json()
+    assert _routes(body) == expected
+    iri = f"https://w3id.org/certbridge/id/agreement/{key}"
+    cause = {
+        "changeset": written.changeset.id,
+        "kind": "retire",
+        "writer": "王五",
+        "note": "协议终止 / terminated",
+        "at": written.changeset.at,
+    }
+    [record] = body["records"]
+    assert (record["kind"], record["table"], record["key"], record["iri"]) == ("retired", "agreements", key, iri)
+    assert record["retirement"]["retired_on"] == retired_on.isoformat() and record["causes"] == [cause]
+    assert record["before"] == record["after"], "nothing is deleted: the agreement's row stays as it was"
+    for change in body["routes"]:
+        assert iri in change["records"] and change["causes"] == [cause]
+        assert iri in change["before"]["evidence"]
+    disappeared = [c for c in body["routes"] if c["kind"] == "disappeared"]
+    assert disappeared and all(c["after"] is None for c in disappeared)
+
+    earlier = diff(store, "before", "current", as_of=retired_on - timedelta(days=1)).to_json()
+    assert earlier["routes"] == [], "before its retirement day the agreement still counts"
+    assert [r["kind"] for r in earlier["records"]] == ["retired"]
+
+
+def test_what_if_of_a_proposed_retirement_equals_the_diff_after_applying_it(real_copy: Path, cli: Cli) -> None:
+    store = store_at(real_copy)
+    today = date.today()
+    key = _agreement_a_route_rests_on(index_for(store), today)
+    retired_on = today - timedelta(days=1)
+    proposed = what_if_change(store, lambda scratch: _retiring(key, retired_on)(scratch).changeset).to_json()
+    shown = cli(
+        "what-if",
+        "--retire",
+        f"agreements:{key}",
+        "--on",
+        retired_on.isoformat(),
+        "--reason",
+        "terminated",
+        "--source",
+        "SRC-ILLUSTRATIVE",
+        "--store",
+        real_copy,
+        "--json",
+    )
+    assert shown.exit_code == 0, shown.output
+    from_cli = json.loads(shown.stdout)
+    assert not list((real_copy / "tables").glob("*/retirements.csv")) or all(
+        "RT-" not in p.read_text(encoding="utf-8") for p in (real_copy / "tables").glob("*/retirements.csv")
+    ), "a what-if writes nothing to the store"
+
+    _retiring(key, retired_on)(store)
+    applied = diff(store, proposed["from"]["version"], "current").to_json()
+    assert proposed["routes"] and any(r["kind"] == "disappeared" for r in proposed["routes"])
+    assert _same(proposed) == _same(applied)
+    assert _routes(from_cli) == _routes(applied) and from_cli["proposed"] is True
+    assert [(r["kind"], r["key"]) for r in from_cli["records"]] == [("retired", key)]
+    wrong = cli(
+        "what-if",
+        "--retire",
+        "agreements:no-such",
+        "--on",
+        "2026-01-01",
+        "--reason",
+        "r",
+        "--source",
+        "SRC-ILLUSTRATIVE",
+        "--store",
+        real_copy,
+    )
+    assert wrong.exit_code == 2 and "no-such" in wrong.stderr
+    assert cli("what-if", "--retire", f"agreements:{key}", "--store", real_copy).exit_code == 2  # --on … missing

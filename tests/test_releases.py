@@ -162,13 +162,13 @@ def test_the_cli_releases_lists_and_lets_go(
 ) -> None:
     location = tmp_path / "store"
     shutil.copytree(mini_store, location, symlinks=True)
-    made = cli("release", "r1", "--note", "第一次发布", "--writer", "王五", "--store", location, "--lang", "en")
+    made = cli("release", "r1", "--note", "第一次发布", "--writer", "王五", "--store", location)
     assert made.exit_code == 0 and "released r1" in made.stdout
     assert cli("release", "r1", "--note", "x", "--store", location).exit_code == 2
     monkeypatch.setenv("CERTBRIDGE_KEEP_RELEASES", "1")
-    second = cli("release", "r2", "--note", "第二次", "--store", location, "--lang", "en")
+    second = cli("release", "r2", "--note", "第二次", "--store", location)
     assert second.exit_code == 0 and "let go" in second.stdout and "r1" in second.stdout
     listed = json.loads(cli("releases", "--store", location, "--json").stdout)
     assert [(r["tag"], r["let_go_at"] is None) for r in listed] == [("r1", False), ("r2", True)]
     assert listed[0]["writer"] == "王五" and listed[0]["note"] == "第一次发布"
-    assert "let go: r1" in cli("releases", "--store", location, "--lang", "en").stdout
+    assert "let go: r1" in cli("releases", "--store", location).stdout
