@@ -23,6 +23,7 @@ from . import (
     landing,
     linked_data,
     problems,
+    proposed,
     query_page,
     releases,
     rest,
@@ -90,6 +91,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(changes.router)
     app.include_router(releases.router)
     app.include_router(diff.router)
+    app.include_router(proposed.router)
     app.include_router(viz.router)
     app.include_router(problems.router)
     return app

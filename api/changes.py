@@ -170,4 +170,3 @@ def atom_feed(log: list[Changeset], self_url: str) -> bytes:
         add(entry, "content", json.dumps(changeset.to_json(), ensure_ascii=False, indent=1), type="text")
     body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return body
-

@@ -53,6 +53,8 @@ class AppState:
         self._pool: QueryPool | None = None
         #: what ``per_version`` computed for the version served, by name
         self._per_version: dict[str, object] = {}
+        #: held while a what-if of a proposed change builds its scratch version (api/proposed.py): one at a time
+        self.proposing = threading.Lock()
         #: older versions read by pinned requests (``?release=``): opened store and index, most recently used last
         self._pinned: OrderedDict[str, tuple[AnyStore, RoutingIndex | None]] = OrderedDict()
 

@@ -17,6 +17,8 @@ from helpers.data import Cli
 from helpers.rows import AGREEMENT, write_csv
 from helpers.serving import is_problem, serving
 
+from certbridge.api.proposed import NOTE as NOTE_OF_WHAT_IF
+from certbridge.api.proposed import WRITER
 from certbridge.api.settings import Settings
 from certbridge.graph import writes
 from certbridge.graph.diff import diff
@@ -291,3 +293,46 @@ def test_what_if_of_a_proposed_retirement_equals_the_diff_after_applying_it(real
     )
     assert wrong.exit_code == 2 and "no-such" in wrong.stderr
     assert cli("what-if", "--retire", f"agreements:{key}", "--store", real_copy).exit_code == 2  # --on … missing
+
+
+def test_what_if_of_a_proposed_correction_over_http_equals_the_diff_after_it(real_copy: Path) -> None:
+    store = store_at(real_copy)
+    today = date.today()
+    old = index_for(store)
+    key = _agreement_a_route_rests_on(old, today)
+    ended = (today - timedelta(days=1)).isoformat()
+    with serving(Settings(real_copy, sparql_workers=1)) as url, httpx.Client(base_url=url, timeout=120) as http:
+        answer = http.post(f"/api/v1/what-if/correction/agreements/{key}", json={"valid_to": ended})
+        assert answer.status_code == 200, answer.text
+        proposed = answer.json()
+        is_problem(http.post("/api/v1/what-if/correction/agreements/no-such", json={"valid_to": ended}), 404)
+        is_problem(http.post("/api/v1/what-if/correction/nope/x", json={"valid_to": ended}), 404)
+        bad = is_problem(http.post(f"/api/v1/what-if/correction/agreements/{key}", json={"valid_to": "soon"}), 422)
+        assert "valid_to" in bad["detail"] and "/tmp" not in json.dumps(bad)
+        retirement = {
+            "table": "agreements",
+            "id": key,
+            "retired_on": ended,
+            "reason": "r",
+            "source_ids": "SRC-ILLUSTRATIVE",
+            "illustrative": True,
+        }
+        retired = http.post("/api/v1/what-if/retirement", json=retirement)
+        assert retired.status_code == 200 and retired.json()["proposed"] is True, retired.text
+        is_problem(http.post("/api/v1/what-if/retirement", json={**retirement, "table": "regions"}), 404)
+        is_problem(http.post("/api/v1/what-if/retirement", json={**retirement, "retired_on": "never"}), 422)
+    assert sorted(p.name for p in real_copy.iterdir() if p.name.startswith("v-")) == [old_name(real_copy)]
+
+    corrections = writes.Corrections("agreements", [(key, {"valid_to": ended})], Path("arguments"), [1])
+    writes.correct_rows(store, corrections, writer=WRITER, note=NOTE_OF_WHAT_IF)
+    applied = diff(store, proposed["from"]["version"], "current").to_json()
+    expected = reference(old, index_for(store), today)
+    assert expected and _routes(applied) == expected and "disappeared" in {kind for _, _, kind in expected}
+    assert _same(proposed) == _same(applied)
+    [record] = proposed["records"]
+    assert (record["kind"], record["key"], record["columns"]) == ("corrected", key, ["valid_to"])
+    assert record["before"]["valid_to"] != ended and record["after"]["valid_to"] == ended
+
+
+def old_name(location: Path) -> str:
+    return (location / "current").resolve().name
