@@ -9,7 +9,7 @@ version is in every answer's ``Certbridge-Data-Version`` header) or a day.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Query, Request
@@ -31,7 +31,7 @@ ATOM = "application/atom+xml"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 #: the feed's own id (an Atom id is a permanent IRI; entries are named by their changeset's id under it)
 FEED_ID = "https://w3id.org/certbridge/changes"
-_EXAMPLE = {
+_EXAMPLE: dict[str, Any] = {
     "id": "CS-20261207T101500123456Z-3fa2",
     "kind": "correct",
     "table": "agreements",

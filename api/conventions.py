@@ -40,6 +40,8 @@ EXPOSED = ["ETag", DATA_VERSION]
 #: the methods a route here may answer, tried one by one to build ``Allow``
 _METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
 _VERSION_TIME = re.compile(r"(\d{8}T\d{12})Z")
+#: an entity tag of ``entity_tag``, or a bare version name, in quotes
+_VERSION_TAG = re.compile(r'"(v-\d{8}T\d{12}Z-\d+)(?:-[0-9a-f]{12})?"')
 
 
 def built_at(version: Path) -> datetime | None:
@@ -52,6 +54,21 @@ def entity_tag(version: Path, code_version: str, media_type: str, day: date) -> 
     """A weak ETag: the store version, plus what else the answer depends on."""
     digest = hashlib.sha256(f"{code_version}\n{media_type}\n{day.isoformat()}".encode()).hexdigest()[:12]
     return f'W/"{version.name}-{digest}"'
+
+
+def version_named_by(if_match: str) -> str | None:
+    """The store version an ``If-Match`` header names: the first of its entity tags made by :func:`entity_tag` (of
+    any representation: the version is what a write is based on); None when none is (``*`` included: it asks for
+    no particular version, which a write treats as no If-Match at all).
+
+    >>> version_named_by('W/"v-20261207T101500123456Z-4242-0123456789ab"')
+    'v-20261207T101500123456Z-4242'
+    """
+    for tag in if_match.split(","):
+        found = _VERSION_TAG.fullmatch(_opaque(tag))
+        if found:
+            return found[1]
+    return None
 
 
 def _opaque(tag: str) -> str:
