@@ -55,7 +55,8 @@ KINDS: dict[EntityKind, str] = {
 
 
 def _log(request: Request) -> list[Changeset]:
-    """The changes log of the version read (a pinned release's, else the current one; empty for a store that keeps no tables, built before writes)."""
+    """The changes log of the version read (a pinned release's, else the current one; empty for a store that
+    keeps no tables, built before writes)."""
     try:
         store, version = graph_store_of(request), pinned_version(request)
         return read_log(store.tables() if version is None else store.kept_tables(version))
