@@ -748,6 +748,9 @@ def what_if_command(
     source: Annotated[
         str | None, typer.Option("--source", metavar="IDS", help="The source(s) of the retirement.")
     ] = None,
+    illustrative: Annotated[
+        bool, typer.Option("--illustrative", help="The proposed retirement is illustrative (cites SRC-ILLUSTRATIVE).")
+    ] = False,
     correct: Annotated[
         str | None,
         typer.Option("--correct", metavar="TABLE:KEY", help="A proposed correction of a row (with --set)."),
@@ -775,7 +778,8 @@ def what_if_command(
             hint="certbridge what-if --retire agreements:IL-AG01 --on 2026-12-31 --reason … --source …",
         )
     if agreements is None:
-        _what_if_change(store, retire, correct, on, reason, source, assignments or [], as_of, as_json, max_pairs)
+        retirement = None if retire is None else (retire, on, reason, source, illustrative)
+        _what_if_change(store, retirement, correct, assignments or [], as_of, as_json, max_pairs)
         return
     from certbridge.graph.routing.coverage import read_hypothetical, what_if
     from certbridge.graph.routing.index import index_for
@@ -794,11 +798,8 @@ def what_if_command(
 
 def _what_if_change(
     store: str | None,
-    retire: str | None,
+    retire: tuple[str, str | None, str | None, str | None, bool] | None,
     correct: str | None,
-    on: str | None,
-    reason: str | None,
-    source: str | None,
     assignments: list[str],
     as_of: str | None,
     as_json: bool,
@@ -813,18 +814,24 @@ def _what_if_change(
 
     from .settings import Settings
 
-    named = retire or correct or ""
+    named = retire[0] if retire is not None else correct or ""
     table, _, key = named.partition(":")
     if not table or not key:
         option = "--retire" if retire else "--correct"
         raise InvalidOption(f"{option} {named!r} is not TABLE:KEY", hint=f"e.g. {option} agreements:IL-AG01")
     writer, note = getpass.getuser(), "what-if"
     if retire is not None:
+        _, on, reason, source, illustrative = retire
         missing = [name for name, value in (("--on", on), ("--reason", reason), ("--source", source)) if not value]
         if missing:
             raise InvalidOption(f"a proposed retirement needs {', '.join(missing)}", hint="as certbridge retire does")
         retirement = writes.Retirement(
-            table=table, key=key, retired_on=on or "", reason=reason or "", source_ids=source or ""
+            table=table,
+            key=key,
+            retired_on=on or "",
+            reason=reason or "",
+            source_ids=source or "",
+            illustrative=illustrative,
         )
 
         def apply(scratch: GraphStore) -> Changeset:

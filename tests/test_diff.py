@@ -262,6 +262,7 @@ def test_what_if_of_a_proposed_retirement_equals_the_diff_after_applying_it(real
         "terminated",
         "--source",
         "SRC-ILLUSTRATIVE",
+        "--illustrative",
         "--store",
         real_copy,
         "--json",
