@@ -21,14 +21,14 @@ from .state import AppGraphStore, AppSettings, state_of
 router = APIRouter(prefix="/api/v1", tags=["releases"])
 
 _CLOSED = ConfigDict(extra="forbid")
-_CAUSE = {
+_CAUSE: dict[str, Any] = {
     "changeset": "CS-20261207T101500123456Z-3fa2",
     "kind": "retire",
     "writer": "广东省人社厅",
     "note": "协议终止 / the agreement was terminated",
     "at": "2026-12-07T10:15:00+00:00",
 }
-_ENDPOINT = {
+_ENDPOINT: dict[str, Any] = {
     "iri": "https://w3id.org/certbridge/id/certificate-type/IL-CT-hengfeng-spinner-senior-technician",
     "label_zh": "示例：恒丰 细纱值车工 高级技师",
     "label_en": None,
@@ -36,7 +36,7 @@ _ENDPOINT = {
     "illustrative": True,
     "synthetic": False,
 }
-_EXAMPLE = {
+_EXAMPLE: dict[str, Any] = {
     "from": {"version": "v-20261207T100000000000Z-4242", "release": "2026-12"},
     "to": {"version": "v-20261207T101500000000Z-4242", "release": None},
     "as_of": "2026-12-07",

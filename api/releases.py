@@ -6,6 +6,8 @@ A release is made with `certbridge release TAG --note …` (graph/store/releases
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,7 +19,7 @@ from .state import AppGraphStore
 
 router = APIRouter(prefix="/api/v1", tags=["releases"])
 
-_EXAMPLE = {
+_EXAMPLE: dict[str, Any] = {
     "tag": "2026-12",
     "version": "v-20261207T100000000000Z-4242",
     "at": "2026-12-07T10:15:00+00:00",
