@@ -176,7 +176,7 @@ async def diff_endpoint(
     settings: AppSettings,
     source: Annotated[
         str,
-        Query(alias="from", min_length=1, max_length=200, description=f"the older: {_VERSION}", examples=["2026-12"]),
+        Query(alias="from", min_length=1, max_length=200, description=f"the older: {_VERSION}", examples=["current"]),
     ],
     target: Annotated[
         str, Query(alias="to", min_length=1, max_length=200, description=f"the newer: {_VERSION}", examples=["current"])

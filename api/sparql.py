@@ -68,9 +68,8 @@ _GRAPH_PARAMETERS = [
         "in": "query",
         "required": False,
         "schema": {"type": "string"},
-        "description": "query this data release (its tag: GET /api/v1/releases) rather than the current data; "
-        "404 for a release not kept",
-        "example": "2026-12",
+        "description": "query this data release (its tag: GET /api/v1/releases, e.g. 2026-12) rather than the "
+        "current data; 404 for a release not kept",
     }
 ]
 

@@ -211,8 +211,8 @@ def pinned(
         str | None,
         Query(
             description="answer from this data release (its tag: GET /api/v1/releases) rather than the current "
-            "data; the answer's ETag and Certbridge-Data-Version name the release's version",
-            examples=["2026-12"],
+            "data (e.g. 2026-12); the answer's ETag and Certbridge-Data-Version name the release's version; 404 "
+            "for a release not kept",
         ),
     ] = None,
 ) -> Path | None:
