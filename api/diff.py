@@ -39,6 +39,7 @@ _ENDPOINT: dict[str, Any] = {
 _EXAMPLE: dict[str, Any] = {
     "from": {"version": "v-20261207T100000000000Z-4242", "release": "2026-12"},
     "to": {"version": "v-20261207T101500000000Z-4242", "release": None},
+    "proposed": False,
     "as_of": "2026-12-07",
     "changes": [_CAUSE],
     "records": [
@@ -147,6 +148,7 @@ class DiffOut(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={"example": _EXAMPLE})
     from_: VersionOut = Field(alias="from")
     to: VersionOut
+    proposed: bool = Field(description="a what-if of a proposed change: nothing was written; 'to' names no version")
     as_of: str
     changes: list[CauseOut]
     records: list[RecordChangeOut]

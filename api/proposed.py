@@ -107,7 +107,7 @@ AsOf = Annotated[Day | None, Query(description="the day both versions' routes ar
 MaxPairs = Annotated[
     int | None, Query(ge=1, le=1_000_000, description="compare at most this many pairs (CERTBRIDGE_DIFF_MAX_PAIRS)")
 ]
-_RESPONSES = {**answered(DiffOut), **responses(404, 409, 422, 503)}
+_RESPONSES = {**answered(DiffOut), **responses(400, 404, 409, 422, 503)}
 
 
 @router.post(

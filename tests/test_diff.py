@@ -17,6 +17,7 @@ from helpers.data import Cli
 from helpers.rows import AGREEMENT, write_csv
 from helpers.serving import is_problem, serving
 
+from certbridge.api.diff import DiffOut
 from certbridge.api.proposed import NOTE as NOTE_OF_WHAT_IF
 from certbridge.api.proposed import WRITER
 from certbridge.api.settings import Settings
@@ -337,3 +338,12 @@ def test_what_if_of_a_proposed_correction_over_http_equals_the_diff_after_it(rea
 
 def old_name(location: Path) -> str:
     return (location / "current").resolve().name
+
+
+def test_the_answers_validate_against_the_documented_model(real_copy: Path, tmp_path: Path) -> None:
+    store = store_at(real_copy)
+    make_release(store, "before", note="n", writer="w")
+    _adding(tmp_path)(store)
+    body = diff(store, "before", "current").to_json()
+    assert body["routes"] and body["records"]
+    assert DiffOut.model_validate(body).model_dump(mode="json", by_alias=True) == body
