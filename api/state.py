@@ -33,8 +33,9 @@ from .settings import Settings
 
 T = TypeVar("T")
 
-#: how many pinned versions (releases) the app keeps opened, with their routing indexes, at once
-PINNED_VERSIONS = 4
+#: how many older versions (releases) the app keeps opened, with their routing indexes, besides the current one:
+#: an index is hundreds of megabytes at national scale, so few; a request for another loads it from its cache
+PINNED_VERSIONS = 2
 #: where a request's pinned version is put (``request.state``, which the conventions middleware reads for the ETag)
 PINNED = "certbridge_pinned_version"
 
