@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
+from fastapi import Path as PathParameter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -39,22 +40,20 @@ WRITER, NOTE = "what-if", "a proposed change (what-if): nothing is stored"
 RETRY_AFTER_S = 5
 
 
+RETIREMENT_EXAMPLE = {
+    "table": "agreements",
+    "id": "IL-AG01",
+    "retired_on": "2026-12-01",
+    "reason": "协议已由双方终止 / terminated by the parties",
+    "source_ids": "SRC-ILLUSTRATIVE",
+    "illustrative": True,
+}
+
+
 class RetirementIn(BaseModel):
     """A proposed retirement: the record, the day it would stop counting, why, and the source saying so."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "example": {
-                "table": "agreements",
-                "id": "IL-AG01",
-                "retired_on": "2026-12-01",
-                "reason": "terminated",
-                "source_ids": "SRC-ILLUSTRATIVE",
-                "illustrative": True,
-            }
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": RETIREMENT_EXAMPLE})
     table: str = Field(min_length=1, max_length=64, description=f"one of {', '.join(RETIRABLE)}")
     id: str = Field(min_length=1, max_length=200)
     retired_on: str = Field(min_length=1, max_length=32, description="YYYY[-MM[-DD]]")
@@ -116,6 +115,7 @@ _RESPONSES = {**answered(DiffOut), **responses(400, 404, 409, 422, 503)}
     summary="The route diff a proposed retirement would make (never stored)",
     response_model=None,
     responses=_RESPONSES,
+    openapi_extra={"requestBody": {"content": {"application/json": {"example": RETIREMENT_EXAMPLE}}}},
 )
 async def what_if_retirement(
     request: Request, retirement: Annotated[RetirementIn, Body()], as_of: AsOf = None, max_pairs: MaxPairs = None
@@ -146,11 +146,12 @@ async def what_if_retirement(
     summary="The route diff a proposed correction of a row would make (never stored)",
     response_model=None,
     responses=_RESPONSES,
+    openapi_extra={"requestBody": {"content": {"application/json": {"example": {"valid_to": "2026-12-31"}}}}},
 )
 async def what_if_correction(
     request: Request,
-    table: str,
-    key: str,
+    table: Annotated[str, PathParameter(max_length=64, examples=["agreements"])],
+    key: Annotated[str, PathParameter(max_length=200, examples=["IL-AG01"], description="key columns joined by ':'")],
     fields: Annotated[
         Fields,
         Body(examples=[{"valid_to": "2026-12-31"}], description="column -> corrected value"),
