@@ -495,8 +495,9 @@ def release_command(
     ] = None,
     store: StoreOption = None,
 ) -> None:
-    """Name the current version as a data release, kept from pruning.
+    """Name the current version as a data release.
 
+    A released version is kept from pruning.
     Reads may then pin it (?release=TAG, certbridge diff TAG current). The number of releases kept is the
     setting CERTBRIDGE_KEEP_RELEASES: a release beyond it lets the oldest go (recorded, never silently).
     """
@@ -520,7 +521,10 @@ def release_command(
 
 @app.command("releases")
 def releases_command(store: StoreOption = None, as_json: JsonOption = False) -> None:
-    """The data releases kept (tag, version, date, writer, note), and those let go."""
+    """The data releases kept, and those let go.
+
+    Each with its tag, version, date, writer and note.
+    """
     from certbridge.graph.store import store_at
     from certbridge.graph.store.releases import releases
 
@@ -764,9 +768,10 @@ def what_if_command(
         typer.Option("--max-pairs", metavar="N", min=1, help="Compare at most N pairs (CERTBRIDGE_DIFF_MAX_PAIRS)."),
     ] = None,
 ) -> None:
-    """Coverage after adding hypothetical agreements; or the route diff a proposed retirement or correction
-    would make.
+    """What hypothetical agreements or a proposed change would do.
 
+    Coverage after adding hypothetical agreements; or the route diff a proposed retirement or correction would
+    make.
     Nothing is written to the store. Hypothetical agreements: coverage before and after, and the pairs they
     connect. --retire or --correct: the change is applied, as `certbridge retire` or `certbridge correct` would,
     to a scratch copy, and compared as `certbridge diff` compares two versions (the same answer as the diff

@@ -93,7 +93,7 @@ class RecordChange:
     iri: str | None
     before: Mapping[str, str] | None
     after: Mapping[str, str] | None
-    #: the columns whose values differ (a correction's)
+    #: the columns whose values differ (a correction's; a record retired and corrected between the two versions)
     columns: tuple[str, ...] = ()
     #: the retirements row that retired it (a retirement's)
     retirement: Mapping[str, str] | None = None
@@ -263,6 +263,9 @@ def record_changes(
                 continue  # a retirement added: told as the record it retired
             causes = tuple(dict.fromkeys(by_row.get((table, key), ())))
             iri = record_iri(table, key, now or was)
+            columns = tuple(
+                c for c in dict.fromkeys([*(was or {}), *(now or {})]) if was and now and was.get(c) != now.get(c)
+            )
             if (table, key) in retired:
                 found.append(
                     RecordChange(
@@ -272,6 +275,7 @@ def record_changes(
                         iri=iri,
                         before=was,
                         after=now,
+                        columns=columns,
                         retirement=retired[(table, key)],
                         causes=causes,
                     )
@@ -282,7 +286,6 @@ def record_changes(
                     RecordChange(kind=kind, table=table, key=key, iri=iri, before=was, after=now, causes=causes)
                 )
             elif was != now:
-                columns = tuple(c for c in dict.fromkeys([*was, *now]) if was.get(c) != now.get(c))
                 found.append(
                     RecordChange(
                         kind=RecordChangeKind.CORRECTED,
