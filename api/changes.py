@@ -9,18 +9,19 @@ version is in every answer's ``Certbridge-Data-Version`` header) or a day.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated, Any, Literal
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from certbridge.graph.changes import Changeset, read_log, since
+from certbridge.graph.changes import ChangeKind, Changeset, read_log, since
 from certbridge.graph.errors import InvalidValue
 from certbridge.visualize.catalogue import Language, text
 
-from .models import answered
+from .models import Day, answered
 from .negotiation import VARY, choose
 from .problems import Problem, responses
 from .state import AppGraphStore
@@ -81,22 +82,22 @@ class ChangesOut(BaseModel):
     changes: list[ChangesetOut]
 
 
+#: a store version's name, as ``Certbridge-Data-Version`` gives it (graph/store/base.py ``new_version_name``)
+VersionName = Annotated[str, StringConstraints(pattern=r"^v-\d{8}T\d{12}Z-\d+$")]
 Since = Annotated[
-    str | None,
+    Day | VersionName | None,
     Query(
         description="only changes after this store version (as `Certbridge-Data-Version` names it), or applied on or "
         "after this day (YYYY-MM-DD)",
-        min_length=1,
-        max_length=100,
         examples=["2026-12-01"],
     ),
 ]
 _ATOM_CONTENT = {ATOM: {"schema": {"type": "string"}}}
 
 
-def _log(store: AppGraphStore, after: str | None) -> list[Changeset]:
+def _log(store: AppGraphStore, after: date | str | None) -> list[Changeset]:
     try:
-        return since(read_log(store.tables()), after)
+        return since(read_log(store.tables()), after.isoformat() if isinstance(after, date) else after)
     except InvalidValue as exc:
         raise Problem(422, f"since: {exc.message}") from None
 
@@ -156,12 +157,13 @@ def atom_feed(log: list[Changeset], self_url: str) -> bytes:
         entry = add(feed, "entry")
         add(entry, "id", f"{FEED_ID}/{changeset.id}")
         kind = f"{text(f'changes.kind.{changeset.kind}', Language.ZH)} / {changeset.kind}"
-        keys = ", ".join(changeset.keys())
-        add(
-            entry,
-            "title",
-            f"{text('changes.feed.entry', Language.ZH, kind=kind, table=changeset.table, keys=keys)}: {changeset.note}",
-        )
+        table, keys = changeset.table, ", ".join(changeset.keys())
+        if changeset.kind is ChangeKind.RETIRE:  # name the record retired, not the retirement's own row
+            retired = [row.after for row in changeset.rows]
+            table = ", ".join(sorted({row.get("record_table", "") for row in retired}))
+            keys = ", ".join(row.get("record_id", "") for row in retired)
+        title = text("changes.feed.entry", Language.ZH, kind=kind, table=table, keys=keys)
+        add(entry, "title", f"{title}: {changeset.note}")
         add(entry, "updated", changeset.at)
         add(entry, "published", changeset.at)
         add(add(entry, "author"), "name", changeset.writer)

@@ -154,6 +154,18 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress ou
 AsOfOption = Annotated[str | None, typer.Option("--as-of", metavar="DATE", help="Date YYYY-MM-DD (default today).")]
 ByOption = Annotated[str, typer.Option("--by", metavar="GROUPING", help=f"One of {', '.join(GROUPINGS)}.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="The documented JSON shape.")]
+NoteOption = Annotated[str, typer.Option("--note", metavar="TEXT", help="Why (required): logged with the change.")]
+WriterOption = Annotated[
+    str | None, typer.Option("--writer", metavar="NAME", help="Who makes the change; default: your login name.")
+]
+BasedOnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--based-on",
+        metavar="VERSION",
+        help="Refuse the change unless VERSION (as `certbridge info` names it) is still the current store version.",
+    ),
+]
 
 
 def _progress(quiet: bool) -> Progress:
@@ -240,11 +252,9 @@ def import_rows(
             "--format", "-f", metavar="FORMAT", help=f"One of {', '.join(IMPORT_FORMATS)} (sssom: alignments rows)."
         ),
     ] = "csv",
-    note: Annotated[str, typer.Option("--note", metavar="TEXT", help="Why (required): logged with the change.")] = "",
-    writer: Annotated[
-        str | None,
-        typer.Option("--writer", metavar="NAME", help="Who makes the change; default: your login name."),
-    ] = None,
+    note: NoteOption = "",
+    writer: WriterOption = None,
+    based_on: BasedOnOption = None,
 ) -> None:
     """Add rows (agreements, issuers, sanctions, …) to the store.
 
@@ -269,7 +279,9 @@ def import_rows(
         new = writes.read_rows(file, table)
     import getpass
 
-    written = writes.add_rows(location, new, writer=writer or getpass.getuser(), note=note, progress=_progress(quiet))
+    written = writes.add_rows(
+        location, new, writer=writer or getpass.getuser(), note=note, based_on=based_on, progress=_progress(quiet)
+    )
     if not quiet:
         _console().print(
             f"added {len(new.rows)} row(s) to {new.table} as {written.changeset.id}: "
@@ -308,20 +320,6 @@ def _assignments(pairs: list[str]) -> dict[str, str]:
             raise InvalidOption(f"--set {pair!r} is not COLUMN=VALUE", hint="e.g. --set valid_to=2026-12-31")
         found[column.strip()] = value
     return found
-
-
-NoteOption = Annotated[str, typer.Option("--note", metavar="TEXT", help="Why (required): logged with the change.")]
-WriterOption = Annotated[
-    str | None, typer.Option("--writer", metavar="NAME", help="Who makes the change; default: your login name.")
-]
-BasedOnOption = Annotated[
-    str | None,
-    typer.Option(
-        "--based-on",
-        metavar="VERSION",
-        help="Refuse the change unless VERSION (see `certbridge info`) is still the current store version.",
-    ),
-]
 
 
 @app.command("correct")
@@ -410,10 +408,11 @@ def retire_command(
     store: StoreOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Retire a record from a day (an agreement terminated, a sanction lifted …); nothing is deleted.
+    """Retire a record from a day; nothing is deleted.
 
-    A row of retirements.csv is added; route lookups as of that day or later no longer use the record, earlier
-    days still do, and every answer about it says it is retired, when and why.
+    An agreement terminated, a sanction lifted, an authorisation ended: a row of retirements.csv is added; route
+    lookups as of that day or later no longer use the record, earlier days still do, and every answer about it
+    says it is retired, when and why.
     """
     import getpass
 
@@ -461,9 +460,10 @@ def changes_command(
         ),
     ] = None,
 ) -> None:
-    """Who changed what, when and why (the changes log), with each row before and after.
+    """Who changed what, when and why (the changes log).
 
-    The log of the current version: every write since the store was built from its tables.
+    The log of the current version: every write since the store was built from its tables, each row it touched
+    with its values before and after.
     """
     from certbridge.graph.changes import read_log
     from certbridge.graph.changes import since as changes_since
@@ -1043,19 +1043,22 @@ def info(
 ) -> None:
     """Counts per class, per named graph and per source.
 
-    And the time of the last build.
+    And the version served (what a write may be --based-on) and the time of its build.
     """
     from rich.table import Table
 
     from certbridge.graph.info import describe
-    from certbridge.graph.store import open_store
+    from certbridge.graph.store import store_at
 
     location = resolve_store(store)
-    facts = describe(open_store(location))
+    version, opened = store_at(location).snapshot()
+    facts = describe(opened)
     if as_json:
-        _console().print_json(json.dumps({"store": str(location), **asdict(facts)}, ensure_ascii=False))
+        found = {"store": str(location), "version": version.name, **asdict(facts)}
+        _console().print_json(json.dumps(found, ensure_ascii=False))
         return
-    _console().print(f"store: {location}\nbuilt: {facts.built_at}\nillustrative records: {facts.illustrative}")
+    _console().print(f"store: {location}\nversion: {version.name}\nbuilt: {facts.built_at}")
+    _console().print(f"illustrative records: {facts.illustrative}")
     for title, counts in (("named graph", facts.graphs), ("class", facts.classes), ("source", facts.sources)):
         table = Table(title, "count")
         for name, count in counts.items():

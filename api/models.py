@@ -225,6 +225,9 @@ class SearchHitOut(BaseModel):
     match: Literal["exact", "prefix", "substring", "pinyin"] = Field(
         description="exact id, code or name; a name or id starting with the text; containing it; via pinyin only"
     )
+    retired: str | None = Field(
+        None, description="for a retired record: when it stopped counting and why ('retired on 2026-06-01 (…)')"
+    )
 
 
 class SearchOut(BaseModel):
@@ -245,6 +248,7 @@ class SearchOut(BaseModel):
                         "label": "6-04-02-01 纺纱工",
                         "type": "occupation",
                         "match": "exact",
+                        "retired": None,
                     }
                 ],
             }

@@ -155,7 +155,14 @@ def search_entities(
         "offset": page.offset,
         "limit": page.limit,
         "results": [
-            {"iri": hit.iri, "label": hit.label, "type": hit.kind, "match": hit.match.label} for hit in page.hits
+            {
+                "iri": hit.iri,
+                "label": hit.label,
+                "type": hit.kind,
+                "match": hit.match.label,
+                "retired": hit.retired.describe() if hit.retired else None,
+            }
+            for hit in page.hits
         ],
     }
 

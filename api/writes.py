@@ -117,7 +117,7 @@ Fields = dict[str, str | int | float | bool | list[str] | None]
 def based_on(if_match: str | None) -> str | None:
     """The version a write is based on, from its If-Match header (None: none given, or ``*``); a header naming no
     version of this store is a 412 at once (it cannot match)."""
-    if if_match is None or if_match.strip() == "*":
+    if if_match is None or if_match.strip() in ("", "*"):
         return None
     version = version_named_by(if_match)
     if version is None:
@@ -176,10 +176,10 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _add(request: Request, table: str, body: bytes, writer: str, note: str, version: str | None) -> dict[str, object]:
+def _add(request: Request, table: str, body: bytes, writer: str, note: str, if_match: str | None) -> dict[str, object]:
     try:
         new = _rows(table, body, _media_type(request))
-        written = writes.add_rows(graph_store_of(request), new, writer=writer, note=note, based_on=version)
+        written = writes.add_rows(graph_store_of(request), new, writer=writer, note=note, based_on=based_on(if_match))
     except DataError as exc:
         errors = [
             {
@@ -217,11 +217,10 @@ def _endpoint(name: str, table: str, example: dict[str, str]) -> None:
         if_match: IfMatch = None,
     ) -> dict[str, object]:
         writer = _authorise(request)
-        version = based_on(if_match)
         if not note.strip():
             raise Problem(422, "note: say why the rows are added (it is logged with the change)")
         body = await request.body()
-        return await run_in_threadpool(_add, request, table, body, writer, note, version)
+        return await run_in_threadpool(_add, request, table, body, writer, note, if_match)
 
     add.__name__ = f"add_{name}"
     add.__doc__ = (

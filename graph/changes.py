@@ -104,6 +104,14 @@ class Changeset:
         return record
 
 
+def check_signed(writer: str, note: str) -> None:
+    """Refuse a change without a named writer or without a note saying why (before any work is done)."""
+    if not writer.strip():
+        raise CertbridgeError("a change needs a named writer", hint="name yourself with --writer")
+    if not note.strip():
+        raise CertbridgeError("a change needs a note saying why", hint="say why with --note (the API: ?note=)")
+
+
 def new_changeset(
     *,
     kind: ChangeKind,
@@ -115,10 +123,7 @@ def new_changeset(
     version: str | None = None,
 ) -> Changeset:
     """A changeset for *rows*, with a new id that sorts by time; refuses an anonymous writer or an empty note."""
-    if not writer.strip():
-        raise CertbridgeError("a change needs a named writer", hint="name yourself with --writer")
-    if not note.strip():
-        raise CertbridgeError("a change needs a note saying why", hint="say why with --note (the API: ?note=)")
+    check_signed(writer, note)
     now = datetime.now(UTC)
     return Changeset(
         id=f"CS-{now:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(2)}",
@@ -184,8 +189,8 @@ _VERSION_TIME = re.compile(r"^v-(\d{8}T\d{12})Z-\d+$")
 
 def since(log: Sequence[Changeset], after: str | None) -> list[Changeset]:
     """The changesets of *log* after the version *after* (a version name: those that came after the one that
-    made it, or, for a version a build made, those made after it began) or on or after the day *after*
-    (``YYYY-MM-DD``); all of them for None. InvalidValue for anything else.
+    made it, or, for a version a build made, those made after it began; all of them for a name whose time is no
+    day) or on or after the day *after* (``YYYY-MM-DD``); all of them for None. InvalidValue for anything else.
 
     >>> since([], "2026-12-07"), since([], "v-20261207T101500123456Z-42")
     ([], [])
@@ -197,8 +202,11 @@ def since(log: Sequence[Changeset], after: str | None) -> list[Changeset]:
         return list(log[made[-1] + 1 :])
     found = _VERSION_TIME.match(after)
     if found:
-        began = datetime.strptime(found[1], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
-        return [c for c in log if datetime.fromisoformat(c.at) >= began.replace(microsecond=0) and c.version != after]
+        try:
+            began = datetime.strptime(found[1], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC, microsecond=0)
+        except ValueError:  # shaped like a version, but no time: no version of this store, so every change
+            return list(log)
+        return [c for c in log if datetime.fromisoformat(c.at) >= began and c.version != after]
     try:
         day = date.fromisoformat(after)
     except ValueError:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import store as stores
 from .build import BuildResult, build
-from .changes import ChangeKind, Changeset, RowChange, append, new_changeset
+from .changes import ChangeKind, Changeset, RowChange, append, check_signed, new_changeset
 from .convert import TABLES, convert_tables, table_files
 from .convert.retirements import COLUMNS as RETIREMENT_COLUMNS
 from .convert.retirements import RETIRABLE
@@ -191,7 +191,7 @@ def correct_rows(
 
     def edit(work: Path) -> tuple[list[RowChange], Callable[[list[TableError]], list[TableError]]]:
         target = work / f"{table}.csv"
-        text, header, records = _read_records(target)
+        text, header, records = _read_records(target) if target.is_file() else ("", [], [])  # an optional table
         by_key = {row_key(table, values): index for index, (_, _, values) in enumerate(records)}
         missing = [key for key, _ in corrections.items if key not in by_key]
         if missing:
@@ -336,7 +336,7 @@ def _write(
     changeset logged there, the next version built from it (named in advance, so the log says which it is)."""
     graph_store = stores.as_store(store)
     graph_store.tables()  # no store there: say so before creating anything
-    new_changeset(kind=kind, table=table, rows=[], writer=writer, note=note, based_on=None)  # writer and note first
+    check_signed(writer, note)
     with graph_store.write_lock():
         current = graph_store.tables()  # again under the lock: another writer may have swapped versions
         if based_on is not None and based_on != current.name:

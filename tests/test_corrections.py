@@ -260,6 +260,10 @@ def test_retired_records_answer_marked_retired_with_their_history(store: Path) -
         page = http.get(f"/id/agreement/{AGREEMENT}", headers={"Accept": "text/html"}).text
         assert "已退出：自 2026-06-01 起不再计入" in page and "retired: no longer counted from 2026-06-01" in page
         assert "terminated" in page and retired.json()["changeset"] in page
+        (hit,) = [
+            h for h in http.get("/api/v1/search", params={"q": AGREEMENT}).json()["results"] if h["type"] == "agreement"
+        ]
+        assert hit["retired"] == "retired on 2026-06-01 (协议终止 / terminated)"
         unretired = http.get("/api/v1/agreements/MR01").json()
         assert unretired["retired"] is None and unretired["history"] == []
         routes = {"from": SOURCE, "to": TARGET}
