@@ -40,7 +40,7 @@ WRITER, NOTE = "what-if", "a proposed change (what-if): nothing is stored"
 RETRY_AFTER_S = 5
 
 
-RETIREMENT_EXAMPLE = {
+RETIREMENT_EXAMPLE: dict[str, Any] = {
     "table": "agreements",
     "id": "IL-AG01",
     "retired_on": "2026-12-01",
