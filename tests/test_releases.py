@@ -12,6 +12,8 @@ import pytest
 from helpers.data import MINI_DATA, Cli
 from helpers.rows import AGREEMENT, write_csv
 from helpers.serving import is_problem, serving
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from certbridge.api.conventions import DATA_VERSION
 from certbridge.api.settings import Settings
@@ -172,3 +174,28 @@ def test_the_cli_releases_lists_and_lets_go(
     assert [(r["tag"], r["let_go_at"] is None) for r in listed] == [("r1", False), ("r2", True)]
     assert listed[0]["writer"] == "王五" and listed[0]["note"] == "第一次发布"
     assert "let go: r1" in cli("releases", "--store", location).stdout
+
+
+def test_any_release_parameter_is_answered_or_a_404_problem(mini_store: Path, tmp_path: Path) -> None:
+    """Hostile input: whatever text ?release= carries, REST and SPARQL answer from the release it names, or 404."""
+    location = tmp_path / "store"
+    shutil.copytree(mini_store, location, symlinks=True)
+    make_release(store_at(location), "r1", note="n", writer="w")
+    ask = {"query": "ASK { ?s ?p ?o }"}
+    with serving(Settings(location, sparql_workers=1)) as url, httpx.Client(base_url=url, timeout=60) as http:
+
+        @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+        @given(tag=st.one_of(st.text(max_size=80), st.sampled_from(["r1", "current", "v-", "../r1", "r1/"])))
+        def answered(tag: str) -> None:
+            for path, params in (
+                ("/api/v1/search", {"q": "纺纱"}),
+                ("/sparql", ask),
+                ("/api/v1/agreements/IL-AG01", {}),
+            ):
+                response = http.get(path, params={**params, "release": tag}, headers={"Accept": "application/json"})
+                if tag == "r1":
+                    assert response.status_code == 200, (path, response.text)
+                else:
+                    is_problem(response, 404)
+
+        answered()
