@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from certbridge.graph.changes import Changeset
     from certbridge.graph.query import QueryAnswer
     from certbridge.graph.routing.coverage import Coverage
+    from certbridge.graph.routing.records import RoutingIndex
     from certbridge.graph.store import AnyStore
     from certbridge.visualize.model import View
 
@@ -154,6 +155,9 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress ou
 AsOfOption = Annotated[str | None, typer.Option("--as-of", metavar="DATE", help="Date YYYY-MM-DD (default today).")]
 ByOption = Annotated[str, typer.Option("--by", metavar="GROUPING", help=f"One of {', '.join(GROUPINGS)}.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="The documented JSON shape.")]
+ReleaseOption = Annotated[
+    str | None, typer.Option("--release", metavar="TAG", help="Answer from this data release (certbridge releases).")
+]
 NoteOption = Annotated[str, typer.Option("--note", metavar="TEXT", help="Why (required): logged with the change.")]
 WriterOption = Annotated[
     str | None, typer.Option("--writer", metavar="NAME", help="Who makes the change; default: your login name.")
@@ -601,6 +605,16 @@ def _print_diff(body: dict[str, Any]) -> None:
         typer.echo(_both("diff.proposed"))
 
 
+def _index(store: str | None, release: str | None) -> RoutingIndex:
+    """The routing index of the current version, or of the release *release* names (NotFound when not kept)."""
+    from certbridge.graph.routing.index import index_for
+    from certbridge.graph.store import store_at
+    from certbridge.graph.store.releases import version_of
+
+    graph_store = store_at(resolve_store(store))
+    return index_for(graph_store, None if release is None else version_of(graph_store, release))
+
+
 @app.command()
 def route(
     source: Annotated[str, typer.Argument(metavar="FROM", help="Certificate type: IRI, id, or search text.")],
@@ -625,13 +639,13 @@ def route(
         bool, typer.Option("--unconditional", help="Only agreements without conditions (no exam still to take).")
     ] = False,
     as_json: JsonOption = False,
+    release: ReleaseOption = None,
 ) -> None:
     """The routes by which FROM is accepted where TO is required.
 
     Exit 1 when there is no route.
     """
     from certbridge.graph.routing import find_routes
-    from certbridge.graph.routing.index import index_for
     from certbridge.graph.routing.resolve import resolve
     from certbridge.graph.routing.rules import QualityBar
 
@@ -639,7 +653,7 @@ def route(
 
     day = _day(as_of)
     bar = QualityBar(national_bank, no_failed_check_years) if national_bank or no_failed_check_years else None
-    index = index_for(resolve_store(store))
+    index = _index(store, release)
     answer = find_routes(
         index,
         resolve(index, source),
@@ -719,15 +733,15 @@ def coverage(
         int | None, typer.Option("--sample", metavar="N", help="Count a random sample of N occupations.")
     ] = None,
     as_json: JsonOption = False,
+    release: ReleaseOption = None,
 ) -> None:
     """Share of certificate pairs with a formal-recognition route.
 
     The pairs are ordered, of one occupation, the first of the same or a higher grade.
     """
     from certbridge.graph.routing.coverage import coverage as coverage_of
-    from certbridge.graph.routing.index import index_for
 
-    table = coverage_of(index_for(resolve_store(store)), by=by, as_of=_day(as_of), max_occupations=sample)
+    table = coverage_of(_index(store, release), by=by, as_of=_day(as_of), max_occupations=sample)
     if as_json:
         typer.echo(json.dumps(table.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -952,15 +966,19 @@ def query(
             "--format", "-f", metavar="FORMAT", help="table, json, csv, tsv, xml; ttl, nt, jsonld, rdfxml for graphs."
         ),
     ] = "table",
+    release: ReleaseOption = None,
 ) -> None:
     """Run a SPARQL query over the store.
 
     The default graph is the union of all graphs. Exit 1 on no rows or ASK false.
     """
-    from certbridge.graph.store import open_store
+    from certbridge.graph.store import store_at
+    from certbridge.graph.store.releases import version_of
 
     text = _query_text(sparql)
-    negative = _print_answer(open_store(resolve_store(store)), text, format)
+    graph_store = store_at(resolve_store(store))
+    opened = graph_store.open() if release is None else graph_store.open_version(version_of(graph_store, release))
+    negative = _print_answer(opened, text, format)
     raise typer.Exit(EXIT_NEGATIVE if negative else EXIT_OK)
 
 

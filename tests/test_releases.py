@@ -199,3 +199,18 @@ def test_any_release_parameter_is_answered_or_a_404_problem(mini_store: Path, tm
                     is_problem(response, 404)
 
         answered()
+
+
+def test_the_cli_reads_pin_a_release_too(real_copy: Path, tmp_path: Path, cli: Cli) -> None:
+    make_release(store_at(real_copy), "old", note="n", writer="w")
+    _add(real_copy, tmp_path, FUJIAN_TAIWAN, "闽台协议签署 / signed")
+    assert cli("route", COOK, CUISINE, "--store", real_copy).exit_code == 0  # a route now
+    assert cli("route", COOK, CUISINE, "--store", real_copy, "--release", "old").exit_code == 1  # none then
+    ask = "ASK { <https://w3id.org/certbridge/id/agreement/IL-AG-FJ-TW> ?p ?o }"
+    assert cli("query", ask, "--store", real_copy).exit_code == 0
+    assert cli("query", ask, "--store", real_copy, "--release", "old").exit_code == 1
+    now = json.loads(cli("coverage", "--store", real_copy, "--json").stdout)["total"]
+    then = json.loads(cli("coverage", "--store", real_copy, "--json", "--release", "old").stdout)["total"]
+    assert now["covered"] > then["covered"]
+    missing = cli("route", COOK, CUISINE, "--store", real_copy, "--release", "nope")
+    assert missing.exit_code == 2 and "no release 'nope'" in missing.stderr
