@@ -7,6 +7,10 @@ applying the change (graph/diff.py), because it is made the same way: the change
 store's own, read where it lies (a link; never written) with a copy of its tables; the two versions are then
 compared as ``certbridge diff`` compares them. Nothing of the store is written.
 
+This rests on the store's rule that a write never changes a version in place (it makes the next one beside it): a
+write that patched the current version's directory would patch the store's own through the link. tests/test_diff.py
+checks that a what-if leaves every file of the store as it was.
+
 Cost: one build of the scratch version (seconds on the shipped data, minutes at national scale), like the write.
 """
 

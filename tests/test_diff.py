@@ -146,13 +146,18 @@ def test_the_work_is_bounded_and_says_so(real_copy: Path, tmp_path: Path) -> Non
 
 def test_what_if_of_a_proposed_addition_equals_the_diff_after_applying_it(real_copy: Path, tmp_path: Path) -> None:
     store = store_at(real_copy)
-    on_disk = sorted(p.name for p in real_copy.rglob("*"))
+    on_disk = _files(real_copy)
     proposed = what_if_change(store, lambda scratch: _adding(tmp_path)(scratch).changeset).to_json()
-    assert sorted(p.name for p in real_copy.rglob("*")) == on_disk, "a what-if writes nothing to the store"
+    assert _files(real_copy) == on_disk, "a what-if writes nothing to the store (its current version is linked)"
     _adding(tmp_path)(store)  # the version the what-if started from is kept (the newest two are)
     applied = diff(store, proposed["from"]["version"], "current").to_json()
     assert proposed["proposed"] is True and applied["proposed"] is False
     assert _same(proposed) == _same(applied) and proposed["routes"]
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under *folder* with its size and modification time: what a write to it would change."""
+    return {str(p.relative_to(folder)): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in folder.rglob("*")}
 
 
 def _same(body: dict) -> dict:
