@@ -14,6 +14,7 @@ from certbridge.graph.errors import CertbridgeError
 
 from . import (
     changes,
+    coverage_pages,
     ctdl,
     diff,
     docs,
@@ -27,6 +28,7 @@ from . import (
     query_page,
     releases,
     rest,
+    search_page,
     sources,
     sparql,
     viz,
@@ -87,12 +89,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(entities.router)
     app.include_router(linked_data.router)
     app.include_router(landing.router)
+    app.include_router(search_page.router)
     app.include_router(writes.router)
     app.include_router(changes.router)
     app.include_router(releases.router)
     app.include_router(diff.router)
     app.include_router(proposed.router)
     app.include_router(viz.router)
+    app.include_router(coverage_pages.router)
     app.include_router(problems.router)
     return app
 

@@ -722,6 +722,11 @@ def _print_coverage(table: Coverage, title: str) -> None:
     for (a, b), cell in sorted(table.cells.items()):
         grid.add_row(a, b, f"{cell.pairs:,}", f"{cell.covered:,}", f"{cell.share:.1%}")
     _console().print(grid)
+    if table.illustrative:
+        from certbridge.visualize.catalogue import Language, text
+
+        for language in Language:
+            _console().print(text("coverage.cli.flagged", language, count=len(table.flagged)), style="bold yellow")
 
 
 @app.command()
@@ -800,13 +805,13 @@ def what_if_command(
         retirement = None if retire is None else (retire, on, reason, source, illustrative)
         _what_if_change(store, retirement, correct, assignments or [], as_of, as_json, max_pairs)
         return
-    from certbridge.graph.routing.coverage import read_hypothetical, what_if
+    from certbridge.graph.routing.coverage import read_hypothetical, what_if, what_if_json
     from certbridge.graph.routing.index import index_for
 
     index = index_for(resolve_store(store))
     before, after = what_if(index, read_hypothetical(agreements, index), by=by, as_of=_day(as_of))
     if as_json:
-        typer.echo(json.dumps({"before": before.to_json(), "after": after.to_json()}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(what_if_json(before, after), ensure_ascii=False, indent=2))
         return
     _print_coverage(before, "before")
     _print_coverage(after, "with the hypothetical agreements")
@@ -1105,7 +1110,13 @@ def _write_view(view: View, out: Path, lang: str) -> None:
     if lang not in ("zh", "en"):
         raise InvalidOption(f"--lang {lang!r} is not a language of the page", hint="use zh or en")
     out.write_text(render_html(view, served=False, language=lang), encoding="utf-8")
-    typer.echo(f"wrote {out} ({len(view.nodes)} nodes, {len(view.edges)} edges)")
+    if view.kind == "coverage":  # a table, not a graph: say what was drawn
+        rows, columns = view.data.get("rows", []), view.data.get("columns", [])
+        drawn = f"a heat map of {len(rows)} x {len(columns)} groups"  # type: ignore[arg-type]
+    else:
+        drawn = f"{len(view.nodes)} nodes, {len(view.edges)} edges"
+    flagged = ", resting on illustrative or synthetic records" if view.illustrative or view.synthetic else ""
+    typer.echo(f"wrote {out} ({drawn}{flagged})")
 
 
 @viz_app.command("route")
@@ -1179,12 +1190,19 @@ def viz_coverage(
     lang: LangOption = "zh",
 ) -> None:
     """The coverage heat map."""
+    from certbridge.graph.describe import labels_of
     from certbridge.graph.routing.coverage import coverage as coverage_of
+    from certbridge.graph.routing.coverage import group_iris
     from certbridge.graph.routing.index import index_for
+    from certbridge.graph.store import open_store
     from certbridge.visualize.views import coverage_view
 
-    table = coverage_of(index_for(resolve_store(store)), by=by, as_of=_day(as_of), max_occupations=sample)
-    _write_view(coverage_view(table), out, lang)
+    location = resolve_store(store)
+    index = index_for(location)
+    table = coverage_of(index, by=by, as_of=_day(as_of), max_occupations=sample)
+    iris = group_iris(index, table)
+    labels = labels_of(open_store(location), set(iris.values()))
+    _write_view(coverage_view(table, {key: labels.get(iri, (None, None)) for key, iri in iris.items()}), out, lang)
 
 
 def main() -> None:

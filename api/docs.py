@@ -43,6 +43,8 @@ OPERATION_IDS = {
     "agreements_page": "showAgreementMap",
     "coverage_page": "showCoverageView",
     "coverage_cell": "showCoverageCell",
+    "what_if_form": "showWhatIfForm",
+    "what_if_page": "showWhatIfChange",
     "sources": "downloadSources",
     "graph_store": "getGraph",
     "void": "describeDataset",

@@ -4,7 +4,6 @@ the record's triples in the other RDF formats."""
 
 from __future__ import annotations
 
-import html
 import json
 from enum import StrEnum
 from typing import Annotated
@@ -12,24 +11,20 @@ from typing import Annotated
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParameter
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
-from certbridge.graph.changes import Changeset, read_log
 from certbridge.graph.describe import Description, describe
-from certbridge.graph.errors import StoreError
-from certbridge.graph.formats import schemaorg
 from certbridge.graph.formats.jsonld import framed
 from certbridge.graph.iris import from_path, record, under_id
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.query import keep_carriage_returns
 from certbridge.ontology import CONTEXT_IRI
-from certbridge.visualize.catalogue import Language, text
 
-from .landing import json_ld_script
+from .entity_pages import changes_log, entity_page
 from .models import EntityOut, NeighbourhoodOut, answered
 from .negotiation import GRAPHS, HTML, VARY, choose, media_type
 from .problems import Problem, responses
-from .state import Pinned, graph_store_of, pinned_version, store_of
+from .state import Pinned, store_of
 
 router = APIRouter(tags=["entities"], dependencies=[Pinned])
 
@@ -54,18 +49,8 @@ KINDS: dict[EntityKind, str] = {
 }
 
 
-def _log(request: Request) -> list[Changeset]:
-    """The changes log of the version read (a pinned release's, else the current one; empty for a store that
-    keeps no tables, built before writes)."""
-    try:
-        store, version = graph_store_of(request), pinned_version(request)
-        return read_log(store.tables() if version is None else store.kept_tables(version))
-    except StoreError:
-        return []
-
-
 def _described(request: Request, iri: str) -> Description:
-    found = describe(store_of(request), iri, _log(request))
+    found = describe(store_of(request), iri, changes_log(request))
     if found is None:
         raise Problem(404, f"nothing is known about <{iri}>")
     return found
@@ -87,10 +72,6 @@ def entity(
     return _described(request, str(record(KINDS[kind], key))).to_json()
 
 
-def _cell(value: str | bool | None) -> str:
-    return html.escape(str(value or ""))
-
-
 #: what an instance IRI dereferences to: its RDF (the first is the default), or its page for browsers
 RESOURCE_TYPES: tuple[ox.RdfFormat | str, ...] = (*GRAPHS, HTML)
 
@@ -104,26 +85,14 @@ def dereference(request: Request, path: Annotated[str, PathParameter(examples=["
     other RDF formats are its statements as triples; the HTML page embeds it in schema.org's terms."""
     iri = under_id(path)  # the /id/ URL space is the IRI space: never an IRI given whole
     chosen = choose(request.headers.get("accept"), RESOURCE_TYPES)
-    body = _described(request, iri)  # 404 when unknown (and for anything that is not a plain IRI)
+    _described(request, iri)  # 404 when unknown (and for anything that is not a plain IRI)
     store = store_of(request)
     if chosen == ox.RdfFormat.JSON_LD:
         # a node that is only linked to has no statements of its own: its node object is its IRI alone
         document = framed(store, iri) or {"@context": CONTEXT_IRI, "@id": iri}
         return Response(json.dumps(document, ensure_ascii=False).encode(), media_type=JSON_LD, headers=VARY)
     if chosen == HTML:
-        described = schemaorg.describe(store, iri)
-        script = json_ld_script(described) if described is not None else ""
-        rows = "".join(
-            f"<tr><td>{_cell(s['predicate'])}</td><td>{_cell(s['object'])}"
-            f" {_cell(s['label_zh'])} {_cell(s['label_en'])}</td>"
-            f"<td>{_cell(s['graph'])}</td></tr>"
-            for s in body.statements
-        )
-        return HTMLResponse(
-            f"<!doctype html><meta charset='utf-8'><title>{html.escape(iri)}</title>{script}"
-            f"<h1>{html.escape(iri)}</h1>{_retired_banner(body)}<table>{rows}</table>{_history(body)}",
-            headers=VARY,
-        )
+        return entity_page(request, iri)
     assert isinstance(chosen, ox.RdfFormat)
     triples = store.query(
         "CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }",
@@ -135,31 +104,6 @@ def dereference(request: Request, path: Annotated[str, PathParameter(examples=["
     assert written is not None  # no output given: the document is returned
     body_bytes = keep_carriage_returns(written, chosen)
     return Response(body_bytes, media_type=media_type(chosen), headers=VARY)
-
-
-def _retired_banner(body: Description) -> str:
-    """A retired record says so first, in both languages: when and why."""
-    if body.retired is None:
-        return ""
-    values = {"retired_on": body.retired.on, "reason": body.retired.reason or "—"}
-    return "".join(
-        f"<p class='retired' lang='{lang.value}'><strong>{html.escape(text('changes.retired.banner', lang, **values))}"
-        "</strong></p>"
-        for lang in Language
-    )
-
-
-def _history(body: Description) -> str:
-    """The changesets that touched the record: kind, writer, time and note."""
-    if not body.history:
-        return ""
-    items = "".join(
-        f"<li>{_cell(c.at)} {_cell(text(f'changes.kind.{c.kind}', Language.ZH))} / {_cell(c.kind)}: "
-        f"{_cell(c.writer)}: {_cell(c.note)} ({_cell(c.id)})</li>"
-        for c in body.history
-    )
-    heading = f"{text('changes.history', Language.ZH)} / {text('changes.history', Language.EN)}"
-    return f"<h2>{html.escape(heading)}</h2><ul>{items}</ul>"
 
 
 @router.get(

@@ -357,6 +357,8 @@ class CoverageOut(BaseModel):
                 "by": "region",
                 "as_of": "2024-01-01",
                 "sampled_occupations": None,
+                "illustrative": True,
+                "illustrative_records": 3,
                 "total": {"pairs": 12, "covered": 5, "share": 0.4167},
                 "cells": [{"from": "Shandong", "to": "Jiangsu", "pairs": 4, "covered": 2, "share": 0.5}],
                 "newly_connected": [],
@@ -366,6 +368,12 @@ class CoverageOut(BaseModel):
     by: Grouping
     as_of: str
     sampled_occupations: int | None = Field(description="null when every occupation was counted")
+    illustrative: bool = Field(description="true when the figures rest on any illustrative or synthetic record")
+    illustrative_records: int = Field(
+        ge=0,
+        description="how many illustrative or synthetic records (certificate types in a counted pair, their issuers, "
+        "agreements in force covering a counted occupation; a what-if's hypothetical agreements) the figures rest on",
+    )
     total: ShareOut
     cells: list[CellOut]
     newly_connected: list[PairOut] = Field(description="pairs a what-if connects (empty for plain coverage)")
@@ -380,11 +388,17 @@ class WhatIfOut(BaseModel):
             "example": {
                 "before": CoverageOut.model_config["json_schema_extra"]["example"],  # type: ignore[index]
                 "after": CoverageOut.model_config["json_schema_extra"]["example"],  # type: ignore[index]
+                "illustrative": True,
+                "illustrative_records": 4,
             }
         },
     )
     before: CoverageOut
     after: CoverageOut
+    illustrative: bool = Field(description="always true: the figures after rest on hypothetical agreements")
+    illustrative_records: int = Field(
+        ge=0, description="the illustrative or synthetic records either figure rests on, counted once"
+    )
 
 
 class NodeOut(BaseModel):
@@ -398,11 +412,16 @@ class NodeOut(BaseModel):
 
 
 class EdgeOut(BaseModel):
+    """A link between two entities; a reified statement is shown as the relation it states, with ``via``."""
+
     model_config = _CLOSED
     source: str
     target: str
     predicate: str
     graph: str
+    label_zh: str | None = Field(description="the predicate's name in Chinese (from the ontology)")
+    label_en: str | None = Field(description="the predicate's name in English (from the ontology)")
+    via: list[str] = Field(description="the agreements (or rules' premises) a reified statement derives it from")
 
 
 class NeighbourhoodOut(BaseModel):

@@ -99,6 +99,17 @@ def negotiate(accept: str | None, offered: Sequence[OfferT]) -> OfferT | None:
     return best
 
 
+#: what an error answer can be: a problem for programs, a page for people
+_ERROR_FORMATS = ("application/problem+json", "application/json", HTML)
+
+
+def wants_html(accept: str | None) -> bool:
+    """True when an Accept header prefers HTML to JSON (a browser's does): the one decision between a page for
+    people and problem+json for programs, for errors and for pages that have both forms. No header, ``*/*`` and
+    ties go to JSON; q=0 refuses HTML as everywhere else."""
+    return negotiate(accept, _ERROR_FORMATS) == HTML
+
+
 def not_acceptable(offered: Sequence[Offer]) -> Problem:
     return Problem(
         406,

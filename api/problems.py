@@ -303,15 +303,43 @@ def _described(status: int) -> str:
     return f"{HTTPStatus(status).phrase} (problem+json){': ' + pages if pages else ''}"
 
 
+def answer(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    kind: ProblemType | None = None,
+    headers: dict[str, str] | None = None,
+    extra: Mapping[str, object] | None = None,
+) -> Response:
+    """The answer to a failed request: problem+json for programs, or, when the Accept header prefers HTML (a
+    browser), the error page for people with the same status (api/error_pages.py)."""
+    if not _wants_html(request):
+        return _problem_response(status, detail, kind, headers, extra or {})
+    from .error_pages import error_page  # pages import the shell; a problem alone needs none of it
+
+    kind = kind or type_of(status)
+    return error_page(
+        request,
+        status=status,
+        detail=detail,
+        slug=kind.value,
+        explained_href=kind.uri,
+        extra=extra or {},
+        headers=headers,
+    )
+
+
 def install(app: FastAPI) -> None:
-    """The handlers that render every error as a problem (the /problems pages are ``router``)."""
+    """The handlers that render every error as a problem, or as a page for a browser (the /problems pages are
+    ``router``)."""
 
     @app.exception_handler(Problem)
-    async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        return _problem_response(exc.status, exc.detail, exc.kind, None, exc.extra)
+    async def _problem(request: Request, exc: Problem) -> Response:
+        return answer(request, exc.status, exc.detail, kind=exc.kind, extra=exc.extra)
 
     @app.exception_handler(CertbridgeError)
-    async def _domain(_: Request, exc: CertbridgeError) -> JSONResponse:
+    async def _domain(request: Request, exc: CertbridgeError) -> Response:
         status, kind = next((code, kind) for cls, code, kind in STATUS_BY_ERROR if isinstance(exc, cls))
         extra: dict[str, object] = {}
         if isinstance(exc, Ambiguous):
@@ -320,20 +348,20 @@ def install(app: FastAPI) -> None:
             extra["errors"] = [
                 {"file": e.path.name, "line": e.line, "field": e.column, "message": e.message} for e in exc.errors
             ]
-        return _problem_response(status, exc.message, kind, None, {"hint": exc.hint, **extra})
+        return answer(request, status, exc.message, kind=kind, extra={"hint": exc.hint, **extra})
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [{"field": ".".join(str(part) for part in e["loc"]), "message": e["msg"]} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem(422, detail, kind=ProblemType.INVALID_PARAMETERS, errors=errors)
+        return answer(request, 422, detail, kind=ProblemType.INVALID_PARAMETERS, extra={"errors": errors})
 
     @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> Response:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:  # Starlette names the methods of the first route of the path only
             headers["Allow"] = ", ".join(_allowed(request))
-        return problem(exc.status_code, str(exc.detail), headers=headers or None)
+        return answer(request, exc.status_code, str(exc.detail), headers=headers or None)
 
 
 router = APIRouter(prefix=PROBLEMS_PATH, tags=["problems"])
@@ -419,7 +447,7 @@ def _allowed(request: Request) -> list[str]:
 
 
 def _wants_html(request: Request) -> bool:
-    """HTML when the Accept header prefers it to JSON (q-values, q=0 and wildcards as everywhere else)."""
-    from .negotiation import HTML, negotiate  # negotiation raises this module's Problem
+    """HTML when the Accept header prefers it to JSON (the one decision: :func:`api.negotiation.wants_html`)."""
+    from .negotiation import wants_html  # negotiation raises this module's Problem
 
-    return negotiate(request.headers.get("accept"), ("application/json", HTML)) == HTML
+    return wants_html(request.headers.get("accept"))

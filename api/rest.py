@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from certbridge.graph.routing import HopKind, find_routes
-from certbridge.graph.routing.coverage import Grouping, read_hypothetical, what_if
+from certbridge.graph.routing.coverage import Grouping, read_hypothetical, what_if, what_if_json
 from certbridge.graph.routing.coverage import coverage as coverage_of
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.resolve import certificate_pair, resolve
@@ -223,6 +223,6 @@ async def what_if_endpoint(
         index = index_of(request)
         hypothetical = read_hypothetical(Path(WHAT_IF_NAME), index, content=body)
         before, after = what_if(index, hypothetical, by=by, as_of=as_of)
-        return {"before": before.to_json(), "after": after.to_json()}
+        return what_if_json(before, after)
 
     return await run_in_threadpool(compute)

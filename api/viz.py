@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -13,16 +11,13 @@ from fastapi.responses import HTMLResponse
 from certbridge.graph.iris import from_path
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.routing import find_routes
-from certbridge.graph.routing.coverage import Grouping, cell_pairs
-from certbridge.graph.routing.coverage import coverage as coverage_of
-from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.resolve import resolve
 from certbridge.visualize.model import View, hop_legend
 from certbridge.visualize.render import render_html
 from certbridge.visualize.views import (
     agreement_map,
     certificate_facets,
-    coverage_view,
+    facet_names,
     node_view,
     route_facets,
     route_view,
@@ -86,8 +81,11 @@ def node_page(
     if found is None:
         raise Problem(404, f"nothing is known about <{iri}>")
     body = found.to_json()
-    facets = certificate_facets(index_of(request), [node["iri"] for node in body["nodes"]])
-    return HTMLResponse(render_html(node_view(body, max_nodes=limit, facets=facets), served=True, language=lang))
+    index = index_of(request)
+    facets = certificate_facets(index, [node["iri"] for node in body["nodes"]])
+    view = node_view(body, max_nodes=limit, facets=facets)
+    view.data["facet_names"] = facet_names(index)  # the filters' values named in each language
+    return HTMLResponse(render_html(view, served=True, language=lang))
 
 
 @router.get(
@@ -102,60 +100,3 @@ def agreements_page(
 ) -> HTMLResponse:
     view = agreement_map(index_of(request), as_of or date.today(), max_nodes=settings_of(request).viz_max_nodes)
     return HTMLResponse(render_html(view, served=True, language=lang))
-
-
-@router.get("/coverage", summary="Coverage heat map; each cell links to the pairs behind it", responses=_PAGE)
-def coverage_page(
-    request: Request,
-    by: Annotated[Grouping, Query(examples=["region"])] = Grouping.REGION,
-    as_of: Annotated[Day | None, Query(examples=["2025-01-01"])] = None,
-    sample: Annotated[int | None, Query(ge=1)] = None,
-    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
-) -> HTMLResponse:
-    try:
-        table = coverage_of(index_of(request), by=by, as_of=as_of, max_occupations=sample)
-    except ValueError as error:
-        raise Problem(400, str(error)) from None
-    return HTMLResponse(render_html(coverage_view(table), served=True, language=lang))
-
-
-@router.get(
-    "/coverage/cell",
-    summary="The certificate pairs behind one coverage cell, each linking to its route view",
-    responses=_PAGE,
-)
-def coverage_cell(
-    request: Request,
-    by: Annotated[Grouping, Query(examples=["region"])],
-    source: Annotated[str, Query(alias="from", examples=["Shandong"])],
-    target: Annotated[str, Query(alias="to", examples=["Jiangsu"])],
-    as_of: Annotated[Day | None, Query(examples=["2025-01-01"])] = None,
-    limit: Annotated[int, Query(ge=1, le=2000)] = 200,
-) -> HTMLResponse:
-    index = index_of(request)
-    day = as_of or date.today()
-    try:
-        pairs = cell_pairs(index, by=by, row=source, column=target, as_of=day, limit=limit)
-    except ValueError as error:
-        raise Problem(400, str(error)) from None
-    rows = "".join(
-        f"<tr><td>{_label(index, a)}</td><td>{_label(index, b)}</td><td>{'✓' if covered else '—'}</td>"
-        f"<td><a href='/viz/route?{_query(a, b, day)}'>路径 / routes</a></td></tr>"
-        for a, b, covered in pairs
-    )
-    return HTMLResponse(
-        "<!doctype html><meta charset='utf-8'><title>certbridge coverage cell</title>"
-        f"<h1>{html.escape(source)} → {html.escape(target)} ({html.escape(by)}, {day})</h1>"
-        "<table><tr><th>持证 / held</th><th>要求 / required</th><th>正式认可 / formal route</th><th></th></tr>"
-        f"{rows}</table>"
-    )
-
-
-def _label(index: RoutingIndex, iri: str) -> str:
-    cert = index.certificates[iri]
-    flag = " [示例/ILLUSTRATIVE]" if cert.illustrative else " [合成/SYNTHETIC]" if cert.synthetic else ""
-    return html.escape((cert.label_zh or iri) + flag)
-
-
-def _query(a: str, b: str, day: date) -> str:
-    return html.escape(urlencode({"from": a, "to": b, "as_of": day.isoformat()}))

@@ -3,7 +3,7 @@ it is retired (when and why), and its history: the changesets that touched its r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -110,3 +110,23 @@ def history(iri: str, log: Sequence[Changeset]) -> list[Changeset]:
         return []
     tables, key = place
     return [changeset for changeset in log if any(changeset.touches(table, key) for table in tables)]
+
+
+def labels_of(store: AnyStore, iris: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+    """The (Chinese, English) label of each IRI (``rdfs:label``, else ``skos:prefLabel``); None where it has none."""
+    found: dict[str, tuple[str | None, str | None]] = {}
+    for iri in iris:
+        node = named_node(iri)
+        if node is None:
+            continue
+        names: dict[str | None, str] = {}
+        for predicate in (_LABEL, _PREF_LABEL):
+            for quad in store.quads_for_pattern(node, predicate, None):
+                if isinstance(quad.object, ox.Literal):
+                    names.setdefault(quad.object.language, quad.object.value)
+        found[iri] = (names.get("zh"), names.get("en"))
+    return found
+
+
+_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+_PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")

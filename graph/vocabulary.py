@@ -13,7 +13,7 @@ from collections import defaultdict
 import pyoxigraph as ox
 from rdflib.namespace import SKOS
 
-from certbridge.ontology import VOC, VOCABULARIES_FILE
+from certbridge.ontology import ONTOLOGY_FILE, VOC, VOCABULARIES_FILE
 
 from .choices import HopKind
 
@@ -53,3 +53,22 @@ def hop_kind_name(kind: HopKind) -> tuple[str, str]:
     ('跨体系贯通', 'cross-system bridge')
     """
     return concept_names("hop-kind")[kind]
+
+
+@functools.cache
+def issuer_kind_names() -> dict[str, tuple[str, str]]:
+    """kind (as the tables write it) -> the (Chinese, English) label of its class in the ontology.
+
+    >>> issuer_kind_names()["industry-association"]
+    ('行业协会', 'industry association')
+    """
+    from .convert.issuers import ORGANISATION_KINDS  # the one table of kinds and their classes
+
+    classes = {ox.NamedNode(str(cls)): kind for kind, cls in ORGANISATION_KINDS.items()}
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    for quad in ox.parse(path=ONTOLOGY_FILE, format=ox.RdfFormat.TURTLE):
+        if quad.predicate == label and quad.subject in classes and isinstance(quad.object, ox.Literal):
+            kind = classes[quad.subject]
+            labels[kind].setdefault(quad.object.language or "en", quad.object.value)
+    return {kind: (names.get("zh", kind), names.get("en", kind)) for kind, names in labels.items()}

@@ -171,8 +171,8 @@ def test_agreement_map_year_slider_shows_recognition_growing(page: Page, base_ur
 
 
 def test_coverage_heat_map_links_to_the_pairs_behind_a_cell(page: Page, base_url: str) -> None:
-    page.open(f"{base_url}/viz/coverage?as_of={AS_OF}")
-    cells = page.page.locator("#heatmap td a")
+    page.page.goto(f"{base_url}/viz/coverage?as_of={AS_OF}")  # a page in the shell, the heat map a table
+    cells = page.page.locator("table.heat td a")
     assert cells.count() > 0
     page.shot("coverage")
     cells.first.click()

@@ -258,8 +258,11 @@ def test_retired_records_answer_marked_retired_with_their_history(store: Path) -
         ]
         assert entity["history"][1]["changeset"] == retired.json()["changeset"]
         page = http.get(f"/id/agreement/{AGREEMENT}", headers={"Accept": "text/html"}).text
-        assert "已退出：自 2026-06-01 起不再计入" in page and "retired: no longer counted from 2026-06-01" in page
-        assert "terminated" in page and retired.json()["changeset"] in page
+        assert "已退出：自 2026-06-01 起不再计入（协议终止 / terminated）" in page
+        assert "更改记录" in page and retired.json()["changeset"] in page and "备注更新 / notes updated" in page
+        english = http.get(f"/id/agreement/{AGREEMENT}", params={"lang": "en"}, headers={"Accept": "text/html"}).text
+        assert "retired: no longer counted from 2026-06-01 (协议终止 / terminated)" in english
+        assert "History of changes" in english and fixed.json()["changeset"] in english
         (hit,) = [
             h for h in http.get("/api/v1/search", params={"q": AGREEMENT}).json()["results"] if h["type"] == "agreement"
         ]

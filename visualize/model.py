@@ -103,10 +103,13 @@ class View:
     legend: list[LegendItem] = field(default_factory=list)
     #: view-specific data the page needs (the route JSON, the coverage table, the years of the slider, …)
     data: dict[str, object] = field(default_factory=dict)
+    #: what the view shows rests on illustrative or synthetic records it does not draw (a heat map's figures)
+    rests_on_illustrative: bool = False
 
     @property
     def illustrative(self) -> bool:
-        return any(n.illustrative for n in self.nodes) or any(e.illustrative for e in self.edges)
+        drawn = any(n.illustrative for n in self.nodes) or any(e.illustrative for e in self.edges)
+        return drawn or self.rests_on_illustrative
 
     @property
     def synthetic(self) -> bool:

@@ -139,3 +139,39 @@ def render_html(view: View, *, served: bool = False, language: str = "zh", api_b
             app_css=_asset(HERE / "static" / "view.css"),
         )
     )
+
+
+def render_drawing(view: View, *, language: str = "zh", element_id: str = "drawing", label: str = "") -> str:
+    """A small drawing of *view* to place inside another page (the entity pages): a ``<div>`` and the scripts that
+    draw it with the vis-network pyvis ships (inlined: nothing is fetched). Physics settles the layout, then stops;
+    ``window.certbridgeDrawing`` then says how many nodes and edges were drawn and that the drawing is stable."""
+    nodes, edges, _, _, _, options = to_network(view, language).get_network_data()
+    data = {"nodes": nodes, "edges": edges, "options": json.loads(options), "element": element_id}
+    return (
+        f"<style>{_asset(VIS_DIR / 'vis-network.css')}</style>"
+        f'<div id="{element_id}" class="drawing" role="img" aria-label="{_attribute(label)}"></div>'
+        f'<script type="application/json" id="{element_id}-data">{_script_safe(json.dumps(data, ensure_ascii=False))}'
+        "</script>"
+        f"<script>{_asset(VIS_DIR / 'vis-network.min.js')}</script>"
+        f"<script>{_DRAWING_SCRIPT.replace('ELEMENT', json.dumps(element_id))}</script>"
+    )
+
+
+def _attribute(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+#: draws the data of render_drawing, stops the physics once settled, and says so for the tests
+_DRAWING_SCRIPT = """(function () {
+  const data = JSON.parse(document.getElementById(ELEMENT + "-data").textContent);
+  const container = document.getElementById(data.element);
+  const network = new vis.Network(container, { nodes: new vis.DataSet(data.nodes), edges: new vis.DataSet(data.edges) },
+    data.options);
+  const done = () => {
+    network.setOptions({ physics: { enabled: false } });
+    network.fit();
+    window.certbridgeDrawing = { stable: true, nodes: data.nodes.length, edges: data.edges.length, network };
+  };
+  network.once("stabilizationIterationsDone", done);
+  if (data.nodes.length < 2) done();
+})();"""

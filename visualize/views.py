@@ -21,7 +21,7 @@ from certbridge.graph.routing.coverage import Coverage
 from certbridge.graph.routing.model import Endpoint, RouteAnswer, as_json
 from certbridge.graph.routing.records import Agreement, RoutingIndex
 from certbridge.graph.routing.rules import NOT_IN_FORCE_STATUSES, agreement_in_force
-from certbridge.graph.vocabulary import concept_names
+from certbridge.graph.vocabulary import concept_names, issuer_kind_names
 from certbridge.ontology import CB, ID, ORG
 
 from .model import (
@@ -96,6 +96,18 @@ def certificate_facets(index: RoutingIndex, iris: Iterable[str]) -> dict[str, di
             facets["grade"] = (grade.label_en or grade.label_zh or "") if grade else ""
         found[iri] = facets
     return found
+
+
+def facet_names(index: RoutingIndex) -> dict[str, dict[str, list[str]]]:
+    """What the filters' values are called in each language: facet -> value -> [Chinese, English] (regions and
+    grades by their labels in the data, issuer kinds by their classes' labels in the ontology)."""
+    regions = {(en or zh or ""): [zh or en or "", en or zh or ""] for zh, en in index.region_labels.values()}
+    grades = {
+        (g.label_en or g.label_zh or ""): [g.label_zh or g.label_en or "", g.label_en or g.label_zh or ""]
+        for g in index.grades.values()
+    }
+    kinds = {kind: list(names) for kind, names in issuer_kind_names().items()}
+    return {"region": regions, "grade": grades, "issuer_kind": kinds}
 
 
 def route_facets(index: RoutingIndex, answer: RouteAnswer) -> dict[str, dict[str, str]]:
@@ -223,18 +235,24 @@ def node_view(
                 highlight=raw["iri"] == center,
             )
         )
-    for number, raw in enumerate(found["edges"], start=1):
+    for number, raw in enumerate(relations(found["edges"]), start=1):
         predicate = raw.get("predicate", "")
+        via = raw.get("via") or []
+        named = " ".join(iri.rsplit("/", 1)[-1] for iri in via)
+        zh = (raw.get("label_zh") or raw.get("label_en") or predicate) + (f"（{named}）" if named else "")
+        en = (raw.get("label_en") or raw.get("label_zh") or predicate) + (f" ({named})" if named else "")
         view.edges.append(
             ViewEdge(
                 f"link-{number}",
                 raw["source"],
                 raw["target"],
                 "link",
-                predicate,
-                predicate,
-                colour="#7a7a7a",
-                details={"predicate": predicate, "graph": raw.get("graph")},
+                zh,
+                en,
+                colour="#1b7f3b" if via else "#7a7a7a",
+                arrows=raw.get("arrows", "to"),
+                width=2.5 if via else 1.5,
+                details={"predicate": predicate, "graph": raw.get("graph"), "via": via},
             )
         )
     first = view.node(center)
@@ -249,13 +267,49 @@ def node_view(
     return view
 
 
+def relations(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The edges of a neighbourhood as a person reads them: a pair linked by a relation a reified statement states
+    (one with ``via``: "mutually recognises", derived from an agreement) shows that relation alone, once, with
+    arrows both ways when it holds both ways; the inferred generalisations and inverses beside it are left out.
+    Between other pairs, a link the reasoner inferred is left out when an asserted one joins the pair already."""
+    stated = {frozenset((e["source"], e["target"])) for e in edges if e.get("via")}
+    asserted = {frozenset((e["source"], e["target"])) for e in edges if e.get("graph") != _INFERRED}
+    kept: dict[tuple[frozenset[str], str, str], dict[str, Any]] = {}
+    for edge in edges:
+        pair = frozenset((edge["source"], edge["target"]))
+        if pair in stated:
+            if not edge.get("via"):
+                continue
+            slot = (pair, edge.get("predicate", ""), "")
+        elif edge.get("graph") == _INFERRED and pair in asserted:
+            continue
+        else:
+            slot = (pair, edge.get("predicate", ""), edge["source"])
+        if slot in kept:
+            if kept[slot]["source"] != edge["source"]:
+                kept[slot]["arrows"] = "to;from"
+            kept[slot]["via"] = sorted({*kept[slot]["via"], *edge.get("via", [])})
+            continue
+        kept[slot] = {**edge, "arrows": "to", "via": list(edge.get("via") or [])}
+    return list(kept.values())
+
+
+#: the named graph of what the reasoner concluded, as the neighbourhood names it
+_INFERRED = "cbg:inferred"
+
+
 def agreement_map(index: RoutingIndex, as_of: date, *, max_nodes: int = DEFAULT_MAX_NODES) -> View:
     """Regions and issuers as nodes, agreements as edges: mutual or one-way, state on *as_of*, width by coverage.
 
     Every edge carries its state for each year (1 January) from the first agreement to the last, so the
     page's date slider works without the server.
     """
-    view = View("agreements", "互认协议地图", "Map of recognition agreements", data={"as_of": as_of.isoformat()})
+    view = View(
+        "agreements",
+        "互认协议地图",
+        "Map of recognition agreements",
+        data={"as_of": as_of.isoformat(), "facet_names": facet_names(index)},
+    )
     years = sorted({a.date.year for a in index.agreements.values() if a.date is not None and a.date.year is not None})
     if years:
         span = list(range(years[0], max(years[-1], as_of.year) + 1))
@@ -382,8 +436,9 @@ def _occupations_by_party(index: RoutingIndex) -> dict[str, Counter[str]]:
     return found
 
 
-def coverage_view(table: Coverage) -> View:
-    """The coverage table as a heat map (rows: certificate side, columns: required side), one cell per group pair."""
+def coverage_view(table: Coverage, names: dict[str, tuple[str | None, str | None]] | None = None) -> View:
+    """The coverage table as a heat map (rows: certificate side, columns: required side), one cell per group pair;
+    *names* are the groups' names in the data, (zh, en) by key, which the page shows in its language."""
     rows = sorted({a for a, _ in table.cells})
     columns = sorted({b for _, b in table.cells})
     view = View(
@@ -398,7 +453,10 @@ def coverage_view(table: Coverage) -> View:
             "cells": {f"{a}\t{b}": {"pairs": c.pairs, "covered": c.covered} for (a, b), c in table.cells.items()},
             "total": {"pairs": table.total.pairs, "covered": table.total.covered},
             "sampled_occupations": table.sampled_occupations,
+            "labels": {key: [zh or en or key, en or zh or key] for key, (zh, en) in (names or {}).items()},
+            "illustrative_records": len(table.flagged),
         },
+        rests_on_illustrative=table.illustrative,
     )
     view.legend = [
         LegendItem("#f7fbff", "0%", "0%", shape="square"),

@@ -23,10 +23,12 @@ from certbridge.ontology import ID
 
 from ..choices import GROUPINGS, Direction, Grouping, HopKind
 from ..convert.agreements import direction_defects
+from ..convert.issuers import ORGANISATION_KINDS
 from ..errors import DataError, InvalidOption
 from ..tables import ErrorLog, read_table
 from .graphs import GraphOptions, certificate_graph
 from .records import Agreement, Derived, RoutingIndex
+from .rules import agreement_in_force
 
 CROSS = Grouping.OCCUPATION_GROUP_BY_ISSUER_KIND.value
 FORMAL_KINDS = (HopKind.FORMAL_RECOGNITION, HopKind.GRADE_DOMINANCE)
@@ -49,6 +51,14 @@ class Coverage:
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
     sampled_occupations: int | None = None  # None: every occupation was counted
     newly_connected: list[tuple[str, str]] = field(default_factory=list)
+    #: the illustrative or synthetic records the figures rest on (certificate types in a counted pair, their
+    #: issuers, and the agreements in force that cover a counted occupation): every answer says so when any
+    flagged: set[str] = field(default_factory=set)
+
+    @property
+    def illustrative(self) -> bool:
+        """True when any figure rests on an illustrative or synthetic record."""
+        return bool(self.flagged)
 
     @property
     def total(self) -> Cell:
@@ -59,6 +69,8 @@ class Coverage:
             "by": self.by,
             "as_of": self.as_of,
             "sampled_occupations": self.sampled_occupations,
+            "illustrative": self.illustrative,
+            "illustrative_records": len(self.flagged),
             "total": {"pairs": self.total.pairs, "covered": self.total.covered, "share": round(self.total.share, 4)},
             "cells": [
                 {"from": a, "to": b, "pairs": c.pairs, "covered": c.covered, "share": round(c.share, 4)}
@@ -127,14 +139,65 @@ def coverage(
         sampled = max_occupations
     result = Coverage(by, day.isoformat(), sampled_occupations=sampled)
     cells: dict[tuple[str, str], Cell] = defaultdict(Cell)
+    counted: set[str] = set()
     for occupation in occupations:
         eligible, covered = covered_pairs(index, occupation, day)
         for a, b in eligible:
             cell = cells[_cell(index, a, b, by)]
             cell.pairs += 1
             cell.covered += (a, b) in covered
+        if eligible:
+            counted.add(occupation)
+            result.flagged |= _flagged_members(index, {end for pair in eligible for end in pair})
+    result.flagged |= {
+        agreement.iri
+        for agreement in index.agreements.values()
+        if (agreement.illustrative or agreement.synthetic)
+        and agreement.recognises
+        and agreement_in_force(agreement, day)[0]
+        and any(agreement.covers_occupation(code) for code in counted)
+    }
     result.cells = dict(cells)
     return result
+
+
+def _flagged_members(index: RoutingIndex, certificates: set[str]) -> set[str]:
+    """The illustrative or synthetic ones among *certificates* and their issuers."""
+    found: set[str] = set()
+    for iri in certificates:
+        cert = index.certificates[iri]
+        if cert.illustrative or cert.synthetic:
+            found.add(iri)
+        issuer = index.issuers[cert.issuer]
+        if issuer.illustrative or issuer.synthetic:
+            found.add(issuer.iri)
+    return found
+
+
+def group_iri(index: RoutingIndex, by: str, key: str) -> str | None:
+    """The record a coverage group stands for (a region, an occupation major group, an issuer kind's class), so
+    that pages can name it in their language; None for "national" (no province) and for unknown keys."""
+    if by == "region":
+        return next((iri for iri, (_, en) in index.region_labels.items() if en == key or iri == key), None)
+    if by == "occupation-group":
+        return f"{ID}occupation/{key}"
+    if by == "issuer-kind":
+        kind = ORGANISATION_KINDS.get(key)
+        return str(kind) if kind is not None else None
+    return None
+
+
+def group_iris(index: RoutingIndex, table: Coverage) -> dict[str, str]:
+    """Every row's and column's key -> the record it stands for (rows and columns of the cross grouping are an
+    occupation group and an issuer kind)."""
+    rows_by, columns_by = ("occupation-group", "issuer-kind") if table.by == CROSS else (table.by, table.by)
+    found: dict[str, str] = {}
+    for a, b in table.cells:
+        for key, by in ((a, rows_by), (b, columns_by)):
+            iri = group_iri(index, by, key)
+            if iri is not None:
+                found[key] = iri
+    return found
 
 
 def cell_pairs(
@@ -175,6 +238,18 @@ def what_if(
         _, new = covered_pairs(hypothetical, occupation, day)
         after.newly_connected.extend(sorted(new - old)[: max(0, list_limit - len(after.newly_connected))])
     return before, after
+
+
+def what_if_json(before: Coverage, after: Coverage) -> dict[str, Any]:
+    """The JSON of a what-if (the API's and ``certbridge what-if --json``): both tables, and the illustrative or
+    synthetic records either rests on, counted once (the hypothetical agreements are illustrative)."""
+    flagged = before.flagged | after.flagged
+    return {
+        "before": before.to_json(),
+        "after": after.to_json(),
+        "illustrative": bool(flagged),
+        "illustrative_records": len(flagged),
+    }
 
 
 WHAT_IF_COLUMNS = (
@@ -245,4 +320,13 @@ def read_hypothetical(path: Path, index: RoutingIndex, *, content: bytes | None 
     return found
 
 
-__all__ = ["GROUPINGS", "Coverage", "Grouping", "coverage", "read_hypothetical", "what_if"]
+__all__ = [
+    "GROUPINGS",
+    "Coverage",
+    "Grouping",
+    "coverage",
+    "group_iris",
+    "read_hypothetical",
+    "what_if",
+    "what_if_json",
+]

@@ -161,7 +161,16 @@
   document.querySelectorAll("#facet-filter select").forEach((select) => {
     const facet = select.dataset.facet;
     const values = [...new Set(view.nodes.map((n) => (n.facets || {})[facet]).filter(Boolean))].sort();
-    values.forEach((v) => select.add(new Option(v, v)));
+    // each value named in both languages when the page knows its names (the language switch relabels them)
+    const names = (view.data.facet_names || {})[facet] || {};
+    values.forEach((v) => {
+      const option = new Option(v, v);
+      if (names[v]) {
+        [option.dataset.zh, option.dataset.en] = names[v];
+        option.textContent = names[v][state.language === "zh" ? 0 : 1];
+      }
+      select.add(option);
+    });
     if (!values.length) select.disabled = true;
     select.addEventListener("change", () => {
       const chosen = Object.fromEntries([...document.querySelectorAll("#facet-filter select")].map((s) => [s.dataset.facet, s.value]));
@@ -199,10 +208,12 @@
     const corner = d.by === "occupation-group/issuer-kind"
       ? text("职业大类 \\ 持证方机构类型", "occupation group \\ holder's issuer kind")
       : text("持证方 \\ 要求方", "held \\ required");
+    // the groups' names in the data, in the page's language (the key when the data names it in neither)
+    const named = (key) => (d.labels && d.labels[key] ? d.labels[key][state.language === "zh" ? 0 : 1] : key);
     let html = `<table class="heat"><thead><tr><th>${corner}</th>`
-      + d.columns.map((c) => `<th>${escape(c)}</th>`).join("") + "</tr></thead><tbody>";
+      + d.columns.map((c) => `<th>${escape(named(c))}</th>`).join("") + "</tr></thead><tbody>";
     for (const r of d.rows) {
-      html += `<tr><th>${escape(r)}</th>`;
+      html += `<tr><th>${escape(named(r))}</th>`;
       for (const c of d.columns) {
         const cell = d.cells[`${r}\t${c}`];
         if (!cell) { html += "<td></td>"; continue; }
@@ -262,8 +273,13 @@
     for (const raw of found.edges) {
       const eid = `x:${raw.source}|${raw.predicate}|${raw.target}`;
       if (edges.get(eid) || !nodes.get(raw.source) || !nodes.get(raw.target)) continue;
-      edgeById.set(eid, { id: eid, label_zh: raw.predicate, label_en: raw.predicate, details: { predicate: raw.predicate, graph: raw.graph } });
-      edges.add({ id: eid, from: raw.source, to: raw.target, label: raw.predicate, arrows: "to", color: { color: "#7a7a7a" } });
+      // the relation's name from the ontology, and the agreements a reified statement says it rests on
+      const via = (raw.via || []).map((iri) => iri.split("/").pop()).join(" ");
+      const item = { id: eid, label_zh: (raw.label_zh || raw.label_en || raw.predicate) + (via ? `（${via}）` : ""),
+        label_en: (raw.label_en || raw.label_zh || raw.predicate) + (via ? ` (${via})` : ""),
+        details: { predicate: raw.predicate, graph: raw.graph, via: raw.via || [] } };
+      edgeById.set(eid, item);
+      edges.add({ id: eid, from: raw.source, to: raw.target, label: label(item), arrows: "to", color: { color: via ? "#1b7f3b" : "#7a7a7a" } });
     }
     state.expanded += 1;
     count();
