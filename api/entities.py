@@ -24,9 +24,9 @@ from .entity_pages import changes_log, entity_page
 from .models import EntityOut, NeighbourhoodOut, answered
 from .negotiation import GRAPHS, HTML, VARY, choose, media_type
 from .problems import Problem, responses
-from .state import store_of
+from .state import Pinned, store_of
 
-router = APIRouter(tags=["entities"])
+router = APIRouter(tags=["entities"], dependencies=[Pinned])
 
 JSON_LD = media_type(ox.RdfFormat.JSON_LD)
 

@@ -24,11 +24,15 @@ from .landing import json_ld_script
 from .negotiation import VARY
 from .pages import language_of, page
 from .problems import Problem
-from .state import graph_store_of, state_of, store_of
+from .state import graph_store_of, pinned_version, state_of, store_of
 
 
 def version_name(request: Request) -> str | None:
-    """The name of the store version served (the footer of a page names it), None when there is none."""
+    """The name of the store version read (the footer of a page names it: a pinned release's, else the current
+    one), None when there is none."""
+    pinned = pinned_version(request)
+    if pinned is not None:
+        return pinned.name
     try:
         version = state_of(request.app).store.current_version()
     except (CertbridgeError, OSError):
@@ -37,9 +41,11 @@ def version_name(request: Request) -> str | None:
 
 
 def changes_log(request: Request) -> list[Changeset]:
-    """The changes log of the version served (empty for a store that keeps no tables, built before writes)."""
+    """The changes log of the version read (a pinned release's, else the current one; empty for a store that keeps
+    no tables, built before writes)."""
     try:
-        return read_log(graph_store_of(request).tables())
+        store, version = graph_store_of(request), pinned_version(request)
+        return read_log(store.tables() if version is None else store.kept_tables(version))
     except StoreError:
         return []
 
