@@ -222,13 +222,24 @@ def _owl_rules() -> list[Rule]:
 
 
 def chain_axioms(store: Store) -> list[tuple[str, list[str]]]:
-    """Each ``owl:propertyChainAxiom`` of the ontology: the property and its steps in order."""
-    chained = _select(
+    """Each ``owl:propertyChainAxiom`` of the ontology: the property and its steps in order (a property may have
+    several chains: each is its own rule).
+
+    One query, positions counted along ``rdf:rest`` and cells grouped by the list they belong to: a list's blank
+    nodes cannot be named again in a later request to a SPARQL server, so no list is walked cell by cell.
+    """
+    answer = _select(
         store,
-        f"SELECT DISTINCT ?p WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?p owl:propertyChainAxiom ?list }} }}",
+        f"""SELECT ?p ?list ?step (COUNT(?before) AS ?position) WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{
+              ?p owl:propertyChainAxiom ?list . ?list rdf:rest* ?before . ?before rdf:rest* ?cell .
+              ?cell rdf:first ?step }} }} GROUP BY ?p ?list ?cell ?step""",
         prefixes=PREFIXES,
     )
-    return [(row["p"].value, _ordered_chain(store, row["p"].value)) for row in chained]
+    chains: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for row in answer:
+        steps = chains.setdefault((row["p"].value, str(row["list"])), [])
+        steps.append((int(row["position"].value), row["step"].value))
+    return sorted((prop, [step for _, step in sorted(steps)]) for (prop, _), steps in chains.items())
 
 
 def _chain_rules(store: Store) -> list[Rule]:
@@ -242,22 +253,6 @@ def _chain_rules(store: Store) -> list[Rule]:
 
 def chain_rule_name(prop: str) -> str:
     return f"prp-spo2 {prop.rsplit('#', 1)[-1]}"
-
-
-def _ordered_chain(store: Store, prop: str) -> list[str]:
-    """The steps of a property chain in list order (SPARQL does not promise list order).
-
-    One query, positions counted along ``rdf:rest``: a list's blank nodes cannot be named again in a
-    later request to a SPARQL server, so the list is never walked cell by cell.
-    """
-    answer = _select(
-        store,
-        f"""SELECT ?step (COUNT(?before) AS ?position) WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{
-              <{prop}> owl:propertyChainAxiom ?list . ?list rdf:rest* ?before . ?before rdf:rest* ?cell .
-              ?cell rdf:first ?step }} }} GROUP BY ?cell ?step ORDER BY ?position""",
-        prefixes=PREFIXES,
-    )
-    return [row["step"].value for row in answer]
 
 
 def _size(store: Store, graph: URIRef) -> int:
