@@ -30,6 +30,7 @@ from .diff import DiffOut
 from .models import Day, answered
 from .problems import Problem, problem, responses
 from .state import state_of
+from .writes import Fields, cell
 
 router = APIRouter(prefix="/api/v1/what-if", tags=["routes"])
 
@@ -61,20 +62,6 @@ class RetirementIn(BaseModel):
     source_ids: str = Field(min_length=1, max_length=2000, description="the sources reporting it, ';'-separated")
     date_precision: str = Field(default="", max_length=200)
     illustrative: bool = False
-
-
-#: a row's fields as JSON: column -> value (a list is joined with ';', a boolean written yes/no)
-Fields = dict[str, str | int | float | bool | list[str] | None]
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ";".join(map(str, value))
-    return str(value)
 
 
 def _proposed(
@@ -164,7 +151,7 @@ async def what_if_correction(
         raise Problem(404, f"no table {table!r}; tables: {', '.join(TABLES)}")
     if not fields:
         raise Problem(422, "the body names no field to correct")
-    corrections = writes.Corrections(table, [(key, {c: _cell(v) for c, v in fields.items()})], BODY, [1])
+    corrections = writes.Corrections(table, [(key, {c: cell(v) for c, v in fields.items()})], BODY, [1])
 
     def apply(scratch: GraphStore) -> Changeset:
         return writes.correct_rows(scratch, corrections, writer=WRITER, note=NOTE).changeset

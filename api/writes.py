@@ -162,11 +162,12 @@ def _rows(table: str, body: bytes, media_type: str) -> writes.NewRows:
     items = data if isinstance(data, list) else [data]
     if not items or not all(isinstance(item, dict) for item in items):
         raise Problem(400, "the body must be a JSON object or a non-empty array of objects (column -> value)")
-    rows = [{str(k): _cell(v) for k, v in item.items()} for item in items]
+    rows = [{str(k): cell(v) for k, v in item.items()} for item in items]
     return writes.NewRows(table, rows, JSON_BODY, list(range(len(rows))))
 
 
-def _cell(value: object) -> str:
+def cell(value: object) -> str:
+    """A JSON field's value as the tables write it (also for the what-ifs of proposed changes)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -339,7 +340,7 @@ async def correct_row(
         raise Problem(404, f"no table {table!r}; tables: {', '.join(TABLES)}")
     if not fields:
         raise Problem(422, "the body names no field to correct", kind=ProblemType.REJECTED_WRITE)
-    corrections = writes.Corrections(table, [(key, {c: _cell(v) for c, v in fields.items()})], JSON_BODY, [0])
+    corrections = writes.Corrections(table, [(key, {c: cell(v) for c, v in fields.items()})], JSON_BODY, [0])
 
     def run() -> writes.Written:
         try:
