@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from certbridge.api.answer import Asked
 from certbridge.api.landing import EXAMPLES
 from certbridge.api.settings import Settings
+from certbridge.graph.choices import HopKind
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.table import COLUMNS
 from certbridge.graph.vocabulary import concept_names, hop_kind_name
@@ -121,7 +122,13 @@ def test_a_no_route_answer_says_what_each_side_reaches_and_the_missing_agreement
     assert missing in verdict and NO_ROUTE["as_of"] in missing
     assert not page.find_class("route-card")
     shown = words(page.get_element_by_id("no-route"))
-    assert answer["no_route"]["reason"] in shown  # the particulars, as the answer says them
+    assert answer["no_route"]["reason"] not in shown  # the engine's English reason is worded, not shown
+    kinds = "、" if language is Language.ZH else "; "
+    named = kinds.join(hop_kind_name(HopKind(kind))[0 if language is Language.ZH else 1] for kind in answer["kinds"])
+    searched = text(
+        "answer.particulars.search", language, as_of=answer["as_of"], max_hops=answer["max_hops"], kinds=named
+    )
+    assert searched in shown  # the particulars, worded from the parts of the answer
     why = text(f"answer.why.{answer['no_route']['kind']}", language, as_of=answer["as_of"], max_hops=answer["max_hops"])
     assert words(page.get_element_by_id("no-route-why")) == why
     for near in (*answer["no_route"]["source_reaches"], *answer["no_route"]["target_reached_from"]):
@@ -313,6 +320,10 @@ def test_each_kind_of_absence_is_said_in_the_page_s_language(
         page = tree(http.get("/answer", params={**question, "lang": language.value}))
         why = words(page.get_element_by_id("no-route-why"))
         assert why == text(f"answer.why.{kind}", language, as_of=question["as_of"], max_hops=6)
+        if kind == "grade-too-high":  # the grades compared, by their names in the page's language
+            grades = ("技师", "高级技师") if language is Language.ZH else ("technician", "senior technician")
+            particulars = words(page.get_element_by_id("no-route"))
+            assert text("answer.particulars.grades", language, held=grades[0], required=grades[1]) in particulars
 
 
 def test_a_revalidated_page_comes_back_in_the_language_now_chosen(http: httpx.Client) -> None:

@@ -61,6 +61,13 @@ def expected_counts(base: str) -> tuple[int, int]:
     return len(nodes), len(hops)
 
 
+def switch_language(page: Page) -> None:
+    """Follow the shell's language switch and wait for the view to be drawn again."""
+    with page.page.expect_navigation():
+        page.page.locator("a.lang-switch").click()
+    page.page.wait_for_function("window.certbridgeView && window.certbridgeView.stable", timeout=30_000)
+
+
 def test_route_view_renders_what_the_api_answers(page: Page, base_url: str) -> None:
     state = page.open(route_url(base_url))
     assert (state["nodes"], state["edges"]) == expected_counts(base_url)
@@ -95,7 +102,10 @@ def test_a_conditional_hop_names_its_condition_in_the_shown_language(page: Page,
     panel.wait_for(state="visible")
     assert "条件" in panel.inner_text() and "考试: " in panel.inner_text()
     assert "examination: " not in panel.inner_text()
-    page.page.click("#language")
+    switch_language(page)  # the shell's switch: the page again in English, remembered
+    point = page.page.evaluate("certbridgeView.edgeMidpoint('hop-1')")
+    page.page.mouse.click(point["x"], point["y"])
+    panel.wait_for(state="visible")
     english = panel.inner_text()
     assert "condition" in english and "examination: " in english and "考试: " not in english
     page.shot("route-view-condition")
@@ -107,11 +117,11 @@ def test_the_language_switch_changes_the_labels(page: Page, base_url: str) -> No
         f"certbridgeView.network.body.data.nodes.get('https://w3id.org/certbridge/id/certificate-type/{TARGET}').label"
     )
     chinese = page.page.evaluate(label_of)
-    page.page.click("#language")
+    switch_language(page)
     english = page.page.evaluate(label_of)
     assert "江苏" in chinese and "Jiangsu" in english
-    assert page.page.locator("h2").first.inner_text() == "Legend"
-    page.page.click("#language")
+    assert page.page.locator("#legend h2").inner_text() == "Legend"
+    switch_language(page)
     assert page.page.evaluate(label_of) == chinese
     page.shot("route-view-english")
 

@@ -238,9 +238,7 @@ def test_a_page_fits_a_phone_and_loads_offline(
     for width in (360, 1400):
         visit = Visit(browser, base_url, name, language, width=width)
         visits.append(visit)
-        fits = visit.page.evaluate(
-            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-        )
+        fits = visit.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert fits[0] <= fits[1], f"the document is {fits[0]} px wide in a {fits[1]} px window"
         heading = visit.page.locator("h1").first
         assert heading.is_visible() and heading.inner_text().strip()

@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from certbridge.graph.choices import HopKind
 from certbridge.graph.routing.explain import MissingAgreement
-from certbridge.graph.routing.model import Endpoint, Evidence, Hop, IssuerQuality, Route, RouteAnswer
+from certbridge.graph.routing.model import Absence, Endpoint, Evidence, Hop, IssuerQuality, Route, RouteAnswer
 from certbridge.graph.vocabulary import concept_definitions, concept_names, hop_kind_name, issuer_kind_name
 from certbridge.ontology import ID
 
@@ -114,9 +114,9 @@ class RouteCard:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NoRouteCard:
-    #: why, in the page's language; and the particulars, as the answer says them (in English)
+    #: why, and the particulars (what was searched, the grades compared), in the page's language
     why: str
-    reason: str
+    particulars: tuple[str, ...]
     #: the two certificates asked about, with their pages
     held: Name
     required: Name
@@ -378,14 +378,40 @@ class AgreementFacts:
 Agreements = Mapping[str, AgreementFacts]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Grades:
+    """The grades of the certificate held and of the one required, each (Chinese, English), and whether they are on
+    one ladder: the particulars of an answer that the required grade is too high."""
+
+    held: tuple[str, str]
+    required: tuple[str, str]
+    same_ladder: bool
+
+
+def particulars(answer: RouteAnswer, language: Language, grades: Grades | None = None) -> tuple[str, ...]:
+    """The particulars of a no-route answer in *language*, worded from the parts the engine answers with (the day,
+    the hop limit, the hop kinds allowed; the grades compared when the required grade is too high), not from its
+    English reason."""
+    kinds = _LIST[language].join(_kind(language, kind) for kind in answer.kinds)
+    lines = [text("answer.particulars.search", language, as_of=answer.as_of, max_hops=answer.max_hops, kinds=kinds)]
+    if grades is not None and answer.no_route is not None and answer.no_route.kind is Absence.GRADE_TOO_HIGH:
+        key = "answer.particulars.grades" if grades.same_ladder else "answer.particulars.ladders"
+        lines.insert(
+            0, text(key, language, held=_pick(language, grades.held), required=_pick(language, grades.required))
+        )
+    return tuple(lines)
+
+
 def answer_page(
     answer: RouteAnswer,
     language: Language,
     missing: MissingAgreement | None = None,
     agreements: Agreements | None = None,
+    grades: Grades | None = None,
 ) -> AnswerPage:
     """The answer page's content in *language* (*missing*: the parts of the missing agreement, when known;
-    *agreements*: what the answer does not carry of the agreements its routes cite)."""
+    *agreements*: what the answer does not carry of the agreements its routes cite; *grades*: the grades of the
+    two certificates, for the particulars of a no-route answer)."""
     drawing, edge_ids = draw(answer, language)
     routes = tuple(
         _route_card(language, number, route, edge_ids, agreements or {})
@@ -396,7 +422,7 @@ def answer_page(
         no = answer.no_route
         no_route = NoRouteCard(
             why=text(f"answer.why.{no.kind}", language, as_of=answer.as_of, max_hops=answer.max_hops),
-            reason=no.reason,
+            particulars=particulars(answer, language, grades),
             held=_endpoint(language, answer.source),
             required=_endpoint(language, answer.target),
             source_reaches=tuple(_endpoint(language, e) for e in no.source_reaches),
