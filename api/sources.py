@@ -36,7 +36,8 @@ def _row(source: SourceUsage, language: Language, trust: dict[str, tuple[str, st
         if source.url
         else html.escape(text("sources.none", language))
     )
-    per_table = "<br>".join(f"{html.escape(table)} {n}" for table, n in source.by_table.items())
+    # tables by their files' names (data/<table>.csv), which are the same in both languages
+    per_table = "<br>".join(f"<code>{html.escape(table)}.csv</code> {n}" for table, n in source.by_table.items())
     trusted = trust.get(source.trust or "", (source.trust or "",) * 2)[side]
     cells = (
         f'<th scope="row" id="{html.escape(source.id)}">{html.escape(source.id)}</th>',
@@ -61,7 +62,9 @@ def sources_page(report: SourceReport, language: Language) -> str:
     head = "".join(f'<th scope="col">{html.escape(COLUMNS[name][side])}</th>' for name in heads)
     trust = concept_names("trust")
     rows = "".join(_row(source, language, trust) for source in report.sources)
-    totals = "".join(f"<tr><th scope='row'>{html.escape(t)}</th><td>{n}</td></tr>" for t, n in report.by_table.items())
+    totals = "".join(
+        f"<tr><th scope='row'><code>{html.escape(t)}.csv</code></th><td>{n}</td></tr>" for t, n in report.by_table.items()
+    )
     say = {key: html.escape(text(f"sources.{key}", language)) for key in ("title", "intro", "also", "provenance")}
     return (
         f"<h1>{say['title']}</h1><p>{say['intro']}</p>"

@@ -176,9 +176,19 @@ SEEN = """() => {
 }"""
 
 
+#: words in the other language that no catalogue holds (an engine's English note, a template's own words): three
+#: English words in a row on a Chinese page, any Chinese character on an English one
+UNTRANSLATED = {
+    Language.ZH: re.compile(r"[A-Za-z][A-Za-z'-]+(?:,? [A-Za-z][A-Za-z'-]*){2,}"),
+    Language.EN: re.compile(r"[\u3400-\u9fff]+"),
+}
+
+
 def foreign(seen: list[str], language: Language, data: frozenset[str]) -> list[tuple[str, str]]:
-    """Each (text, catalogue words of the other language) a page in *language* shows, but for data values: words
-    inside a value of the data that the text shows whole (a record named in the one language it has)."""
+    """Each (text, words of the other language) a page in *language* shows: the other language's catalogue words,
+    and words in the other language no catalogue holds; but for data values: words inside a value of the data that
+    the text shows whole, or, for words of no catalogue, inside some value of the data (a record named, or a note
+    written, in the one language the data has)."""
     whole, parts = foreign_words(language)
     found = []
     for said in seen:
@@ -186,6 +196,9 @@ def foreign(seen: list[str], language: Language, data: frozenset[str]) -> list[t
         for hit in sorted(hits):
             if not any(hit in value and value in said for value in data):
                 found.append((said, hit))
+        for run in UNTRANSLATED[language].findall(said):
+            if run not in hits and not any(run in value for value in data):
+                found.append((said, run))
     return found
 
 
@@ -207,9 +220,13 @@ def test_the_language_walk_finds_the_other_language() -> None:
     """The walk's check is not vacuous: a shell's English words on a Chinese page, or a Chinese button on an
     English one, are found; a record's name that the data has in one language only is not."""
     english, chinese = catalogue()["shell.skip"].en, catalogue()["shell.navigation"].zh
-    data = frozenset({"纺纱工"})
+    data = frozenset({"纺纱工", "Dezhou Hengfeng Group"})
     assert foreign(["首页", english], Language.ZH, data) == [(english, english)]
     assert foreign(["Home", chinese, "纺纱工"], Language.EN, data) == [(chinese, chinese)]
+    assert foreign(["Dezhou Hengfeng Group 纺纱工", "证书 (no start is stated)"], Language.ZH, data) == [
+        ("证书 (no start is stated)", "no start is stated")
+    ]
+    assert foreign(["Held: 纺纱工", "Held: 技师"], Language.EN, data) == [("Held: 技师", "技师")]
 
 
 AXE_RUN = """async () => {

@@ -125,7 +125,7 @@ def test_sources_page(real_store: Path, language: Language) -> None:
     assert text("sources.none", language) in cells["SRC-MR15"]
     for source in report.sources:
         assert f"<td>{source.records}</td>" in cells[source.id], source.id
-    totals = dict(re.findall(r"<tr><th scope='row'>([^<]+)</th><td>(\d+)</td></tr>", page))
+    totals = dict(re.findall(r"<tr><th scope='row'><code>([^<]+)\.csv</code></th><td>(\d+)</td></tr>", page))
     assert {table: int(n) for table, n in totals.items()} == report.by_table
     assert sources_page(report, language) in page
 
