@@ -63,7 +63,8 @@ def sources_page(report: SourceReport, language: Language) -> str:
     trust = concept_names("trust")
     rows = "".join(_row(source, language, trust) for source in report.sources)
     totals = "".join(
-        f"<tr><th scope='row'><code>{html.escape(t)}.csv</code></th><td>{n}</td></tr>" for t, n in report.by_table.items()
+        f"<tr><th scope='row'><code>{html.escape(table)}.csv</code></th><td>{n}</td></tr>"
+        for table, n in report.by_table.items()
     )
     say = {key: html.escape(text(f"sources.{key}", language)) for key in ("title", "intro", "also", "provenance")}
     return (
