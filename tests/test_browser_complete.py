@@ -163,7 +163,11 @@ SEEN = """() => {
     if (!parent || ["SCRIPT", "STYLE", "NOSCRIPT"].includes(parent.tagName)) continue;
     if (parent.closest("[hidden], [aria-hidden=true]") || !parent.checkVisibility()) continue;
     const said = node.textContent.trim();
-    if (said) seen.push(said);
+    // text the page marks as in the other language (the switch's name of it, a record's name in the language the
+    // data has it in) is said to be so: the page's words are those in its own language
+    const marked = parent.closest("[lang]");
+    if (said && (!marked || marked.lang === document.documentElement.lang)) seen.push(said);
+    else if (said) seen.push({ other: said });
   }
   for (const element of document.querySelectorAll("[aria-label], [placeholder], [title], img[alt]")) {
     for (const name of ["aria-label", "placeholder", "title", "alt"]) {
@@ -184,19 +188,24 @@ UNTRANSLATED = {
 }
 
 
-def foreign(seen: list[str], language: Language, data: frozenset[str]) -> list[tuple[str, str]]:
+def foreign(seen: list[str | dict[str, str]], language: Language, data: frozenset[str]) -> list[tuple[str, str]]:
     """Each (text, words of the other language) a page in *language* shows: the other language's catalogue words,
     and words in the other language no catalogue holds; but for data values: words inside a value of the data that
     the text shows whole, or, for words of no catalogue, inside some value of the data (a record named, or a note
-    written, in the one language the data has)."""
+    written, in the one language the data has), in a text the page marks (``lang``) as in the other language, or
+    in a web address."""
     whole, parts = foreign_words(language)
     found = []
-    for said in seen:
+    for shown in seen:
+        marked = isinstance(shown, dict)  # marked by the page as in the other language
+        said = shown["other"] if marked else shown
         hits = {w for w in whole if said == w} | {p for p in parts if p in said}
         for hit in sorted(hits):
             if not any(hit in value and value in said for value in data):
                 found.append((said, hit))
-        for run in UNTRANSLATED[language].findall(said):
+        if marked:
+            continue
+        for run in UNTRANSLATED[language].findall(re.sub(r"https?://\S+", "", said)):  # an address is no word
             if run not in hits and not any(run in value for value in data):
                 found.append((said, run))
     return found
@@ -227,6 +236,8 @@ def test_the_language_walk_finds_the_other_language() -> None:
         ("证书 (no start is stated)", "no start is stated")
     ]
     assert foreign(["Held: 纺纱工", "Held: 技师"], Language.EN, data) == [("Held: 技师", "技师")]
+    assert foreign([{"other": "中文"}, "https://example.org/即时中国"], Language.EN, data) == []
+    assert foreign([{"other": english}], Language.ZH, data) == [(english, english)]  # catalogue words even so
 
 
 AXE_RUN = """async () => {
