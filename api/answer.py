@@ -252,10 +252,16 @@ def grades_of(index: RoutingIndex, answer: RouteAnswer) -> Grades | None:
 
 def agreements_of(index: RoutingIndex, answer: RouteAnswer) -> dict[str, AgreementFacts]:
     """What the page says of each agreement the answer's routes cite and the answer does not carry: its parties
-    (issuers, regions, or other parties such as ministries; the recognising side first) and its document's date."""
+    (issuers, regions, or other parties such as ministries; the recognising side first) and its document's date;
+    of each grade bridge, its condition and the years to hold the grade."""
     found: dict[str, AgreementFacts] = {}
+    bridges = {bridge.iri: bridge for listed in index.bridges.values() for bridge in listed}
     for route in answer.routes:
         for hop in route.hops:
+            bridge = bridges.get(hop.evidence.iri)
+            if bridge is not None:  # a cross-system hop: the bridge's condition and years, which the page words
+                found[bridge.iri] = AgreementFacts(condition=bridge.condition, years_held=bridge.years)
+                continue
             agreement = index.agreements.get(hop.evidence.iri)
             if agreement is None or agreement.iri in found:
                 continue

@@ -362,17 +362,25 @@ def test_every_record_the_page_links_to_has_a_page(http: httpx.Client, question:
 
 
 @pytest.mark.parametrize("language", list(Language))
-def test_a_bridge_to_a_title_is_worded_with_its_condition(http: httpx.Client, language: Language) -> None:
+def test_a_bridge_to_a_title_is_worded_with_its_condition(
+    http: httpx.Client, real_store: Path, language: Language
+) -> None:
     question = {"from": ILLUSTRATIVE["from"], "to": "engineer", "as_of": ILLUSTRATIVE["as_of"]}
     answer = api_answer(http, question)
     bridges = [
         (r, s) for r, route in enumerate(answer["routes"]) for s in route["steps"] if s["kind"] == "cross-system-bridge"
     ]
     assert bridges, "the shipped data bridges a grade to the engineer title"
+    index = index_for(real_store)
     page = tree(http.get("/answer", params={**question, "lang": language.value}))
     cards = page.find_class("route-card")
     for number, step in bridges:
         hop = next(h for h in cards[number].find_class("hop") if h.get("data-kind") == "cross-system-bridge")
         said = words(hop)
         assert text(f"answer.bridge.{step['evidence']['label_en']}", language) in said
-        assert all(note in said for note in step["evidence"]["notes"])  # the source's condition, the years held
+        (bridge,) = {b for listed in index.bridges.values() for b in listed if b.iri == step["evidence"]["iri"]}
+        notes = [(words(item), item.get("lang")) for item in hop.xpath(".//dd/ul/li[@lang]")]
+        assert (text("answer.bridge.years", language, years=bridge.years), language.value) in notes  # page's words
+        assert bridge.condition and any(note == bridge.condition for note, _ in notes)  # as the data has it
+        engine = set(step["evidence"]["notes"]) - {bridge.condition}  # the engine's English words of the years
+        assert engine and not engine & {note for note, _ in notes}

@@ -37,6 +37,8 @@ ILLUSTRATIVE = {
 }
 REAL = {"from": "CT-tw-chinese-cuisine-class-c", "to": "CT-fj-chinese-cook-senior", "as_of": "2026-12-01"}
 NO_ROUTE = {"from": REAL["to"], "to": REAL["from"], "as_of": REAL["as_of"]}
+#: a route ending in a grade bridge (its condition and years held on the card)
+BRIDGED = {"from": "IL-CT-hengfeng-spinner-technician", "to": "engineer", "as_of": "2025-01-01"}
 CELL = {"by": "region", "from": "Shandong", "to": "Zhejiang", "as_of": "2025-01-01"}
 
 VIEW = "window.certbridgeView && window.certbridgeView.stable"
@@ -50,6 +52,7 @@ PAGES: dict[str, tuple[str, int, str | None]] = {
     "answer-route": (f"/answer?{urlencode(ILLUSTRATIVE)}", 200, ANSWER),
     "answer-real": (f"/answer?{urlencode(REAL)}", 200, ANSWER),
     "answer-no-route": (f"/answer?{urlencode(NO_ROUTE)}", 200, ANSWER),
+    "answer-bridge": (f"/answer?{urlencode(BRIDGED)}", 200, ANSWER),
     "search": ("/search?q=纺纱工", 200, None),
     "entity-certificate-type": ("/id/certificate-type/IL-CT-hengfeng-spinner-senior-technician", 200, DRAWING),
     "entity-issuer": ("/id/organisation/hk-gov", 200, DRAWING),

@@ -90,7 +90,8 @@ class HopCard:
     colour: str
     evidence: Name
     details: tuple[Detail, ...]
-    notes: tuple[str, ...]
+    #: (text, its language) of each note
+    notes: tuple[tuple[str, str], ...]
     conditions: tuple[tuple[str, str], ...]
     sources: tuple[SourceLine, ...]
     quality: tuple[QualityLine, ...]
@@ -324,6 +325,24 @@ def _evidence_name(language: Language, evidence: Evidence) -> Name:
     return _name(language, evidence.label_zh, evidence.label_en, evidence.iri)
 
 
+def _bridge_notes(language: Language, facts: AgreementFacts | None) -> tuple[tuple[str, str], ...]:
+    """A bridge's notes, each (text, its language): its condition as the data has it, and the years to hold the
+    grade in the page's language."""
+    if facts is None:
+        return ()
+    notes = []
+    if facts.condition:
+        notes.append((facts.condition, "zh" if _mostly_chinese(facts.condition) else "en"))
+    if facts.years_held:
+        notes.append((text("answer.bridge.years", language, years=facts.years_held), language.value))
+    return tuple(notes)
+
+
+def _mostly_chinese(said: str) -> bool:
+    chinese = sum("\u4e00" <= ch <= "\u9fff" for ch in said)
+    return chinese * 3 > len(said)
+
+
 def _hop_card(language: Language, number: int, hop: Hop, agreements: Agreements) -> HopCard:
     e = hop.evidence
     kind_name = _kind(language, hop.kind)
@@ -344,9 +363,9 @@ def _hop_card(language: Language, number: int, hop: Hop, agreements: Agreements)
         colour=HOP_COLOURS[hop.kind],
         evidence=_evidence_name(language, e),
         details=_details(language, hop, agreements.get(hop.evidence.iri, AgreementFacts())),
-        # what the engine notes of an agreement, a standard or a grade order (in English) the card says in its own
-        # words above; a bridge's notes are its condition as the source states it, and the years to hold the grade
-        notes=e.notes if e.kind == "cross-system-bridge" else (),
+        # what the engine notes (in English) the card says in its own words: a bridge's condition as the source
+        # states it (data), and the years to hold the grade (the catalogue's words)
+        notes=_bridge_notes(language, agreements.get(e.iri)) if e.kind == "cross-system-bridge" else (),
         conditions=_conditions(language, e.conditions),
         sources=tuple(
             SourceLine(
@@ -366,12 +385,18 @@ def _hop_card(language: Language, number: int, hop: Hop, agreements: Agreements)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgreementFacts:
-    """What the page says of an agreement that the route answer does not carry: who issued or agreed it (the
-    recognising side first), and the document's date, which stands for its start when the source states none."""
+    """What the page says of an agreement (or a grade bridge) that the route answer does not carry: who issued or
+    agreed it (the recognising side first), and the document's date, which stands for its start when the source
+    states none; of a bridge, its condition and the years to hold the grade (the engine says them in one English
+    note)."""
 
     #: (Chinese, English, IRI) of each party
     parties: tuple[tuple[str | None, str | None, str], ...] = ()
     document_date: str | None = None
+    #: when the evidence is a grade bridge (a cross-system hop) rather than an agreement: its condition as the
+    #: source states it (a data value, in the language the data has it), and the years the grade must be held
+    condition: str | None = None
+    years_held: int | None = None
 
 
 #: the facts of each agreement the routes cite, by its IRI
