@@ -222,6 +222,10 @@ def test_a_page_shows_nothing_from_the_other_languages_catalogue(
     visit = Visit(browser, base_url, name, language)
     visits.append(visit)
     assert visit.page.locator("html").get_attribute("lang") == language.value
+    if name == "route":  # the evidence panel of the first hop, opened as a person opens it
+        point = visit.page.evaluate("certbridgeView.edgeMidpoint('hop-1')")
+        visit.page.mouse.click(point["x"], point["y"])
+        visit.page.locator("#panel").wait_for(state="visible")
     seen = visit.page.evaluate(SEEN)
     assert len(seen) > 5
     found = foreign(seen, language, data_values)

@@ -90,7 +90,7 @@
       if (d.evidence) {
         const ev = d.evidence;
         html += row(say("view.field.hop_kind"), escape(nameOf("hop-kind", d.kind)))
-          + row(say("view.field.direction"), escape(nameOf("direction", d.direction)))
+          + row(say("view.field.direction"), escape(nameOf("direction", ev.direction)))
           + row(say("view.field.derivation"), escape(nameOf("derivation", d.derivation)))
           + row(say("view.field.evidence"), link(ev.iri, state.language === "zh" ? ev.label_zh || ev.label_en : ev.label_en || ev.label_zh))
           + row(say("view.field.document_number"), escape(ev.document_number))
@@ -98,7 +98,9 @@
           + row(say("view.field.status"), escape(nameOf("status", ev.status)))
           + row(say("view.field.rule"), escape(ev.rule))
           + `<dt>${say("view.field.sources")}</dt>${sources(ev.sources)}`
-          + (ev.notes || []).map((n) => row(say("view.field.note"), escape(n))).join("")
+          // the engine's notes are English sentences: the English panel shows them, the Chinese one says the same
+          // through the rows above (status, validity, conditions)
+          + (state.language === "en" ? (ev.notes || []).map((n) => row(say("view.field.note"), escape(n))).join("") : "")
           + (ev.conditions || []).map((c) => row(say("view.field.condition"), `${escape(conditionName(c.kind))}: ${escape(c.text || "")}`)).join("")
           + (d.quality || []).map((q) => row(say("view.field.issuer"), `${escape(state.language === "zh" ? q.label_zh : q.label_en)} · ${escape(nameOf("issuer-kind", q.kind))} · ${say("view.field.question_bank")}: ${escape(nameOf("question-bank", q.question_bank || "?"))}${q.sanctions.length ? " · " + say("view.field.sanctions") + ": " + escape(q.sanctions.map((s) => s.join(" ")).join("; ")) : ""}`)).join("");
       } else if (d.agreement) {
