@@ -18,6 +18,7 @@ from helpers.data import Cli
 from helpers.serving import serving
 
 from certbridge.api.settings import Settings
+from certbridge.visualize.catalogue import message
 
 SOURCE, TARGET = "IL-CT-hengfeng-spinner-senior-technician", "IL-CT-js-hrss-spinner-senior-technician"
 AS_OF = "2025-01-01"
@@ -86,7 +87,9 @@ def test_clicking_an_edge_shows_its_evidence_and_sources(page: Page, base_url: s
     text = panel.inner_text()
     assert "IL-AG01" in text or "示例：鲁苏" in text
     assert "ILLUSTRATIVE" in text or "示例" in text
-    assert "inferred" in text or "asserted" in text
+    derivations = [message(f"view.derivation.{way}").zh for way in ("asserted", "inferred")]
+    assert any(said in text for said in derivations)  # named in the page's language, not the code
+    assert "inferred" not in text and "asserted" not in text
     page.shot("route-view-evidence")
 
 
