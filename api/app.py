@@ -17,6 +17,7 @@ from . import (
     changes,
     coverage_pages,
     ctdl,
+    diff,
     docs,
     downloads,
     entities,
@@ -24,7 +25,9 @@ from . import (
     landing,
     linked_data,
     problems,
+    proposed,
     query_page,
+    releases,
     rest,
     search_page,
     sources,
@@ -91,6 +94,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(search_page.router)
     app.include_router(writes.router)
     app.include_router(changes.router)
+    app.include_router(releases.router)
+    app.include_router(diff.router)
+    app.include_router(proposed.router)
     app.include_router(viz.router)
     app.include_router(coverage_pages.router)
     app.include_router(problems.router)

@@ -1,7 +1,8 @@
 """The `certbridge` command line.
 
 \b
-Build the graph:  build, reason, import, synth, export-tables, changes
+Build the graph:  build, reason, import, correct, retire, synth, export-tables, changes
+Keep its history: release, releases, diff
 Ask it:           route, coverage, what-if, query, info, sources, export
 Show it:          viz (route, node, agreements, coverage), serve
 
@@ -40,8 +41,10 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from certbridge.graph.build import Progress
+    from certbridge.graph.changes import Changeset
     from certbridge.graph.query import QueryAnswer
     from certbridge.graph.routing.coverage import Coverage
+    from certbridge.graph.routing.records import RoutingIndex
     from certbridge.graph.store import AnyStore
     from certbridge.visualize.model import View
 
@@ -152,6 +155,21 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress ou
 AsOfOption = Annotated[str | None, typer.Option("--as-of", metavar="DATE", help="Date YYYY-MM-DD (default today).")]
 ByOption = Annotated[str, typer.Option("--by", metavar="GROUPING", help=f"One of {', '.join(GROUPINGS)}.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="The documented JSON shape.")]
+ReleaseOption = Annotated[
+    str | None, typer.Option("--release", metavar="TAG", help="Answer from this data release (certbridge releases).")
+]
+NoteOption = Annotated[str, typer.Option("--note", metavar="TEXT", help="Why (required): logged with the change.")]
+WriterOption = Annotated[
+    str | None, typer.Option("--writer", metavar="NAME", help="Who makes the change; default: your login name.")
+]
+BasedOnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--based-on",
+        metavar="VERSION",
+        help="Refuse the change unless VERSION (as `certbridge info` names it) is still the current store version.",
+    ),
+]
 
 
 def _progress(quiet: bool) -> Progress:
@@ -238,11 +256,9 @@ def import_rows(
             "--format", "-f", metavar="FORMAT", help=f"One of {', '.join(IMPORT_FORMATS)} (sssom: alignments rows)."
         ),
     ] = "csv",
-    note: Annotated[str, typer.Option("--note", metavar="TEXT", help="Why (required): logged with the change.")] = "",
-    writer: Annotated[
-        str | None,
-        typer.Option("--writer", metavar="NAME", help="Who makes the change; default: your login name."),
-    ] = None,
+    note: NoteOption = "",
+    writer: WriterOption = None,
+    based_on: BasedOnOption = None,
 ) -> None:
     """Add rows (agreements, issuers, sanctions, …) to the store.
 
@@ -267,7 +283,9 @@ def import_rows(
         new = writes.read_rows(file, table)
     import getpass
 
-    written = writes.add_rows(location, new, writer=writer or getpass.getuser(), note=note, progress=_progress(quiet))
+    written = writes.add_rows(
+        location, new, writer=writer or getpass.getuser(), note=note, based_on=based_on, progress=_progress(quiet)
+    )
     if not quiet:
         _console().print(
             f"added {len(new.rows)} row(s) to {new.table} as {written.changeset.id}: "
@@ -291,23 +309,310 @@ def export_tables_command(
     _console().print(f"wrote {len(written)} file(s) to {folder}")
 
 
+def _both(message_key: str, **values: object) -> str:
+    """A catalogue message in Chinese, then English (the CLI's notices are bilingual)."""
+    from certbridge.visualize.catalogue import Language, text
+
+    return f"{text(message_key, Language.ZH, **values)} / {text(message_key, Language.EN, **values)}"
+
+
+def _assignments(pairs: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for pair in pairs:
+        column, sep, value = pair.partition("=")
+        if not sep or not column.strip():
+            raise InvalidOption(f"--set {pair!r} is not COLUMN=VALUE", hint="e.g. --set valid_to=2026-12-31")
+        found[column.strip()] = value
+    return found
+
+
+@app.command("correct")
+def correct_command(
+    table: Annotated[str, typer.Argument(help="The table, e.g. agreements.")],
+    key: Annotated[
+        str | None, typer.Argument(help="The row's key (its id; several key columns joined by ':', e.g. EQF:4).")
+    ] = None,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="COLUMN=VALUE", help="A new value (repeat for several columns)."),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            metavar="CSV",
+            help="Corrections as CSV: the key column(s), then each column to rewrite (an empty cell empties it).",
+        ),
+    ] = None,
+    note: NoteOption = "",
+    writer: WriterOption = None,
+    based_on: BasedOnOption = None,
+    store: StoreOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Correct fields of existing rows, found by their key.
+
+    The next version is built from the tables with the corrected rows and validated whole (every defect as
+    FILE:line: column: message), or nothing changes. The changes log keeps each row before and after.
+    """
+    import getpass
+
+    from certbridge.graph import writes
+
+    if (file is None) == (key is None):
+        raise InvalidOption(
+            "name one row (KEY with --set) or give --file", hint="certbridge correct TABLE KEY --set C=V"
+        )
+    if file is not None:
+        corrections = writes.read_corrections(file, table)
+    else:
+        assert key is not None
+        values = _assignments(assignments or [])
+        if not values:
+            raise InvalidOption("nothing to correct", hint="say what with --set COLUMN=VALUE")
+        corrections = writes.Corrections(table, [(key, values)], Path("arguments"), [1])
+    written = writes.correct_rows(
+        resolve_store(store),
+        corrections,
+        writer=writer or getpass.getuser(),
+        note=note,
+        based_on=based_on,
+        progress=_progress(quiet),
+    )
+    if not quiet:
+        _console().print(
+            _both(
+                "changes.corrected",
+                table=table,
+                count=len(written.changeset.rows),
+                changeset=written.changeset.id,
+                version=written.result.version.name,
+            )
+        )
+
+
+@app.command("retire")
+def retire_command(
+    table: Annotated[str, typer.Argument(help="The record's table, e.g. agreements, sanctions, authorisations.")],
+    key: Annotated[str, typer.Argument(help="The record's id.")],
+    on: Annotated[str, typer.Option("--on", metavar="DATE", help="The day it stops counting (YYYY[-MM[-DD]]).")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why it was retired (required).")],
+    source: Annotated[
+        str, typer.Option("--source", metavar="IDS", help="The source(s) reporting it (ids, ';'-separated).")
+    ],
+    note: NoteOption = "",
+    writer: WriterOption = None,
+    precision: Annotated[
+        str, typer.Option("--date-precision", metavar="TEXT", help="How the date is known (day, reported on …).")
+    ] = "",
+    illustrative: Annotated[
+        bool, typer.Option("--illustrative", help="The retirement is illustrative (it cites SRC-ILLUSTRATIVE).")
+    ] = False,
+    based_on: BasedOnOption = None,
+    store: StoreOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Retire a record from a day; nothing is deleted.
+
+    An agreement terminated, a sanction lifted, an authorisation ended: a row of retirements.csv is added; route
+    lookups as of that day or later no longer use the record, earlier days still do, and every answer about it
+    says it is retired, when and why.
+    """
+    import getpass
+
+    from certbridge.graph import writes
+
+    retirement = writes.Retirement(
+        table=table,
+        key=key,
+        retired_on=on,
+        reason=reason,
+        source_ids=source,
+        date_precision=precision,
+        illustrative=illustrative,
+        note=note,
+    )
+    written = writes.retire(
+        resolve_store(store),
+        retirement,
+        writer=writer or getpass.getuser(),
+        note=note,
+        based_on=based_on,
+        progress=_progress(quiet),
+    )
+    if not quiet:
+        _console().print(
+            _both(
+                "changes.retired",
+                table=table,
+                key=key,
+                retired_on=on,
+                changeset=written.changeset.id,
+                version=written.result.version.name,
+            )
+        )
+
+
 @app.command("changes")
-def changes_command(store: StoreOption = None, as_json: JsonOption = False) -> None:
+def changes_command(
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", metavar="VERSION|DATE", help="Only changes after that version, or on or after that day."
+        ),
+    ] = None,
+) -> None:
     """Who changed what, when and why (the changes log).
 
-    The log of the current version: every write since the store was built from its tables.
+    The log of the current version: every write since the store was built from its tables, each row it touched
+    with its values before and after.
     """
     from certbridge.graph.changes import read_log
+    from certbridge.graph.changes import since as changes_since
     from certbridge.graph.store import store_at
 
-    log = read_log(store_at(resolve_store(store)).tables())
+    log = changes_since(read_log(store_at(resolve_store(store)).tables()), since)
     if as_json:
         typer.echo(json.dumps([c.to_json() for c in log], ensure_ascii=False, indent=2))
         return
     for changeset in log:
         typer.echo(changeset.summary())
+        for row in changeset.rows:
+            typer.echo(f"  {changeset.table} {row.key}" + (" (new)" if row.before is None else ""))
+            for column, (before, after) in row.changed().items():
+                typer.echo(
+                    f"    {column}: {before!r} -> {after!r}" if row.before is not None else f"    {column}: {after!r}"
+                )
     if not log:
-        typer.echo("no changes since the store was built from its tables")
+        typer.echo(_both("changes.none"))
+
+
+@app.command("release")
+def release_command(
+    tag: Annotated[str, typer.Argument(metavar="TAG", help="The release's name, e.g. 2026-12 (unique).")],
+    note: Annotated[str, typer.Option("--note", metavar="TEXT", help="What the release is (required).")] = "",
+    writer: Annotated[
+        str | None,
+        typer.Option("--writer", metavar="NAME", help="Who makes the release; default: your login name."),
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Name the current version as a data release.
+
+    A released version is kept from pruning.
+    Reads may then pin it (?release=TAG, certbridge diff TAG current). The number of releases kept is the
+    setting CERTBRIDGE_KEEP_RELEASES: a release beyond it lets the oldest go (recorded, never silently).
+    """
+    import getpass
+
+    from certbridge.graph.store import store_at
+    from certbridge.graph.store.releases import make_release, releases
+
+    from .settings import Settings
+
+    settings = Settings.from_environment(store)
+    graph_store = store_at(settings.store)
+    before = {r.tag for r in releases(graph_store) if r.kept}
+    made = make_release(graph_store, tag, note=note, writer=writer or getpass.getuser(), keep=settings.keep_releases)
+    typer.echo(_both("release.made", tag=made.tag, version=made.version))
+    for gone in releases(graph_store):
+        if gone.tag in before and not gone.kept:
+            values = {"tag": gone.tag, "version": gone.version, "keep": settings.keep_releases}
+            typer.echo(_both("release.let_go", **values))
+
+
+@app.command("releases")
+def releases_command(store: StoreOption = None, as_json: JsonOption = False) -> None:
+    """The data releases kept, and those let go.
+
+    Each with its tag, version, date, writer and note.
+    """
+    from certbridge.graph.store import store_at
+    from certbridge.graph.store.releases import releases
+
+    made = releases(store_at(resolve_store(store)))
+    if as_json:
+        typer.echo(json.dumps([r.to_json() for r in made], ensure_ascii=False, indent=2))
+        return
+    for release in made:
+        if release.kept:
+            typer.echo(f"{release.tag}\t{release.version}\t{release.at}\t{release.writer}\t{release.note}")
+        else:
+            values = {"tag": release.tag, "at": release.let_go_at, "reason": release.let_go_reason}
+            typer.echo(_both("releases.let_go", **values))
+    if not made:
+        typer.echo(_both("releases.none"))
+
+
+@app.command("diff")
+def diff_command(
+    source: Annotated[str, typer.Argument(metavar="A", help="The older: current, a release's tag, or a version.")],
+    target: Annotated[str, typer.Argument(metavar="B", help="The newer (default: current).")] = "current",
+    store: StoreOption = None,
+    as_of: AsOfOption = None,
+    max_pairs: Annotated[
+        int | None,
+        typer.Option("--max-pairs", metavar="N", min=1, help="Compare at most N pairs (CERTBRIDGE_DIFF_MAX_PAIRS)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What changed from A to B, and which routes it changed.
+
+    The records added, corrected and retired, and the pairs whose best route appeared, disappeared or changed
+    strength, each with the change (changeset, writer, note) that caused it.
+    """
+    from certbridge.graph.diff import diff
+
+    from .settings import Settings
+
+    settings = Settings.from_environment(store)
+    found = diff(settings.store, source, target, as_of=_day(as_of), max_pairs=max_pairs or settings.diff_max_pairs)
+    if as_json:
+        typer.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+        return
+    _print_diff(found.to_json())
+
+
+def _print_diff(body: dict[str, Any]) -> None:
+    """A diff's JSON as lines to read: the records, then the route changes, each with its causes."""
+
+    def causes(listed: list[dict[str, Any]]) -> None:
+        for cause in listed:
+            typer.echo("    " + _both("diff.cause", **cause))
+        if not listed:
+            typer.echo("    " + _both("diff.no_cause"))
+
+    ends = {side: body[side]["release"] or body[side]["version"] for side in ("from", "to")}
+    typer.echo(_both("diff.header", source=ends["from"], target=ends["to"], as_of=body["as_of"]))
+    typer.echo(_both("diff.records", count=len(body["records"])))
+    for record in body["records"]:
+        columns = f" ({', '.join(record['columns'])})" if record["columns"] else ""
+        typer.echo(f"  {_both('diff.kind.' + record['kind'])}: {record['table']} {record['key']}{columns}")
+        causes(record["causes"])
+    typer.echo(_both("diff.routes", count=len(body["routes"]), pairs=body["pairs_compared"]))
+    for change in body["routes"]:
+        source, target = (change[side]["label_zh"] or change[side]["iri"] for side in ("source", "target"))
+        strengths = [(change[when] or {}).get("strength", "-") for when in ("before", "after")]
+        typer.echo(f"  {_both('diff.kind.' + change['kind'])}: {source} → {target} ({' → '.join(strengths)})")
+        causes(change["causes"])
+    if not body["complete"]:
+        typer.echo(_both("diff.incomplete", max_pairs=body["max_pairs"]))
+    if body["illustrative"] or body["synthetic"]:
+        typer.echo(_both("diff.illustrative"))
+    if body["proposed"]:
+        typer.echo(_both("diff.proposed"))
+
+
+def _index(store: str | None, release: str | None) -> RoutingIndex:
+    """The routing index of the current version, or of the release *release* names (NotFound when not kept)."""
+    from certbridge.graph.routing.index import index_for
+    from certbridge.graph.store import store_at
+    from certbridge.graph.store.releases import version_of
+
+    graph_store = store_at(resolve_store(store))
+    return index_for(graph_store, None if release is None else version_of(graph_store, release))
 
 
 @app.command()
@@ -334,13 +639,13 @@ def route(
         bool, typer.Option("--unconditional", help="Only agreements without conditions (no exam still to take).")
     ] = False,
     as_json: JsonOption = False,
+    release: ReleaseOption = None,
 ) -> None:
     """The routes by which FROM is accepted where TO is required.
 
     Exit 1 when there is no route.
     """
     from certbridge.graph.routing import find_routes
-    from certbridge.graph.routing.index import index_for
     from certbridge.graph.routing.resolve import HELD_KINDS, resolve
     from certbridge.graph.routing.rules import QualityBar
 
@@ -348,7 +653,7 @@ def route(
 
     day = _day(as_of)
     bar = QualityBar(national_bank, no_failed_check_years) if national_bank or no_failed_check_years else None
-    index = index_for(resolve_store(store))
+    index = _index(store, release)
     answer = find_routes(
         index,
         resolve(index, source, kinds=HELD_KINDS),
@@ -433,15 +738,15 @@ def coverage(
         int | None, typer.Option("--sample", metavar="N", help="Count a random sample of N occupations.")
     ] = None,
     as_json: JsonOption = False,
+    release: ReleaseOption = None,
 ) -> None:
     """Share of certificate pairs with a formal-recognition route.
 
     The pairs are ordered, of one occupation, the first of the same or a higher grade.
     """
     from certbridge.graph.routing.coverage import coverage as coverage_of
-    from certbridge.graph.routing.index import index_for
 
-    table = coverage_of(index_for(resolve_store(store)), by=by, as_of=_day(as_of), max_occupations=sample)
+    table = coverage_of(_index(store, release), by=by, as_of=_day(as_of), max_occupations=sample)
     if as_json:
         typer.echo(json.dumps(table.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -450,16 +755,56 @@ def coverage(
 
 @app.command("what-if")
 def what_if_command(
-    agreements: Annotated[Path, typer.Argument(help="CSV of hypothetical agreements (columns as agreements.csv).")],
+    agreements: Annotated[
+        Path | None, typer.Argument(help="CSV of hypothetical agreements (columns as agreements.csv).")
+    ] = None,
     store: StoreOption = None,
     by: ByOption = "region",
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
+    retire: Annotated[
+        str | None,
+        typer.Option("--retire", metavar="TABLE:ID", help="A proposed retirement (with --on, --reason, --source)."),
+    ] = None,
+    on: Annotated[str | None, typer.Option("--on", metavar="DATE", help="The day a retirement counts from.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", metavar="TEXT", help="Why it would be retired.")] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="IDS", help="The source(s) of the retirement.")
+    ] = None,
+    illustrative: Annotated[
+        bool, typer.Option("--illustrative", help="The proposed retirement is illustrative (cites SRC-ILLUSTRATIVE).")
+    ] = False,
+    correct: Annotated[
+        str | None,
+        typer.Option("--correct", metavar="TABLE:KEY", help="A proposed correction of a row (with --set)."),
+    ] = None,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="COLUMN=VALUE", help="A corrected value (repeat for several columns)."),
+    ] = None,
+    max_pairs: Annotated[
+        int | None,
+        typer.Option("--max-pairs", metavar="N", min=1, help="Compare at most N pairs (CERTBRIDGE_DIFF_MAX_PAIRS)."),
+    ] = None,
 ) -> None:
-    """Coverage after adding hypothetical agreements.
+    """What hypothetical agreements or a proposed change would do.
 
-    The agreements are never written to the store; the pairs they connect are listed.
+    Coverage after adding hypothetical agreements; or the route diff a proposed retirement or correction would
+    make.
+    Nothing is written to the store. Hypothetical agreements: coverage before and after, and the pairs they
+    connect. --retire or --correct: the change is applied, as `certbridge retire` or `certbridge correct` would,
+    to a scratch copy, and compared as `certbridge diff` compares two versions (the same answer as the diff
+    after making the change).
     """
+    if sum(given is not None for given in (agreements, retire, correct)) != 1:
+        raise InvalidOption(
+            "give one of: a CSV of hypothetical agreements, --retire TABLE:ID, --correct TABLE:KEY",
+            hint="certbridge what-if --retire agreements:IL-AG01 --on 2026-12-31 --reason … --source …",
+        )
+    if agreements is None:
+        retirement = None if retire is None else (retire, on, reason, source, illustrative)
+        _what_if_change(store, retirement, correct, assignments or [], as_of, as_json, max_pairs)
+        return
     from certbridge.graph.routing.coverage import read_hypothetical, what_if, what_if_json
     from certbridge.graph.routing.index import index_for
 
@@ -473,6 +818,63 @@ def what_if_command(
     _console().print(f"{len(after.newly_connected)} newly connected pair(s):")
     for a, b in after.newly_connected:
         _console().print(f"  {index.certificates[a].label_zh}  →  {index.certificates[b].label_zh}", markup=False)
+
+
+def _what_if_change(
+    store: str | None,
+    retire: tuple[str, str | None, str | None, str | None, bool] | None,
+    correct: str | None,
+    assignments: list[str],
+    as_of: str | None,
+    as_json: bool,
+    max_pairs: int | None,
+) -> None:
+    """``certbridge what-if --retire`` / ``--correct``: the diff of the proposed change (graph/proposed.py)."""
+    import getpass
+
+    from certbridge.graph import writes
+    from certbridge.graph.proposed import what_if_change
+    from certbridge.graph.store import GraphStore
+
+    from .settings import Settings
+
+    named = retire[0] if retire is not None else correct or ""
+    table, _, key = named.partition(":")
+    if not table or not key:
+        option = "--retire" if retire else "--correct"
+        raise InvalidOption(f"{option} {named!r} is not TABLE:KEY", hint=f"e.g. {option} agreements:IL-AG01")
+    writer, note = getpass.getuser(), "what-if"
+    if retire is not None:
+        _, on, reason, source, illustrative = retire
+        missing = [name for name, value in (("--on", on), ("--reason", reason), ("--source", source)) if not value]
+        if missing:
+            raise InvalidOption(f"a proposed retirement needs {', '.join(missing)}", hint="as certbridge retire does")
+        retirement = writes.Retirement(
+            table=table,
+            key=key,
+            retired_on=on or "",
+            reason=reason or "",
+            source_ids=source or "",
+            illustrative=illustrative,
+        )
+
+        def apply(scratch: GraphStore) -> Changeset:
+            return writes.retire(scratch, retirement, writer=writer, note=note).changeset
+    else:
+        values = _assignments(assignments)
+        if not values:
+            raise InvalidOption("nothing to correct", hint="say what with --set COLUMN=VALUE")
+        corrections = writes.Corrections(table, [(key, values)], Path("arguments"), [1])
+
+        def apply(scratch: GraphStore) -> Changeset:
+            return writes.correct_rows(scratch, corrections, writer=writer, note=note).changeset
+
+    settings = Settings.from_environment(store)
+    found = what_if_change(settings.store, apply, as_of=_day(as_of), max_pairs=max_pairs or settings.diff_max_pairs)
+    if as_json:
+        typer.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+        return
+    _print_diff(found.to_json())
 
 
 @app.command()
@@ -569,15 +971,19 @@ def query(
             "--format", "-f", metavar="FORMAT", help="table, json, csv, tsv, xml; ttl, nt, jsonld, rdfxml for graphs."
         ),
     ] = "table",
+    release: ReleaseOption = None,
 ) -> None:
     """Run a SPARQL query over the store.
 
     The default graph is the union of all graphs. Exit 1 on no rows or ASK false.
     """
-    from certbridge.graph.store import open_store
+    from certbridge.graph.store import store_at
+    from certbridge.graph.store.releases import version_of
 
     text = _query_text(sparql)
-    negative = _print_answer(open_store(resolve_store(store)), text, format)
+    graph_store = store_at(resolve_store(store))
+    opened = graph_store.open() if release is None else graph_store.open_version(version_of(graph_store, release))
+    negative = _print_answer(opened, text, format)
     raise typer.Exit(EXIT_NEGATIVE if negative else EXIT_OK)
 
 
@@ -660,19 +1066,22 @@ def info(
 ) -> None:
     """Counts per class, per named graph and per source.
 
-    And the time of the last build.
+    And the version served (what a write may be --based-on) and the time of its build.
     """
     from rich.table import Table
 
     from certbridge.graph.info import describe
-    from certbridge.graph.store import open_store
+    from certbridge.graph.store import store_at
 
     location = resolve_store(store)
-    facts = describe(open_store(location))
+    version, opened = store_at(location).snapshot()
+    facts = describe(opened)
     if as_json:
-        _console().print_json(json.dumps({"store": str(location), **asdict(facts)}, ensure_ascii=False))
+        found = {"store": str(location), "version": version.name, **asdict(facts)}
+        _console().print_json(json.dumps(found, ensure_ascii=False))
         return
-    _console().print(f"store: {location}\nbuilt: {facts.built_at}\nillustrative records: {facts.illustrative}")
+    _console().print(f"store: {location}\nversion: {version.name}\nbuilt: {facts.built_at}")
+    _console().print(f"illustrative records: {facts.illustrative}")
     for title, counts in (("named graph", facts.graphs), ("class", facts.classes), ("source", facts.sources)):
         table = Table(title, "count")
         for name, count in counts.items():

@@ -1,6 +1,7 @@
 """HTTP conventions that clients and caches rely on, as one pure ASGI middleware around every route.
 
-- Every answer names the store version it was read from (``Certbridge-Data-Version``).
+- Every answer names the store version it was read from (``Certbridge-Data-Version``): a read pinned to a
+  release (``?release=TAG``, ``state.pinned``) names the release's version, and its ETag is made of it.
 - A read (GET, HEAD) answered 200 carries a validator: the store version as a weak ``ETag`` (with the code
   version, the media type and the day mixed in, since answers that default ``as_of`` to today (``date.today()``)
   change at midnight), the time the version's build began (its name says) as ``Last-Modified``, and
@@ -30,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from certbridge.graph.errors import CertbridgeError
 
-from .state import state_of
+from .state import PINNED, state_of
 
 DATA_VERSION = "Certbridge-Data-Version"
 #: headers a browser script may read across origins, beyond the CORS-safelisted ones
@@ -39,6 +40,8 @@ EXPOSED = ["ETag", DATA_VERSION]
 #: the methods a route here may answer, tried one by one to build ``Allow``
 _METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
 _VERSION_TIME = re.compile(r"(\d{8}T\d{12})Z")
+#: an entity tag of ``entity_tag``, or a bare version name, in quotes
+_VERSION_TAG = re.compile(r'"(v-\d{8}T\d{12}Z-\d+)(?:-[0-9a-f]{12})?"')
 
 
 def built_at(version: Path) -> datetime | None:
@@ -51,6 +54,21 @@ def entity_tag(version: Path, code_version: str, media_type: str, day: date) -> 
     """A weak ETag: the store version, plus what else the answer depends on."""
     digest = hashlib.sha256(f"{code_version}\n{media_type}\n{day.isoformat()}".encode()).hexdigest()[:12]
     return f'W/"{version.name}-{digest}"'
+
+
+def version_named_by(if_match: str) -> str | None:
+    """The store version an ``If-Match`` header names: the first of its entity tags made by :func:`entity_tag` (of
+    any representation: the version is what a write is based on); None when none is (``*`` included: it asks for
+    no particular version, which a write treats as no If-Match at all).
+
+    >>> version_named_by('W/"v-20261207T101500123456Z-4242-0123456789ab"')
+    'v-20261207T101500123456Z-4242'
+    """
+    for tag in if_match.split(","):
+        found = _VERSION_TAG.fullmatch(_opaque(tag))
+        if found:
+            return found[1]
+    return None
 
 
 def _opaque(tag: str) -> str:
@@ -137,22 +155,26 @@ class HttpConventions:
         version = _version(scope) if isinstance(location, Path) else await run_in_threadpool(_version, scope)
         drop_body = head
         request = Headers(scope=scope)
+        # the pinning dependency (state.pinned) puts the release's version here, read when the answer starts
+        shared: dict[str, object] = scope.setdefault("state", {})
 
         async def send_with_conventions(message: Message) -> None:
             nonlocal drop_body
             if message["type"] == "http.response.start":
                 status = message["status"]
+                pinned = shared.get(PINNED)
+                answered_from = pinned if isinstance(pinned, Path) else version
                 headers = MutableHeaders(raw=list(message.get("headers", [])))
                 if status == 405:
                     headers["Allow"] = ", ".join(allowed_methods(scope))
                 if status == 406:  # the answer was negotiated, though the route raised before it could say so
                     headers.add_vary_header("Accept")
-                if version is not None:
-                    headers[DATA_VERSION] = version.name
+                if answered_from is not None:
+                    headers[DATA_VERSION] = answered_from.name
                     # an answer that must not be reused (the health check's live state) gets no validators either
                     reusable = "no-store" not in headers.get("cache-control", "")
                     if status == 200 and method in ("GET", "HEAD") and reusable:
-                        etag, modified = _validators(headers, version, scope["app"].version)
+                        etag, modified = _validators(headers, answered_from, scope["app"].version)
                         headers["ETag"] = etag
                         if modified is not None:
                             headers["Last-Modified"] = format_datetime(modified, usegmt=True)

@@ -15,9 +15,9 @@ from certbridge.graph.iris import from_path
 from certbridge.ontology import ID
 
 from .problems import Problem, responses
-from .state import store_of
+from .state import Pinned, store_of
 
-router = APIRouter(prefix="/api/v1", tags=["linked data"])
+router = APIRouter(prefix="/api/v1", tags=["linked data"], dependencies=[Pinned])
 
 JSON_LD = "application/ld+json"
 _EXAMPLE = {

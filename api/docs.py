@@ -51,6 +51,8 @@ OPERATION_IDS = {
 }
 
 
+#: the query parameter that pins a read to a release (api/state.py ``pinned``): every operation taking it may 404
+PINNING = "release"
 #: the error statuses of operations whose routes (in modules of other concerns) document none themselves
 ERRORS_BY_OPERATION: dict[str, tuple[int, ...]] = {
     "querySparql": (400, 406, 413, 415, 503),
@@ -143,6 +145,8 @@ def document(app: FastAPI) -> dict[str, Any]:
             name = operation.get("operationId", "")
             for status in ERRORS_BY_OPERATION.get(name, ()):
                 operation.setdefault("responses", {}).setdefault(str(status), problem_response(status))
+            if any(p.get("name") == PINNING for p in operation.get("parameters", ())):  # a release not kept: 404
+                operation.setdefault("responses", {}).setdefault("404", problem_response(404))
             if name in CONTENT_BY_OPERATION:
                 ok = operation.setdefault("responses", {}).setdefault("200", {"description": "Successful Response"})
                 content = ok.setdefault("content", {})

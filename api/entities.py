@@ -20,13 +20,13 @@ from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.query import keep_carriage_returns
 from certbridge.ontology import CONTEXT_IRI
 
-from .entity_pages import entity_page
+from .entity_pages import changes_log, entity_page
 from .models import EntityOut, NeighbourhoodOut, answered
 from .negotiation import GRAPHS, HTML, VARY, choose, media_type
 from .problems import Problem, responses
-from .state import store_of
+from .state import Pinned, store_of
 
-router = APIRouter(tags=["entities"])
+router = APIRouter(tags=["entities"], dependencies=[Pinned])
 
 JSON_LD = media_type(ox.RdfFormat.JSON_LD)
 
@@ -50,7 +50,7 @@ KINDS: dict[EntityKind, str] = {
 
 
 def _described(request: Request, iri: str) -> Description:
-    found = describe(store_of(request), iri)
+    found = describe(store_of(request), iri, changes_log(request))
     if found is None:
         raise Problem(404, f"nothing is known about <{iri}>")
     return found

@@ -10,8 +10,10 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from certbridge.graph.changes import Changeset, read_log
+from certbridge.graph.describe import history
 from certbridge.graph.entity import entity_facts
-from certbridge.graph.errors import CertbridgeError
+from certbridge.graph.errors import CertbridgeError, StoreError
 from certbridge.graph.formats import schemaorg
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.ontology import ID
@@ -22,16 +24,30 @@ from .landing import json_ld_script
 from .negotiation import VARY
 from .pages import language_of, page
 from .problems import Problem
-from .state import state_of, store_of
+from .state import graph_store_of, pinned_version, state_of, store_of
 
 
 def version_name(request: Request) -> str | None:
-    """The name of the store version served (the footer of a page names it), None when there is none."""
+    """The name of the store version read (the footer of a page names it: a pinned release's, else the current
+    one), None when there is none."""
+    pinned = pinned_version(request)
+    if pinned is not None:
+        return pinned.name
     try:
         version = state_of(request.app).store.current_version()
     except (CertbridgeError, OSError):
         return None
     return version.name if version else None
+
+
+def changes_log(request: Request) -> list[Changeset]:
+    """The changes log of the version read (a pinned release's, else the current one; empty for a store that keeps
+    no tables, built before writes)."""
+    try:
+        store, version = graph_store_of(request), pinned_version(request)
+        return read_log(store.tables() if version is None else store.kept_tables(version))
+    except StoreError:
+        return []
 
 
 def entity_page(request: Request, iri: str) -> HTMLResponse:
@@ -54,6 +70,7 @@ def entity_page(request: Request, iri: str) -> HTMLResponse:
         language=language,
         index=state_of(request.app).index(),
         neighbourhood=around.to_json() if around is not None else None,
+        history=history(iri, changes_log(request)),
     )
     response = page(
         request,

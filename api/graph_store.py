@@ -17,9 +17,9 @@ from certbridge.ontology import GRAPH, PREFIXES
 from .downloads import spooled
 from .negotiation import GRAPHS, NAMES, VARY, choose, media_type
 from .problems import Problem
-from .state import store_of
+from .state import Pinned, store_of
 
-router = APIRouter(tags=["downloads"])
+router = APIRouter(tags=["downloads"], dependencies=[Pinned])
 
 _UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 

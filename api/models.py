@@ -227,6 +227,9 @@ class SearchHitOut(BaseModel):
     match: Literal["exact", "prefix", "substring", "pinyin"] = Field(
         description="exact id, code or name; a name or id starting with the text; containing it; via pinyin only"
     )
+    retired: str | None = Field(
+        None, description="for a retired record: when it stopped counting and why ('retired on 2026-06-01 (…)')"
+    )
 
 
 class SearchOut(BaseModel):
@@ -247,6 +250,7 @@ class SearchOut(BaseModel):
                         "label": "6-04-02-01 纺纱工",
                         "type": "occupation",
                         "match": "exact",
+                        "retired": None,
                     }
                 ],
             }
@@ -270,8 +274,30 @@ class StatementOut(BaseModel):
     graph: str | None
 
 
+class RetiredOut(BaseModel):
+    """That the record is retired (data/retirements.csv): it no longer counts from ``retired_on``."""
+
+    model_config = _CLOSED
+    retired_on: str = Field(description="the day it stops counting (a partial date, as precise as its source)")
+    reason: str | None = Field(description="why it was retired")
+    retirement: str = Field(description="the retirement's IRI (its source and note are its statements)")
+
+
+class HistoryOut(BaseModel):
+    """A changeset that added, corrected or retired the record (GET /api/v1/changes has its rows)."""
+
+    model_config = _CLOSED
+    changeset: str
+    kind: Literal["add", "correct", "retire"]
+    writer: str
+    at: str = Field(description="when it was applied (UTC)")
+    note: str = Field(description="why, as the writer said")
+    version: str | None = Field(description="the store version it made")
+
+
 class EntityOut(BaseModel):
-    """An entity's statements (each with the named graph it comes from), labels of what they point to."""
+    """An entity's statements (each with the named graph it comes from), labels of what they point to, whether it
+    is retired (when and why), and the changesets that touched it."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -289,12 +315,16 @@ class EntityOut(BaseModel):
                     }
                 ],
                 "incoming_links": 4,
+                "retired": None,
+                "history": [],
             }
         },
     )
     iri: str
     statements: list[StatementOut]
     incoming_links: int = Field(ge=0)
+    retired: RetiredOut | None = Field(description="set when the record is retired: when and why")
+    history: list[HistoryOut] = Field(description="the writes that added, corrected or retired it, oldest first")
 
 
 class ShareOut(BaseModel):
@@ -425,6 +455,56 @@ class NeighbourhoodOut(BaseModel):
     truncated: bool
     nodes: list[NodeOut]
     edges: list[EdgeOut]
+
+
+class ChangeOut(BaseModel):
+    """What a correction or retirement changed, and the store version now served."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "kind": "retire",
+                "table": "retirements",
+                "keys": ["RT-1"],
+                "version": "v-20261207T101500123999Z-4242",
+                "triples": 41250,
+                "changeset": "CS-20261207T101500123456Z-3fa2",
+                "writer": "广东省人社厅",
+            }
+        },
+    )
+    kind: Literal["add", "correct", "retire"]
+    table: str = Field(description="the table changed (a retirement adds a row to retirements)")
+    keys: list[str] = Field(description="the keys of the rows changed")
+    version: str = Field(description="the store version the change made (served from the next request on)")
+    triples: int = Field(ge=0)
+    changeset: str = Field(description="the id the change is logged under (GET /api/v1/changes)")
+    writer: str
+
+
+class RetireIn(BaseModel):
+    """A record's retirement: from which day it stops counting, why, and the source that reports it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "retired_on": "2026-06-30",
+                "reason": "协议已由双方终止 / terminated by the parties",
+                "source_ids": "SRC-ILLUSTRATIVE",
+                "illustrative": True,
+            }
+        },
+    )
+    retired_on: str = Field(
+        min_length=1, max_length=20, description="the day it stops counting: YYYY, YYYY-MM or YYYY-MM-DD"
+    )
+    reason: str = Field(min_length=1, max_length=2000, description="why it was retired")
+    source_ids: str | list[str] = Field(description="the source(s) reporting it: ids of sources or documents")
+    date_precision: str = Field("", max_length=200, description="how the date is known (day, reported on …)")
+    illustrative: bool = Field(False, description="an illustrative retirement (it cites SRC-ILLUSTRATIVE)")
+    note: str = Field("", max_length=2000, description="the maintainer's note kept in the row")
 
 
 class WriteOut(BaseModel):

@@ -20,7 +20,16 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from certbridge.graph.errors import Ambiguous, CertbridgeError, DataError, NotFound, QueryError, StoreError
+from certbridge.graph.errors import (
+    Ambiguous,
+    CertbridgeError,
+    Conflict,
+    DataError,
+    NotFound,
+    QueryError,
+    StoreError,
+    VersionMoved,
+)
 from certbridge.visualize.catalogue import Language, text
 
 from .models import ProblemTypeOut, answered
@@ -46,6 +55,8 @@ class ProblemType(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
     INVALID_PARAMETERS = "invalid-parameters"
     REJECTED_WRITE = "rejected-write"
+    CONFLICT = "conflict"
+    PRECONDITION_FAILED = "precondition-failed"
     TOO_MANY_REQUESTS = "too-many-requests"
     SERVER_ERROR = "server-error"
     STORE_UNAVAILABLE = "store-unavailable"
@@ -160,6 +171,21 @@ EXPLANATIONS: dict[ProblemType, Explanation] = {
         text_en="The new rows do not fit what is stored or the SHACL shapes, so nothing was written; errors (or "
         "report) lists every defect.",
     ),
+    ProblemType.CONFLICT: Explanation(
+        status=409,
+        title_zh="与已存储的数据冲突",
+        title_en="Conflict with what is stored",
+        text_zh="该更改与已存储的数据相矛盾（例如退出一条已退出的记录）；未写入任何内容。",
+        text_en="The change contradicts what is stored (e.g. retiring a record already retired); nothing was written.",
+    ),
+    ProblemType.PRECONDITION_FAILED: Explanation(
+        status=412,
+        title_zh="数据版本已变化",
+        title_en="The store moved on",
+        text_zh="If-Match 指定的存储版本已不是当前版本（其间有其他写入）；未写入任何内容。请重新读取后再提交。",
+        text_en="The store version If-Match names is no longer current (another write came first); nothing was "
+        "written. Read again and resend.",
+    ),
     ProblemType.TOO_MANY_REQUESTS: Explanation(
         status=429,
         title_zh="请求过多",
@@ -200,6 +226,7 @@ _BY_STATUS: dict[int, ProblemType] = {
     406: ProblemType.NOT_ACCEPTABLE,
     409: ProblemType.AMBIGUOUS,
     413: ProblemType.PAYLOAD_TOO_LARGE,
+    412: ProblemType.PRECONDITION_FAILED,
     415: ProblemType.UNSUPPORTED_MEDIA_TYPE,
     422: ProblemType.INVALID_PARAMETERS,
     429: ProblemType.TOO_MANY_REQUESTS,
@@ -209,6 +236,8 @@ _BY_STATUS: dict[int, ProblemType] = {
 
 STATUS_BY_ERROR: tuple[tuple[type[CertbridgeError], int, ProblemType], ...] = (
     (NotFound, 404, ProblemType.NOT_FOUND),
+    (Conflict, 409, ProblemType.CONFLICT),
+    (VersionMoved, 412, ProblemType.PRECONDITION_FAILED),
     (Ambiguous, 409, ProblemType.AMBIGUOUS),
     (QueryError, 400, ProblemType.INVALID_QUERY),
     (StoreError, 503, ProblemType.STORE_UNAVAILABLE),

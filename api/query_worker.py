@@ -75,6 +75,8 @@ class Job:
     result_format: str | None  # json, xml, csv, tsv (SELECT/ASK)
     graph_format: str | None  # ttl, nt, rdfxml, jsonld (CONSTRUCT/DESCRIBE)
     max_rows: int
+    #: the name of the store version to query (a release's: ``/sparql?release=TAG``); None: the current one
+    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +234,7 @@ def _serve(folder: Location, connection: Connection, parent: int, limits: Limits
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     os.sched_setscheduler(0, WORKER_SCHEDULER, os.sched_param(0))
     version, store = graph_store.snapshot()
+    pinned: dict[str, AnyStore] = {}  # the release last queried, kept opened for the next query of it
     connection.send(Ready(isolated))
     while True:
         try:
@@ -244,8 +247,15 @@ def _serve(folder: Location, connection: Connection, parent: int, limits: Limits
             if graph_store.current_version() != version:
                 del store
                 version, store = graph_store.snapshot()
-            with _own_time_limit(limits.timeout_s + OWN_LIMIT_GRACE_S):
-                outcome = run_job(store, job)
+            queried: AnyStore | None = store
+            if job.version is not None and job.version != version.name:
+                queried = pinned.get(job.version) or _open_pinned(graph_store, job.version, pinned)
+            if queried is None:
+                outcome = Outcome(status=404, detail=f"the store no longer holds the version {job.version}")
+            else:
+                with _own_time_limit(limits.timeout_s + OWN_LIMIT_GRACE_S):
+                    outcome = run_job(queried, job)
+            del queried
         except MemoryError:
             outcome = Outcome(status=400, detail=memory_detail(limits))
         except Exception as exc:  # a bug: said so, and this worker is replaced
@@ -255,6 +265,16 @@ def _serve(folder: Location, connection: Connection, parent: int, limits: Limits
             connection.send(outcome)
         except MemoryError:
             connection.send(Outcome(status=400, detail=memory_detail(limits)))
+
+
+def _open_pinned(graph_store: GraphStore, name: str, pinned: dict[str, AnyStore]) -> AnyStore | None:
+    """Open the older version *name* (a release's) in place of the one kept opened before; None if it is gone."""
+    pinned.clear()
+    path = graph_store.version_path(name)
+    if path is None:
+        return None
+    pinned[name] = graph_store.open_version(path)
+    return pinned[name]
 
 
 # --- in the server ---------------------------------------------------------------------------------------------

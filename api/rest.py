@@ -18,7 +18,7 @@ from certbridge.graph.routing.search import SearchKind, ranked_search
 
 from .models import CoverageOut, Day, HealthOut, Listed, RouteAnswerOut, SearchOut, WhatIfOut, answered
 from .problems import responses
-from .state import Index, index_of, loaded_index, state_of
+from .state import Index, Pinned, index_of, loaded_index, state_of
 
 router = APIRouter(prefix="/api/v1", tags=["routes"])
 
@@ -29,6 +29,7 @@ WHAT_IF_NAME = "what-if.csv"
 @router.get(
     "/routes",
     operation_id="findRoutes",
+    dependencies=[Pinned],
     summary="Is FROM accepted where TO is required, and by which route?",
     response_model=None,
     responses={
@@ -124,6 +125,7 @@ def health(request: Request, response: Response) -> dict[str, Any]:
 @router.get(
     "/search",
     operation_id="searchEntities",
+    dependencies=[Pinned],
     summary="Find certificate types, occupations, issuers, agreements and credentials by text, pinyin, id or code",
     response_model=SearchOut,
     responses={**answered(SearchOut), **responses(422, 503)},
@@ -153,7 +155,14 @@ def search_entities(
         "offset": page.offset,
         "limit": page.limit,
         "results": [
-            {"iri": hit.iri, "label": hit.label, "type": hit.kind, "match": hit.match.label} for hit in page.hits
+            {
+                "iri": hit.iri,
+                "label": hit.label,
+                "type": hit.kind,
+                "match": hit.match.label,
+                "retired": hit.retired.describe() if hit.retired else None,
+            }
+            for hit in page.hits
         ],
     }
 
@@ -161,6 +170,7 @@ def search_entities(
 @router.get(
     "/coverage",
     operation_id="getCoverage",
+    dependencies=[Pinned],
     summary="Share of ordered pairs with a formal-recognition route, grouped as asked",
     response_model=CoverageOut,
     responses={**answered(CoverageOut), **responses(422, 503)},
@@ -187,6 +197,7 @@ WHAT_IF_EXAMPLE = (
 @router.post(
     "/what-if",
     operation_id="whatIf",
+    dependencies=[Pinned],
     summary="Coverage after adding hypothetical agreements (never stored)",
     response_model=WhatIfOut,
     responses={**answered(WhatIfOut), **responses(422, 503)},

@@ -97,6 +97,10 @@ DEFAULT_WRITER = "api"
 #: slow query cannot hold the server up (uvicorn's default waits for every request, however long)
 GRACEFUL_SHUTDOWN_S = 3
 VIZ_MAX_NODES_ENV = "CERTBRIDGE_VIZ_MAX_NODES"
+#: how many data releases an embedded store keeps (graph/store/releases.py): a new one lets the oldest go
+KEEP_RELEASES_ENV = "CERTBRIDGE_KEEP_RELEASES"
+#: how many certificate-type pairs a route diff (or a what-if of a proposed change) compares at most
+DIFF_MAX_PAIRS_ENV = "CERTBRIDGE_DIFF_MAX_PAIRS"
 CACHE_MAX_AGE_ENV = "CERTBRIDGE_CACHE_MAX_AGE_S"
 
 
@@ -124,6 +128,10 @@ class Settings:
     sparql_max_depth: int = 40
     #: (writer name, token) pairs: each write is logged under the name of the token it presents
     writers: tuple[tuple[str, str], ...] = ()
+    #: how many data releases are kept; a new release beyond it lets the oldest go (recorded in releases.json)
+    keep_releases: int = 20
+    #: how many certificate-type pairs a route diff compares at most (the answer says when it stopped there)
+    diff_max_pairs: int = 20_000
 
     def tokens(self) -> tuple[tuple[str, str], ...]:
         """Every (writer, token) accepted: the named writers, and ``write_token`` as DEFAULT_WRITER."""
@@ -145,6 +153,8 @@ class Settings:
             sparql_max_query_bytes=_number(SPARQL_MAX_QUERY_BYTES_ENV, "100000", int),
             sparql_max_depth=_number(SPARQL_MAX_DEPTH_ENV, "40", int),
             writers=_writers(os.environ.get(WRITERS_ENV, "")),
+            keep_releases=_number(KEEP_RELEASES_ENV, "20", int),
+            diff_max_pairs=_number(DIFF_MAX_PAIRS_ENV, "20000", int),
         )
 
 

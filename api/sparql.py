@@ -18,7 +18,7 @@ from .query_page import page
 from .query_worker import Job
 from .settings import SPARQL_MAX_ROWS_ENV
 from .sparql_guard import absolute, check, form_fields, read_body
-from .state import pool_of, settings_of
+from .state import pinned, pool_of, settings_of
 from .void import service_description
 
 router = APIRouter(tags=["sparql"])
@@ -62,6 +62,15 @@ _GRAPH_PARAMETERS = [
         ),
         ("named-graph-uri", "a named graph GRAPH may use (repeatable)", f"{GRAPH}inferred"),
     )
+] + [
+    {
+        "name": "release",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "query this data release (its tag: GET /api/v1/releases, e.g. 2026-12) rather than the "
+        "current data; 404 for a release not kept",
+    }
 ]
 
 
@@ -158,6 +167,8 @@ def _answer(
     check(text, settings)
     accept = _FORMAT_PARAMETER.get(request.query_params.get("accept", ""), request.headers.get("accept"))
     result_format, graph_format = negotiate(accept, RESULTS), negotiate(accept, GRAPHS)
+    releases = request.query_params.getlist("release")
+    version = pinned(request, _one(releases, "release")) if releases else None
     job = Job(
         text,
         absolute(defaults, "default-graph-uri"),
@@ -165,6 +176,7 @@ def _answer(
         None if result_format is None else NAMES[result_format],
         None if graph_format is None else NAMES[graph_format],
         settings.sparql_max_rows,
+        version=None if version is None else version.name,
     )
     outcome = pool_of(request).run(job, timeout=settings.sparql_timeout_s)
     if outcome.retry_after is not None:

@@ -12,23 +12,32 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, TypeVar, cast
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 
+from certbridge.graph.errors import NotFound
 from certbridge.graph.routing import warm
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.search import search_index
 from certbridge.graph.store import AnyStore, GraphStore, store_at
+from certbridge.graph.store.releases import release_named
 
 from .query_worker import Limits, QueryPool
 from .settings import Settings
 
 T = TypeVar("T")
+
+#: how many older versions (releases) the app keeps opened, with their routing indexes, besides the current one:
+#: an index is hundreds of megabytes at national scale, so few; a request for another loads it from its cache
+PINNED_VERSIONS = 2
+#: where a request's pinned version is put (``request.state``, which the conventions middleware reads for the ETag)
+PINNED = "certbridge_pinned_version"
 
 
 class AppState:
@@ -45,6 +54,10 @@ class AppState:
         self._pool: QueryPool | None = None
         #: what ``per_version`` computed for the version served, by name
         self._per_version: dict[str, object] = {}
+        #: held while a what-if of a proposed change builds its scratch version (api/proposed.py): one at a time
+        self.proposing = threading.Lock()
+        #: older versions read by pinned requests (``?release=``): opened store and index, most recently used last
+        self._pinned: OrderedDict[str, tuple[AnyStore, RoutingIndex | None]] = OrderedDict()
 
     def _follow_version(self) -> None:
         """Forget the opened store and index when the store's current version changed (called under the lock)."""
@@ -61,6 +74,32 @@ class AppState:
             if self._opened is None:
                 self._opened = self.store.open()
             return self._opened
+
+    def opened_at(self, version: Path) -> AnyStore:
+        """The store opened at *version*, a release's (kept opened for the next pinned request)."""
+        return self._at(version, index=False)[0]
+
+    def index_at(self, version: Path) -> RoutingIndex:
+        """The routing index of *version*, a release's (from its cache beside the version; not warmed)."""
+        index = self._at(version, index=True)[1]
+        assert index is not None
+        return index
+
+    def _at(self, version: Path, *, index: bool) -> tuple[AnyStore, RoutingIndex | None]:
+        with self._lock:
+            self._follow_version()
+            if version == self._version:
+                return self.opened(), self.index() if index else None
+            found = self._pinned.get(version.name)
+            if found is None:
+                found = (self.store.open_version(version), None)
+            if index and found[1] is None:
+                found = (found[0], index_for(self.store, version))
+            self._pinned[version.name] = found
+            self._pinned.move_to_end(version.name)
+            while len(self._pinned) > PINNED_VERSIONS:
+                self._pinned.popitem(last=False)
+            return found
 
     def per_version(self, name: str, compute: Callable[[AnyStore], T]) -> T:
         """What *compute* answers on the version served, computed once per version (a scan of the whole store, say:
@@ -138,8 +177,17 @@ def graph_store_of(request: Request) -> GraphStore:
     return state_of(request.app).store
 
 
+def pinned_version(request: Request) -> Path | None:
+    """The version a request pinned with ``?release=`` (through :func:`pinned`), else None: the current one."""
+    version: Path | None = getattr(request.state, PINNED, None)
+    return version
+
+
 def store_of(request: Request) -> AnyStore:
-    return state_of(request.app).opened()
+    """The store opened at the version the request reads: its release's, else the current one."""
+    version = pinned_version(request)
+    state = state_of(request.app)
+    return state.opened() if version is None else state.opened_at(version)
 
 
 def pool_of(request: Request) -> QueryPool:
@@ -147,13 +195,45 @@ def pool_of(request: Request) -> QueryPool:
 
 
 def index_of(request: Request) -> RoutingIndex:
-    return state_of(request.app).index()
+    """The routing index of the version the request reads: its release's, else the current one."""
+    version = pinned_version(request)
+    state = state_of(request.app)
+    return state.index() if version is None else state.index_at(version)
 
 
 def loaded_index(request: Request) -> RoutingIndex | None:
-    return state_of(request.app).loaded_index()
+    """The current version's index if loaded already; None for a pinned request (its index may need loading)."""
+    return None if pinned_version(request) is not None else state_of(request.app).loaded_index()
+
+
+def pinned(
+    request: Request,
+    release: Annotated[
+        str | None,
+        Query(
+            description="answer from this data release (its tag: GET /api/v1/releases) rather than the current "
+            "data (e.g. 2026-12); the answer's ETag and Certbridge-Data-Version name the release's version; 404 "
+            "for a release not kept",
+        ),
+    ] = None,
+) -> Path | None:
+    """The dependency that pins a read to a release (``?release=TAG``): 404 for a release not kept.
+
+    Declared once, taken by every read that can answer as of a release (the routes, search, coverage, entities
+    …), so that OpenAPI documents the parameter on each; what the read opens follows (``store_of``, ``index_of``).
+    """
+    if release is None:
+        return None
+    state = state_of(request.app)
+    version = state.store.version_path(release_named(state.store, release).version)
+    if version is None:
+        raise NotFound(f"the version of the release {release!r} is missing from the store")
+    setattr(request.state, PINNED, version)
+    return version
 
 
 #: dependencies for handlers (``index: Index``), overridable in tests (``app.dependency_overrides[index_of]``)
+Pinned = Depends(pinned)
 Index = Annotated[RoutingIndex, Depends(index_of)]
 AppGraphStore = Annotated[GraphStore, Depends(graph_store_of)]
+AppSettings = Annotated[Settings, Depends(settings_of)]

@@ -12,13 +12,16 @@ import secrets
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi import Path as PathParameter
 from fastapi.concurrency import run_in_threadpool
 
 from certbridge.graph import writes
-from certbridge.graph.errors import DataError, ShapeViolations
+from certbridge.graph.convert import TABLES
+from certbridge.graph.errors import DataError, InvalidOption, ShapeViolations
 
-from .models import WriteOut, answered
+from .conventions import version_named_by
+from .models import ChangeOut, RetireIn, WriteOut, answered
 from .problems import Problem, ProblemType, problem_response, responses
 from .settings import WRITE_TOKEN_ENV, WRITERS_ENV
 from .state import graph_store_of, settings_of
@@ -93,6 +96,35 @@ ROW_SCHEMA: dict[str, object] = {
 }
 
 
+#: an If-Match header: the ETag of a read (any representation), naming the store version the change is based on
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="the ETag of a read the change was prepared from: refused with 412 when the store has moved on "
+        "since (another write came first); without it the change is applied to the version current at its turn",
+    ),
+]
+Note = Annotated[
+    str, Query(min_length=1, max_length=2000, description="why the change is made: logged with the change")
+]
+TableName = Annotated[str, PathParameter(min_length=1, max_length=64, examples=["agreements"])]
+RowKey = Annotated[str, PathParameter(min_length=1, max_length=200, examples=["IL-AG01"])]
+#: one row's fields as JSON: column -> value (a list is joined with ';', a boolean written yes/no)
+Fields = dict[str, str | int | float | bool | list[str] | None]
+
+
+def based_on(if_match: str | None) -> str | None:
+    """The version a write is based on, from its If-Match header (None: none given, or ``*``); a header naming no
+    version of this store is a 412 at once (it cannot match)."""
+    if if_match is None or if_match.strip() in ("", "*"):
+        return None
+    version = version_named_by(if_match)
+    if version is None:
+        raise Problem(412, "If-Match names no store version: send the ETag of a read of this service")
+    return version
+
+
 def _authorise(request: Request) -> str:
     """The name of the writer whose token the request presents (every token compared, in constant time)."""
     tokens = settings_of(request).tokens()
@@ -144,10 +176,10 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _add(request: Request, table: str, body: bytes, writer: str, note: str) -> dict[str, object]:
+def _add(request: Request, table: str, body: bytes, writer: str, note: str, if_match: str | None) -> dict[str, object]:
     try:
         new = _rows(table, body, _media_type(request))
-        written = writes.add_rows(graph_store_of(request), new, writer=writer, note=note)
+        written = writes.add_rows(graph_store_of(request), new, writer=writer, note=note, based_on=based_on(if_match))
     except DataError as exc:
         errors = [
             {
@@ -182,12 +214,13 @@ def _endpoint(name: str, table: str, example: dict[str, str]) -> None:
             str,
             Query(min_length=1, max_length=2000, description="why the rows are added: logged with the change"),
         ],
+        if_match: IfMatch = None,
     ) -> dict[str, object]:
         writer = _authorise(request)
         if not note.strip():
             raise Problem(422, "note: say why the rows are added (it is logged with the change)")
         body = await request.body()
-        return await run_in_threadpool(_add, request, table, body, writer, note)
+        return await run_in_threadpool(_add, request, table, body, writer, note, if_match)
 
     add.__name__ = f"add_{name}"
     add.__doc__ = (
@@ -205,7 +238,7 @@ def _endpoint(name: str, table: str, example: dict[str, str]) -> None:
         response_model=WriteOut,
         responses={
             **answered(WriteOut, 201, description="Written; the new store version is served from the next request on."),
-            **responses(400, 401, 403, 415, 503),
+            **responses(400, 401, 403, 412, 415, 503),
             422: {
                 **problem_response(422),
                 "description": "Rejected whole; `errors` lists every defect by item (JSON) or line (CSV) and field, "
@@ -233,3 +266,132 @@ def _endpoint(name: str, table: str, example: dict[str, str]) -> None:
 
 for _name, (_table, _example) in WRITABLE.items():
     _endpoint(_name, _table, _example)
+
+
+def _written(written: writes.Written, writer: str) -> dict[str, object]:
+    changeset = written.changeset
+    return {
+        "kind": str(changeset.kind),
+        "table": changeset.table,
+        "keys": changeset.keys(),
+        "version": written.result.version.name,
+        "triples": written.result.triples,
+        "changeset": changeset.id,
+        "writer": writer,
+    }
+
+
+def _rejected(exc: DataError | ShapeViolations, body: Path) -> Problem:
+    """A 422 listing every defect of a rejected change: those of the request's own fields by field."""
+    if isinstance(exc, ShapeViolations):
+        detail = f"{exc.count} SHACL violation(s); nothing was written"
+        return Problem(422, detail, extra={"report": exc.report}, kind=ProblemType.REJECTED_WRITE)
+    errors = [
+        {"field": error.column, "message": error.message, **({} if error.path == body else {"table": error.path.name})}
+        for error in exc.errors
+    ]
+    shown = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) + ("; …" if len(errors) > 5 else "")
+    return Problem(
+        422,
+        f"{len(errors)} defect(s); nothing was written: {shown}",
+        extra={"errors": errors},
+        kind=ProblemType.REJECTED_WRITE,
+    )
+
+
+_CHANGE_RESPONSES = {
+    **answered(ChangeOut, 201, description="Written; the new store version is served from the next request on."),
+    **responses(400, 401, 403, 404, 409, 412, 503),
+    422: {
+        **problem_response(422),
+        "description": "Rejected whole; `errors` lists every defect by field (and `table` for a defect the change "
+        "brings to another row), or `report` the SHACL violations ([rejected-write](/problems/rejected-write)).",
+    },
+}
+
+
+@router.post(
+    "/tables/{table}/rows/{key}",
+    operation_id="correctRow",
+    summary="Correct fields of a row, found by its key (bearer token)",
+    status_code=201,
+    response_model=ChangeOut,
+    responses=_CHANGE_RESPONSES,
+    openapi_extra={"security": [{"bearerToken": []}]},
+)
+async def correct_row(
+    request: Request,
+    table: TableName,
+    key: RowKey,
+    fields: Annotated[
+        Fields,
+        Body(examples=[{"valid_to": "2030-12-31", "notes": "end date published"}], description="column -> new value"),
+    ],
+    note: Note,
+    if_match: IfMatch = None,
+) -> dict[str, object]:
+    """The row of `table` whose key (its id; key columns joined by ':') is `key` gets the fields given; the next
+    store version is built from the tables so corrected and validated whole (a key column never changes), or
+    nothing changes. The changes log keeps the row before and after."""
+    writer = _authorise(request)
+    version = based_on(if_match)
+    if table not in TABLES:
+        raise Problem(404, f"no table {table!r}; tables: {', '.join(TABLES)}")
+    if not fields:
+        raise Problem(422, "the body names no field to correct", kind=ProblemType.REJECTED_WRITE)
+    corrections = writes.Corrections(table, [(key, {c: _cell(v) for c, v in fields.items()})], JSON_BODY, [0])
+
+    def run() -> writes.Written:
+        try:
+            return writes.correct_rows(graph_store_of(request), corrections, writer=writer, note=note, based_on=version)
+        except (DataError, ShapeViolations) as exc:
+            raise _rejected(exc, JSON_BODY) from None
+
+    return _written(await run_in_threadpool(run), writer)
+
+
+@router.post(
+    "/tables/{table}/rows/{key}/retire",
+    operation_id="retireRecord",
+    summary="Retire a record from a day, with the reason and its source (bearer token); nothing is deleted",
+    status_code=201,
+    response_model=ChangeOut,
+    responses=_CHANGE_RESPONSES,
+    openapi_extra={"security": [{"bearerToken": []}]},
+)
+async def retire_record(
+    request: Request,
+    table: TableName,
+    key: RowKey,
+    retirement: RetireIn,
+    note: Note,
+    if_match: IfMatch = None,
+) -> dict[str, object]:
+    """A row of the retirements table: route lookups as of `retired_on` or later no longer use the record (as of an
+    earlier day they still do), and every answer about it says it is retired, when and why. 404 when no record of
+    `table` has the id `key`, 409 when it is already retired."""
+    writer = _authorise(request)
+    version = based_on(if_match)
+    sources = retirement.source_ids
+    record = writes.Retirement(
+        table=table,
+        key=key,
+        retired_on=retirement.retired_on,
+        reason=retirement.reason,
+        source_ids=";".join(sources) if isinstance(sources, list) else sources,
+        date_precision=retirement.date_precision,
+        illustrative=retirement.illustrative,
+        note=retirement.note,
+        origin=JSON_BODY,
+        line=0,
+    )
+
+    def run() -> writes.Written:
+        try:
+            return writes.retire(graph_store_of(request), record, writer=writer, note=note, based_on=version)
+        except (DataError, ShapeViolations) as exc:
+            raise _rejected(exc, JSON_BODY) from None
+        except InvalidOption as exc:
+            raise Problem(404, exc.message) from None
+
+    return _written(await run_in_threadpool(run), writer)

@@ -8,6 +8,7 @@ graph by graph for a server); whatever fails, readers keep the version that was 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -193,23 +194,31 @@ def build(
     *,
     progress: Progress = silent,
     discard_changes: Iterable[str] = (),
+    version_name: str | None = None,
+    locked: bool = False,
 ) -> BuildResult:
     """Build a new version of *store* from the tables in *data_dir* and make it current.
 
     Raises MissingInput (no folder at *data_dir*, before anything is written), ChangesWouldBeLost (the store
     holds changesets that *data_dir*'s changes log lacks and *discard_changes* does not name), DataError (every
     table defect), ShapeViolations or StoreError; in each case the store readers see is left exactly as it was.
+    *version_name* names the new version (a write logs it first); by default a new name. A build is a writer
+    like any other: it holds the store's write lock (unless *locked*: a write that holds it already calls it), so
+    that it cannot replace a version a write is building on, nor a write build on a version it replaces.
     """
     if not data_dir.is_dir():
         raise MissingInput(f"no folder of tables at {data_dir}", hint="give --data the folder of the CSV tables")
     graph_store = as_store(store)
     given = read_log(data_dir)  # a malformed log is refused like any other defect of the input
-    current = graph_store.current_version()
-    if current is not None:
-        check_nothing_lost(read_log(graph_store.kept_tables(current)), given, discard_changes)
-    with graph_store.new_version(tables=data_dir) as version:
-        run = _Run(graph_store, version, progress, data_dir=data_dir)
-        _run_stages(run, BUILD_STAGES)
+    # a store not there yet has no writer to wait for (and nothing is created before the input is found sound)
+    waiting = not locked and graph_store.workdir.is_dir()
+    with graph_store.write_lock() if waiting else contextlib.nullcontext():
+        current = graph_store.current_version()
+        if current is not None:
+            check_nothing_lost(read_log(graph_store.kept_tables(current)), given, discard_changes)
+        with graph_store.new_version(tables=data_dir, name=version_name) as version:
+            run = _Run(graph_store, version, progress, data_dir=data_dir)
+            _run_stages(run, BUILD_STAGES)
     current = graph_store.current_version()
     assert current is not None
     return BuildResult(graph_store.location, current, run.counts, run.reasoning, run.sampled)
@@ -219,10 +228,12 @@ def reason(store: GraphStore | Location, *, progress: Progress = silent) -> Reas
     """Re-run reasoning alone: the inferred graph rebuilt from the current version's asserted graphs (a new version
     on the embedded store, swapped in on success; in place on a server)."""
     graph_store = as_store(store)
-    previous = _current_record(graph_store)
-    with graph_store.reasoned_again() as version:
-        run = _Run(graph_store, version, progress, previous_record=previous)
-        _run_stages(run, REASON_STAGES)
+    graph_store.snapshot()  # no store there: say so before creating anything
+    with graph_store.write_lock():  # a writer too (see build)
+        previous = _current_record(graph_store)
+        with graph_store.reasoned_again() as version:
+            run = _Run(graph_store, version, progress, previous_record=previous)
+            _run_stages(run, REASON_STAGES)
     return run.reasoning
 
 
@@ -249,6 +260,8 @@ def _build_record(
     record.add((BUILD_ACTIVITY, PROV.endedAtTime, Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime)))
     for table in TABLES:
         path = data_dir / f"{table}.csv"
+        if not path.is_file():
+            continue  # an optional table (retirements) the folder lacks
         graph_iri = named_graph(table)
         file_node = URIRef(path.resolve().as_uri())
         record.add((BUILD_ACTIVITY, PROV.used, file_node))

@@ -101,6 +101,9 @@ class EntityFacts:
     illustrative: bool = False
     synthetic: bool = False
     retired: bool = False
+    #: the day it stops counting, as stated, and why, when retired by a row of retirements.csv (``cb:retiredOn``)
+    retired_on: str | None = None
+    retirement_reason: str | None = None
     #: the precision of its dcterms:date ("year", "month", "day"), so the date is shown no finer than known
     date_precision: str | None = None
     #: for a reified statement: the two records it relates (its page links them)
@@ -179,6 +182,10 @@ def entity_facts(store: AnyStore, iri: str, *, today: date | None = None) -> Ent
             statuses.add("expired")
         if predicate == str(CB.validTo):
             valid_to.append(text)
+        if predicate == str(CB.retiredOn):
+            found.retired_on = text
+        elif predicate == str(CB.retirementReason):
+            found.retirement_reason = found.retirement_reason or text
         if predicate in _SHOWN_ELSEWHERE:
             continue
         fact = facts.setdefault(
@@ -202,6 +209,8 @@ def entity_facts(store: AnyStore, iri: str, *, today: date | None = None) -> Ent
         _as_relation(found, facts)
     day = (today or date.today()).isoformat()
     found.retired = bool(statuses & RETIRED_STATUSES) or any(end[:10] < day for end in valid_to)
+    # a partial date compares as its first day ("2026-06" <= "2026-06-01"): retired from the earliest day it may mean
+    found.retired |= found.retired_on is not None and found.retired_on[:10] <= day
     dated = facts.get(_DCTERMS + "date")
     if dated is not None:  # shown no finer than it is known
         dated.values = [

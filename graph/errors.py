@@ -9,7 +9,10 @@
   x ShapeViolations          the built graph does not conform to ontology/shapes.ttl
   x StoreError               the store is missing, locked or unreadable
   x QueryError               a SPARQL query does not parse or cannot run
-  x NotFound                 no certificate type or credential matches a name
+  x NotFound                 no certificate type or credential matches a name (or no row has the key a
+                             correction or retirement names)
+  x Conflict                 a change contradicts what is stored (a record retired twice)
+  x VersionMoved             a write based on a store version that is no longer current
   x Ambiguous                a name matches several; ``candidates`` lists them
 
 The core never knows exit codes or HTTP statuses: the CLI and the API map these classes.
@@ -82,6 +85,22 @@ class QueryError(CertbridgeError):
 
 class NotFound(CertbridgeError):
     pass
+
+
+class Conflict(CertbridgeError):
+    """A change that contradicts what is stored, such as retiring a record already retired."""
+
+
+class VersionMoved(CertbridgeError):
+    """A write said which store version it was based on, and another write has replaced that version since: it
+    is refused rather than applied to data its writer has not seen (``current`` names the version now)."""
+
+    def __init__(self, expected: str, current: str) -> None:
+        self.expected, self.current = expected, current
+        super().__init__(
+            f"the store moved on from {expected} to {current} since the change was prepared",
+            hint="read the record again and resend the change based on the current version",
+        )
 
 
 class Ambiguous(CertbridgeError):

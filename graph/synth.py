@@ -62,7 +62,8 @@ def synthesise(data_dir: Path, out_dir: Path, *, issuers: int, seed: int = 1) ->
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     for table in TABLES:
-        shutil.copy(data_dir / f"{table}.csv", out_dir / f"{table}.csv")
+        if (data_dir / f"{table}.csv").is_file():  # an optional table (retirements) may be absent
+            shutil.copy(data_dir / f"{table}.csv", out_dir / f"{table}.csv")
     header, _ = _read(out_dir / "sources.csv")
     _append(
         out_dir / "sources.csv",

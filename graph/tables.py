@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +18,37 @@ from .dates import PartialDate
 from .errors import TableError
 
 LIST_SEPARATOR = ";"
+#: the key column(s) of the tables whose rows are not keyed by ``id`` (a correction finds its row by the key)
+KEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "occupations": ("code",),
+    "isco08_groups": ("code",),
+    "regions": ("gb2260_code",),
+    "subregions": ("code",),
+    "framework_levels": ("framework", "level"),
+}
+#: how the values of a key of several columns are joined into one key text (``EQF:4``); never in an id
+KEY_SEPARATOR = ":"
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _TRUE = {"yes", "true", "1"}
 _FALSE = {"no", "false", "0", ""}
+
+
+def key_columns(table: str) -> tuple[str, ...]:
+    """The column(s) whose values name a row of *table* (``id`` unless ``KEY_COLUMNS`` says otherwise).
+
+    >>> key_columns("agreements"), key_columns("framework_levels")
+    (('id',), ('framework', 'level'))
+    """
+    return KEY_COLUMNS.get(table, ("id",))
+
+
+def row_key(table: str, row: Mapping[str, str]) -> str:
+    """The key text of *row* of *table*: its key columns' values, joined by ``KEY_SEPARATOR``.
+
+    >>> row_key("framework_levels", {"framework": "EQF", "level": "4", "title_en": "Level 4"})
+    'EQF:4'
+    """
+    return KEY_SEPARATOR.join((row.get(column) or "").strip() for column in key_columns(table))
 
 
 @dataclass

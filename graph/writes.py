@@ -1,4 +1,5 @@
-"""Writes: new rows for a table, applied by building the next store version from the tables plus the rows.
+"""Writes: rows added to a table, fields of rows corrected, records retired; each applied by building the next
+store version from the tables plus the change, under the store's write lock, and logged as a changeset.
 
 Why a rebuild rather than patching triples: everything that depends on a row (its checks against the
 other tables, the SHACL shapes, the inferred recognition edges and the routing index) is derived
@@ -12,17 +13,20 @@ import csv
 import io
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import store as stores
 from .build import BuildResult, build
-from .changes import Changeset, append, new_changeset
+from .changes import ChangeKind, Changeset, RowChange, append, check_signed, new_changeset
 from .convert import TABLES, convert_tables, table_files
-from .errors import CertbridgeError, DataError, TableError
+from .convert.retirements import COLUMNS as RETIREMENT_COLUMNS
+from .convert.retirements import RETIRABLE
+from .convert.retirements import TABLE as RETIREMENTS
+from .errors import CertbridgeError, Conflict, DataError, InvalidOption, NotFound, TableError, VersionMoved
 from .progress import Progress, silent
-from .tables import ErrorLog, decode, split_records
+from .tables import ErrorLog, decode, key_columns, row_key, split_records
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,27 @@ def read_rows(path: Path, table: str | None = None, *, content: bytes | None = N
     return NewRows(table, [values for _, values in records], path, [line for line, _ in records])
 
 
+def read_corrections(path: Path, table: str, *, content: bytes | None = None) -> Corrections:
+    """Read a CSV of corrections to *table*: the key column(s), then the columns to rewrite (an empty cell empties
+    the field); each row is one correction, numbered by its line. Every defect of the file's structure is reported,
+    and a header without the table's key column(s)."""
+    new = read_rows(path, table, content=content)
+    keys = key_columns(table)
+    missing = [column for column in keys if column not in new.rows[0]]
+    if missing:
+        raise DataError(
+            [
+                TableError(path, 1, column, "the key column is missing: it names the row to correct")
+                for column in missing
+            ]
+        )
+    items = [
+        (row_key(table, row), {column: value for column, value in row.items() if column not in keys})
+        for row in new.rows
+    ]
+    return Corrections(table, items, path, list(new.lines))
+
+
 def _table_named_by(path: Path) -> str:
     for candidate in (path.stem, path.stem.rsplit(".", 1)[-1]):
         if candidate in TABLES:
@@ -68,11 +93,45 @@ def _table_named_by(path: Path) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Corrections:
+    """New values for fields of existing rows of one table, each row found by its key (graph/tables.py
+    ``row_key``); ``lines`` numbers them for error messages (file lines, or item indexes)."""
+
+    table: str
+    #: (key, column -> new value), one item per row corrected
+    items: Sequence[tuple[str, Mapping[str, str]]]
+    origin: Path
+    lines: Sequence[int]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Retirement:
+    """A record to retire from a day: a row of ``retirements.csv`` once written (graph/convert/retirements.py)."""
+
+    table: str
+    key: str
+    retired_on: str
+    reason: str
+    source_ids: str
+    date_precision: str = ""
+    illustrative: bool = False
+    note: str = ""
+    #: what names the retirement in its defects (``arguments:1: retired_on: ...``; the API: its body)
+    origin: Path = Path("arguments")
+    line: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class Written:
     """What a write made: the new version, and the changeset logged for it."""
 
     result: BuildResult
     changeset: Changeset
+
+
+#: an edit of a write's working copy of the tables: the rows it touched, and how to report the defects found in
+#: the edited table against what the writer gave (their own lines)
+_Edit = Callable[[Path], tuple[list[RowChange], Callable[[list[TableError]], list[TableError]]]]
 
 
 def add_rows(
@@ -81,36 +140,221 @@ def add_rows(
     *,
     writer: str,
     note: str,
+    based_on: str | None = None,
     progress: Progress = silent,
 ) -> Written:
     """Validate *new* with everything already stored and build the next version, or raise and change nothing.
 
     The rows go into a copy of the current version's tables, and a changeset (*writer*, *note*, the rows) into the
-    copy's changes log; the new version keeps both (graph/changes.py). Raises CertbridgeError (no writer or no
-    note), DataError (every defect, numbered by ``new.lines`` for the new rows), ShapeViolations or StoreError.
+    copy's changes log; the new version keeps both (graph/changes.py). With *based_on* (a version name), the
+    write is refused with VersionMoved unless that version is still current. Raises CertbridgeError (no writer or
+    no note), DataError (every defect, numbered by ``new.lines`` for the new rows), ShapeViolations or StoreError.
     """
-    if new.table not in TABLES:
-        raise CertbridgeError(f"{new.table!r} is not a table", hint=f"tables: {', '.join(TABLES)}")
+    _check_table(new.table)
+
+    def edit(work: Path) -> tuple[list[RowChange], Callable[[list[TableError]], list[TableError]]]:
+        target = work / f"{new.table}.csv"
+        first_lines, unknown = _append(target, new)
+
+        def renumbered(errors: list[TableError]) -> list[TableError]:
+            return [_renumber(error, target, first_lines, new.origin, new.lines) for error in errors]
+
+        if unknown:  # the rows cannot be written as given; still report all their other defects
+            raise DataError([*unknown, *renumbered(_defects(work))])
+        header = _header(target)
+        rows = [{column: str(row.get(column) or "") for column in header} for row in new.rows]
+        return [RowChange(key=row_key(new.table, row), before=None, after=row) for row in rows], renumbered
+
+    return _write(store, ChangeKind.ADD, new.table, edit, writer, note, based_on, progress)
+
+
+def correct_rows(
+    store: stores.GraphStore | stores.Location,
+    corrections: Corrections,
+    *,
+    writer: str,
+    note: str,
+    based_on: str | None = None,
+    progress: Progress = silent,
+) -> Written:
+    """Rewrite fields of existing rows (found by key) in a copy of the current tables and build the next version
+    from it, validated like a build; or raise and change nothing.
+
+    Raises NotFound (a key no row has), DataError (a column the table lacks, a key column, a change that changes
+    nothing, and every defect the corrected rows then have, numbered by ``corrections.lines``), VersionMoved, and
+    what :func:`add_rows` raises.
+    """
+    table = corrections.table
+    _check_table(table)
+    if not corrections.items:
+        raise CertbridgeError("the correction names no row", hint="name the row's key and --set COLUMN=VALUE")
+
+    def edit(work: Path) -> tuple[list[RowChange], Callable[[list[TableError]], list[TableError]]]:
+        target = work / f"{table}.csv"
+        text, header, records = _read_records(target) if target.is_file() else ("", [], [])  # an optional table
+        by_key = {row_key(table, values): index for index, (_, _, values) in enumerate(records)}
+        missing = [key for key, _ in corrections.items if key not in by_key]
+        if missing:
+            raise NotFound(
+                f"no row of {table} has the key {', '.join(map(repr, missing))}",
+                hint=f"the key of {table} is {' and '.join(key_columns(table))}; correct rows that exist",
+            )
+        keys = set(key_columns(table))
+        problems: list[TableError] = []
+        changed: dict[int, dict[str, str]] = {}
+        for (key, values), line in zip(corrections.items, corrections.lines, strict=True):
+            index = by_key[key]
+            before = records[index][2]
+            after = dict(changed.get(index, before))
+            for column, value in values.items():
+                if column not in header:
+                    problems.append(
+                        TableError(
+                            corrections.origin,
+                            line,
+                            column,
+                            f"is not a column of {table}; its columns are {', '.join(header)}",
+                        )
+                    )
+                elif column in keys and value != before[column]:
+                    problems.append(
+                        TableError(
+                            corrections.origin,
+                            line,
+                            column,
+                            "is the row's key, which never changes (its IRI "
+                            "must stay stable); add a new row and retire this one instead",
+                        )
+                    )
+                else:
+                    after[column] = value
+            if after == before and not problems:
+                problems.append(TableError(corrections.origin, line, "-", f"changes nothing in {table} {key}"))
+            changed[index] = after  # a row corrected twice in one change: both corrections, one row changed
+        touched = [
+            RowChange(key=row_key(table, records[index][2]), before=dict(records[index][2]), after=after)
+            for index, after in changed.items()
+        ]
+        starts = _rewrite(target, text, header, records, changed)
+
+        def renumbered(errors: list[TableError]) -> list[TableError]:
+            order = [by_key[key] for key, _ in corrections.items]
+            lines = {starts[index]: corrections.lines[position] for position, index in enumerate(order)}
+            return [
+                TableError(corrections.origin, lines[error.line], error.column, error.message)
+                if error.path == target and error.line in lines
+                else error
+                for error in errors
+            ]
+
+        if problems:  # the corrections cannot be written as given; still report every other defect they bring
+            raise DataError([*problems, *renumbered(_defects(work))])
+        return touched, renumbered
+
+    return _write(store, ChangeKind.CORRECT, table, edit, writer, note, based_on, progress)
+
+
+def retire(
+    store: stores.GraphStore | stores.Location,
+    retirement: Retirement,
+    *,
+    writer: str,
+    note: str,
+    based_on: str | None = None,
+    progress: Progress = silent,
+) -> Written:
+    """Retire a record from a day: a row of ``retirements.csv`` (a new id, ``RT-<n>``) in a copy of the current
+    tables, and the next version built from it; or raise and change nothing. Nothing is deleted.
+
+    Raises InvalidOption (a table whose records are not retired), NotFound (no such record), Conflict (the
+    record is already retired), DataError (the retirement's own defects: its date, reason, sources, numbered by
+    ``retirement.origin`` and ``line``), VersionMoved, and what :func:`add_rows` raises.
+    """
+    if retirement.table not in RETIRABLE:
+        raise InvalidOption(
+            f"records of {retirement.table!r} are not retired", hint=f"retire records of {', '.join(RETIRABLE)}"
+        )
+
+    def edit(work: Path) -> tuple[list[RowChange], Callable[[list[TableError]], list[TableError]]]:
+        _, _, records = _read_records(work / f"{retirement.table}.csv")
+        if retirement.key not in {row_key(retirement.table, values) for _, _, values in records}:
+            raise NotFound(
+                f"no record of {retirement.table} has the id {retirement.key!r}", hint="retire a record that exists"
+            )
+        target = work / f"{RETIREMENTS}.csv"
+        if not target.is_file():
+            target.write_text(",".join(RETIREMENT_COLUMNS) + "\r\n", encoding="utf-8")
+        _, _, retired = _read_records(target)
+        for _, _, values in retired:
+            if (values.get("record_table"), values.get("record_id")) == (retirement.table, retirement.key):
+                raise Conflict(
+                    f"{retirement.table} {retirement.key} is already retired (by {values.get('id')}, "
+                    f"on {values.get('retired_on')})",
+                    hint="a record is retired once; correct that retirement instead (certbridge correct retirements …)",
+                )
+        numbers = [int(v["id"][3:]) for _, _, v in retired if re.fullmatch(r"RT-\d+", v.get("id", ""))]
+        row = {
+            "id": f"RT-{max(numbers, default=0) + 1}",
+            "record_table": retirement.table,
+            "record_id": retirement.key,
+            "retired_on": retirement.retired_on,
+            "date_precision": retirement.date_precision,
+            "reason": retirement.reason,
+            "illustrative": "yes" if retirement.illustrative else "",
+            "source_ids": retirement.source_ids,
+            "note": retirement.note,
+        }
+        new = NewRows(RETIREMENTS, [row], retirement.origin, [retirement.line])
+        first_lines, _ = _append(target, new)
+
+        def renumbered(errors: list[TableError]) -> list[TableError]:
+            return [_renumber(error, target, first_lines, new.origin, new.lines) for error in errors]
+
+        header = _header(target)
+        after = {column: row.get(column, "") for column in header}
+        return [RowChange(key=row["id"], before=None, after=after)], renumbered
+
+    return _write(store, ChangeKind.RETIRE, RETIREMENTS, edit, writer, note, based_on, progress)
+
+
+def _check_table(table: str) -> None:
+    if table not in TABLES:
+        raise CertbridgeError(f"{table!r} is not a table", hint=f"tables: {', '.join(TABLES)}")
+
+
+def _write(
+    store: stores.GraphStore | stores.Location,
+    kind: ChangeKind,
+    table: str,
+    edit: _Edit,
+    writer: str,
+    note: str,
+    based_on: str | None,
+    progress: Progress,
+) -> Written:
+    """One write, under the store's write lock: the current tables copied, *edit* applied to the copy, the
+    changeset logged there, the next version built from it (named in advance, so the log says which it is)."""
     graph_store = stores.as_store(store)
     graph_store.tables()  # no store there: say so before creating anything
+    check_signed(writer, note)
     with graph_store.write_lock():
         current = graph_store.tables()  # again under the lock: another writer may have swapped versions
-        changeset = new_changeset(table=new.table, rows=new.rows, writer=writer, note=note, based_on=current.name)
+        if based_on is not None and based_on != current.name:
+            raise VersionMoved(based_on, current.name)
         with tempfile.TemporaryDirectory(prefix="certbridge-write-") as folder:
             work = Path(folder)
             for source in table_files(current):
                 (work / source.name).write_bytes(source.read_bytes())
-            target = work / f"{new.table}.csv"
-            first_lines, unknown = _append(target, new)
-
-            def renumbered(errors: list[TableError]) -> list[TableError]:
-                return [_renumber(error, target, first_lines, new) for error in errors]
-
-            if unknown:  # the rows cannot be written as given; still report all their other defects
-                raise DataError([*unknown, *renumbered(_defects(work))])
+            touched, renumbered = edit(work)
+            version = stores.new_version_name()
+            changeset = new_changeset(
+                kind=kind, table=table, rows=touched, writer=writer, note=note, based_on=current.name, version=version
+            )
             append(work, changeset)
             try:
-                return Written(build(work, graph_store, progress=progress), changeset)
+                return Written(
+                    build(work, graph_store, progress=progress, version_name=version, locked=True), changeset
+                )
             except DataError as exc:
                 raise DataError(renumbered(exc.errors)) from None
 
@@ -144,8 +388,7 @@ def _defects(data_dir: Path) -> list[TableError]:
 
 def _append(target: Path, new: NewRows) -> tuple[list[int], list[TableError]]:
     """Append the rows under the table's header; return the line each appended row starts on, and unknown columns."""
-    with target.open(encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle))
+    header = _header(target)
     unknown = [
         TableError(new.origin, line, column, f"is not a column of {new.table}; its columns are {', '.join(header)}")
         for row, line in zip(new.rows, new.lines, strict=True)
@@ -167,8 +410,10 @@ def _append(target: Path, new: NewRows) -> tuple[list[int], list[TableError]]:
     return starts[len(starts) - len(new.rows) :], unknown
 
 
-def _renumber(error: TableError, target: Path, first_lines: list[int], new: NewRows) -> TableError:
-    """Report a defect of an appended row against the new rows' own numbering."""
+def _renumber(
+    error: TableError, target: Path, first_lines: list[int], origin: Path, lines: Sequence[int]
+) -> TableError:
+    """Report a defect of an appended row against the new rows' own numbering (*lines*, in *origin*)."""
     if error.path != target or error.line not in first_lines:
         return error
 
@@ -177,4 +422,55 @@ def _renumber(error: TableError, target: Path, first_lines: list[int], new: NewR
         return "(also in this write)" if line in first_lines else f"(already stored: {target.name} line {line})"
 
     message = re.sub(r"\(first on line (\d+)\)", where, error.message)
-    return TableError(new.origin, new.lines[first_lines.index(error.line)], error.column, message)
+    return TableError(origin, lines[first_lines.index(error.line)], error.column, message)
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [name.strip() for name in next(csv.reader(handle))]
+
+
+def _read_records(path: Path) -> tuple[str, list[str], list[tuple[int, int, dict[str, str]]]]:
+    """*path*'s text, header and records, each as (first line, line after it, column -> value), lines counted
+    from 1 as ``csv`` counts them (a quoted line break makes a record longer than one line)."""
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in next(reader, [])]
+    records: list[tuple[int, int, dict[str, str]]] = []
+    start = reader.line_num + 1
+    for fields in reader:
+        if any(cell.strip() for cell in fields) and len(fields) == len(header):
+            records.append((start, reader.line_num + 1, dict(zip(header, fields, strict=True))))
+        start = reader.line_num + 1
+    return text, header, records
+
+
+def _rewrite(
+    target: Path,
+    text: str,
+    header: list[str],
+    records: list[tuple[int, int, dict[str, str]]],
+    changed: Mapping[int, Mapping[str, str]],
+) -> dict[int, int]:
+    """Write *target* with the records numbered in *changed* replaced (every other line kept byte for byte);
+    return the line each replaced record now starts on, by record number."""
+    lines = io.StringIO(text, newline="").readlines()
+    replaced = {records[index][0]: (records[index][1], index) for index in changed}
+    out: list[str] = []
+    starts: dict[int, int] = {}
+    line = 1
+    while line <= len(lines):
+        if line in replaced:
+            end, index = replaced[line]
+            buffer = io.StringIO(newline="")
+            csv.writer(buffer).writerow([changed[index].get(column, "") for column in header])
+            starts[index] = sum(item.count("\n") for item in out) + 1 if out else 1
+            out.append(buffer.getvalue())
+            line = end
+        else:
+            out.append(lines[line - 1])
+            line += 1
+    if out and not out[-1].endswith(("\n", "\r")):
+        out[-1] += "\r\n"
+    target.write_text("".join(out), encoding="utf-8")
+    return starts

@@ -210,7 +210,8 @@ def test_every_endpoint_has_an_example_and_its_examples_answer(http: httpx.Clien
             elif body[0] == "application/x-www-form-urlencoded":
                 response = http.request(method, url, params=query, data=body[1])
             else:
-                response = http.request(method, url, params=query, content=body[1], headers={"Content-Type": body[0]})
+                content = body[1] if isinstance(body[1], str | bytes) else json.dumps(body[1])
+                response = http.request(method, url, params=query, content=content, headers={"Content-Type": body[0]})
             assert response.status_code < 400, (method, url, query, response.text[:300])
 
 

@@ -42,7 +42,7 @@ def test_writes_are_logged_kept_and_rebuilt_from_the_export(store: Path, cli: Cl
         ("张三", "agreements", "协议已签署 / signed in May"),
         ("li.si", "organisations", "a new evaluation centre"),
     ]
-    assert log[0]["rows"][0]["id"] == AGREEMENT["id"] and log[1]["based_on"] != log[0]["based_on"]
+    assert log[0]["rows"][0]["after"]["id"] == AGREEMENT["id"] and log[1]["based_on"] != log[0]["based_on"]
     written = contents(store)
 
     exported = tmp_path / "exported"
@@ -106,8 +106,136 @@ def test_writes_over_http_are_logged_under_the_writer_their_token_names(store: P
         assert made.status_code == 201, made.text
         assert made.json()["writer"] == "广东省人社厅" and made.json()["changeset"].startswith("CS-")
         listed = http.get("/api/v1/changes").json()["changes"]
-        assert [(c["id"], c["writer"], c["note"], c["rows"][0]["id"]) for c in listed] == [
+        assert [(c["id"], c["writer"], c["note"], c["rows"][0]["after"]["id"]) for c in listed] == [
             (made.json()["changeset"], "广东省人社厅", "签署 / signed", AGREEMENT["id"])
         ]
         assert http.get("/api/v1/changes", params={"since": "2999-01-01"}).json()["changes"] == []
         is_problem(http.get("/api/v1/changes", params={"since": "0"}), 422)
+
+
+def _series(store: Path) -> list[str]:
+    """Adds, corrections and retirements across tables, applied through the write functions; their changeset ids."""
+    from certbridge.graph import writes
+
+    def rows(table: str, *items: dict[str, str]) -> writes.NewRows:
+        return writes.NewRows(table, list(items), Path(f"{table}.csv"), list(range(2, 2 + len(items))))
+
+    def correct(table: str, key: str, **values: str) -> writes.Corrections:
+        return writes.Corrections(table, [(key, values)], Path("arguments"), [1])
+
+    def retirement(table: str, key: str, on: str, reason: str) -> writes.Retirement:
+        return writes.Retirement(
+            table=table, key=key, retired_on=on, reason=reason, source_ids="SRC-ILLUSTRATIVE", illustrative=True
+        )
+
+    made = [
+        writes.add_rows(store, rows("agreements", AGREEMENT), writer="张三", note="signed"),
+        writes.add_rows(store, rows("organisations", ISSUER), writer="li.si", note="new centre"),
+        writes.correct_rows(
+            store, correct("agreements", AGREEMENT["id"], valid_to="2027-12-31"), writer="张三", note="end"
+        ),
+        writes.retire(
+            store, retirement("agreements", "IL-AG01", "2026-06-01", "terminated"), writer="王五", note="ended"
+        ),
+        writes.correct_rows(
+            store,
+            correct("sanctions", "SA-il-hb-2024", description="ILLUSTRATIVE: reworded"),
+            writer="li.si",
+            note="wording",
+        ),
+        writes.retire(store, retirement("sanctions", "SA-il-hb-2024", "2026", "lifted"), writer="王五", note="lifted"),
+        writes.correct_rows(
+            store,
+            correct("retirements", "RT-1", reason="terminated by both parties"),
+            writer="王五",
+            note="the reason as the notice words it",
+        ),
+        writes.retire(
+            store, retirement("organisations", ISSUER["id"], "2026-09-30", "closed"), writer="li.si", note="closed"
+        ),
+    ]
+    return [written.changeset.id for written in made]
+
+
+def test_a_series_of_adds_corrections_and_retirements_is_never_lost(store: Path, cli: Cli, tmp_path: Path) -> None:
+    """The invariant over every kind of change: the export (tables and log) rebuilds the same store, and a build
+    from tables that lack the changes is refused, naming each."""
+    ids = _series(store)
+    log = json.loads(cli("changes", "--store", store, "--json").stdout)
+    assert [c["id"] for c in log] == ids
+    assert [c["kind"] for c in log] == ["add", "add", "correct", "retire", "correct", "retire", "correct", "retire"]
+    assert all(c["version"] and c["based_on"] for c in log)
+    assert [c["based_on"] for c in log[1:]] == [c["version"] for c in log[:-1]], "each change built on the last"
+    assert log[-1]["version"] == store_at(store).current_version().name
+    written = contents(store)
+    exported = tmp_path / "exported"
+    assert cli("export-tables", exported, "--store", store).exit_code == 0
+    assert "RT-3" in (exported / "retirements.csv").read_text(encoding="utf-8")
+    fresh = tmp_path / "fresh"
+    assert cli("build", "--data", exported, "--store", fresh, "-q").exit_code == 0
+    assert contents(fresh) == written, "the export, log included, rebuilds the same store"
+    refused = cli("build", "--data", MINI_DATA, "--store", store, "-q")
+    assert refused.exit_code == 2 and all(changeset in refused.stderr for changeset in ids)
+    assert cli("build", "--data", exported, "--store", store, "-q").exit_code == 0
+    assert contents(store) == written
+
+
+def test_the_changes_feed_since_a_version_or_a_day_as_json_and_atom(store: Path) -> None:
+    import feedparser
+
+    ids = _series(store)
+    with serving(Settings(store)) as url, httpx.Client(base_url=url, timeout=60) as http:
+        listed = http.get("/api/v1/changes").json()["changes"]
+        assert [c["id"] for c in listed] == ids
+        retired = listed[3]
+        assert retired["kind"] == "retire" and retired["rows"][0]["before"] is None
+        assert retired["rows"][0]["after"]["record_id"] == "IL-AG01"
+        corrected = listed[2]["rows"][0]
+        assert (corrected["before"]["valid_to"], corrected["after"]["valid_to"]) == ("", "2027-12-31")
+        after_third = http.get("/api/v1/changes", params={"since": listed[2]["version"]}).json()["changes"]
+        assert [c["id"] for c in after_third] == ids[3:]
+        assert http.get("/api/v1/changes", params={"since": listed[-1]["version"]}).json()["changes"] == []
+        assert len(http.get("/api/v1/changes", params={"since": listed[0]["at"][:10]}).json()["changes"]) == len(ids)
+        assert http.get("/api/v1/changes", params={"since": "2999-01-01"}).json()["changes"] == []
+        is_problem(http.get("/api/v1/changes", params={"since": "last tuesday"}), 422)
+        for feed_response in (
+            http.get("/api/v1/changes", headers={"Accept": "application/atom+xml"}),
+            http.get("/api/v1/changes.atom"),
+        ):
+            assert feed_response.headers["content-type"].startswith("application/atom+xml")
+            feed = feedparser.parse(feed_response.content)
+            assert not feed.bozo, feed.bozo_exception
+            assert feed.version == "atom10"
+            assert [entry.id.rsplit("/", 1)[-1] for entry in feed.entries] == ids[::-1], "newest first"
+            newest = feed.entries[0]
+            assert newest.author == "li.si" and newest.summary == "closed"
+            assert newest.title == f"退出 / retire：organisations 表的 {ISSUER['id']}: closed"
+            content = json.loads(newest.content[0].value)
+            assert content["kind"] == "retire" and content["rows"][0]["after"]["record_id"] == ISSUER["id"]
+            correction = json.loads(feed.entries[-3].content[0].value)
+            assert correction["rows"][0]["before"]["valid_to"] == "" and correction["version"] == listed[2]["version"]
+        since = feedparser.parse(http.get("/api/v1/changes.atom", params={"since": listed[5]["version"]}).content)
+        assert [entry.id.rsplit("/", 1)[-1] for entry in since.entries] == ids[:5:-1]
+
+
+def test_a_log_written_before_change_kinds_reads_as_adds(tmp_path: Path) -> None:
+    """Logs written before corrections and retirements held each added row plain: they read as adds of those rows,
+    keyed by the table's key, with no row before and no version made."""
+    from certbridge.graph.changes import ChangeKind, read_log
+
+    old = {
+        "id": "CS-20261201T100000000000Z-0001",
+        "kind": "add",
+        "table": "framework_levels",
+        "rows": [{"framework": "EQF", "level": "9", "title_en": "Level 9"}],
+        "writer": "张三",
+        "note": "an old write",
+        "at": "2026-12-01T10:00:00+00:00",
+        "based_on": "v-20261201T090000000000Z-1",
+    }
+    (tmp_path / LOG_FILE).write_text(json.dumps(old, ensure_ascii=False) + "\n", encoding="utf-8")
+    (changeset,) = read_log(tmp_path)
+    assert changeset.kind is ChangeKind.ADD and changeset.version is None
+    (row,) = changeset.rows
+    assert row.key == "EQF:9" and row.before is None and row.after["title_en"] == "Level 9"
+    assert changeset.touches("framework_levels", "EQF:9") and not changeset.touches("framework_levels", "EQF:8")

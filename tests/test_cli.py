@@ -166,7 +166,7 @@ def test_info_json(cli: Cli, mini_store: Path) -> None:
     assert facts["classes"]["cb:Occupation"] == 5
     assert facts["classes"]["cb:RecognitionAgreement"] == 5
     assert facts["graphs"]["cbg:ontology"] > 500
-    assert facts["built_at"].startswith("20")
+    assert facts["built_at"].startswith("20") and facts["version"].startswith("v-")
     assert facts["illustrative"] > 0
     assert facts["sources"]["src:SRC-ILLUSTRATIVE"] == facts["illustrative"] - 1  # the source itself is marked too
 

@@ -325,3 +325,28 @@ def test_conclusions_written_to_a_file_are_those_it_would_store(real_store: Path
 def test_only_the_sets_engine_writes_conclusions_to_a_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="only the sets engine"):
         materialise(ox.Store(), engine="sparql", conclusions=tmp_path / "owl.nt")
+
+
+@pytest.mark.parametrize("engine", ["sets", "sparql"])
+def test_a_property_with_two_chains_follows_each_as_owlrl_does(engine: Engine) -> None:
+    """Two ``owl:propertyChainAxiom`` on one property are two rules: their lists were once read as one, so that a
+    two-step chain beside a three-step one concluded nothing (found by tests/test_incremental_reasoning.py)."""
+    ontology = """
+        @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        <urn:p:1> a owl:ObjectProperty . <urn:p:2> a owl:ObjectProperty .
+        <urn:p:2> owl:propertyChainAxiom ( <urn:p:1> <urn:p:1> <urn:p:1> ) , ( <urn:p:1> <urn:p:1> ) .
+    """
+    data = "<urn:x:0> <urn:p:1> <urn:x:2> . <urn:x:2> <urn:p:1> <urn:x:1> ."
+    store = ox.Store()
+    store.load(ontology.encode(), ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(ONTOLOGY_GRAPH)))
+    store.load(data.encode(), ox.RdfFormat.TURTLE, to_graph=ox.NamedNode("urn:data"))
+    materialise(store, engine=engine)
+    ours = {
+        (q.subject.value, q.object.value)
+        for q in store.quads_for_pattern(None, ox.NamedNode("urn:p:2"), None, ox.NamedNode(str(INFERRED_GRAPH)))
+    }
+    reference = Graph().parse(data=ontology + data, format="turtle")
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(reference)
+    assert (
+        ours == {(str(s), str(o)) for s, o in reference.subject_objects(URIRef("urn:p:2"))} == {("urn:x:0", "urn:x:1")}
+    )

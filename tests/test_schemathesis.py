@@ -21,15 +21,24 @@ from helpers.serving import BIN, TOKEN, Served
 #: operations' documented rejections of such bodies (400 invalid query; 422 rejected rows, a what-if's CSV
 #: included, as the API's body or the what-if page's form field) are accepted too, and
 #: so is the Graph Store read's 400 for both or neither of ?graph and ?default (a schema cannot say "exactly one").
+#: Nor can a schema say which store version is current: a write's If-Match naming another answers 412, a
+#: correction or retirement of a row that exists but is already so, 422 or 409.
 #: Each write is validated by converting every table (a third of a second on the mini data; an accepted one
 #: builds the next store version, seconds), so to keep the run bounded the writes get 8 generated examples
-#: and skip the coverage phase (its boundary values, about 60 requests per operation); their documented
+#: and skip the coverage phase (its boundary values, about 60 requests per operation), and so do the what-ifs of
+#: a proposed retirement or correction (each accepted one builds a scratch version); their documented
 #: examples, fuzzing and the stateful phase still run. Every other check, and every phase of every other
 #: operation, runs as schemathesis defines it.
 CONFIG = """
 [[operations]]
-include-operation-id = ["addAgreements", "addIssuers", "addSanctions"]
-checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
+include-operation-id = ["addAgreements", "addIssuers", "addSanctions", "correctRow", "retireRecord"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "412", "422", "429"]
+generation.max-examples = 8
+phases.coverage.enabled = false
+
+[[operations]]
+include-operation-id = ["whatIfRetirement", "whatIfCorrection"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429", "503"]
 generation.max-examples = 8
 phases.coverage.enabled = false
 

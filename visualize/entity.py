@@ -9,10 +9,11 @@ catalogue (visualize/messages/entity.yaml); the API puts it in the shared shell.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from certbridge.graph.changes import Changeset
 from certbridge.graph.entity import EntityFacts, Fact, SourceFacts, Value
 from certbridge.graph.routing.records import Agreement, RoutingIndex
 from certbridge.graph.vocabulary import concept_names
@@ -236,12 +237,35 @@ def _drawing(neighbourhood: dict[str, Any] | None, iri: str, language: Language)
     )
 
 
+def _retirement(facts: EntityFacts, language: Language) -> str:
+    """A retired record (retirements.csv) says first when it stopped counting and why."""
+    if facts.retired_on is None:
+        return ""
+    words = text("changes.retired.banner", language, retired_on=facts.retired_on, reason=facts.retirement_reason or "—")
+    return f'<p class="retired"><strong>{html.escape(words)}</strong></p>'
+
+
+def _history(history: Sequence[Changeset], language: Language) -> str:
+    """The writes that added, corrected or retired the record: when, what, who and why."""
+    if not history:
+        return ""
+    items = "".join(
+        f"<li><time>{html.escape(c.at)}</time> {html.escape(text(f'changes.kind.{c.kind}', language))}: "
+        f"{html.escape(c.writer)}: {html.escape(c.note)} <code>{html.escape(c.id)}</code></li>"
+        for c in history
+    )
+    return (
+        f'<section class="history"><h2>{html.escape(text("changes.history", language))}</h2><ul>{items}</ul></section>'
+    )
+
+
 def entity_body(
     facts: EntityFacts,
     *,
     language: Language,
     index: RoutingIndex | None,
     neighbourhood: dict[str, Any] | None,
+    history: Sequence[Changeset] = (),
 ) -> str:
     """The HTML of an entity page's body (escaped here), in *language*."""
     kind_key = f"entity.kind.{facts.kind}"
@@ -260,8 +284,9 @@ def entity_body(
         f'<article class="entity entity-{html.escape(facts.kind)}">'
         f'<p class="kind">{html.escape(kind)}</p><h1>{html.escape(title)}</h1>{subtitle}'
         f"{iri_line}"
-        f"{_marks(facts, language)}{_facts_table(facts, language)}"
+        f"{_marks(facts, language)}{_retirement(facts, language)}{_facts_table(facts, language)}"
         f"{_agreements(index, involved, language) if index is not None else ''}"
-        f"{_sources(facts.sources, language)}{_drawing(neighbourhood, facts.iri, language)}"
+        f"{_sources(facts.sources, language)}{_history(history, language)}"
+        f"{_drawing(neighbourhood, facts.iri, language)}"
         "</article>"
     )

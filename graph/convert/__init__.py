@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from .. import iris
 from ..changes import LOG_FILE
 from ..errors import DataError
 from .agreements import convert_agreements
@@ -23,6 +24,7 @@ from .classification import (
 from .context import Context
 from .grades import convert_alignments, convert_bridges, convert_credentials, convert_frameworks, convert_grades
 from .issuers import convert_authorisations, convert_organisations, convert_quality_checks, convert_sanctions
+from .retirements import RETIRABLE, convert_retirements
 from .sink import ChunkTaker, TripleSink
 from .sources import convert_documents, convert_sources
 from .standards import convert_standards
@@ -47,6 +49,7 @@ CONVERTERS: tuple[Callable[[Context], None], ...] = (
     convert_quality_checks,
     convert_certificate_types,
     convert_agreements,
+    convert_retirements,
 )
 
 #: Every table the build reads, in the order it reads them.
@@ -71,7 +74,41 @@ TABLES = (
     "quality_checks",
     "certificate_types",
     "agreements",
+    "retirements",
 )
+
+
+#: the tables whose rows are records with IRIs of their own -> the kind of record (the IRI's first path segment)
+RECORD_KINDS: dict[str, str] = {
+    **RETIRABLE,
+    "sources": "source",
+    "documents": "document",
+    "regions": "region",
+    "subregions": "region",
+    "occupations": "occupation",
+    "isco08_groups": "isco08",
+    "classification_counts": "classification-count",
+    "grade_levels": "grade",
+    "credentials": "credential",
+    "frameworks": "framework",
+    "alignments": "alignment",
+    "standards": "standard",
+    "retirements": "retirement",
+}
+
+
+def table_of(iri: str) -> tuple[tuple[str, ...], str] | None:
+    """The table(s) a record's row may be in, and its key, from the record's IRI; None for another IRI.
+
+    >>> table_of("https://w3id.org/certbridge/id/agreement/MR01")
+    (('agreements',), 'MR01')
+    """
+    prefix = iris.under_id("")
+    if not iri.startswith(prefix):
+        return None
+    kind, _, key = iri.removeprefix(prefix).partition("/")
+    tables = tuple(table for table, record_kind in RECORD_KINDS.items() if record_kind == kind)
+    return (tables, key) if tables and key else None
 
 
 def table_files(folder: Path) -> list[Path]:
@@ -116,4 +153,4 @@ def _close(sinks: Iterable[TripleSink]) -> None:
         sink.close()
 
 
-__all__ = ["TABLES", "convert_tables", "table_files"]
+__all__ = ["RECORD_KINDS", "TABLES", "convert_tables", "table_files", "table_of"]

@@ -69,6 +69,7 @@ def convert_agreements(ctx: Context) -> None:
     graph = ctx.graph("agreements")
     parties_known = ctx.known_references("region", "organisation", "framework")
     for key, row in table.unique_ids().items():
+        ctx.known["agreement"].add(key)
         subject = iris.record("agreement", key)
         graph.add((subject, RDF.type, CB.RecognitionAgreement))
         graph.add((subject, DCTERMS.identifier, Literal(key)))

@@ -235,6 +235,7 @@ def convert_bridges(ctx: Context) -> None:
     graph = ctx.graph("grade_bridges")
     endpoints = ctx.known_references("grade", "credential", "framework-level", "occupation", "isco")
     for key, row in table.unique_ids().items():
+        ctx.known["bridge"].add(key)
         subject = iris.record("bridge", key)
         graph.add((subject, RDF.type, CB.CrossSystemBridge))
         add_labels(graph, subject, f"贯通规则 {key}", f"bridge {key}")

@@ -135,6 +135,7 @@ def convert_authorisations(ctx: Context) -> None:
     table = ctx.table("authorisations", AUTHORISATION_COLUMNS)
     graph = ctx.graph("authorisations")
     for key, row in table.unique_ids().items():
+        ctx.known["authorisation"].add(key)
         subject = iris.record("authorisation", key)
         graph.add((subject, RDF.type, CB.Authorisation))
         add_labels(graph, subject, f"授权或备案 {key}", f"authorisation {key}")
@@ -185,6 +186,7 @@ def convert_sanctions(ctx: Context) -> None:
     table = ctx.table("sanctions", SANCTION_COLUMNS)
     graph = ctx.graph("sanctions")
     for key, row in table.unique_ids().items():
+        ctx.known["sanction"].add(key)
         subject = iris.record("sanction", key)
         graph.add((subject, RDF.type, CB.Sanction))
         add_labels(graph, subject, f"处罚 {key}", f"sanction {key}")
@@ -212,6 +214,7 @@ def convert_quality_checks(ctx: Context) -> None:
     table = ctx.table("quality_checks", CHECK_COLUMNS)
     graph = ctx.graph("quality_checks")
     for key, row in table.unique_ids().items():
+        ctx.known["quality-check"].add(key)
         subject = iris.record("quality-check", key)
         graph.add((subject, RDF.type, CB.QualityCheck))
         add_labels(graph, subject, f"质量检查 {key}", f"quality check {key}")

@@ -33,6 +33,7 @@ from ..convert.issuers import (
 from ..convert.standards import CODE_ORIGINS
 from ..convert.standards import KINDS as STANDARD_KINDS
 from ..errors import CertbridgeError
+from ..tables import key_columns
 
 PACKAGE_FILE = "datapackage.json"
 
@@ -69,13 +70,6 @@ ONE_ZERO = {"digital_occupation_S", "green_occupation_L", "sources_agree"}
 #: partial dates (YYYY, YYYY-MM, YYYY-MM-DD, or ????-MM-DD without a year: data/README.md's date rules)
 DATES = {"date", "valid_from", "valid_to", "last_confirmed", "founded"}
 URIS = {"url", "esco_uri", "exact_match"}
-PRIMARY_KEYS: dict[str, list[str]] = {
-    "occupations": ["code"],
-    "isco08_groups": ["code"],
-    "regions": ["gb2260_code"],
-    "subregions": ["code"],
-    "framework_levels": ["framework", "level"],
-}
 #: single-valued references: column -> (table, column); lists (``source_ids``, ``party_refs``) are not checkable
 #: as Frictionless foreign keys and are described only, and so are the columns naming a region, which may be a
 #: province-level one (regions.csv) or a city or county (subregions.csv)
@@ -196,7 +190,7 @@ def build_package(data_dir: Path = DATA_DIR) -> dict[str, Any]:
             for name in meanings
             if name not in header
         ]
-        key = PRIMARY_KEYS.get(table, ["id"] if "id" in header else [])
+        key = [column for column in key_columns(table) if column in header]
         schema: dict[str, Any] = {
             "fields": [_field(table, name, meanings.get(name, ""), key) for name in header],
             "missingValues": [""],

@@ -25,6 +25,11 @@ They are SPARQL updates (sparql.py) on every store. The OWL rules run as set ope
 the embedded store (in_memory.py) and as SPARQL updates on a SPARQL server (sparql.py); the two give
 the same closure.
 
+A change of a few asserted triples need not re-run all this: incremental.py (``apply_change``) brings the
+inferred graph of a store from the closure before to the closure after, with the same rules (delete-and-rederive
+for what a change removes, semi-naive for what it adds, the domain rules for the agreements and certificate types
+it touches).
+
 Everything derived goes to the named graph ``cbg:inferred``; only ABox entailments are materialised
 (the class and property hierarchy itself stays in the ontology graph). tests/test_reasoning.py checks
 both engines against owlrl's closure on random graphs.

@@ -8,7 +8,12 @@ Terms are their N-Triples text (``str`` of a pyoxigraph term), interned: Python 
 hash, so the sets and joins below cost no calls into the store. The premises are read once, from every
 named graph but the ontology's; the fixpoint is semi-naive (each pass starts from the triples the pass
 before added); a conclusion that is already in some graph, the ontology's included, is not added (as
-SPARQL's ``FILTER NOT EXISTS { GRAPH ?any { … } }``). The new triples are bulk-loaded into the inferred
+SPARQL's ``FILTER NOT EXISTS { GRAPH ?any { … } }``).
+
+The rules (``apply_rules``) read the facts known so far through ``FactView``, a few lookups, and hand their
+conclusions to a ``Conclusions``: the full build gives them ``Facts`` held in memory and keeps what is new;
+incremental.py gives them the store seen through overlays and keeps what a change adds, removes or rederives,
+so that each rule is written once for both. The new triples are bulk-loaded into the inferred
 graph at the end, in one step, or written to a file for the caller (the embedded build loads them only
 into the on-disk store).
 """
@@ -21,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 from rdflib.namespace import OWL, RDF, RDFS
@@ -33,7 +39,7 @@ TYPE = f"<{RDF.type}>"
 Pair = tuple[str, str]
 
 
-def _text(term: object) -> str:
+def term_text(term: object) -> str:
     return sys.intern(str(term))
 
 
@@ -41,7 +47,7 @@ def _is_iri(text: str) -> bool:
     return text.startswith("<")
 
 
-def _is_literal(text: str) -> bool:
+def is_literal(text: str) -> bool:
     return text.startswith('"')
 
 
@@ -65,7 +71,7 @@ class Axioms:
 
         def pairs(predicate: object) -> Iterator[Pair]:
             for quad in store.quads_for_pattern(None, ox.NamedNode(str(predicate)), None, ontology):
-                yield _text(quad.subject), _text(quad.object)
+                yield term_text(quad.subject), term_text(quad.object)
 
         axioms = cls()
         object_properties = {p for p, kind in pairs(RDF.type) if kind == f"<{OWL.ObjectProperty}>"}
@@ -103,21 +109,98 @@ class Axioms:
         return found
 
 
+class FactView(Protocol):
+    """What the rules ask of the facts known so far: which of some candidates are known, and one-step joins."""
+
+    def known_members(self, c: str, xs: set[str]) -> set[str]:
+        """Those of *xs* known to be of class *c*."""
+
+    def known_pairs(self, p: str, ps: set[Pair]) -> set[Pair]:
+        """Those of the (subject, object) pairs *ps* known to be related by *p*."""
+
+    def objects(self, p: str, s: str) -> Iterable[str]:
+        """Every known *o* with ``s p o``."""
+
+    def subjects(self, p: str, o: str) -> Iterable[str]:
+        """Every known *s* with ``s p o``."""
+
+
+class Conclusions(Protocol):
+    """Where the rules put what they conclude; each kind of run decides what of it to keep."""
+
+    report: ReasoningReport
+
+    def types(self, rule: str, c: str, xs: set[str]) -> None:
+        """*rule* concludes ``x a c`` for each x of *xs*."""
+
+    def pairs(self, rule: str, p: str, ps: set[Pair]) -> None:
+        """*rule* concludes ``s p o`` for each pair of *ps*."""
+
+
 @dataclass
 class Facts:
     """Triples by predicate: rdf:type as class -> members, every other predicate as (subject, object) pairs."""
 
     members: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     pairs: dict[str, set[Pair]] = field(default_factory=lambda: defaultdict(set))
+    #: (predicate, True for subject -> objects) -> the pairs of that predicate indexed, built on first use
+    _indexes: dict[tuple[str, bool], dict[str, list[str]]] = field(default_factory=dict, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return any(self.members.values()) or any(self.pairs.values())
+
+    def __len__(self) -> int:
+        return sum(map(len, self.members.values())) + sum(map(len, self.pairs.values()))
 
     def merge(self, other: Facts) -> None:
         for c, xs in other.members.items():
             self.members[c] |= xs
         for p, ps in other.pairs.items():
             self.pairs[p] |= ps
+        self._indexes.clear()
+
+    def remove(self, other: Facts) -> None:
+        """Forget the triples of *other*."""
+        for c, xs in other.members.items():
+            if c in self.members:
+                self.members[c] -= xs
+        for p, ps in other.pairs.items():
+            if p in self.pairs:
+                self.pairs[p] -= ps
+        self._indexes.clear()
+
+    def add(self, s: str, p: str, o: str) -> None:
+        """One triple, its terms as N-Triples text."""
+        if p == TYPE:
+            self.members[o].add(s)
+        else:
+            self.pairs[p].add((s, o))
+        self._indexes.clear()
+
+    def __contains__(self, triple: tuple[str, str, str]) -> bool:
+        s, p, o = triple
+        if p == TYPE:
+            return s in self.members.get(o, ())
+        return (s, o) in self.pairs.get(p, ())
+
+    def known_members(self, c: str, xs: set[str]) -> set[str]:
+        return xs & self.members.get(c, set())
+
+    def known_pairs(self, p: str, ps: set[Pair]) -> set[Pair]:
+        return ps & self.pairs.get(p, set())
+
+    def objects(self, p: str, s: str) -> Iterable[str]:
+        return self._index(p, forward=True).get(s, ())
+
+    def subjects(self, p: str, o: str) -> Iterable[str]:
+        return self._index(p, forward=False).get(o, ())
+
+    def _index(self, p: str, *, forward: bool) -> dict[str, list[str]]:
+        index = self._indexes.get((p, forward))
+        if index is None:
+            pairs = self.pairs.get(p, set())
+            index = self._indexes[p, forward] = _forward(pairs) if forward else _backward(pairs)
+        return index
 
     def triples(self) -> Iterator[tuple[str, str, str]]:
         for c, xs in self.members.items():
@@ -138,7 +221,7 @@ def _read(store: ox.Store, predicates: Iterable[str]) -> tuple[Facts, Facts, dic
         for predicate in (TYPE, *predicates):
             node = ox.NamedNode(predicate[1:-1])
             for quad in store.quads_for_pattern(None, node, None, graph):
-                s, o = _text(quad.subject), _text(quad.object)
+                s, o = term_text(quad.subject), term_text(quad.object)
                 if isinstance(quad.subject, ox.BlankNode):  # the terms whose text starts with "_:"
                     blank[s] = quad.subject
                 if isinstance(quad.object, ox.BlankNode):
@@ -150,20 +233,25 @@ def _read(store: ox.Store, predicates: Iterable[str]) -> tuple[Facts, Facts, dic
     return premises, in_ontology, blank
 
 
-class _Pass:
-    """One semi-naive pass: the conclusions of every rule from *delta* that are not yet known."""
+class Pass:
+    """One semi-naive pass: the conclusions of every rule from a delta that are neither known nor *blocked* (stated
+    in the ontology graph: the full build never adds those, nor reasons from them)."""
 
-    def __init__(self, known: Facts, in_ontology: Facts, report: ReasoningReport):
-        self.known, self.in_ontology, self.report = known, in_ontology, report
+    def __init__(self, known: FactView, blocked: FactView, report: ReasoningReport):
+        self.known, self.blocked, self.report = known, blocked, report
         self.new = Facts()
 
     def types(self, rule: str, c: str, xs: set[str]) -> None:
-        fresh = xs - self.known.members.get(c, set()) - self.in_ontology.members.get(c, set()) - self.new.members[c]
+        fresh = xs - self.new.members[c]
+        fresh -= self.known.known_members(c, fresh)
+        fresh -= self.blocked.known_members(c, fresh)
         self._count(rule, len(fresh))
         self.new.members[c] |= fresh
 
     def pairs(self, rule: str, p: str, ps: set[Pair]) -> None:
-        fresh = ps - self.known.pairs.get(p, set()) - self.in_ontology.pairs.get(p, set()) - self.new.pairs[p]
+        fresh = ps - self.new.pairs[p]
+        fresh -= self.known.known_pairs(p, fresh)
+        fresh -= self.blocked.known_pairs(p, fresh)
         self._count(rule, len(fresh))
         self.new.pairs[p] |= fresh
 
@@ -186,11 +274,11 @@ def _backward(pairs: set[Pair]) -> dict[str, list[str]]:
 
 
 def _swapped(pairs: set[Pair]) -> set[Pair]:
-    return {(o, s) for s, o in pairs if not _is_literal(o)}
+    return {(o, s) for s, o in pairs if not is_literal(o)}
 
 
-def _apply(axioms: Axioms, delta: Facts, known: Facts, step: _Pass) -> None:
-    """Every rule, with at least one premise from *delta* (*known* already includes *delta*)."""
+def apply_rules(axioms: Axioms, delta: Facts, known: FactView, step: Conclusions) -> None:
+    """Every rule, with at least one premise from *delta* and the others from *known* (which includes *delta*)."""
     timing = step.report.timing
     with timing("cax-sco"):
         for c, ds in axioms.superclasses.items():
@@ -206,7 +294,7 @@ def _apply(axioms: Axioms, delta: Facts, known: Facts, step: _Pass) -> None:
     with timing("prp-rng"):
         for p, cs in axioms.ranges.items():
             if ps := delta.pairs.get(p):
-                objects = {o for _, o in ps if not _is_literal(o)}
+                objects = {o for _, o in ps if not is_literal(o)}
                 for c in cs:
                     step.types("prp-rng", c, objects)
     with timing("prp-spo1"):
@@ -227,9 +315,8 @@ def _apply(axioms: Axioms, delta: Facts, known: Facts, step: _Pass) -> None:
     with timing("prp-trp"):
         for p in axioms.transitive:
             if ps := delta.pairs.get(p):
-                forward, backward = _forward(known.pairs[p]), _backward(known.pairs[p])
-                joined = {(x, z) for x, y in ps for z in forward.get(y, ())}
-                joined |= {(x, z) for y, z in ps for x in backward.get(y, ())}
+                joined = {(x, z) for x, y in ps for z in known.objects(p, y)}
+                joined |= {(x, z) for y, z in ps for x in known.subjects(p, y)}
                 step.pairs("prp-trp", p, joined)
     for prop, steps in axioms.chains:
         name = chain_rule_name(prop[1:-1])
@@ -237,18 +324,16 @@ def _apply(axioms: Axioms, delta: Facts, known: Facts, step: _Pass) -> None:
             step.pairs(name, prop, _chain(steps, delta, known))
 
 
-def _chain(steps: list[str], delta: Facts, known: Facts) -> set[Pair]:
+def _chain(steps: list[str], delta: Facts, known: FactView) -> set[Pair]:
     """The ends of every path along *steps* that uses at least one triple of *delta*."""
     found: set[Pair] = set()
     for i, p in enumerate(steps):
         if not (paths := delta.pairs.get(p)):
             continue
         for later in steps[i + 1 :]:
-            forward = _forward(known.pairs.get(later, set()))
-            paths = {(a, c) for a, b in paths for c in forward.get(b, ())}
+            paths = {(a, c) for a, b in paths for c in known.objects(later, b)}
         for earlier in reversed(steps[:i]):
-            backward = _backward(known.pairs.get(earlier, set()))
-            paths = {(a, c) for b, c in paths for a in backward.get(b, ())}
+            paths = {(a, c) for b, c in paths for a in known.subjects(earlier, b)}
         found |= paths
     return found
 
@@ -265,8 +350,8 @@ def owl_rules(
     report.iterations = 0
     while delta and report.iterations < max_iterations:
         report.iterations += 1
-        step = _Pass(known, in_ontology, report)
-        _apply(axioms, delta, known, step)
+        step = Pass(known, in_ontology, report)
+        apply_rules(axioms, delta, known, step)
         known.merge(step.new)
         passes.append(step.new)
         delta = step.new
@@ -290,7 +375,7 @@ def _write(path: Path, store: ox.Store, passes: list[Facts], blank: dict[str, ox
     with path.open("w", encoding="utf-8") as lines:
         for s, p, o in (triple for new in passes for triple in new.triples()):
             if s in blank or o in blank:
-                with_blanks.append(ox.Quad(_subject(s, blank), ox.NamedNode(p[1:-1]), _term(o, blank), graph))
+                with_blanks.append(ox.Quad(text_subject(s, blank), ox.NamedNode(p[1:-1]), text_term(o, blank), graph))
             else:
                 lines.write(f"{s} {p} {o} .\n")
                 written += 1
@@ -298,14 +383,14 @@ def _write(path: Path, store: ox.Store, passes: list[Facts], blank: dict[str, ox
     return written
 
 
-def _term(text: str, blank: dict[str, ox.BlankNode]) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
+def text_term(text: str, blank: dict[str, ox.BlankNode]) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
     if text in blank:
         return blank[text]
     quad: ox.Quad = next(iter(ox.parse(f"<urn:x> <urn:x> {text} .".encode(), ox.RdfFormat.N_TRIPLES)))
     return quad.object
 
 
-def _subject(text: str, blank: dict[str, ox.BlankNode]) -> ox.NamedNode | ox.BlankNode | ox.Triple:
-    term = _term(text, blank)
+def text_subject(text: str, blank: dict[str, ox.BlankNode]) -> ox.NamedNode | ox.BlankNode | ox.Triple:
+    term = text_term(text, blank)
     assert not isinstance(term, ox.Literal), text  # the rules never put a literal first (they filter them out)
     return term

@@ -9,12 +9,15 @@ Virtuoso 7 mangles a plain non-ASCII constant concatenated with stored text into
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 from rdflib import URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
 
-from certbridge.ontology import GRAPH, PREFIXES
+from certbridge.ontology import CB, GRAPH, PREFIXES
 
 from ..iris import (
     INFERRED_GRAPH,
@@ -52,52 +55,123 @@ INSERT DATA {{ GRAPH <{INFERRED_GRAPH}> {{
 }} }}
 """
 
-_SAME_QUALIFICATION = f"""
-INSERT {{ GRAPH <{INFERRED_GRAPH}> {{
+
+@dataclass(frozen=True, slots=True)
+class DomainRule:
+    """A domain rule: a SPARQL pattern over the asserted graphs and what each of its matches concludes.
+
+    Every match is about one *anchor* (an agreement; a certificate type) and reads triples of the anchor itself
+    (predicates *own*) and of nodes the anchor links to (*linked*: predicate -> the links that reach such a node),
+    which is how incremental.py finds the anchors a change of asserted triples touches and evaluates the rule for
+    those alone (``construct``) instead of for the whole store (``insert``).
+    """
+
+    name: str
+    template: str
+    where: str
+    anchor: str
+    own: frozenset[str]
+    linked: dict[str, tuple[str, ...]]
+
+    def insert(self) -> str:
+        """The update adding every match's conclusions to the inferred graph (the full build)."""
+        return f"INSERT {{ GRAPH <{INFERRED_GRAPH}> {{ {self.template} }} }} WHERE {{ {self.where} }}"
+
+    def concludes(self) -> list[tuple[str, str]]:
+        """The (predicate, object) of each triple pattern the rule concludes, as IRIs; the object is "" when it is
+        not a constant: which triples a rule can make at all, read from its template."""
+        variables = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+        turtle = variables.replace("PREFIX ", "@prefix ").replace(">\n", "> .\n")
+        template = re.sub(r"\?(\w+)", r"<urn:variable:\1>", self.template)
+        found = []
+        for triple in ox.parse((turtle + template).encode(), ox.RdfFormat.TURTLE):
+            constant = isinstance(triple.object, ox.NamedNode) and not triple.object.value.startswith("urn:variable:")
+            found.append((triple.predicate.value, triple.object.value if constant else ""))
+        return found
+
+    def construct(self, anchors: Iterable[str]) -> str:
+        """The query answering the conclusions of the matches about *anchors* (IRIs) alone."""
+        values = " ".join(f"<{anchor}>" for anchor in anchors)
+        return f"CONSTRUCT {{ {self.template} }} WHERE {{ VALUES ?{self.anchor} {{ {values} }} {self.where} }}"
+
+
+_SAME_QUALIFICATION = DomainRule(
+    name="same-qualification",
+    template=f"""
   ?c cb:qualification ?q .
   ?q a cb:Qualification ; cb:qualificationOccupation ?o ; cb:qualificationGrade ?grade ;
      cb:qualificationStandard ?s ; prov:wasGeneratedBy <{SAME_QUALIFICATION_RULE}> ;
-     rdfs:label ?zh, ?en .
-}} }}
-WHERE {{
-  GRAPH ?g1 {{ ?c a cb:CertificateType ; cb:certifiesOccupation ?o ; cb:atGrade ?grade ; cb:followsStandard ?s . }}
-  GRAPH ?g2 {{ ?s cb:standardKind voc:standard-kind-national . }}
-  GRAPH ?g3 {{ ?o skos:notation ?code ; rdfs:label ?oname . FILTER (LANG(?oname) = "zh") }}
-  GRAPH ?g4 {{ ?grade rdfs:label ?gzh, ?gen . FILTER (LANG(?gzh) = "zh" && LANG(?gen) = "en") }}
+     rdfs:label ?zh, ?en .""",
+    where="""
+  GRAPH ?g1 { ?c a cb:CertificateType ; cb:certifiesOccupation ?o ; cb:atGrade ?grade ; cb:followsStandard ?s . }
+  GRAPH ?g2 { ?s cb:standardKind voc:standard-kind-national . }
+  GRAPH ?g3 { ?o skos:notation ?code ; rdfs:label ?oname . FILTER (LANG(?oname) = "zh") }
+  GRAPH ?g4 { ?grade rdfs:label ?gzh, ?gen . FILTER (LANG(?gzh) = "zh" && LANG(?gen) = "en") }
   BIND (STRAFTER(STR(?s), STR(std:)) AS ?sid)
   BIND (IRI(CONCAT(STR(id:), "qualification/", ?code, "/", STRAFTER(STR(?grade), STR(grade:)), "/", ?sid)) AS ?q)
   BIND (STRLANG(CONCAT(STR(?oname), " ", STR(?gzh), "（"^^xsd:string, ?sid, "）"^^xsd:string), "zh") AS ?zh)
   BIND (STRLANG(CONCAT(?code, " ", STR(?gen), " (standard ", ?sid, ")"), "en") AS ?en)
-}}
-"""
+""",
+    anchor="c",
+    own=frozenset({str(RDF.type), str(CB.certifiesOccupation), str(CB.atGrade), str(CB.followsStandard)}),
+    linked={
+        str(CB.standardKind): (str(CB.followsStandard),),
+        str(SKOS.notation): (str(CB.certifiesOccupation),),
+        str(RDFS.label): (str(CB.certifiesOccupation), str(CB.atGrade)),
+    },
+)
 
-_MUTUAL = f"""
-INSERT {{ GRAPH <{INFERRED_GRAPH}> {{
+_AGREEMENT_PREMISES = frozenset(
+    str(p)
+    for p in (
+        RDF.type,
+        CB.direction,
+        CB.recognisesCertificates,
+        CB.status,
+        CB.party,
+        CB.recognisingParty,
+        CB.recognisedParty,
+    )
+)
+
+_MUTUAL = DomainRule(
+    name="mutual-agreement",
+    template=f"""
   ?p1 cb:mutuallyRecognises ?p2 .
   ?d a rdf:Statement ; rdf:subject ?p1 ; rdf:predicate cb:mutuallyRecognises ; rdf:object ?p2 ;
-     prov:wasDerivedFrom ?a ; prov:wasGeneratedBy <{MUTUAL_AGREEMENT_RULE}> .
-}} }}
-WHERE {{
+     prov:wasDerivedFrom ?a ; prov:wasGeneratedBy <{MUTUAL_AGREEMENT_RULE}> .""",
+    where=f"""
   GRAPH ?g {{ ?a a cb:RecognitionAgreement ; cb:direction voc:direction-mutual ; cb:recognisesCertificates true ;
               cb:status ?status ; cb:party ?p1, ?p2 . }}
   FILTER (?p1 != ?p2 && ?status NOT IN ({", ".join(NOT_IN_FORCE)}))
   BIND (IRI(CONCAT(STR(id:), "derivation/", MD5(CONCAT(STR(?a), " ", STR(?p1), " ", STR(?p2))))) AS ?d)
-}}
-"""
+""",
+    anchor="a",
+    own=_AGREEMENT_PREMISES,
+    linked={},
+)
 
-_ONE_WAY = f"""
-INSERT {{ GRAPH <{INFERRED_GRAPH}> {{
+_ONE_WAY = DomainRule(
+    name="one-way-agreement",
+    template=f"""
   ?r cb:recognisesCertificatesOf ?o .
   ?d a rdf:Statement ; rdf:subject ?r ; rdf:predicate cb:recognisesCertificatesOf ; rdf:object ?o ;
-     prov:wasDerivedFrom ?a ; prov:wasGeneratedBy <{ONE_WAY_AGREEMENT_RULE}> .
-}} }}
-WHERE {{
+     prov:wasDerivedFrom ?a ; prov:wasGeneratedBy <{ONE_WAY_AGREEMENT_RULE}> .""",
+    where=f"""
   GRAPH ?g {{ ?a a cb:RecognitionAgreement ; cb:direction voc:direction-one-way ; cb:recognisesCertificates true ;
               cb:status ?status ; cb:recognisingParty ?r ; cb:recognisedParty ?o . }}
   FILTER (?r != ?o && ?status NOT IN ({", ".join(NOT_IN_FORCE)}))
   BIND (IRI(CONCAT(STR(id:), "derivation/", MD5(CONCAT(STR(?a), " ", STR(?r), " ", STR(?o))))) AS ?d)
-}}
-"""
+""",
+    anchor="a",
+    own=_AGREEMENT_PREMISES,
+    linked={},
+)
+
+#: the domain rules in the order they run (before the OWL rules, whose premises their conclusions are)
+DOMAIN_RULES = (_SAME_QUALIFICATION, _MUTUAL, _ONE_WAY)
+#: the subjects of the rule descriptions (constant triples of the inferred graph)
+RULE_IRIS = frozenset(str(rule) for rule in (SAME_QUALIFICATION_RULE, MUTUAL_AGREEMENT_RULE, ONE_WAY_AGREEMENT_RULE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,13 +222,24 @@ def _owl_rules() -> list[Rule]:
 
 
 def chain_axioms(store: Store) -> list[tuple[str, list[str]]]:
-    """Each ``owl:propertyChainAxiom`` of the ontology: the property and its steps in order."""
-    chained = _select(
+    """Each ``owl:propertyChainAxiom`` of the ontology: the property and its steps in order (a property may have
+    several chains: each is its own rule).
+
+    One query, positions counted along ``rdf:rest`` and cells grouped by the list they belong to: a list's blank
+    nodes cannot be named again in a later request to a SPARQL server, so no list is walked cell by cell.
+    """
+    answer = _select(
         store,
-        f"SELECT DISTINCT ?p WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?p owl:propertyChainAxiom ?list }} }}",
+        f"""SELECT ?p ?list ?step (COUNT(?before) AS ?position) WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{
+              ?p owl:propertyChainAxiom ?list . ?list rdf:rest* ?before . ?before rdf:rest* ?cell .
+              ?cell rdf:first ?step }} }} GROUP BY ?p ?list ?cell ?step""",
         prefixes=PREFIXES,
     )
-    return [(row["p"].value, _ordered_chain(store, row["p"].value)) for row in chained]
+    chains: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for row in answer:
+        steps = chains.setdefault((row["p"].value, str(row["list"])), [])
+        steps.append((int(row["position"].value), row["step"].value))
+    return sorted((prop, [step for _, step in sorted(steps)]) for (prop, _), steps in chains.items())
 
 
 def _chain_rules(store: Store) -> list[Rule]:
@@ -168,22 +253,6 @@ def _chain_rules(store: Store) -> list[Rule]:
 
 def chain_rule_name(prop: str) -> str:
     return f"prp-spo2 {prop.rsplit('#', 1)[-1]}"
-
-
-def _ordered_chain(store: Store, prop: str) -> list[str]:
-    """The steps of a property chain in list order (SPARQL does not promise list order).
-
-    One query, positions counted along ``rdf:rest``: a list's blank nodes cannot be named again in a
-    later request to a SPARQL server, so the list is never walked cell by cell.
-    """
-    answer = _select(
-        store,
-        f"""SELECT ?step (COUNT(?before) AS ?position) WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{
-              <{prop}> owl:propertyChainAxiom ?list . ?list rdf:rest* ?before . ?before rdf:rest* ?cell .
-              ?cell rdf:first ?step }} }} GROUP BY ?cell ?step ORDER BY ?position""",
-        prefixes=PREFIXES,
-    )
-    return [row["step"].value for row in answer]
 
 
 def _size(store: Store, graph: URIRef) -> int:
@@ -208,15 +277,20 @@ def clear(store: Store) -> None:
 def domain_rules(store: Store, report: ReasoningReport) -> None:
     """The rule descriptions, shared qualification nodes and party-level recognition (run first)."""
     store.update(_PROLOGUE + _RULE_LABELS)
-    for name, update in (
-        ("same-qualification", _SAME_QUALIFICATION),
-        ("mutual-agreement", _MUTUAL),
-        ("one-way-agreement", _ONE_WAY),
-    ):
-        with report.timing(name):
+    for rule in DOMAIN_RULES:
+        with report.timing(rule.name):
             before = _size(store, INFERRED_GRAPH)
-            store.update(_PROLOGUE + update)
-            report.inferred_by_rule[name] = _size(store, INFERRED_GRAPH) - before
+            store.update(_PROLOGUE + rule.insert())
+            report.inferred_by_rule[rule.name] = _size(store, INFERRED_GRAPH) - before
+
+
+def construct(store: ox.Store, rule: DomainRule, anchors: Iterable[str]) -> Iterator[ox.Triple]:
+    """The conclusions of *rule*'s matches about *anchors* alone (IRIs), in the store's present state."""
+    anchors = sorted(anchors)
+    for start in range(0, len(anchors), 500):
+        answer = store.query(_PROLOGUE + rule.construct(anchors[start : start + 500]))
+        assert isinstance(answer, ox.QueryTriples)
+        yield from answer
 
 
 def owl_rules(store: Store, report: ReasoningReport, *, max_iterations: int) -> None:

@@ -188,8 +188,9 @@ def _evidence(index: RoutingIndex, edge: Edge, day: date) -> Evidence:
 
 def _quality(index: RoutingIndex, cert_iri: str) -> IssuerQuality:
     issuer = index.issuers[index.certificates[cert_iri].issuer]
-    checks = tuple((str(when), result) for when, result in sorted(issuer.checks, key=lambda c: str(c[0]), reverse=True))
-    sanctions = tuple((str(when), reason, status) for when, reason, status in issuer.sanctions)
+    ordered = sorted(issuer.checks, key=lambda c: str(c.when), reverse=True)
+    checks = tuple((str(check.when), check.result) for check in ordered)
+    sanctions = tuple((str(s.when), s.reason, s.status) for s in issuer.sanctions)
     return IssuerQuality(
         issuer=issuer.iri,
         label_zh=issuer.label_zh,

@@ -31,7 +31,7 @@ import networkx as nx
 
 from ..choices import Direction, HopKind
 from .model import STRENGTH
-from .records import Agreement, Certificate, RoutingIndex
+from .records import Agreement, Certificate, RoutingIndex, still_counts
 from .rules import QualityBar, agreement_in_force, issuer_standing, meets_bar
 
 #: the cache holds at most this many graphs ...
@@ -129,7 +129,10 @@ class GraphOptions:
 def blocked_reason(
     index: RoutingIndex, cert: Certificate, day: date, exclude_sanctioned: bool, quality: QualityBar | None
 ) -> str | None:
-    """Why certificates of *cert*'s issuer do not count on *day* (standing or quality bar), or None."""
+    """Why *cert* does not count on *day* (retired, or its issuer's standing or quality bar), or None."""
+    if not still_counts(cert.retired, day):
+        assert cert.retired is not None
+        return f"is {cert.retired.describe()}"
     issuer = index.issuers[cert.issuer]
     standing = issuer_standing(issuer, day)
     if standing and exclude_sanctioned:
@@ -188,6 +191,8 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
     certs: list[Certificate] = []
     for iri in index.by_occupation.get(occupation, ()):
         cert = index.certificates[iri]
+        if not still_counts(cert.retired, day):
+            continue
         if cert.issuer not in blocked:
             reason = blocked_reason(index, cert, day, options.exclude_sanctioned, options.quality)
             blocked[cert.issuer] = reason is not None
@@ -230,11 +235,11 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
             bridge.iri: Edge(HopKind.CROSS_SYSTEM_BRIDGE, 1, bridge.iri)
             for bridges in index.bridges.values()
             for bridge in bridges
-            if bridge.credential == options.credential
+            if bridge.credential == options.credential and still_counts(bridge.retired, day)
         }
         for profile in profiles:
             for bridge in index.bridges.get(profile.grade, ()):
-                if bridge.credential == options.credential:
+                if bridge.iri in bridge_edges:
                     found.out[profile][options.credential] = bridge_edges[bridge.iri]
     return found
 

@@ -9,23 +9,27 @@ entry: ``index_for`` a store, ``load_index`` from an open store.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .. import store as stores
 from . import cache
 from .load import load_index
 from .records import RoutingIndex
 
 
-def index_for(store: stores.GraphStore | stores.Location) -> RoutingIndex:
-    """The index of the store's current version, from the on-disk cache when it is there.
+def index_for(store: stores.GraphStore | stores.Location, version: Path | None = None) -> RoutingIndex:
+    """The index of the store's current version (or of *version*, an older one it keeps: a release), from the
+    on-disk cache when it is there.
 
     The version is read once: the cache and the store opened are of the same version, even if a build swaps in
     another meanwhile.
     """
     graph_store = stores.as_store(store)
-    version, opened = graph_store.snapshot()
+    if version is None:
+        version = graph_store.snapshot()[0]
     index = cache.read(graph_store, version.name)
     if index is None:
-        index = load_index(opened)
+        index = load_index(graph_store.open_version(version))
         cache.save(graph_store.cache_path(version.name, cache.CACHE_KIND), index)
     return index
 

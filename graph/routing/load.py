@@ -34,6 +34,7 @@ from .records import (
     Issuer,
     Qualification,
     QualityCheck,
+    Retired,
     RoutingIndex,
     Sanction,
 )
@@ -102,6 +103,7 @@ def _pairs(store: stores.AnyStore, predicate: str) -> Iterator[tuple[str, _Objec
 def load_index(store: stores.AnyStore) -> RoutingIndex:
     """Read everything routing needs from *store* (a few SPARQL queries; seconds at national scale)."""
     index = RoutingIndex()
+    retired = _retirements(store)
     certificate_types = _certificate_types(store)
     sources = _sources(store, uncited=certificate_types)
 
@@ -115,7 +117,7 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
         index.grades[iri] = Grade(
             iri=iri, ladder=ladder, rank=int(_text(row, "rank")), label_zh=zh, label_en=en, sources=cite(iri)
         )
-    _load_issuers(store, index)
+    _load_issuers(store, index, retired)
     for row in _rows(store, "qualifications"):
         iri, standard = _text(row, "x"), _text(row, "std")
         zh, en = _labels(row)
@@ -129,8 +131,8 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
             document_number=_optional(row, "number"),
             sources=cite(standard),
         )
-    _load_certificates(store, index, certificate_types)
-    _load_agreements(store, index, cite)
+    _load_certificates(store, index, certificate_types, retired)
+    _load_agreements(store, index, cite, retired)
     for row in _rows(store, "bridges"):
         iri, grade = _text(row, "x"), _text(row, "grade")
         years = _optional(row, "years")
@@ -144,6 +146,7 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
                 condition=_optional(row, "condition"),
                 document_number=_optional(row, "number"),
                 sources=cite(iri),
+                retired=retired.get(iri),
             )
         )
     for row in _rows(store, "credentials"):
@@ -159,6 +162,16 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
         if _text(row, "x") not in index.issuers:
             index.party_labels[_text(row, "x")] = _labels(row)
     return index
+
+
+def _retirements(store: stores.AnyStore) -> dict[str, Retired]:
+    """Every retired record's retirement, by the record's IRI."""
+    return {
+        _text(row, "x"): Retired(
+            on=PartialDate.parse(_text(row, "on")), reason=_optional(row, "reason"), by=_text(row, "by")
+        )
+        for row in _rows(store, "retirements")
+    }
 
 
 def _sources(store: stores.AnyStore, uncited: set[str]) -> dict[str, list[Source]]:
@@ -188,7 +201,7 @@ def _certificate_types(store: stores.AnyStore) -> set[str]:
     }
 
 
-def _load_issuers(store: stores.AnyStore, index: RoutingIndex) -> None:
+def _load_issuers(store: stores.AnyStore, index: RoutingIndex, retired: dict[str, Retired]) -> None:
     """Issuers, then their authorisations, sanctions and quality checks (each gathered first: records are frozen)."""
     found: dict[str, Issuer] = {}
     for row in _rows(store, "issuers"):
@@ -203,6 +216,7 @@ def _load_issuers(store: stores.AnyStore, index: RoutingIndex) -> None:
             question_bank=_optional(row, "bank"),
             illustrative=_optional(row, "ill") == "true",
             synthetic=_optional(row, "syn") == "true",
+            retired=retired.get(iri),
         )
     authorisations: dict[str, list[Authorisation]] = defaultdict(list)
     last_confirmed: dict[str, PartialDate] = {}
@@ -211,7 +225,9 @@ def _load_issuers(store: stores.AnyStore, index: RoutingIndex) -> None:
         if iri in found:
             status = _text(row, "status")
             authorisations[iri].append(
-                Authorisation(_date(_optional(row, "from")), _date(_optional(row, "to")), status)
+                Authorisation(
+                    _date(_optional(row, "from")), _date(_optional(row, "to")), status, retired.get(_text(row, "a"))
+                )
             )
             confirmed = _date(_optional(row, "confirmed"))
             latest = last_confirmed.get(iri)
@@ -221,11 +237,14 @@ def _load_issuers(store: stores.AnyStore, index: RoutingIndex) -> None:
     for row in _rows(store, "sanctions"):
         if (iri := _text(row, "i")) in found:
             when = PartialDate.parse(_text(row, "date"))
-            sanctions[iri].append(Sanction(when, _text(row, "reason"), _text(row, "status")))
+            sanctions[iri].append(
+                Sanction(when, _text(row, "reason"), _text(row, "status"), retired.get(_text(row, "s")))
+            )
     checks: dict[str, list[QualityCheck]] = defaultdict(list)
     for row in _rows(store, "quality-checks"):
         if (iri := _text(row, "i")) in found:
-            checks[iri].append(QualityCheck(PartialDate.parse(_text(row, "date")), _text(row, "result")))
+            when = PartialDate.parse(_text(row, "date"))
+            checks[iri].append(QualityCheck(when, _text(row, "result"), retired.get(_text(row, "c"))))
     for iri, issuer in found.items():
         index.issuers[iri] = replace(
             issuer,
@@ -236,7 +255,9 @@ def _load_issuers(store: stores.AnyStore, index: RoutingIndex) -> None:
         )
 
 
-def _load_certificates(store: stores.AnyStore, index: RoutingIndex, members: set[str]) -> None:
+def _load_certificates(
+    store: stores.AnyStore, index: RoutingIndex, members: set[str], retired: dict[str, Retired]
+) -> None:
     """Certificate types (*members*), assembled from one scan per property (see :func:`_pairs`)."""
     notation = {s: o.value for s, o in _pairs(store, str(SKOS.notation))}
 
@@ -268,11 +289,12 @@ def _load_certificates(store: stores.AnyStore, index: RoutingIndex, members: set
             standard=standard.get(iri),
             illustrative=illustrative.get(iri) == "true",
             synthetic=synthetic.get(iri) == "true",
+            retired=retired.get(iri),
         )
         index.by_occupation[code].append(iri)
 
 
-def _load_agreements(store: stores.AnyStore, index: RoutingIndex, cite: _Cite) -> None:
+def _load_agreements(store: stores.AnyStore, index: RoutingIndex, cite: _Cite, retired: dict[str, Retired]) -> None:
     """Agreements: their many-valued properties (parties, sides, scope, issuer kinds, conditions) read first."""
     multi: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for row in _rows(store, "agreement-parties"):
@@ -316,4 +338,5 @@ def _load_agreements(store: stores.AnyStore, index: RoutingIndex, cite: _Cite) -
             synthetic=_optional(row, "syn") == "true",
             conditions=tuple(conditions.get(iri, ())),
             scope_known=_optional(row, "known") != "false",
+            retired=retired.get(iri),
         )

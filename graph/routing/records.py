@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..dates import PartialDate
@@ -18,6 +19,28 @@ from .model import Condition, Endpoint, Source
 if TYPE_CHECKING:
     from .graphs import CachedGraph, GraphKey
     from .search import SearchIndex
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Retired:
+    """A record's retirement (data/retirements.csv): it stops counting from *on* (a partial date: from its
+    earliest day), for *reason*, as the retirement *by* (its IRI) records with its source."""
+
+    on: PartialDate
+    reason: str | None
+    by: str
+
+    def counts_on(self, day: date) -> bool:
+        """True on the days before the retirement (the record still counts then)."""
+        return day < self.on.earliest()
+
+    def describe(self) -> str:
+        return f"retired on {self.on}" + (f" ({self.reason})" if self.reason else "")
+
+
+def still_counts(retired: Retired | None, day: date) -> bool:
+    """True when a record with *retired* (None: never retired) counts on *day*."""
+    return retired is None or retired.counts_on(day)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,8 +57,9 @@ class Certificate:
     standard: str | None = None
     illustrative: bool = False
     synthetic: bool = False
+    retired: Retired | None = None
 
-    def __reduce__(self) -> tuple[Callable[..., Certificate], tuple[str | bool | None, ...]]:
+    def __reduce__(self) -> tuple[Callable[..., Certificate], tuple[str | bool | Retired | None, ...]]:
         """Pickled as its values: a frozen dataclass unpickles by one ``object.__setattr__`` a field, which made
         reading a cached index of 600,000 certificate types half as slow again."""
         return _certificate, (
@@ -49,6 +73,7 @@ class Certificate:
             self.standard,
             self.illustrative,
             self.synthetic,
+            self.retired,
         )
 
 
@@ -63,6 +88,7 @@ def _certificate(
     standard: str | None,
     illustrative: bool,
     synthetic: bool,
+    retired: Retired | None = None,
 ) -> Certificate:
     return Certificate(
         iri=iri,
@@ -75,6 +101,7 @@ def _certificate(
         standard=standard,
         illustrative=illustrative,
         synthetic=synthetic,
+        retired=retired,
     )
 
 
@@ -84,17 +111,23 @@ class Authorisation(NamedTuple):
     valid_from: PartialDate | None
     valid_to: PartialDate | None
     status: str
+    #: ended by a retirement (from that day it no longer counts)
+    retired: Retired | None = None
 
 
 class Sanction(NamedTuple):
     when: PartialDate
     reason: str
     status: str  # the status it resulted in (suspended, revoked)
+    #: lifted by a retirement (from that day it no longer counts)
+    retired: Retired | None = None
 
 
 class QualityCheck(NamedTuple):
     when: PartialDate
     result: str  # pass, fail or rectify
+    #: withdrawn by a retirement (from that day it no longer counts)
+    retired: Retired | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +145,7 @@ class Issuer:
     synthetic: bool = False
     #: when a source last reported its authorisations' status (the latest such date), if recorded
     last_confirmed: PartialDate | None = None
+    retired: Retired | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,6 +179,7 @@ class Agreement:
     conditions: tuple[Condition, ...] = ()
     #: False when the source's list of occupations was not seen: only the listed ones are covered
     scope_known: bool = True
+    retired: Retired | None = None
 
     def covers_occupation(self, code: str) -> bool:
         """True when the scope names no occupation (and no unseen list), or this one or a group above it (6-04
@@ -190,6 +225,7 @@ class Bridge:
     condition: str | None = None
     document_number: str | None = None
     sources: tuple[Source, ...] = ()
+    retired: Retired | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -268,6 +304,7 @@ class RoutingIndex:
 
 #: every record the index pickles: their layouts make the cache's fingerprint (``cache._layout``)
 RECORDS: tuple[type, ...] = (
+    Retired,
     Certificate,
     Issuer,
     Authorisation,

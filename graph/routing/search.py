@@ -26,7 +26,7 @@ from pypinyin import Style, lazy_pinyin
 
 from certbridge.ontology import ID
 
-from .records import RoutingIndex
+from .records import Retired, RoutingIndex
 
 
 class SearchKind(StrEnum):
@@ -292,6 +292,8 @@ class Hit:
     label: str
     kind: str
     match: Match
+    #: set for a retired record (data/retirements.csv): it still answers, saying so
+    retired: Retired | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,13 +323,30 @@ def ranked_search(
     terms = query.split()
     ranked = sorted(
         (
-            Hit(iri=iri, label=label, kind=kind, match=_match(index, iri, kind, query, terms))
+            Hit(
+                iri=iri,
+                label=label,
+                kind=kind,
+                match=_match(index, iri, kind, query, terms),
+                retired=retired_of(index, iri, kind),
+            )
             for iri, label, kind in found[:RANKED]
         ),
         key=lambda hit: (hit.match, len(hit.label), hit.label, hit.iri),
     )
     page = ranked[offset : offset + limit]
     return SearchPage(hits=page, total=len(found), total_exact=exact_total, offset=offset, limit=limit)
+
+
+def retired_of(index: RoutingIndex, iri: str, kind: str) -> Retired | None:
+    """The retirement of a certificate type, issuer or agreement the search found (None for the others)."""
+    if kind == SearchKind.CERTIFICATE_TYPE:
+        return index.certificates[iri].retired
+    if kind == SearchKind.ISSUER:
+        return index.issuers[iri].retired
+    if kind == SearchKind.AGREEMENT:
+        return index.agreements[iri].retired
+    return None
 
 
 def _match(index: RoutingIndex, iri: str, kind: str, query: str, terms: list[str]) -> Match:

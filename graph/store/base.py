@@ -54,6 +54,8 @@ class GraphStore(ABC):
     workdir: Path
     #: False when opening the store needs the network (query workers then keep it)
     local: bool
+    #: True when old versions stay readable beside the current one (releases and pinned reads need it)
+    keeps_versions: bool = False
 
     @abstractmethod
     def current_version(self) -> Path | None:
@@ -78,6 +80,15 @@ class GraphStore(ABC):
         return version, self._open_version(version)
 
     _what = "store"
+
+    def version_path(self, name: str) -> Path | None:
+        """The version called *name* if the store still holds it, else None (a server store: the current only)."""
+        current = self.current_version()
+        return current if current is not None and current.name == name else None
+
+    def open_version(self, version: Path) -> AnyStore:
+        """The store at *version* (the current one, or one ``version_path`` found), read-only."""
+        return self._open_version(version)
 
     @abstractmethod
     def forget_version(self) -> None:
@@ -136,8 +147,9 @@ class GraphStore(ABC):
     # --- new versions -------------------------------------------------------------------------------------------
 
     @abstractmethod
-    def new_version(self, *, tables: Path) -> contextlib.AbstractContextManager[NewVersion]:
-        """A version built from the tables in *tables* (kept beside it), current only if the block succeeds."""
+    def new_version(self, *, tables: Path, name: str | None = None) -> contextlib.AbstractContextManager[NewVersion]:
+        """A version built from the tables in *tables* (kept beside it), current only if the block succeeds; named
+        *name* (from ``new_version_name``, so that a write can log the version it makes before making it)."""
 
     @abstractmethod
     def reasoned_again(self) -> contextlib.AbstractContextManager[NewVersion]:

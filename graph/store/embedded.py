@@ -52,6 +52,7 @@ from .base import (
     owned_by_live_build,
     prune_cache,
 )
+from .releases import RELEASES_FILE, released_versions
 
 #: what the build's in-memory store (which reasoning and the routing index read) leaves to the on-disk store, by
 #: table ("*": every table): skos:prefLabel, a copy of rdfs:label for SKOS clients, and the sources of certificate
@@ -67,6 +68,7 @@ class EmbeddedStore(GraphStore):
     """Versioned on-disk Oxigraph directories under one folder, with a ``current`` symlink readers follow."""
 
     local = True
+    keeps_versions = True
     location: Path
 
     def __init__(self, location: Path) -> None:
@@ -78,6 +80,13 @@ class EmbeddedStore(GraphStore):
             return None
         target = self.location / os.readlink(link)
         return target if target.is_dir() else None
+
+    def version_path(self, name: str) -> Path | None:
+        """The complete version directory *name* (``v-…``), if it was not pruned."""
+        if not name.startswith(VERSION_PREFIX) or name.endswith(PARTIAL_SUFFIX) or "/" in name or name in (".", ".."):
+            return None
+        path = self.location / name
+        return path if path.is_dir() else None
 
     def forget_version(self) -> None:
         """Nothing to forget: the symlink is read on every call."""
@@ -92,8 +101,8 @@ class EmbeddedStore(GraphStore):
             raise StoreError(f"cannot open the store at {self.location}: {exc}") from exc
 
     @contextlib.contextmanager
-    def new_version(self, *, tables: Path) -> Iterator[NewVersion]:
-        name = new_version_name()
+    def new_version(self, *, tables: Path, name: str | None = None) -> Iterator[NewVersion]:
+        name = name or new_version_name()
         with (
             tempfile.TemporaryDirectory(prefix="certbridge-build-") as folder,
             self._forgetting_derived(name),
@@ -122,18 +131,28 @@ class EmbeddedStore(GraphStore):
             raise
 
     @contextlib.contextmanager
-    def writable_version(self, *, tables: Path | None = None, name: str | None = None) -> Iterator[ox.Store]:
+    def writable_version(
+        self, *, tables: Path | None = None, name: str | None = None, copy_of: Path | None = None
+    ) -> Iterator[ox.Store]:
         """Yield a writable store in a fresh version directory; make it current only if the block succeeds.
 
         *tables* (a directory of the CSV tables the version is built from) is kept beside the version,
-        so that a later write can rebuild from them plus its own rows.
+        so that a later write can rebuild from them plus its own rows. With *copy_of* (a version), the new version
+        starts as a copy of it: a RocksDB checkpoint, whose files are hard links to the version's own (made in
+        milliseconds whatever the size; they part as either changes).
         """
         location = self.location
         self._check_location()
         location.mkdir(parents=True, exist_ok=True)
         name = name or new_version_name()
         partial = location / (name + PARTIAL_SUFFIX)
-        store = ox.Store(str(partial))
+        try:
+            if copy_of is not None:
+                self._open_version(copy_of).backup(str(partial))
+            store = ox.Store(str(partial))
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
         try:
             yield store
             store.flush()
@@ -161,7 +180,7 @@ class EmbeddedStore(GraphStore):
         if location.exists() and not location.is_dir():
             raise StoreError(f"the store location {location} is a file, not a directory")
         if location.is_dir() and self.current_version() is None:
-            ours = {CACHE_DIR, TABLES_DIR, WRITE_LOCK}
+            ours = {CACHE_DIR, TABLES_DIR, WRITE_LOCK, RELEASES_FILE}
             foreign = [
                 p.name for p in location.iterdir() if not p.name.startswith(VERSION_PREFIX) and p.name not in ours
             ]
@@ -172,13 +191,15 @@ class EmbeddedStore(GraphStore):
                 )
 
     def _prune(self, *, keep: Path) -> None:
-        """Remove failed partial builds and all but the newest KEEP_VERSIONS versions."""
+        """Remove failed partial builds and all but the newest KEEP_VERSIONS versions, but for released ones
+        (releases.py: a released version, its kept tables and derived data stay until its release is let go)."""
         location = self.location
+        released = released_versions(location)
         versions = sorted(p for p in location.iterdir() if p.name.startswith(VERSION_PREFIX) and p.is_dir())
         complete = [p for p in versions if not p.name.endswith(PARTIAL_SUFFIX)]
         stale = complete[:-KEEP_VERSIONS] + [p for p in versions if p.name.endswith(PARTIAL_SUFFIX)]
         for path in stale:
-            if path != keep and not owned_by_live_build(path):
+            if path != keep and path.name not in released and not owned_by_live_build(path):
                 shutil.rmtree(path, ignore_errors=True)
         # a build still running (its partial directory) may already have cached its routing index
         live = {p.name.removesuffix(PARTIAL_SUFFIX) for p in location.iterdir() if p.name.startswith(VERSION_PREFIX)}

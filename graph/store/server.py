@@ -77,8 +77,8 @@ class ServerStore(GraphStore):
             self._server = None
 
     @contextlib.contextmanager
-    def new_version(self, *, tables: Path) -> Iterator[NewVersion]:
-        with self._building(_Loads(new_version_name(), self, tables)) as version:
+    def new_version(self, *, tables: Path, name: str | None = None) -> Iterator[NewVersion]:
+        with self._building(_Loads(name or new_version_name(), self, tables)) as version:
             yield version
         self.prune_workdir()
 
