@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from certbridge.graph.iris import from_path
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.routing import find_routes
+from certbridge.graph.routing.explain import missing_agreement
 from certbridge.graph.routing.resolve import HELD_KINDS, resolve
 from certbridge.visualize.catalogue import message, text
 from certbridge.visualize.model import View, hop_legend
@@ -94,7 +95,10 @@ def route_page(
     index = index_of(request)
     answer = find_routes(index, resolve(index, source, kinds=HELD_KINDS), resolve(index, target), as_of=as_of, k=k)
     facets = route_facets(index, answer)
-    return _view_page(request, route_view(answer, facets))
+    missing = None
+    if answer.no_route is not None and answer.no_route.missing_agreement:
+        missing = missing_agreement(index, answer.source.iri, answer.target.iri, date.fromisoformat(answer.as_of))
+    return _view_page(request, route_view(answer, facets, missing))
 
 
 @router.get("/node", summary="Neighbourhood view of any entity, expandable by clicking", responses=_PAGE)

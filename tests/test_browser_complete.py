@@ -67,6 +67,7 @@ PAGES: dict[str, tuple[str, int, str | None]] = {
     "agreements": ("/viz/agreements?as_of=2025-01-01", 200, VIEW),
     "node": ("/viz/node?id=organisation/hk-gov", 200, VIEW),
     "route": (f"/viz/route?{urlencode(ILLUSTRATIVE)}", 200, VIEW),
+    "route-no-route": (f"/viz/route?{urlencode(NO_ROUTE)}", 200, VIEW),
     "route-empty": ("/viz/route", 200, None),
     "sources": ("/sources", 200, None),
     "problems": ("/problems", 200, None),

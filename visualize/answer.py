@@ -413,6 +413,12 @@ class Grades:
     same_ladder: bool
 
 
+def no_route_why(answer: RouteAnswer, language: Language) -> str:
+    """Why a no-route answer has no route, by its kind of absence, in *language*."""
+    kind = answer.no_route.kind if answer.no_route is not None else "not-connected"
+    return text(f"answer.why.{kind}", language, as_of=answer.as_of, max_hops=answer.max_hops)
+
+
 def particulars(answer: RouteAnswer, language: Language, grades: Grades | None = None) -> tuple[str, ...]:
     """The particulars of a no-route answer in *language*, worded from the parts the engine answers with (the day,
     the hop limit, the hop kinds allowed; the grades compared when the required grade is too high), not from its
@@ -446,7 +452,7 @@ def answer_page(
     if answer.no_route is not None:
         no = answer.no_route
         no_route = NoRouteCard(
-            why=text(f"answer.why.{no.kind}", language, as_of=answer.as_of, max_hops=answer.max_hops),
+            why=no_route_why(answer, language),
             particulars=particulars(answer, language, grades),
             held=_endpoint(language, answer.source),
             required=_endpoint(language, answer.target),

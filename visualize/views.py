@@ -7,7 +7,7 @@ illustrative or synthetic; details feed the side panel (evidence, sources with l
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import date
 from itertools import combinations
@@ -18,12 +18,15 @@ import pyoxigraph as ox
 from certbridge.graph.choices import Direction, HopKind
 from certbridge.graph.query import compact
 from certbridge.graph.routing.coverage import Coverage
+from certbridge.graph.routing.explain import MissingAgreement
 from certbridge.graph.routing.model import Endpoint, RouteAnswer, as_json
 from certbridge.graph.routing.records import Agreement, RoutingIndex
 from certbridge.graph.routing.rules import NOT_IN_FORCE_STATUSES, agreement_in_force
 from certbridge.graph.vocabulary import concept_names, issuer_kind_names
 from certbridge.ontology import CB, ID, ORG
 
+from .answer import missing_sentence, no_route_why, particulars
+from .catalogue import Language
 from .model import (
     AGREEMENT_STATES,
     NODE_STYLES,
@@ -117,15 +120,25 @@ def route_facets(index: RoutingIndex, answer: RouteAnswer) -> dict[str, dict[str
     return certificate_facets(index, {end.iri for end in ends})
 
 
+def _both(words: Callable[[Language], str]) -> tuple[str, str]:
+    """A note of a view in both languages (the page shows one, the file's switch the other)."""
+    return words(Language.ZH), words(Language.EN)
+
+
 #: the mark of a hop through an agreement with conditions on the route view's edges (zh, en)
 CONDITIONAL_MARK = ("（有条件）", "(conditional)")
 
 
-def route_view(answer: RouteAnswer, facets: dict[str, dict[str, str]] | None = None) -> View:
+def route_view(
+    answer: RouteAnswer,
+    facets: dict[str, dict[str, str]] | None = None,
+    missing: MissingAgreement | None = None,
+) -> View:
     """The k routes of a route answer: hops coloured by kind, one edge per distinct hop. The page gets the answer's
     JSON (``RouteAnswer.to_json()``) as well.
 
-    *facets* (from :func:`certificate_facets`) give the filters something to act on.
+    *facets* (from :func:`certificate_facets`) give the filters something to act on; *missing* (from
+    ``graph.routing.explain.missing_agreement``) words the agreement a no-route answer lacks.
     """
     source, target = answer.source, answer.target
     view = View(
@@ -182,13 +195,16 @@ def route_view(answer: RouteAnswer, facets: dict[str, dict[str, str]] | None = N
                 routes=[number],
             )
     if answer.no_route is not None:
-        missing = answer.no_route
-        view.notes.append(("未找到认可路径：" + missing.reason, "No route: " + missing.reason))
-        if missing.missing_agreement:
-            view.notes.append(("缺少：" + missing.missing_agreement, "Missing: " + missing.missing_agreement))
+        absent = answer.no_route
+        # why, what was searched and the missing agreement, each worded from its parts in both languages (the
+        # engine's reason and missing agreement are English sentences)
+        view.notes.append(_both(lambda language: no_route_why(answer, language)))
+        view.notes.extend(zip(particulars(answer, Language.ZH), particulars(answer, Language.EN), strict=True))
+        if missing is not None:
+            view.notes.append(_both(lambda language: missing_sentence(missing, language)))
         for side, reaching, nearest, zh, en in (
-            (source, True, missing.source_reaches, "可达", "reaches"),
-            (target, False, missing.target_reached_from, "可由其到达", "reached from"),
+            (source, True, absent.source_reaches, "可达", "reaches"),
+            (target, False, absent.target_reached_from, "可由其到达", "reached from"),
         ):
             for near in nearest:
                 nodes.setdefault(near.iri, _endpoint_node(near))
