@@ -23,11 +23,11 @@ from certbridge.graph.errors import Ambiguous, NotFound
 from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.explain import missing_agreement
 from certbridge.graph.routing.model import RouteAnswer
-from certbridge.graph.routing.records import RoutingIndex
+from certbridge.graph.routing.records import Grade, RoutingIndex
 from certbridge.graph.routing.resolve import HELD_KINDS, TARGET_KINDS, resolve
 from certbridge.graph.routing.table import to_csv
 from certbridge.ontology import ID
-from certbridge.visualize.answer import AgreementFacts, answer_body, answer_page, share_links
+from certbridge.visualize.answer import AgreementFacts, Grades, answer_body, answer_page, share_links
 from certbridge.visualize.catalogue import Language, text
 from certbridge.visualize.question import Box, Question, question_form
 
@@ -222,7 +222,7 @@ def show_answer(
     missing = None
     if answer.no_route is not None and answer.no_route.missing_agreement:
         missing = missing_agreement(index, answer.source.iri, answer.target.iri, date.fromisoformat(answer.as_of))
-    shown = answer_page(answer, language, missing, agreements_of(index, answer))
+    shown = answer_page(answer, language, missing, agreements_of(index, answer), grades_of(index, answer))
     ids = (_short(answer.source.iri), _short(answer.target.iri))
     share = share_links("/answer", {"from": ids[0], "to": ids[1], "as_of": answer.as_of}, version)
     labels = (shown_label(answer.source, language), shown_label(answer.target, language))
@@ -236,12 +236,32 @@ def show_answer(
     )
 
 
+def grades_of(index: RoutingIndex, answer: RouteAnswer) -> Grades | None:
+    """The grades of the two certificates asked about (the particulars of a no-route answer); None when either is
+    not a certificate type (a credential has no grade of the ladders)."""
+    held, required = (index.certificates.get(end.iri) for end in (answer.source, answer.target))
+    if held is None or required is None or held.grade not in index.grades or required.grade not in index.grades:
+        return None
+    low, high = index.grades[held.grade], index.grades[required.grade]
+
+    def named(grade: Grade) -> tuple[str, str]:
+        return (grade.label_zh or grade.label_en or grade.iri, grade.label_en or grade.label_zh or grade.iri)
+
+    return Grades(held=named(low), required=named(high), same_ladder=low.ladder == high.ladder)
+
+
 def agreements_of(index: RoutingIndex, answer: RouteAnswer) -> dict[str, AgreementFacts]:
     """What the page says of each agreement the answer's routes cite and the answer does not carry: its parties
-    (issuers, regions, or other parties such as ministries; the recognising side first) and its document's date."""
+    (issuers, regions, or other parties such as ministries; the recognising side first) and its document's date;
+    of each grade bridge, its condition and the years to hold the grade."""
     found: dict[str, AgreementFacts] = {}
+    bridges = {bridge.iri: bridge for listed in index.bridges.values() for bridge in listed}
     for route in answer.routes:
         for hop in route.hops:
+            bridge = bridges.get(hop.evidence.iri)
+            if bridge is not None:  # a cross-system hop: the bridge's condition and years, which the page words
+                found[bridge.iri] = AgreementFacts(condition=bridge.condition, years_held=bridge.years)
+                continue
             agreement = index.agreements.get(hop.evidence.iri)
             if agreement is None or agreement.iri in found:
                 continue

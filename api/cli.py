@@ -1131,6 +1131,7 @@ def viz_route(
 ) -> None:
     """The route view of FROM -> TO."""
     from certbridge.graph.routing import find_routes
+    from certbridge.graph.routing.explain import missing_agreement
     from certbridge.graph.routing.index import index_for
     from certbridge.graph.routing.resolve import HELD_KINDS, resolve
     from certbridge.visualize.views import route_facets, route_view
@@ -1139,7 +1140,10 @@ def viz_route(
     answer = find_routes(
         index, resolve(index, source, kinds=HELD_KINDS), resolve(index, target), as_of=_day(as_of), k=k
     )
-    _write_view(route_view(answer, route_facets(index, answer)), out, lang)
+    missing = None
+    if answer.no_route is not None and answer.no_route.missing_agreement:  # its parts, worded in both languages
+        missing = missing_agreement(index, answer.source.iri, answer.target.iri, date.fromisoformat(answer.as_of))
+    _write_view(route_view(answer, route_facets(index, answer), missing), out, lang)
 
 
 @viz_app.command("node")

@@ -43,8 +43,22 @@ def page(
 ) -> HTMLResponse:
     """The HTML response of a page for people: *body* (HTML the caller escaped) inside the shared shell, in the
     request's language; a ``lang`` parameter is remembered in a cookie."""
+    shell = shell_of(request, title=title, body=body, illustrative=illustrative, version=version, head=head)
+    return respond(request, render_page(shell), status_code=status_code)
+
+
+def shell_of(
+    request: Request,
+    *,
+    title: str,
+    body: str = "",
+    illustrative: bool = False,
+    version: str | None = None,
+    head: str = "",
+) -> PageShell:
+    """The shell of a page answering *request*: its language and the switch's link from the request."""
     language = language_of(request)
-    shell = PageShell(
+    return PageShell(
         title=title,
         body=body,
         language=language,
@@ -53,7 +67,12 @@ def page(
         version=version,
         head=head,
     )
-    rendered = render_page(shell)
+
+
+def respond(request: Request, rendered: str, *, status_code: int = 200) -> HTMLResponse:
+    """The HTML response of a page for people rendered in the request's language (by :func:`page`, or a graph view
+    in the shell): its language, caching by its own text, and a ``lang`` parameter remembered in a cookie."""
+    language = language_of(request)
     response = HTMLResponse(rendered, status_code=status_code)
     response.headers["Content-Language"] = language.value
     # The same address answers in the language a cookie remembers, so a cache must not hand one visitor's language

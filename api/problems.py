@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi import Path as PathParameter
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -30,8 +30,10 @@ from certbridge.graph.errors import (
     StoreError,
     VersionMoved,
 )
+from certbridge.visualize.catalogue import Language, text
 
 from .models import ProblemTypeOut, answered
+from .pages import language_of, page
 
 PROBLEM = "application/problem+json"
 PROBLEMS_PATH = "/problems"
@@ -400,16 +402,7 @@ def _out(kind: ProblemType) -> ProblemTypeOut:
 def problem_types(request: Request) -> Response:
     found = [_out(kind) for kind in ProblemType]
     if _wants_html(request):
-        rows = "".join(
-            f"<tr><td><a href='{html.escape(out.type)}'>{html.escape(out.slug)}</a></td><td>{out.status}</td>"
-            f"<td>{html.escape(out.title_zh)} / {html.escape(out.title_en)}</td></tr>"
-            for out in found
-        )
-        return HTMLResponse(
-            "<!doctype html><meta charset='utf-8'><title>certbridge problem types</title>"
-            f"<h1>错误类型 / Problem types</h1><table>{rows}</table>",
-            headers=_VARY,
-        )
+        return _problem_list_page(request, found)
     return JSONResponse([out.model_dump() for out in found], headers=_VARY)
 
 
@@ -423,14 +416,46 @@ def problem_types(request: Request) -> Response:
 def problem_type(request: Request, slug: Annotated[ProblemType, PathParameter(examples=["not-found"])]) -> Response:
     out = _out(slug)
     if _wants_html(request):
-        return HTMLResponse(
-            f"<!doctype html><meta charset='utf-8'><title>{html.escape(out.title_en)}</title>"
-            f"<h1>{html.escape(out.title_zh)} / {html.escape(out.title_en)}</h1>"
-            f"<p>HTTP {out.status}</p><p lang='zh'>{html.escape(out.explanation_zh)}</p>"
-            f"<p lang='en'>{html.escape(out.explanation_en)}</p><p><a href='{PROBLEMS_PATH}'>all problem types</a></p>",
-            headers=_VARY,
-        )
+        return _problem_page(request, out)
     return JSONResponse(out.model_dump(), headers=_VARY)
+
+
+def _problem_list_page(request: Request, found: list[ProblemTypeOut]) -> Response:
+    """Every problem type as a page for people, in the shell and the request's language."""
+    language = language_of(request)
+    zh = language is Language.ZH
+    heads = "".join(
+        f'<th scope="col">{html.escape(text(f"problems.column.{name}", language))}</th>'
+        for name in ("type", "status", "title")
+    )
+    rows = "".join(
+        f"<tr><td><a href='{html.escape(out.type)}?lang={language.value}'>{html.escape(out.slug)}</a></td>"
+        f"<td>{out.status}</td><td>{html.escape(out.title_zh if zh else out.title_en)}</td></tr>"
+        for out in found
+    )
+    body = (
+        f"<h1>{html.escape(text('problems.title', language))}</h1>"
+        f"<p>{html.escape(text('problems.intro', language))}</p>"
+        f"<div class='table-scroll'><table><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table></div>"
+    )
+    response = page(request, title=text("problems.title", language), body=body)
+    response.headers["Vary"] = "Accept, Cookie"
+    return response
+
+
+def _problem_page(request: Request, out: ProblemTypeOut) -> Response:
+    """What one problem type means, as a page for people in the shell and the request's language."""
+    language = language_of(request)
+    zh = language is Language.ZH
+    title = out.title_zh if zh else out.title_en
+    body = (
+        f"<h1>{html.escape(title)}</h1><p>HTTP {out.status} · <code>{html.escape(out.slug)}</code></p>"
+        f"<p>{html.escape(out.explanation_zh if zh else out.explanation_en)}</p>"
+        f"<p><a href='{PROBLEMS_PATH}?lang={language.value}'>{html.escape(text('problems.all', language))}</a></p>"
+    )
+    response = page(request, title=title, body=body)
+    response.headers["Vary"] = "Accept, Cookie"
+    return response
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -10,84 +10,71 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from certbridge.graph.sources import COLUMNS, PRECISION_NAMES, TOTALS, SourceReport, SourceUsage, source_report
+from certbridge.graph.vocabulary import concept_names
+from certbridge.visualize.catalogue import Language, text
 
+from .entity_pages import version_name
+from .pages import language_of, page
 from .state import state_of
 
 router = APIRouter(prefix="/api/v1", tags=["sources"])
 page_router = APIRouter(tags=["sources"])
 
-#: the page's own words (Chinese, English); the column names come from graph/sources.py, as the CLI's do
-PAGE_TEXT: dict[str, tuple[str, str]] = {
-    "title": ("certbridge 来源", "certbridge sources"),
-    "intro": (
-        "图中每条事实都注明来源。下表列出每个来源与政策文件：类型、地址、日期及其精度、可信度，以及各表有多少记录以之为据；"
-        "来源一旦失效，便知哪些事实随之动摇。",
-        "Every fact in the graph names its source. Below, every source and policy document: its kind, address, date "
-        "with its precision, trust, and how many records of each table rest on it, so that you see which facts "
-        "would fall with a source.",
-    ),
-    "sources": ("来源与政策文件", "Sources and policy documents"),
-    "none": ("（无地址）", "(no address)"),
-    "as_stated": ("原文", "as stated"),
-    "also": ("同一内容的 JSON：", "The same as JSON: "),
-    "provenance": ("各表的出处与许可：", "Where each table comes from, and its licence: "),
-}
 
-
-def _both(pair: tuple[str, str]) -> str:
-    return f"{html.escape(pair[0])} / {html.escape(pair[1])}"
-
-
-def _date(source: SourceUsage) -> str:
+def _date(source: SourceUsage, language: Language) -> str:
     shown = html.escape(source.date or "")
     if source.date_as_stated:
-        shown += f" <small>{_both(PAGE_TEXT['as_stated'])}: {html.escape(source.date_as_stated)}</small>"
+        stated = html.escape(text("sources.as_stated", language))
+        shown += f" <small>{stated}: {html.escape(source.date_as_stated)}</small>"
     return shown.strip()
 
 
-def _row(source: SourceUsage) -> str:
+def _row(source: SourceUsage, language: Language, trust: dict[str, tuple[str, str]]) -> str:
+    side = 0 if language is Language.ZH else 1
     address = (
         f'<a href="{html.escape(source.url)}" rel="noopener noreferrer">{html.escape(source.url)}</a>'
         if source.url
-        else _both(PAGE_TEXT["none"])
+        else html.escape(text("sources.none", language))
     )
-    per_table = "<br>".join(f"{html.escape(table)} {n}" for table, n in source.by_table.items())
+    # tables by their files' names (data/<table>.csv), which are the same in both languages
+    per_table = "<br>".join(f"<code>{html.escape(table)}.csv</code> {n}" for table, n in source.by_table.items())
+    trusted = trust.get(source.trust or "", (source.trust or "",) * 2)[side]
     cells = (
         f'<th scope="row" id="{html.escape(source.id)}">{html.escape(source.id)}</th>',
         f"<td>{html.escape(source.title or '')}</td>",
         f"<td>{html.escape(source.kind)}</td>",
-        f"<td>{address}</td>",
-        f"<td>{_date(source)}</td>",
-        f"<td>{_both(PRECISION_NAMES[source.precision]) if source.precision else ''}</td>",
-        f"<td>{html.escape(source.trust or '')}</td>",
+        f'<td class="address">{address}</td>',
+        f"<td>{_date(source, language)}</td>",
+        f"<td>{html.escape(PRECISION_NAMES[source.precision][side]) if source.precision else ''}</td>",
+        f"<td>{html.escape(trusted)}</td>",
         f"<td>{source.records}</td>",
         f"<td>{per_table}</td>",
     )
     return f"<tr>{''.join(cells)}</tr>"
 
 
-def sources_page(report: SourceReport) -> str:
-    """The sources page: bilingual (Chinese first), every source with its address as a link."""
+def sources_page(report: SourceReport, language: Language) -> str:
+    """The sources page's body in *language*: every source with its address as a link (the column names are the
+    CLI's, from graph/sources.py; a source's trust by the ontology's name of it; titles and kinds as the data has
+    them)."""
+    side = 0 if language is Language.ZH else 1
     heads = ("id", "title", "kind", "url", "date", "precision", "trust", "records", "by_table")
-    head = "".join(f'<th scope="col">{_both(COLUMNS[name])}</th>' for name in heads)
-    rows = "".join(_row(source) for source in report.sources)
-    totals = "".join(f"<tr><th scope='row'>{html.escape(t)}</th><td>{n}</td></tr>" for t, n in report.by_table.items())
-    intro_zh, intro_en = PAGE_TEXT["intro"]
+    head = "".join(f'<th scope="col">{html.escape(COLUMNS[name][side])}</th>' for name in heads)
+    trust = concept_names("trust")
+    rows = "".join(_row(source, language, trust) for source in report.sources)
+    totals = "".join(
+        f"<tr><th scope='row'><code>{html.escape(table)}.csv</code></th><td>{n}</td></tr>"
+        for table, n in report.by_table.items()
+    )
+    say = {key: html.escape(text(f"sources.{key}", language)) for key in ("title", "intro", "also", "provenance")}
     return (
-        '<!doctype html>\n<html lang="zh"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_both(PAGE_TEXT['title'])}</title><link rel='icon' href='data:,'>"
-        "<style>body{font-family:sans-serif;margin:1.5rem}table{border-collapse:collapse}"
-        "th,td{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top;text-align:left}"
-        "td:nth-child(4){word-break:break-all;max-width:28rem}</style></head><body>"
-        f"<h1>{_both(PAGE_TEXT['title'])}</h1>"
-        f'<p lang="zh">{html.escape(intro_zh)}</p><p lang="en">{html.escape(intro_en)}</p>'
-        f"<p>{_both(PAGE_TEXT['also'])}<a href='/api/v1/sources'>/api/v1/sources</a> · "
-        f"{_both(PAGE_TEXT['provenance'])}<a href='/api/v1/download/SOURCES.md'>SOURCES.md</a></p>"
-        f"<h2>{_both(PAGE_TEXT['sources'])} ({len(report.sources)})</h2>"
-        f"<table id='sources'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-        f"<h2>{_both(TOTALS)}</h2><table id='totals'><tbody>{totals}</tbody></table>"
-        "</body></html>\n"
+        f"<h1>{say['title']}</h1><p>{say['intro']}</p>"
+        f"<p>{say['also']}<a href='/api/v1/sources'>/api/v1/sources</a> · "
+        f"{say['provenance']}<a href='/api/v1/download/SOURCES.md'>SOURCES.md</a></p>"
+        f"<h2>{html.escape(text('sources.heading', language, count=len(report.sources)))}</h2>"
+        f"<div class='table-scroll' role='region' tabindex='0' aria-label='{say['title']}'>"
+        f"<table id='sources'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
+        f"<h2>{html.escape(TOTALS[side])}</h2><table id='totals'><tbody>{totals}</tbody></table>"
     )
 
 
@@ -159,5 +146,7 @@ def source_list(request: Request) -> SourcesOut:
     operation_id="sourcesPage",
 )
 def source_page(request: Request) -> HTMLResponse:
-    """The same content as GET /api/v1/sources, as a page (Chinese first, then English)."""
-    return HTMLResponse(sources_page(_report(request)))
+    """The same content as GET /api/v1/sources, as a page for people in the shell (the request's language)."""
+    language = language_of(request)
+    body = sources_page(_report(request), language)
+    return page(request, title=text("sources.title", language), body=body, version=version_name(request))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from typing import Annotated
 
@@ -11,7 +12,9 @@ from fastapi.responses import HTMLResponse
 from certbridge.graph.iris import from_path
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.routing import find_routes
+from certbridge.graph.routing.explain import missing_agreement
 from certbridge.graph.routing.resolve import HELD_KINDS, resolve
+from certbridge.visualize.catalogue import message, text
 from certbridge.visualize.model import View, hop_legend
 from certbridge.visualize.render import render_html
 from certbridge.visualize.views import (
@@ -23,7 +26,9 @@ from certbridge.visualize.views import (
     route_view,
 )
 
+from .entity_pages import version_name
 from .models import Day
+from .pages import language_of, page, respond, shell_of
 from .problems import Problem, responses
 from .state import index_of, settings_of, store_of
 
@@ -35,19 +40,43 @@ _PAGE = {
 }
 
 
+#: the views the index lists: where each goes and the catalogue key of its words
+_VIEWS = (
+    ("/viz/route", "viz.route"),
+    ("/viz/node?id=organisation/mohrss", "viz.node"),
+    ("/viz/agreements", "viz.agreements"),
+    ("/viz/coverage", "viz.coverage"),
+    ("/sources", "links.sources"),
+)
+
+
 @router.get("", summary="The views, with a search form", responses={200: _PAGE[200]})
-def index_page() -> HTMLResponse:
-    links = [
-        ("/viz/route", "路径 / Route view"),
-        ("/viz/node?id=organisation/mohrss", "关联 / Neighbourhood view"),
-        ("/viz/agreements", "互认协议地图 / Agreement map"),
-        ("/viz/coverage", "覆盖率 / Coverage heat map"),
-        ("/sources", "来源 / Sources"),
-    ]
-    items = "".join(f"<li><a href='{href}'>{text}</a></li>" for href, text in links)
-    return HTMLResponse(
-        f"<!doctype html><meta charset='utf-8'><title>certbridge views</title><h1>certbridge</h1><ul>{items}</ul>"
+def index_page(request: Request) -> HTMLResponse:
+    """The views listed, in the shell (the language of the request)."""
+    language = language_of(request)
+    joiner = {True: "&", False: "?"}
+    items = "".join(
+        f'<li><a href="{html.escape(href)}{joiner["?" in href]}lang={language.value}">'
+        f"{html.escape(text(key, language))}</a></li>"
+        for href, key in _VIEWS
     )
+    body = (
+        f"<h1>{html.escape(text('viz.title', language))}</h1><p>{html.escape(text('viz.intro', language))}</p>"
+        f'<ul class="views">{items}</ul>'
+    )
+    return page(request, title=text("viz.title", language), body=body, version=version_name(request))
+
+
+def _view_page(request: Request, view: View) -> HTMLResponse:
+    """A graph view in the shell of the pages for people (header, switch, banner), in the request's language."""
+    language = language_of(request)
+    shell = shell_of(
+        request,
+        title=view.title_zh if language.value == "zh" else view.title_en,
+        illustrative=view.illustrative or view.synthetic,
+        version=version_name(request),
+    )
+    return respond(request, render_html(view, served=True, language=language.value, shell=shell))
 
 
 @router.get("/route", summary="Route view: the k routes between two certificates", responses=_PAGE)
@@ -60,12 +89,16 @@ def route_page(
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> HTMLResponse:
     if not source or not target:
-        empty = View("route", "选择两个证书", "Pick two certificates", legend=hop_legend(), data={"answer": None})
-        return HTMLResponse(render_html(empty, served=True, language=lang))
+        title = message("view.title.route-empty")
+        empty = View("route", title.zh, title.en, legend=hop_legend(), data={"answer": None})
+        return _view_page(request, empty)
     index = index_of(request)
     answer = find_routes(index, resolve(index, source, kinds=HELD_KINDS), resolve(index, target), as_of=as_of, k=k)
     facets = route_facets(index, answer)
-    return HTMLResponse(render_html(route_view(answer, facets), served=True, language=lang))
+    missing = None
+    if answer.no_route is not None and answer.no_route.missing_agreement:
+        missing = missing_agreement(index, answer.source.iri, answer.target.iri, date.fromisoformat(answer.as_of))
+    return _view_page(request, route_view(answer, facets, missing))
 
 
 @router.get("/node", summary="Neighbourhood view of any entity, expandable by clicking", responses=_PAGE)
@@ -85,7 +118,7 @@ def node_page(
     facets = certificate_facets(index, [node["iri"] for node in body["nodes"]])
     view = node_view(body, max_nodes=limit, facets=facets)
     view.data["facet_names"] = facet_names(index)  # the filters' values named in each language
-    return HTMLResponse(render_html(view, served=True, language=lang))
+    return _view_page(request, view)
 
 
 @router.get(
@@ -99,4 +132,4 @@ def agreements_page(
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> HTMLResponse:
     view = agreement_map(index_of(request), as_of or date.today(), max_nodes=settings_of(request).viz_max_nodes)
-    return HTMLResponse(render_html(view, served=True, language=lang))
+    return _view_page(request, view)

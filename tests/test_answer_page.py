@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from certbridge.api.answer import Asked
 from certbridge.api.landing import EXAMPLES
 from certbridge.api.settings import Settings
+from certbridge.graph.choices import HopKind
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.table import COLUMNS
 from certbridge.graph.vocabulary import concept_names, hop_kind_name
@@ -121,7 +122,13 @@ def test_a_no_route_answer_says_what_each_side_reaches_and_the_missing_agreement
     assert missing in verdict and NO_ROUTE["as_of"] in missing
     assert not page.find_class("route-card")
     shown = words(page.get_element_by_id("no-route"))
-    assert answer["no_route"]["reason"] in shown  # the particulars, as the answer says them
+    assert answer["no_route"]["reason"] not in shown  # the engine's English reason is worded, not shown
+    kinds = "、" if language is Language.ZH else "; "
+    named = kinds.join(hop_kind_name(HopKind(kind))[0 if language is Language.ZH else 1] for kind in answer["kinds"])
+    searched = text(
+        "answer.particulars.search", language, as_of=answer["as_of"], max_hops=answer["max_hops"], kinds=named
+    )
+    assert searched in shown  # the particulars, worded from the parts of the answer
     why = text(f"answer.why.{answer['no_route']['kind']}", language, as_of=answer["as_of"], max_hops=answer["max_hops"])
     assert words(page.get_element_by_id("no-route-why")) == why
     for near in (*answer["no_route"]["source_reaches"], *answer["no_route"]["target_reached_from"]):
@@ -313,6 +320,10 @@ def test_each_kind_of_absence_is_said_in_the_page_s_language(
         page = tree(http.get("/answer", params={**question, "lang": language.value}))
         why = words(page.get_element_by_id("no-route-why"))
         assert why == text(f"answer.why.{kind}", language, as_of=question["as_of"], max_hops=6)
+        if kind == "grade-too-high":  # the grades compared, by their names in the page's language
+            grades = ("技师", "高级技师") if language is Language.ZH else ("technician", "senior technician")
+            particulars = words(page.get_element_by_id("no-route"))
+            assert text("answer.particulars.grades", language, held=grades[0], required=grades[1]) in particulars
 
 
 def test_a_revalidated_page_comes_back_in_the_language_now_chosen(http: httpx.Client) -> None:
@@ -351,17 +362,25 @@ def test_every_record_the_page_links_to_has_a_page(http: httpx.Client, question:
 
 
 @pytest.mark.parametrize("language", list(Language))
-def test_a_bridge_to_a_title_is_worded_with_its_condition(http: httpx.Client, language: Language) -> None:
+def test_a_bridge_to_a_title_is_worded_with_its_condition(
+    http: httpx.Client, real_store: Path, language: Language
+) -> None:
     question = {"from": ILLUSTRATIVE["from"], "to": "engineer", "as_of": ILLUSTRATIVE["as_of"]}
     answer = api_answer(http, question)
     bridges = [
         (r, s) for r, route in enumerate(answer["routes"]) for s in route["steps"] if s["kind"] == "cross-system-bridge"
     ]
     assert bridges, "the shipped data bridges a grade to the engineer title"
+    index = index_for(real_store)
     page = tree(http.get("/answer", params={**question, "lang": language.value}))
     cards = page.find_class("route-card")
     for number, step in bridges:
         hop = next(h for h in cards[number].find_class("hop") if h.get("data-kind") == "cross-system-bridge")
         said = words(hop)
         assert text(f"answer.bridge.{step['evidence']['label_en']}", language) in said
-        assert all(note in said for note in step["evidence"]["notes"])  # the source's condition, the years held
+        (bridge,) = {b for listed in index.bridges.values() for b in listed if b.iri == step["evidence"]["iri"]}
+        notes = [(words(item), item.get("lang")) for item in hop.xpath(".//dd/ul/li[@lang]")]
+        assert (text("answer.bridge.years", language, years=bridge.years), language.value) in notes  # page's words
+        assert bridge.condition and any(note == bridge.condition for note, _ in notes)  # as the data has it
+        engine = set(step["evidence"]["notes"]) - {bridge.condition}  # the engine's English words of the years
+        assert engine and not engine & {note for note, _ in notes}

@@ -18,6 +18,7 @@ from helpers.data import Cli
 from helpers.serving import serving
 
 from certbridge.api.settings import Settings
+from certbridge.visualize.catalogue import message
 
 SOURCE, TARGET = "IL-CT-hengfeng-spinner-senior-technician", "IL-CT-js-hrss-spinner-senior-technician"
 AS_OF = "2025-01-01"
@@ -61,6 +62,13 @@ def expected_counts(base: str) -> tuple[int, int]:
     return len(nodes), len(hops)
 
 
+def switch_language(page: Page) -> None:
+    """Follow the shell's language switch and wait for the view to be drawn again."""
+    with page.page.expect_navigation():
+        page.page.locator("a.lang-switch").click()
+    page.page.wait_for_function("window.certbridgeView && window.certbridgeView.stable", timeout=30_000)
+
+
 def test_route_view_renders_what_the_api_answers(page: Page, base_url: str) -> None:
     state = page.open(route_url(base_url))
     assert (state["nodes"], state["edges"]) == expected_counts(base_url)
@@ -79,7 +87,9 @@ def test_clicking_an_edge_shows_its_evidence_and_sources(page: Page, base_url: s
     text = panel.inner_text()
     assert "IL-AG01" in text or "示例：鲁苏" in text
     assert "ILLUSTRATIVE" in text or "示例" in text
-    assert "inferred" in text or "asserted" in text
+    derivations = [message(f"view.derivation.{way}").zh for way in ("asserted", "inferred")]
+    assert any(said in text for said in derivations)  # named in the page's language, not the code
+    assert "inferred" not in text and "asserted" not in text
     page.shot("route-view-evidence")
 
 
@@ -95,7 +105,10 @@ def test_a_conditional_hop_names_its_condition_in_the_shown_language(page: Page,
     panel.wait_for(state="visible")
     assert "条件" in panel.inner_text() and "考试: " in panel.inner_text()
     assert "examination: " not in panel.inner_text()
-    page.page.click("#language")
+    switch_language(page)  # the shell's switch: the page again in English, remembered
+    point = page.page.evaluate("certbridgeView.edgeMidpoint('hop-1')")
+    page.page.mouse.click(point["x"], point["y"])
+    panel.wait_for(state="visible")
     english = panel.inner_text()
     assert "condition" in english and "examination: " in english and "考试: " not in english
     page.shot("route-view-condition")
@@ -107,11 +120,11 @@ def test_the_language_switch_changes_the_labels(page: Page, base_url: str) -> No
         f"certbridgeView.network.body.data.nodes.get('https://w3id.org/certbridge/id/certificate-type/{TARGET}').label"
     )
     chinese = page.page.evaluate(label_of)
-    page.page.click("#language")
+    switch_language(page)
     english = page.page.evaluate(label_of)
     assert "江苏" in chinese and "Jiangsu" in english
-    assert page.page.locator("h2").first.inner_text() == "Legend"
-    page.page.click("#language")
+    assert page.page.locator("#legend h2").inner_text() == "Legend"
+    switch_language(page)
     assert page.page.evaluate(label_of) == chinese
     page.shot("route-view-english")
 

@@ -328,7 +328,6 @@ def test_reads_carry_validators_and_revalidate(http: httpx.Client, mini_store: P
         "/api/v1/search?q=spinner",
         "/api/v1/download/graph.ttl",
         "/query",
-        "/sources",
     ):
         response = http.get(url)
         assert response.status_code == 200, url
@@ -345,6 +344,16 @@ def test_reads_carry_validators_and_revalidate(http: httpx.Client, mini_store: P
         # If-None-Match decides when both are sent
         both = {"If-None-Match": 'W/"other"', "If-Modified-Since": modified}
         assert http.get(url, headers=both).status_code == 200
+
+
+def test_the_sources_page_is_a_page_for_people_validated_by_its_own_text(http: httpx.Client) -> None:
+    """/sources answers in the language a cookie remembers, so it is private and revalidated by its own text (the
+    shell's rule for pages for people), not by the store version both languages share."""
+    chinese, english = (http.get("/sources", params={"lang": lang}) for lang in ("zh", "en"))
+    assert chinese.headers["cache-control"] == english.headers["cache-control"] == "private, no-cache"
+    assert chinese.headers["etag"] != english.headers["etag"]
+    again = http.get("/sources", params={"lang": "en"}, headers={"If-None-Match": english.headers["etag"]})
+    assert again.status_code == 304
 
 
 def test_health_is_never_reused_by_a_cache(http: httpx.Client) -> None:

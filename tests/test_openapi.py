@@ -3,6 +3,7 @@ every problem type resolves to its explanation, and /docs and /redoc work offlin
 
 from __future__ import annotations
 
+import html
 import re
 import tomllib
 from collections.abc import Iterator
@@ -183,9 +184,12 @@ def test_every_problem_type_resolves_to_a_page_explaining_it(http: httpx.Client,
     answer = http.get(kind.uri)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
     assert answer.json()["status"] == EXPLANATIONS[kind].status and answer.json()["explanation_zh"]
-    page = http.get(kind.uri, headers={"Accept": "text/html"})
-    assert page.headers["content-type"].startswith("text/html")
-    assert EXPLANATIONS[kind].title_zh in page.text and EXPLANATIONS[kind].title_en in page.text
+    explained = EXPLANATIONS[kind]
+    for lang, title, other in (("zh", explained.title_zh, explained.title_en), ("en", explained.title_en, None)):
+        page = http.get(kind.uri, params={"lang": lang}, headers={"Accept": "text/html"})
+        assert page.headers["content-type"].startswith("text/html")
+        assert f"<h1>{html.escape(title)}</h1>" in page.text and f'<html lang="{lang}">' in page.text  # in the shell
+        assert other is None or other not in page.text  # one language a page
 
 
 def test_the_type_of_a_real_problem_resolves(http: httpx.Client) -> None:

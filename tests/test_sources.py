@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 from helpers.data import Cli
 from helpers.serving import serving
 
@@ -18,6 +19,8 @@ from certbridge.api.sources import sources_page
 from certbridge.data import DATA_DIR
 from certbridge.graph.sources import COLUMNS, source_report
 from certbridge.graph.store import open_store
+from certbridge.graph.vocabulary import concept_names
+from certbridge.visualize.catalogue import Language, text
 
 #: tables whose rows share another table's named graph
 _GRAPH_OF = {"framework_levels": "frameworks"}
@@ -94,32 +97,37 @@ def test_rest_sources(real_store: Path) -> None:
         assert answer.json() == source_report(open_store(real_store)).to_json()
 
 
-def test_sources_page(real_store: Path) -> None:
-    """GET /sources: every source as a row with its address as a link, date with its precision, trust and counts;
-    Chinese first, then English, with the column names the CLI uses."""
+@pytest.mark.parametrize("language", [Language.ZH, Language.EN], ids=str)
+def test_sources_page(real_store: Path, language: Language) -> None:
+    """GET /sources: a page for people in the shell, in the language asked for: every source as a row with its
+    address as a link, date with its precision, trust by its name, and counts, with the column names the CLI uses."""
     report = source_report(open_store(real_store))
+    side = 0 if language is Language.ZH else 1
     with serving(Settings(real_store)) as url:
-        answer = httpx.get(f"{url}/sources", timeout=30)
+        answer = httpx.get(f"{url}/sources", params={"lang": language.value}, timeout=30)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
     page = answer.text
-    assert '<html lang="zh">' in page and page.index("来源与政策文件") < page.index("Sources and policy documents")
-    for zh, en in COLUMNS.values():
-        assert f"{zh} / {en}" in page
+    assert f'<html lang="{language.value}">' in page and 'class="lang-switch"' in page  # the shell
+    assert text("sources.heading", language, count=len(report.sources)) in page
+    assert text("sources.heading", language.other, count=len(report.sources)) not in page
+    for names in COLUMNS.values():
+        assert f'<th scope="col">{names[side]}</th>' in page
     rows = re.findall(r'<tr><th scope="row" id="([^"]+)">(.*?)</tr>', page, re.S)
     assert [key for key, _ in rows] == [s.id for s in report.sources]
     cells = dict(rows)
     zz = cells["SRC-FJ-ZZGOV2022"]
     address = "http://www.zhangzhou.gov.cn/cms/html/zzsrmzf/2022-03-31/1947464673.html"
-    assert f'<a href="{address}" rel="noopener noreferrer">' in zz and "<td>2022-03-31</td><td>日 / day</td>" in zz
-    assert "<td>high</td>" in zz
+    assert f'<a href="{address}" rel="noopener noreferrer">' in zz
+    assert f"<td>2022-03-31</td><td>{('日', 'day')[side]}</td>" in zz
+    assert f"<td>{concept_names('trust')['high'][side]}</td>" in zz
     fz = cells["P-FZ2018"]
-    assert "<td>2018-08</td><td>月 / month</td>" in fz and "policy document" in fz
-    assert "（无地址） / (no address)" in cells["SRC-MR15"]
+    assert f"<td>2018-08</td><td>{('月', 'month')[side]}</td>" in fz and "policy document" in fz
+    assert text("sources.none", language) in cells["SRC-MR15"]
     for source in report.sources:
         assert f"<td>{source.records}</td>" in cells[source.id], source.id
-    totals = dict(re.findall(r"<tr><th scope='row'>([^<]+)</th><td>(\d+)</td></tr>", page))
+    totals = dict(re.findall(r"<tr><th scope='row'><code>([^<]+)\.csv</code></th><td>(\d+)</td></tr>", page))
     assert {table: int(n) for table, n in totals.items()} == report.by_table
-    assert sources_page(report) == page
+    assert sources_page(report, language) in page
 
 
 def test_the_source_report_is_made_once_per_store_version(tmp_path: Path, monkeypatch) -> None:

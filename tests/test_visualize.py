@@ -12,10 +12,13 @@ from certbridge.graph.choices import HopKind
 from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.routing import RouteAnswer, find_routes
 from certbridge.graph.routing.coverage import cell_pairs, coverage
+from certbridge.graph.routing.explain import missing_agreement
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.rules import agreement_in_force
 from certbridge.graph.store import open_store
 from certbridge.ontology import ID
+from certbridge.visualize.answer import missing_sentence
+from certbridge.visualize.catalogue import Language, message, text
 from certbridge.visualize.model import HOP_COLOURS, View, ViewEdge, ViewNode, aggregate
 from certbridge.visualize.render import render_html
 from certbridge.visualize.views import agreement_map, coverage_view, node_view, route_view
@@ -54,15 +57,24 @@ def test_no_route_shows_the_explanation_and_the_nearest_certificates(mini_store:
     index = index_for(mini_store)
     answer = find_routes(index, TARGET, f"{CT}IL-CT-zj-assoc-spinner-senior", as_of=DAY)
     assert answer.no_route
-    view = route_view(answer)
-    assert any("No route" in en for _, en in view.notes) and any("Missing" in en for _, en in view.notes)
+    parts = missing_agreement(index, answer.source.iri, answer.target.iri, DAY)
+    assert parts is not None
+    view = route_view(answer, missing=parts)
+    by_language = {
+        language: [pair[0 if language is Language.ZH else 1] for pair in view.notes] for language in Language
+    }
+    for language, notes in by_language.items():  # each note worded from the catalogue, not the engine's English
+        assert notes[0] == text("answer.why.not-connected", language, as_of=answer.as_of, max_hops=answer.max_hops)
+        assert missing_sentence(parts, language) in notes
+        assert answer.no_route.reason not in " ".join(notes)
     near = {e.iri for e in answer.no_route.source_reaches}
     assert near and near <= {n.id for n in view.nodes}
     assert all(e.kind == "nearest" and e.dashes for e in view.edges)
     # a required grade above the certificate's: explained as such, with no agreement proposed
     upwards = route_view(find_routes(index, f"{CT}IL-CT-zj-assoc-spinner-senior", TARGET, as_of=DAY))
-    assert any("above the certificate's grade" in en for _, en in upwards.notes)
-    assert not any("Missing" in en for _, en in upwards.notes)
+    grade_too_high = message("answer.why.grade-too-high")
+    assert (grade_too_high.zh, grade_too_high.en) in upwards.notes
+    assert not any(missing_sentence(parts, Language.EN) == en for _, en in upwards.notes)
 
 
 def test_neighbourhood_is_aggregated_beyond_the_limit(mini_store: Path) -> None:

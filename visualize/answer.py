@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from certbridge.graph.choices import HopKind
 from certbridge.graph.routing.explain import MissingAgreement
-from certbridge.graph.routing.model import Endpoint, Evidence, Hop, IssuerQuality, Route, RouteAnswer
+from certbridge.graph.routing.model import Absence, Endpoint, Evidence, Hop, IssuerQuality, Route, RouteAnswer
 from certbridge.graph.vocabulary import concept_definitions, concept_names, hop_kind_name, issuer_kind_name
 from certbridge.ontology import ID
 
@@ -90,7 +90,8 @@ class HopCard:
     colour: str
     evidence: Name
     details: tuple[Detail, ...]
-    notes: tuple[str, ...]
+    #: (text, its language) of each note
+    notes: tuple[tuple[str, str], ...]
     conditions: tuple[tuple[str, str], ...]
     sources: tuple[SourceLine, ...]
     quality: tuple[QualityLine, ...]
@@ -114,9 +115,9 @@ class RouteCard:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NoRouteCard:
-    #: why, in the page's language; and the particulars, as the answer says them (in English)
+    #: why, and the particulars (what was searched, the grades compared), in the page's language
     why: str
-    reason: str
+    particulars: tuple[str, ...]
     #: the two certificates asked about, with their pages
     held: Name
     required: Name
@@ -324,6 +325,24 @@ def _evidence_name(language: Language, evidence: Evidence) -> Name:
     return _name(language, evidence.label_zh, evidence.label_en, evidence.iri)
 
 
+def _bridge_notes(language: Language, facts: AgreementFacts | None) -> tuple[tuple[str, str], ...]:
+    """A bridge's notes, each (text, its language): its condition as the data has it, and the years to hold the
+    grade in the page's language."""
+    if facts is None:
+        return ()
+    notes = []
+    if facts.condition:
+        notes.append((facts.condition, "zh" if _mostly_chinese(facts.condition) else "en"))
+    if facts.years_held:
+        notes.append((text("answer.bridge.years", language, years=facts.years_held), language.value))
+    return tuple(notes)
+
+
+def _mostly_chinese(said: str) -> bool:
+    chinese = sum("\u4e00" <= ch <= "\u9fff" for ch in said)
+    return chinese * 3 > len(said)
+
+
 def _hop_card(language: Language, number: int, hop: Hop, agreements: Agreements) -> HopCard:
     e = hop.evidence
     kind_name = _kind(language, hop.kind)
@@ -344,9 +363,9 @@ def _hop_card(language: Language, number: int, hop: Hop, agreements: Agreements)
         colour=HOP_COLOURS[hop.kind],
         evidence=_evidence_name(language, e),
         details=_details(language, hop, agreements.get(hop.evidence.iri, AgreementFacts())),
-        # what the engine notes of an agreement, a standard or a grade order (in English) the card says in its own
-        # words above; a bridge's notes are its condition as the source states it, and the years to hold the grade
-        notes=e.notes if e.kind == "cross-system-bridge" else (),
+        # what the engine notes (in English) the card says in its own words: a bridge's condition as the source
+        # states it (data), and the years to hold the grade (the catalogue's words)
+        notes=_bridge_notes(language, agreements.get(e.iri)) if e.kind == "cross-system-bridge" else (),
         conditions=_conditions(language, e.conditions),
         sources=tuple(
             SourceLine(
@@ -366,16 +385,52 @@ def _hop_card(language: Language, number: int, hop: Hop, agreements: Agreements)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgreementFacts:
-    """What the page says of an agreement that the route answer does not carry: who issued or agreed it (the
-    recognising side first), and the document's date, which stands for its start when the source states none."""
+    """What the page says of an agreement (or a grade bridge) that the route answer does not carry: who issued or
+    agreed it (the recognising side first), and the document's date, which stands for its start when the source
+    states none; of a bridge, its condition and the years to hold the grade (the engine says them in one English
+    note)."""
 
     #: (Chinese, English, IRI) of each party
     parties: tuple[tuple[str | None, str | None, str], ...] = ()
     document_date: str | None = None
+    #: when the evidence is a grade bridge (a cross-system hop) rather than an agreement: its condition as the
+    #: source states it (a data value, in the language the data has it), and the years the grade must be held
+    condition: str | None = None
+    years_held: int | None = None
 
 
 #: the facts of each agreement the routes cite, by its IRI
 Agreements = Mapping[str, AgreementFacts]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Grades:
+    """The grades of the certificate held and of the one required, each (Chinese, English), and whether they are on
+    one ladder: the particulars of an answer that the required grade is too high."""
+
+    held: tuple[str, str]
+    required: tuple[str, str]
+    same_ladder: bool
+
+
+def no_route_why(answer: RouteAnswer, language: Language) -> str:
+    """Why a no-route answer has no route, by its kind of absence, in *language*."""
+    kind = answer.no_route.kind if answer.no_route is not None else "not-connected"
+    return text(f"answer.why.{kind}", language, as_of=answer.as_of, max_hops=answer.max_hops)
+
+
+def particulars(answer: RouteAnswer, language: Language, grades: Grades | None = None) -> tuple[str, ...]:
+    """The particulars of a no-route answer in *language*, worded from the parts the engine answers with (the day,
+    the hop limit, the hop kinds allowed; the grades compared when the required grade is too high), not from its
+    English reason."""
+    kinds = _LIST[language].join(_kind(language, kind) for kind in answer.kinds)
+    lines = [text("answer.particulars.search", language, as_of=answer.as_of, max_hops=answer.max_hops, kinds=kinds)]
+    if grades is not None and answer.no_route is not None and answer.no_route.kind is Absence.GRADE_TOO_HIGH:
+        key = "answer.particulars.grades" if grades.same_ladder else "answer.particulars.ladders"
+        lines.insert(
+            0, text(key, language, held=_pick(language, grades.held), required=_pick(language, grades.required))
+        )
+    return tuple(lines)
 
 
 def answer_page(
@@ -383,9 +438,11 @@ def answer_page(
     language: Language,
     missing: MissingAgreement | None = None,
     agreements: Agreements | None = None,
+    grades: Grades | None = None,
 ) -> AnswerPage:
     """The answer page's content in *language* (*missing*: the parts of the missing agreement, when known;
-    *agreements*: what the answer does not carry of the agreements its routes cite)."""
+    *agreements*: what the answer does not carry of the agreements its routes cite; *grades*: the grades of the
+    two certificates, for the particulars of a no-route answer)."""
     drawing, edge_ids = draw(answer, language)
     routes = tuple(
         _route_card(language, number, route, edge_ids, agreements or {})
@@ -395,8 +452,8 @@ def answer_page(
     if answer.no_route is not None:
         no = answer.no_route
         no_route = NoRouteCard(
-            why=text(f"answer.why.{no.kind}", language, as_of=answer.as_of, max_hops=answer.max_hops),
-            reason=no.reason,
+            why=no_route_why(answer, language),
+            particulars=particulars(answer, language, grades),
             held=_endpoint(language, answer.source),
             required=_endpoint(language, answer.target),
             source_reaches=tuple(_endpoint(language, e) for e in no.source_reaches),

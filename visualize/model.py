@@ -13,6 +13,8 @@ from typing import Any
 from certbridge.graph.choices import HopKind
 from certbridge.graph.vocabulary import hop_kind_name
 
+from .catalogue import Language, message, text
+
 #: Hop kinds (strongest first) with their colour; the legend lists them in this order. Their names are the
 #: ontology's labels (``hop_style``).
 HOP_COLOURS: dict[HopKind, str] = {
@@ -21,26 +23,40 @@ HOP_COLOURS: dict[HopKind, str] = {
     HopKind.GRADE_DOMINANCE: "#c07a00",
     HopKind.CROSS_SYSTEM_BRIDGE: "#8e44ad",
 }
-#: Node kinds with their shape, colour and bilingual name.
+
+
+def _named(key: str) -> tuple[str, str]:
+    """A name of the views in (Chinese, English), from the catalogue."""
+    said = message(key)
+    return said.zh, said.en
+
+
+#: Node kinds with their shape, colour and bilingual name (the catalogue's view.node.*).
 NODE_STYLES: dict[str, tuple[str, str, str, str]] = {
-    "certificate-type": ("box", "#e8f0fe", "证书类型", "certificate type"),
-    "credential": ("ellipse", "#fdf2d0", "资格/职称", "credential"),
-    "organisation": ("diamond", "#fde2e1", "机构", "issuer or organisation"),
-    "occupation": ("hexagon", "#e3f4e8", "职业", "occupation"),
-    "agreement": ("star", "#fff3b0", "互认协议", "agreement"),
-    "region": ("dot", "#dbe9f6", "地区", "region"),
-    "other": ("dot", "#eeeeee", "其他", "other"),
-    "group": ("database", "#d9d9d9", "聚合", "aggregate (group)"),
+    kind: (shape, colour, *_named(f"view.node.{kind}"))
+    for kind, shape, colour in (
+        ("certificate-type", "box", "#e8f0fe"),
+        ("credential", "ellipse", "#fdf2d0"),
+        ("organisation", "diamond", "#fde2e1"),
+        ("occupation", "hexagon", "#e3f4e8"),
+        ("agreement", "star", "#fff3b0"),
+        ("region", "dot", "#dbe9f6"),
+        ("other", "dot", "#eeeeee"),
+        ("group", "database", "#d9d9d9"),
+    )
 }
-#: Agreement edge styles on the map: (colour, dashes) by state on the chosen day.
+#: Agreement edge styles on the map: (colour, dashes) by state on the chosen day, and the state's name.
 AGREEMENT_STATES: dict[str, tuple[str, bool, str, str]] = {
-    "in-force": ("#1b7f3b", False, "有效", "in force"),
-    "expired": ("#9e9e9e", True, "已失效", "expired"),
-    "planned": ("#e69500", True, "尚未生效", "not yet in force"),
-    "no-recognition": ("#bdbdbd", True, "仅合作", "cooperation only"),
+    state: (colour, dashed, *_named(f"view.state.{state}"))
+    for state, colour, dashed in (
+        ("in-force", "#1b7f3b", False),
+        ("expired", "#9e9e9e", True),
+        ("planned", "#e69500", True),
+        ("no-recognition", "#bdbdbd", True),
+    )
 }
-ILLUSTRATIVE_BADGE = ("示例", "ILLUSTRATIVE")
-SYNTHETIC_BADGE = ("合成", "SYNTHETIC")
+ILLUSTRATIVE_BADGE = _named("view.badge.illustrative")
+SYNTHETIC_BADGE = _named("view.badge.synthetic")
 
 
 @dataclass
@@ -178,8 +194,8 @@ def aggregate(view: View, limit: int, *, keep: set[str], key: str = "kind") -> V
         ViewNode(
             f"group:{name}",
             "group",
-            f"{count:,} 个{NODE_STYLES.get(name, NODE_STYLES['other'])[2]}（已聚合）",
-            f"{count:,} {NODE_STYLES.get(name, NODE_STYLES['other'])[3]}s (aggregated)",
+            _group_label(Language.ZH, count, NODE_STYLES.get(name, NODE_STYLES["other"])[2]),
+            _group_label(Language.EN, count, NODE_STYLES.get(name, NODE_STYLES["other"])[3]),
             illustrative=any(n.illustrative for n in grouped if _group_key(n, key) == name),
             synthetic=any(n.synthetic for n in grouped if _group_key(n, key) == name),
             details={"grouped": count, "by": key},
@@ -203,11 +219,16 @@ def aggregate(view: View, limit: int, *, keep: set[str], key: str = "kind") -> V
     view.edges = list(merged.values())
     view.aggregated.append(
         (
-            f"超过 {limit} 个节点：{len(grouped):,} 个节点按类型聚合为 {len(groups)} 组",
-            f"more than {limit} nodes: {len(grouped):,} nodes grouped by {key} into {len(groups)} group(s)",
+            text("view.group.note", Language.ZH, limit=limit, grouped=f"{len(grouped):,}", groups=len(groups)),
+            text("view.group.note", Language.EN, limit=limit, grouped=f"{len(grouped):,}", groups=len(groups)),
         )
     )
     return view
+
+
+def _group_label(language: Language, count: int, kind: str) -> str:
+    """The label of a group of aggregated nodes: how many, of which kind."""
+    return text("view.group.label", language, count=f"{count:,}", kind=kind)
 
 
 def _group_key(node: ViewNode, key: str) -> str:

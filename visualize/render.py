@@ -16,7 +16,11 @@ import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.network import Network
 
-from .model import AGREEMENT_STATES, NODE_STYLES, View
+from certbridge.graph.vocabulary import concept_names, issuer_kind_names
+
+from .catalogue import Language, catalogue
+from .model import AGREEMENT_STATES, ILLUSTRATIVE_BADGE, NODE_STYLES, SYNTHETIC_BADGE, View
+from .page import NAVIGATION, PageShell
 
 HERE = Path(__file__).parent
 VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
@@ -102,12 +106,37 @@ def _asset(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+#: the catalogue's messages the view's script says (its panel, the heat map's corner)
+_SCRIPT_WORDS = "view."
+#: the closed values the panel shows, by their scheme in the ontology's vocabularies (named there in both languages)
+_SCHEMES = ("hop-kind", "direction", "status", "trust", "question-bank", "condition-kind")
+
+
+@cache
+def _names() -> dict[str, dict[str, list[str]]]:
+    """The panel's closed values named in both languages: the ontology's concepts and issuer kinds, the node kinds
+    and agreement states of the legend, and asserted or inferred from the catalogue."""
+    names = {scheme: {code: list(pair) for code, pair in concept_names(scheme).items()} for scheme in _SCHEMES}
+    names["issuer-kind"] = {kind: list(pair) for kind, pair in issuer_kind_names().items()}
+    names["node-kind"] = {kind: [zh, en] for kind, (_, _, zh, en) in NODE_STYLES.items()}
+    names["agreement-state"] = {state: [zh, en] for state, (_, _, zh, en) in AGREEMENT_STATES.items()}
+    names["derivation"] = {
+        way: [catalogue()[f"view.derivation.{way}"].zh, catalogue()[f"view.derivation.{way}"].en]
+        for way in ("asserted", "inferred")
+    }
+    return names
+
+
 def _config(served: bool, api_base: str, language: str) -> dict[str, object]:
-    """What the page script needs besides the view: the mode, and the styles it applies to nodes and edges it adds."""
+    """What the page script needs besides the view: the mode, its words and the names of the values it shows (both
+    languages, for the switch of a page opened from a file), and the styles it applies to nodes and edges it adds."""
     return {
         "served": served,
         "apiBase": api_base,
         "language": language,
+        "words": {key: [m.zh, m.en] for key, m in catalogue().items() if key.startswith(_SCRIPT_WORDS)},
+        "names": _names(),
+        "badges": {"illustrative": list(ILLUSTRATIVE_BADGE), "synthetic": list(SYNTHETIC_BADGE)},
         "nodeStyles": {kind: [shape, colour] for kind, (shape, colour, _, _) in NODE_STYLES.items()},
         "stateStyles": {state: [colour, dashes] for state, (colour, dashes, _, _) in AGREEMENT_STATES.items()},
     }
@@ -118,15 +147,26 @@ def _script_safe(text: str) -> str:
     return text.replace("</", "<\\/")
 
 
-def render_html(view: View, *, served: bool = False, language: str = "zh", api_base: str = "") -> str:
-    """The page for *view*. *served*: the page may call the API (search, expand); a file never does."""
+def render_html(
+    view: View, *, served: bool = False, language: str = "zh", api_base: str = "", shell: PageShell | None = None
+) -> str:
+    """The page for *view*. *served*: the page may call the API (search, expand); a file never does. A served page
+    passes its *shell* (the language switch's link, the banner, the data version): it then has the header,
+    navigation and banner of every page for people; a file has its own header with a switch in place."""
     nodes, edges, _, _, _, options = to_network(view, language).get_network_data()
+    chosen = Language.chosen(language)
     return (
         _environment()
         .get_template("view.html")
         .render(
             view=view,
-            language=language,
+            language=chosen.value,
+            shell=shell,
+            navigation=NAVIGATION,
+            words={key: m.in_language(chosen) for key, m in catalogue().items()},
+            zh={key: m.zh for key, m in catalogue().items()},
+            en={key: m.en for key, m in catalogue().items()},
+            site_css=_asset(HERE / "static" / "site.css"),
             served=served,
             view_json=_script_safe(json.dumps(view.to_json(), ensure_ascii=False)),
             nodes_json=_script_safe(json.dumps(nodes, ensure_ascii=False)),

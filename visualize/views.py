@@ -7,7 +7,7 @@ illustrative or synthetic; details feed the side panel (evidence, sources with l
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import date
 from itertools import combinations
@@ -18,12 +18,15 @@ import pyoxigraph as ox
 from certbridge.graph.choices import Direction, HopKind
 from certbridge.graph.query import compact
 from certbridge.graph.routing.coverage import Coverage
+from certbridge.graph.routing.explain import MissingAgreement
 from certbridge.graph.routing.model import Endpoint, RouteAnswer, as_json
 from certbridge.graph.routing.records import Agreement, RoutingIndex
 from certbridge.graph.routing.rules import NOT_IN_FORCE_STATUSES, agreement_in_force
 from certbridge.graph.vocabulary import concept_names, issuer_kind_names
 from certbridge.ontology import CB, ID, ORG
 
+from .answer import missing_sentence, no_route_why, particulars
+from .catalogue import Language, message, text
 from .model import (
     AGREEMENT_STATES,
     NODE_STYLES,
@@ -117,15 +120,25 @@ def route_facets(index: RoutingIndex, answer: RouteAnswer) -> dict[str, dict[str
     return certificate_facets(index, {end.iri for end in ends})
 
 
+def _both(words: Callable[[Language], str]) -> tuple[str, str]:
+    """A note of a view in both languages (the page shows one, the file's switch the other)."""
+    return words(Language.ZH), words(Language.EN)
+
+
 #: the mark of a hop through an agreement with conditions on the route view's edges (zh, en)
-CONDITIONAL_MARK = ("（有条件）", "(conditional)")
+CONDITIONAL_MARK = (message("view.conditional").zh, message("view.conditional").en)
 
 
-def route_view(answer: RouteAnswer, facets: dict[str, dict[str, str]] | None = None) -> View:
+def route_view(
+    answer: RouteAnswer,
+    facets: dict[str, dict[str, str]] | None = None,
+    missing: MissingAgreement | None = None,
+) -> View:
     """The k routes of a route answer: hops coloured by kind, one edge per distinct hop. The page gets the answer's
     JSON (``RouteAnswer.to_json()``) as well.
 
-    *facets* (from :func:`certificate_facets`) give the filters something to act on.
+    *facets* (from :func:`certificate_facets`) give the filters something to act on; *missing* (from
+    ``graph.routing.explain.missing_agreement``) words the agreement a no-route answer lacks.
     """
     source, target = answer.source, answer.target
     view = View(
@@ -182,13 +195,21 @@ def route_view(answer: RouteAnswer, facets: dict[str, dict[str, str]] | None = N
                 routes=[number],
             )
     if answer.no_route is not None:
-        missing = answer.no_route
-        view.notes.append(("未找到认可路径：" + missing.reason, "No route: " + missing.reason))
-        if missing.missing_agreement:
-            view.notes.append(("缺少：" + missing.missing_agreement, "Missing: " + missing.missing_agreement))
+        absent = answer.no_route
+        # why, what was searched and the missing agreement, each worded from its parts in both languages (the
+        # engine's reason and missing agreement are English sentences)
+        view.notes.append(_both(lambda language: no_route_why(answer, language)))
+        view.notes.extend(zip(particulars(answer, Language.ZH), particulars(answer, Language.EN), strict=True))
+        if missing is not None:
+            view.notes.append(_both(lambda language: missing_sentence(missing, language)))
         for side, reaching, nearest, zh, en in (
-            (source, True, missing.source_reaches, "可达", "reaches"),
-            (target, False, missing.target_reached_from, "可由其到达", "reached from"),
+            (source, True, absent.source_reaches, *_both(lambda language: text("view.near.reaches", language))),
+            (
+                target,
+                False,
+                absent.target_reached_from,
+                *_both(lambda language: text("view.near.reached_from", language)),
+            ),
         ):
             for near in nearest:
                 nodes.setdefault(near.iri, _endpoint_node(near))
@@ -196,7 +217,8 @@ def route_view(answer: RouteAnswer, facets: dict[str, dict[str, str]] | None = N
                 edges[(a, b, "nearest", "")] = ViewEdge(
                     f"near-{len(edges) + 1}", a, b, "nearest", zh, en, colour="#bbbbbb", dashes=True
                 )
-        view.legend.append(LegendItem("#bbbbbb", "最近可达（非路径）", "nearest reachable (not a route)", dashed=True))
+        nearest_name = message("view.legend.nearest")
+        view.legend.append(LegendItem("#bbbbbb", nearest_name.zh, nearest_name.en, dashed=True))
     view.nodes, view.edges = list(nodes.values()), list(edges.values())
     for node in view.nodes:
         node.facets.update((facets or {}).get(node.id, {}))
@@ -256,12 +278,10 @@ def node_view(
             )
         )
     first = view.node(center)
-    view.title_zh = f"{first.label_zh if first else center} 的关联"
-    view.title_en = f"Neighbourhood of {first.label_en if first else center}"
+    view.title_zh = text("view.title.node", Language.ZH, name=first.label_zh if first else center)
+    view.title_en = text("view.title.node", Language.EN, name=first.label_en if first else center)
     if found["truncated"]:
-        view.aggregated.append(
-            (f"只取了前 {len(found['nodes'])} 个节点", f"only the first {len(found['nodes'])} nodes were fetched")
-        )
+        view.aggregated.append(_both(lambda language: text("view.note.fetched", language, count=len(found["nodes"]))))
     aggregate(view, max_nodes, keep={center})
     view.legend = node_legend({n.kind for n in view.nodes})
     return view
@@ -306,8 +326,7 @@ def agreement_map(index: RoutingIndex, as_of: date, *, max_nodes: int = DEFAULT_
     """
     view = View(
         "agreements",
-        "互认协议地图",
-        "Map of recognition agreements",
+        *_both(lambda language: text("view.title.agreements", language)),
         data={"as_of": as_of.isoformat(), "facet_names": facet_names(index)},
     )
     years = sorted({a.date.year for a in index.agreements.values() if a.date is not None and a.date.year is not None})
@@ -371,8 +390,8 @@ def agreement_map(index: RoutingIndex, as_of: date, *, max_nodes: int = DEFAULT_
     view.nodes = sorted(parties.values(), key=lambda n: (n.kind, n.id))
     view.legend = [LegendItem(c, zh, en, dashed=d) for c, d, zh, en in AGREEMENT_STATES.values()]
     view.legend += [
-        LegendItem("#555555", "双箭头：相互认可", "two arrows: mutual", shape="line"),
-        LegendItem("#555555", "单箭头：单向认可（指向认可方）", "one arrow: one-way (points to the recognising side)"),
+        LegendItem("#555555", *_both(lambda language: text("view.legend.mutual", language)), shape="line"),
+        LegendItem("#555555", *_both(lambda language: text("view.legend.one_way", language))),
     ]
     view.legend += node_legend({n.kind for n in view.nodes})
     return aggregate(view, max_nodes, keep=set(), key="region")
@@ -465,10 +484,7 @@ def coverage_view(table: Coverage, names: dict[str, tuple[str | None, str | None
     ]
     if table.sampled_occupations:
         view.aggregated.append(
-            (
-                f"按 {table.sampled_occupations} 个随机职业抽样计算",
-                f"computed on a random sample of {table.sampled_occupations} occupations",
-            )
+            _both(lambda language: text("view.note.sampled", language, count=table.sampled_occupations))
         )
     return view
 

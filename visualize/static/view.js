@@ -16,7 +16,13 @@
   const byId = new Map(view.nodes.map((n) => [n.id, n]));
   const edgeById = new Map(view.edges.map((e) => [e.id, e]));
   const label = (item) => (state.language === "zh" ? item.label_zh : item.label_en);
-  const text = (zh, en) => (state.language === "zh" ? zh : en);
+  // the page's words, from the catalogue (config.words: key -> [Chinese, English])
+  const say = (key) => (config.words[key] || [key, key])[state.language === "zh" ? 0 : 1];
+  // a closed value (hop kind, status, trust ...) by its name in the shown language (config.names); the code otherwise
+  const nameOf = (scheme, value) => {
+    const names = (config.names[scheme] || {})[value];
+    return names ? names[state.language === "zh" ? 0 : 1] : value;
+  };
   // a condition kind by its name in the shown language (the ontology's, sent by the route view); the code otherwise
   const conditionName = (kind) => {
     const names = (view.data && view.data.condition_names || {})[kind];
@@ -33,7 +39,9 @@
     if (shown) showPanel(shown.kind, shown.id);
     if (view.kind === "coverage") drawHeatmap();
   }
-  document.getElementById("language").addEventListener("click", () => {
+  // a page opened from a file switches in place; a served page's switch is the shell's link (reloads, remembered)
+  const switcher = document.getElementById("language");
+  if (switcher) switcher.addEventListener("click", () => {
     state.language = state.language === "zh" ? "en" : "zh";
     applyLanguage();
   });
@@ -46,8 +54,8 @@
 
   function flags(item) {
     const out = [];
-    if (item.illustrative) out.push(`<p class="illustrative-flag">${text("示例记录（非真实）", "ILLUSTRATIVE record (not real)")}</p>`);
-    if (item.synthetic) out.push(`<p class="illustrative-flag">${text("合成记录（非真实）", "SYNTHETIC record (not real)")}</p>`);
+    if (item.illustrative) out.push(`<p class="illustrative-flag">${say("view.flag.illustrative")}</p>`);
+    if (item.synthetic) out.push(`<p class="illustrative-flag">${say("view.flag.synthetic")}</p>`);
     return out.join("");
   }
   function link(iri, title) {
@@ -56,9 +64,9 @@
     return local ? `<a href="${escape(local)}">${escape(title || iri)}</a>` : escape(title || iri);
   }
   function sources(list) {
-    if (!list || !list.length) return `<dd>${text("无", "none")}</dd>`;
+    if (!list || !list.length) return `<dd>${say("view.none")}</dd>`;
     return list.map((s) => `<dd>${s.url ? `<a href="${escape(s.url)}" rel="noopener">${escape(s.title || s.url)}</a>` : escape(s.title || s.iri)}`
-      + `${s.document_number ? " · " + escape(s.document_number) : ""} · ${text("可信度", "trust")}: ${escape(s.trust || "?")}</dd>`).join("");
+      + `${s.document_number ? " · " + escape(s.document_number) : ""} · ${say("view.field.trust")}: ${escape(nameOf("trust", s.trust || "?"))}</dd>`).join("");
   }
   function row(name, value) { return value === undefined || value === null || value === "" ? "" : `<dt>${name}</dt><dd>${value}</dd>`; }
 
@@ -69,8 +77,8 @@
       const node = byId.get(id);
       if (!node) return;
       html = `<h3>${escape(label(node))}</h3>${flags(node)}<dl>`
-        + row(text("标识", "IRI"), link(node.details.iri || node.id))
-        + row(text("类型", "kind"), escape(node.kind))
+        + row(say("view.field.iri"), link(node.details.iri || node.id))
+        + row(say("view.field.kind"), escape(nameOf("node-kind", node.kind)))
         + Object.entries(node.details).filter(([k]) => k !== "iri").map(([k, v]) => row(escape(k), escape(Array.isArray(v) ? v.join(", ") : v))).join("")
         + Object.entries(node.facets || {}).map(([k, v]) => row(escape(k), escape(v))).join("")
         + "</dl>";
@@ -81,27 +89,29 @@
       html = `<h3 class="edge-title">${escape(label(edge))}</h3>${flags(edge)}<dl>`;
       if (d.evidence) {
         const ev = d.evidence;
-        html += row(text("类型", "hop kind"), escape(d.kind))
-          + row(text("方向", "direction"), escape(d.direction))
-          + row(text("断言或推理", "asserted or inferred"), escape(d.derivation))
-          + row(text("依据", "evidence"), link(ev.iri, state.language === "zh" ? ev.label_zh || ev.label_en : ev.label_en || ev.label_zh))
-          + row(text("文号", "document number"), escape(ev.document_number))
-          + row(text("有效期", "valid"), escape([ev.valid_from, ev.valid_to].filter(Boolean).join(" – ")))
-          + row(text("状态", "status"), escape(ev.status))
-          + row(text("规则", "rule"), escape(ev.rule))
-          + `<dt>${text("来源文件", "source documents")}</dt>${sources(ev.sources)}`
-          + (ev.notes || []).map((n) => row(text("说明", "note"), escape(n))).join("")
-          + (ev.conditions || []).map((c) => row(text("条件", "condition"), `${escape(conditionName(c.kind))}: ${escape(c.text || "")}`)).join("")
-          + (d.quality || []).map((q) => row(text("发证机构", "issuer"), `${escape(state.language === "zh" ? q.label_zh : q.label_en)} · ${escape(q.kind)} · ${text("题库", "question bank")}: ${escape(q.question_bank || "?")}${q.sanctions.length ? " · " + text("处罚", "sanctions") + ": " + escape(q.sanctions.map((s) => s.join(" ")).join("; ")) : ""}`)).join("");
+        html += row(say("view.field.hop_kind"), escape(nameOf("hop-kind", d.kind)))
+          + row(say("view.field.direction"), escape(nameOf("direction", ev.direction)))
+          + row(say("view.field.derivation"), escape(nameOf("derivation", d.derivation)))
+          + row(say("view.field.evidence"), link(ev.iri, state.language === "zh" ? ev.label_zh || ev.label_en : ev.label_en || ev.label_zh))
+          + row(say("view.field.document_number"), escape(ev.document_number))
+          + row(say("view.field.valid"), escape([ev.valid_from, ev.valid_to].filter(Boolean).join(" – ")))
+          + row(say("view.field.status"), escape(nameOf("status", ev.status)))
+          + row(say("view.field.rule"), escape(ev.rule))
+          + `<dt>${say("view.field.sources")}</dt>${sources(ev.sources)}`
+          // the engine's notes are English sentences: the English panel shows them, the Chinese one says the same
+          // through the rows above (status, validity, conditions)
+          + (state.language === "en" ? (ev.notes || []).map((n) => row(say("view.field.note"), escape(n))).join("") : "")
+          + (ev.conditions || []).map((c) => row(say("view.field.condition"), `${escape(conditionName(c.kind))}: ${escape(c.text || "")}`)).join("")
+          + (d.quality || []).map((q) => row(say("view.field.issuer"), `${escape(state.language === "zh" ? q.label_zh : q.label_en)} · ${escape(nameOf("issuer-kind", q.kind))} · ${say("view.field.question_bank")}: ${escape(nameOf("question-bank", q.question_bank || "?"))}${q.sanctions.length ? " · " + say("view.field.sanctions") + ": " + escape(q.sanctions.map((s) => s.join(" ")).join("; ")) : ""}`)).join("");
       } else if (d.agreement) {
-        html += row(text("协议", "agreement"), link(d.agreement, state.language === "zh" ? d.label_zh : d.label_en))
-          + row(text("方向", "direction"), escape(d.direction))
-          + row(text("状态", "status"), escape(d.status))
-          + row(text("有效期", "valid"), escape([d.valid_from, d.valid_to].filter(Boolean).join(" – ")))
-          + row(text("当日", "on the day"), escape(d.why))
-          + row(text("覆盖证书类型", "certificate types covered"), escape(d.certificate_types_covered))
-          + row(text("文号", "document number"), escape(d.document_number))
-          + `<dt>${text("来源文件", "source documents")}</dt>${sources(d.sources)}`;
+        html += row(say("view.field.agreement"), link(d.agreement, state.language === "zh" ? d.label_zh : d.label_en))
+          + row(say("view.field.direction"), escape(nameOf("direction", d.direction)))
+          + row(say("view.field.status"), escape(nameOf("status", d.status)))
+          + row(say("view.field.valid"), escape([d.valid_from, d.valid_to].filter(Boolean).join(" – ")))
+          + row(say("view.field.on_the_day"), escape(nameOf("agreement-state", d.why)))
+          + row(say("view.field.covered"), escape(d.certificate_types_covered))
+          + row(say("view.field.document_number"), escape(d.document_number))
+          + `<dt>${say("view.field.sources")}</dt>${sources(d.sources)}`;
       } else {
         html += Object.entries(d).map(([k, v]) => row(escape(k), escape(v))).join("");
       }
@@ -206,8 +216,8 @@
       return `rgb(${from.map((c, i) => Math.round(c + (to[i] - c) * share)).join(",")})`;
     };
     const corner = d.by === "occupation-group/issuer-kind"
-      ? text("职业大类 \\ 持证方机构类型", "occupation group \\ holder's issuer kind")
-      : text("持证方 \\ 要求方", "held \\ required");
+      ? say("view.heat.corner.groups")
+      : say("view.heat.corner");
     // the groups' names in the data, in the page's language (the key when the data names it in neither)
     const named = (key) => (d.labels && d.labels[key] ? d.labels[key][state.language === "zh" ? 0 : 1] : key);
     let html = `<table class="heat"><thead><tr><th>${corner}</th>`
@@ -225,7 +235,7 @@
       }
       html += "</tr>";
     }
-    html += `</tbody></table><p>${text("合计", "total")}: ${d.total.covered}/${d.total.pairs}</p>`;
+    html += `</tbody></table><p>${say("view.heat.total")}: ${d.total.covered}/${d.total.pairs}</p>`;
     document.getElementById("heatmap").innerHTML = html;
   }
   if (view.kind === "coverage") { drawHeatmap(); markStable(); }
@@ -262,8 +272,9 @@
       const kind = kindOf(raw.iri);
       const [shape, background] = NODE_STYLES[kind] || NODE_STYLES.other;
       const flagged = raw.illustrative || raw.synthetic;
-      const badge = raw.illustrative ? "[示例/ILLUSTRATIVE] " : raw.synthetic ? "[合成/SYNTHETIC] " : "";
-      const item = { id: raw.iri, kind, label_zh: badge + (raw.label_zh || raw.label_en || raw.iri), label_en: badge + (raw.label_en || raw.label_zh || raw.iri),
+      const badge = raw.illustrative ? config.badges.illustrative : raw.synthetic ? config.badges.synthetic : null;
+      const marked = (text, side) => (badge ? `[${badge[side]}] ${text}` : text);
+      const item = { id: raw.iri, kind, label_zh: marked(raw.label_zh || raw.label_en || raw.iri, 0), label_en: marked(raw.label_en || raw.label_zh || raw.iri, 1),
         illustrative: raw.illustrative, synthetic: raw.synthetic, details: { iri: raw.iri, types: raw.types }, facets: {} };
       byId.set(raw.iri, item);
       nodes.add({ id: raw.iri, label: label(item), shape, color: { background, border: flagged ? "#c0392b" : "#7f8c8d" },
