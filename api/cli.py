@@ -681,15 +681,16 @@ def sources_command(store: StoreOption = None, as_json: JsonOption = False) -> N
     """
     from rich.table import Table
 
-    from certbridge.graph.sources import COLUMNS, TOTALS, source_report
+    from certbridge.graph.sources import source_report
     from certbridge.graph.store import open_store
+    from certbridge.visualize.catalogue import message
 
     report = source_report(open_store(resolve_store(store)))
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return
     names = ("id", "kind", "url", "date", "precision", "trust", "records", "by_table")
-    grid = Table(*(f"{COLUMNS[name][0]} {COLUMNS[name][1]}" for name in names))
+    grid = Table(*(f"{message(f'sources.column.{name}').zh} {message(f'sources.column.{name}').en}" for name in names))
     for s in report.sources:
         per_table = ", ".join(f"{table} {n}" for table, n in s.by_table.items())
         grid.add_row(
@@ -703,7 +704,7 @@ def sources_command(store: StoreOption = None, as_json: JsonOption = False) -> N
             per_table,
         )
     _console().print(grid)
-    totals = Table("表 table", f"{TOTALS[0]} {TOTALS[1]}")
+    totals = Table("表 table", f"{message('sources.totals').zh} {message('sources.totals').en}")
     for table, n in report.by_table.items():
         totals.add_row(table, str(n))
     _console().print(totals)

@@ -59,16 +59,15 @@ _PAGE = {
 }
 #: the largest what-if table the form takes (the REST endpoint's callers send theirs as the body)
 MAX_UPLOAD = 1_000_000
-#: the fields of the what-if form (typed as text, or uploaded as a file)
-WHAT_IF_FORM = {
-    "type": "object",
-    "properties": {
-        "csv": {"type": "string", "description": "the hypothetical agreements, typed"},
-        "upload": {"type": "string", "format": "binary", "description": "the same, as a file (wins when given)"},
-        "by": {"type": "string", "enum": list(GROUPINGS)},
-        "as_of": {"type": "string", "pattern": r"^(\d{4}-\d{2}-\d{2})?$", "description": "YYYY-MM-DD; empty: today"},
-    },
+#: the fields of the what-if form (typed as text, or uploaded as a file); no others (the form parser takes at most
+#: ten fields and answers 400 beyond them)
+WHAT_IF_FIELDS: dict[str, dict[str, object]] = {
+    "csv": {"type": "string", "description": "the hypothetical agreements, typed"},
+    "upload": {"type": "string", "format": "binary", "description": "the same, as a file (wins when given)"},
+    "by": {"type": "string", "enum": list(GROUPINGS)},
+    "as_of": {"type": "string", "pattern": r"^(\d{4}-\d{2}-\d{2})?$", "description": "YYYY-MM-DD; empty: today"},
 }
+WHAT_IF_FORM = {"type": "object", "additionalProperties": False, "properties": WHAT_IF_FIELDS}
 #: how many newly connected pairs the page lists
 LISTED = 100
 
@@ -182,6 +181,10 @@ def what_if_form(
 async def _table_sent(request: Request) -> tuple[str, dict[str, str]]:
     """The CSV the form sent (an uploaded file wins over the text box) and the form's other fields."""
     async with request.form(max_files=1, max_fields=10) as form:  # the upload's temporary file closed on leaving
+        unknown = sorted(set(form.keys()) - set(WHAT_IF_FIELDS))
+        if unknown:  # the form documents its fields and no others
+            named = ", ".join(repr(name) for name in unknown[:5])
+            raise Problem(400, f"the what-if form has no field {named}; its fields: {', '.join(WHAT_IF_FIELDS)}")
         fields = {name: value for name, value in form.items() if isinstance(value, str)}
         upload = form.get("upload")
         if isinstance(upload, UploadFile) and upload.filename:

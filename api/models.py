@@ -40,11 +40,15 @@ Day = Annotated[
 
 
 def _split_commas(value: object) -> object:
-    """Repeated parameters and comma-separated ones alike (``kinds=a,b`` as ``kinds=a&kinds=b``); blanks dropped."""
+    """Repeated parameters and comma-separated ones alike (``kinds=a,b`` as ``kinds=a&kinds=b``); a blank one
+    (``kinds=``) names nothing the schema allows, so it is refused (422) rather than read as "every kind"."""
     if isinstance(value, str):
         value = [value]
     if isinstance(value, list):
-        return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+        parts = [part.strip() for item in value for part in str(item).split(",")]
+        if not all(parts):
+            raise ValueError("a blank value names nothing: leave the parameter out for all, or name one or more")
+        return parts
     return value
 
 

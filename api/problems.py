@@ -30,7 +30,7 @@ from certbridge.graph.errors import (
     StoreError,
     VersionMoved,
 )
-from certbridge.visualize.catalogue import Language, text
+from certbridge.visualize.catalogue import Language, message, text
 
 from .models import ProblemTypeOut, answered
 from .pages import language_of, page
@@ -69,151 +69,52 @@ class ProblemType(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Explanation:
+    """A problem type: its status, and its title and explanation in both languages from the catalogue."""
+
+    kind: ProblemType
     status: int
-    title_zh: str
-    title_en: str
-    text_zh: str
-    text_en: str
+
+    @property
+    def title_zh(self) -> str:
+        return message(f"problem.{self.kind.value}.title").zh
+
+    @property
+    def title_en(self) -> str:
+        return message(f"problem.{self.kind.value}.title").en
+
+    @property
+    def text_zh(self) -> str:
+        return message(f"problem.{self.kind.value}.text").zh
+
+    @property
+    def text_en(self) -> str:
+        return message(f"problem.{self.kind.value}.text").en
 
 
+#: each problem type's status; its title and explanation are in the catalogue (visualize/messages/problems.yaml)
+_STATUS: dict[ProblemType, int] = {
+    ProblemType.BAD_REQUEST: 400,
+    ProblemType.INVALID_QUERY: 400,
+    ProblemType.INVALID_ROWS: 422,
+    ProblemType.UNAUTHORISED: 401,
+    ProblemType.FORBIDDEN: 403,
+    ProblemType.NOT_FOUND: 404,
+    ProblemType.METHOD_NOT_ALLOWED: 405,
+    ProblemType.NOT_ACCEPTABLE: 406,
+    ProblemType.AMBIGUOUS: 409,
+    ProblemType.PAYLOAD_TOO_LARGE: 413,
+    ProblemType.UNSUPPORTED_MEDIA_TYPE: 415,
+    ProblemType.INVALID_PARAMETERS: 422,
+    ProblemType.REJECTED_WRITE: 422,
+    ProblemType.CONFLICT: 409,
+    ProblemType.PRECONDITION_FAILED: 412,
+    ProblemType.TOO_MANY_REQUESTS: 429,
+    ProblemType.SERVER_ERROR: 500,
+    ProblemType.STORE_UNAVAILABLE: 503,
+    ProblemType.QUERY_TIMEOUT: 503,
+}
 EXPLANATIONS: dict[ProblemType, Explanation] = {
-    ProblemType.BAD_REQUEST: Explanation(
-        status=400,
-        title_zh="请求有误",
-        title_en="Bad request",
-        text_zh="请求的参数或正文无法处理；detail 说明原因。",
-        text_en="A parameter or the body cannot be used as sent; detail says why.",
-    ),
-    ProblemType.INVALID_QUERY: Explanation(
-        status=400,
-        title_zh="SPARQL 查询无效",
-        title_en="Invalid SPARQL query",
-        text_zh="查询无法解析或无法执行（例如超出行数上限）；detail 给出解析器的位置，hint 说明可调整的设置。",
-        text_en="The query does not parse or cannot run (e.g. over the row cap); detail gives the parser's "
-        "position and hint the setting that limits it.",
-    ),
-    ProblemType.INVALID_ROWS: Explanation(
-        status=422,
-        title_zh="上传的表格有误",
-        title_en="Defects in the uploaded table",
-        text_zh="上传的 CSV 有缺陷；errors 按 文件:行 列出每一处（文件名即请求中的名称）。",
-        text_en="The uploaded CSV has defects; errors lists every one as FILE:line (the file named as sent).",
-    ),
-    ProblemType.UNAUTHORISED: Explanation(
-        status=401,
-        title_zh="需要令牌",
-        title_en="Token needed",
-        text_zh="写入需要请求头 Authorization: Bearer <令牌>，令牌须与服务器配置的一致。",
-        text_en="A write needs the header 'Authorization: Bearer <token>' with the token this server is set up with.",
-    ),
-    ProblemType.FORBIDDEN: Explanation(
-        status=403,
-        title_zh="已禁用",
-        title_en="Disabled",
-        text_zh="此服务器未开启该操作（例如未设置写入令牌）。",
-        text_en="This server does not allow the operation (e.g. no write token is configured).",
-    ),
-    ProblemType.NOT_FOUND: Explanation(
-        status=404,
-        title_zh="未找到",
-        title_en="Not found",
-        text_zh="没有与名称、编号或 IRI 对应的条目，或路径不存在；可先用 /api/v1/search 查找。",
-        text_en="No entry matches the name, id or IRI, or the path does not exist; /api/v1/search finds entries.",
-    ),
-    ProblemType.METHOD_NOT_ALLOWED: Explanation(
-        status=405,
-        title_zh="方法不允许",
-        title_en="Method not allowed",
-        text_zh="该地址不接受此 HTTP 方法；响应头 Allow 列出可用的方法。",
-        text_en="This address does not take that HTTP method; the Allow header lists those it takes.",
-    ),
-    ProblemType.NOT_ACCEPTABLE: Explanation(
-        status=406,
-        title_zh="无法提供所需格式",
-        title_en="Not acceptable",
-        text_zh="Accept 请求头要求的格式都无法提供；detail 列出可提供的格式。",
-        text_en="None of the formats the Accept header asks for can be given; detail lists those offered.",
-    ),
-    ProblemType.AMBIGUOUS: Explanation(
-        status=409,
-        title_zh="名称有歧义",
-        title_en="Ambiguous name",
-        text_zh="名称匹配多个条目；candidates 列出它们，请改用其中的编号或 IRI。",
-        text_en="The name matches several entries; candidates lists them: give one's id or IRI instead.",
-    ),
-    ProblemType.PAYLOAD_TOO_LARGE: Explanation(
-        status=413,
-        title_zh="请求正文过大",
-        title_en="Payload too large",
-        text_zh="请求正文超过服务器的上限。",
-        text_en="The body is larger than this server accepts.",
-    ),
-    ProblemType.UNSUPPORTED_MEDIA_TYPE: Explanation(
-        status=415,
-        title_zh="不支持的内容类型",
-        title_en="Unsupported media type",
-        text_zh="请求正文的 Content-Type 不被接受；detail 列出可用的类型。",
-        text_en="The body's Content-Type is not taken here; detail lists those that are.",
-    ),
-    ProblemType.INVALID_PARAMETERS: Explanation(
-        status=422,
-        title_zh="参数无效",
-        title_en="Invalid parameters",
-        text_zh="参数不符合接口定义（缺失、类型错误、超出范围或不在允许值中）；errors 逐项列出字段和原因。",
-        text_en="Parameters do not fit the documented contract (missing, wrong type, out of range or not one of the "
-        "allowed values); errors lists each field and why.",
-    ),
-    ProblemType.REJECTED_WRITE: Explanation(
-        status=422,
-        title_zh="写入被拒绝",
-        title_en="Write rejected",
-        text_zh="新数据与已存储的数据或 SHACL 约束不符，整批未写入；errors 或 report 列出每一处缺陷。",
-        text_en="The new rows do not fit what is stored or the SHACL shapes, so nothing was written; errors (or "
-        "report) lists every defect.",
-    ),
-    ProblemType.CONFLICT: Explanation(
-        status=409,
-        title_zh="与已存储的数据冲突",
-        title_en="Conflict with what is stored",
-        text_zh="该更改与已存储的数据相矛盾（例如退出一条已退出的记录）；未写入任何内容。",
-        text_en="The change contradicts what is stored (e.g. retiring a record already retired); nothing was written.",
-    ),
-    ProblemType.PRECONDITION_FAILED: Explanation(
-        status=412,
-        title_zh="数据版本已变化",
-        title_en="The store moved on",
-        text_zh="If-Match 指定的存储版本已不是当前版本（其间有其他写入）；未写入任何内容。请重新读取后再提交。",
-        text_en="The store version If-Match names is no longer current (another write came first); nothing was "
-        "written. Read again and resend.",
-    ),
-    ProblemType.TOO_MANY_REQUESTS: Explanation(
-        status=429,
-        title_zh="请求过多",
-        title_en="Too many requests",
-        text_zh="请求过于频繁；请稍后再试（见 Retry-After）。",
-        text_en="Too many requests at once; try again later (see Retry-After).",
-    ),
-    ProblemType.SERVER_ERROR: Explanation(
-        status=500,
-        title_zh="服务器内部错误",
-        title_en="Internal server error",
-        text_zh="服务器出现意外错误，已记录；请报告所用的请求。",
-        text_en="The server failed unexpectedly and logged it; please report the request that caused it.",
-    ),
-    ProblemType.STORE_UNAVAILABLE: Explanation(
-        status=503,
-        title_zh="数据存储不可用",
-        title_en="Store unavailable",
-        text_zh="数据存储缺失、被锁定或暂时无法读取，或查询工作进程意外停止；请稍后再试。",
-        text_en="The store is missing, locked or unreadable, or a query worker stopped; try again later.",
-    ),
-    ProblemType.QUERY_TIMEOUT: Explanation(
-        status=503,
-        title_zh="查询超时",
-        title_en="Query timed out",
-        text_zh="查询超过了时间上限而被停止；hint 说明可调整的设置。",
-        text_en="The query ran past the time limit and was stopped; hint names the setting.",
-    ),
+    kind: Explanation(kind=kind, status=status) for kind, status in _STATUS.items()
 }
 
 #: the problem type of a status when the raiser names none

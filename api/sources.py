@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from certbridge.graph.sources import COLUMNS, PRECISION_NAMES, TOTALS, SourceReport, SourceUsage, source_report
+from certbridge.graph.sources import SourceReport, SourceUsage, source_report
 from certbridge.graph.vocabulary import concept_names
 from certbridge.visualize.catalogue import Language, text
 
@@ -45,7 +45,7 @@ def _row(source: SourceUsage, language: Language, trust: dict[str, tuple[str, st
         f"<td>{html.escape(source.kind)}</td>",
         f'<td class="address">{address}</td>',
         f"<td>{_date(source, language)}</td>",
-        f"<td>{html.escape(PRECISION_NAMES[source.precision][side]) if source.precision else ''}</td>",
+        f"<td>{html.escape(text(f'sources.precision.{source.precision}', language)) if source.precision else ''}</td>",
         f"<td>{html.escape(trusted)}</td>",
         f"<td>{source.records}</td>",
         f"<td>{per_table}</td>",
@@ -55,11 +55,10 @@ def _row(source: SourceUsage, language: Language, trust: dict[str, tuple[str, st
 
 def sources_page(report: SourceReport, language: Language) -> str:
     """The sources page's body in *language*: every source with its address as a link (the column names are the
-    CLI's, from graph/sources.py; a source's trust by the ontology's name of it; titles and kinds as the data has
+    CLI's, from the catalogue; a source's trust by the ontology's name of it; titles and kinds as the data has
     them)."""
-    side = 0 if language is Language.ZH else 1
     heads = ("id", "title", "kind", "url", "date", "precision", "trust", "records", "by_table")
-    head = "".join(f'<th scope="col">{html.escape(COLUMNS[name][side])}</th>' for name in heads)
+    head = "".join(f'<th scope="col">{html.escape(text(f"sources.column.{name}", language))}</th>' for name in heads)
     trust = concept_names("trust")
     rows = "".join(_row(source, language, trust) for source in report.sources)
     totals = "".join(
@@ -74,7 +73,7 @@ def sources_page(report: SourceReport, language: Language) -> str:
         f"<h2>{html.escape(text('sources.heading', language, count=len(report.sources)))}</h2>"
         f"<div class='table-scroll' role='region' tabindex='0' aria-label='{say['title']}'>"
         f"<table id='sources'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
-        f"<h2>{html.escape(TOTALS[side])}</h2><table id='totals'><tbody>{totals}</tbody></table>"
+        f"<h2>{html.escape(text('sources.totals', language))}</h2><table id='totals'><tbody>{totals}</tbody></table>"
     )
 
 

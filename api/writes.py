@@ -162,8 +162,25 @@ def _rows(table: str, body: bytes, media_type: str) -> writes.NewRows:
     items = data if isinstance(data, list) else [data]
     if not items or not all(isinstance(item, dict) for item in items):
         raise Problem(400, "the body must be a JSON object or a non-empty array of objects (column -> value)")
+    unfit = [
+        {"item": number, "field": column, "message": "a value is a string, number, boolean, null or list of strings"}
+        for number, item in enumerate(items)
+        for column, value in item.items()
+        if not _fits_a_cell(value)
+    ]
+    if unfit:  # what ROW_SCHEMA documents; checked before anything else about the write (If-Match included)
+        shown = "; ".join(f"item {e['item']} {e['field']}: {e['message']}" for e in unfit[:5])
+        detail = f"{len(unfit)} defect(s); nothing was written: {shown}"
+        raise Problem(422, detail, extra={"errors": unfit}, kind=ProblemType.REJECTED_WRITE)
     rows = [{str(k): cell(v) for k, v in item.items()} for item in items]
     return writes.NewRows(table, rows, JSON_BODY, list(range(len(rows))))
+
+
+def _fits_a_cell(value: object) -> bool:
+    """A JSON value ROW_SCHEMA allows for one field: a scalar, or a list of strings."""
+    if isinstance(value, list):
+        return all(isinstance(part, str) for part in value)
+    return value is None or isinstance(value, str | int | float | bool)
 
 
 def cell(value: object) -> str:

@@ -20,22 +20,6 @@ from .store import AnyStore
 #: the precision a typed date carries (the build types a date as precisely as its source gives it)
 PRECISION = {str(XSD.gYear): "year", str(XSD.gYearMonth): "month", str(XSD.date): "day"}
 _TABLE_GRAPH = f"{GRAPH}data/"
-#: the report's columns with their names (Chinese, English): the CLI's table and the sources page both use them
-COLUMNS: dict[str, tuple[str, str]] = {
-    "id": ("标识", "id"),
-    "title": ("题名", "title"),
-    "kind": ("类型", "kind"),
-    "url": ("地址", "address"),
-    "date": ("日期", "date"),
-    "precision": ("精度", "precision"),
-    "trust": ("可信度", "trust"),
-    "records": ("记录数", "records"),
-    "by_table": ("各表记录数", "per table"),
-}
-#: a typed date's precision, named (Chinese, English)
-PRECISION_NAMES: dict[str, tuple[str, str]] = {"year": ("年", "year"), "month": ("月", "month"), "day": ("日", "day")}
-#: the totals' heading (Chinese, English)
-TOTALS = ("引用来源的记录数（按表）", "records citing a source, per table")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -132,6 +132,8 @@ def test_dates_are_documented_and_read_strictly_as_yyyy_mm_dd(document: dict) ->
         ("GET", "/api/v1/coverage", {"as_of": "1700000000"}, "query.as_of"),
         ("GET", "/api/v1/coverage", {"as_of": "2024-02-30"}, "query.as_of"),
         ("GET", "/api/v1/search", {"q": "x", "type": "person"}, "query.type"),
+        ("GET", "/api/v1/search", {"q": "x", "type": ""}, "query.type"),  # blank: not "every type" (schemathesis)
+        ("GET", "/api/v1/routes", {"from": SOURCE, "to": TARGET, "kinds": "formal-recognition,"}, "query.kinds"),
         ("GET", "/api/v1/planets/mars", {}, "path.kind"),
         ("GET", "/viz/coverage", {"by": "planet"}, "query.by"),
         ("GET", "/viz/agreements", {"as_of": "0"}, "query.as_of"),

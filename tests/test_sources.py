@@ -17,7 +17,7 @@ from helpers.serving import serving
 from certbridge.api.settings import Settings
 from certbridge.api.sources import sources_page
 from certbridge.data import DATA_DIR
-from certbridge.graph.sources import COLUMNS, source_report
+from certbridge.graph.sources import source_report
 from certbridge.graph.store import open_store
 from certbridge.graph.vocabulary import concept_names
 from certbridge.visualize.catalogue import Language, text
@@ -110,8 +110,8 @@ def test_sources_page(real_store: Path, language: Language) -> None:
     assert f'<html lang="{language.value}">' in page and 'class="lang-switch"' in page  # the shell
     assert text("sources.heading", language, count=len(report.sources)) in page
     assert text("sources.heading", language.other, count=len(report.sources)) not in page
-    for names in COLUMNS.values():
-        assert f'<th scope="col">{names[side]}</th>' in page
+    for name in ("id", "title", "kind", "url", "date", "precision", "trust", "records", "by_table"):
+        assert f'<th scope="col">{text(f"sources.column.{name}", language)}</th>' in page
     rows = re.findall(r'<tr><th scope="row" id="([^"]+)">(.*?)</tr>', page, re.S)
     assert [key for key, _ in rows] == [s.id for s in report.sources]
     cells = dict(rows)

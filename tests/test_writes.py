@@ -163,6 +163,25 @@ def test_every_ragged_row_of_a_csv_write_is_a_422_naming_the_body(store: Path) -
     assert store_at(store).current_version() == version
 
 
+def test_a_json_value_outside_the_documented_schema_is_a_422_before_if_match_is_read(store: Path) -> None:
+    """A field's value is a string, number, boolean, null or list of strings (the body's schema); an object or a list
+    holding one is a defect of its item and field (422), whatever If-Match says (schemathesis found it answered
+    412 for a malformed If-Match beside such a body)."""
+    version = store_at(store).current_version()
+    auth = {"Authorization": f"Bearer {TOKEN}", "If-Match": "not-a-version"}
+    body = [{"id": "x", "note": ["fine", {"nested": 1}]}, {"id": "y", "kind": {"a": "b"}}, {"id": "z", "note": ["ok"]}]
+    with (
+        serving(Settings(store, write_token=TOKEN)) as url,
+        httpx.Client(base_url=url, timeout=60, params=NOTE) as http,
+    ):
+        problem = is_problem(http.post("/api/v1/issuers", json=body, headers=auth), 422)
+        assert problem["type"] == "/problems/rejected-write"
+        assert {(e["item"], e["field"]) for e in problem["errors"]} == {(0, "note"), (1, "kind")}
+        good = [{"id": "z", "note": ["ok"]}]
+        assert is_problem(http.post("/api/v1/issuers", json=good, headers=auth), 412)  # a fit body: If-Match decides
+    assert store_at(store).current_version() == version
+
+
 def test_a_file_that_names_no_table_asks_for_one(store: Path, cli: Cli, tmp_path: Path) -> None:
     result = cli("import", write_csv(tmp_path / "new.csv", [AGREEMENT]), "--store", store, "--note", "a test write")
     assert result.exit_code == 2 and "--table" in result.stderr
