@@ -97,3 +97,25 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's chromium, headless, for the browser tests of one module (tests/helpers/browser.py; imported here
+    only when a test asks for it, so that the rest of the suite runs without Playwright)."""
+    from helpers.browser import CHROMIUM, CHROMIUM_ARGS, playwright_api
+
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    """A fresh page (its own context) that blocks every request leaving the machine (helpers.browser.Page)."""
+    from helpers.browser import Page
+
+    opened = Page(browser)
+    yield opened
+    opened.close()

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from helpers.browser import CHROMIUM, CHROMIUM_ARGS, Page, playwright_api
+from helpers.browser import CHROMIUM, Page
 from helpers.data import Cli
 from helpers.serving import serving
 
@@ -30,24 +30,9 @@ if not Path(CHROMIUM).exists():
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
 def base_url(real_store: Path) -> Iterator[str]:
     with serving(Settings(real_store, viz_max_nodes=500)) as url:
         yield url
-
-
-@pytest.fixture
-def page(browser: object) -> Iterator[Page]:
-    opened = Page(browser)
-    yield opened
-    opened.close()
 
 
 def route_url(base: str, **extra: str) -> str:

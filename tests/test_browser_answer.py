@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pypdfium2 as pdfium  # a test extra: its absence must fail, not skip, the PDF tests
 import pytest
-from helpers.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Page, playwright_api
+from helpers.browser import ARTIFACTS, CHROMIUM, Page
 from helpers.serving import serving
 
 from certbridge.api.settings import Settings
@@ -40,24 +40,9 @@ STABLE = "window.certbridgeAnswer && window.certbridgeAnswer.stable"
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
 def base_url(real_store: Path) -> Iterator[str]:
     with serving(Settings(real_store)) as url:
         yield url
-
-
-@pytest.fixture
-def page(browser: object) -> Iterator[Page]:
-    opened = Page(browser)
-    yield opened
-    opened.close()
 
 
 def api(base: str, path: str, **params: object) -> dict:

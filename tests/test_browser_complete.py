@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from helpers.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Page, playwright_api
+from helpers.browser import ARTIFACTS, CHROMIUM, Page
 from helpers.serving import serving
 
 from certbridge.api.settings import Settings
@@ -76,14 +76,6 @@ PAGES: dict[str, tuple[str, int, str | None]] = {
     "error-409": (f"/viz/route?{urlencode({**ILLUSTRATIVE, 'from': '纺纱工'})}", 409, None),
     "error-date": (f"/viz/route?{urlencode({**ILLUSTRATIVE, 'as_of': '2025-13-01'})}", 422, None),
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

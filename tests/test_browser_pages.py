@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.browser import CHROMIUM, CHROMIUM_ARGS, Page, playwright_api
+from helpers.browser import CHROMIUM, Page
 from helpers.serving import serving
 
 from certbridge.api.settings import Settings
@@ -39,24 +39,9 @@ ENTITIES = {
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
 def base_url(real_store: Path) -> Iterator[str]:
     with serving(Settings(real_store, viz_max_nodes=500)) as url:
         yield url
-
-
-@pytest.fixture
-def page(browser: object) -> Iterator[Page]:
-    opened = Page(browser)
-    yield opened
-    opened.close()
 
 
 def expect_status(page: Page, status: int) -> None:
