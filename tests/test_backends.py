@@ -372,9 +372,9 @@ def test_an_added_agreement_is_routed_and_queried_and_if_match_guards_it(backend
         assert added.json()["writer"] == WRITER
         assert FUJIAN_TAIWAN["id"] in agreements_on(cook_route(http, BEFORE_CORRECTION))
         assert sparql_ask(http, f"agreement:{FUJIAN_TAIWAN['id']} a cb:RecognitionAgreement")
-        assert sparql_ask(
-            http, f"GRAPH cbg:inferred {{ ?d prov:wasDerivedFrom agreement:{FUJIAN_TAIWAN['id']} }}"
-        ), "the agreement's recognitions are inferred"
+        assert sparql_ask(http, f"GRAPH cbg:inferred {{ ?d prov:wasDerivedFrom agreement:{FUJIAN_TAIWAN['id']} }}"), (
+            "the agreement's recognitions are inferred"
+        )
         stale = http.post(
             f"/api/v1/tables/agreements/rows/{FUJIAN_TAIWAN['id']}",
             json={"trust": "medium"},
