@@ -141,6 +141,7 @@ def plan(store: Path, count: int, seed: int) -> list[Change]:
     retired_agreement: tuple[tuple[str, str], dict[str, str]] | None = None
     sanction_of: tuple[tuple[str, str], str] | None = None
     ended: tuple[tuple[str, str], dict[str, str]] | None = None
+    candidates = agreement_pairs(index, rng)
     attempts, step = 0, 0  # step: the place in ROUND; a kind no pair fits after PAIR_ATTEMPTS is passed over
     while len(changes) < count and step < count * 4:
         kind = ROUND[step % len(ROUND)]
@@ -196,17 +197,24 @@ def plan(store: Path, count: int, seed: int) -> list[Change]:
             )
             continue
         attempts += 1
-        source, target = rng.sample(rng.choice(groups), 2)
+        on_agreement = kind in ("retire-agreement", "correct-agreement")
+        if on_agreement:  # few pairs drawn at random have a route through an agreement: take them from its parties
+            if not candidates:
+                attempts = PAIR_ATTEMPTS
+                continue
+            source, target = candidates.pop()
+        else:
+            source, target = rng.sample(rng.choice(groups), 2)
         issuers = {index.certificates[source].issuer, index.certificates[target].issuer}
         if issuers & used_issuers:
             continue
         answer = find_routes(index, source, target, as_of=today, k=3).to_json()
         through = {a for a in agreements_of(answer) if a in agreements}
-        if not answer["routes"] or not through or through & used_agreements:
+        if not answer["routes"] or (on_agreement and not through) or through & used_agreements:
             continue
         pair = (source, target)
         issuer = tail(index.certificates[source].issuer)
-        agreement = sorted(through)[0]
+        agreement = sorted(through)[0] if through else ""
         if kind == "retire-agreement":
             retired_agreement = (pair, agreements[agreement])
             change = Change(
@@ -275,6 +283,31 @@ def plan(store: Path, count: int, seed: int) -> list[Change]:
     if len(changes) < count:
         print(f"only {len(changes)} of {count} changes found a pair of their own", flush=True)
     return changes
+
+
+def agreement_pairs(index: Any, rng: Any, per_source: int = 5) -> list[tuple[str, str]]:
+    """Pairs of one occupation whose certificate types' issuers (or their regions) are different parties of one
+    agreement, shuffled: the pairs an agreement may route (``plan`` keeps those whose route it is on)."""
+    by_party: dict[str, list[Any]] = {}
+    for cert in index.certificates.values():
+        issuer = index.issuers.get(cert.issuer)
+        for party in {cert.issuer, *([issuer.region] if issuer is not None and issuer.region else [])}:
+            by_party.setdefault(tail(party), []).append(cert)
+    pairs: set[tuple[str, str]] = set()
+    for agreement in index.agreements.values():
+        sides = [by_party.get(tail(party), []) for party in agreement.parties]
+        for one, other in ((a, b) for a in sides for b in sides if a is not b):
+            by_occupation: dict[str, list[Any]] = {}
+            for cert in other:
+                by_occupation.setdefault(cert.occupation, []).append(cert)
+            for source in one:
+                targets = by_occupation.get(source.occupation, [])
+                for target in rng.sample(targets, min(per_source, len(targets))):
+                    if target.issuer != source.issuer:
+                        pairs.add((source.iri, target.iri))
+    shuffled = sorted(pairs)
+    rng.shuffle(shuffled)
+    return shuffled
 
 
 def _retirement(day: date) -> dict[str, Any]:
