@@ -10,6 +10,8 @@ import contextlib
 import csv
 import itertools
 import json
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +42,7 @@ from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.store import GraphStore, Location, open_store, store_at
 from certbridge.graph.store.releases import make_release
+from certbridge.graph.store.server import REMOTE_VERSION_TTL_S
 
 BACKENDS = ("embedded", "virtuoso", "oxigraph")
 AS_OF = date(2024, 1, 1)
@@ -474,6 +477,35 @@ def test_a_release_pins_reads_where_the_backend_keeps_versions(backend: Built) -
         assert http.get("/api/v1/releases").json()["releases"] == []
         diff = http.get("/api/v1/diff", params={"from": "v-20200101T000000000000Z-1", "to": "current"})
         assert "a SPARQL server keeps only the current one" in is_problem(diff, 404)["detail"]
+
+
+def test_readers_during_a_write_see_before_or_after_or_are_told_to_wait(backend: Built, tmp_path: Path) -> None:
+    """A reader never gets half a write, nor a 500: the version before, the version after, or (a server, which
+    replaces its graphs one by one) a 503 saying there is no complete build yet."""
+    second = {**FUJIAN_TAIWAN, "id": "IL-AG-FJ-TW-2"}
+    rows = writes.read_rows(write_csv(tmp_path / "agreements.csv", [second]))
+    with api(backend) as http:
+        before = cook_route(http, BEFORE_CORRECTION)
+        assert second["id"] not in agreements_on(before)
+        writing = threading.Thread(
+            target=writes.add_rows, args=(backend.location, rows), kwargs={"writer": WRITER, "note": "while reading"}
+        )
+        writing.start()
+        seen: list[tuple[int, str]] = []
+        params = {"from": COOK, "to": CUISINE, "as_of": BEFORE_CORRECTION.isoformat()}
+        while writing.is_alive():
+            answer = http.get("/api/v1/routes", params=params)
+            seen.append((answer.status_code, answer.text))
+        writing.join()
+        time.sleep(REMOTE_VERSION_TTL_S)  # the service asks a server for its version again after this long
+        after = cook_route(http, BEFORE_CORRECTION)
+    assert second["id"] in agreements_on(after)
+    statuses = Counter(status for status, _ in seen)
+    assert set(statuses) <= {200, 503}, statuses
+    answers = [json.loads(text) for status, text in seen if status == 200]
+    assert all(answer in (before, after) for answer in answers), "a route answer of neither version"
+    if store_at(backend.location).local:
+        assert statuses[503] == 0, "the embedded store swaps versions: readers never wait"
 
 
 def _retirement_of(store: GraphStore, record_id: str) -> str:
