@@ -508,6 +508,19 @@ def test_readers_during_a_write_see_before_or_after_or_are_told_to_wait(backend:
         assert statuses[503] == 0, "the embedded store swaps versions: readers never wait"
 
 
+def test_after_the_changes_the_store_is_what_a_build_of_its_tables_makes(backend: Built, tmp_path: Path) -> None:
+    """Every change on every backend is in its kept tables: building them afresh (embedded) gives the same graphs
+    and the same routes as the store the changes were applied to."""
+    time.sleep(REMOTE_VERSION_TTL_S)  # a server's version, asked again
+    rebuilt = tmp_path / "rebuilt"
+    build(store_at(backend.location).tables(), rebuilt)
+    assert graph_counts(backend.location) == graph_counts(rebuilt)
+    pairs = [(COOK, CUISINE), *fixed_pairs(index_for(rebuilt))]
+    assert routes_json(backend.location, pairs) == routes_json(rebuilt, pairs)
+    changed = [c.kind for c in read_log(store_at(backend.location).tables()) if c.writer == WRITER]
+    assert set(changed) == {ChangeKind.ADD, ChangeKind.CORRECT, ChangeKind.RETIRE}
+
+
 def _retirement_of(store: GraphStore, record_id: str) -> str:
     """The id of the retirement row retiring *record_id*, from the current version's kept tables."""
     with (store.tables() / "retirements.csv").open(encoding="utf-8", newline="") as handle:
