@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +12,8 @@ from .model import Absence, NoRoute
 from .records import Certificate, RoutingIndex
 
 EXPLAIN_LIMIT = 10
+#: a layer of more certificate types than this is merged (in IRI order) only as far as the list needs
+_MERGE_ABOVE = 64
 
 
 def explain(
@@ -136,11 +139,11 @@ def nearest(index: RoutingIndex, cg: ClassGraph, iri: str, max_hops: int, *, rev
                     seen.add(node)
                     layer.append(node)
                     stack.append(node)
-        new = {member for node in layer for member in _certificates(cg, node)} - listed
-        listed |= new
-        found += sorted(new)
+        new = _first_unlisted([_certificates(cg, node) for node in layer], listed, EXPLAIN_LIMIT - len(found))
+        found += new
         if len(found) >= EXPLAIN_LIMIT:
             break
+        listed.update(new)
         following: list[Node] = []
         for node in layer:
             for after, hops in step(index, cg, node):
@@ -149,6 +152,21 @@ def nearest(index: RoutingIndex, cg: ClassGraph, iri: str, max_hops: int, *, rev
                     following.append(after)
         layer = following
     return found[:EXPLAIN_LIMIT]
+
+
+def _first_unlisted(sources: list[list[str] | tuple[str, ...]], listed: set[str], wanted: int) -> list[str]:
+    """The first *wanted* certificate types (in IRI order) of *sources*, each in IRI order, that are not *listed*;
+    all of them when there are fewer. A layer that fills the list is merged only as far as needed, rather than
+    gathered and sorted whole: a class of a large occupation has thousands of members."""
+    if sum(map(len, sources)) <= _MERGE_ABOVE:  # a few: gathering and sorting them is cheaper than merging
+        return sorted(set().union(*sources) - listed)[:wanted]
+    taken: list[str] = []
+    for iri in heapq.merge(*sources):
+        if iri not in listed and (not taken or taken[-1] != iri):
+            taken.append(iri)
+            if len(taken) == wanted:
+                break
+    return taken
 
 
 def _certificates(cg: ClassGraph, node: Node) -> list[str] | tuple[str, ...]:
