@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +13,9 @@ from .model import Absence, NoRoute
 from .records import Certificate, RoutingIndex
 
 EXPLAIN_LIMIT = 10
+#: how many nearest lists a class graph keeps (two per no-route answer; the graph is one occupation on one day)
+NEAREST_KEPT = 128
+_NEAREST_LOCK = threading.Lock()
 #: a layer of more certificate types than this is merged (in IRI order) only as far as the list needs
 _MERGE_ABOVE = 64
 
@@ -120,8 +124,22 @@ def _party_name(index: RoutingIndex, cert: Certificate) -> str:
 
 def nearest(index: RoutingIndex, cg: ClassGraph, iri: str, max_hops: int, *, reverse: bool) -> list[str]:
     """Up to EXPLAIN_LIMIT certificate types (or credentials) nearest to *iri*, fewest hops then IRI, within
-    *max_hops*: hop by hop (edges weigh 0 or 1), stopping at the first hop that completes the list, rather than
-    searching everything *iri* reaches on a large occupation.
+    *max_hops*, from the class graph's own cache of them (at most NEAREST_KEPT per graph, the oldest let go first).
+    """
+    key = (iri, max_hops, reverse)
+    known = cg.nearest.get(key)
+    if known is None:
+        known = tuple(_nearest(index, cg, iri, max_hops, reverse=reverse))
+        with _NEAREST_LOCK:
+            if len(cg.nearest) >= NEAREST_KEPT:
+                del cg.nearest[next(iter(cg.nearest))]
+            cg.nearest[key] = known
+    return list(known)
+
+
+def _nearest(index: RoutingIndex, cg: ClassGraph, iri: str, max_hops: int, *, reverse: bool) -> list[str]:
+    """What :func:`nearest` answers, searched hop by hop (edges weigh 0 or 1), stopping at the first hop that
+    completes the list, rather than searching everything *iri* reaches on a large occupation.
 
     The search walks the class graph with three kinds of node: a hub, a whole class (reached from a hub: every
     member is), and a single certificate type (the start, or reached by a dominance hop, which stays inside
