@@ -76,6 +76,7 @@ def _answer(
     k: int = K,
     unconditional: bool = False,
 ) -> Response:
+    """The route answer as the endpoint sends it, from both ways in (the plain lookup and the declared one)."""
     found = find_routes(
         index,
         source_iri,

@@ -8,8 +8,8 @@ No network and no server: each request is handed to the ASGI app (every middlewa
 parsing, the route, the serialisation) as uvicorn hands it, and the process CPU time it took is measured. The
 route requests are those of ``bench_api.py`` (the same pairs, the same seed: half within one occupation, half at
 random, as of today); health is the baseline of that benchmark. Blocks of each kind alternate, so both see the
-same machine. What it leaves out, the HTTP parsing and the sockets, costs both kinds the same, so the ratio of
-the means is an upper bound of the cost that separates routes from the baseline under ``wrk``, not a throughput.
+same machine. The ratio of the means compares what the app itself spends; it is not a throughput: under ``wrk``
+the sockets, the HTTP parsing and two server processes sharing the cores with wrk add to both kinds.
 
 ``--profile N`` then runs the route requests once more under cProfile and prints the N costliest functions.
 """
@@ -91,6 +91,7 @@ async def measure(app, routes: list[str], rounds: int) -> dict[str, list[float]]
 
 
 async def profile(app, routes: list[str], top: int) -> None:
+    """The route requests once more under cProfile: the *top* functions by own time, then by cumulative time."""
     profiler = cProfile.Profile()
     profiler.enable()
     for target in routes:
@@ -102,6 +103,7 @@ async def profile(app, routes: list[str], top: int) -> None:
 
 
 def main() -> None:
+    """Load the world as the server's start-up does, warm it as bench_api.py does, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, required=True)
     parser.add_argument("--pairs", type=int, default=3000)
