@@ -381,7 +381,7 @@ class ClassGraph:
     #: (certificate type or credential, max hops, searched backwards) -> what ``explain.nearest`` found from there:
     #: a no-route answer explains from both ends, and popular certificates are asked about again and again
     #: (bounded there; it lives and goes with the graph, so it never outlives the data it was found on)
-    nearest: dict[tuple[str, int, bool], tuple[str, ...]] = field(default_factory=dict)
+    nearest: dict[tuple[str, int, bool], tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def node(self, iri: str, role: Literal["class", "lower"] = "class") -> ClassNode:
         return ClassNode(role, self.class_of[iri])
