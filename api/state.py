@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, FastAPI, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from certbridge.graph.errors import NotFound
 from certbridge.graph.routing import warm
@@ -206,17 +207,18 @@ def loaded_index(request: Request) -> RoutingIndex | None:
     return None if pinned_version(request) is not None else state_of(request.app).loaded_index()
 
 
-def pinned(
-    request: Request,
-    release: Annotated[
-        str | None,
-        Query(
-            description="answer from this data release (its tag: GET /api/v1/releases) rather than the current "
-            "data (e.g. 2026-12); the answer's ETag and Certbridge-Data-Version name the release's version; 404 "
-            "for a release not kept",
-        ),
-    ] = None,
-) -> Path | None:
+#: the ``?release=TAG`` parameter of every read that can answer as of a release
+Release = Annotated[
+    str | None,
+    Query(
+        description="answer from this data release (its tag: GET /api/v1/releases) rather than the current "
+        "data (e.g. 2026-12); the answer's ETag and Certbridge-Data-Version name the release's version; 404 "
+        "for a release not kept",
+    ),
+]
+
+
+def pinned(request: Request, release: Release = None) -> Path | None:
     """The dependency that pins a read to a release (``?release=TAG``): 404 for a release not kept.
 
     Declared once, taken by every read that can answer as of a release (the routes, search, coverage, entities
@@ -232,8 +234,17 @@ def pinned(
     return version
 
 
+async def pin(request: Request, release: Release = None) -> Path | None:
+    """:func:`pinned` as the dependency: a read of the current data (no ``release``) returns at once on the event
+    loop; only a release, whose lookup reads the store, goes to the thread pool (FastAPI would send a plain
+    function there on every request, and the hop costs a route lookup a good part of its time)."""
+    if release is None:
+        return None
+    return await run_in_threadpool(pinned, request, release)
+
+
 #: dependencies for handlers (``index: Index``), overridable in tests (``app.dependency_overrides[index_of]``)
-Pinned = Depends(pinned)
+Pinned = Depends(pin)
 Index = Annotated[RoutingIndex, Depends(index_of)]
 AppGraphStore = Annotated[GraphStore, Depends(graph_store_of)]
 AppSettings = Annotated[Settings, Depends(settings_of)]
