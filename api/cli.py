@@ -289,7 +289,7 @@ def import_rows(
     if not quiet:
         _console().print(
             f"added {len(new.rows)} row(s) to {new.table} as {written.changeset.id}: "
-            f"{written.result.triples:,} triples in the new version"
+            f"{written.triples:,} triples in the new version"
         )
 
 
@@ -386,7 +386,7 @@ def correct_command(
                 table=table,
                 count=len(written.changeset.rows),
                 changeset=written.changeset.id,
-                version=written.result.version.name,
+                version=written.version.name,
             )
         )
 
@@ -448,7 +448,7 @@ def retire_command(
                 key=key,
                 retired_on=on,
                 changeset=written.changeset.id,
-                version=written.result.version.name,
+                version=written.version.name,
             )
         )
 

@@ -214,12 +214,11 @@ def _add(request: Request, table: str, body: bytes, writer: str, note: str, if_m
     except ShapeViolations as exc:
         detail = f"{exc.count} SHACL violation(s); nothing was written"
         raise Problem(422, detail, extra={"report": exc.report}, kind=ProblemType.REJECTED_WRITE) from None
-    result = written.result
     return {
         "table": table,
         "added": len(new.rows),
-        "version": result.version.name,
-        "triples": result.triples,
+        "version": written.version.name,
+        "triples": written.triples,
         "changeset": written.changeset.id,
         "writer": writer,
     }
@@ -292,8 +291,8 @@ def _written(written: writes.Written, writer: str) -> dict[str, object]:
         "kind": str(changeset.kind),
         "table": changeset.table,
         "keys": changeset.keys(),
-        "version": written.result.version.name,
-        "triples": written.result.triples,
+        "version": written.version.name,
+        "triples": written.triples,
         "changeset": changeset.id,
         "writer": writer,
     }

@@ -23,7 +23,7 @@ from certbridge.ontology import CB, ONTOLOGY_FILES
 
 from . import derived
 from .changes import check_nothing_lost, read_log
-from .convert import TABLES, convert_tables
+from .convert import TABLES, convert_context, rows
 from .convert.sink import TripleSink, validation_data
 from .errors import MissingInput, ShapeViolations
 from .iris import BUILD_ACTIVITY, BUILD_GRAPH, named_graph
@@ -96,9 +96,10 @@ def _convert(run: _Run) -> None:
     assert run.data_dir is not None
     loading = " (the store loading them meanwhile)" if run.version.chunks is not None else ""
     with run.progress("reading and checking tables" + loading):
-        run.sinks = convert_tables(
-            run.data_dir, chunks=run.version.chunks, split_predicates=run.version.split_predicates
-        )
+        ctx = convert_context(run.data_dir, chunks=run.version.chunks, split_predicates=run.version.split_predicates)
+    run.sinks = ctx.graphs
+    # what the tables defined, kept beside the version: a write converts its rows against it (convert/rows.py)
+    rows.save(run.store.cache_path(run.version.name, rows.SUMMARY_KIND), rows.Summary.of(ctx))
 
 
 def _validate(run: _Run) -> None:

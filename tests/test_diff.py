@@ -104,7 +104,7 @@ def test_an_added_agreement_appears_with_the_routes_it_made_and_its_changeset(re
     assert (
         body["complete"]
         and body["from"]["release"] == "before"
-        and body["to"]["version"] == written.result.version.name
+        and body["to"]["version"] == written.version.name
     )
     cause = {
         "changeset": written.changeset.id,
