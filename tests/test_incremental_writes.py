@@ -200,7 +200,7 @@ def assert_same(patched: GraphStore, rebuilt: GraphStore, seed: int) -> None:
 
 
 @settings(
-    max_examples=6,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     database=None,
