@@ -291,6 +291,7 @@ def import_rows(
             f"added {len(new.rows)} row(s) to {new.table} as {written.changeset.id}: "
             f"{written.triples:,} triples in the new version"
         )
+        _console().print(_both(f"writes.applied.{written.applied}"))
 
 
 @app.command("export-tables")
@@ -389,6 +390,7 @@ def correct_command(
                 version=written.version.name,
             )
         )
+        _console().print(_both(f"writes.applied.{written.applied}"))
 
 
 @app.command("retire")
@@ -451,6 +453,7 @@ def retire_command(
                 version=written.version.name,
             )
         )
+        _console().print(_both(f"writes.applied.{written.applied}"))
 
 
 @app.command("changes")

@@ -1,8 +1,8 @@
 """Writes under /api/v1: new agreements, issuers and sanctions, with a bearer token from a setting.
 
 A write is the offline `certbridge import` behind HTTP: validated against everything stored, applied
-by building the next store version (so what depends on it is re-derived), or rejected whole with
-every defect listed. Without a configured token every write is refused.
+to the next store version (patched from the change's rows, or rebuilt: graph/writes.py; either way what
+depends on it is re-derived), or rejected whole with every defect listed. Without a configured token every write is refused.
 """
 
 from __future__ import annotations
@@ -242,8 +242,9 @@ def _endpoint(name: str, table: str, example: dict[str, str]) -> None:
     add.__name__ = f"add_{name}"
     add.__doc__ = (
         f"Add {name} (rows of the `{table}` table: JSON objects keyed by column, or CSV with a header). "
-        "Validated with everything stored and the SHACL shapes, then applied atomically by building the next "
-        "store version (inferred recognition and the routing index re-derived); or rejected whole with every defect."
+        "Validated with everything stored and the SHACL shapes, then applied atomically to the next store version "
+        "(patched from the rows, or rebuilt from the tables; inferred recognition and the routing index re-derived); "
+        "or rejected whole with every defect."
     )
     router.add_api_route(
         f"/{name}",
