@@ -2,7 +2,8 @@
 
 A write is the offline `certbridge import` behind HTTP: validated against everything stored, applied
 to the next store version (patched from the change's rows, or rebuilt: graph/writes.py; either way what
-depends on it is re-derived), or rejected whole with every defect listed. Without a configured token every write is refused.
+depends on it is re-derived), or rejected whole with every defect listed. Without a configured token every
+write is refused.
 """
 
 from __future__ import annotations
