@@ -36,7 +36,16 @@ from .convert import TABLES, convert_tables, rows, table_files
 from .convert.retirements import COLUMNS as RETIREMENT_COLUMNS
 from .convert.retirements import RETIRABLE
 from .convert.retirements import TABLE as RETIREMENTS
-from .errors import CertbridgeError, Conflict, DataError, InvalidOption, NotFound, TableError, VersionMoved
+from .errors import (
+    CertbridgeError,
+    Conflict,
+    DataError,
+    InvalidOption,
+    NotFound,
+    ShapeViolations,
+    TableError,
+    VersionMoved,
+)
 from .iris import BUILD_GRAPH
 from .patch import Patched, patch
 from .progress import Progress, silent
@@ -193,11 +202,12 @@ def add_rows(
         def renumbered(errors: list[TableError]) -> list[TableError]:
             return [_renumber(error, target, first_lines, new.origin, new.lines) for error in errors]
 
-        if unknown:  # the rows cannot be written as given; still report all their other defects
-            raise DataError([*unknown, *renumbered(_defects(work))])
         header = _header(target)
         rows = [{column: str(row.get(column) or "") for column in header} for row in new.rows]
-        return [RowChange(key=row_key(new.table, row), before=None, after=row) for row in rows], first_lines, renumbered
+        touched = [RowChange(key=row_key(new.table, row), before=None, after=row) for row in rows]
+        if unknown:  # the rows cannot be written as given; still report all their other defects
+            raise _Unwritable(unknown, touched, first_lines, renumbered)
+        return touched, first_lines, renumbered
 
     return _write(store, ChangeKind.ADD, new.table, edit, writer, note, based_on, progress)
 
@@ -281,9 +291,10 @@ def correct_rows(
                 for error in errors
             ]
 
+        lines = [starts[index] for index in changed]
         if problems:  # the corrections cannot be written as given; still report every other defect they bring
-            raise DataError([*problems, *renumbered(_defects(work))])
-        return touched, [starts[index] for index in changed], renumbered
+            raise _Unwritable(problems, touched, lines, renumbered)
+        return touched, lines, renumbered
 
     return _write(store, ChangeKind.CORRECT, table, edit, writer, note, based_on, progress)
 
@@ -379,7 +390,11 @@ def _write(
             work = Path(folder)
             for source in table_files(current):
                 (work / source.name).write_bytes(source.read_bytes())
-            touched, lines, renumbered = edit(work)
+            try:
+                touched, lines, renumbered = edit(work)
+            except _Unwritable as unwritable:
+                others = _other_defects(graph_store, current.name, kind, table, unwritable, work)
+                raise DataError([*unwritable.problems, *unwritable.renumbered(others)]) from None
             version = stores.new_version_name()
             changeset = new_changeset(
                 kind=kind, table=table, rows=touched, writer=writer, note=note, based_on=current.name, version=version
@@ -406,6 +421,50 @@ def _write(
                 )
             except DataError as exc:
                 raise DataError(renumbered(exc.errors)) from None
+
+
+class _Unwritable(Exception):
+    """A change that cannot be written as given (a column the table lacks, a key rewritten ...): its own problems,
+    and the rows it would touch, whose other defects are reported with them."""
+
+    def __init__(
+        self, problems: list[TableError], touched: list[RowChange], lines: list[int], renumbered: _Renumbered
+    ) -> None:
+        super().__init__(problems)
+        self.problems, self.touched, self.lines, self.renumbered = problems, touched, lines, renumbered
+
+
+def _other_defects(
+    graph_store: stores.GraphStore,
+    version: str,
+    kind: ChangeKind,
+    table: str,
+    unwritable: _Unwritable,
+    work: Path,
+) -> list[TableError]:
+    """The defects of the rows an unwritable change would touch, from those rows alone when the change would be
+    patched (no table converted whole), else from every table of *work*."""
+    summary = _summary(graph_store, version, kind, table, unwritable.touched)
+    if summary is None:
+        return _defects(work)
+    target = work / f"{table}.csv"
+    _, source = graph_store.snapshot()
+    assert isinstance(source, ox.Store)
+    try:
+        row_delta(
+            source,
+            summary,
+            table,
+            unwritable.touched,
+            named=target,
+            lines=unwritable.lines,
+            stored_lines=lambda: _first_lines(target, table),
+        )
+    except DataError as exc:
+        return exc.errors
+    except ShapeViolations:
+        return []  # reported once the change can be written, as by a build
+    return []
 
 
 def _summary(
