@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -232,9 +233,16 @@ def reason(store: GraphStore | Location, *, progress: Progress = silent) -> Reas
     graph_store.snapshot()  # no store there: say so before creating anything
     with graph_store.write_lock():  # a writer too (see build)
         previous = _current_record(graph_store)
+        before = graph_store.current_version()
         with graph_store.reasoned_again() as version:
             run = _Run(graph_store, version, progress, previous_record=previous)
             _run_stages(run, REASON_STAGES)
+        after = graph_store.current_version()
+        if before is not None and after is not None and after != before:
+            # the asserted graphs are the same: so is their conversion context, which a write converts against
+            context = graph_store.cache_path(before.name, rows.SUMMARY_KIND)
+            with contextlib.suppress(OSError):
+                shutil.copyfile(context, graph_store.cache_path(after.name, rows.SUMMARY_KIND))
     return run.reasoning
 
 
