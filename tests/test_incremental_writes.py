@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 from helpers.contents import contents
-from helpers.data import MINI_DATA
+from helpers.data import MINI_DATA, Cli
+from helpers.rows import AGREEMENT, write_csv
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +36,7 @@ from certbridge.graph.routing import cache, find_routes, load_index
 from certbridge.graph.store import GraphStore, open_store, store_at
 from certbridge.graph.synth import synthesise
 from certbridge.graph.tables import row_key
+from certbridge.visualize.catalogue import Language, text
 
 #: the tables whose rows a change adds or corrects here (every table a write patches, retirements but by retire)
 TABLES = ("agreements", "organisations", "authorisations", "sanctions", "quality_checks", "certificate_types")
@@ -231,3 +233,27 @@ def test_random_changes_patched_equal_a_full_build(world: Path, data: st.DataObj
             else:
                 assert outcome == reference, change
             assert_same(patched, rebuilt, step)
+
+
+def test_the_cli_says_how_a_write_was_applied(cli: Cli, tmp_path: Path) -> None:
+    """An added agreement is patched; a correction of an organisation's name (certificate types are named after it)
+    is rebuilt; both say so, in both languages."""
+    store = tmp_path / "store"
+    build(MINI_DATA, store)
+    added = cli("import", write_csv(tmp_path / "agreements.csv", [AGREEMENT]), "--store", store, "--note", "a test")
+    assert added.exit_code == 0, added.stderr
+    assert text("writes.applied.patched", Language.EN) in added.stdout.replace("\n", " ")
+    organisation = next(iter(tables_of(store_at(store))["organisations"][1]))["id"]
+    corrected = cli(
+        "correct",
+        "organisations",
+        organisation,
+        "--set",
+        "name_en=A renamed body",
+        "--store",
+        store,
+        "--note",
+        "a test",
+    )
+    assert corrected.exit_code == 0, corrected.stderr
+    assert text("writes.applied.rebuilt", Language.ZH) in corrected.stdout.replace("\n", "")
