@@ -1,8 +1,9 @@
 """Writes under /api/v1: new agreements, issuers and sanctions, with a bearer token from a setting.
 
 A write is the offline `certbridge import` behind HTTP: validated against everything stored, applied
-by building the next store version (so what depends on it is re-derived), or rejected whole with
-every defect listed. Without a configured token every write is refused.
+to the next store version (patched from the change's rows, or rebuilt: graph/writes.py; either way what
+depends on it is re-derived), or rejected whole with every defect listed. Without a configured token every
+write is refused.
 """
 
 from __future__ import annotations
@@ -214,12 +215,11 @@ def _add(request: Request, table: str, body: bytes, writer: str, note: str, if_m
     except ShapeViolations as exc:
         detail = f"{exc.count} SHACL violation(s); nothing was written"
         raise Problem(422, detail, extra={"report": exc.report}, kind=ProblemType.REJECTED_WRITE) from None
-    result = written.result
     return {
         "table": table,
         "added": len(new.rows),
-        "version": result.version.name,
-        "triples": result.triples,
+        "version": written.version.name,
+        "triples": written.triples,
         "changeset": written.changeset.id,
         "writer": writer,
     }
@@ -243,8 +243,9 @@ def _endpoint(name: str, table: str, example: dict[str, str]) -> None:
     add.__name__ = f"add_{name}"
     add.__doc__ = (
         f"Add {name} (rows of the `{table}` table: JSON objects keyed by column, or CSV with a header). "
-        "Validated with everything stored and the SHACL shapes, then applied atomically by building the next "
-        "store version (inferred recognition and the routing index re-derived); or rejected whole with every defect."
+        "Validated with everything stored and the SHACL shapes, then applied atomically to the next store version "
+        "(patched from the rows, or rebuilt from the tables; inferred recognition and the routing index re-derived); "
+        "or rejected whole with every defect."
     )
     router.add_api_route(
         f"/{name}",
@@ -292,8 +293,8 @@ def _written(written: writes.Written, writer: str) -> dict[str, object]:
         "kind": str(changeset.kind),
         "table": changeset.table,
         "keys": changeset.keys(),
-        "version": written.result.version.name,
-        "triples": written.result.triples,
+        "version": written.version.name,
+        "triples": written.triples,
         "changeset": changeset.id,
         "writer": writer,
     }

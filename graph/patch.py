@@ -52,12 +52,14 @@ def patch(
     *,
     tables: Path,
     based_on: Path | None = None,
+    version_name: str | None = None,
     progress: Progress = silent,
 ) -> Patched:
     """Make the next version of *store* the current one with *change* applied, reasoned incrementally.
 
     *tables* are the CSV tables (and changes log) the new version corresponds to; *based_on*, the version the
     change was worked out against, if the caller read one (a change is refused when another became current since).
+    *version_name* names the new version (a write logs it first, as for a build); by default a new name.
     Raises StoreError on a server store (which rebuilds instead), when nothing was built yet or when the current
     version is not *based_on*, InvalidOption for a change of graphs that hold no asserted triples; in each case the
     current version is left as it was.
@@ -74,7 +76,7 @@ def patch(
             f"the change was worked out against version {based_on.name}, but {current.name} is current now",
             hint="work the change out again against the current version",
         )
-    name = new_version_name()
+    name = version_name or new_version_name()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     try:
