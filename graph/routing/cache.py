@@ -18,6 +18,7 @@ from .. import store as stores
 from ..derived import DerivedData
 from .load import load_index
 from .records import RECORDS, RoutingIndex
+from .update import update_index
 
 #: the kind of derived data the routing index is cached as, beside each store version
 CACHE_KIND = "routing.pickle"
@@ -37,7 +38,11 @@ def _field_names(cls: type) -> list[str]:
 
 def read(store: stores.GraphStore, version_name: str) -> RoutingIndex | None:
     """The cached index of the version *version_name*, or None when there is none (or it is of another layout)."""
-    cache = store.cache_path(version_name, CACHE_KIND)
+    return read_file(store.cache_path(version_name, CACHE_KIND))
+
+
+def read_file(cache: Path) -> RoutingIndex | None:
+    """The index cached in *cache*, or None when there is none (or it is of another layout)."""
     if cache.is_file():
         with contextlib.suppress(Exception), cache.open("rb") as handle:
             layout, index = pickle.load(handle)
@@ -57,5 +62,8 @@ def save(cache: Path, index: RoutingIndex) -> None:
         partial.replace(cache)
 
 
-#: every build derives the index from its in-memory store and saves it with the new version
-ROUTING_INDEX = DerivedData(name="the routing index", kind=CACHE_KIND, derive=load_index, save=save)
+#: every build derives the index from its in-memory store and saves it with the new version; a change applied
+#: without a rebuild updates the previous version's (update.py)
+ROUTING_INDEX = DerivedData(
+    name="the routing index", kind=CACHE_KIND, derive=load_index, save=save, read=read_file, update=update_index
+)
