@@ -25,6 +25,7 @@ from .convert.retirements import COLUMNS as RETIREMENT_COLUMNS
 from .convert.retirements import RETIRABLE
 from .convert.retirements import TABLE as RETIREMENTS
 from .errors import CertbridgeError, Conflict, DataError, InvalidOption, NotFound, TableError, VersionMoved
+from .patch import Patched
 from .progress import Progress, silent
 from .tables import ErrorLog, decode, key_columns, row_key, split_records
 
@@ -127,6 +128,8 @@ class Written:
 
     result: BuildResult
     changeset: Changeset
+    #: the change applied without a rebuild, when it was (its derived data, for the process that made it to serve)
+    patched: Patched | None = None
 
 
 #: an edit of a write's working copy of the tables: the rows it touched, and how to report the defects found in
