@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from bisect import insort
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+
+from certbridge.ontology import ID
 
 from .graphs import CachedGraph, GraphKey
 from .records import Agreement, RoutingIndex
-from .search import ID, Haystack, SearchIndex, haystack
+from .search import Haystack, SearchIndex, haystack
 from .update import Changed
 
 
@@ -138,7 +140,7 @@ def updated_search(found: SearchIndex, previous: RoutingIndex, after: RoutingInd
 
 
 def _texts(
-    kept: Haystack, table: dict[str, object], changed: frozenset[str], text: Callable[[str], str]
+    kept: Haystack, table: Mapping[str, object], changed: frozenset[str], text: Callable[[str], str]
 ) -> dict[str, str]:
     """The searchable text of every key of *table* (in its order): *kept*'s for a key not *changed*."""
     return {key: text(key) if key in changed else _kept(kept, key, text) for key in table}

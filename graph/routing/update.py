@@ -124,7 +124,7 @@ def affected(store: stores.AnyStore, touched: Touched) -> set[str]:
             continue
         followed.add(iri)
         node = ox.NamedNode(iri)
-        owners = [
+        owners: list[object] = [
             quad.subject for predicate in READS_THROUGH for quad in store.quads_for_pattern(None, predicate, node)
         ]
         owners += [quad.object for predicate in PARTS for quad in store.quads_for_pattern(node, predicate, None)]
@@ -218,8 +218,9 @@ def _bridges(
 def _occupation_labels(store: stores.AnyStore, after: RoutingIndex, changes: dict[str, set[str]]) -> None:
     """The occupations' labels read again (keyed by code, which a change may change; 1,600 rows)."""
     labels: dict[str, str] = {}
-    for row in store.query(query("occupation-labels"), use_default_graph_as_union=True, prefixes=PREFIXES):
-        assert isinstance(row, ox.QuerySolution)
+    rows = store.query(query("occupation-labels"), use_default_graph_as_union=True, prefixes=PREFIXES)
+    assert isinstance(rows, ox.QuerySolutions)
+    for row in rows:
         code, zh = row["code"], row["zh"]
         assert code is not None and zh is not None
         labels[code.value] = zh.value
