@@ -65,9 +65,14 @@ def _iri_list(iris: Iterable[str]) -> str:
 
 
 def _rows(store: stores.AnyStore, name: str, **options: Any) -> Iterator[ox.QuerySolution]:
+    """The rows of ``queries/<name>.rq`` in the order of their values.
+
+    Why ordered: where a record has two values of a property read as one (two Chinese labels, say), the last row
+    read wins, and the store's order is its own: a store holding only some records (update.py) answered another."""
     solutions = store.query(query(name), prefixes=PREFIXES, use_default_graph_as_union=True, **options)
     assert isinstance(solutions, ox.QuerySolutions), name  # every query here is a SELECT
-    yield from solutions
+    names = solutions.variables
+    yield from sorted(solutions, key=lambda row: tuple("" if row[v] is None else str(row[v]) for v in names))
 
 
 def _optional(row: ox.QuerySolution, name: str) -> str | None:
