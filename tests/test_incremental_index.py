@@ -222,7 +222,11 @@ def test_a_random_change_and_its_undoing_update_the_index_as_a_fresh_read(
     except BaseException:
         restore(world, served, [done])
         raise
-    check(world, served, patch(world, undo(done), tables=world.tables()))
+    try:
+        check(world, served, patch(world, undo(done), tables=world.tables()))
+    except BaseException:
+        restore(world, served, [])
+        raise
 
 
 @given(data=st.data())
@@ -238,13 +242,17 @@ def test_a_short_sequence_of_changes_updates_the_index_as_a_fresh_read(
     except BaseException:
         restore(world, served, made)
         raise
-    for done in reversed(made):
-        check(world, served, patch(world, undo(done), tables=world.tables()))
+    for count, done in enumerate(reversed(made), start=1):
+        try:
+            check(world, served, patch(world, undo(done), tables=world.tables()))
+        except BaseException:
+            restore(world, served, made[: len(made) - count])
+            raise
 
 
 def restore(world: EmbeddedStore, served: dict[str, RoutingIndex], made: list[Patched]) -> None:
-    """The world as it was before *made* (after a failed check: hypothesis replays its examples on the same world),
-    and the index served read afresh."""
+    """The world as it was before *made* (after a failed check: hypothesis replays its examples on the same world,
+    and must find it as it was), and the index served read afresh."""
     for done in reversed(made):
         patch(world, undo(done), tables=world.tables())
     index = load_index(world.open())
