@@ -42,6 +42,7 @@ from certbridge.graph.routing.load import ORDERED_TABLES
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.search import build_search, ranked_search, search, search_index
 from certbridge.graph.store import EmbeddedStore
+from certbridge.ontology import CB
 
 ID = "https://w3id.org/certbridge/id/"
 TOKEN = "incremental-index-token"
@@ -341,3 +342,50 @@ def test_a_retirement_through_the_api_is_visible_in_the_next_route_lookup(tmp_pa
         assert AGREEMENT not in {h["evidence"]["iri"] for r in after["routes"] for h in r["steps"]}
         earlier = http.get("/api/v1/routes", params={**routes, "as_of": "2026-01-01"}).json()
         assert AGREEMENT in {h["evidence"]["iri"] for r in earlier["routes"] for h in r["steps"]}
+
+
+def test_a_retirement_and_what_its_record_reads_through_update_the_records_that_read_them(
+    world: EmbeddedStore, served: dict[str, RoutingIndex]
+) -> None:
+    """Changes whose subject is not the record they change, only what it reads: a retirement's day changed (the
+    agreement retired by it is read again), and the trust of a source the agreement cites (through the source)."""
+    agreement = ox.NamedNode(AGREEMENT)
+    (graph,) = {q.graph_name for q in asserted(world) if q.subject == agreement}
+    retirement = ox.NamedNode(f"{ID}retirement/RT-incremental-index")
+    day = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
+
+    def on(text: str) -> ox.Quad:
+        return ox.Quad(retirement, ox.NamedNode(str(CB.retiredOn)), ox.Literal(text, datatype=day), graph)
+
+    retired = (
+        ox.Quad(agreement, ox.NamedNode(str(CB.retiredBy)), retirement, graph),
+        on("2026-06-01"),
+        ox.Quad(retirement, ox.NamedNode(str(CB.retirementReason)), ox.Literal("terminated", language="en"), graph),
+    )
+    made = [patch(world, Change(added=retired), tables=world.tables())]
+    check(world, served, made[-1])
+    record = served["index"].agreements[AGREEMENT]
+    assert record.retired is not None and str(record.retired.on) == "2026-06-01"
+    made.append(patch(world, Change(removed=(on("2026-06-01"),), added=(on("2025-01-01"),)), tables=world.tables()))
+    assert made[-1].touched.subjects == {retirement.value}, "only the retirement's own triples changed"
+    check(world, served, made[-1])
+    record = served["index"].agreements[AGREEMENT]
+    assert record.retired is not None and str(record.retired.on) == "2025-01-01"
+
+    source = next(s for s in record.sources if s.trust is not None)
+    trust = ox.NamedNode(str(CB.trust))
+    (stated,) = [q for q in asserted(world) if q.subject == ox.NamedNode(source.iri) and q.predicate == trust]
+    other = next(q.object for q in asserted(world) if q.predicate == trust and q.object != stated.object)
+    made.append(
+        patch(
+            world,
+            Change(removed=(stated,), added=(ox.Quad(stated.subject, trust, other, stated.graph_name),)),
+            tables=world.tables(),
+        )
+    )
+    check(world, served, made[-1])
+    cited = next(s for s in served["index"].agreements[AGREEMENT].sources if s.iri == source.iri)
+    assert cited.trust != source.trust
+    for done in reversed(made):
+        check(world, served, patch(world, undo(done), tables=world.tables()))
+    assert served["index"].agreements[AGREEMENT].retired is None
