@@ -104,8 +104,9 @@ def update_index(previous: RoutingIndex, store: stores.AnyStore, touched: Touche
         if previous.region_parents.get(iri) != fresh.region_parents.get(iri):
             _set(after.region_parents, iri, fresh.region_parents.get(iri), changes["region_parents"])
     _bridges(previous, after, fresh, nodes, changes)
+    own = nodes - (touched.objects - touched.subjects)  # an object only kept its own triples: its code and label
     if _OCCUPATION.value in touched.iris or any(
-        next(store.quads_for_pattern(ox.NamedNode(iri), _TYPE, _OCCUPATION), None) for iri in nodes
+        next(store.quads_for_pattern(ox.NamedNode(iri), _TYPE, _OCCUPATION), None) for iri in own
     ):
         _occupation_labels(store, after, changes)
     in_order(after, [name for name in ORDERED_TABLES if _added(previous, after, name)])
