@@ -4,7 +4,10 @@ The store (a :class:`~certbridge.graph.store.GraphStore`, created once from the 
 with the store opened at it and its routing index, and the query workers. The opened store and the index follow
 the store's current version: after a write (or a build by another process) swaps in a new version, the next
 request opens it, and requests already running keep the version they started with (the store keeps the previous
-version on disk). Handlers reach it through the functions below, or the ``Annotated`` dependencies, which tests
+version on disk). A write made in this process and applied as a change (graph/patch.py) hands its updated index
+over (``adopt``): the next request serves it without reading the cache, with the routing graphs and search index
+of what the change did not touch carried over (graph/routing/carry.py). Handlers reach it through the functions
+below, or the ``Annotated`` dependencies, which tests
 can override (``app.dependency_overrides``).
 """
 
@@ -22,7 +25,10 @@ from fastapi import Depends, FastAPI, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from certbridge.graph.errors import NotFound
+from certbridge.graph.patch import Patched
 from certbridge.graph.routing import warm
+from certbridge.graph.routing.cache import CACHE_KIND
+from certbridge.graph.routing.carry import carry_over
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.search import search_index
@@ -67,6 +73,35 @@ class AppState:
             self._followed, self._version = True, version
             self._opened = self._index = None
             self._per_version = {}
+
+    def adopt(self, patched: Patched) -> bool:
+        """Serve the version *patched* made with its updated routing index (no cache read), the routing graphs and
+        search index of the index served before carried over where the change did not touch them. Returns False,
+        leaving the next request to follow the version as for any other, when the index served was not of the
+        version the change was applied to, or another version became current meanwhile.
+
+        The carrying over runs outside the lock (it changes nothing requests read: the new index is not served
+        yet); the swap of version and index under it, so a request sees the version before or the one after."""
+        index = patched.derived.get(CACHE_KIND)
+        if not isinstance(index, RoutingIndex):
+            return False
+        with self._lock:
+            previous = self._index if self._version == patched.previous else None
+        if previous is not None:
+            carry_over(previous, index)
+        else:
+            search_index(index)  # as a freshly loaded index would be (the graphs are built on first use)
+        with self._lock:
+            if self.store.current_version() != patched.version:
+                return False
+            if self._version not in (patched.previous, patched.version) or (
+                self._version == patched.version and self._index is not None
+            ):
+                return False
+            self._followed, self._version = True, patched.version
+            self._opened, self._index = None, index
+            self._per_version = {}
+            return True
 
     def opened(self) -> AnyStore:
         """The store opened at the version served (StoreError when nothing was built yet)."""

@@ -25,7 +25,7 @@ from .conventions import version_named_by
 from .models import ChangeOut, RetireIn, WriteOut, answered
 from .problems import Problem, ProblemType, problem_response, responses
 from .settings import WRITE_TOKEN_ENV, WRITERS_ENV
-from .state import graph_store_of, settings_of
+from .state import graph_store_of, settings_of, state_of
 
 router = APIRouter(prefix="/api/v1", tags=["writes"])
 
@@ -199,6 +199,7 @@ def _add(request: Request, table: str, body: bytes, writer: str, note: str, if_m
     try:
         new = _rows(table, body, _media_type(request))
         written = writes.add_rows(graph_store_of(request), new, writer=writer, note=note, based_on=based_on(if_match))
+        adopt(request, written)
     except DataError as exc:
         errors = [
             {
@@ -220,6 +221,7 @@ def _add(request: Request, table: str, body: bytes, writer: str, note: str, if_m
         "added": len(new.rows),
         "version": written.version.name,
         "triples": written.triples,
+        "applied": str(written.applied),
         "changeset": written.changeset.id,
         "writer": writer,
     }
@@ -287,6 +289,14 @@ for _name, (_table, _example) in WRITABLE.items():
     _endpoint(_name, _table, _example)
 
 
+def adopt(request: Request, written: writes.Written) -> writes.Written:
+    """Serve the version *written* made from its derived data in memory, when the write was applied as a change
+    (``AppState.adopt``); a version rebuilt in full is read from its cache by the next request, as before."""
+    if written.patched is not None:
+        state_of(request.app).adopt(written.patched)
+    return written
+
+
 def _written(written: writes.Written, writer: str) -> dict[str, object]:
     changeset = written.changeset
     return {
@@ -295,6 +305,7 @@ def _written(written: writes.Written, writer: str) -> dict[str, object]:
         "keys": changeset.keys(),
         "version": written.version.name,
         "triples": written.triples,
+        "applied": str(written.applied),
         "changeset": changeset.id,
         "writer": writer,
     }
@@ -362,7 +373,10 @@ async def correct_row(
 
     def run() -> writes.Written:
         try:
-            return writes.correct_rows(graph_store_of(request), corrections, writer=writer, note=note, based_on=version)
+            return adopt(
+                request,
+                writes.correct_rows(graph_store_of(request), corrections, writer=writer, note=note, based_on=version),
+            )
         except (DataError, ShapeViolations) as exc:
             raise _rejected(exc, JSON_BODY) from None
 
@@ -407,7 +421,9 @@ async def retire_record(
 
     def run() -> writes.Written:
         try:
-            return writes.retire(graph_store_of(request), record, writer=writer, note=note, based_on=version)
+            return adopt(
+                request, writes.retire(graph_store_of(request), record, writer=writer, note=note, based_on=version)
+            )
         except (DataError, ShapeViolations) as exc:
             raise _rejected(exc, JSON_BODY) from None
         except InvalidOption as exc:
