@@ -289,8 +289,9 @@ def import_rows(
     if not quiet:
         _console().print(
             f"added {len(new.rows)} row(s) to {new.table} as {written.changeset.id}: "
-            f"{written.result.triples:,} triples in the new version"
+            f"{written.triples:,} triples in the new version"
         )
+        _console().print(_both(f"writes.applied.{written.applied}"))
 
 
 @app.command("export-tables")
@@ -386,9 +387,10 @@ def correct_command(
                 table=table,
                 count=len(written.changeset.rows),
                 changeset=written.changeset.id,
-                version=written.result.version.name,
+                version=written.version.name,
             )
         )
+        _console().print(_both(f"writes.applied.{written.applied}"))
 
 
 @app.command("retire")
@@ -448,9 +450,10 @@ def retire_command(
                 key=key,
                 retired_on=on,
                 changeset=written.changeset.id,
-                version=written.result.version.name,
+                version=written.version.name,
             )
         )
+        _console().print(_both(f"writes.applied.{written.applied}"))
 
 
 @app.command("changes")

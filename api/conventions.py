@@ -18,6 +18,7 @@ Bodies are passed through as they come (a 304 or a HEAD drops them), so a stream
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
 from datetime import UTC, date, datetime
@@ -44,12 +45,14 @@ _VERSION_TIME = re.compile(r"(\d{8}T\d{12})Z")
 _VERSION_TAG = re.compile(r'"(v-\d{8}T\d{12}Z-\d+)(?:-[0-9a-f]{12})?"')
 
 
+@functools.lru_cache(maxsize=64)
 def built_at(version: Path) -> datetime | None:
     """When the build of *version* began (UTC, from its name); None for a name that does not say."""
     found = _VERSION_TIME.search(version.name)
     return datetime.strptime(found[1], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC) if found else None
 
 
+@functools.lru_cache(maxsize=256)
 def entity_tag(version: Path, code_version: str, media_type: str, day: date) -> str:
     """A weak ETag: the store version, plus what else the answer depends on."""
     digest = hashlib.sha256(f"{code_version}\n{media_type}\n{day.isoformat()}".encode()).hexdigest()[:12]
@@ -112,14 +115,23 @@ def allowed_methods(scope: Scope) -> list[str]:
     return sorted(methods | {"OPTIONS"})
 
 
-def _validators(headers: MutableHeaders, version: Path, code_version: str) -> tuple[str, datetime | None]:
-    """The answer's own ETag and Last-Modified when the route set them (a file's), else the store version's."""
+def _validators(headers: MutableHeaders, version: Path, code_version: str) -> tuple[str, datetime | None, str | None]:
+    """The answer's own ETag and Last-Modified when the route set them (a file's), else the store version's; with
+    the time as the ``Last-Modified`` header writes it."""
     etag = headers.get("etag") or entity_tag(version, code_version, headers.get("content-type", ""), date.today())
     own_time = headers.get("last-modified")
     if own_time is not None:
         with contextlib.suppress(TypeError, ValueError):
-            return etag, parsedate_to_datetime(own_time)
-    return etag, built_at(version)
+            own = parsedate_to_datetime(own_time)
+            return etag, own, http_date(own)
+    modified = built_at(version)
+    return etag, modified, http_date(modified) if modified is not None else None
+
+
+@functools.lru_cache(maxsize=64)
+def http_date(moment: datetime) -> str:
+    """*moment* as HTTP writes dates (RFC 9110 5.6.7); cached, as most answers carry their version's build time."""
+    return format_datetime(moment, usegmt=True)
 
 
 def _version(scope: Scope) -> Path | None:
@@ -174,10 +186,10 @@ class HttpConventions:
                     # an answer that must not be reused (the health check's live state) gets no validators either
                     reusable = "no-store" not in headers.get("cache-control", "")
                     if status == 200 and method in ("GET", "HEAD") and reusable:
-                        etag, modified = _validators(headers, answered_from, scope["app"].version)
+                        etag, modified, written = _validators(headers, answered_from, scope["app"].version)
                         headers["ETag"] = etag
-                        if modified is not None:
-                            headers["Last-Modified"] = format_datetime(modified, usegmt=True)
+                        if written is not None:
+                            headers["Last-Modified"] = written
                         if "cache-control" not in headers:
                             headers["Cache-Control"] = f"public, max-age={settings.cache_max_age_s}"
                         if not_modified(request, etag, modified):

@@ -17,6 +17,7 @@ from certbridge.graph.choices import HOP_KINDS, ConditionKind, HopKind
 from certbridge.graph.routing.coverage import Grouping
 from certbridge.graph.routing.model import Absence
 from certbridge.graph.routing.search import SearchKind
+from certbridge.graph.writes import Applied
 
 _CLOSED = ConfigDict(extra="forbid")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -461,6 +462,13 @@ class NeighbourhoodOut(BaseModel):
     edges: list[EdgeOut]
 
 
+#: what a write's answer says of how it was applied (graph/writes.py ``Applied``)
+APPLIED = (
+    "how the change was applied: patched (its rows' quads applied to the current version and reasoned "
+    "incrementally) or rebuilt (the next version built from the tables)"
+)
+
+
 class ChangeOut(BaseModel):
     """What a correction or retirement changed, and the store version now served."""
 
@@ -473,6 +481,7 @@ class ChangeOut(BaseModel):
                 "keys": ["RT-1"],
                 "version": "v-20261207T101500123999Z-4242",
                 "triples": 41250,
+                "applied": "patched",
                 "changeset": "CS-20261207T101500123456Z-3fa2",
                 "writer": "广东省人社厅",
             }
@@ -483,6 +492,7 @@ class ChangeOut(BaseModel):
     keys: list[str] = Field(description="the keys of the rows changed")
     version: str = Field(description="the store version the change made (served from the next request on)")
     triples: int = Field(ge=0)
+    applied: Applied = Field(description=APPLIED)
     changeset: str = Field(description="the id the change is logged under (GET /api/v1/changes)")
     writer: str
 
@@ -522,6 +532,7 @@ class WriteOut(BaseModel):
                 "added": 1,
                 "version": "v-20261126T201500Z-4242",
                 "triples": 41234,
+                "applied": "patched",
                 "changeset": "CS-20261126T201500123456Z-3fa2",
                 "writer": "api",
             }
@@ -531,6 +542,7 @@ class WriteOut(BaseModel):
     added: int = Field(ge=1)
     version: str
     triples: int = Field(ge=0)
+    applied: Applied = Field(description=APPLIED)
     changeset: str = Field(description="the id the change is logged under (GET /api/v1/changes)")
     writer: str = Field(description="the writer its token names")
 

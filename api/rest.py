@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from certbridge.graph.routing import HopKind, find_routes
@@ -24,9 +27,75 @@ router = APIRouter(prefix="/api/v1", tags=["routes"])
 
 #: the name a what-if upload is given in its defects (never where the server keeps it)
 WHAT_IF_NAME = "what-if.csv"
+#: how many routes a lookup lists, and how many hops a route may have, when the request does not say
+K, MAX_HOPS = 3, 6
+#: the parameters of the common lookup, which ``LookupRoute`` answers before FastAPI reads them
+_PLAIN = frozenset({"from", "to"})
 
 
-@router.get(
+class LookupRoute(APIRoute):
+    """The route of ``GET /api/v1/routes``, with the common lookup answered before FastAPI reads the parameters.
+
+    That lookup (``from`` and ``to`` only, each once and naming a certificate type by id or IRI, the current data,
+    as of today) is what most clients ask, and FastAPI's reading and validating of the eight declared parameters
+    (and the release pin's) costs about as much as the search itself. Its answer is the one the declared
+    parameters give (``routes`` with their defaults); any other request, including every invalid one, is read
+    and answered as declared.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        declared = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            answer = _plain_lookup(request)
+            return answer if answer is not None else await declared(request)
+
+        return handler
+
+
+def _plain_lookup(request: Request) -> Response | None:
+    """The answer to a lookup of two certificate types named by id or IRI, with no other parameter, when the
+    current routing index is loaded; else None."""
+    asked = request.query_params
+    if len(asked) != 2 or asked.keys() != _PLAIN or len(asked.multi_items()) != 2:
+        return None
+    source, target = asked["from"], asked["to"]
+    index = loaded_index(request)
+    pair = certificate_pair(index, source, target) if index is not None and source and target else None
+    return _answer(index, *pair) if index is not None and pair is not None else None
+
+
+def _answer(
+    index: RoutingIndex,
+    source_iri: str,
+    target_iri: str,
+    *,
+    as_of: date | None = None,
+    kinds: list[HopKind] | None = None,
+    max_hops: int = MAX_HOPS,
+    k: int = K,
+    unconditional: bool = False,
+) -> Response:
+    """The route answer as the endpoint sends it, from both ways in (the plain lookup and the declared one)."""
+    found = find_routes(
+        index,
+        source_iri,
+        target_iri,
+        as_of=as_of,
+        kinds=kinds,
+        max_hops=max_hops,
+        k=k,
+        unconditional=unconditional,
+    )
+    # serialised by orjson from the records, not through FastAPI's generic encoder and json (together they were
+    # most of a lookup's time after the search); RouteAnswerOut documents this body
+    return Response(found.to_json_bytes(), media_type="application/json")
+
+
+lookups = APIRouter(route_class=LookupRoute)
+
+
+@lookups.get(
     "/routes",
     operation_id="findRoutes",
     dependencies=[Pinned],
@@ -58,13 +127,13 @@ async def routes(
         ),
     ],
     as_of: Annotated[Day | None, Query(description="the day the routes must hold on; today if absent")] = None,
-    k: Annotated[int, Query(ge=1, le=50, description="how many routes at most")] = 3,
+    k: Annotated[int, Query(ge=1, le=50, description="how many routes at most")] = K,
     kinds: Annotated[
         list[HopKind] | None,
         Listed,
         Query(description="the hop kinds a route may use (repeated or comma-separated); all if absent"),
     ] = None,
-    max_hops: Annotated[int, Query(ge=1, le=12)] = 6,
+    max_hops: Annotated[int, Query(ge=1, le=12)] = MAX_HOPS,
     unconditional: Annotated[bool, Query(description="only agreements without conditions (no exam to take)")] = False,
 ) -> Response:
     """Routes with evidence for every hop (same shape as `certbridge route --json`).
@@ -75,32 +144,22 @@ async def routes(
     the index, resolving search text, building the graphs of another day or hop-kind set) runs in a thread.
     """
     chosen = list(kinds) if kinds else None
-
-    def answer(index: RoutingIndex, source_iri: str, target_iri: str) -> Response:
-        found = find_routes(
-            index,
-            source_iri,
-            target_iri,
-            as_of=as_of,
-            kinds=chosen,
-            max_hops=max_hops,
-            k=k,
-            unconditional=unconditional,
-        )
-        # serialised by orjson from the records, not through FastAPI's generic encoder and json (together they
-        # were most of a lookup's time after the search); RouteAnswerOut documents this body
-        return Response(found.to_json_bytes(), media_type="application/json")
+    asked: dict[str, Any] = {"as_of": as_of, "kinds": chosen, "max_hops": max_hops, "k": k}
 
     def resolved() -> Response:
         index = index_of(request)
-        return answer(index, resolve(index, source, kinds=HELD_KINDS), resolve(index, target))
+        held, required = resolve(index, source, kinds=HELD_KINDS), resolve(index, target)
+        return _answer(index, held, required, unconditional=unconditional, **asked)
 
     index = loaded_index(request)
     if index is not None and as_of is None and chosen is None and not unconditional:
         pair = certificate_pair(index, source, target)
         if pair is not None:
-            return answer(index, *pair)
+            return _answer(index, *pair, **asked)
     return await run_in_threadpool(resolved)
+
+
+router.include_router(lookups)  # here, so that the route lookup stays the first path of /api/v1
 
 
 @router.get(

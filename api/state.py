@@ -4,7 +4,10 @@ The store (a :class:`~certbridge.graph.store.GraphStore`, created once from the 
 with the store opened at it and its routing index, and the query workers. The opened store and the index follow
 the store's current version: after a write (or a build by another process) swaps in a new version, the next
 request opens it, and requests already running keep the version they started with (the store keeps the previous
-version on disk). Handlers reach it through the functions below, or the ``Annotated`` dependencies, which tests
+version on disk). A write made in this process and applied as a change (graph/patch.py) hands its updated index
+over (``adopt``): the next request serves it without reading the cache, with the routing graphs and search index
+of what the change did not touch carried over (graph/routing/carry.py). Handlers reach it through the functions
+below, or the ``Annotated`` dependencies, which tests
 can override (``app.dependency_overrides``).
 """
 
@@ -19,9 +22,13 @@ from pathlib import Path
 from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, FastAPI, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from certbridge.graph.errors import NotFound
+from certbridge.graph.patch import Patched
 from certbridge.graph.routing import warm
+from certbridge.graph.routing.cache import CACHE_KIND
+from certbridge.graph.routing.carry import carry_over
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.search import search_index
@@ -66,6 +73,35 @@ class AppState:
             self._followed, self._version = True, version
             self._opened = self._index = None
             self._per_version = {}
+
+    def adopt(self, patched: Patched) -> bool:
+        """Serve the version *patched* made with its updated routing index (no cache read), the routing graphs and
+        search index of the index served before carried over where the change did not touch them. Returns False,
+        leaving the next request to follow the version as for any other, when the index served was not of the
+        version the change was applied to, or another version became current meanwhile.
+
+        The carrying over runs outside the lock (it changes nothing requests read: the new index is not served
+        yet); the swap of version and index under it, so a request sees the version before or the one after."""
+        index = patched.derived.get(CACHE_KIND)
+        if not isinstance(index, RoutingIndex):
+            return False
+        with self._lock:
+            previous = self._index if self._version == patched.previous else None
+        if previous is not None:
+            carry_over(previous, index)
+        else:
+            search_index(index)  # as a freshly loaded index would be (the graphs are built on first use)
+        with self._lock:
+            if self.store.current_version() != patched.version:
+                return False
+            if self._version not in (patched.previous, patched.version) or (
+                self._version == patched.version and self._index is not None
+            ):
+                return False
+            self._followed, self._version = True, patched.version
+            self._opened, self._index = None, index
+            self._per_version = {}
+            return True
 
     def opened(self) -> AnyStore:
         """The store opened at the version served (StoreError when nothing was built yet)."""
@@ -206,17 +242,18 @@ def loaded_index(request: Request) -> RoutingIndex | None:
     return None if pinned_version(request) is not None else state_of(request.app).loaded_index()
 
 
-def pinned(
-    request: Request,
-    release: Annotated[
-        str | None,
-        Query(
-            description="answer from this data release (its tag: GET /api/v1/releases) rather than the current "
-            "data (e.g. 2026-12); the answer's ETag and Certbridge-Data-Version name the release's version; 404 "
-            "for a release not kept",
-        ),
-    ] = None,
-) -> Path | None:
+#: the ``?release=TAG`` parameter of every read that can answer as of a release
+Release = Annotated[
+    str | None,
+    Query(
+        description="answer from this data release (its tag: GET /api/v1/releases) rather than the current "
+        "data (e.g. 2026-12); the answer's ETag and Certbridge-Data-Version name the release's version; 404 "
+        "for a release not kept",
+    ),
+]
+
+
+def pinned(request: Request, release: Release = None) -> Path | None:
     """The dependency that pins a read to a release (``?release=TAG``): 404 for a release not kept.
 
     Declared once, taken by every read that can answer as of a release (the routes, search, coverage, entities
@@ -232,8 +269,17 @@ def pinned(
     return version
 
 
+async def pin(request: Request, release: Release = None) -> Path | None:
+    """:func:`pinned` as the dependency: a read of the current data (no ``release``) returns at once on the event
+    loop; only a release, whose lookup reads the store, goes to the thread pool (FastAPI would send a plain
+    function there on every request, and the hop costs a route lookup a good part of its time)."""
+    if release is None:
+        return None
+    return await run_in_threadpool(pinned, request, release)
+
+
 #: dependencies for handlers (``index: Index``), overridable in tests (``app.dependency_overrides[index_of]``)
-Pinned = Depends(pinned)
+Pinned = Depends(pin)
 Index = Annotated[RoutingIndex, Depends(index_of)]
 AppGraphStore = Annotated[GraphStore, Depends(graph_store_of)]
 AppSettings = Annotated[Settings, Depends(settings_of)]

@@ -1,8 +1,9 @@
 """Writes under /api/v1: new agreements, issuers and sanctions, with a bearer token from a setting.
 
 A write is the offline `certbridge import` behind HTTP: validated against everything stored, applied
-by building the next store version (so what depends on it is re-derived), or rejected whole with
-every defect listed. Without a configured token every write is refused.
+to the next store version (patched from the change's rows, or rebuilt: graph/writes.py; either way what
+depends on it is re-derived), or rejected whole with every defect listed. Without a configured token every
+write is refused.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .conventions import version_named_by
 from .models import ChangeOut, RetireIn, WriteOut, answered
 from .problems import Problem, ProblemType, problem_response, responses
 from .settings import WRITE_TOKEN_ENV, WRITERS_ENV
-from .state import graph_store_of, settings_of
+from .state import graph_store_of, settings_of, state_of
 
 router = APIRouter(prefix="/api/v1", tags=["writes"])
 
@@ -198,6 +199,7 @@ def _add(request: Request, table: str, body: bytes, writer: str, note: str, if_m
     try:
         new = _rows(table, body, _media_type(request))
         written = writes.add_rows(graph_store_of(request), new, writer=writer, note=note, based_on=based_on(if_match))
+        adopt(request, written)
     except DataError as exc:
         errors = [
             {
@@ -214,12 +216,12 @@ def _add(request: Request, table: str, body: bytes, writer: str, note: str, if_m
     except ShapeViolations as exc:
         detail = f"{exc.count} SHACL violation(s); nothing was written"
         raise Problem(422, detail, extra={"report": exc.report}, kind=ProblemType.REJECTED_WRITE) from None
-    result = written.result
     return {
         "table": table,
         "added": len(new.rows),
-        "version": result.version.name,
-        "triples": result.triples,
+        "version": written.version.name,
+        "triples": written.triples,
+        "applied": str(written.applied),
         "changeset": written.changeset.id,
         "writer": writer,
     }
@@ -243,8 +245,9 @@ def _endpoint(name: str, table: str, example: dict[str, str]) -> None:
     add.__name__ = f"add_{name}"
     add.__doc__ = (
         f"Add {name} (rows of the `{table}` table: JSON objects keyed by column, or CSV with a header). "
-        "Validated with everything stored and the SHACL shapes, then applied atomically by building the next "
-        "store version (inferred recognition and the routing index re-derived); or rejected whole with every defect."
+        "Validated with everything stored and the SHACL shapes, then applied atomically to the next store version "
+        "(patched from the rows, or rebuilt from the tables; inferred recognition and the routing index re-derived); "
+        "or rejected whole with every defect."
     )
     router.add_api_route(
         f"/{name}",
@@ -286,14 +289,23 @@ for _name, (_table, _example) in WRITABLE.items():
     _endpoint(_name, _table, _example)
 
 
+def adopt(request: Request, written: writes.Written) -> writes.Written:
+    """Serve the version *written* made from its derived data in memory, when the write was applied as a change
+    (``AppState.adopt``); a version rebuilt in full is read from its cache by the next request, as before."""
+    if written.patched is not None:
+        state_of(request.app).adopt(written.patched)
+    return written
+
+
 def _written(written: writes.Written, writer: str) -> dict[str, object]:
     changeset = written.changeset
     return {
         "kind": str(changeset.kind),
         "table": changeset.table,
         "keys": changeset.keys(),
-        "version": written.result.version.name,
-        "triples": written.result.triples,
+        "version": written.version.name,
+        "triples": written.triples,
+        "applied": str(written.applied),
         "changeset": changeset.id,
         "writer": writer,
     }
@@ -361,7 +373,10 @@ async def correct_row(
 
     def run() -> writes.Written:
         try:
-            return writes.correct_rows(graph_store_of(request), corrections, writer=writer, note=note, based_on=version)
+            return adopt(
+                request,
+                writes.correct_rows(graph_store_of(request), corrections, writer=writer, note=note, based_on=version),
+            )
         except (DataError, ShapeViolations) as exc:
             raise _rejected(exc, JSON_BODY) from None
 
@@ -406,7 +421,9 @@ async def retire_record(
 
     def run() -> writes.Written:
         try:
-            return writes.retire(graph_store_of(request), record, writer=writer, note=note, based_on=version)
+            return adopt(
+                request, writes.retire(graph_store_of(request), record, writer=writer, note=note, based_on=version)
+            )
         except (DataError, ShapeViolations) as exc:
             raise _rejected(exc, JSON_BODY) from None
         except InvalidOption as exc:

@@ -8,7 +8,12 @@ agreement's party or status, a certificate type's grade or issuer, an occupation
   not depend on the change);
 - incremental: ``apply_change`` removing the triple, then adding it back, on a writable copy of the version on disk;
 - patch: ``graph/patch.py`` end to end for the first few changes (checkpoint copy, incremental reasoning, record,
-  the routing index derived again, swap).
+  the routing index updated from the previous version's, swap);
+- derive vs update, for each of those patches: the routing index read in full from the new version
+  (``load_index``) against the previous version's read from its cache and updated for what the change touched
+  (``update_index``; checked equal), and, in a serving process, the search index and every occupation's routing
+  graph built again (``build_search`` and ``warm``) against carried over from the index served before
+  (``carry_over``, the stale graphs then built by ``warm``).
 
 Prints median and p95 of each, and checks the inferred graph after the changes against full reasoning.
 """
@@ -21,6 +26,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 
@@ -34,6 +42,14 @@ def line(name: str, values: list[float]) -> str:
         f"{name:<32} n={len(values):>3}  median {statistics.median(values) * 1000:>9.1f} ms"
         f"  p95 {percentile(values, 0.95) * 1000:>9.1f} ms  max {max(values) * 1000:>9.1f} ms"
     )
+
+
+@contextmanager
+def clock(into: dict[str, list[float]], name: str) -> Iterator[None]:
+    """The wall time of the block, added to *into* under *name*."""
+    started = time.perf_counter()
+    yield
+    into.setdefault(name, []).append(time.perf_counter() - started)
 
 
 def main() -> None:
@@ -54,11 +70,18 @@ def main() -> None:
     from certbridge.graph.patch import patch
     from certbridge.graph.reasoning import materialise
     from certbridge.graph.reasoning.incremental import Change, apply_change
+    from certbridge.graph.routing import cache, warm
+    from certbridge.graph.routing.cache import CACHE_KIND
+    from certbridge.graph.routing.carry import carry_over
+    from certbridge.graph.routing.index import index_for, load_index
+    from certbridge.graph.routing.search import build_search, search_index
+    from certbridge.graph.routing.update import update_index
     from certbridge.graph.store import EmbeddedStore
     from certbridge.graph.synth import synthesise
     from certbridge.ontology import CB
 
     inferred, record = ox.NamedNode(str(INFERRED_GRAPH)), ox.NamedNode(str(BUILD_GRAPH))
+    today = date.today()
     kinds = [CB.party, CB.status, CB.atGrade, CB.issuedBy, SKOS.broader, RDF.type, CB.region, CB.followsStandard]
     with tempfile.TemporaryDirectory() as folder:
         data, location = Path(folder) / "data", Path(folder) / "store"
@@ -106,12 +129,36 @@ def main() -> None:
 
         patches: list[float] = []
         steps: dict[str, list[float]] = {}
+        served = index_for(store)
+        search_index(served)
+        warm(served, today)
+        compared: dict[str, list[float]] = {}
+        equal = True
         for quad in changes[: arguments.patches]:
             started = time.perf_counter()
             patched = patch(store, Change(removed=(quad,)), tables=store.tables())
             patches.append(time.perf_counter() - started)
             for step, seconds in patched.seconds.items():
                 steps.setdefault(step, []).append(seconds)
+            opened = ox.Store.read_only(str(patched.version))
+            with clock(compared, "derive: load_index in full"):
+                fresh = load_index(opened)
+            with clock(compared, "update: read the previous index"):
+                previous = cache.read(store, patched.previous.name)
+            assert previous is not None
+            with clock(compared, "update: update_index"):
+                updated = update_index(previous, opened, patched.touched)
+            equal = equal and updated == fresh
+            with clock(compared, "serve, fresh: build_search"):
+                build_search(fresh)
+            with clock(compared, "serve, fresh: warm every graph"):
+                warm(fresh, today)
+            adopted = patched.derived[CACHE_KIND]
+            with clock(compared, "serve, carried: carry_over"):
+                carry_over(served, adopted)
+            with clock(compared, "serve, carried: warm the stale"):
+                warm(adopted, today)
+            served = adopted
 
     print(f"N = {arguments.issuers}: {len(asserted):,} asserted quads, {len(expected):,} inferred")
     print(line("full reasoning (materialise)", full))
@@ -120,6 +167,9 @@ def main() -> None:
     print(line("patch, end to end", patches))
     for step, values in steps.items():
         print(line(f"  patch: {step}", values))
+    for step, values in compared.items():
+        print(line(step, values))
+    print(f"the updated routing index equals the one read in full after every patch: {equal}")
     print(f"inferred triples changed per removal: median {statistics.median(touched):.0f}, max {max(touched)}")
     print(f"after every change and its undoing, the inferred graph equals full reasoning's: {after == expected}")
     if version.name:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from certbridge.ontology import CB, ONTOLOGY_FILES
 
 from . import derived
 from .changes import check_nothing_lost, read_log
-from .convert import TABLES, convert_tables
+from .convert import TABLES, convert_context, rows
 from .convert.sink import TripleSink, validation_data
 from .errors import MissingInput, ShapeViolations
 from .iris import BUILD_ACTIVITY, BUILD_GRAPH, named_graph
@@ -96,9 +97,10 @@ def _convert(run: _Run) -> None:
     assert run.data_dir is not None
     loading = " (the store loading them meanwhile)" if run.version.chunks is not None else ""
     with run.progress("reading and checking tables" + loading):
-        run.sinks = convert_tables(
-            run.data_dir, chunks=run.version.chunks, split_predicates=run.version.split_predicates
-        )
+        ctx = convert_context(run.data_dir, chunks=run.version.chunks, split_predicates=run.version.split_predicates)
+    run.sinks = ctx.graphs
+    # what the tables defined, kept beside the version: a write converts its rows against it (convert/rows.py)
+    rows.save(run.store.cache_path(run.version.name, rows.SUMMARY_KIND), rows.Summary.of(ctx))
 
 
 def _validate(run: _Run) -> None:
@@ -231,9 +233,16 @@ def reason(store: GraphStore | Location, *, progress: Progress = silent) -> Reas
     graph_store.snapshot()  # no store there: say so before creating anything
     with graph_store.write_lock():  # a writer too (see build)
         previous = _current_record(graph_store)
+        before = graph_store.current_version()
         with graph_store.reasoned_again() as version:
             run = _Run(graph_store, version, progress, previous_record=previous)
             _run_stages(run, REASON_STAGES)
+        after = graph_store.current_version()
+        if before is not None and after is not None and after != before:
+            # the asserted graphs are the same: so is their conversion context, which a write converts against
+            context = graph_store.cache_path(before.name, rows.SUMMARY_KIND)
+            with contextlib.suppress(OSError):
+                shutil.copyfile(context, graph_store.cache_path(after.name, rows.SUMMARY_KIND))
     return run.reasoning
 
 

@@ -3,21 +3,56 @@ it: the build computes each from its fastest store (in memory) without knowing w
 
 A package registers a :class:`DerivedData` under the entry-point group ``certbridge.derived`` (pyproject.toml);
 every build and rebuild derives and saves each one at its ``derive`` stage, under the new version's name, so a
-reader of that version finds it ready (and a reader that finds none derives it itself).
+reader of that version finds it ready (and a reader that finds none derives it itself). A change applied without a
+rebuild (patch.py) calls its ``update`` instead, when it has one and the previous version's data is at hand: it
+gets what the change touched (:class:`Touched`) and re-reads only that.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from .store import AnyStore
 
 #: the entry-point group packages register their derived data under
 ENTRY_POINT_GROUP = "certbridge.derived"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Touched:
+    """What a change touched: the IRIs that are subjects or objects of the asserted quads it added or removed and
+    of the inferred triples that appeared or disappeared, kept apart by role.
+
+    Why apart: a node only an object of a changed triple kept its own triples, so the records that read those
+    (an agreement reading its status concept's notation) are unaffected; an updater follows such readers from the
+    subjects only, and would otherwise visit every certificate type of an occupation a new one was added to.
+    """
+
+    subjects: frozenset[str] = frozenset()
+    objects: frozenset[str] = frozenset()
+
+    @property
+    def iris(self) -> frozenset[str]:
+        """Every IRI touched, in either role."""
+        return self.subjects | self.objects
+
+    @classmethod
+    def of(cls, triples: Iterable[ox.Quad | ox.Triple]) -> Touched:
+        """The IRIs of *triples* (quads or triples), by role; literals and blank nodes are no record's key."""
+        subjects: set[str] = set()
+        objects: set[str] = set()
+        for triple in triples:
+            if isinstance(triple.subject, ox.NamedNode):
+                subjects.add(triple.subject.value)
+            if isinstance(triple.object, ox.NamedNode):
+                objects.add(triple.object.value)
+        return cls(subjects=frozenset(subjects), objects=frozenset(objects))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,6 +66,11 @@ class DerivedData:
     derive: Callable[[AnyStore], Any]
     #: writes what ``derive`` answered to the path, atomically (a reader never sees half a file)
     save: Callable[[Path, Any], None]
+    #: reads what was saved (None when there is none, or it is unreadable): the previous version's, for ``update``
+    read: Callable[[Path], Any | None] | None = None
+    #: the data of the version after a change from the data before it, the store after, and what the change
+    #: touched (``update(previous, store_after, touched)``); None: derived again in full after every change
+    update: Callable[[Any, AnyStore, Touched], Any] | None = None
 
 
 def registered() -> tuple[DerivedData, ...]:

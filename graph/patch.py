@@ -3,8 +3,9 @@
 A full build of a national store takes minutes and gigabytes; a change of a few rows needs neither. The next
 version starts as a copy of the current one (``EmbeddedStore.writable_version(copy_of=...)``: a RocksDB
 checkpoint, hard links, made in milliseconds), takes the change and its consequences for the inferred graph
-(reasoning/incremental.py), a build record naming it, and the derived data (the routing index, derived again in
-full from the new version), then becomes current by the same symlink swap as a build. Readers see the version before
+(reasoning/incremental.py), a build record naming it, and the derived data (the routing index: updated from the
+current version's for what the change touched, when that kind of data can be and the current version's is cached;
+else derived again in full), then becomes current by the same symlink swap as a build. Readers see the version before
 or the version after, never half of it; a failure at any step leaves the current version as it was.
 
 What the change is (which quads a corrected or retired row adds and removes) is the caller's to say; the caller
@@ -19,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, PROV, XSD
@@ -26,6 +28,7 @@ from rdflib.namespace import DCTERMS, PROV, XSD
 from certbridge.ontology import CB
 
 from . import derived
+from .derived import Touched
 from .errors import StoreError
 from .iris import BUILD_ACTIVITY, BUILD_GRAPH, INFERRED_GRAPH
 from .progress import Progress, silent
@@ -44,6 +47,15 @@ class Patched:
     inferred: InferredChange
     #: wall time of each step (copy, reason, record, derive, swap), for bench/bench_incremental.py
     seconds: dict[str, float]
+    #: the version the change was applied to (current before it)
+    previous: Path
+    #: what the change touched (asserted and inferred), from which the derived data was updated
+    touched: Touched
+    #: the derived data of the new version, by kind (``DerivedData.kind``), as saved beside it: a process that
+    #: made the change serves it without reading it back (api/state.py)
+    derived: dict[str, Any]
+    #: the kinds of derived data updated from the previous version's (the others were derived in full)
+    updated: frozenset[str] = frozenset()
 
 
 def patch(
@@ -52,12 +64,14 @@ def patch(
     *,
     tables: Path,
     based_on: Path | None = None,
+    version_name: str | None = None,
     progress: Progress = silent,
 ) -> Patched:
     """Make the next version of *store* the current one with *change* applied, reasoned incrementally.
 
     *tables* are the CSV tables (and changes log) the new version corresponds to; *based_on*, the version the
     change was worked out against, if the caller read one (a change is refused when another became current since).
+    *version_name* names the new version (a write logs it first, as for a build); by default a new name.
     Raises StoreError on a server store (which rebuilds instead), when nothing was built yet or when the current
     version is not *based_on*, InvalidOption for a change of graphs that hold no asserted triples; in each case the
     current version is left as it was.
@@ -74,7 +88,7 @@ def patch(
             f"the change was worked out against version {based_on.name}, but {current.name} is current now",
             hint="work the change out again against the current version",
         )
-    name = new_version_name()
+    name = version_name or new_version_name()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     try:
@@ -87,9 +101,10 @@ def patch(
             _record(copy, name, inferred)
             seconds["record"] = time.perf_counter() - mark
             mark = time.perf_counter()
-            for data in derived.registered():
-                with progress(f"deriving {data.name}"):
-                    data.save(graph_store.cache_path(name, data.kind), data.derive(copy))
+            touched = Touched.of(
+                [*inferred.applied.added, *inferred.applied.removed, *inferred.added, *inferred.removed]
+            )
+            made, updated = _derive(graph_store, current, name, copy, touched, progress)
             seconds["derive"] = time.perf_counter() - mark
             mark = time.perf_counter()
         seconds["swap"] = time.perf_counter() - mark
@@ -98,7 +113,37 @@ def patch(
         raise
     version = graph_store.current_version()
     assert version is not None
-    return Patched(version=version, inferred=inferred, seconds=seconds)
+    return Patched(
+        version=version,
+        inferred=inferred,
+        seconds=seconds,
+        previous=current,
+        touched=touched,
+        derived=made,
+        updated=updated,
+    )
+
+
+def _derive(
+    graph_store: EmbeddedStore, current: Path, name: str, copy: ox.Store, touched: Touched, progress: Progress
+) -> tuple[dict[str, Any], frozenset[str]]:
+    """Every registered derived data of the new version *name*, saved beside it: updated from the current version's
+    where the kind can be and that is cached, else derived in full. Returns it by kind, and the kinds updated."""
+    made: dict[str, Any] = {}
+    updated: set[str] = set()
+    for data in derived.registered():
+        previous = None
+        if data.update is not None and data.read is not None:
+            previous = data.read(graph_store.cache_path(current.name, data.kind))
+        if previous is not None and data.update is not None:
+            with progress(f"updating {data.name}"):
+                made[data.kind] = data.update(previous, copy, touched)
+            updated.add(data.kind)
+        else:
+            with progress(f"deriving {data.name}"):
+                made[data.kind] = data.derive(copy)
+        data.save(graph_store.cache_path(name, data.kind), made[data.kind])
+    return made, frozenset(updated)
 
 
 def _record(store: ox.Store, name: str, inferred: InferredChange) -> None:

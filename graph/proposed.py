@@ -11,7 +11,9 @@ This rests on the store's rule that a write never changes a version in place (it
 write that patched the current version's directory would patch the store's own through the link. tests/test_diff.py
 checks that a what-if leaves every file of the store as it was.
 
-Cost: one build of the scratch version (seconds on the shipped data, minutes at national scale), like the write.
+Cost: the write's: a change the store patches (graph/writes.py) is patched on the scratch store too (the current
+version's conversion context is copied beside its link), any other costs one build of the scratch version (seconds on
+the shipped data, minutes at national scale).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 from . import store as stores
 from .build import build
 from .changes import Changeset
+from .convert import rows
 from .diff import DEFAULT_MAX_PAIRS, Diff, compare
 from .routing.index import index_for
 from .routing.records import RoutingIndex
@@ -52,6 +55,11 @@ def scratch_store(store: stores.GraphStore) -> Iterator[tuple[Path, Path, stores
             location.mkdir()
             (location / stores.CURRENT).symlink_to(version.resolve())
             shutil.copytree(before, location / stores.TABLES_DIR / version.name)
+            context = store.cache_path(version.name, rows.SUMMARY_KIND)
+            if context.is_file():  # so that the write patches, as it would on the store
+                copied = stores.EmbeddedStore(location).cache_path(version.name, rows.SUMMARY_KIND)
+                copied.parent.mkdir(parents=True)
+                shutil.copyfile(context, copied)
         else:
             build(before, location)
         yield version, before, stores.EmbeddedStore(location)

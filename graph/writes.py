@@ -1,10 +1,18 @@
-"""Writes: rows added to a table, fields of rows corrected, records retired; each applied by building the next
-store version from the tables plus the change, under the store's write lock, and logged as a changeset.
+"""Writes: rows added to a table, fields of rows corrected, records retired; each applied to the next store version
+under the store's write lock, and logged as a changeset with the tables the version corresponds to.
 
-Why a rebuild rather than patching triples: everything that depends on a row (its checks against the
-other tables, the SHACL shapes, the inferred recognition edges and the routing index) is derived
-by the one build pipeline, so a write is validated and re-derived exactly like the tables were, and
-the version swap makes it atomic: readers see the old version or the new one, never half a write.
+How a write is applied (``Written.applied``): on the embedded store, a change to a table whose rows convert alone
+(convert/rows.py ``ROW_SCOPES``: agreements, organisations, authorisations, sanctions, quality checks, certificate
+types, retirements) is *patched*: its rows, before and after, are converted and checked against the current
+version's conversion context and validated by SHACL (row_delta.py), and the quads they add and remove are applied
+to a copy of the current version with the inferred graph reasoned incrementally (patch.py); seconds, not a national
+rebuild. Any other write is *rebuilt* from the tables plus the change by the one build pipeline: a change to the
+tables other tables are checked against (sources, classifications, grades, standards ...), a correction of an
+organisation's kind or names (authorisations, sanctions, checks and certificate types are checked against its being
+an issuer, and certificate types are named after it), a store kept on a SPARQL server, and a version without its
+conversion context (built before it was kept, or reasoned again). Either way the kept tables and the changes log go
+with the new version, so a rebuild from them reproduces it (tests/test_incremental_writes.py checks that a patched
+store equals the full build), and the version swap makes it atomic: readers see the old version or the new one.
 """
 
 from __future__ import annotations
@@ -15,17 +23,33 @@ import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib.namespace import DCTERMS
 
 from . import store as stores
 from .build import BuildResult, build
 from .changes import ChangeKind, Changeset, RowChange, append, check_signed, new_changeset
-from .convert import TABLES, convert_tables, table_files
+from .convert import TABLES, convert_tables, rows, table_files
 from .convert.retirements import COLUMNS as RETIREMENT_COLUMNS
 from .convert.retirements import RETIRABLE
 from .convert.retirements import TABLE as RETIREMENTS
-from .errors import CertbridgeError, Conflict, DataError, InvalidOption, NotFound, TableError, VersionMoved
+from .errors import (
+    CertbridgeError,
+    Conflict,
+    DataError,
+    InvalidOption,
+    NotFound,
+    ShapeViolations,
+    TableError,
+    VersionMoved,
+)
+from .iris import BUILD_GRAPH
+from .patch import Patched, patch
 from .progress import Progress, silent
+from .row_delta import row_delta
 from .tables import ErrorLog, decode, key_columns, row_key, split_records
 
 
@@ -121,17 +145,36 @@ class Retirement:
     line: int = 1
 
 
-@dataclass(frozen=True, slots=True)
+class Applied(StrEnum):
+    """How a write was applied (see the module's docstring)."""
+
+    #: the change's quads applied to a copy of the current version, reasoned incrementally
+    PATCHED = "patched"
+    #: the next version built from the tables plus the change
+    REBUILT = "rebuilt"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Written:
-    """What a write made: the new version, and the changeset logged for it."""
+    """What a write made: the new version, how it was applied, and the changeset logged for it."""
 
-    result: BuildResult
+    version: Path
+    #: triples in the new version
+    triples: int
+    applied: Applied
     changeset: Changeset
+    #: the build, when rebuilt
+    result: BuildResult | None = None
+    #: the patch, when patched (its derived data for the serving state)
+    patched: Patched | None = None
 
 
-#: an edit of a write's working copy of the tables: the rows it touched, and how to report the defects found in
-#: the edited table against what the writer gave (their own lines)
-_Edit = Callable[[Path], tuple[list[RowChange], Callable[[list[TableError]], list[TableError]]]]
+_Renumbered = Callable[[list[TableError]], list[TableError]]
+#: an edit of a write's working copy of the tables: the rows it touched, the line each starts on in the edited table,
+#: and how to report the defects found in the edited table against what the writer gave (their own lines)
+_Edit = Callable[[Path], tuple[list[RowChange], list[int], _Renumbered]]
+#: corrections of these columns change what other tables' rows are checked against or named after: rebuilt
+REBUILT_CORRECTIONS: dict[str, frozenset[str]] = {"organisations": frozenset({"kind", "name_zh", "name_en"})}
 
 
 def add_rows(
@@ -152,18 +195,19 @@ def add_rows(
     """
     _check_table(new.table)
 
-    def edit(work: Path) -> tuple[list[RowChange], Callable[[list[TableError]], list[TableError]]]:
+    def edit(work: Path) -> tuple[list[RowChange], list[int], _Renumbered]:
         target = work / f"{new.table}.csv"
         first_lines, unknown = _append(target, new)
 
         def renumbered(errors: list[TableError]) -> list[TableError]:
             return [_renumber(error, target, first_lines, new.origin, new.lines) for error in errors]
 
-        if unknown:  # the rows cannot be written as given; still report all their other defects
-            raise DataError([*unknown, *renumbered(_defects(work))])
         header = _header(target)
         rows = [{column: str(row.get(column) or "") for column in header} for row in new.rows]
-        return [RowChange(key=row_key(new.table, row), before=None, after=row) for row in rows], renumbered
+        touched = [RowChange(key=row_key(new.table, row), before=None, after=row) for row in rows]
+        if unknown:  # the rows cannot be written as given; still report all their other defects
+            raise _Unwritable(unknown, touched, first_lines, renumbered)
+        return touched, first_lines, renumbered
 
     return _write(store, ChangeKind.ADD, new.table, edit, writer, note, based_on, progress)
 
@@ -189,7 +233,7 @@ def correct_rows(
     if not corrections.items:
         raise CertbridgeError("the correction names no row", hint="name the row's key and --set COLUMN=VALUE")
 
-    def edit(work: Path) -> tuple[list[RowChange], Callable[[list[TableError]], list[TableError]]]:
+    def edit(work: Path) -> tuple[list[RowChange], list[int], _Renumbered]:
         target = work / f"{table}.csv"
         text, header, records = _read_records(target) if target.is_file() else ("", [], [])  # an optional table
         by_key = {row_key(table, values): index for index, (_, _, values) in enumerate(records)}
@@ -247,9 +291,10 @@ def correct_rows(
                 for error in errors
             ]
 
+        lines = [starts[index] for index in changed]
         if problems:  # the corrections cannot be written as given; still report every other defect they bring
-            raise DataError([*problems, *renumbered(_defects(work))])
-        return touched, renumbered
+            raise _Unwritable(problems, touched, lines, renumbered)
+        return touched, lines, renumbered
 
     return _write(store, ChangeKind.CORRECT, table, edit, writer, note, based_on, progress)
 
@@ -275,7 +320,7 @@ def retire(
             f"records of {retirement.table!r} are not retired", hint=f"retire records of {', '.join(RETIRABLE)}"
         )
 
-    def edit(work: Path) -> tuple[list[RowChange], Callable[[list[TableError]], list[TableError]]]:
+    def edit(work: Path) -> tuple[list[RowChange], list[int], _Renumbered]:
         _, _, records = _read_records(work / f"{retirement.table}.csv")
         if retirement.key not in {row_key(retirement.table, values) for _, _, values in records}:
             raise NotFound(
@@ -312,7 +357,7 @@ def retire(
 
         header = _header(target)
         after = {column: row.get(column, "") for column in header}
-        return [RowChange(key=row["id"], before=None, after=after)], renumbered
+        return [RowChange(key=row["id"], before=None, after=after)], first_lines, renumbered
 
     return _write(store, ChangeKind.RETIRE, RETIREMENTS, edit, writer, note, based_on, progress)
 
@@ -333,7 +378,7 @@ def _write(
     progress: Progress,
 ) -> Written:
     """One write, under the store's write lock: the current tables copied, *edit* applied to the copy, the
-    changeset logged there, the next version built from it (named in advance, so the log says which it is)."""
+    changeset logged there, the next version patched or built from it (named in advance, so the log says which)."""
     graph_store = stores.as_store(store)
     graph_store.tables()  # no store there: say so before creating anything
     check_signed(writer, note)
@@ -345,18 +390,144 @@ def _write(
             work = Path(folder)
             for source in table_files(current):
                 (work / source.name).write_bytes(source.read_bytes())
-            touched, renumbered = edit(work)
+            try:
+                touched, lines, renumbered = edit(work)
+            except _Unwritable as unwritable:
+                others = _other_defects(graph_store, current.name, kind, table, unwritable, work)
+                raise DataError([*unwritable.problems, *unwritable.renumbered(others)]) from None
             version = stores.new_version_name()
             changeset = new_changeset(
                 kind=kind, table=table, rows=touched, writer=writer, note=note, based_on=current.name, version=version
             )
             append(work, changeset)
+            summary = _summary(graph_store, current.name, kind, table, touched)
             try:
+                if summary is not None:
+                    patched = _patch(graph_store, summary, table, touched, work, lines, version, progress)
+                    return Written(
+                        version=patched.version,
+                        triples=_triples(patched.version),
+                        applied=Applied.PATCHED,
+                        changeset=changeset,
+                        patched=patched,
+                    )
+                result = build(work, graph_store, progress=progress, version_name=version, locked=True)
                 return Written(
-                    build(work, graph_store, progress=progress, version_name=version, locked=True), changeset
+                    version=result.version,
+                    triples=result.triples,
+                    applied=Applied.REBUILT,
+                    changeset=changeset,
+                    result=result,
                 )
             except DataError as exc:
                 raise DataError(renumbered(exc.errors)) from None
+
+
+class _Unwritable(Exception):
+    """A change that cannot be written as given (a column the table lacks, a key rewritten ...): its own problems,
+    and the rows it would touch, whose other defects are reported with them."""
+
+    def __init__(
+        self, problems: list[TableError], touched: list[RowChange], lines: list[int], renumbered: _Renumbered
+    ) -> None:
+        super().__init__(problems)
+        self.problems, self.touched, self.lines, self.renumbered = problems, touched, lines, renumbered
+
+
+def _other_defects(
+    graph_store: stores.GraphStore,
+    version: str,
+    kind: ChangeKind,
+    table: str,
+    unwritable: _Unwritable,
+    work: Path,
+) -> list[TableError]:
+    """The defects of the rows an unwritable change would touch, from those rows alone when the change would be
+    patched (no table converted whole), else from every table of *work*."""
+    summary = _summary(graph_store, version, kind, table, unwritable.touched)
+    if summary is None:
+        return _defects(work)
+    target = work / f"{table}.csv"
+    _, source = graph_store.snapshot()
+    assert isinstance(source, ox.Store)
+    try:
+        row_delta(
+            source,
+            summary,
+            table,
+            unwritable.touched,
+            named=target,
+            lines=unwritable.lines,
+            stored_lines=lambda: _first_lines(target, table),
+        )
+    except DataError as exc:
+        return exc.errors
+    except ShapeViolations:
+        return []  # reported once the change can be written, as by a build
+    return []
+
+
+def _summary(
+    graph_store: stores.GraphStore, version: str, kind: ChangeKind, table: str, touched: Sequence[RowChange]
+) -> rows.Summary | None:
+    """The conversion context to patch the change in with, or None when it is rebuilt (see the module's docstring)."""
+    if not isinstance(graph_store, stores.EmbeddedStore) or table not in rows.ROW_SCOPES:
+        return None
+    rebuilt = REBUILT_CORRECTIONS.get(table, frozenset())
+    if kind == ChangeKind.CORRECT and any(rebuilt & row.changed().keys() for row in touched):
+        return None
+    return rows.read(graph_store.cache_path(version, rows.SUMMARY_KIND))
+
+
+def _patch(
+    graph_store: stores.GraphStore,
+    summary: rows.Summary,
+    table: str,
+    touched: Sequence[RowChange],
+    work: Path,
+    lines: Sequence[int],
+    version: str,
+    progress: Progress,
+) -> Patched:
+    """The change worked out from *touched* (checked and validated as by a build) and patched into the next version;
+    its conversion context, carried forward, is kept beside it (removed with it if the patch fails)."""
+    target = work / f"{table}.csv"
+    current, source = graph_store.snapshot()
+    assert isinstance(source, ox.Store)
+    with progress("checking the change's rows"):
+        change = row_delta(
+            source,
+            summary,
+            table,
+            touched,
+            named=target,
+            lines=lines,
+            stored_lines=lambda: _first_lines(target, table),
+        )
+    del source
+    rows.save(graph_store.cache_path(version, rows.SUMMARY_KIND), summary)
+    return patch(graph_store, change, tables=work, based_on=current, version_name=version, progress=progress)
+
+
+def _first_lines(path: Path, table: str) -> dict[str, int]:
+    """The line each key of *path* is first on."""
+    found: dict[str, int] = {}
+    for start, _, values in _read_records(path)[2]:
+        found.setdefault(row_key(table, values), start)
+    return found
+
+
+def _triples(version: Path) -> int:
+    """The triples of a version, as its build record counts them: each graph's extent, and the record's own."""
+    store = ox.Store.read_only(str(version))
+    record = ox.NamedNode(str(BUILD_GRAPH))
+    extent = ox.NamedNode(str(DCTERMS.extent))
+    counted = sum(
+        int(quad.object.value)
+        for quad in store.quads_for_pattern(None, extent, None, record)
+        if isinstance(quad.object, ox.Literal)
+    )
+    return counted + sum(1 for _ in store.quads_for_pattern(None, None, None, record))
 
 
 def export_tables(store: stores.GraphStore | stores.Location, target: Path) -> list[Path]:

@@ -9,15 +9,21 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 from helpers.data import Cli
 from helpers.serving import COUNT, is_problem, serving
 from rdflib import Graph
+from starlette.requests import Request
+from starlette.responses import Response
 
+from certbridge.api import rest
+from certbridge.api.app import create_app
 from certbridge.api.query_worker import WORKER_SCHEDULER, Job, QueryPool
 from certbridge.api.settings import Settings
+from certbridge.api.state import state_of
 
 MAX_ROWS = 40
 
@@ -150,6 +156,60 @@ def test_routes_rest_equals_cli_json(http: httpx.Client, mini_store: Path, cli: 
     assert response.json() == json.loads(expected.stdout)
     if "as_of" in extra:
         assert response.json()["routes"][0]["strength"] == "formal-recognition"
+
+
+HENGFENG, JIANGSU = "IL-CT-hengfeng-spinner-senior-technician", "IL-CT-js-hrss-spinner-senior-technician"
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        (HENGFENG, JIANGSU),
+        (JIANGSU, HENGFENG),
+        (f"https://w3id.org/certbridge/id/certificate-type/{HENGFENG}", HENGFENG),
+    ],
+)
+def test_plain_lookup_answers_as_the_declared_parameters_do(http: httpx.Client, source: str, target: str) -> None:
+    """The common lookup (``from`` and ``to`` only), answered before FastAPI reads the parameters, is the answer
+    of the same question with the defaults written out (read as declared), byte for byte and with the same
+    validators."""
+    plain = http.get("/api/v1/routes", params={"from": source, "to": target})
+    declared = http.get("/api/v1/routes", params={"from": source, "to": target, "k": 3, "max_hops": 6})
+    assert plain.status_code == declared.status_code == 200
+    assert plain.content == declared.content
+    for name in ("content-type", "etag", "last-modified", "cache-control", "certbridge-data-version"):
+        assert plain.headers[name] == declared.headers[name]
+    assert (
+        http.get(
+            "/api/v1/routes", params={"from": source, "to": target}, headers={"If-None-Match": plain.headers["etag"]}
+        ).status_code
+        == 304
+    )
+
+
+def test_only_the_plain_lookup_skips_the_declared_parameters(mini_store: Path) -> None:
+    """The route class answers itself only two certificate types named once each by id or IRI, with nothing else
+    asked; anything else (search text, a credential, a repeated, empty or further parameter) is left to FastAPI."""
+    app = create_app(Settings(mini_store))
+    state_of(app).index()
+
+    def plain(query: dict[str, str] | list[tuple[str, str]]) -> Response | None:
+        scope = {"type": "http", "app": app, "method": "GET", "path": "/api/v1/routes", "headers": []}
+        return rest._plain_lookup(Request({**scope, "query_string": urlencode(query).encode()}))
+
+    answered = plain({"from": HENGFENG, "to": JIANGSU})
+    assert answered is not None and json.loads(answered.body)["source"]["iri"].endswith(HENGFENG)
+    assert plain([("to", JIANGSU), ("from", HENGFENG)]) is not None
+    left = [
+        {"from": "纺纱工 恒丰", "to": JIANGSU},
+        {"from": HENGFENG, "to": "engineer"},
+        [("from", HENGFENG), ("from", HENGFENG), ("to", JIANGSU)],
+        {"from": "", "to": JIANGSU},
+        {"from": HENGFENG, "to": JIANGSU, "k": "3"},
+        {"from": HENGFENG, "to": JIANGSU, "release": "2026-12"},
+        {"from": HENGFENG},
+    ]
+    assert [plain(query) for query in left] == [None] * len(left)
 
 
 def test_route_errors_share_one_shape(http: httpx.Client) -> None:

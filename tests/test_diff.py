@@ -101,11 +101,7 @@ def test_an_added_agreement_appears_with_the_routes_it_made_and_its_changeset(re
 
     body = diff(store, "before", "current", as_of=day).to_json()
     assert _routes(body) == expected
-    assert (
-        body["complete"]
-        and body["from"]["release"] == "before"
-        and body["to"]["version"] == written.result.version.name
-    )
+    assert body["complete"] and body["from"]["release"] == "before" and body["to"]["version"] == written.version.name
     cause = {
         "changeset": written.changeset.id,
         "kind": "add",

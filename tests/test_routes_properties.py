@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import networkx as nx
-from helpers.routing_world import GRADES, OCCUPATION, World, brute_force_routes, hop_kinds, region
+from helpers.routing_world import GRADES, OCCUPATION, World, brute_force_routes, hop_kinds, region, three_issuers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -110,8 +110,38 @@ def test_nearest_listing_matches_dijkstra(world: World, i: int, max_hops: int, r
         graph.reverse(copy=False) if reverse else graph, node, cutoff=max_hops, weight=lambda u, v, d: d[EDGE].hops
     )
     expected = sorted((n for n in lengths if not isinstance(n, tuple) and n != node), key=lambda n: (lengths[n], n))
-    got = explain.nearest(world.index, graphs.class_graph(world.index, options), node, max_hops, reverse=reverse)
+    cg = graphs.class_graph(world.index, options)
+    got = explain.nearest(world.index, cg, node, max_hops, reverse=reverse)
     assert got == expected[: explain.EXPLAIN_LIMIT]
+    assert explain.nearest(world.index, cg, node, max_hops, reverse=reverse) == got  # now from the graph's cache
+    assert cg.nearest[(node, max_hops, reverse)] == tuple(got)
+
+
+def test_nearest_lists_kept_within_their_bound(monkeypatch) -> None:
+    """A class graph keeps at most NEAREST_KEPT nearest lists, the oldest let go first, and a list let go is
+    searched again the same."""
+    monkeypatch.setattr(explain, "NEAREST_KEPT", 2)
+    world = three_issuers()
+    world.agreement("g", parties=(region("370000"), region("320000")))
+    cg = graphs.class_graph(world.index, GraphOptions(OCCUPATION, DAY, HOP_KINDS))
+    first = {iri: explain.nearest(world.index, cg, iri, 6, reverse=False) for iri in sorted(cg.class_of)}
+    assert len(first) > 2 and len(cg.nearest) == 2
+    assert list(cg.nearest) == [(iri, 6, False) for iri in sorted(cg.class_of)[-2:]]
+    assert {iri: explain.nearest(world.index, cg, iri, 6, reverse=False) for iri in sorted(cg.class_of)} == first
+    assert any(first.values())  # the lists compared are not all empty
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(st.text("abc", max_size=3), max_size=90).map(sorted), max_size=4),
+    st.sets(st.text("abc", max_size=3)),
+    st.integers(1, 12),
+)
+def test_first_unlisted_is_the_head_of_the_sorted_rest(sources: list[list[str]], listed: set[str], wanted: int) -> None:
+    """A layer's new certificate types, merged only as far as needed (many) or gathered and sorted (few), are the
+    first *wanted* of everything the layer holds that is not listed yet, in order (against the plain reference)."""
+    expected = sorted(set().union(*sources) - listed)[:wanted]
+    assert explain._first_unlisted(sources, listed, wanted) == expected
 
 
 @st.composite

@@ -132,6 +132,18 @@ def convert_tables(
     *split_predicates* names for the table, or for every table under "*", come in chunks of their own, marked
     so (the store decides what to do with them).
     """
+    return convert_context(data_dir, chunks=chunks, split_predicates=split_predicates).graphs
+
+
+def convert_context(
+    data_dir: Path,
+    *,
+    chunks: ChunkTaker | None = None,
+    split_predicates: Mapping[str, frozenset[str]] | None = None,
+) -> Context:
+    """:func:`convert_tables`, answering the whole conversion context: the sinks (``graphs``) and what the tables
+    defined (``known``, ``facts``, ``labels``), which a build keeps beside the version (convert/rows.py) so that a
+    write can convert its own rows against it without converting every table again."""
     ctx = Context(data_dir, split_predicates=split_predicates or {}, chunks=chunks)
     try:
         for converter in CONVERTERS:
@@ -145,7 +157,7 @@ def convert_tables(
     if ctx.log:
         _close(ctx.graphs.values())
         raise DataError(ctx.log.errors)
-    return ctx.graphs
+    return ctx
 
 
 def _close(sinks: Iterable[TripleSink]) -> None:
@@ -153,4 +165,4 @@ def _close(sinks: Iterable[TripleSink]) -> None:
         sink.close()
 
 
-__all__ = ["RECORD_KINDS", "TABLES", "convert_tables", "table_files", "table_of"]
+__all__ = ["RECORD_KINDS", "TABLES", "convert_context", "convert_tables", "table_files", "table_of"]

@@ -40,6 +40,8 @@ RETIRABLE: dict[str, str] = {
     "grade_bridges": "bridge",
 }
 TABLE = "retirements"
+#: the context's facts of which record each retirement retires ("table:id" -> the retirement's id)
+RETIRED = "retired-record"
 
 
 def convert_retirements(ctx: Context) -> None:
@@ -47,8 +49,11 @@ def convert_retirements(ctx: Context) -> None:
         return  # optional: nothing is retired
     table = ctx.table(TABLE, COLUMNS)
     graph = ctx.graph(TABLE)
-    retired: dict[tuple[str, str], str] = {}
+    #: "table:id" of each record retired -> the retirement's id (a record is retired once); in the context, so that
+    #: a write's retirement is checked against those stored (convert/rows.py)
+    retired = ctx.facts[RETIRED]
     for key, row in table.unique_ids().items():
+        ctx.known["retirement"].add(key)
         subject = iris.record("retirement", key)
         graph.add((subject, RDF.type, CB.Retirement))
         add_labels(graph, subject, f"退出记录 {key}", f"retirement {key}")
@@ -59,11 +64,11 @@ def convert_retirements(ctx: Context) -> None:
             kind = RETIRABLE[record_table]
             if record_id not in ctx.known[kind]:
                 row.error("record_id", f"no record {record_id!r} in {record_table}")
-            elif (record_table, record_id) in retired:
-                first = retired[record_table, record_id]
+            elif f"{record_table}:{record_id}" in retired:
+                first = retired[f"{record_table}:{record_id}"]
                 row.error("record_id", f"{record_table} {record_id} is already retired (by {first})")
             else:
-                retired[record_table, record_id] = key
+                retired[f"{record_table}:{record_id}"] = key
                 record = iris.record(kind, record_id)
                 graph.add((subject, CB.retiredRecord, record))
                 graph.add((record, CB.retiredBy, subject))

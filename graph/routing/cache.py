@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import pickle
+import weakref
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .. import store as stores
 from ..derived import DerivedData
 from .load import load_index
 from .records import RECORDS, RoutingIndex
+from .update import update_index
 
 #: the kind of derived data the routing index is cached as, beside each store version
 CACHE_KIND = "routing.pickle"
@@ -37,7 +39,16 @@ def _field_names(cls: type) -> list[str]:
 
 def read(store: stores.GraphStore, version_name: str) -> RoutingIndex | None:
     """The cached index of the version *version_name*, or None when there is none (or it is of another layout)."""
-    cache = store.cache_path(version_name, CACHE_KIND)
+    return read_file(store.cache_path(version_name, CACHE_KIND))
+
+
+def read_file(cache: Path) -> RoutingIndex | None:
+    """The index cached in *cache*, or None when there is none (or it is of another layout); the very object this
+    process saved there when it still lives (a serving process that adopted it after a change: the next change
+    reads it without unpickling hundreds of megabytes)."""
+    kept = _SAVED.get(cache)
+    if kept is not None and (index := kept[1]()) is not None and kept[0] == _stamp(cache):
+        return index
     if cache.is_file():
         with contextlib.suppress(Exception), cache.open("rb") as handle:
             layout, index = pickle.load(handle)
@@ -55,7 +66,24 @@ def save(cache: Path, index: RoutingIndex) -> None:
         with partial.open("wb") as handle:
             pickle.dump((_layout(), index), handle, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(cache)
+        _SAVED.clear()  # one, the last: weakly, so that it costs no memory once no one else holds it
+        _SAVED[cache] = (_stamp(cache), weakref.ref(index))
 
 
-#: every build derives the index from its in-memory store and saves it with the new version
-ROUTING_INDEX = DerivedData(name="the routing index", kind=CACHE_KIND, derive=load_index, save=save)
+#: the index this process saved last, by its file (and the file's size and time, to tell the file is still it)
+_SAVED: dict[Path, tuple[tuple[int, int] | None, weakref.ref[RoutingIndex]]] = {}
+
+
+def _stamp(cache: Path) -> tuple[int, int] | None:
+    try:
+        status = cache.stat()
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
+
+
+#: every build derives the index from its in-memory store and saves it with the new version; a change applied
+#: without a rebuild updates the previous version's (update.py)
+ROUTING_INDEX = DerivedData(
+    name="the routing index", kind=CACHE_KIND, derive=load_index, save=save, read=read_file, update=update_index
+)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +13,11 @@ from .model import Absence, NoRoute
 from .records import Certificate, RoutingIndex
 
 EXPLAIN_LIMIT = 10
+#: how many nearest lists a class graph keeps (two per no-route answer; the graph is one occupation on one day)
+NEAREST_KEPT = 128
+_NEAREST_LOCK = threading.Lock()
+#: a layer of more certificate types than this is merged (in IRI order) only as far as the list needs
+_MERGE_ABOVE = 64
 
 
 def explain(
@@ -117,8 +124,22 @@ def _party_name(index: RoutingIndex, cert: Certificate) -> str:
 
 def nearest(index: RoutingIndex, cg: ClassGraph, iri: str, max_hops: int, *, reverse: bool) -> list[str]:
     """Up to EXPLAIN_LIMIT certificate types (or credentials) nearest to *iri*, fewest hops then IRI, within
-    *max_hops*: hop by hop (edges weigh 0 or 1), stopping at the first hop that completes the list, rather than
-    searching everything *iri* reaches on a large occupation.
+    *max_hops*, from the class graph's own cache of them (at most NEAREST_KEPT per graph, the oldest let go first).
+    """
+    key = (iri, max_hops, reverse)
+    known = cg.nearest.get(key)
+    if known is None:
+        known = tuple(_nearest(index, cg, iri, max_hops, reverse=reverse))
+        with _NEAREST_LOCK:
+            if len(cg.nearest) >= NEAREST_KEPT:
+                del cg.nearest[next(iter(cg.nearest))]
+            cg.nearest[key] = known
+    return list(known)
+
+
+def _nearest(index: RoutingIndex, cg: ClassGraph, iri: str, max_hops: int, *, reverse: bool) -> list[str]:
+    """What :func:`nearest` answers, searched hop by hop (edges weigh 0 or 1), stopping at the first hop that
+    completes the list, rather than searching everything *iri* reaches on a large occupation.
 
     The search walks the class graph with three kinds of node: a hub, a whole class (reached from a hub: every
     member is), and a single certificate type (the start, or reached by a dominance hop, which stays inside
@@ -136,11 +157,11 @@ def nearest(index: RoutingIndex, cg: ClassGraph, iri: str, max_hops: int, *, rev
                     seen.add(node)
                     layer.append(node)
                     stack.append(node)
-        new = {member for node in layer for member in _certificates(cg, node)} - listed
-        listed |= new
-        found += sorted(new)
+        new = _first_unlisted([_certificates(cg, node) for node in layer], listed, EXPLAIN_LIMIT - len(found))
+        found += new
         if len(found) >= EXPLAIN_LIMIT:
             break
+        listed.update(new)
         following: list[Node] = []
         for node in layer:
             for after, hops in step(index, cg, node):
@@ -149,6 +170,21 @@ def nearest(index: RoutingIndex, cg: ClassGraph, iri: str, max_hops: int, *, rev
                     following.append(after)
         layer = following
     return found[:EXPLAIN_LIMIT]
+
+
+def _first_unlisted(sources: list[list[str] | tuple[str, ...]], listed: set[str], wanted: int) -> list[str]:
+    """The first *wanted* certificate types (in IRI order) of *sources*, each in IRI order, that are not *listed*;
+    all of them when there are fewer. A layer that fills the list is merged only as far as needed, rather than
+    gathered and sorted whole: a class of a large occupation has thousands of members."""
+    if sum(map(len, sources)) <= _MERGE_ABOVE:  # a few: gathering and sorting them is cheaper than merging
+        return sorted(set().union(*sources) - listed)[:wanted]
+    taken: list[str] = []
+    for iri in heapq.merge(*sources):
+        if iri not in listed and (not taken or taken[-1] != iri):
+            taken.append(iri)
+            if len(taken) == wanted:
+                break
+    return taken
 
 
 def _certificates(cg: ClassGraph, node: Node) -> list[str] | tuple[str, ...]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, NamedTuple, TypeAlias, TypeVar, cast
 
@@ -378,6 +378,10 @@ class ClassGraph:
     strengths: frozenset[int]
     #: edges plus member certificate types: what the cache bounds
     size: int
+    #: (certificate type or credential, max hops, searched backwards) -> what ``explain.nearest`` found from there:
+    #: a no-route answer explains from both ends, and popular certificates are asked about again and again
+    #: (bounded there; it lives and goes with the graph, so it never outlives the data it was found on)
+    nearest: dict[tuple[str, int, bool], tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def node(self, iri: str, role: Literal["class", "lower"] = "class") -> ClassNode:
         return ClassNode(role, self.class_of[iri])

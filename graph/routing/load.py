@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import cache
 from importlib.resources import files
+from operator import itemgetter
 from typing import Any
 
 import pyoxigraph as ox
@@ -64,9 +65,14 @@ def _iri_list(iris: Iterable[str]) -> str:
 
 
 def _rows(store: stores.AnyStore, name: str, **options: Any) -> Iterator[ox.QuerySolution]:
+    """The rows of ``queries/<name>.rq`` in the order of their values.
+
+    Why ordered: where a record has two values of a property read as one (two Chinese labels, say), the last row
+    read wins, and the store's order is its own: a store holding only some records (update.py) answered another."""
     solutions = store.query(query(name), prefixes=PREFIXES, use_default_graph_as_union=True, **options)
     assert isinstance(solutions, ox.QuerySolutions), name  # every query here is a SELECT
-    yield from solutions
+    names = solutions.variables
+    yield from sorted(solutions, key=lambda row: tuple("" if row[v] is None else str(row[v]) for v in names))
 
 
 def _optional(row: ox.QuerySolution, name: str) -> str | None:
@@ -161,7 +167,41 @@ def load_index(store: stores.AnyStore) -> RoutingIndex:
     for row in _rows(store, "party-labels"):
         if _text(row, "x") not in index.issuers:
             index.party_labels[_text(row, "x")] = _labels(row)
+    in_order(index)
     return index
+
+
+def in_order(index: RoutingIndex, tables: Iterable[str] | None = None) -> None:
+    """Every table of *index* in the order of its keys, and each grade's bridges in the order of their IRIs.
+
+    Why: the store answers in an order of its own, and search and routing visit records in the order they are
+    held (the first hits of a broad search, equally good routes); an index updated after a change (update.py)
+    holds them in this order too, so that it answers as the index read afresh does. *tables*: only these (and
+    the bridges), rather than every table."""
+    for name in ORDERED_TABLES if tables is None else tables:
+        table: dict[str, Any] = getattr(index, name)
+        ordered = sorted(table.items(), key=itemgetter(0))
+        table.clear()
+        table.update(ordered)
+    for grade, bridges in index.bridges.items():
+        index.bridges[grade] = sorted(bridges, key=lambda bridge: bridge.iri)
+
+
+#: the tables of the index kept in the order of their keys (``in_order``)
+ORDERED_TABLES = (
+    "certificates",
+    "by_occupation",
+    "issuers",
+    "agreements",
+    "grades",
+    "qualifications",
+    "bridges",
+    "credentials",
+    "occupation_labels",
+    "region_labels",
+    "region_parents",
+    "party_labels",
+)
 
 
 def _retirements(store: stores.AnyStore) -> dict[str, Retired]:
@@ -220,7 +260,7 @@ def _load_issuers(store: stores.AnyStore, index: RoutingIndex, retired: dict[str
         )
     authorisations: dict[str, list[Authorisation]] = defaultdict(list)
     last_confirmed: dict[str, PartialDate] = {}
-    for row in _rows(store, "authorisations"):
+    for row in sorted(_rows(store, "authorisations"), key=lambda row: _text(row, "a")):
         iri = _text(row, "i")
         if iri in found:
             status = _text(row, "status")
@@ -234,14 +274,14 @@ def _load_issuers(store: stores.AnyStore, index: RoutingIndex, retired: dict[str
             if confirmed and (latest is None or confirmed.latest() > latest.latest()):
                 last_confirmed[iri] = confirmed
     sanctions: dict[str, list[Sanction]] = defaultdict(list)
-    for row in _rows(store, "sanctions"):
+    for row in sorted(_rows(store, "sanctions"), key=lambda row: _text(row, "s")):
         if (iri := _text(row, "i")) in found:
             when = PartialDate.parse(_text(row, "date"))
             sanctions[iri].append(
                 Sanction(when, _text(row, "reason"), _text(row, "status"), retired.get(_text(row, "s")))
             )
     checks: dict[str, list[QualityCheck]] = defaultdict(list)
-    for row in _rows(store, "quality-checks"):
+    for row in sorted(_rows(store, "quality-checks"), key=lambda row: _text(row, "c")):
         if (iri := _text(row, "i")) in found:
             when = PartialDate.parse(_text(row, "date"))
             checks[iri].append(QualityCheck(when, _text(row, "result"), retired.get(_text(row, "c"))))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -83,14 +83,26 @@ def _level_routes(
     seen: set[tuple[Node, ...]] = set()
     # no path is shorter than the least length through an edge into the target
     least = min((through for _, v, _, through in edges if v == target), default=max_hops + 1)
+    near: nx.DiGraph[Node] = nx.DiGraph()
+    paths: Iterator[list[Node]] = iter(())
+    kept = -1  # how many edges ``near`` holds
+    waiting: list[list[Node]] = []  # the path too long for the last bound: the next bound looks at it first
     for bound in range(least, max_hops + 1):
-        near = nx.DiGraph((u, v, {EDGE: edge}) for u, v, edge, through in edges if through <= bound)
-        if source not in near or target not in near:
-            continue
+        inside = [(u, v, {EDGE: edge}) for u, v, edge, through in edges if through <= bound]
+        if len(inside) != kept:  # edges were added (a bound never drops one): search the larger graph afresh
+            kept, waiting = len(inside), []
+            near = nx.DiGraph()
+            near.add_edges_from(inside)
+            found = source in near and target in near
+            paths = nx.shortest_simple_paths(near, source, target, weight=_hops) if found else iter(())
+        # else the same graph: a new search would list the same paths in the same order, so the last one goes on
+        # (and once it has listed every path, no larger bound on these edges finds another)
         try:
-            for path in nx.shortest_simple_paths(near, source, target, weight=_hops):
+            for path in chain(waiting, paths):
+                waiting = []
                 hops = [near[u][v][EDGE] for u, v in pairwise(path)]
                 if sum(edge.hops for edge in hops) > bound:
+                    waiting = [path]
                     break
                 if tuple(path) in seen:
                     continue
@@ -102,7 +114,7 @@ def _level_routes(
                     if len(taken) == wanted:
                         return taken
         except nx.NetworkXNoPath:
-            continue
+            paths = iter(())
     return taken
 
 

@@ -19,6 +19,7 @@ from .model import Condition, Endpoint, Source
 if TYPE_CHECKING:
     from .graphs import CachedGraph, GraphKey
     from .search import SearchIndex
+    from .update import Changed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -231,7 +232,8 @@ class Bridge:
 @dataclass(slots=True, eq=False)
 class Derived:
     """What the process derives from an index on first use and keeps while it lives: the routing graphs (a
-    bounded LRU, ``graphs._cached``) and the search index.
+    bounded LRU, ``graphs._cached``) and the search index (and, for an index updated after a change, what
+    changed).
 
     Why a field of the index rather than a cache beside it: every routing and search function takes the index,
     and these belong to that index alone (an index changed for a what-if gets new ones), so keeping them on it
@@ -240,6 +242,9 @@ class Derived:
 
     graphs: OrderedDict[GraphKey, CachedGraph] = field(default_factory=OrderedDict)
     search: SearchIndex | None = None
+    #: what the update that made this index from the previous version's changed (update.py), for carrying that
+    #: index's graphs and search index over (carry.py); None for an index read in full
+    changed: Changed | None = None
 
 
 @dataclass(kw_only=True)

@@ -1,0 +1,242 @@
+"""The routing index of the version after a change, from the index before it: only the records the change touched
+are read again (``ROUTING_INDEX.update``, called by graph/patch.py).
+
+Reading the whole index from a national store takes minutes; a change touches a few records. Which ones:
+
+- every record keyed by a touched IRI (a certificate type, an issuer, an agreement, a grade, a qualification, a
+  bridge, a credential, a region, a party), touched as subject or as object (an issuer is touched as the object
+  of an authorisation it gained);
+- every record that reads the triples of a node whose own triples changed (a touched subject), found by
+  following :data:`READS_THROUGH` backwards (a retirement's record, the records citing a source, an agreement
+  reading its condition, the qualifications of a standard, the records whose status concept it is) and
+  :data:`PARTS` forwards (an authorisation's, sanction's or check's issuer), again from what that finds (a
+  source's trust concept: the source, then the records citing it).
+
+Those records are read by the queries and scans of load.py, unchanged, from a small in-memory store holding
+what they read (their triples, the triples of the nodes they read through, an issuer's parts and the agreements
+naming a party), and replace theirs in a copy of the index before; every other record is kept as it was (the
+same objects). What the update changed is kept on the new index (``Derived.changed``), for carrying the routing
+graphs and search index over (carry.py).
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, RDF, SKOS
+
+from certbridge.ontology import CB, PREFIXES
+
+from .. import store as stores
+from ..derived import Touched
+from .load import ORDERED_TABLES, in_order, load_index, query
+from .records import Derived, RoutingIndex
+
+#: a record reads the triples of the node it points to by these (a concept's notation, a source's details ...)
+READS_THROUGH: tuple[ox.NamedNode, ...] = tuple(
+    ox.NamedNode(str(predicate))
+    for predicate in (
+        CB.hasCondition,
+        CB.retiredBy,
+        DCTERMS.source,
+        CB.qualificationStandard,
+        CB.scopeOccupation,
+        CB.certifiesOccupation,
+        CB.bridgeFrom,
+        SKOS.broader,
+        CB.direction,
+        CB.status,
+        CB.mechanism,
+        CB.conditionKind,
+        CB.questionBank,
+        CB.trust,
+        CB.resultingStatus,
+    )
+)
+#: the parts of an issuer's record, which point to it by these (its authorisations, sanctions and checks)
+PARTS: tuple[ox.NamedNode, ...] = tuple(
+    ox.NamedNode(str(predicate)) for predicate in (CB.authorisationOf, CB.sanctionedIssuer, CB.checkedIssuer)
+)
+_PARTY = ox.NamedNode(str(CB.party))
+_TYPE = ox.NamedNode(str(RDF.type))
+_OCCUPATION = ox.NamedNode(str(CB.Occupation))
+#: the tables keyed by the IRI of the record they hold
+_KEYED = ("certificates", "issuers", "agreements", "grades", "qualifications", "credentials", "region_labels")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Changed:
+    """What an update changed in the index, table by table: the keys of the records added, replaced or removed
+    (a grade's key for its bridges, an occupation's code for its label)."""
+
+    tables: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def __getitem__(self, table: str) -> frozenset[str]:
+        return self.tables.get(table, frozenset())
+
+
+def update_index(previous: RoutingIndex, store: stores.AnyStore, touched: Touched) -> RoutingIndex:
+    """The index of *store* (the version after a change) from *previous* (the version before's) and what the change
+    *touched*: equal to ``load_index(store)``, with the records the change did not touch kept as they were."""
+    nodes = affected(store, touched)
+    fresh = load_index(_substore(store, nodes))
+    after = RoutingIndex(**{name: _copy(getattr(previous, name)) for name in ORDERED_TABLES})
+    changes: dict[str, set[str]] = defaultdict(set)
+    for name in _KEYED:
+        before_table, table, read = getattr(previous, name), getattr(after, name), getattr(fresh, name)
+        for iri in nodes:
+            if before_table.get(iri) != read.get(iri):
+                changes[name].add(iri)
+                if iri in read:
+                    table[iri] = read[iri]
+                else:
+                    del table[iri]
+    for iri in changes["certificates"]:
+        _move(after.by_occupation, iri, previous.certificates.get(iri), after.certificates.get(iri))
+    for iri in nodes:
+        if previous.party_labels.get(iri) != fresh.party_labels.get(iri):
+            _set(after.party_labels, iri, fresh.party_labels.get(iri), changes["party_labels"])
+        if previous.region_parents.get(iri) != fresh.region_parents.get(iri):
+            _set(after.region_parents, iri, fresh.region_parents.get(iri), changes["region_parents"])
+    _bridges(previous, after, fresh, nodes, changes)
+    own = nodes - (touched.objects - touched.subjects)  # an object only kept its own triples: its code and label
+    if _OCCUPATION.value in touched.iris or any(
+        next(store.quads_for_pattern(ox.NamedNode(iri), _TYPE, _OCCUPATION), None) for iri in own
+    ):
+        _occupation_labels(store, after, changes)
+    in_order(after, [name for name in ORDERED_TABLES if _added(previous, after, name)])
+    after.derived = Derived(changed=Changed(tables={name: frozenset(keys) for name, keys in changes.items() if keys}))
+    return after
+
+
+def affected(store: stores.AnyStore, touched: Touched) -> set[str]:
+    """The IRIs whose records a change that *touched* these may have changed (see the module docstring)."""
+    nodes = set(touched.iris)
+    frontier = list(touched.subjects)
+    followed: set[str] = set()
+    while frontier:
+        iri = frontier.pop()
+        if iri in followed:
+            continue
+        followed.add(iri)
+        node = ox.NamedNode(iri)
+        owners: list[object] = [
+            quad.subject for predicate in READS_THROUGH for quad in store.quads_for_pattern(None, predicate, node)
+        ]
+        owners += [quad.object for predicate in PARTS for quad in store.quads_for_pattern(node, predicate, None)]
+        for owner in owners:
+            if isinstance(owner, ox.NamedNode):
+                nodes.add(owner.value)
+                frontier.append(owner.value)
+    return nodes
+
+
+def _substore(store: stores.AnyStore, nodes: Iterable[str]) -> ox.Store:
+    """An in-memory store of what the records of *nodes* are read from (see the module docstring)."""
+    gathered: set[str] = set()
+    quads: list[ox.Quad] = []
+
+    def gather(node: ox.NamedNode) -> None:
+        pending = [node]
+        while pending:
+            subject = pending.pop()
+            if subject.value in gathered:
+                continue
+            gathered.add(subject.value)
+            for quad in store.quads_for_pattern(subject, None, None):
+                quads.append(quad)
+                if quad.predicate in READS_THROUGH and isinstance(quad.object, ox.NamedNode):
+                    pending.append(quad.object)
+
+    for iri in nodes:
+        node = ox.NamedNode(iri)
+        gather(node)
+        for predicate in PARTS:
+            for part in store.quads_for_pattern(None, predicate, node):
+                assert isinstance(part.subject, ox.NamedNode)
+                gather(part.subject)
+        quads.extend(store.quads_for_pattern(None, _PARTY, node))
+    sub = ox.Store()
+    sub.extend(quads)
+    return sub
+
+
+def _copy(table: Any) -> Any:
+    """A shallow copy of a table: the records themselves are shared (never changed in place)."""
+    return defaultdict(list, table) if isinstance(table, defaultdict) else dict(table)
+
+
+def _set(table: dict[str, Any], key: str, value: Any | None, changed: set[str]) -> None:
+    changed.add(key)
+    if value is None:
+        table.pop(key, None)
+    else:
+        table[key] = value
+
+
+def _move(by_occupation: defaultdict[str, list[str]], iri: str, before: Any | None, after: Any | None) -> None:
+    """Keep *by_occupation* (lists in IRI order) right for a certificate type that changed from *before* to *after*;
+    a list changed is a new list (the index before keeps its own)."""
+    if before is not None:
+        members = [member for member in by_occupation[before.occupation] if member != iri]
+        if members:
+            by_occupation[before.occupation] = members
+        else:
+            del by_occupation[before.occupation]
+    if after is not None:
+        members = list(by_occupation.get(after.occupation, ()))
+        insort(members, iri)
+        by_occupation[after.occupation] = members
+
+
+def _bridges(
+    previous: RoutingIndex, after: RoutingIndex, fresh: RoutingIndex, nodes: set[str], changes: dict[str, set[str]]
+) -> None:
+    """The bridges of *nodes* read again (a grade's list is a new list when it changed)."""
+    before = {bridge.iri: bridge for bridges in previous.bridges.values() for bridge in bridges}
+    read = {bridge.iri: bridge for bridges in fresh.bridges.values() for bridge in bridges}
+    for iri in nodes & (before.keys() | read.keys()):
+        if before.get(iri) == read.get(iri):
+            continue
+        for bridge in (before.get(iri), read.get(iri)):
+            if bridge is not None:
+                changes["bridges"].add(bridge.grade)
+        if (old := before.get(iri)) is not None:
+            kept = [bridge for bridge in after.bridges[old.grade] if bridge.iri != iri]
+            if kept:
+                after.bridges[old.grade] = kept
+            else:
+                del after.bridges[old.grade]
+        if (new := read.get(iri)) is not None:
+            after.bridges[new.grade] = sorted([*after.bridges.get(new.grade, ()), new], key=lambda b: b.iri)
+
+
+def _occupation_labels(store: stores.AnyStore, after: RoutingIndex, changes: dict[str, set[str]]) -> None:
+    """The occupations' labels read again (keyed by code, which a change may change; 1,600 rows)."""
+    labels: dict[str, str] = {}
+    rows = store.query(query("occupation-labels"), use_default_graph_as_union=True, prefixes=PREFIXES)
+    assert isinstance(rows, ox.QuerySolutions)
+    for row in rows:
+        code, zh = row["code"], row["zh"]
+        assert code is not None and zh is not None
+        labels[code.value] = zh.value
+    changes["occupation_labels"] |= {
+        code
+        for code in labels.keys() | after.occupation_labels.keys()
+        if labels.get(code) != after.occupation_labels.get(code)
+    }
+    after.occupation_labels = dict(sorted(labels.items()))
+
+
+def _added(previous: RoutingIndex, after: RoutingIndex, name: str) -> bool:
+    """True when *after* holds a key of the table *name* that *previous* does not (appended: out of order)."""
+    before, now = getattr(previous, name), getattr(after, name)
+    return not now.keys() <= before.keys()
+
+
+__all__ = ["Changed", "affected", "update_index"]
