@@ -338,6 +338,12 @@ def api(backend: Built) -> Iterator[httpx.Client]:
         yield http
 
 
+def applied_on(backend: Built) -> str:
+    """How a write of an agreement or a retirement is applied: patched on the embedded store, rebuilt on a server
+    (the slower path: every graph replaced, reasoned again by SPARQL updates)."""
+    return "patched" if store_at(backend.location).local else "rebuilt"
+
+
 def cook_route(http: httpx.Client, day: date, **params: str) -> dict:
     """The API's answer for Fujian's cook certificate to Taiwan's as of *day*."""
     answer = http.get("/api/v1/routes", params={"from": COOK, "to": CUISINE, "as_of": day.isoformat(), **params})
@@ -373,6 +379,7 @@ def test_an_added_agreement_is_routed_and_queried_and_if_match_guards_it(backend
         assert added.status_code == 201, added.text
         assert added.json()["version"] == store_at(backend.location).current_version().name  # type: ignore[union-attr]
         assert added.json()["writer"] == WRITER
+        assert added.json()["applied"] == applied_on(backend)
         assert FUJIAN_TAIWAN["id"] in agreements_on(cook_route(http, BEFORE_CORRECTION))
         assert sparql_ask(http, f"agreement:{FUJIAN_TAIWAN['id']} a cb:RecognitionAgreement")
         assert sparql_ask(http, f"GRAPH cbg:inferred {{ ?d prov:wasDerivedFrom agreement:{FUJIAN_TAIWAN['id']} }}"), (
@@ -400,6 +407,7 @@ def test_a_correction_is_routed_and_queried(backend: Built) -> None:
         )
         assert fixed.status_code == 201, fixed.text
         assert fixed.json()["kind"] == "correct" and fixed.json()["keys"] == [key]
+        assert fixed.json()["applied"] == applied_on(backend)
         assert key not in agreements_on(cook_route(http, BEFORE_CORRECTION)), "not in force before 2030 any more"
         assert key in agreements_on(cook_route(http, VALID))
         assert sparql_ask(http, f'agreement:{key} cb:validFrom "2030-01-01"^^xsd:date')
@@ -420,6 +428,7 @@ def test_a_retired_agreement_answers_retired_with_its_history(backend: Built) ->
         )
         assert retired.status_code == 201, retired.text
         assert retired.json()["kind"] == "retire" and retired.json()["table"] == "retirements"
+        assert retired.json()["applied"] == applied_on(backend)
         assert key in agreements_on(cook_route(http, VALID)), "an earlier day still counts it"
         assert key not in agreements_on(cook_route(http, RETIRED))
         assert sparql_ask(http, f'agreement:{key} cb:retiredOn "2031-01-01"^^xsd:date ; cb:retiredBy ?r')
