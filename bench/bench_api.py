@@ -26,13 +26,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -41,104 +36,10 @@ from urllib.parse import urlencode
 
 import httpx
 from bench_scale import percentile
+from load import TIME_LIMIT_S, free_port, peak_rss_mb, route_paths, server, wrk
 
-#: the server's SPARQL time limit in this benchmark. The slow query of step 5 takes about 3 s alone, but its worker
-#: runs in the idle scheduling class, so while route lookups keep both cores busy it gets almost no CPU and finishes
-#: after the load stops (at a 20 s limit, with nice 10 workers, one was stopped: a correct 400, but then the load is
-#: not the one meant)
-TIME_LIMIT_S = 60
 #: a query of a few seconds at N = 40,000 (about 3 s alone: well under the time limit): it counts every triple
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-
-REPORT_LUA = """
-local paths = {}
-local i = 0
-init = function(args)
-  for line in io.lines(args[1]) do paths[#paths + 1] = line end
-  i = math.random(#paths)
-end
-request = function()
-  i = i % #paths + 1
-  return wrk.format("GET", paths[i])
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"requests": %d, "seconds": %.3f, "errors": %d, "non2xx": %d, ' ..
-    '"p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, "max_ms": %.2f}\\n',
-    summary.requests, summary.duration / 1e6, e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3, latency.max / 1e3))
-end
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def server(store: Path, port: int, workers: int = 1) -> Iterator[subprocess.Popen]:
-    env = {**os.environ, "CERTBRIDGE_SPARQL_TIMEOUT_S": str(TIME_LIMIT_S)}
-    command = [sys.executable, "-m", "certbridge.api", "serve", "--store", str(store), "--port", str(port)]
-    command += ["--no-access-log", "--workers", str(workers)]
-    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200:
-                    break
-            time.sleep(0.2)
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def peak_rss_mb(pid: int) -> float:
-    """Peak RSS of the server process and its children (uvicorn workers, SPARQL workers), summed."""
-    total = 0.0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            total += int(line.split()[1]) / 1024
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            total += peak_rss_mb(int(child))
-    return total
-
-
-def wrk(base: str, paths: list[str], seconds: int, connections: int) -> dict:
-    with tempfile.TemporaryDirectory() as folder:
-        script, listing = Path(folder) / "report.lua", Path(folder) / "paths.txt"
-        script.write_text(REPORT_LUA)
-        listing.write_text("\n".join(paths) + "\n")
-        command = ["wrk", f"-c{connections}", "-t2", f"-d{seconds}s", "--timeout", "10s", "-s", str(script)]
-        output = subprocess.run([*command, base, "--", str(listing)], capture_output=True, text=True, check=True)
-    line = next(x for x in output.stdout.splitlines() if x.startswith("RESULT "))
-    result = json.loads(line.removeprefix("RESULT "))
-    result["per_second"] = round(result["requests"] / result["seconds"], 1)
-    return result
-
-
-def route_paths(store: Path, count: int, seed: int) -> list[str]:
-    """Pairs of certificate types: half within one occupation (most routes live there), half at random."""
-    from certbridge.graph.routing.index import index_for
-
-    index = index_for(store)
-    rng = random.Random(seed)
-    by_occupation: dict[str, list[str]] = {}
-    for cert in index.certificates.values():
-        by_occupation.setdefault(cert.occupation, []).append(cert.iri)
-    groups = [g for g in by_occupation.values() if len(g) > 1]
-    everything = list(index.certificates)
-    paths = []
-    for n in range(count):
-        a, b = rng.sample(rng.choice(groups), 2) if n % 2 == 0 else rng.sample(everything, 2)
-        # as of today, the service's default (and the day its routing graphs are warmed for)
-        paths.append("/api/v1/routes?" + urlencode({"from": a, "to": b}))
-    return paths
 
 
 def search_paths(store: Path, count: int, seed: int) -> list[str]:

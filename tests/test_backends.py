@@ -6,8 +6,12 @@ embedded store's (the reference). The write tests come last in this file: they c
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import itertools
 import json
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,13 +24,14 @@ import pytest
 from helpers.data import Cli
 from helpers.rows import AGREEMENT, SOURCE, TARGET, write_csv
 from helpers.servers import oxigraph, oxigraph_location, virtuoso, virtuoso_location
-from helpers.serving import serving
+from helpers.serving import is_problem, serving
 
 from certbridge.api.settings import Settings
 from certbridge.data import DATA_DIR
 from certbridge.examples import examples
 from certbridge.graph import writes
 from certbridge.graph.build import BuildResult, build, reason
+from certbridge.graph.changes import ChangeKind, read_log
 from certbridge.graph.errors import QueryError, StoreError
 from certbridge.graph.query import compact, run_query
 from certbridge.graph.remote.client import TruncatedAnswer
@@ -35,7 +40,9 @@ from certbridge.graph.routing import find_routes
 from certbridge.graph.routing.coverage import coverage
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.records import RoutingIndex
-from certbridge.graph.store import Location, open_store, store_at
+from certbridge.graph.store import GraphStore, Location, open_store, store_at
+from certbridge.graph.store.releases import make_release
+from certbridge.graph.store.server import REMOTE_VERSION_TTL_S
 
 BACKENDS = ("embedded", "virtuoso", "oxigraph")
 AS_OF = date(2024, 1, 1)
@@ -302,6 +309,232 @@ def test_a_write_is_applied_with_its_inferences(backend: Built, tmp_path: Path) 
     derived = f"ASK {{ GRAPH cbg:inferred {{ ?d prov:wasDerivedFrom {agreement} }} }}"
     assert bool(run_query(store, derived))
     assert AGREEMENT["id"] in " ".join(index_for(backend.location).agreements)
+
+
+# -- changes on every backend: add, correct, retire over the API (after the writes above: they change the store) --
+
+#: Fujian's cook certificate and Taiwan's class-C cuisine certificate: in the real data Fujian recognises Taiwan's
+#: (MR17), not the other way round; FUJIAN_TAIWAN, a mutual agreement, adds the other way (tests/test_releases.py)
+COOK, CUISINE = "CT-fj-chinese-cook-senior", "CT-tw-chinese-cuisine-class-c"
+FUJIAN_TAIWAN = {
+    **AGREEMENT,
+    "id": "IL-AG-FJ-TW",
+    "name_zh": "示例：闽台厨师证书互认",
+    "name_en": "ILLUSTRATIVE: Fujian-Taiwan mutual recognition of cook certificates",
+    "party_refs": "region:350000;region:710000",
+    "scope_occupation_codes": "4-03",
+}
+WRITER, TOKEN = "福建省人社厅", "backends-write-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+#: days around the correction (valid from 2030) and the retirement (from 2031) the changes below make
+BEFORE_CORRECTION, VALID, RETIRED = date(2026, 6, 1), date(2030, 6, 1), date(2031, 6, 1)
+
+
+@contextlib.contextmanager
+def api(backend: Built) -> Iterator[httpx.Client]:
+    """A client of the web service on *backend*, with a writer's token configured."""
+    settings = Settings(backend.location, writers=((WRITER, TOKEN),), sparql_workers=1)
+    with serving(settings) as url, httpx.Client(base_url=url, timeout=300) as http:
+        yield http
+
+
+def applied_on(backend: Built) -> str:
+    """How a write of an agreement or a retirement is applied: patched on the embedded store, rebuilt on a server
+    (the slower path: every graph replaced, reasoned again by SPARQL updates)."""
+    return "patched" if store_at(backend.location).local else "rebuilt"
+
+
+def cook_route(http: httpx.Client, day: date, **params: str) -> dict:
+    """The API's answer for Fujian's cook certificate to Taiwan's as of *day*."""
+    answer = http.get("/api/v1/routes", params={"from": COOK, "to": CUISINE, "as_of": day.isoformat(), **params})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def agreements_on(answer: dict) -> set[str]:
+    return {step["evidence"]["iri"].rsplit("/", 1)[-1] for route in answer["routes"] for step in route["steps"]}
+
+
+def sparql_ask(http: httpx.Client, pattern: str) -> bool:
+    """ASK through the service's SPARQL endpoint (its query workers read the backend)."""
+    answer = http.post(
+        "/sparql", data={"query": f"ASK {{ {pattern} }}"}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert answer.status_code == 200, answer.text
+    value = answer.json()["boolean"]
+    return value in (True, 1, "1", "true")
+
+
+def test_an_added_agreement_is_routed_and_queried_and_if_match_guards_it(backend: Built) -> None:
+    with api(backend) as http:
+        read = http.get("/api/v1/routes", params={"from": COOK, "to": CUISINE})
+        assert read.json()["found"] is False, "no route that way before the agreement"
+        etag = read.headers["etag"]
+        added = http.post(
+            "/api/v1/agreements",
+            json=FUJIAN_TAIWAN,
+            params={"note": "闽台协议签署 / signed"},
+            headers={**AUTH, "If-Match": etag},
+        )
+        assert added.status_code == 201, added.text
+        assert added.json()["version"] == store_at(backend.location).current_version().name  # type: ignore[union-attr]
+        assert added.json()["writer"] == WRITER
+        assert added.json()["applied"] == applied_on(backend)
+        assert FUJIAN_TAIWAN["id"] in agreements_on(cook_route(http, BEFORE_CORRECTION))
+        assert sparql_ask(http, f"agreement:{FUJIAN_TAIWAN['id']} a cb:RecognitionAgreement")
+        assert sparql_ask(http, f"GRAPH cbg:inferred {{ ?d prov:wasDerivedFrom agreement:{FUJIAN_TAIWAN['id']} }}"), (
+            "the agreement's recognitions are inferred"
+        )
+        stale = http.post(
+            f"/api/v1/tables/agreements/rows/{FUJIAN_TAIWAN['id']}",
+            json={"trust": "medium"},
+            params={"note": "based on the version before the agreement"},
+            headers={**AUTH, "If-Match": etag},
+        )
+        assert is_problem(stale, 412)["detail"]
+    assert [c.kind for c in read_log(store_at(backend.location).tables())][-1] == ChangeKind.ADD
+
+
+def test_a_correction_is_routed_and_queried(backend: Built) -> None:
+    key = FUJIAN_TAIWAN["id"]
+    with api(backend) as http:
+        etag = http.get(f"/api/v1/agreements/{key}").headers["etag"]
+        fixed = http.post(
+            f"/api/v1/tables/agreements/rows/{key}",
+            json={"valid_from": "2030-01-01"},
+            params={"note": "生效日期更正 / in force from 2030"},
+            headers={**AUTH, "If-Match": etag},
+        )
+        assert fixed.status_code == 201, fixed.text
+        assert fixed.json()["kind"] == "correct" and fixed.json()["keys"] == [key]
+        assert fixed.json()["applied"] == applied_on(backend)
+        assert key not in agreements_on(cook_route(http, BEFORE_CORRECTION)), "not in force before 2030 any more"
+        assert key in agreements_on(cook_route(http, VALID))
+        assert sparql_ask(http, f'agreement:{key} cb:validFrom "2030-01-01"^^xsd:date')
+        assert not sparql_ask(http, f'agreement:{key} cb:validFrom "2025-01-01"^^xsd:date'), "the old value is gone"
+
+
+def test_a_retired_agreement_answers_retired_with_its_history(backend: Built) -> None:
+    key = FUJIAN_TAIWAN["id"]
+    body = {
+        "retired_on": "2031-01-01",
+        "reason": "协议终止 / terminated",
+        "source_ids": ["SRC-ILLUSTRATIVE"],
+        "illustrative": True,
+    }
+    with api(backend) as http:
+        retired = http.post(
+            f"/api/v1/tables/agreements/rows/{key}/retire", json=body, headers=AUTH, params={"note": "terminated"}
+        )
+        assert retired.status_code == 201, retired.text
+        assert retired.json()["kind"] == "retire" and retired.json()["table"] == "retirements"
+        assert retired.json()["applied"] == applied_on(backend)
+        assert key in agreements_on(cook_route(http, VALID)), "an earlier day still counts it"
+        assert key not in agreements_on(cook_route(http, RETIRED))
+        assert sparql_ask(http, f'agreement:{key} cb:retiredOn "2031-01-01"^^xsd:date ; cb:retiredBy ?r')
+        assert sparql_ask(http, f"agreement:{key} a cb:RecognitionAgreement ; rdfs:label ?l"), "nothing is deleted"
+        entity = http.get(f"/api/v1/agreements/{key}").json()
+        assert entity["retired"]["retired_on"] == "2031-01-01" and entity["retired"]["reason"] == body["reason"]
+        assert [(h["kind"], h["writer"]) for h in entity["history"]] == [
+            ("add", WRITER),
+            ("correct", WRITER),
+            ("retire", WRITER),
+        ]
+        assert entity["history"][-1]["changeset"] == retired.json()["changeset"]
+        again = http.post(
+            f"/api/v1/tables/agreements/rows/{key}/retire", json=body, headers=AUTH, params={"note": "twice"}
+        )
+        assert "already retired" in is_problem(again, 409)["detail"]
+
+
+def test_the_changes_feed_lists_every_change(backend: Built) -> None:
+    with api(backend) as http:
+        feed = http.get("/api/v1/changes")
+        atom = http.get("/api/v1/changes.atom")
+    assert feed.status_code == 200 and atom.status_code == 200, (feed.text, atom.text)
+    ours = [c for c in feed.json()["changes"] if c["writer"] == WRITER]
+    assert [c["kind"] for c in ours] == ["add", "correct", "retire"]
+    assert ours[1]["rows"][0]["before"]["valid_from"] == "2025-01-01"
+    assert ours[1]["rows"][0]["after"]["valid_from"] == "2030-01-01"
+    assert [c["version"] for c in ours][-1] == store_at(backend.location).current_version().name  # type: ignore[union-attr]
+    assert all(c["id"] in atom.text for c in ours)
+
+
+def test_a_release_pins_reads_where_the_backend_keeps_versions(backend: Built) -> None:
+    """The embedded store keeps releases and answers as of one; a SPARQL server holds one version, and says so."""
+    store = store_at(backend.location)
+    with api(backend) as http:
+        if store.keeps_versions:
+            make_release(store, "backends-1", note="before the agreement is lifted", writer=WRITER)
+            lifted = http.post(
+                "/api/v1/tables/retirements/rows/" + _retirement_of(store, FUJIAN_TAIWAN["id"]),
+                json={"retired_on": "2040-01-01"},
+                headers=AUTH,
+                params={"note": "postponed"},
+            )
+            assert lifted.status_code == 201, lifted.text
+            assert FUJIAN_TAIWAN["id"] in agreements_on(cook_route(http, RETIRED)), "retired from 2040 now"
+            pinned = cook_route(http, RETIRED, release="backends-1")
+            assert FUJIAN_TAIWAN["id"] not in agreements_on(pinned), "the release answers as the data was"
+            assert [r["tag"] for r in http.get("/api/v1/releases").json()["releases"]] == ["backends-1"]
+            return
+        with pytest.raises(StoreError) as refused:
+            make_release(store, "backends-1", note="a release", writer=WRITER)
+        assert "SPARQL server" in refused.value.message and "embedded store" in (refused.value.hint or "")
+        pinned = http.get("/api/v1/routes", params={"from": COOK, "to": CUISINE, "release": "backends-1"})
+        assert "keeps no releases" in is_problem(pinned, 404)["detail"]
+        assert http.get("/api/v1/releases").json()["releases"] == []
+        diff = http.get("/api/v1/diff", params={"from": "v-20200101T000000000000Z-1", "to": "current"})
+        assert "a SPARQL server keeps only the current one" in is_problem(diff, 404)["detail"]
+
+
+def test_readers_during_a_write_see_before_or_after_or_are_told_to_wait(backend: Built, tmp_path: Path) -> None:
+    """A reader never gets half a write, nor a 500: the version before, the version after, or (a server, which
+    replaces its graphs one by one) a 503 saying there is no complete build yet."""
+    second = {**FUJIAN_TAIWAN, "id": "IL-AG-FJ-TW-2"}
+    rows = writes.read_rows(write_csv(tmp_path / "agreements.csv", [second]))
+    with api(backend) as http:
+        before = cook_route(http, BEFORE_CORRECTION)
+        assert second["id"] not in agreements_on(before)
+        writing = threading.Thread(
+            target=writes.add_rows, args=(backend.location, rows), kwargs={"writer": WRITER, "note": "while reading"}
+        )
+        writing.start()
+        seen: list[tuple[int, str]] = []
+        params = {"from": COOK, "to": CUISINE, "as_of": BEFORE_CORRECTION.isoformat()}
+        while writing.is_alive():
+            answer = http.get("/api/v1/routes", params=params)
+            seen.append((answer.status_code, answer.text))
+        writing.join()
+        time.sleep(REMOTE_VERSION_TTL_S)  # the service asks a server for its version again after this long
+        after = cook_route(http, BEFORE_CORRECTION)
+    assert second["id"] in agreements_on(after)
+    statuses = Counter(status for status, _ in seen)
+    assert set(statuses) <= {200, 503}, statuses
+    answers = [json.loads(text) for status, text in seen if status == 200]
+    assert all(answer in (before, after) for answer in answers), "a route answer of neither version"
+    if store_at(backend.location).local:
+        assert statuses[503] == 0, "the embedded store swaps versions: readers never wait"
+
+
+def test_after_the_changes_the_store_is_what_a_build_of_its_tables_makes(backend: Built, tmp_path: Path) -> None:
+    """Every change on every backend is in its kept tables: building them afresh (embedded) gives the same graphs
+    and the same routes as the store the changes were applied to."""
+    time.sleep(REMOTE_VERSION_TTL_S)  # a server's version, asked again
+    rebuilt = tmp_path / "rebuilt"
+    build(store_at(backend.location).tables(), rebuilt)
+    assert graph_counts(backend.location) == graph_counts(rebuilt)
+    pairs = [(COOK, CUISINE), *fixed_pairs(index_for(rebuilt))]
+    assert routes_json(backend.location, pairs) == routes_json(rebuilt, pairs)
+    changed = [c.kind for c in read_log(store_at(backend.location).tables()) if c.writer == WRITER]
+    assert set(changed) == {ChangeKind.ADD, ChangeKind.CORRECT, ChangeKind.RETIRE}
+
+
+def _retirement_of(store: GraphStore, record_id: str) -> str:
+    """The id of the retirement row retiring *record_id*, from the current version's kept tables."""
+    with (store.tables() / "retirements.csv").open(encoding="utf-8", newline="") as handle:
+        (row,) = [row for row in csv.DictReader(handle) if row["record_id"] == record_id]
+    return row["id"]
 
 
 # -- connection settings (no server needed for most) -------------------------------------------------------
