@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import pickle
 import weakref
 from dataclasses import fields, is_dataclass
@@ -44,15 +45,16 @@ def read(store: stores.GraphStore, version_name: str) -> RoutingIndex | None:
 
 def read_file(cache: Path) -> RoutingIndex | None:
     """The index cached in *cache*, or None when there is none (or it is of another layout); the very object this
-    process saved there when it still lives (a serving process that adopted it after a change: the next change
-    reads it without unpickling hundreds of megabytes)."""
-    kept = _SAVED.get(cache)
+    process last saved there or read from there when it still lives (a serving process: the next change reads the
+    index it serves without unpickling hundreds of megabytes)."""
+    kept = _HELD.get(cache)
     if kept is not None and (index := kept[1]()) is not None and kept[0] == _stamp(cache):
         return index
     if cache.is_file():
         with contextlib.suppress(Exception), cache.open("rb") as handle:
             layout, index = pickle.load(handle)
             if layout == _layout() and isinstance(index, RoutingIndex):
+                _hold(cache, index)
                 return index
     return None
 
@@ -63,15 +65,43 @@ def save(cache: Path, index: RoutingIndex) -> None:
     with contextlib.suppress(OSError):
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(".partial")
-        with partial.open("wb") as handle:
-            pickle.dump((_layout(), index), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        _dump(partial, (_layout(), index))
         partial.replace(cache)
-        _SAVED.clear()  # one, the last: weakly, so that it costs no memory once no one else holds it
-        _SAVED[cache] = (_stamp(cache), weakref.ref(index))
+        _hold(cache, index)
 
 
-#: the index this process saved last, by its file (and the file's size and time, to tell the file is still it)
-_SAVED: dict[Path, tuple[tuple[int, int] | None, weakref.ref[RoutingIndex]]] = {}
+def _dump(path: Path, payload: object) -> None:
+    """Pickle *payload* into *path* in a forked child process where the system can fork: pickling a national index
+    takes seconds and holds the GIL all along, which in a serving process (a write applied as a change) would stall
+    every request meanwhile; the child has a copy-on-write view of the index, and the parent waits for it without
+    the GIL. Raises OSError when the child fails."""
+    if not hasattr(os, "fork"):
+        with path.open("wb") as handle:
+            pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        return
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child's coverage is not collected)
+        code = 1
+        try:
+            with path.open("wb") as handle:
+                pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        path.unlink(missing_ok=True)
+        raise OSError(f"pickling the routing index into {path.name} failed")
+
+
+def _hold(cache: Path, index: RoutingIndex) -> None:
+    """Remember *index* as *cache*'s: one, the last, weakly, so that it costs no memory once no one else holds it."""
+    _HELD.clear()
+    _HELD[cache] = (_stamp(cache), weakref.ref(index))
+
+
+#: the index this process saved or read last, by its file (and the file's size and time, to tell the file is still it)
+_HELD: dict[Path, tuple[tuple[int, int] | None, weakref.ref[RoutingIndex]]] = {}
 
 
 def _stamp(cache: Path) -> tuple[int, int] | None:
