@@ -16,7 +16,8 @@ from __future__ import annotations
 import gc
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, TypeVar, cast
@@ -61,6 +62,8 @@ class AppState:
         self._pool: QueryPool | None = None
         #: what ``per_version`` computed for the version served, by name
         self._per_version: dict[str, object] = {}
+        #: writes of this process under way (``writing``): the version served is kept until they are adopted
+        self._writing = 0
         #: held while a what-if of a proposed change builds its scratch version (api/proposed.py): one at a time
         self.proposing = threading.Lock()
         #: older versions read by pinned requests (``?release=``): opened store and index, most recently used last
@@ -68,11 +71,26 @@ class AppState:
 
     def _follow_version(self) -> None:
         """Forget the opened store and index when the store's current version changed (called under the lock)."""
+        if self._writing and self._index is not None:
+            return  # a write of this process is under way: its version is adopted when it is done (``writing``)
         version = self.store.current_version()
         if not self._followed or self._version != version:
             self._followed, self._version = True, version
             self._opened = self._index = None
             self._per_version = {}
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """While a write of this process runs (and is adopted), keep serving the version served before it, with its
+        index: the new version becomes current on disk before the write returns, and a request that followed it
+        then would load and warm its whole index, under the lock, while the write holds the updated one."""
+        with self._lock:
+            self._writing += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._writing -= 1
 
     def adopt(self, patched: Patched) -> bool:
         """Serve the version *patched* made with its updated routing index (no cache read), the routing graphs and

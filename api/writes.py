@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -198,8 +199,8 @@ def cell(value: object) -> str:
 def _add(request: Request, table: str, body: bytes, writer: str, note: str, if_match: str | None) -> dict[str, object]:
     try:
         new = _rows(table, body, _media_type(request))
-        written = writes.add_rows(graph_store_of(request), new, writer=writer, note=note, based_on=based_on(if_match))
-        adopt(request, written)
+        store, based = graph_store_of(request), based_on(if_match)
+        written = served(request, lambda: writes.add_rows(store, new, writer=writer, note=note, based_on=based))
     except DataError as exc:
         errors = [
             {
@@ -289,11 +290,16 @@ for _name, (_table, _example) in WRITABLE.items():
     _endpoint(_name, _table, _example)
 
 
-def adopt(request: Request, written: writes.Written) -> writes.Written:
-    """Serve the version *written* made from its derived data in memory, when the write was applied as a change
-    (``AppState.adopt``); a version rebuilt in full is read from its cache by the next request, as before."""
-    if written.patched is not None:
-        state_of(request.app).adopt(written.patched)
+def served(request: Request, write: Callable[[], writes.Written]) -> writes.Written:
+    """Run *write*, then serve the version it made from its derived data in memory when it was applied as a change
+    (``AppState.adopt``; a version rebuilt in full is read from its cache by the next request). Meanwhile requests
+    keep the version served before (``AppState.writing``): were they to follow the new version the moment it is
+    current, they would load and warm its index in full, the very work the change spared."""
+    state = state_of(request.app)
+    with state.writing():
+        written = write()
+        if written.patched is not None:
+            state.adopt(written.patched)
     return written
 
 
@@ -373,9 +379,9 @@ async def correct_row(
 
     def run() -> writes.Written:
         try:
-            return adopt(
-                request,
-                writes.correct_rows(graph_store_of(request), corrections, writer=writer, note=note, based_on=version),
+            store = graph_store_of(request)
+            return served(
+                request, lambda: writes.correct_rows(store, corrections, writer=writer, note=note, based_on=version)
             )
         except (DataError, ShapeViolations) as exc:
             raise _rejected(exc, JSON_BODY) from None
@@ -421,9 +427,8 @@ async def retire_record(
 
     def run() -> writes.Written:
         try:
-            return adopt(
-                request, writes.retire(graph_store_of(request), record, writer=writer, note=note, based_on=version)
-            )
+            store = graph_store_of(request)
+            return served(request, lambda: writes.retire(store, record, writer=writer, note=note, based_on=version))
         except (DataError, ShapeViolations) as exc:
             raise _rejected(exc, JSON_BODY) from None
         except InvalidOption as exc:
