@@ -59,7 +59,8 @@ def server(store: Path, port: int, workers: int = 1, env: dict[str, str] | None 
     env = {**os.environ, "CERTBRIDGE_SPARQL_TIMEOUT_S": str(TIME_LIMIT_S), **(env or {})}
     command = [sys.executable, "-m", "certbridge.api", "serve", "--store", str(store), "--port", str(port)]
     command += ["--no-access-log", "--workers", str(workers)]
-    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    log = os.environ.get("BENCH_SERVER_LOG")  # the server's stderr (its tracebacks), kept when named
+    process = subprocess.Popen(command, env=env, stderr=open(log, "a") if log else subprocess.DEVNULL)  # noqa: SIM115
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
