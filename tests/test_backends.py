@@ -22,7 +22,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from helpers.data import Cli
-from helpers.rows import AGREEMENT, SOURCE, TARGET, write_csv
+from helpers.rows import AGREEMENT, COOK, CUISINE, FUJIAN_TAIWAN, SOURCE, TARGET, write_csv
 from helpers.servers import oxigraph, oxigraph_location, virtuoso, virtuoso_location
 from helpers.serving import is_problem, serving
 
@@ -313,17 +313,6 @@ def test_a_write_is_applied_with_its_inferences(backend: Built, tmp_path: Path) 
 
 # -- changes on every backend: add, correct, retire over the API (after the writes above: they change the store) --
 
-#: Fujian's cook certificate and Taiwan's class-C cuisine certificate: in the real data Fujian recognises Taiwan's
-#: (MR17), not the other way round; FUJIAN_TAIWAN, a mutual agreement, adds the other way (tests/test_releases.py)
-COOK, CUISINE = "CT-fj-chinese-cook-senior", "CT-tw-chinese-cuisine-class-c"
-FUJIAN_TAIWAN = {
-    **AGREEMENT,
-    "id": "IL-AG-FJ-TW",
-    "name_zh": "示例：闽台厨师证书互认",
-    "name_en": "ILLUSTRATIVE: Fujian-Taiwan mutual recognition of cook certificates",
-    "party_refs": "region:350000;region:710000",
-    "scope_occupation_codes": "4-03",
-}
 WRITER, TOKEN = "福建省人社厅", "backends-write-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 #: days around the correction (valid from 2030) and the retirement (from 2031) the changes below make

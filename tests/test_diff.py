@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from helpers.data import Cli
-from helpers.rows import AGREEMENT, write_csv
+from helpers.rows import FUJIAN_TAIWAN, write_csv
 from helpers.serving import is_problem, serving
 
 from certbridge.api.diff import DiffOut
@@ -32,14 +32,6 @@ from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.store import GraphStore, store_at
 from certbridge.graph.store.releases import make_release, version_of
 
-FUJIAN_TAIWAN = {
-    **AGREEMENT,
-    "id": "IL-AG-FJ-TW",
-    "name_zh": "示例：闽台厨师证书互认",
-    "name_en": "ILLUSTRATIVE: Fujian-Taiwan mutual recognition of cook certificates",
-    "party_refs": "region:350000;region:710000",
-    "scope_occupation_codes": "4-03",
-}
 NOTE = "闽台协议签署 / signed"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from helpers.data import MINI_DATA, Cli
-from helpers.rows import AGREEMENT, write_csv
+from helpers.rows import AGREEMENT, COOK, CUISINE, FUJIAN_TAIWAN, write_csv
 from helpers.serving import is_problem, serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,17 +27,6 @@ from certbridge.graph.store import TABLES_DIR, store_at
 from certbridge.graph.store.releases import RELEASES_FILE, make_release, release_named, releases, version_of
 
 CERT = "https://w3id.org/certbridge/id/certificate-type/"
-#: Fujian's cook certificate and Taiwan's class-C cuisine certificate: Fujian recognises Taiwan's (MR17), not the
-#: other way round; the agreement below adds the other way
-COOK, CUISINE = "CT-fj-chinese-cook-senior", "CT-tw-chinese-cuisine-class-c"
-FUJIAN_TAIWAN = {
-    **AGREEMENT,
-    "id": "IL-AG-FJ-TW",
-    "name_zh": "示例：闽台厨师证书互认",
-    "name_en": "ILLUSTRATIVE: Fujian-Taiwan mutual recognition of cook certificates",
-    "party_refs": "region:350000;region:710000",
-    "scope_occupation_codes": "4-03",
-}
 
 
 def _add(store: Path, tmp_path: Path, row: dict[str, str], note: str) -> str:

@@ -23,7 +23,7 @@ from certbridge.ontology import ID
 
 from .graphs import CachedGraph, GraphKey
 from .records import Agreement, RoutingIndex
-from .search import Haystack, SearchIndex, haystack
+from .search import Haystack, SearchIndex, assemble, certificate_ids, haystack
 from .update import Changed
 
 
@@ -124,18 +124,15 @@ def updated_search(found: SearchIndex, previous: RoutingIndex, after: RoutingInd
             _move(by_issuer, iri, before.issuer if before else None, now.issuer if now else None)
             _move(by_grade, iri, before.grade if before else None, now.grade if now else None)
         if previous.certificates.keys() != after.certificates.keys():
-            certificates = list(after.certificates)
-            ids = Haystack(certificates, [iri.rsplit("/", 1)[-1].casefold() for iri in certificates])
-    return SearchIndex(
-        Haystack([e[0] for e in entries], [e[3] for e in entries]),
-        [e[2] for e in entries],
-        [e[1] for e in entries],
-        Haystack(list(issuer_texts), list(issuer_texts.values())),
-        Haystack(list(occupation_texts), list(occupation_texts.values())),
-        Haystack(list(grades), list(grades.values())),
-        ids,
-        by_issuer,
-        by_grade,
+            ids = certificate_ids(list(after.certificates))
+    return assemble(
+        entries,
+        issuer_texts=issuer_texts,
+        occupation_texts=occupation_texts,
+        grade_texts=grades,
+        ids=ids,
+        by_issuer=by_issuer,
+        by_grade=by_grade,
     )
 
 

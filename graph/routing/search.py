@@ -129,17 +129,45 @@ def build_search(index: RoutingIndex) -> SearchIndex:
         by_issuer[cert.issuer].append(iri)
         by_grade[cert.grade].append(iri)
     grades = {iri: haystack(g.label_zh, g.label_en) for iri, g in index.grades.items()}
-    certificates = list(index.certificates)
+    return assemble(
+        entries,
+        issuer_texts=issuer_texts,
+        occupation_texts=occupation_texts,
+        grade_texts=grades,
+        ids=certificate_ids(list(index.certificates)),
+        by_issuer=dict(by_issuer),
+        by_grade=dict(by_grade),
+    )
+
+
+def certificate_ids(certificates: list[str]) -> Haystack:
+    """The ids of the certificate types (*certificates*, their IRIs) as a search matches them."""
+    return Haystack(certificates, [iri.rsplit("/", 1)[-1].casefold() for iri in certificates])
+
+
+def assemble(
+    entries: list[tuple[str, str, str, str]],
+    *,
+    issuer_texts: dict[str, str],
+    occupation_texts: dict[str, str],
+    grade_texts: dict[str, str],
+    ids: Haystack,
+    by_issuer: dict[str, list[str]],
+    by_grade: dict[str, list[str]],
+) -> SearchIndex:
+    """A search index from its parts: *entries* as (iri, label, kind, text), the texts of issuers, occupations and
+    grades by key; one place for its layout, shared by ``build_search`` and the carrying over after a change
+    (carry.py)."""
     return SearchIndex(
         Haystack([e[0] for e in entries], [e[3] for e in entries]),
         [e[2] for e in entries],
         [e[1] for e in entries],
         Haystack(list(issuer_texts), list(issuer_texts.values())),
         Haystack(list(occupation_texts), list(occupation_texts.values())),
-        Haystack(list(grades), list(grades.values())),
-        Haystack(certificates, [iri.rsplit("/", 1)[-1].casefold() for iri in certificates]),
-        dict(by_issuer),
-        dict(by_grade),
+        Haystack(list(grade_texts), list(grade_texts.values())),
+        ids,
+        by_issuer,
+        by_grade,
     )
 
 

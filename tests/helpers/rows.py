@@ -27,6 +27,19 @@ AGREEMENT = {
 }
 
 
+#: Fujian's cook certificate and Taiwan's class-C cuisine certificate: in the real data Fujian recognises Taiwan's
+#: (MR17), not the other way round; FUJIAN_TAIWAN, a mutual agreement, adds the other way
+COOK, CUISINE = "CT-fj-chinese-cook-senior", "CT-tw-chinese-cuisine-class-c"
+FUJIAN_TAIWAN = {
+    **AGREEMENT,
+    "id": "IL-AG-FJ-TW",
+    "name_zh": "示例：闽台厨师证书互认",
+    "name_en": "ILLUSTRATIVE: Fujian-Taiwan mutual recognition of cook certificates",
+    "party_refs": "region:350000;region:710000",
+    "scope_occupation_codes": "4-03",
+}
+
+
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
