@@ -14,6 +14,7 @@ from certbridge.graph.formats.ctdl import CONTEXT, nodes_of
 from certbridge.graph.iris import from_path
 from certbridge.ontology import ID
 
+from . import path_text  # noqa: F401 (registers the {name:text} convertor the routes below use)
 from .problems import Problem, responses
 from .state import Pinned, store_of
 
@@ -35,7 +36,7 @@ _EXAMPLE = {
 
 
 @router.get(
-    "/ctdl/{id:path}",
+    "/ctdl/{id:text}",
     operation_id="getCtdl",
     response_class=Response,
     summary="One record in CTDL JSON-LD: a certificate type, an organisation or region party, or an agreement",

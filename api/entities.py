@@ -20,6 +20,7 @@ from certbridge.graph.neighbourhood import neighbourhood
 from certbridge.graph.query import keep_carriage_returns
 from certbridge.ontology import CONTEXT_IRI
 
+from . import path_text  # noqa: F401 (registers the {name:text} convertor the routes below use)
 from .entity_pages import changes_log, entity_page
 from .models import EntityOut, NeighbourhoodOut, answered
 from .negotiation import GRAPHS, HTML, VARY, choose, media_type
@@ -77,7 +78,7 @@ RESOURCE_TYPES: tuple[ox.RdfFormat | str, ...] = (*GRAPHS, HTML)
 
 
 @router.get(
-    "/id/{path:path}",
+    "/id/{path:text}",
     summary="Linked-data dereferencing: HTML for browsers, framed JSON-LD (context /ns/context.jsonld), other RDF",
 )
 def dereference(request: Request, path: Annotated[str, PathParameter(examples=["organisation/hengfeng"])]) -> Response:

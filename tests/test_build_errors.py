@@ -93,7 +93,7 @@ def test_a_build_failing_after_indexing_leaves_the_current_version_and_no_cache_
     build(mini_data, store)
     before = os.readlink(store / "current")
     cached = sorted(p.name for p in (store / CACHE_DIR).iterdir())
-    assert cached == [f"{before}.routing.pickle"]
+    assert cached == [f"{before}.context.pickle", f"{before}.routing.pickle"]
 
     real_load = load_queue_module.bulk_load
 
