@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from certbridge.graph.routing.coverage import Coverage
     from certbridge.graph.routing.records import RoutingIndex
     from certbridge.graph.store import AnyStore
+    from certbridge.graph.writes import Written
     from certbridge.visualize.model import View
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_ERROR = 0, 1, 2
@@ -287,11 +288,11 @@ def import_rows(
         location, new, writer=writer or getpass.getuser(), note=note, based_on=based_on, progress=_progress(quiet)
     )
     if not quiet:
-        _console().print(
+        _print_written(
+            written,
             f"added {len(new.rows)} row(s) to {new.table} as {written.changeset.id}: "
-            f"{written.triples:,} triples in the new version"
+            f"{written.triples:,} triples in the new version",
         )
-        _console().print(_both(f"writes.applied.{written.applied}"))
 
 
 @app.command("export-tables")
@@ -381,16 +382,23 @@ def correct_command(
         progress=_progress(quiet),
     )
     if not quiet:
-        _console().print(
+        _print_written(
+            written,
             _both(
                 "changes.corrected",
                 table=table,
                 count=len(written.changeset.rows),
                 changeset=written.changeset.id,
                 version=written.version.name,
-            )
+            ),
         )
-        _console().print(_both(f"writes.applied.{written.applied}"))
+
+
+def _print_written(written: Written, summary: str) -> None:
+    """What a write made (*summary*), then how it was applied (patched or rebuilt): the same two lines for every
+    kind of change."""
+    _console().print(summary)
+    _console().print(_both(f"writes.applied.{written.applied}"))
 
 
 @app.command("retire")
@@ -443,7 +451,8 @@ def retire_command(
         progress=_progress(quiet),
     )
     if not quiet:
-        _console().print(
+        _print_written(
+            written,
             _both(
                 "changes.retired",
                 table=table,
@@ -451,9 +460,8 @@ def retire_command(
                 retired_on=on,
                 changeset=written.changeset.id,
                 version=written.version.name,
-            )
+            ),
         )
-        _console().print(_both(f"writes.applied.{written.applied}"))
 
 
 @app.command("changes")
