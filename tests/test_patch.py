@@ -19,6 +19,8 @@ from certbridge.graph.reasoning import materialise
 from certbridge.graph.reasoning.incremental import Change
 from certbridge.graph.routing import cache
 from certbridge.graph.routing.index import load_index
+from certbridge.graph.routing.load import ORDERED_TABLES
+from certbridge.graph.store.base import KEEP_VERSIONS
 from certbridge.graph.store import EmbeddedStore
 from certbridge.ontology import CB, VOC
 
@@ -151,3 +153,40 @@ def test_a_change_based_on_a_version_no_longer_current_is_refused(store: Embedde
     with pytest.raises(StoreError, match="is current now"):
         patch(store, Change(added=tuple(agreement)), tables=store.tables(), based_on=first)
     assert store.current_version() == moved
+
+
+def tables_in_order(index: object) -> dict[str, list[tuple[str, object]]]:
+    """Every table of an index as its (key, record) pairs in the order it holds them (answers follow that order)."""
+    return {name: list(getattr(index, name).items()) for name in ORDERED_TABLES}
+
+
+def test_a_patched_version_caches_its_changed_records_on_a_linked_full_index(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each patched version's cache holds only the records changed since the build's full cache (linked beside it
+    as ``.base``, so pruning the built version loses nothing); read back in a fresh process, it equals the index read
+    from the version's store, in order; past FULL_AFTER changed records the cache is full again."""
+    built = store.current_version()
+    assert built is not None
+    agreement = a_mutual_agreement(quads_of(built))
+    full_size = store.cache_path(built.name, cache.CACHE_KIND).stat().st_size
+    versions = []
+    for step in range(KEEP_VERSIONS + 2):  # the built version is pruned meanwhile
+        change = Change(removed=tuple(agreement)) if step % 2 == 0 else Change(added=tuple(agreement))
+        versions.append(patch(store, change, tables=store.tables()).version)
+    assert not built.exists(), "the built version was pruned"
+    for version in versions[-KEEP_VERSIONS:]:
+        path = store.cache_path(version.name, cache.CACHE_KIND)
+        assert path.stat().st_size < full_size / 4, "only the changed records"
+        assert path.with_suffix(cache.BASE_SUFFIX).stat().st_size == full_size
+        cache._HELD.clear()  # as a process that never held it reads it
+        read = cache.read(store, version.name)
+        assert read is not None
+        assert tables_in_order(read) == tables_in_order(load_index(ox.Store.read_only(str(version))))
+
+    monkeypatch.setattr(cache, "FULL_AFTER", 0)
+    last = patch(store, Change(removed=tuple(agreement)), tables=store.tables()).version
+    path = store.cache_path(last.name, cache.CACHE_KIND)
+    assert not path.with_suffix(cache.BASE_SUFFIX).exists() and path.stat().st_size >= full_size * 0.9
+    cache._HELD.clear()
+    assert tables_in_order(cache.read(store, last.name)) == tables_in_order(load_index(ox.Store.read_only(str(last))))

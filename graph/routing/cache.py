@@ -4,6 +4,12 @@ Reading the index from the store takes seconds (minutes at national scale); unpi
 cache is written atomically, carries a fingerprint of the record layouts, and is read only when the fingerprint
 matches, so a cache written by other code is never loaded. Every build derives the index and saves it here
 (registered as derived data: ``ROUTING_INDEX``, entry point ``certbridge.derived`` in pyproject.toml).
+
+A version made by a change (graph/patch.py) saves its index as the full cache of an earlier version plus the
+records changed since (:class:`Lineage`): its file holds only those records, and ``<version>.routing.base`` is a
+hard link to the full one, so that the earlier version can be pruned. Pickling 600,000 certificate types takes
+seconds and a serving process's memory twice over (a forked child); the records a day of changes touches, a few
+milliseconds. Once the records changed since the full cache pass :data:`FULL_AFTER`, the next save is full again.
 """
 
 from __future__ import annotations
@@ -13,17 +19,43 @@ import hashlib
 import os
 import pickle
 import weakref
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import store as stores
 from ..derived import DerivedData
-from .load import load_index
+from .load import in_order, load_index
 from .records import RECORDS, RoutingIndex
 from .update import update_index
 
 #: the kind of derived data the routing index is cached as, beside each store version
 CACHE_KIND = "routing.pickle"
+#: the suffix of the hard link to the full cache a version's cache of changed records descends from
+BASE_SUFFIX = ".base"
+#: a version's cache is full again once the records changed since the full one number more than this
+FULL_AFTER = 50_000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lineage:
+    """What an index's cache descends from: the file of a full cache (*base*), and the records changed since, by
+    table and key (None: removed), which, applied to it, give the index."""
+
+    base: Path
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def size(self) -> int:
+        """How many records changed since the full cache."""
+        return sum(len(records) for records in self.changes.values())
+
+
+@dataclass(frozen=True, slots=True)
+class _Since:
+    """What the file of a version made by a change holds: the records changed since the full cache it descends
+    from (beside it as ``<version>.routing.base``)."""
+
+    changes: dict[str, dict[str, Any]]
 
 
 def _layout() -> str:
@@ -50,24 +82,87 @@ def read_file(cache: Path) -> RoutingIndex | None:
     kept = _HELD.get(cache)
     if kept is not None and (index := kept[1]()) is not None and kept[0] == _stamp(cache):
         return index
-    if cache.is_file():
-        with contextlib.suppress(Exception), cache.open("rb") as handle:
-            layout, index = pickle.load(handle)
-            if layout == _layout() and isinstance(index, RoutingIndex):
-                _hold(cache, index)
-                return index
+    found = _load(cache)
+    if isinstance(found, _Since):
+        base = cache.with_suffix(BASE_SUFFIX)
+        full = _load(base)
+        if not isinstance(full, RoutingIndex):
+            return None
+        _apply(full, found.changes)
+        full.derived.lineage = Lineage(base=base, changes=found.changes)
+        index = full
+    elif isinstance(found, RoutingIndex):
+        index = found
+        index.derived.lineage = Lineage(base=cache)
+    else:
+        return None
+    _hold(cache, index)
+    return index
+
+
+def _load(path: Path) -> RoutingIndex | _Since | None:
+    """What *path* holds, when it is of this layout."""
+    if path.is_file():
+        with contextlib.suppress(Exception), path.open("rb") as handle:
+            layout, found = pickle.load(handle)
+            if layout == _layout() and isinstance(found, RoutingIndex | _Since):
+                return found
     return None
 
 
+def _apply(index: RoutingIndex, changes: dict[str, dict[str, Any]]) -> None:
+    """The changed records put in *index* (read from its full cache, held by no one else), in key order."""
+    added: list[str] = []
+    for name, records in changes.items():
+        table = getattr(index, name)
+        if any(key not in table for key, record in records.items() if record is not None):
+            added.append(name)
+        for key, record in records.items():
+            if record is None:
+                table.pop(key, None)
+            else:
+                table[key] = record
+    in_order(index, added)
+
+
 def save(cache: Path, index: RoutingIndex) -> None:
-    """Pickle *index* to *cache* through a partial file (a reader never loads half of one); a failure to write only
-    costs the next reader the time to derive it again."""
+    """Save *index* to *cache* through a partial file (a reader never loads half of one): as the records changed
+    since the full cache it descends from when it was updated after a change (and they are few), else in full. A
+    failure to write only costs the next reader the time to derive it again."""
     with contextlib.suppress(OSError):
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(".partial")
-        _dump(partial, (_layout(), index))
+        lineage = _since_full(cache, index)
+        if lineage is not None:
+            with partial.open("wb") as handle:
+                pickle.dump((_layout(), _Since(lineage.changes)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            _dump(partial, (_layout(), index))
+            lineage = Lineage(base=cache)
         partial.replace(cache)
+        index.derived.lineage = lineage
         _hold(cache, index)
+
+
+def _since_full(cache: Path, index: RoutingIndex) -> Lineage | None:
+    """*index*'s lineage once its changes are added, its full cache linked beside *cache*; None when it is to be
+    saved in full (not updated from a cached index, too many changes since, or the full cache is gone)."""
+    lineage, changed = index.derived.lineage, index.derived.changed
+    if lineage is None or changed is None:
+        return None
+    changes = {name: dict(records) for name, records in lineage.changes.items()}
+    for name, keys in changed.tables.items():
+        table = getattr(index, name)
+        changes.setdefault(name, {}).update((key, table.get(key)) for key in keys)
+    after = Lineage(base=cache.with_suffix(BASE_SUFFIX), changes=changes)
+    if after.size() > FULL_AFTER:
+        return None
+    try:
+        after.base.unlink(missing_ok=True)
+        os.link(lineage.base, after.base)
+    except OSError:  # the full cache is gone, or on another file system (a what-if's scratch store)
+        return None
+    return after
 
 
 def _dump(path: Path, payload: object) -> None:

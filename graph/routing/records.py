@@ -17,6 +17,7 @@ from ..dates import PartialDate
 from .model import Condition, Endpoint, Source
 
 if TYPE_CHECKING:
+    from .cache import Lineage
     from .graphs import CachedGraph, GraphKey
     from .search import SearchIndex
     from .update import Changed
@@ -245,6 +246,9 @@ class Derived:
     #: what the update that made this index from the previous version's changed (update.py), for carrying that
     #: index's graphs and search index over (carry.py); None for an index read in full
     changed: Changed | None = None
+    #: what the index's cache file descends from (cache.py): the full one and the records changed since; None for an
+    #: index not read from a cache nor saved to one
+    lineage: Lineage | None = None
 
 
 @dataclass(kw_only=True)

@@ -72,7 +72,8 @@ _KEYED = ("certificates", "issuers", "agreements", "grades", "qualifications", "
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Changed:
     """What an update changed in the index, table by table: the keys of the records added, replaced or removed
-    (a grade's key for its bridges, an occupation's code for its label)."""
+    (a grade's key for its bridges, an occupation's code for its label and for its list of certificate types,
+    ``by_occupation``)."""
 
     tables: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -97,7 +98,8 @@ def update_index(previous: RoutingIndex, store: stores.AnyStore, touched: Touche
                 else:
                     del table[iri]
     for iri in changes["certificates"]:
-        _move(after.by_occupation, iri, previous.certificates.get(iri), after.certificates.get(iri))
+        before, now = previous.certificates.get(iri), after.certificates.get(iri)
+        changes["by_occupation"] |= _move(after.by_occupation, iri, before, now)
     for iri in nodes:
         if previous.party_labels.get(iri) != fresh.party_labels.get(iri):
             _set(after.party_labels, iri, fresh.party_labels.get(iri), changes["party_labels"])
@@ -109,8 +111,11 @@ def update_index(previous: RoutingIndex, store: stores.AnyStore, touched: Touche
         next(store.quads_for_pattern(ox.NamedNode(iri), _TYPE, _OCCUPATION), None) for iri in own
     ):
         _occupation_labels(store, after, changes)
-    in_order(after, [name for name in ORDERED_TABLES if _added(previous, after, name)])
-    after.derived = Derived(changed=Changed(tables={name: frozenset(keys) for name, keys in changes.items() if keys}))
+    in_order(after, [name for name in ORDERED_TABLES if _added(previous, name, changes[name])])
+    after.derived = Derived(
+        changed=Changed(tables={name: frozenset(keys) for name, keys in changes.items() if keys}),
+        lineage=previous.derived.lineage,
+    )
     return after
 
 
@@ -179,9 +184,10 @@ def _set(table: dict[str, Any], key: str, value: Any | None, changed: set[str]) 
         table[key] = value
 
 
-def _move(by_occupation: defaultdict[str, list[str]], iri: str, before: Any | None, after: Any | None) -> None:
+def _move(by_occupation: defaultdict[str, list[str]], iri: str, before: Any | None, after: Any | None) -> set[str]:
     """Keep *by_occupation* (lists in IRI order) right for a certificate type that changed from *before* to *after*;
-    a list changed is a new list (the index before keeps its own)."""
+    a list changed is a new list (the index before keeps its own). Returns the occupations whose lists changed."""
+    moved = {cert.occupation for cert in (before, after) if cert is not None}
     if before is not None:
         members = [member for member in by_occupation[before.occupation] if member != iri]
         if members:
@@ -192,6 +198,7 @@ def _move(by_occupation: defaultdict[str, list[str]], iri: str, before: Any | No
         members = list(by_occupation.get(after.occupation, ()))
         insort(members, iri)
         by_occupation[after.occupation] = members
+    return moved
 
 
 def _bridges(
@@ -233,10 +240,10 @@ def _occupation_labels(store: stores.AnyStore, after: RoutingIndex, changes: dic
     after.occupation_labels = dict(sorted(labels.items()))
 
 
-def _added(previous: RoutingIndex, after: RoutingIndex, name: str) -> bool:
-    """True when *after* holds a key of the table *name* that *previous* does not (appended: out of order)."""
-    before, now = getattr(previous, name), getattr(after, name)
-    return not now.keys() <= before.keys()
+def _added(previous: RoutingIndex, name: str, keys: set[str]) -> bool:
+    """True when a key of *keys* is new to the table *name* (appended to the copy: out of order)."""
+    table = getattr(previous, name)
+    return any(key not in table for key in keys)
 
 
 __all__ = ["Changed", "affected", "update_index"]
