@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from certbridge.graph.routing import HopKind, find_routes
 from certbridge.graph.routing.coverage import Grouping, read_hypothetical, what_if, what_if_json
 from certbridge.graph.routing.coverage import coverage as coverage_of
+from certbridge.graph.routing.engine import graph_at_hand
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.resolve import HELD_KINDS, certificate_pair, resolve
 from certbridge.graph.routing.search import SearchKind, ranked_search
@@ -62,7 +63,9 @@ def _plain_lookup(request: Request) -> Response | None:
     source, target = asked["from"], asked["to"]
     index = loaded_index(request)
     pair = certificate_pair(index, source, target) if index is not None and source and target else None
-    return _answer(index, *pair) if index is not None and pair is not None else None
+    if index is None or pair is None or not graph_at_hand(index, *pair):
+        return None  # answered as declared: in a thread when a graph is to be built (after a change, say)
+    return _answer(index, *pair)
 
 
 def _answer(
@@ -141,7 +144,8 @@ async def routes(
     The common lookup (two certificate types named by id or IRI, as of today, every hop kind) is a search of
     about half a millisecond on the class graphs warmed at start: it runs on the event loop, as a hop to the
     thread pool and back costs about as much as the search itself. Everything that may take longer (loading
-    the index, resolving search text, building the graphs of another day or hop-kind set) runs in a thread.
+    the index, resolving search text, building the graphs of another day or hop-kind set, or of an occupation
+    whose graph a change dropped) runs in a thread.
     """
     chosen = list(kinds) if kinds else None
     asked: dict[str, Any] = {"as_of": as_of, "kinds": chosen, "max_hops": max_hops, "k": k}
@@ -154,7 +158,7 @@ async def routes(
     index = loaded_index(request)
     if index is not None and as_of is None and chosen is None and not unconditional:
         pair = certificate_pair(index, source, target)
-        if pair is not None:
+        if pair is not None and graph_at_hand(index, *pair):
             return _answer(index, *pair, **asked)
     return await run_in_threadpool(resolved)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,6 +45,8 @@ T = TypeVar("T")
 #: how many older versions (releases) the app keeps opened, with their routing indexes, besides the current one:
 #: an index is hundreds of megabytes at national scale, so few; a request for another loads it from its cache
 PINNED_VERSIONS = 2
+#: the pause after each routing graph a change dropped is built again in the background (``AppState._warm``)
+WARM_PAUSE_S = 0.005
 #: where a request's pinned version is put (``request.state``, which the conventions middleware reads for the ETag)
 PINNED = "certbridge_pinned_version"
 
@@ -119,7 +122,23 @@ class AppState:
             self._followed, self._version = True, patched.version
             self._opened, self._index = None, index
             self._per_version = {}
-            return True
+        threading.Thread(target=self._warm, args=(index,), name="certbridge warm after a change", daemon=True).start()
+        return True
+
+    def _warm(self, index: RoutingIndex) -> None:
+        """Build the routing graphs a change dropped (a request needing one meanwhile builds it), one at a time with
+        a pause after each, so that requests keep most of the interpreter; then freeze what the process holds (as
+        at start, ``index``): a full garbage collection, such as a write's, then skips the new graphs and index.
+        Stops when another version is served."""
+
+        def pause() -> bool:
+            time.sleep(WARM_PAUSE_S)
+            return self._index is index
+
+        warm(index, date.today(), between=pause)
+        with self._lock:
+            if self._index is index:
+                gc.freeze()
 
     def opened(self) -> AnyStore:
         """The store opened at the version served (StoreError when nothing was built yet)."""

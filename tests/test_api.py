@@ -24,6 +24,7 @@ from certbridge.api.app import create_app
 from certbridge.api.query_worker import WORKER_SCHEDULER, Job, QueryPool
 from certbridge.api.settings import Settings
 from certbridge.api.state import state_of
+from certbridge.graph.routing import graphs
 
 MAX_ROWS = 40
 
@@ -210,6 +211,34 @@ def test_only_the_plain_lookup_skips_the_declared_parameters(mini_store: Path) -
         {"from": HENGFENG},
     ]
     assert [plain(query) for query in left] == [None] * len(left)
+
+
+def test_a_lookup_whose_graph_is_not_built_is_answered_in_a_thread_as_it_would_be_on_the_loop(
+    mini_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plain lookup is answered on the event loop only when its occupation's class graph is built; one whose
+    graph a change dropped builds it in a worker thread (the loop keeps answering the others meanwhile), with the
+    same answer, and the next one is answered on the loop again."""
+    app = create_app(Settings(mini_store))
+    index = state_of(app).index()
+    built_in: list[str] = []
+    build = graphs._build_class_graph
+
+    def recorded(*arguments: object) -> object:
+        built_in.append(threading.current_thread().name)
+        return build(*arguments)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(graphs, "_build_class_graph", recorded)
+    query = {"from": HENGFENG, "to": JIANGSU}
+    with serving(Settings(mini_store), app=app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        warm = client.get("/api/v1/routes", params=query)
+        assert warm.status_code == 200 and built_in == [], "the graph warmed at start"
+        index.derived.graphs.clear()  # as a change that touched every occupation leaves them
+        dropped = client.get("/api/v1/routes", params=query)
+        assert dropped.content == warm.content
+        assert len(built_in) == 1 and built_in[0] != threading.main_thread().name
+        assert "AnyIO" in built_in[0], f"built in {built_in[0]}, not in a worker thread"
+        assert client.get("/api/v1/routes", params=query).content == warm.content and len(built_in) == 1
 
 
 def test_route_errors_share_one_shape(http: httpx.Client) -> None:

@@ -11,6 +11,8 @@ equal those of the fresh index. And through the API: a change is visible in the 
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -35,7 +37,13 @@ from certbridge.graph.reasoning.incremental import Change
 from certbridge.graph.routing import HopKind, find_routes, warm
 from certbridge.graph.routing.cache import CACHE_KIND
 from certbridge.graph.routing.carry import carry_over
-from certbridge.graph.routing.graphs import ClassGraph, GraphOptions, _build_certificate_graph, _build_class_graph
+from certbridge.graph.routing.graphs import (
+    ClassGraph,
+    GraphOptions,
+    _build_certificate_graph,
+    _build_class_graph,
+    has_class_graph,
+)
 from certbridge.graph.routing.graphs import certificate_graph as certificate_graph_of
 from certbridge.graph.routing.index import load_index
 from certbridge.graph.routing.load import ORDERED_TABLES
@@ -305,6 +313,7 @@ def test_the_serving_process_adopts_a_change_it_made_with_the_index_updated(tmp_
         store, Change(removed=tuple(q for q in record if q.graph_name not in NOT_ASSERTED)), tables=store.tables()
     )
     store.cache_path(done.version.name, CACHE_KIND).unlink()
+    frozen = gc.get_freeze_count()
     assert state.adopt(done)
     after = state.index()
     assert after is done.derived[CACHE_KIND] and state.opened() is not None
@@ -313,6 +322,12 @@ def test_the_serving_process_adopts_a_change_it_made_with_the_index_updated(tmp_
     assert after.derived.graphs[untouched] is before.derived.graphs[untouched], "another occupation's graph kept"
     assert after == load_index(ox.Store.read_only(str(done.version)))
     assert agreement_used(find_routes(before, source, target, as_of=day)), "the index before is left as it was"
+    for thread in threading.enumerate():  # the graphs the change dropped, built again in the background
+        if thread.name == "certbridge warm after a change":
+            thread.join(timeout=60)
+    today = date.today()
+    assert all(has_class_graph(after, GraphOptions(code, today, tuple(HopKind))) for code in after.by_occupation)
+    assert gc.get_freeze_count() > frozen, "then frozen, as the index read at start is"
     assert AGREEMENT in before.agreements
 
     again = patch(store, undo(done), tables=store.tables())

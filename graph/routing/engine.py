@@ -18,7 +18,7 @@ from ..choices import HOP_KINDS, Direction, HopKind
 from ..errors import InvalidOption
 from ..iris import MUTUAL_AGREEMENT_RULE, ONE_WAY_AGREEMENT_RULE, SAME_QUALIFICATION_RULE
 from .explain import explain
-from .graphs import Dominance, Edge, GraphOptions, blocked_reason, class_graph
+from .graphs import Dominance, Edge, GraphOptions, blocked_reason, class_graph, has_class_graph
 from .index import index_for
 from .model import STRENGTH, Absence, Evidence, Hop, IssuerQuality, NoRoute, Route, RouteAnswer
 from .paths import RouteHops, best_routes
@@ -86,14 +86,14 @@ def find_routes(
             ),
         )
 
-    credential = target if goal.node_type == "credential" else None
-    options = GraphOptions(
-        occupation=start.occupation,
+    options = _options(
+        index,
+        start,
+        target,
         day=day,
         allowed=allowed,
         exclude_sanctioned=exclude_sanctioned,
         quality=quality,
-        credential=credential,
         unconditional=unconditional,
     )
     cg = class_graph(index, options)
@@ -105,6 +105,40 @@ def find_routes(
     routes = tuple(Route(tuple(_hops(index, hops, day))) for hops in found)
     notes = tuple(sorted({note for route in routes for hop in route.hops for note in hop.evidence.notes}))
     return answer(routes=routes, notes=notes)
+
+
+def graph_at_hand(index: RoutingIndex, source: str, target: str) -> bool:
+    """Whether the class graph ``find_routes`` searches for *source* and *target* as of today with every hop kind
+    is built already (true too when there is none to search): a server answers such a lookup on its event loop, and
+    sends one that would build a graph to a thread, so that the lookups waiting behind it are not held up."""
+    start = index.certificates.get(source)
+    if start is None:
+        return True
+    return has_class_graph(index, _options(index, start, target, day=date.today(), allowed=tuple(HopKind)))
+
+
+def _options(
+    index: RoutingIndex,
+    start: Certificate,
+    target: str,
+    *,
+    day: date,
+    allowed: tuple[HopKind, ...],
+    exclude_sanctioned: bool = True,
+    quality: QualityBar | None = None,
+    unconditional: bool = False,
+) -> GraphOptions:
+    """The options of the class graph a route from *start* to *target* is searched on (a credential as target
+    brings its bridges)."""
+    return GraphOptions(
+        occupation=start.occupation,
+        day=day,
+        allowed=allowed,
+        exclude_sanctioned=exclude_sanctioned,
+        quality=quality,
+        credential=None if target in index.certificates else target,
+        unconditional=unconditional,
+    )
 
 
 def _above(index: RoutingIndex, goal: Certificate, start: Certificate) -> bool:

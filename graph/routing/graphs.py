@@ -409,6 +409,11 @@ def class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph:
     return _cached(index, ("classes", options), lambda: _build_class_graph(index, options))
 
 
+def has_class_graph(index: RoutingIndex, options: GraphOptions) -> bool:
+    """Whether the class graph for *options* is in the index's cache (a lookup on it needs no building)."""
+    return ("classes", options) in index.derived.graphs
+
+
 def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph:
     found = _incidence(index, options)
     # a hub no certificate type is reached from leads nowhere: dropped, so that classes differing only in
@@ -519,10 +524,19 @@ def _cached(index: RoutingIndex, key: GraphKey, build: Callable[[], _Graph]) -> 
     return graph
 
 
-def warm(index: RoutingIndex, day: date, *, min_certificates: int = WARM_MIN_CERTIFICATES) -> int:
+def warm(
+    index: RoutingIndex,
+    day: date,
+    *,
+    min_certificates: int = WARM_MIN_CERTIFICATES,
+    between: Callable[[], bool] | None = None,
+) -> int:
     """Build the default class graphs (every hop kind, sanctioned issuers excluded, no quality bar) of the
     occupations with at least *min_certificates* certificate types, largest first, within half the cache's
-    bound, so that no route query on *day* waits for one. Returns how many were built."""
+    bound, so that no route query on *day* waits for one. Returns how many were built.
+
+    *between* is called after each graph built (not one found cached) and stops the warming when it answers False:
+    a serving process warming the graphs a change dropped pauses there, so that requests keep the interpreter."""
     occupations = sorted(
         (code for code, certs in index.by_occupation.items() if len(certs) >= min_certificates),
         key=lambda code: -len(index.by_occupation[code]),
@@ -531,5 +545,9 @@ def warm(index: RoutingIndex, day: date, *, min_certificates: int = WARM_MIN_CER
     for built, occupation in enumerate(occupations):
         if held > GRAPH_CACHE_ITEMS // 2:
             return built
-        held += _size(class_graph(index, GraphOptions(occupation, day, tuple(HopKind))))
+        options = GraphOptions(occupation, day, tuple(HopKind))
+        cached = has_class_graph(index, options)
+        held += _size(class_graph(index, options))
+        if between is not None and not cached and not between():
+            return built + 1
     return len(occupations)
