@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -242,7 +241,7 @@ def reason(store: GraphStore | Location, *, progress: Progress = silent) -> Reas
             # the asserted graphs are the same: so is their conversion context, which a write converts against
             context = graph_store.cache_path(before.name, rows.SUMMARY_KIND)
             with contextlib.suppress(OSError):
-                shutil.copyfile(context, graph_store.cache_path(after.name, rows.SUMMARY_KIND))
+                rows.copy(context, graph_store.cache_path(after.name, rows.SUMMARY_KIND))
     return run.reasoning
 
 

@@ -59,7 +59,7 @@ def scratch_store(store: stores.GraphStore) -> Iterator[tuple[Path, Path, stores
             if context.is_file():  # so that the write patches, as it would on the store
                 copied = stores.EmbeddedStore(location).cache_path(version.name, rows.SUMMARY_KIND)
                 copied.parent.mkdir(parents=True)
-                shutil.copyfile(context, copied)
+                rows.copy(context, copied)
         else:
             build(before, location)
         yield version, before, stores.EmbeddedStore(location)

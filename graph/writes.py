@@ -494,6 +494,7 @@ def _patch(
     target = work / f"{table}.csv"
     current, source = graph_store.snapshot()
     assert isinstance(source, ox.Store)
+    before = summary.part(table, [row.key for row in touched])
     with progress("checking the change's rows"):
         change = row_delta(
             source,
@@ -505,7 +506,7 @@ def _patch(
             stored_lines=lambda: _first_lines(target, table),
         )
     del source
-    rows.save(graph_store.cache_path(version, rows.SUMMARY_KIND), summary)
+    rows.save(graph_store.cache_path(version, rows.SUMMARY_KIND), summary, before=before)
     return patch(graph_store, change, tables=work, based_on=current, version_name=version, progress=progress)
 
 

@@ -184,14 +184,20 @@ def assert_same(patched: GraphStore, rebuilt: GraphStore, seed: int) -> None:
     assert mine == theirs, f"quads only patched: {sorted(mine - theirs)[:5]}; only rebuilt: {sorted(theirs - mine)[:5]}"
     patched_version, rebuilt_version = patched.current_version(), rebuilt.current_version()
     assert patched_version is not None and rebuilt_version is not None
-    carried = rows.read(patched.cache_path(patched_version.name, rows.SUMMARY_KIND))
+    context = patched.cache_path(patched_version.name, rows.SUMMARY_KIND)
+    held = rows.read(context)  # the one the last write holds, if it patched
+    rows._HELD.clear()
     made = rows.read(rebuilt.cache_path(rebuilt_version.name, rows.SUMMARY_KIND))
-    assert carried is not None and made is not None
-    assert (dict(carried.known), dict(carried.facts)) == (dict(made.known), dict(made.facts)), "the context"
-    assert carried.labels == made.labels, "the context's labels"
+    assert made is not None
+    for carried in (held, rows.read(context)):  # and as a process that did not make it reads it (full + changes)
+        assert carried is not None
+        assert (dict(carried.known), dict(carried.facts)) == (dict(made.known), dict(made.facts)), "the context"
+        assert carried.labels == made.labels, "the context's labels"
     index = cache.read(patched, patched_version.name)
     expected = load_index(open_store(rebuilt.location))
     assert index is not None and index == expected, "the routing index"
+    cache._HELD.clear()
+    assert cache.read(patched, patched_version.name) == expected, "the routing index read as another process does"
     certificates = sorted(expected.certificates)
     for source, target in sampled_pairs(certificates, seed):
         for day in DAYS:
@@ -230,6 +236,13 @@ def test_random_changes_patched_equal_a_full_build(world: Path, data: st.DataObj
                 )
                 expected = writes.Applied.REBUILT if organisation_named else writes.Applied.PATCHED
                 assert outcome[1] == expected, change
+                if outcome[1] == writes.Applied.PATCHED:  # kept as what changed since the full ones, linked beside
+                    version = patched.current_version()
+                    assert version is not None
+                    context = patched.cache_path(version.name, rows.SUMMARY_KIND)
+                    index = patched.cache_path(version.name, cache.CACHE_KIND)
+                    assert context.with_suffix(rows.BASE_SUFFIX).is_file(), "the context as its changes"
+                    assert index.with_suffix(cache.BASE_SUFFIX).is_file(), "the routing index as its changes"
             else:
                 assert outcome == reference, change
             assert_same(patched, rebuilt, step)

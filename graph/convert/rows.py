@@ -7,6 +7,11 @@ the version (``GraphStore.cache_path(version, SUMMARY_KIND)``), and each write c
 rows a write touches convert alone, with the defects the build would report of them (every reference checked
 against the context, an added id against every id of its kind), into the quads the build would make of them.
 
+A version made by a write keeps its summary as the full one it descends from (hard-linked beside it as
+``<version>.context.base``) plus what the writes since changed in it (``Part``: the entries of the rows' keys), and
+the process that saved it holds it for its next write: re-reading and re-pickling 600,000 ids per write took most
+of a second.
+
 Only the tables in ``ROW_SCOPES`` convert row by row: each declares what its rows add to the context (a row's key
 under its kinds, the facts keyed by or naming it, its label), so that a corrected row's old contributions can be
 taken back before its new ones are added (tests/test_row_conversion.py checks each declaration against the
@@ -20,13 +25,16 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import os
 import pickle
 import re
+import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -40,12 +48,34 @@ from .context import Context
 from .issuers import convert_authorisations, convert_organisations, convert_quality_checks, convert_sanctions
 from .retirements import RETIRED, convert_retirements
 
-__all__ = ["ROW_SCOPES", "SUMMARY_KIND", "Converted", "RowScope", "Summary", "convert_rows", "read", "save"]
+__all__ = [
+    "ROW_SCOPES",
+    "SUMMARY_KIND",
+    "Converted",
+    "Part",
+    "RowScope",
+    "Summary",
+    "convert_rows",
+    "copy",
+    "read",
+    "save",
+]
 
 #: the kind of cached data the summary is kept as beside each version (``GraphStore.cache_path``)
 SUMMARY_KIND = "context.pickle"
 #: changes whenever the summary's layout does: a summary written by other code is never read
 _LAYOUT = "certbridge-context-1"
+#: the layout of a summary kept as the changes since a full one (beside it as ``.base``)
+_CHANGES_LAYOUT = "certbridge-context-changes-1"
+#: the suffix of the hard link to the full summary a version's changes descend from
+BASE_SUFFIX = ".base"
+#: a version's summary is saved in full again once the entries changed since the full one number more than this
+FULL_AFTER = 100_000
+
+#: the entries of a summary that some rows' keys decide (``Summary.part``), and what writes changed since a full
+#: summary: ("known", kind) -> id -> known or not; ("facts", name) -> fact -> value (None: none);
+#: ("labels", "") -> IRI -> labels (None: none)
+Part = dict[tuple[str, str], dict[Any, Any]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +116,11 @@ class Summary:
     facts: defaultdict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     labels: dict[URIRef, tuple[str | None, str | None]] = field(default_factory=dict)
 
+    #: the file of the full summary this one descends from and what changed since (see the module docstring);
+    #: None for a summary neither read nor saved
+    base: Path | None = field(default=None, compare=False)
+    changes: Part = field(default_factory=dict, compare=False)
+
     @classmethod
     def of(cls, ctx: Context) -> Summary:
         """The summary of a finished conversion (shares its sets: the conversion is over)."""
@@ -105,26 +140,141 @@ class Summary:
             for key in gone:
                 self.labels.pop(iris.record(scope.kinds[0], key), None)
 
+    def part(self, table: str, keys: Sequence[str]) -> Part:
+        """The entries the rows of *table* keyed *keys* decide (what ``forget`` takes back, and their converting adds):
+        taken before and after a write, their difference is all it changed."""
+        scope = ROW_SCOPES[table]
+        keyed = set(keys)
+        found: Part = {("known", kind): {key: key in self.known[kind] for key in keyed} for kind in scope.kinds}
+        for name in scope.facts:
+            facts = self.facts[name]
+            found["facts", name] = {fact: value for fact, value in facts.items() if fact in keyed or value in keyed}
+        if scope.labelled:
+            found["labels", ""] = {
+                label: self.labels.get(label) for label in (iris.record(scope.kinds[0], key) for key in keyed)
+            }
+        return found
 
-def save(path: Path, summary: Summary) -> None:
-    """Pickle *summary* to *path* through a partial file (a reader never loads half of one)."""
+    def apply(self, changes: Part) -> None:
+        """Put *changes* (as ``part`` takes them: None, or False for an id, is none) in this summary."""
+        for (kind, name), entries in changes.items():
+            if kind == "known":
+                self.known[name].update(key for key, known in entries.items() if known)
+                self.known[name].difference_update(key for key, known in entries.items() if not known)
+                continue
+            table: dict[Any, Any] = self.facts[name] if kind == "facts" else self.labels
+            for key, value in entries.items():
+                if value is None:
+                    table.pop(key, None)
+                else:
+                    table[key] = value
+
+
+def save(path: Path, summary: Summary, *, before: Part | None = None) -> None:
+    """Save *summary* to *path* through a partial file (a reader never loads half of one), and hold it for this
+    process's next write. With *before* (its ``part`` before a write changed it) and a full summary it descends
+    from, as what changed since that one; else in full."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
+    changes = _changes_since(summary, before) if before is not None else None
+    base = path.with_suffix(BASE_SUFFIX)
+    if changes is not None and summary.base is not None and sum(map(len, changes.values())) <= FULL_AFTER:
+        try:
+            base.unlink(missing_ok=True)
+            os.link(summary.base, base)
+        except OSError:  # the full summary is gone, or on another file system
+            changes = None
+    else:
+        changes = None
     with partial.open("wb") as handle:
-        pickle.dump((_LAYOUT, summary.known, summary.facts, summary.labels), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        if changes is not None:
+            pickle.dump((_CHANGES_LAYOUT, changes), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            known, facts, labels = summary.known, summary.facts, summary.labels
+            pickle.dump((_LAYOUT, known, facts, labels), handle, protocol=pickle.HIGHEST_PROTOCOL)
     partial.replace(path)
+    summary.base, summary.changes = (path, {}) if changes is None else (base, changes)
+    _HELD.clear()
+    _HELD[path] = (_stamp(path), summary)
+
+
+def _changes_since(summary: Summary, before: Part) -> Part:
+    """What changed in *summary* since its full one: its changes so far, then the write's (its part now against
+    *before*, its part when the write began)."""
+    changes = {where: dict(entries) for where, entries in summary.changes.items()}
+    keyed = _keys(before)
+    for where, entries in before.items():
+        kind, name = where
+        if kind == "known":
+            now = {key: key in summary.known[name] for key in entries}
+        elif kind == "facts":
+            facts = summary.facts[name]
+            keys = {*entries, *(fact for fact, value in facts.items() if fact in keyed or value in keyed)}
+            now = {fact: facts.get(fact) for fact in keys}
+        else:
+            now = {label: summary.labels.get(label) for label in entries}
+        changes.setdefault(where, {}).update(now)
+    return changes
+
+
+def _keys(part: Part) -> set[str]:
+    """The row keys a part was taken for (the ids it asks ``known`` about)."""
+    return {key for (kind, _), entries in part.items() if kind == "known" for key in entries}
 
 
 def read(path: Path) -> Summary | None:
     """The summary saved at *path*, or None when there is none (or it is of another layout): then a write
-    rebuilds, which saves one."""
-    if not path.is_file():
-        return None
-    with contextlib.suppress(Exception), path.open("rb") as handle:
-        layout, known, facts, labels = pickle.load(handle)
-        if layout == _LAYOUT:
-            return Summary(known=known, facts=facts, labels=labels)
+    rebuilds, which saves one. The one this process saved there last is handed over (and no longer held: the
+    write changes it in place, and saves it again only if it succeeds)."""
+    held = _HELD.pop(path, None)
+    if held is not None and held[0] == _stamp(path):
+        return held[1]
+    found = _load(path)
+    if isinstance(found, Summary):
+        found.base = path
+        return found
+    if isinstance(found, dict):
+        base = path.with_suffix(BASE_SUFFIX)
+        full = _load(base)
+        if isinstance(full, Summary):
+            full.apply(found)
+            full.base, full.changes = base, found
+            return full
     return None
+
+
+def _load(path: Path) -> Summary | Part | None:
+    """A full summary, or changes since one, as saved at *path*; None when there is none of this layout."""
+    with contextlib.suppress(Exception), path.open("rb") as handle:
+        saved = pickle.load(handle)
+        if saved[0] == _LAYOUT:
+            _, known, facts, labels = saved
+            return Summary(known=known, facts=facts, labels=labels)
+        if saved[0] == _CHANGES_LAYOUT:
+            changes: Part = saved[1]
+            return changes
+    return None
+
+
+def copy(source: Path, target: Path) -> None:
+    """Copy the summary saved at *source* to *target* (and the full one it descends from, if it is kept as changes):
+    another version of the same asserted graphs, or a scratch store's. Raises OSError."""
+    shutil.copyfile(source, target)
+    base = source.with_suffix(BASE_SUFFIX)
+    if base.is_file():
+        shutil.copyfile(base, target.with_suffix(BASE_SUFFIX))
+
+
+#: the summary this process saved last, by its file (and the file's size and time, to tell the file is still it)
+_HELD: dict[Path, tuple[tuple[int, int] | None, Summary]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
