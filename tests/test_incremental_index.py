@@ -34,9 +34,9 @@ from certbridge.graph.build import build
 from certbridge.graph.iris import BUILD_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from certbridge.graph.patch import Patched, patch
 from certbridge.graph.reasoning.incremental import Change
-from certbridge.graph.routing import HopKind, find_routes, warm
+from certbridge.graph.routing import HopKind, find_routes, graphs, warm
 from certbridge.graph.routing.cache import CACHE_KIND
-from certbridge.graph.routing.carry import carry_over
+from certbridge.graph.routing.carry import carry_over, kept_graphs
 from certbridge.graph.routing.graphs import (
     ClassGraph,
     GraphOptions,
@@ -49,6 +49,7 @@ from certbridge.graph.routing.index import load_index
 from certbridge.graph.routing.load import ORDERED_TABLES
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.search import build_search, ranked_search, search, search_index
+from certbridge.graph.routing.update import Changed
 from certbridge.graph.store import EmbeddedStore
 from certbridge.ontology import CB
 
@@ -404,3 +405,18 @@ def test_a_retirement_and_what_its_record_reads_through_update_the_records_that_
     for done in reversed(made):
         check(world, served, patch(world, undo(done), tables=world.tables()))
     assert served["index"].agreements[AGREEMENT].retired is None
+
+
+def test_the_graphs_carried_over_are_read_under_the_cache_lock(served: dict[str, RoutingIndex]) -> None:
+    """Requests (and the warming after a change) add graphs to the cache from other threads while a change is carried
+    over: reading the cache unlocked failed with "OrderedDict mutated during iteration" (a write answered 500)."""
+    previous = served["index"]
+    after = RoutingIndex(**{name: getattr(previous, name) for name in ORDERED_TABLES})
+    done: list[int] = []
+    with graphs._CACHE_LOCK:  # a request putting a graph in the cache
+        carrying = threading.Thread(target=lambda: done.append(len(kept_graphs(previous, after, Changed()))))
+        carrying.start()
+        carrying.join(timeout=0.5)
+        assert carrying.is_alive() and not done, "the carrying over waits for the cache"
+    carrying.join(timeout=30)
+    assert done == [len(previous.derived.graphs)]

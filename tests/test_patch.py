@@ -20,8 +20,8 @@ from certbridge.graph.reasoning.incremental import Change
 from certbridge.graph.routing import cache
 from certbridge.graph.routing.index import load_index
 from certbridge.graph.routing.load import ORDERED_TABLES
-from certbridge.graph.store.base import KEEP_VERSIONS
 from certbridge.graph.store import EmbeddedStore
+from certbridge.graph.store.base import KEEP_VERSIONS
 from certbridge.ontology import CB, VOC
 
 INFERRED = ox.NamedNode(str(INFERRED_GRAPH))

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 
 from certbridge.ontology import ID
 
-from .graphs import CachedGraph, GraphKey
+from .graphs import CachedGraph, GraphKey, cached_graphs
 from .records import Agreement, RoutingIndex
 from .search import Haystack, SearchIndex, assemble, certificate_ids, haystack
 from .update import Changed
@@ -70,7 +70,7 @@ def kept_graphs(previous: RoutingIndex, after: RoutingIndex, changed: Changed) -
     bridges = bool(changed["bridges"])
     return OrderedDict(
         (key, graph)
-        for key, graph in list(previous.derived.graphs.items())
+        for key, graph in cached_graphs(previous)
         if key[1].occupation not in stale and not (bridges and key[1].credential)
     )
 

@@ -524,6 +524,13 @@ def _cached(index: RoutingIndex, key: GraphKey, build: Callable[[], _Graph]) -> 
     return graph
 
 
+def cached_graphs(index: RoutingIndex) -> list[tuple[GraphKey, CachedGraph]]:
+    """The graphs in the index's cache, least recently used first, as they are now: requests (and the warming after
+    a change) add to the cache from other threads meanwhile."""
+    with _CACHE_LOCK:
+        return list(index.derived.graphs.items())
+
+
 def warm(
     index: RoutingIndex,
     day: date,
