@@ -122,6 +122,7 @@ class AppState:
             self._followed, self._version = True, patched.version
             self._opened, self._index = None, index
             self._per_version = {}
+            gc.freeze()  # the new index's tables and what was carried over (and again once the graphs are built)
         threading.Thread(target=self._warm, args=(index,), name="certbridge warm after a change", daemon=True).start()
         return True
 
