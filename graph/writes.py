@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +32,7 @@ from rdflib.namespace import DCTERMS
 
 from . import store as stores
 from .build import BuildResult, build
-from .changes import ChangeKind, Changeset, RowChange, append, check_signed, new_changeset
+from .changes import LOG_FILE, ChangeKind, Changeset, RowChange, append, check_signed, new_changeset
 from .convert import TABLES, convert_tables, rows, table_files
 from .convert.retirements import COLUMNS as RETIREMENT_COLUMNS
 from .convert.retirements import RETIRABLE
@@ -386,10 +387,11 @@ def _write(
         current = graph_store.tables()  # again under the lock: another writer may have swapped versions
         if based_on is not None and based_on != current.name:
             raise VersionMoved(based_on, current.name)
-        with tempfile.TemporaryDirectory(prefix="certbridge-write-") as folder:
+        scratch = graph_store.workdir / stores.WRITES_DIR
+        scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="write-", dir=scratch) as folder:
             work = Path(folder)
-            for source in table_files(current):
-                (work / source.name).write_bytes(source.read_bytes())
+            _work_copy(current, work, edited={f"{table}.csv", f"{RETIREMENTS}.csv", LOG_FILE})
             try:
                 touched, lines, renumbered = edit(work)
             except _Unwritable as unwritable:
@@ -508,6 +510,20 @@ def _patch(
     del source
     rows.save(graph_store.cache_path(version, rows.SUMMARY_KIND), summary, before=before)
     return patch(graph_store, change, tables=work, based_on=current, version_name=version, progress=progress)
+
+
+def _work_copy(current: Path, work: Path, *, edited: set[str]) -> None:
+    """The current tables in *work*: a copy of each file the write edits in place, a hard link to every other (the
+    tables of a national store are tens of megabytes; a write edits one), which the store keeps linked again."""
+    for source in table_files(current):
+        target = work / source.name
+        if source.name not in edited:
+            try:
+                os.link(source, target)
+                continue
+            except OSError:  # another file system
+                pass
+        target.write_bytes(source.read_bytes())
 
 
 def _first_lines(path: Path, table: str) -> dict[str, int]:

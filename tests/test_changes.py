@@ -239,3 +239,37 @@ def test_a_log_written_before_change_kinds_reads_as_adds(tmp_path: Path) -> None
     (row,) = changeset.rows
     assert row.key == "EQF:9" and row.before is None and row.after["title_en"] == "Level 9"
     assert changeset.touches("framework_levels", "EQF:9") and not changeset.touches("framework_levels", "EQF:8")
+
+
+def test_a_write_links_the_tables_it_leaves_as_they_were_and_never_changes_a_kept_version(
+    store: Path, tmp_path: Path
+) -> None:
+    """A version's kept tables are hard links to the previous version's for every file the write did not edit (a
+    national store's tables are tens of megabytes); the edited table and the changes log are files of their own, and
+    the previous version's tables are byte for byte as they were. Tables a build read from a data folder are copies:
+    editing the folder afterwards changes nothing the store keeps."""
+    from certbridge.graph import writes
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for source in MINI_DATA.iterdir():
+        if source.is_file():
+            (data / source.name).write_bytes(source.read_bytes())
+    location = tmp_path / "own"
+    build(data, location)
+    graph_store = store_at(location)
+    built = graph_store.tables()
+    assert all((built / p.name).stat().st_ino != p.stat().st_ino for p in data.iterdir() if (built / p.name).exists())
+    with (data / "agreements.csv").open("a", encoding="utf-8") as handle:
+        handle.write("edited after the build\n")
+    assert b"edited after the build" not in (built / "agreements.csv").read_bytes()
+
+    before = {p.name: p.read_bytes() for p in built.iterdir()}
+    correction = writes.Corrections("agreements", [("MR01", {"notes": "reworded"})], Path("arguments"), [1])
+    writes.correct_rows(location, correction, writer="li.si", note="wording")
+    after = graph_store.tables()
+    assert after != built and {p.name: p.read_bytes() for p in built.iterdir()} == before
+    for path in after.iterdir():
+        linked = (built / path.name).exists() and path.stat().st_ino == (built / path.name).stat().st_ino
+        assert linked == (path.name not in {"agreements.csv", LOG_FILE}), path.name
+    assert b"reworded" in (after / "agreements.csv").read_bytes()

@@ -34,6 +34,9 @@ AnyStore: TypeAlias = ox.Store | RemoteStore
 CURRENT = "current"
 CACHE_DIR = "cache"
 TABLES_DIR = "tables"
+#: where a write works on its copy of the tables, beside them (graph/writes.py): the files it does not edit are hard
+#: links, and stay so when the new version keeps them
+WRITES_DIR = ".writes"
 WRITE_LOCK = ".write-lock"
 VERSION_PREFIX = "v-"
 PARTIAL_SUFFIX = ".partial"
@@ -110,11 +113,17 @@ class GraphStore(ABC):
 
     def keep_tables(self, version_name: str, tables: Path) -> None:
         """Copy the CSV tables a version was built from (and their changes log) beside it, so that a later write
-        can start from them."""
+        can start from them. Tables already in the store's directory (a write's copy: graph/writes.py) are hard
+        linked instead: nothing there is changed in place, whereas a data folder's files may be edited after."""
         kept = self.workdir / TABLES_DIR / version_name
         shutil.rmtree(kept, ignore_errors=True)
         kept.mkdir(parents=True)
+        ours = self.workdir.resolve()
         for path in table_files(tables):
+            if path.resolve().is_relative_to(ours):
+                with contextlib.suppress(OSError):
+                    os.link(path, kept / path.name)
+                    continue
             shutil.copy2(path, kept / path.name)
 
     def tables(self) -> Path:

@@ -46,6 +46,7 @@ from .base import (
     TABLES_DIR,
     VERSION_PREFIX,
     WRITE_LOCK,
+    WRITES_DIR,
     GraphStore,
     NewVersion,
     new_version_name,
@@ -180,7 +181,7 @@ class EmbeddedStore(GraphStore):
         if location.exists() and not location.is_dir():
             raise StoreError(f"the store location {location} is a file, not a directory")
         if location.is_dir() and self.current_version() is None:
-            ours = {CACHE_DIR, TABLES_DIR, WRITE_LOCK, RELEASES_FILE}
+            ours = {CACHE_DIR, TABLES_DIR, WRITES_DIR, WRITE_LOCK, RELEASES_FILE}
             foreign = [
                 p.name for p in location.iterdir() if not p.name.startswith(VERSION_PREFIX) and p.name not in ours
             ]
