@@ -205,6 +205,7 @@ def _changes_since(summary: Summary, before: Part) -> Part:
     keyed = _keys(before)
     for where, entries in before.items():
         kind, name = where
+        now: dict[Any, Any]
         if kind == "known":
             now = {key: key in summary.known[name] for key in entries}
         elif kind == "facts":
