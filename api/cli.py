@@ -908,14 +908,13 @@ def serve(
     from certbridge.graph.store import open_store
 
     from .app import create_app
-    from .serving import run_workers, tune_interpreter
+    from .serving import run_workers
     from .settings import GRACEFUL_SHUTDOWN_S, Settings
 
     settings = Settings.from_environment(store)
     open_store(settings.store)  # fail now, with a hint, rather than on the first request
     typer.echo(f"serving {settings.store} at http://{host}:{port}/  (SPARQL: /sparql, API docs: /docs)")
     if workers == 1:
-        tune_interpreter()
         uvicorn.run(
             create_app(settings),
             host=host,

@@ -6,10 +6,6 @@ accepts every connection waiting, so a burst of new keep-alive connections can a
 throughput (the health baseline measured 1,664 and 4,016 requests/s in consecutive runs). Here each worker binds
 its own socket to the same port with SO_REUSEPORT, and the kernel spreads new connections over them.
 
-A serving process hands the interpreter over more often than Python's default (``tune_interpreter``): its event
-loop gives the interpreter up at every socket read and write, and while another thread computes (a write being
-applied, routing graphs built again after it) each took up to the default 5 ms to come back.
-
 Each socket is created with ``IPPROTO_TCP`` stated, so that asyncio sets TCP_NODELAY on the connections it
 accepts (it only does so for sockets that report that protocol; uvicorn's own multi-process socket reported
 0, and every keep-alive response then waited for the client's delayed ACK, about 40 ms: uvicorn issue #3149).
@@ -22,20 +18,10 @@ import multiprocessing
 import multiprocessing.connection
 import signal
 import socket
-import sys
 from types import FrameType
 from typing import Any
 
 import uvicorn
-
-#: how long a thread runs before it hands the interpreter to one waiting for it (Python's default: 5 ms); see the
-#: module docstring, and bench/README.md for what it changed
-SWITCH_INTERVAL_S = 0.0005
-
-
-def tune_interpreter() -> None:
-    """Set the interval at which a computing thread hands the interpreter over (``SWITCH_INTERVAL_S``)."""
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 def reuse_port_listener(host: str, port: int) -> socket.socket:
@@ -50,7 +36,6 @@ def reuse_port_listener(host: str, port: int) -> socket.socket:
 
 def _serve(app: str, host: str, port: int, options: dict[str, Any]) -> None:
     """One worker: its own socket on the shared port, then uvicorn's server on it."""
-    tune_interpreter()
     sock = reuse_port_listener(host, port)
     uvicorn.Server(uvicorn.Config(app, host=host, port=port, **options)).run(sockets=[sock])
 
