@@ -2,19 +2,20 @@
 
 A serving process holds, besides the index, what it derived from it (``Derived``): a routing graph per occupation
 (and day and options), warmed for every occupation at startup, and the search index, whose pinyin takes seconds
-at national scale. After a change made in the process (api/state.py adopts the updated index), the graphs of the
-occupations the change did not touch are kept (the same objects) and the others dropped, to be built again on
-first use; the search index is rebuilt from the texts of the records the change did not touch, the changed
-records' texts worked out again. Which ones the change touched is what the update changed (``Derived.changed``,
-update.py).
+at national scale. After a change made in the process (api/state.py adopts the updated index), the graphs the
+change left right are kept (the same objects) and the others dropped, to be built again on first use (on the
+server's event loop: a graph dropped for nothing costs route latency while writes run); the search index is
+rebuilt from the texts of the records the change did not touch, the changed records' texts worked out again.
+What the change touched is what the update changed (``Derived.changed``, update.py).
 
 Which graphs the change made stale is decided graph by graph, from its options and what it reads of the records
 the change changed (``Staleness``): of a certificate type of its occupation, its issuer, grade and qualification,
 and whether it counts on the graph's day; of an issuer of those, whether its certificate types are left out on
 the day (standing, quality bar), its kind, its region, whether a party to some agreement; of an agreement,
 whether it acts in the graph (covers the occupation, in force on the day, ...) and then its sides, grade range
-and issuer kinds. A change to a grade or a region's place drops every graph, to a bridge every graph towards a
-credential.
+and issuer kinds. Not its labels, dates or conditions as such: the evidence an answer shows is read from the
+index when it is given. A change to a grade or a region's place drops every graph, to a bridge every graph
+towards a credential.
 """
 
 from __future__ import annotations
