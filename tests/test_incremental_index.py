@@ -420,3 +420,29 @@ def test_the_graphs_carried_over_are_read_under_the_cache_lock(served: dict[str,
         assert carrying.is_alive() and not done, "the carrying over waits for the cache"
     carrying.join(timeout=30)
     assert done == [len(previous.derived.graphs)]
+
+
+def test_an_end_date_set_far_ahead_on_an_agreement_of_every_occupation_keeps_every_graph(
+    world: EmbeddedStore, served: dict[str, RoutingIndex]
+) -> None:
+    """MR01 lists no occupation (it covers every one): an end date set to 2099-12-31 changes no graph on the days
+    served, so every graph is carried over, the same objects (they were all dropped before staleness was decided
+    per graph)."""
+    agreement = ox.NamedNode(f"{ID}agreement/MR01")
+    previous = served["index"]
+    assert (
+        not previous.agreements[agreement.value].scope_codes and previous.agreements[agreement.value].valid_to is None
+    )
+    (graph,) = {q.graph_name for q in asserted(world) if q.subject == agreement}
+    xsd_date = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
+    end = ox.Quad(agreement, ox.NamedNode(str(CB.validTo)), ox.Literal("2099-12-31", datatype=xsd_date), graph)
+    cached = dict(previous.derived.graphs)
+    assert cached, "graphs are cached on the index served"
+    done = patch(world, Change(added=(end,)), tables=world.tables())
+    try:
+        check(world, served, done)
+        after = served["index"]
+        assert str(after.agreements[agreement.value].valid_to) == "2099-12-31"
+        assert all(after.derived.graphs.get(key) is graph for key, graph in cached.items()), "every graph kept"
+    finally:
+        check(world, served, patch(world, undo(done), tables=world.tables()))

@@ -6,13 +6,16 @@ from __future__ import annotations
 import pickle
 import re
 from dataclasses import fields
+from datetime import date
 from importlib.resources import files
 
+import networkx as nx
 import pytest
 
 from certbridge.graph.choices import ConditionKind, HopKind
 from certbridge.graph.dates import PartialDate
 from certbridge.graph.routing import load
+from certbridge.graph.routing.graphs import GraphOptions
 from certbridge.graph.routing.records import Certificate, Issuer, QualityCheck, RoutingIndex, Sanction
 from certbridge.graph.vocabulary import concept_names, hop_kind_name
 
@@ -38,7 +41,9 @@ def test_an_index_pickles_without_what_was_derived_from_it() -> None:
         sanctions=(Sanction(when, "lax-checks", "suspended"),),
         checks=(QualityCheck(when, "fail"),),
     )
-    index.derived.graphs["anything"] = "built"  # type: ignore[index,assignment]
+    built: nx.DiGraph[str] = nx.DiGraph()
+    built.graph["size"] = 0
+    index.derived.graphs[("certificates", GraphOptions("6-04-02-01", date(2026, 1, 1), tuple(HopKind)))] = built
     copy = pickle.loads(pickle.dumps(index))
     assert copy == index and not copy.derived.graphs and copy.derived.search is None
 

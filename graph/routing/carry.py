@@ -2,27 +2,40 @@
 
 A serving process holds, besides the index, what it derived from it (``Derived``): a routing graph per occupation
 (and day and options), warmed for every occupation at startup, and the search index, whose pinyin takes seconds
-at national scale. After a change made in the process (api/state.py adopts the updated index), the graphs of the
-occupations the change did not touch are kept (the same objects) and the others dropped, to be built again on
-first use; the search index is rebuilt from the texts of the records the change did not touch, the changed
-records' texts worked out again. Which ones the change touched is what the update changed (``Derived.changed``,
-update.py).
+at national scale. After a change made in the process (api/state.py adopts the updated index), the graphs the
+change left right are kept (the same objects) and the others dropped, to be built again on first use (on the
+server's event loop: a graph dropped for nothing costs route latency while writes run); the search index is
+rebuilt from the texts of the records the change did not touch, the changed records' texts worked out again.
+What the change touched is what the update changed (``Derived.changed``, update.py).
 
-A routing graph of an occupation reads its certificate types, their issuers (standing, quality, kind, region,
-whether a party to some agreement), the agreements covering the occupation, the grades, the regions above the
-issuers' and, for a credential, the bridges; a change to any of these drops it.
+Which graphs the change made stale is decided graph by graph, from its options and what it reads of the records
+the change changed (``Staleness``): of a certificate type of its occupation, its issuer, grade and qualification,
+and whether it counts on the graph's day; of an issuer of those, whether its certificate types are left out on
+the day (standing, quality bar), its kind, its region, whether a party to some agreement; of an agreement,
+whether it acts in the graph (covers the occupation, in force on the day, ...) and then its sides, grade range
+and issuer kinds. Not its labels, dates or conditions as such: the evidence an answer shows is read from the
+index when it is given. A change to a grade or a region's place drops every graph, to a bridge every graph
+towards a credential.
 """
 
 from __future__ import annotations
 
 from bisect import insort
-from collections import OrderedDict
+from collections import defaultdict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from certbridge.ontology import ID
 
-from .graphs import CachedGraph, GraphKey, cached_graphs
-from .records import Agreement, RoutingIndex
+from .graphs import (
+    GraphCache,
+    GraphOptions,
+    agreement_reads,
+    certificate_reads,
+    issuer_reads,
+    parties,
+)
+from .records import Agreement, Certificate, Issuer, RoutingIndex
 from .search import Haystack, SearchIndex, assemble, certificate_ids, haystack
 from .update import Changed
 
@@ -38,41 +51,77 @@ def carry_over(previous: RoutingIndex, after: RoutingIndex) -> None:
         after.derived.search = updated_search(previous.derived.search, previous, after, changed)
 
 
-def stale_occupations(previous: RoutingIndex, after: RoutingIndex, changed: Changed) -> set[str] | None:
-    """The occupations whose routing graphs the change made stale, or None for all of them (a grade, a region's
-    place, or an agreement covering every occupation changed)."""
-    if changed["grades"] or changed["region_parents"]:
-        return None
-    stale: set[str] = set()
-    for iri in changed["certificates"]:
-        stale |= {cert.occupation for cert in (previous.certificates.get(iri), after.certificates.get(iri)) if cert}
-    issuers = set(changed["issuers"]) | (_parties(previous) ^ _parties(after))
-    if issuers and previous.derived.search is not None:  # each issuer's certificate types, kept with the search
-        by_issuer = previous.derived.search.by_issuer
-        stale |= {previous.certificates[iri].occupation for issuer in issuers for iri in by_issuer.get(issuer, ())}
-    elif issuers:
-        stale |= {cert.occupation for cert in previous.certificates.values() if cert.issuer in issuers}
-    codes = previous.by_occupation.keys() | after.by_occupation.keys()
-    for iri in changed["agreements"]:
-        for agreement in (previous.agreements.get(iri), after.agreements.get(iri)):
-            if agreement is not None:
-                if not agreement.scope_codes:
-                    return None  # it covers every occupation (or, its list unseen, none: either way, any)
-                stale |= {code for code in codes if _covers(agreement, code)}
-    return stale
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Staleness:
+    """What a change did to the records routing graphs read, for deciding graph by graph which it made stale.
+
+    A graph is stale when something it reads for its options (occupation, day, hop kinds, exclusions, quality
+    bar, credential) differs before and after: what it reads of a certificate type, an issuer or an agreement
+    is graphs.py's ``certificate_reads``, ``issuer_reads`` and ``agreement_reads``. So a correction of an
+    agreement's end date within the future, an issuer's new label or a sanction from after the graph's day
+    leaves the graph as it was, even of an agreement covering every occupation. A grade or a region's place
+    changed still makes every graph stale, a bridge every graph towards a credential.
+    """
+
+    #: a grade or a region's place changed: every graph is stale
+    everything: bool = False
+    #: a bridge changed: every graph towards a credential is stale
+    bridges: bool = False
+    #: occupation -> (before, after) of each certificate type of it the change changed (either record of it)
+    certificates: dict[str, list[tuple[Certificate | None, Certificate | None]]] = field(default_factory=dict)
+    #: occupation -> (before, a party before, after, a party after) of each issuer of its certificate types the
+    #: change changed, or made or unmade a party to some agreement
+    issuers: dict[str, list[tuple[Issuer | None, bool, Issuer | None, bool]]] = field(default_factory=dict)
+    #: (before, after) of each agreement the change changed
+    agreements: tuple[tuple[Agreement | None, Agreement | None], ...] = ()
+
+    @classmethod
+    def of(cls, previous: RoutingIndex, after: RoutingIndex, changed: Changed) -> Staleness:
+        """What *changed* (update.py) did between *previous* and *after*."""
+        if changed["grades"] or changed["region_parents"]:
+            return cls(everything=True)
+        certificates: dict[str, list[tuple[Certificate | None, Certificate | None]]] = defaultdict(list)
+        for iri in changed["certificates"]:
+            pair = (previous.certificates.get(iri), after.certificates.get(iri))
+            for code in {cert.occupation for cert in pair if cert is not None}:
+                certificates[code].append(pair)
+        was, now = (parties(previous), parties(after)) if changed["agreements"] else (frozenset(), frozenset())
+        issuers: dict[str, list[tuple[Issuer | None, bool, Issuer | None, bool]]] = defaultdict(list)
+        for issuer in changed["issuers"] | (was ^ now):
+            records = (previous.issuers.get(issuer), issuer in was, after.issuers.get(issuer), issuer in now)
+            for code in _occupations_of(previous, issuer):
+                issuers[code].append(records)
+        return cls(
+            bridges=bool(changed["bridges"]),
+            certificates=dict(certificates),
+            issuers=dict(issuers),
+            agreements=tuple(
+                (previous.agreements.get(iri), after.agreements.get(iri)) for iri in changed["agreements"]
+            ),
+        )
+
+    def stale(self, options: GraphOptions) -> bool:
+        """Whether the change made the graph for *options* stale (of either kind: both read the same)."""
+        if self.everything or (self.bridges and options.credential):
+            return True
+        code = options.occupation
+        if any(
+            certificate_reads(a, options) != certificate_reads(b, options) for a, b in self.certificates.get(code, ())
+        ):
+            return True
+        for before, was, now, is_party in self.issuers.get(code, ()):
+            if issuer_reads(before, options, party=was) != issuer_reads(now, options, party=is_party):
+                return True
+        return any(agreement_reads(a, options) != agreement_reads(b, options) for a, b in self.agreements)
 
 
-def kept_graphs(previous: RoutingIndex, after: RoutingIndex, changed: Changed) -> OrderedDict[GraphKey, CachedGraph]:
-    """The routing graphs of *previous* still right for *after*, in their LRU order."""
-    stale = stale_occupations(previous, after, changed)
-    if stale is None:
-        return OrderedDict()
-    bridges = bool(changed["bridges"])
-    return OrderedDict(
-        (key, graph)
-        for key, graph in cached_graphs(previous)
-        if key[1].occupation not in stale and not (bridges and key[1].credential)
-    )
+def kept_graphs(previous: RoutingIndex, after: RoutingIndex, changed: Changed) -> GraphCache:
+    """The routing graphs of *previous* still right for *after*, in their LRU order: those whose reads
+    (``Staleness``) the change left as they were."""
+    staleness = Staleness.of(previous, after, changed)
+    if staleness.everything:
+        return GraphCache()
+    return previous.derived.graphs.kept(lambda key: not staleness.stale(key[1]))
 
 
 def updated_search(found: SearchIndex, previous: RoutingIndex, after: RoutingIndex, changed: Changed) -> SearchIndex:
@@ -167,13 +216,11 @@ def _move(table: dict[str, list[str]], iri: str, old: str | None, new: str | Non
         table[new] = members
 
 
-def _parties(index: RoutingIndex) -> set[str]:
-    """Every party to some agreement (as ``graphs._incidence`` works it out: an issuer there is a party)."""
-    return {p for a in index.agreements.values() for p in a.parties | a.recognising | a.recognised}
+def _occupations_of(index: RoutingIndex, issuer: str) -> set[str]:
+    """The occupations of *issuer*'s certificate types (from the search index's list of them, when built)."""
+    if index.derived.search is not None:
+        return {index.certificates[iri].occupation for iri in index.derived.search.by_issuer.get(issuer, ())}
+    return {cert.occupation for cert in index.certificates.values() if cert.issuer == issuer}
 
 
-def _covers(agreement: Agreement, code: str) -> bool:
-    return agreement.covers_occupation(code)
-
-
-__all__ = ["carry_over", "kept_graphs", "stale_occupations", "updated_search"]
+__all__ = ["Staleness", "carry_over", "kept_graphs", "updated_search"]

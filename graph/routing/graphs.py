@@ -14,15 +14,19 @@ types of one occupation. Both graphs below are built from the same incidences (`
 Nodes and edges are typed: a hub is a ``QualificationHub`` or an ``AgreementHub``, a class node a ``ClassNode``,
 a certificate type or credential its IRI; every edge carries one ``Edge`` record (attribute ``EDGE``).
 
-Graphs are cached on the index per (occupation, day, options) within a bound; ``warm`` builds the large
-occupations' class graphs ahead (the server does so for today when it loads the index).
+Graphs are cached on the index per (occupation, day, options) within a bound (``GraphCache``); ``warm`` builds
+the large occupations' class graphs ahead (the server does so for today when it loads the index).
+
+What a graph reads of each record, for its options, is written here once (``certificate_reads``, ``issuer_reads``,
+``agreement_reads``): the build decides by the same rules what it takes in, and a change that leaves these the
+same for a graph's options leaves the graph as it was (carry.py keeps it after a change).
 """
 
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, NamedTuple, TypeAlias, TypeVar, cast
@@ -31,7 +35,7 @@ import networkx as nx
 
 from ..choices import Direction, HopKind
 from .model import STRENGTH
-from .records import Agreement, Certificate, RoutingIndex, still_counts
+from .records import Agreement, Certificate, Issuer, RoutingIndex, still_counts
 from .rules import QualityBar, agreement_in_force, issuer_standing, meets_bar
 
 #: the cache holds at most this many graphs ...
@@ -141,6 +145,102 @@ def blocked_reason(
     return f"is issued by {issuer.label_zh or issuer.iri}, below the quality bar: {lacking}" if lacking else None
 
 
+def _blocked(issuer: Issuer, options: GraphOptions) -> bool:
+    """Whether *issuer*'s certificate types are left out of the graph for *options* (the issuer's part of
+    ``blocked_reason``): it may not issue on the day while sanctioned issuers are excluded, or is below the bar."""
+    if options.exclude_sanctioned and issuer_standing(issuer, options.day) is not None:
+        return True
+    return meets_bar(issuer, options.quality, options.day) is not None
+
+
+def parties(index: RoutingIndex) -> frozenset[str]:
+    """Every party to some agreement, on either side (in force or not): an issuer among them is a ``Profile``'s
+    party."""
+    return frozenset(p for a in index.agreements.values() for p in a.parties | a.recognising | a.recognised)
+
+
+def acts_in(agreement: Agreement, options: GraphOptions) -> bool:
+    """Whether *agreement* makes hubs in the graph for *options*: formal recognition allowed, the occupation in its
+    scope, a direction with sides, no conditions when only unconditional recognition counts, in force on the day."""
+    return (
+        HopKind.FORMAL_RECOGNITION in options.allowed
+        and agreement.covers_occupation(options.occupation)
+        and agreement.direction in (Direction.ONE_WAY, Direction.MUTUAL)
+        and not (options.unconditional and agreement.conditions)
+        and agreement_in_force(agreement, options.day)[0]
+    )
+
+
+class CertificateReads(NamedTuple):
+    """What a routing graph reads of a certificate type it holds (see ``certificate_reads``)."""
+
+    issuer: str
+    grade: str
+    qualification: str | None  # None when same-qualification hops are not allowed
+
+
+class IssuerReads(NamedTuple):
+    """What a routing graph reads of an issuer (see ``issuer_reads``): whether its certificate types are left
+    out, and if not, what its profiles are made of."""
+
+    blocked: bool
+    kind: str | None = None
+    region: str | None = None
+    party: bool = False
+
+
+class AgreementReads(NamedTuple):
+    """What a routing graph reads of an agreement acting in it (see ``agreement_reads``). Its labels, dates,
+    status, sources and conditions are not among them: a graph reads only whether it acts (``acts_in``), and an
+    answer reads the evidence from the index when it is given."""
+
+    direction: str
+    parties: frozenset[str]
+    recognising: frozenset[str]
+    recognised: frozenset[str]
+    min_grade: str | None
+    max_grade: str | None
+    issuer_kinds: frozenset[str]
+
+
+#: an issuer whose certificate types a graph leaves out: nothing else of it is read
+_BLOCKED = IssuerReads(blocked=True)
+
+
+def certificate_reads(cert: Certificate | None, options: GraphOptions) -> CertificateReads | None:
+    """What the graph for *options* reads of *cert*; None when it is not in that graph (absent, of another
+    occupation, or not counting on the day). Its issuer's standing is the issuer's part (``issuer_reads``)."""
+    if cert is None or cert.occupation != options.occupation or not still_counts(cert.retired, options.day):
+        return None
+    same_qualification = HopKind.SAME_QUALIFICATION in options.allowed
+    return CertificateReads(cert.issuer, cert.grade, cert.qualification if same_qualification else None)
+
+
+def issuer_reads(issuer: Issuer | None, options: GraphOptions, *, party: bool) -> IssuerReads | None:
+    """What the graph for *options* reads of *issuer* (a party to some agreement when *party*); None when there is
+    no such record (a graph of its certificate types cannot be built then)."""
+    if issuer is None:
+        return None
+    if _blocked(issuer, options):
+        return _BLOCKED
+    return IssuerReads(blocked=False, kind=issuer.kind, region=issuer.region, party=party)
+
+
+def agreement_reads(agreement: Agreement | None, options: GraphOptions) -> AgreementReads | None:
+    """What the graph for *options* reads of *agreement*; None when it does not act in it (``acts_in``)."""
+    if agreement is None or not acts_in(agreement, options):
+        return None
+    return AgreementReads(
+        direction=agreement.direction,
+        parties=agreement.parties,
+        recognising=agreement.recognising,
+        recognised=agreement.recognised,
+        min_grade=agreement.min_grade,
+        max_grade=agreement.max_grade,
+        issuer_kinds=agreement.issuer_kinds,
+    )
+
+
 def _grade_in_scope(index: RoutingIndex, agreement: Agreement, grade_iri: str) -> bool:
     """Whether *grade_iri* lies within the agreement's grade range (bounds on another ladder exclude it)."""
     grade = index.grades[grade_iri]
@@ -194,11 +294,10 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
         if not still_counts(cert.retired, day):
             continue
         if cert.issuer not in blocked:
-            reason = blocked_reason(index, cert, day, options.exclude_sanctioned, options.quality)
-            blocked[cert.issuer] = reason is not None
+            blocked[cert.issuer] = _blocked(index.issuers[cert.issuer], options)
         if not blocked[cert.issuer]:
             certs.append(cert)
-    parties = {p for a in index.agreements.values() for p in a.parties | a.recognising | a.recognised}
+    party = parties(index)
     same_qualification = HopKind.SAME_QUALIFICATION in allowed
     profile_of: dict[str, Profile] = {}
     for cert in certs:
@@ -207,7 +306,7 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
             cert.grade,
             issuer.kind,
             issuer.region,
-            issuer.iri if issuer.iri in parties else None,
+            issuer.iri if issuer.iri in party else None,
             cert.qualification if same_qualification else None,
         )
     profiles = set(profile_of.values())
@@ -224,7 +323,7 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
             found.out[profile][hub] = into_hub
             found.into[profile].add(hub)
     if HopKind.FORMAL_RECOGNITION in allowed:
-        _formal_incidence(index, found, profiles, occupation, day, unconditional=options.unconditional)
+        _formal_incidence(index, found, profiles, options)
     if HopKind.GRADE_DOMINANCE in allowed:
         by_issuer: dict[str, list[str]] = defaultdict(list)
         for cert in certs:
@@ -244,12 +343,10 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
     return found
 
 
-def _formal_incidence(
-    index: RoutingIndex, found: Incidence, profiles: set[Profile], occupation: str, day: date, *, unconditional: bool
-) -> None:
-    """``A -> H(agreement, grade, recognised side) -> B`` for every agreement in force covering the occupation
-    (only those without conditions when *unconditional*): a profile is on a side when its issuer, its region or a
-    region above that (the province of a city, say) is a party there.
+def _formal_incidence(index: RoutingIndex, found: Incidence, profiles: set[Profile], options: GraphOptions) -> None:
+    """``A -> H(agreement, grade, recognised side) -> B`` for every agreement acting in the graph (``acts_in``: in
+    force, covering the occupation, ...): a profile is on a side when its issuer, its region or a region above
+    that (the province of a city, say) is a party there.
 
     Each hub, and each edge, is made once and shared by every profile and graph edge it serves: a named tuple is
     tracked by the garbage collector for as long as it lives (a plain tuple of strings is not), and the cached
@@ -261,9 +358,7 @@ def _formal_incidence(
                 by_party[party].append(profile)
     grades = {profile.grade for profile in profiles}
     for agreement in index.agreements.values():
-        if not agreement.covers_occupation(occupation) or not agreement_in_force(agreement, day)[0]:
-            continue
-        if unconditional and agreement.conditions:
+        if not acts_in(agreement, options):
             continue
         # the occupation is in scope here, so the grade decides: once per grade
         in_scope = {grade for grade in grades if _grade_in_scope(index, agreement, grade)}
@@ -504,6 +599,69 @@ def _size(graph: CachedGraph) -> int:
     return graph.size if isinstance(graph, ClassGraph) else int(graph.graph["size"])
 
 
+class GraphCache(MutableMapping[GraphKey, CachedGraph]):
+    """The routing graphs of one index (``Derived.graphs``), oldest used first, and the size they hold together
+    (``held``: edges and member certificate types), which the bound in ``_cached`` is checked against.
+
+    Why a running total: the server caches thousands of graphs, and summing them on every insertion cost more
+    than building a small one. Every change goes through ``__setitem__`` and ``__delitem__`` (the mapping
+    methods, ``clear`` and ``popitem`` included), so the total stays right whoever changes the cache; callers
+    that share the cache between threads do so under ``_CACHE_LOCK``.
+    """
+
+    def __init__(self, graphs: Iterable[tuple[GraphKey, CachedGraph]] = ()) -> None:
+        self._graphs: OrderedDict[GraphKey, CachedGraph] = OrderedDict()
+        self.held = 0
+        for key, graph in graphs:
+            self[key] = graph
+
+    def __getitem__(self, key: GraphKey) -> CachedGraph:
+        return self._graphs[key]
+
+    def __setitem__(self, key: GraphKey, graph: CachedGraph) -> None:
+        """Put *graph* under *key* (in the place of the graph there, if any, which it replaces)."""
+        if key in self._graphs:
+            self.held -= _size(self._graphs[key])
+        self._graphs[key] = graph
+        self.held += _size(graph)
+
+    def __delitem__(self, key: GraphKey) -> None:
+        self.held -= _size(self._graphs.pop(key))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._graphs
+
+    def __iter__(self) -> Iterator[GraphKey]:
+        return iter(self._graphs)
+
+    def __len__(self) -> int:
+        return len(self._graphs)
+
+    def __repr__(self) -> str:
+        return f"GraphCache({len(self)} graphs, {self.held} items held)"
+
+    def clear(self) -> None:
+        self._graphs.clear()
+        self.held = 0
+
+    def move_to_end(self, key: GraphKey) -> None:
+        """Mark the graph under *key* used last (the last to be evicted)."""
+        self._graphs.move_to_end(key)
+
+    def kept(self, keep: Callable[[GraphKey], bool]) -> GraphCache:
+        """A new cache of the graphs under the keys *keep* accepts, in their order (this one is read under the
+        lock: requests may be adding graphs to it meanwhile)."""
+        with _CACHE_LOCK:
+            cached = list(self._graphs.items())
+        return GraphCache((key, graph) for key, graph in cached if keep(key))
+
+    def popitem(self, last: bool = True) -> tuple[GraphKey, CachedGraph]:
+        """The graph used last (or, not *last*, first) and its key, taken out."""
+        key, graph = self._graphs.popitem(last=last)
+        self.held -= _size(graph)
+        return key, graph
+
+
 def _cached(index: RoutingIndex, key: GraphKey, build: Callable[[], _Graph]) -> _Graph:
     """The graph under *key* from the index's LRU cache (bounded in graphs and in items), built when missing.
 
@@ -518,17 +676,9 @@ def _cached(index: RoutingIndex, key: GraphKey, build: Callable[[], _Graph]) -> 
     graph = build()
     with _CACHE_LOCK:
         cache[key] = graph
-        held = sum(_size(g) for g in cache.values())
-        while len(cache) > 1 and (len(cache) > GRAPH_CACHE_SIZE or held > GRAPH_CACHE_ITEMS):
-            held -= _size(cache.popitem(last=False)[1])
+        while len(cache) > 1 and (len(cache) > GRAPH_CACHE_SIZE or cache.held > GRAPH_CACHE_ITEMS):
+            cache.popitem(last=False)
     return graph
-
-
-def cached_graphs(index: RoutingIndex) -> list[tuple[GraphKey, CachedGraph]]:
-    """The graphs in the index's cache, least recently used first, as they are now: requests (and the warming after
-    a change) add to the cache from other threads meanwhile."""
-    with _CACHE_LOCK:
-        return list(index.derived.graphs.items())
 
 
 def warm(

@@ -7,7 +7,7 @@ derived from them while the process runs (``Derived``), which is never cached on
 
 from __future__ import annotations
 
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,7 +18,7 @@ from .model import Condition, Endpoint, Source
 
 if TYPE_CHECKING:
     from .cache import Lineage
-    from .graphs import CachedGraph, GraphKey
+    from .graphs import GraphCache
     from .search import SearchIndex
     from .update import Changed
 
@@ -230,10 +230,17 @@ class Bridge:
     retired: Retired | None = None
 
 
+def _graph_cache() -> GraphCache:
+    """An empty graph cache (graphs.py reads the records of this module: imported on first use)."""
+    from .graphs import GraphCache
+
+    return GraphCache()
+
+
 @dataclass(slots=True, eq=False)
 class Derived:
     """What the process derives from an index on first use and keeps while it lives: the routing graphs (a
-    bounded LRU, ``graphs._cached``) and the search index (and, for an index updated after a change, what
+    bounded LRU, ``graphs.GraphCache``) and the search index (and, for an index updated after a change, what
     changed).
 
     Why a field of the index rather than a cache beside it: every routing and search function takes the index,
@@ -241,7 +248,7 @@ class Derived:
     needs no registry to clean up. They are never pickled (``RoutingIndex.__getstate__``) nor compared.
     """
 
-    graphs: OrderedDict[GraphKey, CachedGraph] = field(default_factory=OrderedDict)
+    graphs: GraphCache = field(default_factory=_graph_cache)
     search: SearchIndex | None = None
     #: what the update that made this index from the previous version's changed (update.py), for carrying that
     #: index's graphs and search index over (carry.py); None for an index read in full
