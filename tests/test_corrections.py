@@ -397,3 +397,20 @@ def test_a_retired_certificate_type_ends_its_routes_from_its_day(store: Path, cl
     assert before.routes and not after.routes
     assert after.no_route is not None
     assert after.no_route.reason == "source is retired on 2026-06 (withdrawn by its issuer)"
+
+
+def test_a_row_is_found_by_its_key_as_the_records_read_whole_find_it(tmp_path: Path) -> None:
+    """``writes._has_row`` (row by row, key columns only: a retirement's check that its record exists) agrees with
+    the records read whole on every table of the test data, keys of several columns, blank and ragged rows
+    included, and on keys no row has."""
+    from certbridge.graph import writes
+    from certbridge.graph.tables import row_key
+
+    ragged = tmp_path / "agreements.csv"
+    text = (MINI_DATA / "agreements.csv").read_text(encoding="utf-8-sig")
+    ragged.write_text(text + "RAGGED-1,too,few\r\n,,,\r\n", encoding="utf-8")
+    tables = [(path, path.stem) for path in sorted(MINI_DATA.glob("*.csv"))] + [(ragged, "agreements")]
+    for path, table in tables:
+        keys = {row_key(table, values) for _, _, values in writes._read_records(path)[2]}
+        for key in sorted(keys)[:50] + ["NO-SUCH", "RAGGED-1", "", "EQF:99"]:
+            assert writes._has_row(path, table, key) == (key in keys), (path.name, key)
