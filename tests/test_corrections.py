@@ -412,5 +412,5 @@ def test_a_row_is_found_by_its_key_as_the_records_read_whole_find_it(tmp_path: P
     tables = [(path, path.stem) for path in sorted(MINI_DATA.glob("*.csv"))] + [(ragged, "agreements")]
     for path, table in tables:
         keys = {row_key(table, values) for _, _, values in writes._read_records(path)[2]}
-        for key in sorted(keys)[:50] + ["NO-SUCH", "RAGGED-1", "", "EQF:99"]:
+        for key in [*sorted(keys)[:50], "NO-SUCH", "RAGGED-1", "", "EQF:99"]:
             assert writes._has_row(path, table, key) == (key in keys), (path.name, key)
