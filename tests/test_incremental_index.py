@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,7 @@ from hypothesis import strategies as st
 
 from certbridge.api.settings import Settings
 from certbridge.api.state import AppState
+from certbridge.graph import writes
 from certbridge.graph.build import build
 from certbridge.graph.iris import BUILD_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from certbridge.graph.patch import Patched, patch
@@ -446,3 +448,42 @@ def test_an_end_date_set_far_ahead_on_an_agreement_of_every_occupation_keeps_eve
         assert all(after.derived.graphs.get(key) is graph for key, graph in cached.items()), "every graph kept"
     finally:
         check(world, served, patch(world, undo(done), tables=world.tables()))
+
+
+def test_graphs_a_change_dropped_are_freed_though_the_serving_process_froze_them(tmp_path: Path) -> None:
+    """A serving process freezes what it holds for the garbage collector (``AppState``), which then never frees an
+    object in a reference cycle. networkx kept its degree and edge views on each graph, each referring back to it:
+    every graph a change dropped stayed in memory (500 MB per change at national scale). A routing graph, once used
+    by lookups, is now freed by its reference count alone."""
+    build(MINI_DATA, tmp_path / "store")
+    state = AppState(Settings(tmp_path / "store"))
+    try:
+        before = state.index()
+        for source in list(before.certificates)[:10]:
+            for target in list(before.certificates)[:10]:
+                find_routes(before, source, target)
+        kept = list(before.derived.graphs.values())
+        assert kept, "graphs are cached"
+        views = [graph.graph if isinstance(graph, ClassGraph) else graph for graph in kept]
+        for view in views:  # what lookups and coverage ask of them
+            assert view.number_of_edges() >= 0 and len(view.edges) >= 0 and len(view.nodes) >= 0
+        freed = [weakref.ref(view) for view in views]
+        del kept, views, view, before
+        store = state.store
+        assert isinstance(store, EmbeddedStore)
+        corrected = writes.Corrections("agreements", [("IL-AG01", {"valid_to": "2024-06-30"})], Path("arguments"), [1])
+        with state.writing():
+            written = writes.correct_rows(store, corrected, writer="test", note="ended early")
+            assert written.patched is not None and state.adopt(written.patched)
+        del written
+        for thread in threading.enumerate():
+            if thread.name == "certbridge warm after a change":
+                thread.join(timeout=60)
+        assert gc.get_freeze_count() > 0
+        served = state.index().derived.graphs.values()
+        carried = {id(graph.graph if isinstance(graph, ClassGraph) else graph) for graph in served}
+        dropped = [ref for ref in freed if ref() is None or id(ref()) not in carried]
+        assert dropped, "the change dropped graphs (IL-AG01 ended: the graphs of its occupations)"
+        assert all(ref() is None for ref in dropped), "every graph the change dropped is freed"
+    finally:
+        gc.unfreeze()

@@ -116,6 +116,25 @@ def order(target: Hub | str) -> tuple[int, str] | tuple[int, str, str, tuple[str
     return (2, target)
 
 
+class RoutingGraph(nx.DiGraph):  # type: ignore[type-arg]
+    """A networkx directed graph whose node, edge and degree views are made on each use rather than kept on it.
+
+    Why: networkx keeps each view on the graph the first time it is asked for (``number_of_edges`` asks for the
+    degree view), and the view refers back to the graph. A graph in such a reference cycle is freed only by the
+    garbage collector, which never frees what a serving process has frozen (api/state.py freezes what it holds so
+    that collections skip it): every change that dropped a national store's routing graphs left them all behind,
+    about 500 MB each time.
+    """
+
+    nodes = property(nx.DiGraph.nodes.func)  # type: ignore[attr-defined]
+    edges = property(nx.DiGraph.edges.func)  # type: ignore[attr-defined]
+    out_edges = property(nx.DiGraph.out_edges.func)  # type: ignore[attr-defined]
+    in_edges = property(nx.DiGraph.in_edges.func)  # type: ignore[attr-defined]
+    degree = property(nx.DiGraph.degree.func)  # type: ignore[attr-defined]
+    in_degree = property(nx.DiGraph.in_degree.func)  # type: ignore[attr-defined]
+    out_degree = property(nx.DiGraph.out_degree.func)  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True, slots=True)
 class GraphOptions:
     """Everything a per-occupation routing graph depends on (and the key of its cache)."""
@@ -417,7 +436,7 @@ def certificate_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph[
 
 def _build_certificate_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph[Node]:
     found = _incidence(index, options)
-    graph: nx.DiGraph[Node] = nx.DiGraph()
+    graph: nx.DiGraph[Node] = RoutingGraph()
     graph.add_nodes_from((cert.iri for cert in found.certs), hub=False)
     for iri, profile in found.profile_of.items():
         for hub, edge in found.out[profile].items():
@@ -543,7 +562,7 @@ def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph
         for hub in out[node.number]:  # sorted above
             yield node, hub, {EDGE: found.out[profiles[node.number]][hub]}
 
-    graph: nx.DiGraph[Node] = nx.DiGraph()
+    graph: nx.DiGraph[Node] = RoutingGraph()
     graph.add_nodes_from(nodes)
     for number, node in enumerate(nodes):
         graph.add_edges_from(leaving(node))
