@@ -11,9 +11,11 @@ equal those of the fresh index. And through the API: a change is visible in the 
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import threading
 import weakref
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -36,7 +38,7 @@ from certbridge.graph.build import build
 from certbridge.graph.iris import BUILD_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from certbridge.graph.patch import Patched, patch
 from certbridge.graph.reasoning.incremental import Change
-from certbridge.graph.routing import HopKind, find_routes, graphs, warm
+from certbridge.graph.routing import HopKind, find_routes, graphs, update, warm
 from certbridge.graph.routing.cache import CACHE_KIND
 from certbridge.graph.routing.carry import carry_over, kept_graphs
 from certbridge.graph.routing.graphs import (
@@ -487,3 +489,26 @@ def test_graphs_a_change_dropped_are_freed_though_the_serving_process_froze_them
         assert all(ref() is None for ref in dropped), "every graph the change dropped is freed"
     finally:
         gc.unfreeze()
+
+
+def test_a_changed_record_alone_in_its_list_keeps_its_list_in_place(served: dict[str, RoutingIndex]) -> None:
+    """Found by the random changes above: a bridge changed (its source's record removed), the only one of its grade,
+    was taken out of the grade's list and put back, so the grade went last, out of the order a fresh read holds; the
+    same for a certificate type alone in its occupation. A list that is still there keeps its place."""
+    index = served["index"]
+    cert = next(iter(index.certificates.values()))
+    by_occupation = defaultdict(list, {"first": [cert.iri], cert.occupation: [cert.iri], "last": ["z"]})
+    by_occupation["first"] = ["a"]
+    relabelled = dataclasses.replace(cert, label_en="relabelled")
+    assert update._move(by_occupation, cert.iri, cert, relabelled) == {cert.occupation}
+    assert list(by_occupation) == ["first", cert.occupation, "last"] and by_occupation[cert.occupation] == [cert.iri]
+
+    bridge = next(bridge for bridges in index.bridges.values() for bridge in bridges)
+    other = dataclasses.replace(bridge, iri=bridge.iri + "-other", grade="other-grade")
+    previous = RoutingIndex(bridges=defaultdict(list, {bridge.grade: [bridge], "other-grade": [other]}))
+    after = RoutingIndex(bridges=defaultdict(list, previous.bridges))
+    fresh = RoutingIndex(bridges=defaultdict(list, {bridge.grade: [dataclasses.replace(bridge, years=99)]}))
+    changes: dict[str, set[str]] = defaultdict(set)
+    update._bridges(previous, after, fresh, {bridge.iri}, changes)
+    assert list(after.bridges) == [bridge.grade, "other-grade"] and after.bridges[bridge.grade][0].years == 99
+    assert changes["bridges"] == {bridge.grade}

@@ -35,7 +35,7 @@ from certbridge.ontology import CB, PREFIXES
 from .. import store as stores
 from ..derived import Touched
 from .load import ORDERED_TABLES, in_order, load_index, query
-from .records import Derived, RoutingIndex
+from .records import Bridge, Derived, RoutingIndex
 
 #: a record reads the triples of the node it points to by these (a concept's notation, a source's details ...)
 READS_THROUGH: tuple[ox.NamedNode, ...] = tuple(
@@ -186,41 +186,46 @@ def _set(table: dict[str, Any], key: str, value: Any | None, changed: set[str]) 
 
 def _move(by_occupation: defaultdict[str, list[str]], iri: str, before: Any | None, after: Any | None) -> set[str]:
     """Keep *by_occupation* (lists in IRI order) right for a certificate type that changed from *before* to *after*;
-    a list changed is a new list (the index before keeps its own). Returns the occupations whose lists changed."""
+    a list changed is a new list (the index before keeps its own), and an occupation that still has one keeps its
+    place (taken out and put back, it would go last: out of the order a fresh read holds). Returns the occupations
+    whose lists changed."""
     moved = {cert.occupation for cert in (before, after) if cert is not None}
-    if before is not None:
-        members = [member for member in by_occupation[before.occupation] if member != iri]
-        if members:
-            by_occupation[before.occupation] = members
-        else:
-            del by_occupation[before.occupation]
+    lists = {code: [member for member in by_occupation.get(code, ()) if member != iri] for code in moved}
     if after is not None:
-        members = list(by_occupation.get(after.occupation, ()))
-        insort(members, iri)
-        by_occupation[after.occupation] = members
+        insort(lists[after.occupation], iri)
+    _put(by_occupation, lists)
     return moved
 
 
 def _bridges(
     previous: RoutingIndex, after: RoutingIndex, fresh: RoutingIndex, nodes: set[str], changes: dict[str, set[str]]
 ) -> None:
-    """The bridges of *nodes* read again (a grade's list is a new list when it changed)."""
+    """The bridges of *nodes* read again (a grade's list is a new list when it changed; see ``_move``)."""
     before = {bridge.iri: bridge for bridges in previous.bridges.values() for bridge in bridges}
     read = {bridge.iri: bridge for bridges in fresh.bridges.values() for bridge in bridges}
+    lists: dict[str, list[Bridge]] = {}
     for iri in nodes & (before.keys() | read.keys()):
         if before.get(iri) == read.get(iri):
             continue
         for bridge in (before.get(iri), read.get(iri)):
             if bridge is not None:
                 changes["bridges"].add(bridge.grade)
+                lists.setdefault(bridge.grade, list(after.bridges.get(bridge.grade, ())))
         if (old := before.get(iri)) is not None:
-            kept = [bridge for bridge in after.bridges[old.grade] if bridge.iri != iri]
-            if kept:
-                after.bridges[old.grade] = kept
-            else:
-                del after.bridges[old.grade]
+            lists[old.grade] = [bridge for bridge in lists[old.grade] if bridge.iri != iri]
         if (new := read.get(iri)) is not None:
-            after.bridges[new.grade] = sorted([*after.bridges.get(new.grade, ()), new], key=lambda b: b.iri)
+            lists[new.grade] = sorted([*lists[new.grade], new], key=lambda bridge: bridge.iri)
+    _put(after.bridges, lists)
+
+
+def _put(table: dict[str, list[Any]], lists: dict[str, list[Any]]) -> None:
+    """Each list of *lists* put in *table* under its key (where the key already was), or the key taken out of it
+    when the list is empty."""
+    for key, members in lists.items():
+        if members:
+            table[key] = members
+        else:
+            table.pop(key, None)
 
 
 def _occupation_labels(store: stores.AnyStore, after: RoutingIndex, changes: dict[str, set[str]]) -> None:
