@@ -41,6 +41,7 @@ from rdflib import Graph, URIRef
 
 from .. import iris
 from ..errors import TableError
+from ..stamps import Stamp, stamp_of
 from ..tables import key_columns
 from .agreements import convert_agreements
 from .certificates import convert_certificate_types
@@ -195,7 +196,7 @@ def save(path: Path, summary: Summary, *, before: Part | None = None) -> None:
     partial.replace(path)
     summary.base, summary.changes = (path, {}) if changes is None else (base, changes)
     _HELD.clear()
-    _HELD[path] = (_stamp(path), summary)
+    _HELD[path] = (stamp_of(path), summary)
 
 
 def _changes_since(summary: Summary, before: Part) -> Part:
@@ -228,7 +229,7 @@ def read(path: Path) -> Summary | None:
     rebuilds, which saves one. The one this process saved there last is handed over (and no longer held: the
     write changes it in place, and saves it again only if it succeeds)."""
     held = _HELD.pop(path, None)
-    if held is not None and held[0] == _stamp(path):
+    if held is not None and held[0] == stamp_of(path):
         return held[1]
     found = _load(path)
     if isinstance(found, Summary):
@@ -267,15 +268,7 @@ def copy(source: Path, target: Path) -> None:
 
 
 #: the summary this process saved last, by its file (and the file's size and time, to tell the file is still it)
-_HELD: dict[Path, tuple[tuple[int, int] | None, Summary]] = {}
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        status = path.stat()
-    except OSError:
-        return None
-    return status.st_size, status.st_mtime_ns
+_HELD: dict[Path, tuple[Stamp | None, Summary]] = {}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

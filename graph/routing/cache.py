@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import store as stores
 from ..derived import DerivedData
+from ..stamps import Stamp, stamp_of
 from .load import in_order, load_index
 from .records import RECORDS, RoutingIndex
 from .update import update_index
@@ -80,7 +81,7 @@ def read_file(cache: Path) -> RoutingIndex | None:
     process last saved there or read from there when it still lives (a serving process: the next change reads the
     index it serves without unpickling hundreds of megabytes)."""
     kept = _HELD.get(cache)
-    if kept is not None and (index := kept[1]()) is not None and kept[0] == _stamp(cache):
+    if kept is not None and (index := kept[1]()) is not None and kept[0] == stamp_of(cache):
         return index
     found = _load(cache)
     if isinstance(found, _Since):
@@ -192,19 +193,11 @@ def _dump(path: Path, payload: object) -> None:
 def _hold(cache: Path, index: RoutingIndex) -> None:
     """Remember *index* as *cache*'s: one, the last, weakly, so that it costs no memory once no one else holds it."""
     _HELD.clear()
-    _HELD[cache] = (_stamp(cache), weakref.ref(index))
+    _HELD[cache] = (stamp_of(cache), weakref.ref(index))
 
 
 #: the index this process saved or read last, by its file (and the file's size and time, to tell the file is still it)
-_HELD: dict[Path, tuple[tuple[int, int] | None, weakref.ref[RoutingIndex]]] = {}
-
-
-def _stamp(cache: Path) -> tuple[int, int] | None:
-    try:
-        status = cache.stat()
-    except OSError:
-        return None
-    return status.st_size, status.st_mtime_ns
+_HELD: dict[Path, tuple[Stamp | None, weakref.ref[RoutingIndex]]] = {}
 
 
 #: every build derives the index from its in-memory store and saves it with the new version; a change applied
