@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -515,14 +514,10 @@ def _work_copy(current: Path, work: Path, *, edited: set[str]) -> None:
     """The current tables in *work*: a copy of each file the write edits in place, a hard link to every other (the
     tables of a national store are tens of megabytes; a write edits one), which the store keeps linked again."""
     for source in table_files(current):
-        target = work / source.name
-        if source.name not in edited:
-            try:
-                os.link(source, target)
-                continue
-            except OSError:  # another file system
-                pass
-        target.write_bytes(source.read_bytes())
+        if source.name in edited:
+            (work / source.name).write_bytes(source.read_bytes())
+        else:
+            stores.link_or_copy(source, work / source.name)
 
 
 def _first_lines(path: Path, table: str) -> dict[str, int]:

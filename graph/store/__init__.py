@@ -25,6 +25,7 @@ from .base import (
     GraphStore,
     Location,
     NewVersion,
+    link_or_copy,
     new_version_name,
 )
 from .embedded import NOT_IN_MEMORY, EmbeddedStore
@@ -47,6 +48,7 @@ __all__ = [
     "NewVersion",
     "ServerStore",
     "as_store",
+    "link_or_copy",
     "new_version_name",
     "open_store",
     "store_at",

@@ -121,10 +121,9 @@ class GraphStore(ABC):
         ours = self.workdir.resolve()
         for path in table_files(tables):
             if path.resolve().is_relative_to(ours):
-                with contextlib.suppress(OSError):
-                    os.link(path, kept / path.name)
-                    continue
-            shutil.copy2(path, kept / path.name)
+                link_or_copy(path, kept / path.name)
+            else:
+                shutil.copy2(path, kept / path.name)
 
     def tables(self) -> Path:
         """The tables the current version was built from; a write adds its rows to a copy of them."""
@@ -213,6 +212,15 @@ class NewVersion(ABC):
     @abstractmethod
     def cancel(self) -> None:
         """Stop the writing still under way (before the converted tables' files are removed); an error follows."""
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """*target* as a hard link to *source* (a table file that is never changed in place: tens of megabytes at
+    national scale), or a copy when they lie on different file systems."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def prune_cache(folder: Path, live: set[str]) -> None:
