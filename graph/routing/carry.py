@@ -3,9 +3,10 @@
 A serving process holds, besides the index, what it derived from it (``Derived``): a routing graph per occupation
 (and day and options), warmed for every occupation at startup, and the search index, whose pinyin takes seconds
 at national scale. After a change made in the process (api/state.py adopts the updated index), the graphs the
-change left right are kept (the same objects) and the others dropped, to be built again on first use (on the
-server's event loop: a graph dropped for nothing costs route latency while writes run); the search index is
-rebuilt from the texts of the records the change did not touch, the changed records' texts worked out again.
+change left right are kept (the same objects) and the others dropped, to be built again (by the serving process's
+warming thread, or by a lookup that needs one first: a graph dropped for nothing costs CPU while writes run); the
+search index is rebuilt from the texts of the records the change did not touch, the changed records' texts worked
+out again.
 What the change touched is what the update changed (``Derived.changed``, update.py).
 
 Which graphs the change made stale is decided graph by graph, from its options and what it reads of the records
