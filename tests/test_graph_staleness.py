@@ -20,6 +20,7 @@ from typing import Any
 import networkx as nx
 import pytest
 from helpers.data import MINI_DATA
+from helpers.graph_shapes import shape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -129,29 +130,6 @@ def changed_between(previous: RoutingIndex, after: RoutingIndex) -> Changed:
         if keys:
             tables[name] = keys
     return Changed(tables=tables)
-
-
-def shape(graph: Any) -> Any:
-    """A graph as a fresh build must reproduce it."""
-    edges = {
-        (a, b, tuple(sorted(d.items())))
-        for a, b, d in (graph.graph if isinstance(graph, ClassGraph) else graph).edges(data=True)
-    }
-    if not isinstance(graph, ClassGraph):
-        return set(graph.nodes), edges
-    return (
-        graph.class_of,
-        graph.members,
-        graph.by_issuer,
-        graph.grades,
-        graph.out,
-        graph.into,
-        graph.issuer_certs,
-        graph.ranks,
-        graph.strengths,
-        graph.size,
-        edges,
-    )
 
 
 def fresh(index: RoutingIndex, key: GraphKey) -> tuple[str, Any]:

@@ -26,6 +26,7 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 from helpers.data import MINI_DATA
+from helpers.graph_shapes import edges, shape
 from helpers.rows import SOURCE, TARGET
 from helpers.serving import serving
 from hypothesis import HealthCheck, given, settings
@@ -186,26 +187,6 @@ def pairs(index: RoutingIndex) -> Iterator[tuple[str, str]]:
     for members in index.by_occupation.values():
         sample = members[:: max(1, len(members) // 4)][:4]
         yield from ((a, b) for a in sample for b in sample if a != b)
-
-
-def shape(graph: ClassGraph) -> tuple[Any, ...]:
-    return (
-        graph.class_of,
-        graph.members,
-        graph.by_issuer,
-        graph.grades,
-        graph.out,
-        graph.into,
-        graph.issuer_certs,
-        graph.ranks,
-        graph.strengths,
-        graph.size,
-        edges(graph.graph),
-    )
-
-
-def edges(graph: Any) -> tuple[set[Any], set[Any]]:
-    return set(graph.nodes(data=False)), {(a, b, tuple(sorted(d.items()))) for a, b, d in graph.edges(data=True)}
 
 
 def search_shape(found: Any) -> tuple[Any, ...]:
