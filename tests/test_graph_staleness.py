@@ -133,10 +133,13 @@ def changed_between(previous: RoutingIndex, after: RoutingIndex) -> Changed:
 
 
 def fresh(index: RoutingIndex, key: GraphKey) -> tuple[str, Any]:
-    """The graph under *key* built afresh on *index*, or the error its build raises."""
+    """The graph (or the profiles) under *key* built afresh on *index*, nothing cached on it read, or the error its
+    build raises."""
     which, options = key
+    index = made(index)  # the same records, no graph nor profiles cached
+    build = {"classes": _build_class_graph, "certificates": _build_certificate_graph, "profiles": graphs._group}[which]
     try:
-        built = _build_class_graph(index, options) if which == "classes" else _build_certificate_graph(index, options)
+        built = build(index, options)
     except Exception as exc:
         return "error", repr(exc)
     return "graph", shape(built)
@@ -177,12 +180,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> RoutingIndex:
 
 
 def carried(previous: RoutingIndex, after: RoutingIndex) -> GraphCache:
-    """The graphs of *previous* kept for *after*, each checked against a fresh build on *after*."""
-    kept = kept_graphs(previous, after, changed_between(previous, after))
-    for key, graph in kept.items():
-        assert graph is previous.derived.graphs[key], "a kept graph is the same object"
-        assert fresh(after, key) == ("graph", shape(graph)), f"kept but stale: {key}"
-    assert kept.held == sum(graphs._size(graph) for graph in kept.values())
+    """The graphs of *previous* kept for *after*, each checked against a fresh build on *after*; the profiles kept
+    likewise, and given to *after* (the graphs built on it next are built from them)."""
+    kept, profiles = kept_graphs(previous, after, changed_between(previous, after))
+    for cache, held in ((kept, previous.derived.graphs), (profiles, previous.derived.profiles)):
+        for key, graph in cache.items():
+            assert graph is held[key], "a kept graph is the same object"
+            assert fresh(after, key) == ("graph", shape(graph)), f"kept but stale: {key}"
+        assert cache.held == sum(graphs._size(graph) for graph in cache.values())
+    after.derived.profiles = profiles
     return kept
 
 
@@ -399,6 +405,9 @@ def test_retiring_an_agreement_as_of_the_day_drops_exactly_the_graphs_it_acted_i
         world, agreements={**world.agreements, AGREEMENT: replace(world.agreements[AGREEMENT], retired=retired)}
     )
     kept = carried(world, after)
+    assert world.derived.profiles and list(after.derived.profiles) == list(world.derived.profiles), (
+        "the graphs dropped are built again from the profiles kept: an agreement acts on profiles"
+    )
     dropped = {key for key in world.derived.graphs if key not in kept}
     acted = {key for key, graph in world.derived.graphs.items() if agreement_in(graph, AGREEMENT)}
     assert dropped == {key for key in acted if key[1].day == DAY}, "those it acted in on the day, no other"

@@ -47,7 +47,7 @@ def carry_over(previous: RoutingIndex, after: RoutingIndex) -> None:
     changed = after.derived.changed
     if changed is None:
         return  # read in full: nothing known of what changed
-    after.derived.graphs = kept_graphs(previous, after, changed)
+    after.derived.graphs, after.derived.profiles = kept_graphs(previous, after, changed)
     if previous.derived.search is not None:
         after.derived.search = updated_search(previous.derived.search, previous, after, changed)
 
@@ -101,8 +101,9 @@ class Staleness:
             ),
         )
 
-    def stale(self, options: GraphOptions) -> bool:
-        """Whether the change made the graph for *options* stale (of either kind: both read the same)."""
+    def stale(self, options: GraphOptions, *, agreements: bool = True) -> bool:
+        """Whether the change made the graph for *options* stale (of either kind: both read the same); without
+        *agreements*, whether it made its profiles stale (``graphs.Profiles``: all but what agreements decide)."""
         if self.everything or (self.bridges and options.credential):
             return True
         code = options.occupation
@@ -113,16 +114,21 @@ class Staleness:
         for before, was, now, is_party in self.issuers.get(code, ()):
             if issuer_reads(before, options, party=was) != issuer_reads(now, options, party=is_party):
                 return True
+        if not agreements:
+            return False
         return any(agreement_reads(a, options) != agreement_reads(b, options) for a, b in self.agreements)
 
 
-def kept_graphs(previous: RoutingIndex, after: RoutingIndex, changed: Changed) -> GraphCache:
+def kept_graphs(previous: RoutingIndex, after: RoutingIndex, changed: Changed) -> tuple[GraphCache, GraphCache]:
     """The routing graphs of *previous* still right for *after*, in their LRU order: those whose reads
-    (``Staleness``) the change left as they were."""
+    (``Staleness``) the change left as they were; and likewise the profiles they are built from."""
     staleness = Staleness.of(previous, after, changed)
     if staleness.everything:
-        return GraphCache()
-    return previous.derived.graphs.kept(lambda key: not staleness.stale(key[1]))
+        return GraphCache(), GraphCache()
+    return (
+        previous.derived.graphs.kept(lambda key: not staleness.stale(key[1])),
+        previous.derived.profiles.kept(lambda key: not staleness.stale(key[1], agreements=False)),
+    )
 
 
 def updated_search(found: SearchIndex, previous: RoutingIndex, after: RoutingIndex, changed: Changed) -> SearchIndex:

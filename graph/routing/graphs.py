@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from typing import Literal, NamedTuple, TypeAlias, TypeVar, cast
 
 import networkx as nx
@@ -285,6 +286,37 @@ class Profile(NamedTuple):
 
 
 @dataclass(slots=True)
+class Profiles:
+    """The certificate types of one occupation that count on a day for some exclusions and quality bar, grouped by
+    profile: what a routing graph reads of them one by one, worked out once.
+
+    Why apart from the graph: at national scale this is most of a graph's build (610,894 certificate types over
+    1,639 occupations), while agreements act on profiles. A change of agreements only (the broad kind: two
+    provinces, every occupation) leaves it as it was (carry.py keeps it), and the graphs it drops are built again
+    from it at the cost of their profiles, hubs and edges. Cached per index beside the graphs (``Derived.profiles``)
+    under ``profiles_key`` of the graph's options.
+    """
+
+    #: the certificate types that count, in the occupation's order (``by_occupation``): IRIs, not records, as
+    #: a change of what is not read here (a label) keeps them
+    certs: tuple[str, ...]
+    #: the profiles, in the order classes are numbered by (their text)
+    profiles: list[Profile]
+    #: certificate type -> the number of its profile
+    number_of: dict[str, int]
+    #: profile -> its certificate types, in IRI order
+    members: list[tuple[str, ...]]
+    #: profile -> issuer -> its members of that issuer
+    by_issuer: list[dict[str, tuple[str, ...]]]
+    #: issuer -> its certificate types of this occupation, when grade dominance is allowed (else empty)
+    issuer_certs: dict[str, tuple[str, ...]]
+    #: (higher, lower) profiles some issuer has certificate types of, on one ladder, when grade dominance is allowed
+    dominance: frozenset[tuple[int, int]]
+    #: certificate types held: what the cache bounds
+    size: int
+
+
+@dataclass(slots=True)
 class Incidence:
     """The hubs each profile of valid certificate types of an occupation leads to and is reached from.
 
@@ -292,20 +324,30 @@ class Incidence:
     once per profile (a few hundred at the largest occupation) rather than once per certificate type.
     """
 
-    certs: list[Certificate]
-    profile_of: dict[str, Profile]
+    grouped: Profiles
     #: profile -> hub (or credential) it leads to -> the edge there (1 hop)
     out: dict[Profile, dict[Hub | str, Edge]]
     #: profile -> hubs that lead to it
     into: dict[Profile, set[Hub]]
     #: hub -> the edges out of it (0 hops)
     hubs: dict[Hub, Edge]
-    #: issuer -> its certificate types of this occupation, when grade dominance is allowed (else empty)
-    issuer_certs: dict[str, tuple[str, ...]]
 
 
-def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
-    occupation, day, allowed = options.occupation, options.day, options.allowed
+def profiles_key(options: GraphOptions) -> GraphOptions:
+    """The options the profiles of a graph for *options* depend on: not its agreements, credential or conditions;
+    of the hop kinds, whether qualifications and grade dominance count."""
+    read = tuple(kind for kind in (HopKind.SAME_QUALIFICATION, HopKind.GRADE_DOMINANCE) if kind in options.allowed)
+    return GraphOptions(options.occupation, options.day, read, options.exclude_sanctioned, options.quality)
+
+
+def profiles_of(index: RoutingIndex, options: GraphOptions) -> Profiles:
+    """The profiles of the graph for *options*, from the index's cache (``Derived.profiles``)."""
+    key = profiles_key(options)
+    return _cached(index, ("profiles", key), lambda: _group(index, key), index.derived.profiles)
+
+
+def _group(index: RoutingIndex, options: GraphOptions) -> Profiles:
+    occupation, day = options.occupation, options.day
     blocked: dict[str, bool] = {}  # per issuer: its standing and quality are the same for all its certificates
     certs: list[Certificate] = []
     for iri in index.by_occupation.get(occupation, ()):
@@ -317,19 +359,57 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
         if not blocked[cert.issuer]:
             certs.append(cert)
     party = parties(index)
-    same_qualification = HopKind.SAME_QUALIFICATION in allowed
+    same_qualification = HopKind.SAME_QUALIFICATION in options.allowed
+    made: dict[Profile, Profile] = {}  # one object per profile, shared by its certificate types
     profile_of: dict[str, Profile] = {}
     for cert in certs:
         issuer = index.issuers[cert.issuer]
-        profile_of[cert.iri] = Profile(
+        profile = Profile(
             cert.grade,
             issuer.kind,
             issuer.region,
             issuer.iri if issuer.iri in party else None,
             cert.qualification if same_qualification else None,
         )
-    profiles = set(profile_of.values())
-    found = Incidence(certs, profile_of, {p: {} for p in profiles}, {p: set() for p in profiles}, {}, {})
+        profile_of[cert.iri] = made.setdefault(profile, profile)
+    profiles = sorted(made, key=str)
+    numbers = {profile: number for number, profile in enumerate(profiles)}
+    number_of = {iri: numbers[profile] for iri, profile in profile_of.items()}
+    listed: list[list[str]] = [[] for _ in profiles]
+    grouped: list[dict[str, list[str]]] = [defaultdict(list) for _ in profiles]
+    for iri in sorted(number_of):
+        listed[number_of[iri]].append(iri)
+        grouped[number_of[iri]][index.certificates[iri].issuer].append(iri)
+    issuer_certs: dict[str, tuple[str, ...]] = {}
+    dominance: set[tuple[int, int]] = set()
+    if HopKind.GRADE_DOMINANCE in options.allowed:
+        by_issuer: dict[str, list[str]] = defaultdict(list)
+        for cert in certs:
+            by_issuer[cert.issuer].append(cert.iri)
+        issuer_certs = {issuer: tuple(iris) for issuer, iris in by_issuer.items() if len(iris) > 1}
+        seen: set[frozenset[int]] = set()  # issuers whose certificate types fall in the same profiles link the same
+        for iris in issuer_certs.values():
+            held = frozenset(number_of[iri] for iri in iris)
+            if held not in seen:
+                seen.add(held)
+                dominance.update((number_of[high], number_of[low]) for high, low in _dominance_pairs(index, iris))
+    return Profiles(
+        certs=tuple(cert.iri for cert in certs),
+        profiles=profiles,
+        number_of=number_of,
+        members=[tuple(iris) for iris in listed],
+        by_issuer=[{issuer: tuple(iris) for issuer, iris in groups.items()} for groups in grouped],
+        issuer_certs=issuer_certs,
+        dominance=frozenset(dominance),
+        size=len(number_of),
+    )
+
+
+def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
+    day, allowed = options.day, options.allowed
+    grouped = profiles_of(index, options)
+    profiles = grouped.profiles
+    found = Incidence(grouped, {p: {} for p in profiles}, {p: set() for p in profiles}, {})
     # one hub and one edge each way per qualification, shared by its profiles (see ``_formal_incidence``)
     qualification_hubs: dict[str, tuple[QualificationHub, Edge]] = {}
     for profile in profiles:
@@ -343,11 +423,6 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
             found.into[profile].add(hub)
     if HopKind.FORMAL_RECOGNITION in allowed:
         _formal_incidence(index, found, profiles, options)
-    if HopKind.GRADE_DOMINANCE in allowed:
-        by_issuer: dict[str, list[str]] = defaultdict(list)
-        for cert in certs:
-            by_issuer[cert.issuer].append(cert.iri)
-        found.issuer_certs = {issuer: tuple(iris) for issuer, iris in by_issuer.items() if len(iris) > 1}
     if options.credential and HopKind.CROSS_SYSTEM_BRIDGE in allowed:
         bridge_edges = {
             bridge.iri: Edge(HopKind.CROSS_SYSTEM_BRIDGE, 1, bridge.iri)
@@ -362,7 +437,9 @@ def _incidence(index: RoutingIndex, options: GraphOptions) -> Incidence:
     return found
 
 
-def _formal_incidence(index: RoutingIndex, found: Incidence, profiles: set[Profile], options: GraphOptions) -> None:
+def _formal_incidence(
+    index: RoutingIndex, found: Incidence, profiles: Iterable[Profile], options: GraphOptions
+) -> None:
     """``A -> H(agreement, grade, recognised side) -> B`` for every agreement acting in the graph (``acts_in``: in
     force, covering the occupation, ...): a profile is on a side when its issuer, its region or a region above
     that (the province of a city, say) is a party there.
@@ -406,25 +483,23 @@ def _formal_incidence(index: RoutingIndex, found: Incidence, profiles: set[Profi
                     found.into[profile].add(hub)
 
 
-def _dominance_pairs(index: RoutingIndex, issuer_certs: dict[str, tuple[str, ...]]) -> Iterator[tuple[str, str]]:
-    """(higher, lower) for every two certificate types of one issuer on one ladder."""
-    for iris in issuer_certs.values():
-        grades = [index.grades[index.certificates[iri].grade] for iri in iris]
-        for high, g_high in zip(iris, grades, strict=True):
-            for low, g_low in zip(iris, grades, strict=True):
-                if g_high.ladder == g_low.ladder and g_high.rank > g_low.rank:
-                    yield high, low
+def _dominance_pairs(index: RoutingIndex, iris: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """(higher, lower) for every two of one issuer's certificate types *iris* on one ladder."""
+    grades = [index.grades[index.certificates[iri].grade] for iri in iris]
+    for high, g_high in zip(iris, grades, strict=True):
+        for low, g_low in zip(iris, grades, strict=True):
+            if g_high.ladder == g_low.ladder and g_high.rank > g_low.rank:
+                yield high, low
 
 
-def _dominance_edges(index: RoutingIndex) -> Callable[[str, str], Edge]:
-    """The edge of a dominance hop from certificate type *high* to *low*, one object per pair of grades."""
+def _dominance_edges() -> Callable[[str, str], Edge]:
+    """The edge of a dominance hop from grade *high* to *low*, one object per pair of grades."""
     made: dict[tuple[str, str], Edge] = {}
 
     def edge(high: str, low: str) -> Edge:
-        grades = (index.certificates[high].grade, index.certificates[low].grade)
-        if grades not in made:
-            made[grades] = Edge(HopKind.GRADE_DOMINANCE, 1, Dominance(*grades))
-        return made[grades]
+        if (high, low) not in made:
+            made[high, low] = Edge(HopKind.GRADE_DOMINANCE, 1, Dominance(high, low))
+        return made[high, low]
 
     return edge
 
@@ -436,16 +511,21 @@ def certificate_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph[
 
 def _build_certificate_graph(index: RoutingIndex, options: GraphOptions) -> nx.DiGraph[Node]:
     found = _incidence(index, options)
+    grouped = found.grouped
     graph: nx.DiGraph[Node] = RoutingGraph()
-    graph.add_nodes_from((cert.iri for cert in found.certs), hub=False)
-    for iri, profile in found.profile_of.items():
+    graph.add_nodes_from(grouped.certs, hub=False)
+    for iri, number in grouped.number_of.items():
+        profile = grouped.profiles[number]
         for hub, edge in found.out[profile].items():
             graph.add_edge(iri, hub, **{EDGE: edge})
         for hub in found.into[profile]:
             graph.add_edge(hub, iri, **{EDGE: found.hubs[hub]})
-    dominance_edge = _dominance_edges(index)
+    dominance_edge = _dominance_edges()
+    profiles, number_of = grouped.profiles, grouped.number_of
     graph.add_edges_from(
-        (high, low, {EDGE: dominance_edge(high, low)}) for high, low in _dominance_pairs(index, found.issuer_certs)
+        (high, low, {EDGE: dominance_edge(profiles[number_of[high]].grade, profiles[number_of[low]].grade)})
+        for iris in grouped.issuer_certs.values()
+        for high, low in _dominance_pairs(index, iris)
     )
     graph.graph["size"] = graph.number_of_edges()
     return graph
@@ -472,7 +552,7 @@ class ClassGraph:
     #: adjacency dicts (``DiGraph.adjacency``), read as they are by the route search's inner loop
     successors: dict[Node, dict[Node, dict[str, Edge]]]
     predecessors: dict[Node, dict[Node, dict[str, Edge]]]
-    class_of: dict[str, int]
+    class_of: Mapping[str, int]
     #: class -> its members, in IRI order
     members: list[tuple[str, ...]]
     #: class -> issuer -> its members of that issuer
@@ -530,26 +610,24 @@ def has_class_graph(index: RoutingIndex, options: GraphOptions) -> bool:
 
 def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph:
     found = _incidence(index, options)
+    grouped = found.grouped
     # a hub no certificate type is reached from leads nowhere: dropped, so that classes differing only in
     # such hubs merge (at national scale about a quarter of an occupation's hubs are such dead ends)
     live = {hub for hubs in found.into.values() for hub in hubs}
     for profile, hubs in found.out.items():
         found.out[profile] = {hub: edge for hub, edge in hubs.items() if hub in live or hub not in found.hubs}
     keys: dict[tuple[str, frozenset[Hub | str], frozenset[Hub]], int] = {}
-    number_of: dict[Profile, int] = {}
-    for profile in sorted(found.out, key=str):
+    classes: list[int] = []  # profile number -> its class
+    for profile in grouped.profiles:  # in their order, so classes are numbered alike from one build to the next
         key = (profile.grade, frozenset(found.out[profile]), frozenset(found.into[profile]))
-        number_of[profile] = keys.setdefault(key, len(keys))
-    class_of = {cert.iri: number_of[found.profile_of[cert.iri]] for cert in found.certs}
-    grouped: list[dict[str, list[str]]] = [defaultdict(list) for _ in keys]
-    listed: list[list[str]] = [[] for _ in keys]
-    for iri in sorted(class_of):
-        grouped[class_of[iri]][index.certificates[iri].issuer].append(iri)
-        listed[class_of[iri]].append(iri)
-    by_issuer = [{issuer: tuple(iris) for issuer, iris in groups.items()} for groups in grouped]
-    members = [tuple(iris) for iris in listed]
+        classes.append(keys.setdefault(key, len(keys)))
+    parts: list[list[int]] = [[] for _ in keys]  # class -> its profiles
+    for number, in_class in enumerate(classes):
+        parts[in_class].append(number)
+    members = [_joined(grouped, numbers) for numbers in parts]
+    by_issuer = [_joined_by_issuer(grouped, numbers) for numbers in parts]
     grades = [grade for grade, _, _ in keys]
-    profiles = {number: profile for profile, number in number_of.items()}
+    profiles = [grouped.profiles[numbers[0]] for numbers in parts]  # one of each class: they lead alike
     out = [tuple(sorted(found.out[profiles[number]], key=order)) for number in range(len(keys))]
     into = [tuple(sorted(found.into[profiles[number]], key=order)) for number in range(len(keys))]
 
@@ -568,54 +646,93 @@ def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph
         graph.add_edges_from(leaving(node))
         for hub in into[number]:
             graph.add_edge(hub, node, **{EDGE: found.hubs[hub]})
-    dominance = {(class_of[high], class_of[low]): (high, low) for high, low in _class_pairs(index, found, class_of)}
     lower_nodes: dict[int, ClassNode] = {}
-    dominance_edge = _dominance_edges(index)
-    for (high, low), (witness_high, witness_low) in sorted(dominance.items()):
+    dominance_edge = _dominance_edges()
+    for high, low in sorted({(classes[high], classes[low]) for high, low in grouped.dominance}):
         if low not in lower_nodes:  # a class entered by dominance leads to the class's hubs as well
             lower_nodes[low] = ClassNode("lower", low)
             graph.add_edges_from(leaving(lower_nodes[low]))
-        edge = dominance_edge(witness_high, witness_low)
-        graph.add_edge(nodes[high], lower_nodes[low], **{EDGE: edge})
+        graph.add_edge(nodes[high], lower_nodes[low], **{EDGE: dominance_edge(grades[high], grades[low])})
     components = {node: n for n, nodes in enumerate(nx.weakly_connected_components(graph)) for node in nodes}
     ranks = {grade: (index.grades[grade].ladder, index.grades[grade].rank) for grade in set(grades)}
     return ClassGraph(
         graph=graph,
         successors=dict(graph.adjacency()),
         predecessors=dict(graph.reverse(copy=False).adjacency()),
-        class_of=class_of,
+        class_of=ClassOf(grouped.number_of, classes),
         members=members,
         by_issuer=by_issuer,
         grades=grades,
         out=out,
         into=into,
-        issuer_certs=found.issuer_certs,
+        issuer_certs=grouped.issuer_certs,
         ranks=ranks,
         components=components,
-        strengths=frozenset(STRENGTH[data[EDGE].kind] for *_, data in graph.edges(data=True)),
-        size=graph.number_of_edges() + len(class_of),
+        strengths=_strengths(found, live, out, bool(lower_nodes)),
+        size=graph.number_of_edges() + len(grouped.number_of),
     )
 
 
-def _class_pairs(index: RoutingIndex, found: Incidence, class_of: dict[str, int]) -> Iterator[tuple[str, str]]:
-    """One (higher, lower) dominance pair per pair of classes an issuer links; issuers whose certificate types
-    fall in the same classes link the same pairs, so each such set of classes is looked at once."""
-    seen: set[frozenset[int]] = set()
-    for issuer, iris in found.issuer_certs.items():
-        classes = frozenset(class_of[iri] for iri in iris)
-        if classes not in seen:
-            seen.add(classes)
-            yield from _dominance_pairs(index, {issuer: iris})
+def _strengths(found: Incidence, live: set[Hub], out: list[tuple[Hub | str, ...]], dominance: bool) -> frozenset[int]:
+    """The strengths of a class graph's edges' hop kinds, from what they lead to rather than edge by edge: a live
+    hub's edges in and out are of its kind, a credential is reached by a bridge, and a lower class by dominance."""
+    kinds = {found.hubs[hub].kind for hub in live}
+    if any(not isinstance(target, tuple) for targets in out for target in targets[-1:]):  # credentials sort last
+        kinds.add(HopKind.CROSS_SYSTEM_BRIDGE)
+    if dominance:
+        kinds.add(HopKind.GRADE_DOMINANCE)
+    return frozenset(STRENGTH[kind] for kind in kinds)
 
 
-#: what the cache holds: a certificate graph (coverage) or a class graph (routes), under (which, options)
-CachedGraph: TypeAlias = "nx.DiGraph[Node] | ClassGraph"
-GraphKey: TypeAlias = tuple[Literal["certificates", "classes"], GraphOptions]
-_Graph = TypeVar("_Graph", "nx.DiGraph[Node]", ClassGraph)
+class ClassOf(Mapping[str, int]):
+    """Certificate type -> its class: its profile's (``Profiles.number_of``), read through the class of each
+    profile, so that a graph built again after a change of agreements makes nothing per certificate type."""
+
+    __slots__ = ("_classes", "_number_of")
+
+    def __init__(self, number_of: dict[str, int], classes: list[int]) -> None:
+        self._number_of, self._classes = number_of, classes
+
+    def __getitem__(self, iri: str) -> int:
+        return self._classes[self._number_of[iri]]
+
+    def __contains__(self, iri: object) -> bool:
+        return iri in self._number_of
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._number_of)
+
+    def __len__(self) -> int:
+        return len(self._number_of)
+
+
+def _joined(grouped: Profiles, numbers: list[int]) -> tuple[str, ...]:
+    """The members of the profiles *numbers*, in IRI order (a class of one profile shares its tuple)."""
+    if len(numbers) == 1:
+        return grouped.members[numbers[0]]
+    return tuple(sorted(chain.from_iterable(grouped.members[number] for number in numbers)))
+
+
+def _joined_by_issuer(grouped: Profiles, numbers: list[int]) -> dict[str, tuple[str, ...]]:
+    """Issuer -> its members of the profiles *numbers*, in IRI order (a class of one profile shares its dict)."""
+    if len(numbers) == 1:
+        return grouped.by_issuer[numbers[0]]
+    joined: dict[str, tuple[str, ...]] = {}
+    for number in numbers:
+        for issuer, iris in grouped.by_issuer[number].items():
+            joined[issuer] = tuple(sorted(joined[issuer] + iris)) if issuer in joined else iris
+    return joined
+
+
+#: what a cache holds: a certificate graph (coverage) or a class graph (routes), under (which, options), in
+#: ``Derived.graphs``; the profiles they are built from, under ("profiles", ``profiles_key``), in ``Derived.profiles``
+CachedGraph: TypeAlias = "nx.DiGraph[Node] | ClassGraph | Profiles"
+GraphKey: TypeAlias = tuple[Literal["certificates", "classes", "profiles"], GraphOptions]
+_Graph = TypeVar("_Graph", "nx.DiGraph[Node]", ClassGraph, Profiles)
 
 
 def _size(graph: CachedGraph) -> int:
-    return graph.size if isinstance(graph, ClassGraph) else int(graph.graph["size"])
+    return graph.size if isinstance(graph, (ClassGraph, Profiles)) else int(graph.graph["size"])
 
 
 class GraphCache(MutableMapping[GraphKey, CachedGraph]):
@@ -681,13 +798,15 @@ class GraphCache(MutableMapping[GraphKey, CachedGraph]):
         return key, graph
 
 
-def _cached(index: RoutingIndex, key: GraphKey, build: Callable[[], _Graph]) -> _Graph:
-    """The graph under *key* from the index's LRU cache (bounded in graphs and in items), built when missing.
+def _cached(index: RoutingIndex, key: GraphKey, build: Callable[[], _Graph], cache: GraphCache | None = None) -> _Graph:
+    """The graph under *key* from the index's LRU cache (bounded in graphs and in items), built when missing
+    (*cache*: another of the index's, its profiles').
 
     The server answers routes from several threads: the cache is only read and changed under a lock (a graph
     is built outside it, so two threads may build the same one; the second simply replaces the first).
     """
-    cache = index.derived.graphs
+    if cache is None:
+        cache = index.derived.graphs
     with _CACHE_LOCK:
         if key in cache:
             cache.move_to_end(key)

@@ -239,9 +239,9 @@ def _graph_cache() -> GraphCache:
 
 @dataclass(slots=True, eq=False)
 class Derived:
-    """What the process derives from an index on first use and keeps while it lives: the routing graphs (a
-    bounded LRU, ``graphs.GraphCache``) and the search index (and, for an index updated after a change, what
-    changed).
+    """What the process derives from an index on first use and keeps while it lives: the routing graphs and their
+    profiles (each a bounded LRU, ``graphs.GraphCache``) and the search index (and, for an index updated after a
+    change, what changed).
 
     Why a field of the index rather than a cache beside it: every routing and search function takes the index,
     and these belong to that index alone (an index changed for a what-if gets new ones), so keeping them on it
@@ -249,6 +249,9 @@ class Derived:
     """
 
     graphs: GraphCache = field(default_factory=_graph_cache)
+    #: what those graphs are built from, per occupation and day (``graphs.Profiles``): kept by a change of
+    #: agreements alone, which drops the graphs
+    profiles: GraphCache = field(default_factory=_graph_cache)
     search: SearchIndex | None = None
     #: what the update that made this index from the previous version's changed (update.py), for carrying that
     #: index's graphs and search index over (carry.py); None for an index read in full

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from certbridge.graph.routing.graphs import ClassGraph
+from certbridge.graph.routing.graphs import EDGE, ClassGraph, Profiles
+from certbridge.graph.routing.model import STRENGTH
 
 
 def edges(graph: Any) -> tuple[set[Any], set[Any]]:
@@ -14,11 +15,15 @@ def edges(graph: Any) -> tuple[set[Any], set[Any]]:
 
 
 def shape(graph: Any) -> Any:
-    """A class graph's classes, members, hubs and edges; a certificate graph's nodes and edges."""
+    """A class graph's classes, members, hubs and edges; a certificate graph's nodes and edges; profiles' groups."""
+    if isinstance(graph, Profiles):
+        return graph
     if not isinstance(graph, ClassGraph):
         return edges(graph)
+    kinds = {data[EDGE].kind for *_, data in graph.graph.edges(data=True)}
+    assert graph.strengths == frozenset(STRENGTH[kind] for kind in kinds), "its strengths are its edges'"
     return (
-        graph.class_of,
+        dict(graph.class_of),
         graph.members,
         graph.by_issuer,
         graph.grades,
