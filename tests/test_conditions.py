@@ -73,7 +73,7 @@ def test_unconditional_leaves_the_conditional_agreement_out_or_finds_another(wor
     assert not gone.routes and gone.no_route is not None and gone.unconditional
     assert "unconditional recognition only" in render(gone)
     world.agreement("h", parties=(region("320000"), region("370000")))
-    world.index.derived.graphs.clear()  # graphs are cached per index, and the index changed
+    world.index.derived.drop_graphs()  # graphs are cached per index, and the index changed
     other = find_routes(world.index, A, B, as_of=DAY, unconditional=True)
     assert [hop.evidence.iri for hop in other.routes[0].hops] == [f"{ID}agreement/h"]
     assert other.routes[0].conditions == () and other.to_json()["routes"][0]["conditions"] == []

@@ -128,7 +128,7 @@ def test_an_issuer_in_a_city_is_in_its_province_for_an_agreement_between_provinc
     assert [[s["kind"] for s in r["steps"]] for r in answer["routes"]] == [["formal-recognition"]]
     # an agreement of another city of the province does not reach Dezhou's issuers
     del w.index.agreements[f"{ID}agreement/sd-js"]
-    w.index.derived.graphs.clear()
+    w.index.derived.drop_graphs()
     w.agreement("jinan-js", parties=(region("370100"), region("320000")), scope=(OCCUPATION,))
     assert find_routes(w.index, held, wanted, as_of=date(2024, 1, 1)).to_json()["routes"] == []
 

@@ -30,7 +30,7 @@ def test_warm_builds_the_default_graphs_ahead_and_routes_stay_the_same(world: Wo
     world.agreement("g", parties=(region("320000"), region("370000")))
     pair = (f"{ID}certificate-type/a", f"{ID}certificate-type/b")
     cold = find_routes(world.index, *pair, as_of=DAY).to_json()
-    world.index.derived.graphs.clear()
+    world.index.derived.drop_graphs()
     assert warm(world.index, DAY, min_certificates=5) == 0  # the occupation has 4 certificate types
     assert warm(world.index, DAY, min_certificates=1) == 1
     (key, graph), *_ = world.index.derived.graphs.items()
@@ -39,7 +39,7 @@ def test_warm_builds_the_default_graphs_ahead_and_routes_stay_the_same(world: Wo
     assert list(world.index.derived.graphs.values()) == [graph]  # the query used the warmed graph, built nothing else
     world.cert("z", "gov", "senior", occupation="6-04-01-03")
     world.cert("y", "gov", "technician", occupation="6-04-01-03")
-    world.index.derived.graphs.clear()
+    world.index.derived.drop_graphs()
     monkeypatch.setattr(graphs, "GRAPH_CACHE_ITEMS", 2)  # half the bound is held after the first: stop there
     assert warm(world.index, DAY, min_certificates=1) == 1
 

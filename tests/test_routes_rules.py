@@ -95,7 +95,7 @@ def test_cross_system_bridge_only_where_sourced(world: World) -> None:
     engineer = f"{ID}credential/engineer"
     assert not find_routes(world.index, f"{ID}certificate-type/a", engineer, as_of=DAY).routes
     world.bridge("technician")
-    world.index.derived.graphs.clear()  # an index is immutable once built; this test changed it: drop its graphs
+    world.index.derived.drop_graphs()  # an index is immutable once built; this test changed it: drop its graphs
     answer = find_routes(world.index, f"{ID}certificate-type/a", engineer, as_of=DAY)
     assert kinds_of(answer)[0] == ("cross-system-bridge", 2)  # a covers c (dominance), c bridges to the title
     assert answer.routes[0].hops[-1].derivation == "asserted"

@@ -33,7 +33,7 @@ def explain(
     """The no-route answer; *above* says the target's grade is above the certificate's (see ``engine._above``),
     which no agreement changes."""
     reaches = nearest(index, cg, start.iri, max_hops, reverse=False) if start.iri in cg.class_of else []
-    reached = target in cg.class_of or target in cg.graph
+    reached = target in cg.class_of or target in cg.successors
     reached_from = nearest(index, cg, target, max_hops, reverse=True) if reached else []
     source_reaches = tuple(map(index.endpoint, reaches))
     target_reached_from = tuple(map(index.endpoint, reached_from))

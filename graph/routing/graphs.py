@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
-from typing import Literal, NamedTuple, TypeAlias, TypeVar, cast
+from typing import Any, Literal, NamedTuple, TypeAlias, TypeVar, cast
 
 import networkx as nx
 
@@ -182,13 +182,28 @@ def parties(index: RoutingIndex) -> frozenset[str]:
 def acts_in(agreement: Agreement, options: GraphOptions) -> bool:
     """Whether *agreement* makes hubs in the graph for *options*: formal recognition allowed, the occupation in its
     scope, a direction with sides, no conditions when only unconditional recognition counts, in force on the day."""
+    return agreement.covers_occupation(options.occupation) and _acts_on_day(agreement, options)
+
+
+def _acts_on_day(agreement: Agreement, options: GraphOptions) -> bool:
+    """``acts_in`` but for the occupation: the same for the graphs of every occupation."""
     return (
         HopKind.FORMAL_RECOGNITION in options.allowed
-        and agreement.covers_occupation(options.occupation)
         and agreement.direction in (Direction.ONE_WAY, Direction.MUTUAL)
         and not (options.unconditional and agreement.conditions)
         and agreement_in_force(agreement, options.day)[0]
     )
+
+
+def _acting(index: RoutingIndex, options: GraphOptions) -> tuple[Agreement, ...]:
+    """The agreements of *index* that act in the graphs of every occupation they cover for *options* (in the
+    index's order), worked out once per day for all of them (``Derived.acting``)."""
+    key = (options.day, options.unconditional, HopKind.FORMAL_RECOGNITION in options.allowed)
+    acting = index.derived.acting.get(key)
+    if acting is None:  # two threads may both work it out: the same
+        acting = tuple(agreement for agreement in index.agreements.values() if _acts_on_day(agreement, options))
+        index.derived.acting[key] = acting
+    return acting
 
 
 class CertificateReads(NamedTuple):
@@ -453,8 +468,8 @@ def _formal_incidence(
             if party:
                 by_party[party].append(profile)
     grades = {profile.grade for profile in profiles}
-    for agreement in index.agreements.values():
-        if not acts_in(agreement, options):
+    for agreement in _acting(index, options):
+        if not agreement.covers_occupation(options.occupation):
             continue
         # the occupation is in scope here, so the grade decides: once per grade
         in_scope = {grade for grade in grades if _grade_in_scope(index, agreement, grade)}
@@ -545,11 +560,15 @@ class ClassGraph:
 
     Per certificate type only its class number is kept (and tuples per class and issuer), which keeps a cached
     graph small and light on the garbage collector.
+
+    The graph itself is its two adjacency dicts, made directly rather than by networkx (which made a graph's
+    build twice as slow, and an attribute dict per edge where one per ``Edge`` object is shared); ``graph`` gives
+    it as a networkx graph for whoever wants one.
     """
 
-    graph: nx.DiGraph[Node]
-    #: node -> its successors -> their edge attributes, and node -> its predecessors -> ...: the graph's own
-    #: adjacency dicts (``DiGraph.adjacency``), read as they are by the route search's inner loop
+    #: node -> its successors -> their edge attributes, and node -> its predecessors -> ...: adjacency dicts as a
+    #: networkx graph's (``DiGraph.adjacency``; every node in both, in the order it was added), read as they are by
+    #: the route search's inner loop
     successors: dict[Node, dict[Node, dict[str, Edge]]]
     predecessors: dict[Node, dict[Node, dict[str, Edge]]]
     class_of: Mapping[str, int]
@@ -576,6 +595,14 @@ class ClassGraph:
     #: a no-route answer explains from both ends, and popular certificates are asked about again and again
     #: (bounded there; it lives and goes with the graph, so it never outlives the data it was found on)
     nearest: dict[tuple[str, int, bool], tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def graph(self) -> nx.DiGraph[Node]:
+        """The graph as a networkx graph (made on each call: the route search reads the adjacency dicts)."""
+        graph: nx.DiGraph[Node] = RoutingGraph()
+        graph.add_nodes_from(self.successors)
+        graph.add_edges_from((u, v, data) for u, after in self.successors.items() for v, data in after.items())
+        return graph
 
     def node(self, iri: str, role: Literal["class", "lower"] = "class") -> ClassNode:
         return ClassNode(role, self.class_of[iri])
@@ -635,30 +662,22 @@ def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph
     # sets, whose order changes from one process to the next.
     # one node object per class and role (a named tuple lives tracked by the garbage collector: see _formal_incidence)
     nodes = [ClassNode("class", number) for number in range(len(keys))]
-
-    def leaving(node: ClassNode) -> Iterator[tuple[ClassNode, Hub | str, dict[str, Edge]]]:
-        for hub in out[node.number]:  # sorted above
-            yield node, hub, {EDGE: found.out[profiles[node.number]][hub]}
-
-    graph: nx.DiGraph[Node] = RoutingGraph()
-    graph.add_nodes_from(nodes)
+    adjacency = _Adjacency(nodes)
     for number, node in enumerate(nodes):
-        graph.add_edges_from(leaving(node))
-        for hub in into[number]:
-            graph.add_edge(hub, node, **{EDGE: found.hubs[hub]})
+        adjacency.leading(node, out[number], found.out[profiles[number]])  # sorted above
+        adjacency.entering(node, into[number], found.hubs)
     lower_nodes: dict[int, ClassNode] = {}
     dominance_edge = _dominance_edges()
     for high, low in sorted({(classes[high], classes[low]) for high, low in grouped.dominance}):
         if low not in lower_nodes:  # a class entered by dominance leads to the class's hubs as well
             lower_nodes[low] = ClassNode("lower", low)
-            graph.add_edges_from(leaving(lower_nodes[low]))
-        graph.add_edge(nodes[high], lower_nodes[low], **{EDGE: dominance_edge(grades[high], grades[low])})
-    components = {node: n for n, nodes in enumerate(nx.weakly_connected_components(graph)) for node in nodes}
+            adjacency.leading(lower_nodes[low], out[low], found.out[profiles[low]])
+        dominated = lower_nodes[low]
+        adjacency.leading(nodes[high], (dominated,), {dominated: dominance_edge(grades[high], grades[low])})
     ranks = {grade: (index.grades[grade].ladder, index.grades[grade].rank) for grade in set(grades)}
     return ClassGraph(
-        graph=graph,
-        successors=dict(graph.adjacency()),
-        predecessors=dict(graph.reverse(copy=False).adjacency()),
+        successors=adjacency.successors,
+        predecessors=adjacency.predecessors,
         class_of=ClassOf(grouped.number_of, classes),
         members=members,
         by_issuer=by_issuer,
@@ -667,10 +686,78 @@ def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph
         into=into,
         issuer_certs=grouped.issuer_certs,
         ranks=ranks,
-        components=components,
+        components=adjacency.components(),
         strengths=_strengths(found, live, out, bool(lower_nodes)),
-        size=graph.number_of_edges() + len(grouped.number_of),
+        size=adjacency.edges + len(grouped.number_of),
     )
+
+
+class _Adjacency:
+    """The adjacency dicts of a directed graph being made, as networkx's ``add_nodes_from`` and ``add_edge`` make
+    them (nodes in the order first named, edges in the order added), with one attribute dict per ``Edge``."""
+
+    def __init__(self, nodes: Iterable[Node]) -> None:
+        self.successors: dict[Node, dict[Node, dict[str, Edge]]] = {}
+        self.predecessors: dict[Node, dict[Node, dict[str, Edge]]] = {}
+        self.edges = 0
+        self._attributes: dict[Edge, dict[str, Edge]] = {}
+        for node in nodes:
+            self.name(node)
+
+    def name(self, node: Node) -> None:
+        """Add *node* if it is new (last, in the order of nodes)."""
+        if node not in self.successors:
+            self.successors[node], self.predecessors[node] = {}, {}
+
+    def leading(self, node: Node, targets: Iterable[Node], edges: Mapping[Any, Edge]) -> None:
+        """Edges from *node* to each of *targets*, in their order, each *edges*[target]."""
+        successors, predecessors, attributes = self.successors, self.predecessors, self._attributes
+        self.name(node)
+        after = successors[node]
+        for target in targets:
+            if target not in successors:
+                successors[target], predecessors[target] = {}, {}
+            edge = edges[target]
+            data = attributes.get(edge)
+            if data is None:
+                data = attributes[edge] = {EDGE: edge}
+            self.edges += target not in after
+            after[target] = data
+            predecessors[target][node] = data
+
+    def entering(self, node: Node, sources: Iterable[Node], edges: Mapping[Any, Edge]) -> None:
+        """Edges into *node* from each of *sources*, in their order, each *edges*[source]."""
+        successors, predecessors, attributes = self.successors, self.predecessors, self._attributes
+        self.name(node)
+        before = predecessors[node]
+        for source in sources:
+            if source not in successors:
+                successors[source], predecessors[source] = {}, {}
+            edge = edges[source]
+            data = attributes.get(edge)
+            if data is None:
+                data = attributes[edge] = {EDGE: edge}
+            self.edges += node not in successors[source]
+            successors[source][node] = data
+            before[source] = data
+
+    def components(self) -> dict[Node, int]:
+        """Node -> the number of its weakly connected component (numbered in the order of their first node)."""
+        found: dict[Node, int] = {}
+        number = -1
+        for start in self.successors:
+            if start in found:
+                continue
+            number += 1
+            found[start] = number
+            pending = [start]
+            while pending:
+                node = pending.pop()
+                for near in chain(self.successors[node], self.predecessors[node]):
+                    if near not in found:
+                        found[near] = number
+                        pending.append(near)
+        return found
 
 
 def _strengths(found: Incidence, live: set[Hub], out: list[tuple[Hub | str, ...]], dominance: bool) -> frozenset[int]:

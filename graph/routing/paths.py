@@ -66,7 +66,7 @@ def _ends(cg: ClassGraph, target: str) -> list[Node]:
     """The nodes of the graph that lead to *target*'s certificate types: its class in both roles (entered from a
     hub, entered by dominance), or the credential itself."""
     ends: list[Node] = [cg.node(target), cg.node(target, "lower")] if target in cg.class_of else [target]
-    return [end for end in ends if end in cg.graph]
+    return [end for end in ends if end in cg.successors]
 
 
 def _level_routes(

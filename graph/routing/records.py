@@ -253,12 +253,22 @@ class Derived:
     #: agreements alone, which drops the graphs
     profiles: GraphCache = field(default_factory=_graph_cache)
     search: SearchIndex | None = None
+    #: (day, unconditional only, formal recognition allowed) -> the agreements acting on that day in the graphs of
+    #: the occupations they cover (graphs.py ``_acting``): worked out once for all of a day's graphs
+    acting: dict[tuple[date, bool, bool], tuple[Agreement, ...]] = field(default_factory=dict)
     #: what the update that made this index from the previous version's changed (update.py), for carrying that
     #: index's graphs and search index over (carry.py); None for an index read in full
     changed: Changed | None = None
     #: what the index's cache file descends from (cache.py): the full one and the records changed since; None for an
     #: index not read from a cache nor saved to one
     lineage: Lineage | None = None
+
+    def drop_graphs(self) -> None:
+        """Drop the routing graphs and what they are built from (profiles, agreements acting on a day): for an
+        index whose records were changed in place, as tests do (a change makes a new index, carry.py)."""
+        self.graphs.clear()
+        self.profiles.clear()
+        self.acting.clear()
 
 
 @dataclass(kw_only=True)
