@@ -45,8 +45,11 @@ T = TypeVar("T")
 #: how many older versions (releases) the app keeps opened, with their routing indexes, besides the current one:
 #: an index is hundreds of megabytes at national scale, so few; a request for another loads it from its cache
 PINNED_VERSIONS = 2
-#: the pause after each routing graph a change dropped is built again in the background (``AppState._warm``)
+#: the pause after each routing graph a change dropped is built again in the background (``AppState._warm``): at
+#: least this long, and this many times as long as the graph took, so that the warming takes about a tenth of the
+#: interpreter while requests want the rest (a lookup whose graph is not built yet builds it itself)
 WARM_PAUSE_S = 0.005
+WARM_PAUSE_FACTOR = 9.0
 #: where a request's pinned version is put (``request.state``, which the conventions middleware reads for the ETag)
 PINNED = "certbridge_pinned_version"
 
@@ -138,16 +141,22 @@ class AppState:
 
     def _warm(self, index: RoutingIndex) -> None:
         """Build the routing graphs a change dropped (a request needing one meanwhile builds it), one at a time with
-        a pause after each, so that requests keep most of the interpreter. Stops when another version is served.
+        a pause after each (``WARM_PAUSE_FACTOR`` times the time it took), so that requests keep most of the
+        interpreter: a change of an agreement between two provinces drops every occupation's graph, seconds of work,
+        of which requests need only the graphs of the occupations they ask about. Stops when another version is
+        served.
 
         After each graph, what the process holds is collected and frozen (``settle``), as at start (``index``): a
         full garbage collection otherwise walks every graph built since the last freeze, so warming all of a
         national store's graphs took twice as long (16.6 s instead of 7.6 s; bench/README.md) and the collection
         after it stalled every request for 1.2 s."""
+        resumed = time.perf_counter()
 
         def pause() -> bool:
+            nonlocal resumed
             settle()
-            time.sleep(WARM_PAUSE_S)
+            time.sleep(max(WARM_PAUSE_S, WARM_PAUSE_FACTOR * (time.perf_counter() - resumed)))
+            resumed = time.perf_counter()
             return self._index is index
 
         warm(index, date.today(), between=pause)
