@@ -36,9 +36,11 @@ from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.search import search_index
 from certbridge.graph.store import AnyStore, GraphStore, store_at
 from certbridge.graph.store.releases import release_named
+from certbridge.graph.writes import Written
 
 from .query_worker import Limits, QueryPool
 from .settings import Settings
+from .write_worker import WriteJob, WriterProcess
 
 T = TypeVar("T")
 
@@ -76,6 +78,7 @@ class AppState:
         self._opened: AnyStore | None = None
         self._index: RoutingIndex | None = None
         self._pool: QueryPool | None = None
+        self._writer: WriterProcess | None = None
         #: what ``per_version`` computed for the version served, by name
         self._per_version: dict[str, object] = {}
         #: writes of this process under way (``writing``): the version served is kept until they are adopted
@@ -245,6 +248,31 @@ class AppState:
                 )
             return self._pool
 
+    def write(self, job: WriteJob) -> Written:
+        """Apply *job* in the writer process (started on the first write), then serve the version it made with its
+        updated routing index when it was applied as a change (``adopt``; a version rebuilt in full is read from its
+        cache by the next request). Meanwhile requests keep the version served before (``writing``): were they to
+        follow the new version the moment it is current, they would load and warm its index in full, the very work
+        the change spared."""
+        with self._lock:
+            if self._writer is None:
+                self._writer = WriterProcess(self.settings.store, self.held)
+            writer = self._writer
+        with self.writing():
+            written = writer.run(job)
+            if written.patched is not None:
+                self.adopt(written.patched)
+        return written
+
+    def held(self, cache: Path) -> RoutingIndex | None:
+        """The routing index served, if *cache* is its cache file (the version served's): what a change made in the
+        writer process is applied to (api/write_worker.py)."""
+        with self._lock:
+            version, index = self._version, self._index
+        if version is None or index is None or cache != self.store.cache_path(version.name, CACHE_KIND):
+            return None
+        return index
+
     def started_pool(self) -> QueryPool | None:
         """The query workers if they were started (health reports them without starting them)."""
         return self._pool
@@ -253,8 +281,11 @@ class AppState:
         """Stop the query workers and close the store (at shutdown)."""
         with self._lock:
             pool, self._pool = self._pool, None
+            writer, self._writer = self._writer, None
         if pool is not None:
             pool.close()
+        if writer is not None:
+            writer.close()
         self.store.close()
 
 

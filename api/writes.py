@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +25,8 @@ from .conventions import version_named_by
 from .models import ChangeOut, RetireIn, WriteOut, answered
 from .problems import Problem, ProblemType, problem_response, responses
 from .settings import WRITE_TOKEN_ENV, WRITERS_ENV
-from .state import graph_store_of, settings_of, state_of
+from .state import settings_of, state_of
+from .write_worker import WriteJob
 
 router = APIRouter(prefix="/api/v1", tags=["writes"])
 
@@ -199,8 +199,8 @@ def cell(value: object) -> str:
 def _add(request: Request, table: str, body: bytes, writer: str, note: str, if_match: str | None) -> dict[str, object]:
     try:
         new = _rows(table, body, _media_type(request))
-        store, based = graph_store_of(request), based_on(if_match)
-        written = served(request, lambda: writes.add_rows(store, new, writer=writer, note=note, based_on=based))
+        job = WriteJob(function=writes.add_rows, change=new, writer=writer, note=note, based_on=based_on(if_match))
+        written = state_of(request.app).write(job)
     except DataError as exc:
         errors = [
             {
@@ -290,19 +290,6 @@ for _name, (_table, _example) in WRITABLE.items():
     _endpoint(_name, _table, _example)
 
 
-def served(request: Request, write: Callable[[], writes.Written]) -> writes.Written:
-    """Run *write*, then serve the version it made from its derived data in memory when it was applied as a change
-    (``AppState.adopt``; a version rebuilt in full is read from its cache by the next request). Meanwhile requests
-    keep the version served before (``AppState.writing``): were they to follow the new version the moment it is
-    current, they would load and warm its index in full, the very work the change spared."""
-    state = state_of(request.app)
-    with state.writing():
-        written = write()
-        if written.patched is not None:
-            state.adopt(written.patched)
-    return written
-
-
 def _written(written: writes.Written, writer: str) -> dict[str, object]:
     changeset = written.changeset
     return {
@@ -378,11 +365,9 @@ async def correct_row(
     corrections = writes.Corrections(table, [(key, {c: cell(v) for c, v in fields.items()})], JSON_BODY, [0])
 
     def run() -> writes.Written:
+        job = WriteJob(function=writes.correct_rows, change=corrections, writer=writer, note=note, based_on=version)
         try:
-            store = graph_store_of(request)
-            return served(
-                request, lambda: writes.correct_rows(store, corrections, writer=writer, note=note, based_on=version)
-            )
+            return state_of(request.app).write(job)
         except (DataError, ShapeViolations) as exc:
             raise _rejected(exc, JSON_BODY) from None
 
@@ -426,9 +411,9 @@ async def retire_record(
     )
 
     def run() -> writes.Written:
+        job = WriteJob(function=writes.retire, change=record, writer=writer, note=note, based_on=version)
         try:
-            store = graph_store_of(request)
-            return served(request, lambda: writes.retire(store, record, writer=writer, note=note, based_on=version))
+            return state_of(request.app).write(job)
         except (DataError, ShapeViolations) as exc:
             raise _rejected(exc, JSON_BODY) from None
         except InvalidOption as exc:

@@ -68,9 +68,18 @@ class DerivedData:
     save: Callable[[Path, Any], None]
     #: reads what was saved (None when there is none, or it is unreadable): the previous version's, for ``update``
     read: Callable[[Path], Any | None] | None = None
-    #: the data of the version after a change from the data before it, the store after, and what the change
-    #: touched (``update(previous, store_after, touched)``); None: derived again in full after every change
-    update: Callable[[Any, AnyStore, Touched], Any] | None = None
+    #: the data of the version after a change, in two steps: what it reads of the store after the change for what
+    #: the change touched (``read_update(store_after, touched)``: small, pickled, so that a writer process can read
+    #: it), then the data before the change with that applied (``apply_update(previous, read)``, where the data
+    #: before is held); None: derived again in full after every change
+    read_update: Callable[[AnyStore, Touched], Any] | None = None
+    apply_update: Callable[[Any, Any], Any] | None = None
+
+
+#: where a change's derived data is updated when the process making it does not hold the data before it: called
+#: with the kind, what ``read_update`` read, and the cache files of the version before and after (the one it saves);
+#: answers whether it did (else the caller updates it itself) (graph/patch.py ``patch``, api/write_worker.py)
+UpdateElsewhere = Callable[["DerivedData", Any, Path, Path], bool]
 
 
 def registered() -> tuple[DerivedData, ...]:

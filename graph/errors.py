@@ -30,6 +30,18 @@ class CertbridgeError(Exception):
         self.message = message
         self.hint = hint
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as its class, message and fields (each subclass's constructor takes other arguments): a write
+        made in a writer process raises it in the server (api/write_worker.py)."""
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(kind: type[CertbridgeError], args: tuple[object, ...], fields: dict[str, object]) -> CertbridgeError:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(fields)
+    return error
+
 
 @dataclass(frozen=True, slots=True)
 class TableError:

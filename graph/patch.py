@@ -66,6 +66,7 @@ def patch(
     based_on: Path | None = None,
     version_name: str | None = None,
     progress: Progress = silent,
+    elsewhere: derived.UpdateElsewhere | None = None,
 ) -> Patched:
     """Make the next version of *store* the current one with *change* applied, reasoned incrementally.
 
@@ -75,6 +76,10 @@ def patch(
     Raises StoreError on a server store (which rebuilds instead), when nothing was built yet or when the current
     version is not *based_on*, InvalidOption for a change of graphs that hold no asserted triples; in each case the
     current version is left as it was.
+
+    With *elsewhere*, each kind of derived data that can be updated is updated by it (in the process that holds
+    the data before the change: api/write_worker.py), from what this process reads of the version after, and saved
+    there before the new version becomes current.
     """
     graph_store = as_store(store)
     if not isinstance(graph_store, EmbeddedStore):
@@ -104,7 +109,7 @@ def patch(
             touched = Touched.of(
                 [*inferred.applied.added, *inferred.applied.removed, *inferred.added, *inferred.removed]
             )
-            made, updated = _derive(graph_store, current, name, copy, touched, progress)
+            made, updated = _derive(graph_store, current, name, copy, touched, progress, elsewhere)
             seconds["derive"] = time.perf_counter() - mark
             mark = time.perf_counter()
         seconds["swap"] = time.perf_counter() - mark
@@ -125,24 +130,40 @@ def patch(
 
 
 def _derive(
-    graph_store: EmbeddedStore, current: Path, name: str, copy: ox.Store, touched: Touched, progress: Progress
+    graph_store: EmbeddedStore,
+    current: Path,
+    name: str,
+    copy: ox.Store,
+    touched: Touched,
+    progress: Progress,
+    elsewhere: derived.UpdateElsewhere | None,
 ) -> tuple[dict[str, Any], frozenset[str]]:
     """Every registered derived data of the new version *name*, saved beside it: updated from the current version's
-    where the kind can be and that is cached, else derived in full. Returns it by kind, and the kinds updated."""
+    where the kind can be and that is cached (by *elsewhere*, when given and able), else derived in full. Returns it
+    by kind (None for what *elsewhere* updated: it holds it), and the kinds updated."""
     made: dict[str, Any] = {}
     updated: set[str] = set()
     for data in derived.registered():
-        previous = None
-        if data.update is not None and data.read is not None:
-            previous = data.read(graph_store.cache_path(current.name, data.kind))
-        if previous is not None and data.update is not None:
+        before, after = graph_store.cache_path(current.name, data.kind), graph_store.cache_path(name, data.kind)
+        read_update, apply_update = data.read_update, data.apply_update
+        if read_update is not None and apply_update is not None and elsewhere is not None and before.exists():
             with progress(f"updating {data.name}"):
-                made[data.kind] = data.update(previous, copy, touched)
+                done = elsewhere(data, read_update(copy, touched), before, after)
+            if done:
+                made[data.kind] = None  # held where it was updated
+                updated.add(data.kind)
+                continue
+        previous = None
+        if read_update is not None and apply_update is not None and data.read is not None:
+            previous = data.read(before)
+        if previous is not None and read_update is not None and apply_update is not None:
+            with progress(f"updating {data.name}"):
+                made[data.kind] = apply_update(previous, read_update(copy, touched))
             updated.add(data.kind)
         else:
             with progress(f"deriving {data.name}"):
                 made[data.kind] = data.derive(copy)
-        data.save(graph_store.cache_path(name, data.kind), made[data.kind])
+        data.save(after, made[data.kind])
     return made, frozenset(updated)
 
 

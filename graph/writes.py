@@ -36,6 +36,7 @@ from .convert import TABLES, convert_tables, rows, table_files
 from .convert.retirements import COLUMNS as RETIREMENT_COLUMNS
 from .convert.retirements import RETIRABLE
 from .convert.retirements import TABLE as RETIREMENTS
+from .derived import UpdateElsewhere
 from .errors import (
     CertbridgeError,
     Conflict,
@@ -185,6 +186,7 @@ def add_rows(
     note: str,
     based_on: str | None = None,
     progress: Progress = silent,
+    elsewhere: UpdateElsewhere | None = None,
 ) -> Written:
     """Validate *new* with everything already stored and build the next version, or raise and change nothing.
 
@@ -209,7 +211,7 @@ def add_rows(
             raise _Unwritable(unknown, touched, first_lines, renumbered)
         return touched, first_lines, renumbered
 
-    return _write(store, ChangeKind.ADD, new.table, edit, writer, note, based_on, progress)
+    return _write(store, ChangeKind.ADD, new.table, edit, writer, note, based_on, progress, elsewhere)
 
 
 def correct_rows(
@@ -220,6 +222,7 @@ def correct_rows(
     note: str,
     based_on: str | None = None,
     progress: Progress = silent,
+    elsewhere: UpdateElsewhere | None = None,
 ) -> Written:
     """Rewrite fields of existing rows (found by key) in a copy of the current tables and build the next version
     from it, validated like a build; or raise and change nothing.
@@ -296,7 +299,7 @@ def correct_rows(
             raise _Unwritable(problems, touched, lines, renumbered)
         return touched, lines, renumbered
 
-    return _write(store, ChangeKind.CORRECT, table, edit, writer, note, based_on, progress)
+    return _write(store, ChangeKind.CORRECT, table, edit, writer, note, based_on, progress, elsewhere)
 
 
 def retire(
@@ -307,6 +310,7 @@ def retire(
     note: str,
     based_on: str | None = None,
     progress: Progress = silent,
+    elsewhere: UpdateElsewhere | None = None,
 ) -> Written:
     """Retire a record from a day: a row of ``retirements.csv`` (a new id, ``RT-<n>``) in a copy of the current
     tables, and the next version built from it; or raise and change nothing. Nothing is deleted.
@@ -358,7 +362,7 @@ def retire(
         after = {column: row.get(column, "") for column in header}
         return [RowChange(key=row["id"], before=None, after=after)], first_lines, renumbered
 
-    return _write(store, ChangeKind.RETIRE, RETIREMENTS, edit, writer, note, based_on, progress)
+    return _write(store, ChangeKind.RETIRE, RETIREMENTS, edit, writer, note, based_on, progress, elsewhere)
 
 
 def _check_table(table: str) -> None:
@@ -375,6 +379,7 @@ def _write(
     note: str,
     based_on: str | None,
     progress: Progress,
+    elsewhere: UpdateElsewhere | None = None,
 ) -> Written:
     """One write, under the store's write lock: the current tables copied, *edit* applied to the copy, the
     changeset logged there, the next version patched or built from it (named in advance, so the log says which)."""
@@ -403,7 +408,7 @@ def _write(
             summary = _summary(graph_store, current.name, kind, table, touched)
             try:
                 if summary is not None:
-                    patched = _patch(graph_store, summary, table, touched, work, lines, version, progress)
+                    patched = _patch(graph_store, summary, table, touched, work, lines, version, progress, elsewhere)
                     return Written(
                         version=patched.version,
                         triples=_triples(patched.version),
@@ -488,6 +493,7 @@ def _patch(
     lines: Sequence[int],
     version: str,
     progress: Progress,
+    elsewhere: UpdateElsewhere | None = None,
 ) -> Patched:
     """The change worked out from *touched* (checked and validated as by a build) and patched into the next version;
     its conversion context, carried forward, is kept beside it (removed with it if the patch fails)."""
@@ -507,7 +513,15 @@ def _patch(
         )
     del source
     rows.save(graph_store.cache_path(version, rows.SUMMARY_KIND), summary, before=before)
-    return patch(graph_store, change, tables=work, based_on=current, version_name=version, progress=progress)
+    return patch(
+        graph_store,
+        change,
+        tables=work,
+        based_on=current,
+        version_name=version,
+        progress=progress,
+        elsewhere=elsewhere,
+    )
 
 
 def _work_copy(current: Path, work: Path, *, edited: set[str]) -> None:

@@ -28,7 +28,7 @@ from ..derived import DerivedData
 from ..stamps import Stamp, stamp_of
 from .load import in_order, load_index
 from .records import RECORDS, RoutingIndex
-from .update import update_index
+from .update import apply_update, read_update
 
 #: the kind of derived data the routing index is cached as, beside each store version
 CACHE_KIND = "routing.pickle"
@@ -203,5 +203,11 @@ _HELD: dict[Path, tuple[Stamp | None, weakref.ref[RoutingIndex]]] = {}
 #: every build derives the index from its in-memory store and saves it with the new version; a change applied
 #: without a rebuild updates the previous version's (update.py)
 ROUTING_INDEX = DerivedData(
-    name="the routing index", kind=CACHE_KIND, derive=load_index, save=save, read=read_file, update=update_index
+    name="the routing index",
+    kind=CACHE_KIND,
+    derive=load_index,
+    save=save,
+    read=read_file,
+    read_update=read_update,
+    apply_update=apply_update,
 )

@@ -81,11 +81,42 @@ class Changed:
         return self.tables.get(table, frozenset())
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexUpdate:
+    """What updating an index for a change reads of the version after it (``read_update``): the records of the
+    nodes it may have changed, read afresh, and the occupations' labels when they may have changed. Small, and
+    pickled: a writer process reads it where the change is made, and the process holding the index before applies
+    it (``apply_update``)."""
+
+    nodes: frozenset[str]
+    #: the index of the records of *nodes* (and what they read), as load.py reads a store
+    fresh: RoutingIndex
+    #: the occupations' labels (code -> label) when the change may have changed them, else None
+    occupation_labels: dict[str, str] | None
+
+
 def update_index(previous: RoutingIndex, store: stores.AnyStore, touched: Touched) -> RoutingIndex:
     """The index of *store* (the version after a change) from *previous* (the version before's) and what the change
     *touched*: equal to ``load_index(store)``, with the records the change did not touch kept as they were."""
+    return apply_update(previous, read_update(store, touched))
+
+
+def read_update(store: stores.AnyStore, touched: Touched) -> IndexUpdate:
+    """What updating an index for a change that *touched* these reads of *store*, the version after it."""
     nodes = affected(store, touched)
-    fresh = load_index(_substore(store, nodes))
+    own = nodes - (touched.objects - touched.subjects)  # an object only kept its own triples: its code and label
+    labels = None
+    if _OCCUPATION.value in touched.iris or any(
+        next(store.quads_for_pattern(ox.NamedNode(iri), _TYPE, _OCCUPATION), None) for iri in own
+    ):
+        labels = _occupation_labels(store)
+    return IndexUpdate(nodes=frozenset(nodes), fresh=load_index(_substore(store, nodes)), occupation_labels=labels)
+
+
+def apply_update(previous: RoutingIndex, update: IndexUpdate) -> RoutingIndex:
+    """The index after a change from *previous*, the index before it, and what *update* read of the version after:
+    every record it read replaces its own in a copy (the same objects kept for the others)."""
+    nodes, fresh = update.nodes, update.fresh
     after = RoutingIndex(**{name: _copy(getattr(previous, name)) for name in ORDERED_TABLES})
     changes: dict[str, set[str]] = defaultdict(set)
     for name in _KEYED:
@@ -105,12 +136,15 @@ def update_index(previous: RoutingIndex, store: stores.AnyStore, touched: Touche
             _set(after.party_labels, iri, fresh.party_labels.get(iri), changes["party_labels"])
         if previous.region_parents.get(iri) != fresh.region_parents.get(iri):
             _set(after.region_parents, iri, fresh.region_parents.get(iri), changes["region_parents"])
-    _bridges(previous, after, fresh, nodes, changes)
-    own = nodes - (touched.objects - touched.subjects)  # an object only kept its own triples: its code and label
-    if _OCCUPATION.value in touched.iris or any(
-        next(store.quads_for_pattern(ox.NamedNode(iri), _TYPE, _OCCUPATION), None) for iri in own
-    ):
-        _occupation_labels(store, after, changes)
+    _bridges(previous, after, fresh, set(nodes), changes)
+    if update.occupation_labels is not None:
+        labels = update.occupation_labels
+        changes["occupation_labels"] |= {
+            code
+            for code in labels.keys() | after.occupation_labels.keys()
+            if labels.get(code) != after.occupation_labels.get(code)
+        }
+        after.occupation_labels = dict(labels)
     in_order(after, [name for name in ORDERED_TABLES if _added(previous, name, changes[name])])
     after.derived = Derived(
         changed=Changed(tables={name: frozenset(keys) for name, keys in changes.items() if keys}),
@@ -228,8 +262,9 @@ def _put(table: dict[str, list[Any]], lists: dict[str, list[Any]]) -> None:
             table.pop(key, None)
 
 
-def _occupation_labels(store: stores.AnyStore, after: RoutingIndex, changes: dict[str, set[str]]) -> None:
-    """The occupations' labels read again (keyed by code, which a change may change; 1,600 rows)."""
+def _occupation_labels(store: stores.AnyStore) -> dict[str, str]:
+    """The occupations' labels read again, by code, in code order (keyed by code, which a change may change; 1,600
+    rows)."""
     labels: dict[str, str] = {}
     rows = store.query(query("occupation-labels"), use_default_graph_as_union=True, prefixes=PREFIXES)
     assert isinstance(rows, ox.QuerySolutions)
@@ -237,12 +272,7 @@ def _occupation_labels(store: stores.AnyStore, after: RoutingIndex, changes: dic
         code, zh = row["code"], row["zh"]
         assert code is not None and zh is not None
         labels[code.value] = zh.value
-    changes["occupation_labels"] |= {
-        code
-        for code in labels.keys() | after.occupation_labels.keys()
-        if labels.get(code) != after.occupation_labels.get(code)
-    }
-    after.occupation_labels = dict(sorted(labels.items()))
+    return dict(sorted(labels.items()))
 
 
 def _added(previous: RoutingIndex, name: str, keys: set[str]) -> bool:
@@ -251,4 +281,4 @@ def _added(previous: RoutingIndex, name: str, keys: set[str]) -> bool:
     return any(key not in table for key in keys)
 
 
-__all__ = ["Changed", "affected", "update_index"]
+__all__ = ["Changed", "IndexUpdate", "affected", "apply_update", "read_update", "update_index"]
