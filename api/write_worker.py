@@ -43,6 +43,10 @@ _CONTEXT = multiprocessing.get_context("spawn")  # a clean interpreter: no inher
 START_TIMEOUT_S = 60.0
 #: how often the writer checks that the server that started it is still there
 PARENT_CHECK_S = 0.5
+#: the writer's niceness: the processor time route lookups leave goes to the write, not a share of what they need
+#: (on two cores under load, a writer at the server's priority took a third of the lookups' throughput;
+#: bench/README.md). Not the idle class, as SPARQL workers have: under sustained load a write must still finish
+WRITER_NICENESS = 19
 
 
 class WriteFunction(Protocol):
@@ -199,6 +203,7 @@ class WriterProcess:
 def _serve(location: Location, connection: Connection, parent: int) -> None:
     """The writer's life: apply each job sent until the pipe closes or the server is gone."""
     threading.Thread(target=_watch, args=(parent,), daemon=True, name="certbridge writer: parent").start()
+    os.nice(WRITER_NICENESS)
     graph_store = store_at(location)
 
     def elsewhere(data: derived.DerivedData, read: Any, before: Path, after: Path) -> bool:
