@@ -46,18 +46,18 @@ def _agreements_used(http: httpx.Client) -> set[str]:
     return {step["evidence"].get("iri", "").rsplit("/", 1)[-1] for r in answer.json()["routes"] for step in r["steps"]}
 
 
+def _correct(http: httpx.Client, fields: dict[str, str], note: str) -> httpx.Response:
+    """A correction of the agreement's *fields* over the API."""
+    return http.post(f"/api/v1/tables/agreements/rows/{AGREEMENT}", json=fields, params={"note": note}, headers=AUTH)
+
+
 def test_a_write_runs_in_the_writer_process_and_the_server_serves_the_index_it_updated(store: Path) -> None:
     app = create_app(Settings(store, write_token=TOKEN))
     with serving(Settings(store), app=app) as url, httpx.Client(base_url=url, timeout=60) as http:
         assert AGREEMENT in _agreements_used(http)
         state = state_of(app)
         served = state.index()
-        written = http.post(
-            f"/api/v1/tables/agreements/rows/{AGREEMENT}",
-            json={"valid_to": "2024-06-30"},
-            params={"note": "ended early"},
-            headers=AUTH,
-        )
+        written = _correct(http, {"valid_to": "2024-06-30"}, "ended early")
         assert written.status_code == 201, written.text
         assert written.json()["applied"] == "patched"
         writer = state._writer
@@ -71,12 +71,7 @@ def test_a_write_runs_in_the_writer_process_and_the_server_serves_the_index_it_u
         assert index.derived.changed is not None, "updated from the index before, not read in full"
         cache = store_at(store).cache_path(version.name, CACHE_KIND)
         assert cache.exists(), "saved beside the new version"
-        again = http.post(
-            f"/api/v1/tables/agreements/rows/{AGREEMENT}",
-            json={"valid_to": ""},
-            params={"note": "restored"},
-            headers=AUTH,
-        )
+        again = _correct(http, {"valid_to": ""}, "restored")
         assert again.status_code == 201, again.text
         assert state._writer is writer and writer.pid is not None, "the same writer, kept for the next write"
         assert AGREEMENT in _agreements_used(http)
@@ -90,8 +85,7 @@ def test_a_writer_killed_mid_write_leaves_the_store_before_or_after_and_the_next
     trust = iter(["medium", "high", "low"] * 20)
 
     def write(http: httpx.Client, note: str) -> httpx.Response:
-        row = {"trust": next(trust)}
-        return http.post(f"/api/v1/tables/agreements/rows/{AGREEMENT}", json=row, params={"note": note}, headers=AUTH)
+        return _correct(http, {"trust": next(trust)}, note)
 
     with serving(Settings(store), app=app) as url, httpx.Client(base_url=url, timeout=120) as http:
         state = state_of(app)

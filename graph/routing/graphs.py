@@ -711,35 +711,26 @@ class _Adjacency:
 
     def leading(self, node: Node, targets: Iterable[Node], edges: Mapping[Any, Edge]) -> None:
         """Edges from *node* to each of *targets*, in their order, each *edges*[target]."""
-        successors, predecessors, attributes = self.successors, self.predecessors, self._attributes
         self.name(node)
-        after = successors[node]
-        for target in targets:
-            if target not in successors:
-                successors[target], predecessors[target] = {}, {}
-            edge = edges[target]
-            data = attributes.get(edge)
-            if data is None:
-                data = attributes[edge] = {EDGE: edge}
-            self.edges += target not in after
-            after[target] = data
-            predecessors[target][node] = data
+        self._add((node, target, edges[target]) for target in targets)
 
     def entering(self, node: Node, sources: Iterable[Node], edges: Mapping[Any, Edge]) -> None:
         """Edges into *node* from each of *sources*, in their order, each *edges*[source]."""
-        successors, predecessors, attributes = self.successors, self.predecessors, self._attributes
         self.name(node)
-        before = predecessors[node]
-        for source in sources:
-            if source not in successors:
-                successors[source], predecessors[source] = {}, {}
-            edge = edges[source]
+        self._add((source, node, edges[source]) for source in sources)
+
+    def _add(self, edges: Iterable[tuple[Node, Node, Edge]]) -> None:
+        successors, predecessors, attributes = self.successors, self.predecessors, self._attributes
+        for u, v, edge in edges:
+            for end in (u, v):  # as networkx adds them: u first
+                if end not in successors:
+                    successors[end], predecessors[end] = {}, {}
             data = attributes.get(edge)
             if data is None:
                 data = attributes[edge] = {EDGE: edge}
-            self.edges += node not in successors[source]
-            successors[source][node] = data
-            before[source] = data
+            self.edges += v not in successors[u]
+            successors[u][v] = data
+            predecessors[v][u] = data
 
     def components(self) -> dict[Node, int]:
         """Node -> the number of its weakly connected component (numbered in the order of their first node)."""
