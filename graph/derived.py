@@ -66,7 +66,7 @@ class DerivedData:
     derive: Callable[[AnyStore], Any]
     #: writes what ``derive`` answered to the path, atomically (a reader never sees half a file)
     save: Callable[[Path, Any], None]
-    #: reads what was saved (None when there is none, or it is unreadable): the previous version's, for ``update``
+    #: reads what was saved (None when there is none, or it is unreadable): the previous version's, for ``apply_update``
     read: Callable[[Path], Any | None] | None = None
     #: the data of the version after a change, in two steps: what it reads of the store after the change for what
     #: the change touched (``read_update(store_after, touched)``: small, pickled, so that a writer process can read

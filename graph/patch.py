@@ -146,19 +146,20 @@ def _derive(
     for data in derived.registered():
         before, after = graph_store.cache_path(current.name, data.kind), graph_store.cache_path(name, data.kind)
         read_update, apply_update = data.read_update, data.apply_update
-        if read_update is not None and apply_update is not None and elsewhere is not None and before.exists():
-            with progress(f"updating {data.name}"):
-                done = elsewhere(data, read_update(copy, touched), before, after)
-            if done:
-                made[data.kind] = None  # held where it was updated
-                updated.add(data.kind)
-                continue
-        previous = None
-        if read_update is not None and apply_update is not None and data.read is not None:
-            previous = data.read(before)
+        previous = read = None
+        if read_update is not None and apply_update is not None and before.exists():
+            if elsewhere is not None:
+                with progress(f"updating {data.name}"):
+                    read = read_update(copy, touched)
+                    if elsewhere(data, read, before, after):
+                        made[data.kind] = None  # held where it was updated
+                        updated.add(data.kind)
+                        continue
+            if data.read is not None:
+                previous = data.read(before)
         if previous is not None and read_update is not None and apply_update is not None:
             with progress(f"updating {data.name}"):
-                made[data.kind] = apply_update(previous, read_update(copy, touched))
+                made[data.kind] = apply_update(previous, read if read is not None else read_update(copy, touched))
             updated.add(data.kind)
         else:
             with progress(f"deriving {data.name}"):
