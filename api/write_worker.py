@@ -120,27 +120,38 @@ class WriterProcess:
         """Apply *job* in the writer process; raises what the write raised, or StoreError when the writer died."""
         with self._lock:
             connection = self._started()
-            updated: dict[str, Any] = {}
             try:
-                connection.send(job)
-                while True:
-                    message = connection.recv()
-                    if isinstance(message, _Update):
-                        connection.send(self._update(message, updated))
-                    elif isinstance(message, _Failed):
-                        raise message.error
-                    else:
-                        assert isinstance(message, _Done)
-                        if message.written.patched is not None:
-                            message.written.patched.derived.update(updated)
-                        return message.written
-            except (EOFError, OSError, BrokenPipeError):
+                outcome = self._exchange(connection, job)
+            except (EOFError, OSError):
                 self._stop()
                 raise StoreError(
                     "the writer process ended during the write",
                     hint="the store is at the version before the write or after it: read the changes feed, then "
                     "write again if the change is not there",
                 ) from None
+            except BaseException:
+                # this process failed while the writer waits for its answer: a stop (the write ends unapplied, the
+                # pipe closed before the swap), so that the next write does not find the writer mid-conversation
+                self._stop()
+                raise
+        if isinstance(outcome, _Failed):
+            raise outcome.error
+        return outcome.written
+
+    def _exchange(self, connection: Connection, job: WriteJob) -> _Done | _Failed:
+        """Send *job*, answer the writer's requests until it says how the write ended; the derived data updated
+        here goes with a patched write (``Patched.derived``)."""
+        updated: dict[str, Any] = {}
+        connection.send(job)
+        while True:
+            message = connection.recv()
+            if isinstance(message, _Update):
+                connection.send(self._update(message, updated))
+                continue
+            if isinstance(message, _Done) and message.written.patched is not None:
+                message.written.patched.derived.update(updated)
+            assert isinstance(message, _Done | _Failed)
+            return message
 
     def _update(self, asked: _Update, updated: dict[str, Any]) -> bool | _Failed:
         """Update the derived data *asked* for from what this process holds of the version before (or its cache)
@@ -235,7 +246,9 @@ def _serve(location: Location, connection: Connection, parent: int) -> None:
 
 
 def _watch(parent: int) -> None:
-    """End this process when the server that started it is gone (even during a write: the swap is atomic)."""
+    """End this process when the server that started it is gone (even during a write: the swap is atomic). Polled,
+    not PR_SET_PDEATHSIG as the query workers are: that fires when the starting thread ends, and a writer is
+    started from a request's thread, which the thread pool ends when idle."""
     while True:
         time.sleep(PARENT_CHECK_S)
         if os.getppid() != parent:

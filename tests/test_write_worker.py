@@ -4,6 +4,7 @@ after the write, the server answering, and the next write a new writer."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -20,7 +21,7 @@ from helpers.serving import is_problem, serving
 
 from certbridge.api.app import create_app
 from certbridge.api.settings import Settings
-from certbridge.api.state import state_of
+from certbridge.api.state import AppState, state_of
 from certbridge.graph.build import build
 from certbridge.graph.changes import read_log
 from certbridge.graph.routing.cache import CACHE_KIND
@@ -119,3 +120,33 @@ def test_a_writer_killed_mid_write_leaves_the_store_before_or_after_and_the_next
             assert current is not None
             assert state.index() == load_index(ox.Store.read_only(str(current))), "and the index served is right"
         assert killed_midway >= 3, f"only {killed_midway} of 8 writers were killed during their write"
+
+
+def test_a_failure_of_the_server_during_a_write_leaves_the_store_as_it_was_and_the_next_write_whole(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server fails (a bug, say) while the writer waits for it to update the routing index: the write is not
+    applied, and the next write does not find that writer still waiting (it would take the job for the answer)."""
+    failing = [True]
+    held = AppState.held
+
+    def held_once(self: AppState, cache: Path) -> object:
+        if failing.pop() if failing else False:
+            raise RuntimeError("a bug in the server")
+        return held(self, cache)
+
+    monkeypatch.setattr(AppState, "held", held_once)
+    app = create_app(Settings(store, write_token=TOKEN))
+    with serving(Settings(store), app=app) as url:
+        before = store_at(store).current_version()
+        with httpx.Client(base_url=url, timeout=60) as http, contextlib.suppress(httpx.ReadError):
+            # an unexpected error: a 500, or the connection dropped (as for any bug in a handler)
+            assert _correct(http, {"trust": "medium"}, "fails in the server").status_code == 500
+        assert store_at(store).current_version() == before, "not applied"
+        with httpx.Client(base_url=url, timeout=60) as http:
+            done = _correct(http, {"trust": "high"}, "goes through")
+            assert done.status_code == 201, done.text
+            current = store_at(store).current_version()
+            assert current is not None and current.name == done.json()["version"]
+            assert [c.note for c in read_log(store_at(store).kept_tables(current))][-1] == "goes through"
+            assert state_of(app).index() == load_index(ox.Store.read_only(str(current)))

@@ -14,8 +14,9 @@ types of one occupation. Both graphs below are built from the same incidences (`
 Nodes and edges are typed: a hub is a ``QualificationHub`` or an ``AgreementHub``, a class node a ``ClassNode``,
 a certificate type or credential its IRI; every edge carries one ``Edge`` record (attribute ``EDGE``).
 
-Graphs are cached on the index per (occupation, day, options) within a bound (``GraphCache``); ``warm`` builds
-the large occupations' class graphs ahead (the server does so for today when it loads the index).
+Graphs are cached on the index per (occupation, day, options) within a bound (``GraphCache``), and apart from
+them what they read of each certificate type (``Profiles``), which a change of agreements alone leaves; ``warm``
+builds the large occupations' class graphs ahead (the server does so for today when it loads the index).
 
 What a graph reads of each record, for its options, is written here once (``certificate_reads``, ``issuer_reads``,
 ``agreement_reads``): the build decides by the same rules what it takes in, and a change that leaves these the
