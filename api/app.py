@@ -38,7 +38,7 @@ from . import (
 )
 from .conventions import EXPOSED, HttpConventions
 from .settings import Settings
-from .state import AppState, state_of
+from .state import AppState, CountedRequests, state_of
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -76,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
         allow_headers=["*"],
         expose_headers=EXPOSED,
     )
+    app.add_middleware(CountedRequests, state=app.state.certbridge)  # outermost: what the warming waits for
     problems.install(app)
     docs.install(app)
     app.include_router(sparql.router)

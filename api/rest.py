@@ -64,7 +64,7 @@ def _plain_lookup(request: Request) -> Response | None:
     index = loaded_index(request)
     pair = certificate_pair(index, source, target) if index is not None and source and target else None
     if index is None or pair is None or not graph_at_hand(index, *pair):
-        return None  # answered as declared: in a thread when a graph is to be built (after a change, say)
+        return None  # answered as declared: in a thread when profiles are to be worked out (graph_at_hand)
     return _answer(index, *pair)
 
 
@@ -143,9 +143,11 @@ async def routes(
 
     The common lookup (two certificate types named by id or IRI, as of today, every hop kind) is a search of
     about half a millisecond on the class graphs warmed at start: it runs on the event loop, as a hop to the
-    thread pool and back costs about as much as the search itself. Everything that may take longer (loading
-    the index, resolving search text, building the graphs of another day or hop-kind set, or of an occupation
-    whose graph a change dropped) runs in a thread.
+    thread pool and back costs about as much as the search itself. So does building the graph of an occupation
+    whose graph a change of agreements dropped, from its cached profiles (``graph_at_hand``): a few
+    milliseconds, and in threads such builds, hundreds a second after a change, fought the event loop for the
+    interpreter (bench/README.md). Everything that may take longer (loading the index, resolving search text,
+    building the graphs of another day or hop-kind set, or the profiles of an occupation) runs in a thread.
     """
     chosen = list(kinds) if kinds else None
     asked: dict[str, Any] = {"as_of": as_of, "kinds": chosen, "max_hops": max_hops, "k": k}

@@ -25,6 +25,7 @@ from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, FastAPI, Query, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from certbridge.graph.errors import NotFound
 from certbridge.graph.patch import Patched
@@ -47,11 +48,9 @@ T = TypeVar("T")
 #: how many older versions (releases) the app keeps opened, with their routing indexes, besides the current one:
 #: an index is hundreds of megabytes at national scale, so few; a request for another loads it from its cache
 PINNED_VERSIONS = 2
-#: the pause after each routing graph a change dropped is built again in the background (``AppState._warm``): at
-#: least this long, and this many times as long as the graph took, so that the warming takes about a tenth of the
-#: interpreter while requests want the rest (a lookup whose graph is not built yet builds it itself)
-WARM_PAUSE_S = 0.005
-WARM_PAUSE_FACTOR = 9.0
+#: how often the background warming after a change (``AppState._warm``) looks whether requests are in flight: it
+#: builds a graph only when none is (a lookup whose graph is not built yet builds it itself)
+WARM_IDLE_POLL_S = 0.02
 #: where a request's pinned version is put (``request.state``, which the conventions middleware reads for the ETag)
 PINNED = "certbridge_pinned_version"
 
@@ -83,6 +82,8 @@ class AppState:
         self._per_version: dict[str, object] = {}
         #: writes of this process under way (``writing``): the version served is kept until they are adopted
         self._writing = 0
+        #: HTTP requests being answered (``CountedRequests``): the warming after a change waits for none
+        self.in_flight = 0
         #: held while a what-if of a proposed change builds its scratch version (api/proposed.py): one at a time
         self.proposing = threading.Lock()
         #: older versions read by pinned requests (``?release=``): opened store and index, most recently used last
@@ -143,26 +144,30 @@ class AppState:
         return True
 
     def _warm(self, index: RoutingIndex) -> None:
-        """Build the routing graphs a change dropped (a request needing one meanwhile builds it), one at a time with
-        a pause after each (``WARM_PAUSE_FACTOR`` times the time it took), so that requests keep most of the
-        interpreter: a change of an agreement between two provinces drops every occupation's graph, seconds of work,
-        of which requests need only the graphs of the occupations they ask about. Stops when another version is
-        served.
+        """Build the routing graphs a change dropped (a request needing one meanwhile builds it), one at a time and
+        only while no request is in flight: a change of an agreement between two provinces drops every
+        occupation's graph, seconds of work, of which requests need only the graphs of the occupations they ask
+        about. Under load it builds nothing (with a pause after each graph of nine times its time, about a tenth of
+        the interpreter, it cost lookups 10 % of the server's time while changes ran; bench/README.md). Stops when
+        another version is served.
 
         After each graph, what the process holds is collected and frozen (``settle``), as at start (``index``): a
         full garbage collection otherwise walks every graph built since the last freeze, so warming all of a
         national store's graphs took twice as long (16.6 s instead of 7.6 s; bench/README.md) and the collection
         after it stalled every request for 1.2 s."""
-        resumed = time.perf_counter()
 
-        def pause() -> bool:
-            nonlocal resumed
-            settle()
-            time.sleep(max(WARM_PAUSE_S, WARM_PAUSE_FACTOR * (time.perf_counter() - resumed)))
-            resumed = time.perf_counter()
+        def idle() -> bool:
+            """Whether the warming goes on, once no request is in flight."""
+            while self._index is index and self.in_flight:
+                time.sleep(WARM_IDLE_POLL_S)
             return self._index is index
 
-        warm(index, date.today(), between=pause)
+        def pause() -> bool:
+            settle()
+            return idle()
+
+        if idle():
+            warm(index, date.today(), between=pause)
         settle()
 
     def opened(self) -> AnyStore:
@@ -287,6 +292,24 @@ class AppState:
         if writer is not None:
             writer.close()
         self.store.close()
+
+
+class CountedRequests:
+    """The middleware that keeps ``AppState.in_flight``, the HTTP requests being answered (outermost, so that it
+    counts a request from its first byte to its last)."""
+
+    def __init__(self, app: ASGIApp, state: AppState) -> None:
+        self.app, self.state = app, state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.state.in_flight += 1  # on the event loop only: no lock
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.state.in_flight -= 1
 
 
 def state_of(app: FastAPI) -> AppState:

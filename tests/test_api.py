@@ -216,9 +216,10 @@ def test_only_the_plain_lookup_skips_the_declared_parameters(mini_store: Path) -
 def test_a_lookup_whose_graph_is_not_built_is_answered_in_a_thread_as_it_would_be_on_the_loop(
     mini_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A plain lookup is answered on the event loop only when its occupation's class graph is built; one whose
-    graph a change dropped builds it in a worker thread (the loop keeps answering the others meanwhile), with the
-    same answer, and the next one is answered on the loop again."""
+    """A plain lookup is answered on the event loop when its occupation's class graph is built, or its profiles
+    are (a change of agreements keeps them: the graph is built there, in milliseconds); one whose profiles are to
+    be worked out too is answered in a worker thread (the loop keeps answering the others meanwhile). The answer is
+    the same each way, and the next one is answered on the loop again."""
     app = create_app(Settings(mini_store))
     index = state_of(app).index()
     built_in: list[str] = []
@@ -233,12 +234,15 @@ def test_a_lookup_whose_graph_is_not_built_is_answered_in_a_thread_as_it_would_b
     with serving(Settings(mini_store), app=app) as url, httpx.Client(base_url=url, timeout=30) as client:
         warm = client.get("/api/v1/routes", params=query)
         assert warm.status_code == 200 and built_in == [], "the graph warmed at start"
-        index.derived.graphs.clear()  # as a change that touched every occupation leaves them
-        dropped = client.get("/api/v1/routes", params=query)
-        assert dropped.content == warm.content
-        assert len(built_in) == 1 and built_in[0] != threading.main_thread().name
-        assert "AnyIO" in built_in[0], f"built in {built_in[0]}, not in a worker thread"
-        assert client.get("/api/v1/routes", params=query).content == warm.content and len(built_in) == 1
+        index.derived.graphs.clear()  # as a change of an agreement covering every occupation leaves them
+        assert client.get("/api/v1/routes", params=query).content == warm.content
+        assert len(built_in) == 1 and "AnyIO" not in built_in[0], f"built in {built_in[0]}, not on the loop"
+        index.derived.graphs.clear()
+        index.derived.profiles.clear()  # as a change of the occupation's certificate types leaves them
+        assert client.get("/api/v1/routes", params=query).content == warm.content
+        assert len(built_in) == 2 and built_in[1] != threading.main_thread().name
+        assert "AnyIO" in built_in[1], f"built in {built_in[1]}, not in a worker thread"
+        assert client.get("/api/v1/routes", params=query).content == warm.content and len(built_in) == 2
 
 
 def test_route_errors_share_one_shape(http: httpx.Client) -> None:

@@ -11,6 +11,7 @@ equal those of the fresh index. And through the API: a change is visible in the 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gc
 import threading
@@ -33,7 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certbridge.api.settings import Settings
-from certbridge.api.state import AppState
+from certbridge.api.state import AppState, CountedRequests
 from certbridge.graph import writes
 from certbridge.graph.build import build
 from certbridge.graph.iris import BUILD_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
@@ -42,6 +43,7 @@ from certbridge.graph.reasoning.incremental import Change
 from certbridge.graph.routing import HopKind, find_routes, graphs, update, warm
 from certbridge.graph.routing.cache import CACHE_KIND
 from certbridge.graph.routing.carry import carry_over, kept_graphs
+from certbridge.graph.routing.engine import graph_at_hand
 from certbridge.graph.routing.graphs import (
     ClassGraph,
     GraphOptions,
@@ -322,6 +324,68 @@ def test_the_serving_process_adopts_a_change_it_made_with_the_index_updated(tmp_
     assert not state.adopt(done), "another version is current: the next request follows it as for any other"
     assert state.index() == load_index(ox.Store.read_only(str(again.version)))
     assert AGREEMENT in state.index().agreements
+
+
+def test_the_warming_after_a_change_waits_while_requests_are_in_flight(tmp_path: Path) -> None:
+    """``AppState._warm`` builds the graphs a change dropped only while no request is in flight; meanwhile a lookup
+    of a dropped graph whose profiles the change kept is one the event loop answers itself (``graph_at_hand``),
+    while one whose profiles are gone goes to a thread."""
+    build(MINI_DATA, tmp_path / "store")
+    state = AppState(Settings(tmp_path / "store"))
+    before = state.index()
+    store = state.store
+    assert isinstance(store, EmbeddedStore)
+    version = store.current_version()
+    assert version is not None
+    record = [q for q in ox.Store.read_only(str(version)).quads_for_pattern(ox.NamedNode(AGREEMENT), None, None)]
+    state.in_flight = 1
+    done = patch(
+        store, Change(removed=tuple(q for q in record if q.graph_name not in NOT_ASSERTED)), tables=store.tables()
+    )
+    assert state.adopt(done)
+    after = state.index()
+    occupation = after.certificates[f"{ID}certificate-type/{SOURCE}"].occupation
+    options = GraphOptions(occupation, date.today(), tuple(HopKind))
+    assert has_class_graph(before, options), "warmed at start"
+    warming = next(t for t in threading.enumerate() if t.name == "certbridge warm after a change")
+    warming.join(timeout=0.5)
+    assert warming.is_alive() and not has_class_graph(after, options), "nothing built while a request is in flight"
+    pair = (f"{ID}certificate-type/{SOURCE}", f"{ID}certificate-type/{TARGET}")
+    assert graph_at_hand(after, *pair), "the profiles are kept: built on the event loop in milliseconds"
+    profiles = dict(after.derived.profiles.items())
+    after.derived.profiles.clear()
+    assert not graph_at_hand(after, *pair)
+    for key, kept in profiles.items():
+        after.derived.profiles[key] = kept
+    state.in_flight = 0
+    warming.join(timeout=60)
+    assert not warming.is_alive() and has_class_graph(after, options)
+
+
+def test_requests_in_flight_are_counted_until_their_answer_ends_or_fails(tmp_path: Path) -> None:
+    """``CountedRequests``: one more while a request is answered, one less once it ends, raising or not; other
+    ASGI messages (lifespan) are not requests."""
+    state = AppState(Settings(tmp_path / "store"))
+    seen: list[int] = []
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(state.in_flight)
+        if scope.get("path") == "/fails":
+            raise RuntimeError("the handler failed")
+
+    counted = CountedRequests(inner, state)
+
+    async def nothing() -> Any:
+        return {}
+
+    async def ignore(message: Any) -> None:
+        return None
+
+    asyncio.run(counted({"type": "http", "path": "/"}, nothing, ignore))
+    with pytest.raises(RuntimeError):
+        asyncio.run(counted({"type": "http", "path": "/fails"}, nothing, ignore))
+    asyncio.run(counted({"type": "lifespan"}, nothing, ignore))
+    assert seen == [1, 1, 0] and state.in_flight == 0
 
 
 def test_a_retirement_through_the_api_is_visible_in_the_next_route_lookup(tmp_path: Path) -> None:

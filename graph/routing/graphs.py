@@ -636,6 +636,12 @@ def has_class_graph(index: RoutingIndex, options: GraphOptions) -> bool:
     return ("classes", options) in index.derived.graphs
 
 
+def has_profiles(index: RoutingIndex, options: GraphOptions) -> bool:
+    """Whether the profiles the class graph for *options* is built from are in the index's cache (``Profiles``):
+    then the graph is built in milliseconds (a change of agreements leaves them; bench/README.md)."""
+    return ("profiles", profiles_key(options)) in index.derived.profiles
+
+
 def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph:
     found = _incidence(index, options)
     grouped = found.grouped
