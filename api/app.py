@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -38,7 +39,7 @@ from . import (
 )
 from .conventions import EXPOSED, HttpConventions
 from .settings import Settings
-from .state import AppState, CountedRequests, state_of
+from .state import AppState, state_of
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -47,6 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = state_of(app)
+        state.loop = asyncio.get_running_loop()  # where the graphs a change dropped are built again
         with contextlib.suppress(CertbridgeError):  # no store yet: requests will say so
             await run_in_threadpool(state.index)
             await run_in_threadpool(state.pool)  # the query workers start now, not on the first query
@@ -76,7 +78,6 @@ def create_app(settings: Settings) -> FastAPI:
         allow_headers=["*"],
         expose_headers=EXPOSED,
     )
-    app.add_middleware(CountedRequests, state=app.state.certbridge)  # outermost: what the warming waits for
     problems.install(app)
     docs.install(app)
     app.include_router(sparql.router)

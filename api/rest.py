@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from datetime import date
 from pathlib import Path
@@ -48,24 +49,31 @@ class LookupRoute(APIRoute):
         declared = super().get_route_handler()
 
         async def handler(request: Request) -> Response:
-            answer = _plain_lookup(request)
-            return answer if answer is not None else await declared(request)
+            plain = _plain_lookup(request)
+            return await _on_the_loop(*plain) if plain is not None else await declared(request)
 
         return handler
 
 
-def _plain_lookup(request: Request) -> Response | None:
-    """The answer to a lookup of two certificate types named by id or IRI, with no other parameter, when the
-    current routing index is loaded; else None."""
+def _plain_lookup(request: Request) -> tuple[RoutingIndex, str, str] | None:
+    """The index and the two certificate types of a lookup naming them by id or IRI, with no other parameter, when
+    the current routing index is loaded; else None."""
     asked = request.query_params
     if len(asked) != 2 or asked.keys() != _PLAIN or len(asked.multi_items()) != 2:
         return None
     source, target = asked["from"], asked["to"]
     index = loaded_index(request)
     pair = certificate_pair(index, source, target) if index is not None and source and target else None
-    if index is None or pair is None or not graph_at_hand(index, *pair):
-        return None  # answered as declared: in a thread when profiles are to be worked out (graph_at_hand)
-    return _answer(index, *pair)
+    return None if index is None or pair is None else (index, *pair)
+
+
+async def _on_the_loop(index: RoutingIndex, source_iri: str, target_iri: str, **asked: Any) -> Response:
+    """The answer to a lookup of today's routes, on the event loop. One whose class graph a change dropped builds
+    it here, after letting the lookups already waiting go first (``asyncio.sleep(0)``): they take half a
+    millisecond, it several."""
+    if not graph_at_hand(index, source_iri, target_iri):
+        await asyncio.sleep(0)
+    return _answer(index, source_iri, target_iri, **asked)
 
 
 def _answer(
@@ -143,11 +151,12 @@ async def routes(
 
     The common lookup (two certificate types named by id or IRI, as of today, every hop kind) is a search of
     about half a millisecond on the class graphs warmed at start: it runs on the event loop, as a hop to the
-    thread pool and back costs about as much as the search itself. So does building the graph of an occupation
-    whose graph a change of agreements dropped, from its cached profiles (``graph_at_hand``): a few
-    milliseconds, and in threads such builds, hundreds a second after a change, fought the event loop for the
-    interpreter (bench/README.md). Everything that may take longer (loading the index, resolving search text,
-    building the graphs of another day or hop-kind set, or the profiles of an occupation) runs in a thread.
+    thread pool and back costs about as much as the search itself. So does the build of a graph a change
+    dropped, when the lookup needs one: a few milliseconds from the cached profiles after a change of
+    agreements, rarely a tenth of a second or more for a large occupation's profiles; built in threads instead,
+    hundreds a second after a change, they fought the event loop for the interpreter, and lookups while changes
+    ran waited twice as long at the 95th percentile (bench/README.md). Everything else that may take longer
+    (loading the index, resolving search text, the graphs of another day or hop-kind set) runs in a thread.
     """
     chosen = list(kinds) if kinds else None
     asked: dict[str, Any] = {"as_of": as_of, "kinds": chosen, "max_hops": max_hops, "k": k}
@@ -160,8 +169,8 @@ async def routes(
     index = loaded_index(request)
     if index is not None and as_of is None and chosen is None and not unconditional:
         pair = certificate_pair(index, source, target)
-        if pair is not None and graph_at_hand(index, *pair):
-            return _answer(index, *pair, **asked)
+        if pair is not None:
+            return await _on_the_loop(index, *pair, **asked)
     return await run_in_threadpool(resolved)
 
 

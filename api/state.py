@@ -13,6 +13,7 @@ can override (``app.dependency_overrides``).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 import time
@@ -25,13 +26,13 @@ from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, FastAPI, Query, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from certbridge.graph.errors import NotFound
 from certbridge.graph.patch import Patched
 from certbridge.graph.routing import warm
 from certbridge.graph.routing.cache import CACHE_KIND
 from certbridge.graph.routing.carry import carry_over
+from certbridge.graph.routing.graphs import warming
 from certbridge.graph.routing.index import index_for
 from certbridge.graph.routing.records import RoutingIndex
 from certbridge.graph.routing.search import search_index
@@ -48,9 +49,12 @@ T = TypeVar("T")
 #: how many older versions (releases) the app keeps opened, with their routing indexes, besides the current one:
 #: an index is hundreds of megabytes at national scale, so few; a request for another loads it from its cache
 PINNED_VERSIONS = 2
-#: how often the background warming after a change (``AppState._warm``) looks whether requests are in flight: it
-#: builds a graph only when none is (a lookup whose graph is not built yet builds it itself)
-WARM_IDLE_POLL_S = 0.02
+#: the pause after each routing graph a change dropped is built again on the serving event loop
+#: (``AppState.warm_after_change``): at least this long, and this many times as long as the graph took, so that the
+#: warming takes about a tenth of the loop while requests want the rest (a lookup whose graph is not built yet
+#: builds it itself)
+WARM_PAUSE_S = 0.005
+WARM_PAUSE_FACTOR = 9.0
 #: where a request's pinned version is put (``request.state``, which the conventions middleware reads for the ETag)
 PINNED = "certbridge_pinned_version"
 
@@ -82,8 +86,10 @@ class AppState:
         self._per_version: dict[str, object] = {}
         #: writes of this process under way (``writing``): the version served is kept until they are adopted
         self._writing = 0
-        #: HTTP requests being answered (``CountedRequests``): the warming after a change waits for none
-        self.in_flight = 0
+        #: the event loop serving requests (set by ``create_app``'s lifespan), which warms the graphs a change
+        #: dropped (``warm_after_change``), and the warming under way there
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._warming: asyncio.Task[int] | None = None
         #: held while a what-if of a proposed change builds its scratch version (api/proposed.py): one at a time
         self.proposing = threading.Lock()
         #: older versions read by pinned requests (``?release=``): opened store and index, most recently used last
@@ -140,35 +146,40 @@ class AppState:
             self._opened, self._index = None, index
             self._per_version = {}
             settle()  # the new index's tables and what was carried over, without the write's garbage
-        threading.Thread(target=self._warm, args=(index,), name="certbridge warm after a change", daemon=True).start()
+        loop = self.loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._start_warming, index)
         return True
 
-    def _warm(self, index: RoutingIndex) -> None:
-        """Build the routing graphs a change dropped (a request needing one meanwhile builds it), one at a time and
-        only while no request is in flight: a change of an agreement between two provinces drops every
-        occupation's graph, seconds of work, of which requests need only the graphs of the occupations they ask
-        about. Under load it builds nothing (with a pause after each graph of nine times its time, about a tenth of
-        the interpreter, it cost lookups 10 % of the server's time while changes ran; bench/README.md). Stops when
-        another version is served.
+    def _start_warming(self, index: RoutingIndex) -> None:
+        self._warming = asyncio.get_running_loop().create_task(self.warm_after_change(index))
+
+    async def warm_after_change(self, index: RoutingIndex) -> int:
+        """Build the routing graphs a change dropped, largest occupation first, on the event loop between requests
+        (a lookup needing one meanwhile builds it), with a pause after each of ``WARM_PAUSE_FACTOR`` times the time
+        it took: a change of an agreement between two provinces drops every occupation's graph, seconds of work, of
+        which requests need only the graphs of the occupations they ask about. Stops when another index is served;
+        returns how many it built.
+
+        On the loop rather than in a thread: a thread building graphs fights the loop for the interpreter (each of
+        the loop's socket calls hands it over, and the loop waits up to the switch interval to get it back), and
+        lookups while changes ran waited twice as long at the 95th percentile (bench/README.md).
 
         After each graph, what the process holds is collected and frozen (``settle``), as at start (``index``): a
         full garbage collection otherwise walks every graph built since the last freeze, so warming all of a
         national store's graphs took twice as long (16.6 s instead of 7.6 s; bench/README.md) and the collection
         after it stalled every request for 1.2 s."""
-
-        def idle() -> bool:
-            """Whether the warming goes on, once no request is in flight."""
-            while self._index is index and self.in_flight:
-                time.sleep(WARM_IDLE_POLL_S)
-            return self._index is index
-
-        def pause() -> bool:
-            settle()
-            return idle()
-
-        if idle():
-            warm(index, date.today(), between=pause)
+        built = 0
+        started = time.perf_counter()
+        graphs = warming(index, date.today())
+        while self._index is index and (made := next(graphs, None)) is not None:
+            if made:
+                built += 1
+                settle()
+                await asyncio.sleep(max(WARM_PAUSE_S, WARM_PAUSE_FACTOR * (time.perf_counter() - started)))
+                started = time.perf_counter()
         settle()
+        return built
 
     def opened(self) -> AnyStore:
         """The store opened at the version served (StoreError when nothing was built yet)."""
@@ -292,24 +303,6 @@ class AppState:
         if writer is not None:
             writer.close()
         self.store.close()
-
-
-class CountedRequests:
-    """The middleware that keeps ``AppState.in_flight``, the HTTP requests being answered (outermost, so that it
-    counts a request from its first byte to its last)."""
-
-    def __init__(self, app: ASGIApp, state: AppState) -> None:
-        self.app, self.state = app, state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        self.state.in_flight += 1  # on the event loop only: no lock
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.state.in_flight -= 1
 
 
 def state_of(app: FastAPI) -> AppState:

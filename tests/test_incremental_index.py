@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import gc
 import threading
+import time
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -33,8 +34,9 @@ from helpers.serving import serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from certbridge.api.app import create_app
 from certbridge.api.settings import Settings
-from certbridge.api.state import AppState, CountedRequests
+from certbridge.api.state import AppState, state_of
 from certbridge.graph import writes
 from certbridge.graph.build import build
 from certbridge.graph.iris import BUILD_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
@@ -43,7 +45,6 @@ from certbridge.graph.reasoning.incremental import Change
 from certbridge.graph.routing import HopKind, find_routes, graphs, update, warm
 from certbridge.graph.routing.cache import CACHE_KIND
 from certbridge.graph.routing.carry import carry_over, kept_graphs
-from certbridge.graph.routing.engine import graph_at_hand
 from certbridge.graph.routing.graphs import (
     ClassGraph,
     GraphOptions,
@@ -312,9 +313,7 @@ def test_the_serving_process_adopts_a_change_it_made_with_the_index_updated(tmp_
     assert after.derived.graphs[untouched] is before.derived.graphs[untouched], "another occupation's graph kept"
     assert after == load_index(ox.Store.read_only(str(done.version)))
     assert agreement_used(find_routes(before, source, target, as_of=day)), "the index before is left as it was"
-    for thread in threading.enumerate():  # the graphs the change dropped, built again in the background
-        if thread.name == "certbridge warm after a change":
-            thread.join(timeout=60)
+    assert asyncio.run(state.warm_after_change(after)) > 0, "the graphs the change dropped, built again"
     today = date.today()
     assert all(has_class_graph(after, GraphOptions(code, today, tuple(HopKind))) for code in after.by_occupation)
     assert gc.get_freeze_count() > frozen, "then frozen, as the index read at start is"
@@ -326,73 +325,41 @@ def test_the_serving_process_adopts_a_change_it_made_with_the_index_updated(tmp_
     assert AGREEMENT in state.index().agreements
 
 
-def test_the_warming_after_a_change_waits_while_requests_are_in_flight(tmp_path: Path) -> None:
-    """``AppState._warm`` builds the graphs a change dropped only while no request is in flight; meanwhile a lookup
-    of a dropped graph whose profiles the change kept is one the event loop answers itself (``graph_at_hand``),
-    while one whose profiles are gone goes to a thread."""
+def test_the_warming_after_a_change_pauses_between_graphs_and_stops_when_another_index_is_served(
+    tmp_path: Path,
+) -> None:
+    """``AppState.warm_after_change`` hands the event loop back after each graph it builds (other work there runs
+    meanwhile), and stops once another index is served."""
     build(MINI_DATA, tmp_path / "store")
     state = AppState(Settings(tmp_path / "store"))
-    before = state.index()
-    store = state.store
-    assert isinstance(store, EmbeddedStore)
-    version = store.current_version()
-    assert version is not None
-    record = [q for q in ox.Store.read_only(str(version)).quads_for_pattern(ox.NamedNode(AGREEMENT), None, None)]
-    state.in_flight = 1
-    done = patch(
-        store, Change(removed=tuple(q for q in record if q.graph_name not in NOT_ASSERTED)), tables=store.tables()
-    )
-    assert state.adopt(done)
-    after = state.index()
-    occupation = after.certificates[f"{ID}certificate-type/{SOURCE}"].occupation
-    options = GraphOptions(occupation, date.today(), tuple(HopKind))
-    assert has_class_graph(before, options), "warmed at start"
-    warming = next(t for t in threading.enumerate() if t.name == "certbridge warm after a change")
-    warming.join(timeout=0.5)
-    assert warming.is_alive() and not has_class_graph(after, options), "nothing built while a request is in flight"
-    pair = (f"{ID}certificate-type/{SOURCE}", f"{ID}certificate-type/{TARGET}")
-    assert graph_at_hand(after, *pair), "the profiles are kept: built on the event loop in milliseconds"
-    profiles = dict(after.derived.profiles.items())
-    after.derived.profiles.clear()
-    assert not graph_at_hand(after, *pair)
-    for key, kept in profiles.items():
-        after.derived.profiles[key] = kept
-    state.in_flight = 0
-    warming.join(timeout=60)
-    assert not warming.is_alive() and has_class_graph(after, options)
+    index = state.index()
+    ran: list[int] = []
 
+    async def alongside() -> None:
+        for _ in range(1000):
+            ran.append(len(index.derived.graphs))
+            await asyncio.sleep(0.0005)
 
-def test_requests_in_flight_are_counted_until_their_answer_ends_or_fails(tmp_path: Path) -> None:
-    """``CountedRequests``: one more while a request is answered, one less once it ends, raising or not; other
-    ASGI messages (lifespan) are not requests."""
-    state = AppState(Settings(tmp_path / "store"))
-    seen: list[int] = []
+    async def warming_and_more() -> int:
+        other = asyncio.create_task(alongside())
+        built = await state.warm_after_change(index)
+        other.cancel()
+        return built
 
-    async def inner(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(state.in_flight)
-        if scope.get("path") == "/fails":
-            raise RuntimeError("the handler failed")
-
-    counted = CountedRequests(inner, state)
-
-    async def nothing() -> Any:
-        return {}
-
-    async def ignore(message: Any) -> None:
-        return None
-
-    asyncio.run(counted({"type": "http", "path": "/"}, nothing, ignore))
-    with pytest.raises(RuntimeError):
-        asyncio.run(counted({"type": "http", "path": "/fails"}, nothing, ignore))
-    asyncio.run(counted({"type": "lifespan"}, nothing, ignore))
-    assert seen == [1, 1, 0] and state.in_flight == 0
+    index.derived.graphs.clear()
+    assert asyncio.run(warming_and_more()) == len(index.by_occupation) >= 1
+    assert ran and ran[0] == 1, "other work ran in the pause after the graph built"
+    state._index = None  # another version followed
+    index.derived.graphs.clear()
+    assert asyncio.run(state.warm_after_change(index)) == 0 and len(index.derived.graphs) == 0
 
 
 def test_a_retirement_through_the_api_is_visible_in_the_next_route_lookup(tmp_path: Path) -> None:
     build(MINI_DATA, tmp_path / "store")
     settings = Settings(tmp_path / "store", writers=(("广东省人社厅", TOKEN),))
     routes = {"from": SOURCE, "to": TARGET, "as_of": "2026-06-01"}
-    with serving(settings) as url, httpx.Client(base_url=url, timeout=60) as http:
+    app = create_app(settings)
+    with serving(settings, app=app) as url, httpx.Client(base_url=url, timeout=60) as http:
         first = http.get("/api/v1/routes", params=routes).json()
         assert AGREEMENT in {h["evidence"]["iri"] for r in first["routes"] for h in r["steps"]}
         body = {
@@ -409,6 +376,14 @@ def test_a_retirement_through_the_api_is_visible_in_the_next_route_lookup(tmp_pa
         assert AGREEMENT not in {h["evidence"]["iri"] for r in after["routes"] for h in r["steps"]}
         earlier = http.get("/api/v1/routes", params={**routes, "as_of": "2026-01-01"}).json()
         assert AGREEMENT in {h["evidence"]["iri"] for r in earlier["routes"] for h in r["steps"]}
+        state = state_of(app)  # the graph of today the change dropped, built again on the server's loop
+        for _ in range(600):
+            if state._warming is not None and state._warming.done():
+                break
+            time.sleep(0.05)
+        assert state._warming is not None and state._warming.result() == 1
+        occupation = state.index().certificates[f"{ID}certificate-type/{SOURCE}"].occupation
+        assert has_class_graph(state.index(), GraphOptions(occupation, date.today(), tuple(HopKind)))
 
 
 def test_a_retirement_and_what_its_record_reads_through_update_the_records_that_read_them(
@@ -525,9 +500,7 @@ def test_graphs_a_change_dropped_are_freed_though_the_serving_process_froze_them
             written = writes.correct_rows(store, corrected, writer="test", note="ended early")
             assert written.patched is not None and state.adopt(written.patched)
         del written
-        for thread in threading.enumerate():
-            if thread.name == "certbridge warm after a change":
-                thread.join(timeout=60)
+        asyncio.run(state.warm_after_change(state.index()))  # as the serving loop does after a change
         assert gc.get_freeze_count() > 0
         served = state.index().derived.graphs.values()
         carried = {id(graph.graph if isinstance(graph, ClassGraph) else graph) for graph in served}

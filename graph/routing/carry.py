@@ -4,9 +4,9 @@ A serving process holds, besides the index, what it derived from it (``Derived``
 (and day and options), warmed for every occupation at startup, and the search index, whose pinyin takes seconds
 at national scale. After a change made in the process (api/state.py adopts the updated index), the graphs the
 change left right are kept (the same objects) and the others dropped, to be built again (by the serving process's
-warming thread, or by a lookup that needs one first: a graph dropped for nothing costs CPU while writes run); the
-search index is rebuilt from the texts of the records the change did not touch, the changed records' texts worked
-out again.
+warming on its event loop, or by a lookup that needs one first: a graph dropped for nothing costs CPU while writes
+run); the search index is rebuilt from the texts of the records the change did not touch, the changed records'
+texts worked out again.
 What the change touched is what the update changed (``Derived.changed``, update.py).
 
 Which graphs the change made stale is decided graph by graph, from its options and what it reads of the records
@@ -148,11 +148,18 @@ def updated_search(found: SearchIndex, previous: RoutingIndex, after: RoutingInd
         lambda iri: haystack(iri.rsplit("/", 1)[-1], after.issuers[iri].label_zh, after.issuers[iri].label_en),
     )
     entries: list[tuple[str, str, str, str]] = []  # (iri, label, kind, text), in build_search's order
-    for code, text in occupation_texts.items():
-        entries.append((f"{ID}occupation/{code}", f"{code} {after.occupation_labels[code]}", "occupation", text))
-    for iri, text in issuer_texts.items():
-        issuer = after.issuers[iri]
-        entries.append((iri, issuer.label_zh or issuer.label_en or iri, "issuer", text))
+    if not changed["occupation_labels"] and not changed["issuers"]:
+        # the occupations' and issuers' entries come first and are as they were: taken over whole (tens of
+        # thousands at national scale, after every change)
+        head = len(occupation_texts) + len(issuer_texts)
+        kept = found.entries
+        entries.extend(zip(kept.keys[:head], found.labels[:head], found.kinds[:head], kept.texts[:head], strict=True))
+    else:
+        for code, text in occupation_texts.items():
+            entries.append((f"{ID}occupation/{code}", f"{code} {after.occupation_labels[code]}", "occupation", text))
+        for iri, text in issuer_texts.items():
+            issuer = after.issuers[iri]
+            entries.append((iri, issuer.label_zh or issuer.label_en or iri, "issuer", text))
     agreement_texts = _texts(found.entries, after.agreements, changed["agreements"], lambda iri: _agreement(after, iri))
     for iri, text in agreement_texts.items():
         agreement = after.agreements[iri]
@@ -195,7 +202,10 @@ def updated_search(found: SearchIndex, previous: RoutingIndex, after: RoutingInd
 def _texts(
     kept: Haystack, table: Mapping[str, object], changed: frozenset[str], text: Callable[[str], str]
 ) -> dict[str, str]:
-    """The searchable text of every key of *table* (in its order): *kept*'s for a key not *changed*."""
+    """The searchable text of every key of *table* (in its order): *kept*'s for a key not *changed*, all of them
+    at once when *kept* holds the same keys and none changed (an issuer's texts, when the change touched none)."""
+    if not changed and kept.keys == list(table):
+        return dict(zip(kept.keys, kept.texts, strict=True))
     return {key: text(key) if key in changed else _kept(kept, key, text) for key in table}
 
 

@@ -18,7 +18,7 @@ from ..choices import HOP_KINDS, Direction, HopKind
 from ..errors import InvalidOption
 from ..iris import MUTUAL_AGREEMENT_RULE, ONE_WAY_AGREEMENT_RULE, SAME_QUALIFICATION_RULE
 from .explain import explain
-from .graphs import Dominance, Edge, GraphOptions, blocked_reason, class_graph, has_class_graph, has_profiles
+from .graphs import Dominance, Edge, GraphOptions, blocked_reason, class_graph, has_class_graph
 from .index import index_for
 from .model import STRENGTH, Absence, Evidence, Hop, IssuerQuality, NoRoute, Route, RouteAnswer
 from .paths import RouteHops, best_routes
@@ -109,16 +109,12 @@ def find_routes(
 
 def graph_at_hand(index: RoutingIndex, source: str, target: str) -> bool:
     """Whether the class graph ``find_routes`` searches for *source* and *target* as of today with every hop kind
-    is built already, or its profiles are (true too when there is none to search): a server answers such a lookup
-    on its event loop, building the graph there if need be (a few milliseconds: after a change of agreements,
-    every lookup of the first second or so does), and sends one that would work out profiles too (a large
-    occupation's take a tenth of a second or more) to a thread, so that the lookups waiting behind it are not
-    held up."""
+    is built already (true too when there is none to search): a server answering such a lookup on its event loop
+    lets the lookups waiting there go first when it is not, as the build takes longer than they do (api/rest.py)."""
     start = index.certificates.get(source)
     if start is None:
         return True
-    options = _options(index, start, target, day=date.today(), allowed=tuple(HopKind))
-    return has_class_graph(index, options) or has_profiles(index, options)
+    return has_class_graph(index, _options(index, start, target, day=date.today(), allowed=tuple(HopKind)))
 
 
 def _options(

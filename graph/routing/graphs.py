@@ -636,12 +636,6 @@ def has_class_graph(index: RoutingIndex, options: GraphOptions) -> bool:
     return ("classes", options) in index.derived.graphs
 
 
-def has_profiles(index: RoutingIndex, options: GraphOptions) -> bool:
-    """Whether the profiles the class graph for *options* is built from are in the index's cache (``Profiles``):
-    then the graph is built in milliseconds (a change of agreements leaves them; bench/README.md)."""
-    return ("profiles", profiles_key(options)) in index.derived.profiles
-
-
 def _build_class_graph(index: RoutingIndex, options: GraphOptions) -> ClassGraph:
     found = _incidence(index, options)
     grouped = found.grouped
@@ -904,30 +898,25 @@ def _cached(index: RoutingIndex, key: GraphKey, build: Callable[[], _Graph], cac
     return graph
 
 
-def warm(
-    index: RoutingIndex,
-    day: date,
-    *,
-    min_certificates: int = WARM_MIN_CERTIFICATES,
-    between: Callable[[], bool] | None = None,
-) -> int:
+def warm(index: RoutingIndex, day: date, *, min_certificates: int = WARM_MIN_CERTIFICATES) -> int:
     """Build the default class graphs (every hop kind, sanctioned issuers excluded, no quality bar) of the
     occupations with at least *min_certificates* certificate types, largest first, within half the cache's
-    bound, so that no route query on *day* waits for one. Returns how many were built.
+    bound, so that no route query on *day* waits for one. Returns how many were built (or found built)."""
+    return sum(1 for _ in warming(index, day, min_certificates=min_certificates))
 
-    *between* is called after each graph built (not one found cached) and stops the warming when it answers False:
-    a serving process warming the graphs a change dropped pauses there, so that requests keep the interpreter."""
+
+def warming(index: RoutingIndex, day: date, *, min_certificates: int = WARM_MIN_CERTIFICATES) -> Iterator[bool]:
+    """``warm`` one occupation at a time: yields after each whether its graph was built (False: found built), so
+    that a serving process warming the graphs a change dropped can pause between them (api/state.py)."""
     occupations = sorted(
         (code for code, certs in index.by_occupation.items() if len(certs) >= min_certificates),
         key=lambda code: -len(index.by_occupation[code]),
     )
     held = 0
-    for built, occupation in enumerate(occupations):
+    for occupation in occupations:
         if held > GRAPH_CACHE_ITEMS // 2:
-            return built
+            return
         options = GraphOptions(occupation, day, tuple(HopKind))
         cached = has_class_graph(index, options)
         held += _size(class_graph(index, options))
-        if between is not None and not cached and not between():
-            return built + 1
-    return len(occupations)
+        yield not cached
