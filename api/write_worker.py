@@ -22,6 +22,7 @@ atomic), and the next write starts a new writer.
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import os
 import threading
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from certbridge.graph import derived, writes
 from certbridge.graph.errors import CertbridgeError, StoreError
@@ -102,16 +103,30 @@ class _Failed:
     error: CertbridgeError
 
 
+T = TypeVar("T")
+
 #: the data a process holds of the version whose cache file is given, or None (``AppState.held``)
 Held = Callable[[Path], Any | None]
+
+
+class Run(Protocol):
+    """What runs a piece of work and answers what it answered (``AppState.on_the_loop``)."""
+
+    def __call__(self, work: Callable[[], T]) -> T: ...
+
+
+def _directly(work: Callable[[], T]) -> T:
+    return work()
 
 
 class WriterProcess:
     """The writer process of one store, started on first use; ``run`` applies a write there."""
 
-    def __init__(self, location: Location, held: Held) -> None:
+    def __init__(self, location: Location, held: Held, run: Run = _directly) -> None:
         self.location = location
         self._held = held
+        #: where this process's side of a write (the index update) runs: on the serving event loop (AppState)
+        self._run = run
         self._lock = threading.Lock()  # one write at a time
         self._process: BaseProcess | None = None
         self._connection: Connection | None = None
@@ -146,7 +161,7 @@ class WriterProcess:
         while True:
             message = connection.recv()
             if isinstance(message, _Update):
-                connection.send(self._update(message, updated))
+                connection.send(self._run(functools.partial(self._update, message, updated)))
                 continue
             if isinstance(message, _Done) and message.written.patched is not None:
                 message.written.patched.derived.update(updated)

@@ -354,6 +354,26 @@ def test_the_warming_after_a_change_pauses_between_graphs_and_stops_when_another
     assert asyncio.run(state.warm_after_change(index)) == 0 and len(index.derived.graphs) == 0
 
 
+def test_a_writes_work_in_the_serving_process_runs_on_its_event_loop(tmp_path: Path) -> None:
+    """``AppState.on_the_loop``: from another thread (a write's), the work runs on the serving loop and its answer
+    or error comes back; on the loop itself, or with no loop, it runs at once."""
+    state = AppState(Settings(tmp_path / "store"))
+    assert state.on_the_loop(threading.get_ident) == threading.get_ident(), "no loop: at once"
+
+    def fails() -> None:
+        raise ValueError("the work failed")
+
+    async def main() -> tuple[int, int, int]:
+        state.loop = asyncio.get_running_loop()
+        from_a_thread = await asyncio.to_thread(state.on_the_loop, threading.get_ident)
+        with pytest.raises(ValueError, match="the work failed"):
+            await asyncio.to_thread(state.on_the_loop, fails)
+        return threading.get_ident(), from_a_thread, state.on_the_loop(threading.get_ident)
+
+    loop_thread, from_a_thread, on_it = asyncio.run(main())
+    assert from_a_thread == loop_thread == on_it
+
+
 def test_a_retirement_through_the_api_is_visible_in_the_next_route_lookup(tmp_path: Path) -> None:
     build(MINI_DATA, tmp_path / "store")
     settings = Settings(tmp_path / "store", writers=(("广东省人社厅", TOKEN),))
