@@ -5,6 +5,7 @@ Run by hand (not by CI), with Debian's ``wrk`` installed, on tables, a built sto
     python bench/bench_changes.py --tables syn40k-tables [--work DIR]
     python bench/bench_changes.py --store syn40k-store [--work DIR]     # its tables, exported, are built afresh
     python bench/bench_changes.py --issuers 50 --changes 4 --seconds 3  # a tiny synthetic world: does it work?
+    python bench/bench_changes.py --served syn40k-store --seconds 10     # a copy served as it is: no rebuild
 
 In one run, on a store of its own under ``--work`` (a given store is never written):
 
@@ -385,6 +386,11 @@ def main() -> None:
     given.add_argument("--tables", type=Path, help="a folder of tables (e.g. from certbridge synth)")
     given.add_argument("--store", type=Path, help="a built store: its tables are exported and built afresh")
     given.add_argument("--issuers", type=int, help="synthesise a world of N issuers first")
+    given.add_argument(
+        "--served",
+        type=Path,
+        help="a built store, a copy of which is served as it is: no rebuild baseline (the serving side, quickly)",
+    )
     parser.add_argument("--work", type=Path, help="where the run's own store goes (default: a temporary folder)")
     parser.add_argument("--changes", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=20, help="wrk's quiet run")
@@ -394,9 +400,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-changes-", dir=args.work) as folder:
         work = Path(folder)
-        tables, store = tables_to_build(args, work), work / "store"
-        results: dict[str, Any] = {"rebuild": timed_build(tables, store)}
-        print("rebuild baseline", results["rebuild"], flush=True)
+        store = work / "store"
+        results: dict[str, Any] = {"rebuild": None}
+        if args.served is not None:
+            subprocess.run(["cp", "-a", str(args.served), str(store)], check=True)  # its links (current) as they are
+        else:
+            results["rebuild"] = timed_build(tables_to_build(args, work), store)
+            print("rebuild baseline", results["rebuild"], flush=True)
         changes = plan(store, args.changes, args.seed)
         paths = route_paths(store, args.pairs, args.seed)
         port = free_port()
@@ -447,7 +457,8 @@ def report(results: dict[str, Any]) -> None:
         f"errors during {during['errors'] + during['non2xx']}"
     )
     rebuild = results["rebuild"]
-    print(f"full rebuild (certbridge build): {rebuild['seconds']} s, peak RSS {rebuild['peak_mb']} MB")
+    if rebuild is not None:
+        print(f"full rebuild (certbridge build): {rebuild['seconds']} s, peak RSS {rebuild['peak_mb']} MB")
 
 
 if __name__ == "__main__":
