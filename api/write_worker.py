@@ -125,7 +125,7 @@ class WriterProcess:
     def __init__(self, location: Location, held: Held, run: Run = _directly) -> None:
         self.location = location
         self._held = held
-        #: where this process's side of a write (the index update) runs: on the serving event loop (AppState)
+        #: where the update is applied to the data this process holds: on the serving event loop (AppState)
         self._run = run
         self._lock = threading.Lock()  # one write at a time
         self._process: BaseProcess | None = None
@@ -161,7 +161,7 @@ class WriterProcess:
         while True:
             message = connection.recv()
             if isinstance(message, _Update):
-                connection.send(self._run(functools.partial(self._update, message, updated)))
+                connection.send(self._update(message, updated))
                 continue
             if isinstance(message, _Done) and message.written.patched is not None:
                 message.written.patched.derived.update(updated)
@@ -179,8 +179,8 @@ class WriterProcess:
                 previous = data.read(asked.before)
             if previous is None:
                 return False
-            made = data.apply_update(previous, asked.read)
-            data.save(asked.after, made)
+            made = self._run(functools.partial(data.apply_update, previous, asked.read))
+            data.save(asked.after, made)  # here: a save in full (rare) waits seconds for a child process
             updated[asked.kind] = made
             return True
         except CertbridgeError as exc:
