@@ -199,13 +199,16 @@ def test_prefix_completion_offers_the_project_prefixes(browser_page: Page, base_
     browser_page.page.keyboard.type("cb:")
     browser_page.page.wait_for_function("certbridgeQuery.yasgui.getTab().getYasqe().getValue().startsWith('PREFIX')")
     assert editor(browser_page, "return y.getValue();").startswith(f"PREFIX cb: <{PREFIXES['cb']}>\n")
+    # Each hint is picked by a click on it, which waits for the list to be still (Enter right after the hint
+    # showed once left "cb:Occup" as typed, in CI), then the editor is given the focus back.
     browser_page.page.keyboard.type("Occup")
-    hints.filter(has_text=re.compile(r"^cb:Occupation$")).wait_for()
-    browser_page.page.keyboard.press("Enter")
+    hints.filter(has_text=re.compile(r"^cb:Occupation$")).click()
+    browser_page.page.wait_for_function("certbridgeQuery.yasgui.getTab().getYasqe().getValue().endsWith('Occupation')")
+    editor(browser_page, "y.focus();")  # the click took the focus to the list
     browser_page.page.keyboard.type(" ; cb:issuedB")
     browser_page.page.keyboard.press("Control+Space")
-    hints.filter(has_text=re.compile(r"^cb:issuedBy$")).wait_for()
-    browser_page.page.keyboard.press("Enter")
+    hints.filter(has_text=re.compile(r"^cb:issuedBy$")).click()
+    browser_page.page.wait_for_function("certbridgeQuery.yasgui.getTab().getYasqe().getValue().endsWith('issuedBy')")
     assert editor(browser_page, "return y.getValue();").endswith("?o a cb:Occupation ; cb:issuedBy")
     browser_page.shot("query-page-term-completion")
 
